@@ -1,0 +1,61 @@
+"""Actors and roles.
+
+An :class:`Actor` is whoever the calling app says is acting: the app authenticates, the ledger
+authorises. Authorisation checks the actor's roles against the policy table of the rulebook in
+force; when the actor's id is a registered member, the ledger also knows the actor's household and
+applies separation of duties (nobody scores, reviews or reverses for their own household).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Final
+
+import attrs
+
+from ._validate import check_id
+from .errors import ValidationError
+
+RESIDENT: Final = "resident"
+GRID_WORKER: Final = "grid_worker"
+COMMITTEE: Final = "committee"
+PARTY_MEMBER: Final = "party_member"
+VOLUNTEER: Final = "volunteer"
+STORE_KEEPER: Final = "store_keeper"
+AUDITOR: Final = "auditor"
+
+ROLES: Final = frozenset(
+    {RESIDENT, GRID_WORKER, COMMITTEE, PARTY_MEMBER, VOLUNTEER, STORE_KEEPER, AUDITOR}
+)
+"""The roles the library knows (居民, 网格员, 村两委, 党员, 志愿者, 超市管理员, 审计). Apps may add
+their own role names and grant them commands in a rulebook policy."""
+
+
+def _roles(value: object) -> frozenset[str]:
+    if isinstance(value, str):
+        return frozenset({value})
+    if not isinstance(value, Iterable):
+        raise ValidationError(f"roles must be a set of role names, got {value!r}", value=value)
+    return frozenset(str(v) if not isinstance(v, str) else v for v in value)
+
+
+@attrs.frozen
+class Actor:
+    """Whoever performs a command.
+
+    Attributes:
+        id: the app's identifier for the person (a member id when they are a registered resident).
+        roles: role names, e.g. ``{"grid_worker"}``.
+    """
+
+    id: str = attrs.field(validator=lambda _i, _a, v: check_id(v, "actor id"))
+    roles: frozenset[str] = attrs.field(converter=_roles, factory=frozenset)
+
+    @roles.validator
+    def _check_roles(self, _attribute: object, value: frozenset[str]) -> None:
+        for role in value:
+            check_id(role, "role")
+
+
+SYSTEM: Final = Actor("@system")
+"""The ledger itself, which writes the genesis event."""

@@ -1,0 +1,716 @@
+"""Commands: validate a request against the state and the rules in force, and say what to write.
+
+Each command is a pure function of a :class:`Context` (the state, the clock reading, a way to read
+earlier events) and its arguments. It returns either the drafts of the events to append, or,
+when its idempotency key was already used for the same request, the events that request wrote
+(:class:`Replayed`). It never changes state; it raises a
+:class:`~pointsledger.errors.PointsLedgerError` for anything it refuses, before anything is
+written.
+
+Order of checks: argument types and values, then the idempotency key (so a repeated request
+gets its first answer even if it would now be refused), then authority, then the state and rules.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable, Iterable
+from typing import Any, NamedTuple
+
+import attrs
+
+from ._validate import (
+    check_account_id,
+    check_date,
+    check_id,
+    check_int,
+    check_key,
+    check_text,
+)
+from .actors import Actor
+from .clock import to_us
+from .errors import (
+    AccountClosed,
+    AlreadyExists,
+    AlreadyReversed,
+    BackdatedTooFar,
+    BalanceNotZero,
+    CapExceeded,
+    EvidenceRequired,
+    IdempotencyConflict,
+    NoRulebookInForce,
+    NotReversible,
+    OccurredInFuture,
+    PeriodClosed,
+    PermissionDenied,
+    RulebookError,
+    UnknownAccount,
+    UnknownEntry,
+    UnknownRegion,
+    ValidationError,
+)
+from .events import (
+    POOL,
+    Awarded,
+    Deducted,
+    Event,
+    HouseholdMoved,
+    HouseholdRegistered,
+    MemberRegistered,
+    RegionAdded,
+    Reversed,
+    RulebookAdopted,
+    request_of,
+)
+from .events import (
+    AccountClosed as AccountClosedEvent,
+)
+from .events import (
+    PeriodClosed as PeriodClosedEvent,
+)
+from .periods import day_start_us, local_date, period_label
+from .registry import REGION_LEVELS, may_parent
+from .rules import DEFAULT_POLICY, Policy, Rulebook
+from .state import LedgerState
+
+
+class Draft(NamedTuple):
+    """An event to be written: everything but ``seq``, ``recorded_us`` and ``hash``."""
+
+    cls: type[Event]
+    occurred_us: int
+    actor: str
+    key: str
+    version: str
+    memo: str
+    body: tuple[Any, ...]
+
+
+@attrs.frozen
+class Replayed:
+    """The events an earlier identical request wrote under the same idempotency key."""
+
+    events: tuple[Event, ...]
+
+
+Outcome = list[Draft] | Replayed
+
+
+@attrs.frozen
+class Context:
+    """What a command may look at: the state, the clock reading and earlier events."""
+
+    state: LedgerState
+    now_us: int
+    backdate_us: int
+    event_at: Callable[[int], Event]
+
+
+# -- shared checks ------------------------------------------------------------------------
+
+
+def _actor(by: object) -> Actor:
+    if not isinstance(by, Actor):
+        raise ValidationError(f"by must be an Actor, got {by!r}", field="by", value=by)
+    return by
+
+
+def _replayed(ctx: Context, key: str, request: tuple[Any, ...]) -> Replayed | None:
+    seq = ctx.state.keys.get(key)
+    if seq is None:
+        return None
+    first = ctx.event_at(seq)
+    if first.request() != request:
+        raise IdempotencyConflict(
+            f"key {key!r} was used by event {first.id} for a different request; "
+            "use a new key for a new command",
+            key=key,
+            event=first.id,
+        )
+    events = [first]
+    following = seq + 1
+    while following <= ctx.state.seq:
+        event = ctx.event_at(following)
+        if event.key != key:
+            break
+        events.append(event)
+        following += 1
+    return Replayed(tuple(events))
+
+
+def policy_now(ctx: Context) -> tuple[Policy, str]:
+    """The policy table and rulebook version in force at the clock reading.
+
+    Before any rulebook is in force, :data:`~pointsledger.rules.DEFAULT_POLICY` applies.
+    """
+    adoption = ctx.state.adoption_at(ctx.now_us)
+    if adoption is None:
+        return DEFAULT_POLICY, ""
+    return adoption.rulebook.policy, adoption.version
+
+
+def _authorise(ctx: Context, by: Actor, command: str, household: str | None = None) -> str:
+    policy, version = policy_now(ctx)
+    allowed = policy.roles_for(command)
+    if not by.roles & allowed:
+        raise PermissionDenied(
+            f"actor {by.id!r} with roles {sorted(by.roles)} may not {command}; "
+            f"roles allowed: {sorted(allowed)}",
+            actor=by.id,
+            command=command,
+            allowed=sorted(allowed),
+        )
+    if household is not None and ctx.state.household_of(by.id) == household:
+        raise PermissionDenied(
+            f"actor {by.id!r} belongs to household {household!r} and may not {command} for it",
+            actor=by.id,
+            command=command,
+            household=household,
+        )
+    return version
+
+
+def _open_account(state: LedgerState, account: object, what: str = "account") -> str:
+    """The household of an open account; raises for unknown or closed accounts."""
+    account = check_id(account, what)
+    household = state.households.get(account)
+    if household is not None:
+        if household.closed:
+            raise AccountClosed(f"household {account!r} is closed", account=account)
+        return household.id
+    member = state.members.get(account)
+    if member is None:
+        raise UnknownAccount(
+            f"no household or member {account!r} is registered", account=account
+        )
+    if member.closed:
+        raise AccountClosed(f"member {account!r} is closed", account=account)
+    if state.households[member.household].closed:
+        raise AccountClosed(
+            f"member {account!r} belongs to closed household {member.household!r}",
+            account=account,
+        )
+    return member.household
+
+
+def _check_occurred(ctx: Context, occurred_us: int) -> None:
+    state = ctx.state
+    if occurred_us > ctx.now_us:
+        raise OccurredInFuture(
+            f"occurred_at {_iso(occurred_us, state)} is after the ledger clock "
+            f"{_iso(ctx.now_us, state)}",
+            occurred_at=_iso(occurred_us, state),
+            now=_iso(ctx.now_us, state),
+        )
+    if occurred_us < state.closed_before_us:
+        raise PeriodClosed(
+            f"occurred_at {_iso(occurred_us, state)} falls in a closed period; "
+            f"the books are closed before {_iso(state.closed_before_us, state)}",
+            occurred_at=_iso(occurred_us, state),
+            closed_before=_iso(state.closed_before_us, state),
+        )
+    if occurred_us < ctx.now_us - ctx.backdate_us:
+        days = ctx.backdate_us // 86_400_000_000
+        raise BackdatedTooFar(
+            f"occurred_at {_iso(occurred_us, state)} is more than {days} days before the "
+            f"ledger clock {_iso(ctx.now_us, state)}",
+            occurred_at=_iso(occurred_us, state),
+            window_days=days,
+        )
+
+
+def _iso(us: int, state: LedgerState) -> str:
+    return _dt.datetime.fromtimestamp(us / 1_000_000, state.tzinfo).isoformat()
+
+
+def _roles(value: object) -> tuple[object, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if not isinstance(value, Iterable):
+        raise ValidationError(f"roles must be a set of role names, got {value!r}", value=value)
+    return tuple(value)
+
+
+def _strings(value: object, what: str) -> tuple[str, ...]:
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise ValidationError(
+            f"{what} must be a sequence of strings, got {value!r}", field=what, value=value
+        )
+    out = tuple(value)
+    for v in out:
+        check_text(v, what, required=True)
+    return out
+
+
+# -- rules and time -----------------------------------------------------------------------
+
+
+def adopt(
+    ctx: Context,
+    rulebook: object,
+    *,
+    effective_from: object,
+    by: object,
+    key: object,
+    minutes: object,
+    effective_until: object = None,
+    memo: object = "",
+) -> Outcome:
+    """Adopt a rulebook version in force from ``effective_from`` (a date in the ledger zone)."""
+    if not isinstance(rulebook, Rulebook):
+        raise ValidationError(f"rulebook must be a Rulebook, got {rulebook!r}", value=rulebook)
+    start = check_date(effective_from, "effective_from")
+    end = None if effective_until is None else check_date(effective_until, "effective_until")
+    by = _actor(by)
+    key = check_key(f"adopt/{rulebook.version}" if key is None else key)
+    minutes = check_text(minutes, "minutes", required=True)
+    memo = check_text(memo, "memo")
+    fields = dict(
+        rulebook=rulebook,
+        effective_from=start.isoformat(),
+        effective_until=end.isoformat() if end else None,
+        minutes=minutes,
+    )
+    replay = _replayed(ctx, key, request_of(RulebookAdopted, by.id, memo, **fields))
+    if replay:
+        return replay
+    version = _authorise(ctx, by, "adopt")
+    state = ctx.state
+    if end is not None and end < start:
+        raise ValidationError(
+            f"effective_until {end} is before effective_from {start}",
+            effective_from=start.isoformat(),
+            effective_until=end.isoformat(),
+        )
+    if rulebook.version in state.adoptions_by_version:
+        raise AlreadyExists(
+            f"rulebook version {rulebook.version!r} is already adopted; adopted versions never "
+            "change: adopt the new rules under a new version name",
+            version=rulebook.version,
+        )
+    start_us = day_start_us(start, state.tz)
+    if state.adoptions:
+        latest = state.adoptions[-1]
+        if start <= latest.effective_from:
+            raise RulebookError(
+                f"effective_from {start} must be after {latest.effective_from}, when the latest "
+                f"version {latest.version!r} took effect: effective ranges never overlap",
+                effective_from=start.isoformat(),
+                latest=latest.version,
+            )
+        if start_us <= state.max_occurred_us:
+            raise RulebookError(
+                f"postings under version {latest.version!r} already occurred on or after "
+                f"{start}; a new version can only take effect after "
+                f"{local_date(state.max_occurred_us, state.tzinfo)}",
+                effective_from=start.isoformat(),
+            )
+    if start_us < state.closed_before_us:
+        raise PeriodClosed(
+            f"effective_from {start} falls in a closed period", effective_from=start.isoformat()
+        )
+    return [Draft(RulebookAdopted, ctx.now_us, by.id, key, version, memo, tuple(fields.values()))]
+
+
+def close_period(
+    ctx: Context, through: object, *, by: object, key: object, memo: object = ""
+) -> Outcome:
+    """Close the books (结账) through the end of the local date ``through``."""
+    day = check_date(through, "through")
+    by = _actor(by)
+    key = check_key(f"close_period/{day.isoformat()}" if key is None else key)
+    memo = check_text(memo, "memo")
+    replay = _replayed(
+        ctx, key, request_of(PeriodClosedEvent, by.id, memo, through=day.isoformat())
+    )
+    if replay:
+        return replay
+    version = _authorise(ctx, by, "close_period")
+    state = ctx.state
+    today = local_date(ctx.now_us, state.tzinfo)
+    if day >= today:
+        raise ValidationError(
+            f"only past days can be closed; through={day} is not before today {today}",
+            through=day.isoformat(),
+        )
+    if day_start_us(day + _dt.timedelta(days=1), state.tz) <= state.closed_before_us:
+        raise ValidationError(
+            f"the books are already closed through {day}", through=day.isoformat()
+        )
+    return [Draft(PeriodClosedEvent, ctx.now_us, by.id, key, version, memo, (day.isoformat(),))]
+
+
+# -- registry -----------------------------------------------------------------------------
+
+
+def add_region(
+    ctx: Context,
+    code: object,
+    name: object,
+    *,
+    kind: object,
+    by: object,
+    key: object,
+    parent: object = None,
+    memo: object = "",
+) -> Outcome:
+    """Add a region under ``parent`` (None for a top region)."""
+    code = check_id(code, "region code")
+    name = check_text(name, "name", required=True)
+    if kind not in REGION_LEVELS:
+        raise ValidationError(
+            f"kind must be one of {', '.join(REGION_LEVELS)}, got {kind!r}", kind=kind
+        )
+    if parent is not None:
+        parent = check_id(parent, "parent")
+    by = _actor(by)
+    key = check_key(f"region/{code}" if key is None else key)
+    memo = check_text(memo, "memo")
+    fields = dict(code=code, name=name, region_kind=kind, parent=parent)
+    replay = _replayed(ctx, key, request_of(RegionAdded, by.id, memo, **fields))
+    if replay:
+        return replay
+    version = _authorise(ctx, by, "add_region")
+    state = ctx.state
+    if code in state.regions:
+        raise AlreadyExists(f"region {code!r} already exists", region=code)
+    if parent is not None:
+        above = state.regions.get(parent)
+        if above is None:
+            raise UnknownRegion(f"no parent region {parent!r}", region=parent)
+        if not may_parent(above.kind, kind):
+            raise ValidationError(
+                f"a {kind} cannot sit under the {above.kind} {parent!r}",
+                kind=kind,
+                parent=parent,
+            )
+    return [Draft(RegionAdded, ctx.now_us, by.id, key, version, memo, tuple(fields.values()))]
+
+
+def _grid(state: LedgerState, grid: object) -> str:
+    grid = check_id(grid, "grid")
+    region = state.regions.get(grid)
+    if region is None:
+        raise UnknownRegion(f"no grid {grid!r}", region=grid)
+    if region.kind != "grid":
+        raise ValidationError(
+            f"households belong to a grid; {grid!r} is a {region.kind}", region=grid
+        )
+    return region.code
+
+
+def _new_account(state: LedgerState, account: str) -> None:
+    if account in state.households or account in state.members:
+        raise AlreadyExists(f"account {account!r} is already registered", account=account)
+
+
+def register_household(
+    ctx: Context,
+    household: object,
+    *,
+    grid: object,
+    head: object,
+    by: object,
+    key: object,
+    memo: object = "",
+) -> Outcome:
+    """Register a household (户) in a grid."""
+    household = check_account_id(household, "household")
+    head = check_text(head, "head", required=True)
+    by = _actor(by)
+    key = check_key(f"household/{household}" if key is None else key)
+    memo = check_text(memo, "memo")
+    fields = dict(household=household, grid=grid, head=head)
+    replay = _replayed(ctx, key, request_of(HouseholdRegistered, by.id, memo, **fields))
+    if replay:
+        return replay
+    version = _authorise(ctx, by, "register_household")
+    _new_account(ctx.state, household)
+    _grid(ctx.state, grid)
+    return [
+        Draft(HouseholdRegistered, ctx.now_us, by.id, key, version, memo, tuple(fields.values()))
+    ]
+
+
+def register_member(
+    ctx: Context,
+    member: object,
+    *,
+    household: object,
+    name: object,
+    by: object,
+    key: object,
+    roles: object = (),
+    birth_date: object = None,
+    memo: object = "",
+) -> Outcome:
+    """Register a member (成员) of an open household."""
+    member = check_account_id(member, "member")
+    name = check_text(name, "name", required=True)
+    role_set = frozenset(check_id(r, "role") for r in _roles(roles))
+    birth = None if birth_date is None else check_date(birth_date, "birth_date").isoformat()
+    by = _actor(by)
+    key = check_key(f"member/{member}" if key is None else key)
+    memo = check_text(memo, "memo")
+    fields = dict(
+        member=member, household=household, name=name, roles=tuple(sorted(role_set)),
+        birth_date=birth,
+    )
+    replay = _replayed(ctx, key, request_of(MemberRegistered, by.id, memo, **fields))
+    if replay:
+        return replay
+    version = _authorise(ctx, by, "register_member")
+    state = ctx.state
+    _new_account(state, member)
+    found = state.households.get(check_id(household, "household"))
+    if found is None:
+        raise UnknownAccount(f"no household {household!r}", account=household)
+    if found.closed:
+        raise AccountClosed(f"household {household!r} is closed", account=household)
+    return [Draft(MemberRegistered, ctx.now_us, by.id, key, version, memo, tuple(fields.values()))]
+
+
+def move_household(
+    ctx: Context, household: object, *, grid: object, by: object, key: object, memo: object = ""
+) -> Outcome:
+    """Move a household to another grid."""
+    household = check_id(household, "household")
+    by = _actor(by)
+    key = check_key(key)
+    memo = check_text(memo, "memo")
+    replay = _replayed(
+        ctx, key, request_of(HouseholdMoved, by.id, memo, household=household, to_grid=grid)
+    )
+    if replay:
+        return replay
+    version = _authorise(ctx, by, "move_household")
+    state = ctx.state
+    found = state.households.get(household)
+    if found is None:
+        raise UnknownAccount(f"no household {household!r}", account=household)
+    if found.closed:
+        raise AccountClosed(f"household {household!r} is closed", account=household)
+    to_grid = _grid(state, grid)
+    if to_grid == found.grid:
+        raise ValidationError(f"household {household!r} is already in grid {grid!r}", grid=grid)
+    body = (found.id, found.grid, to_grid)
+    return [Draft(HouseholdMoved, ctx.now_us, by.id, key, version, memo, body)]
+
+
+def close(
+    ctx: Context,
+    account: object,
+    *,
+    by: object,
+    key: object,
+    balance_to: object = None,
+    memo: object = "",
+) -> Outcome:
+    """Close a household or member account, moving a non-zero balance to ``balance_to``."""
+    check_id(account, "account")
+    if balance_to is not None:
+        check_id(balance_to, "balance_to")
+    by = _actor(by)
+    key = check_key(f"close/{account}" if key is None else key)
+    memo = check_text(memo, "memo")
+    replay = _replayed(
+        ctx,
+        key,
+        request_of(AccountClosedEvent, by.id, memo, account=account, balance_to=balance_to),
+    )
+    if replay:
+        return replay
+    state = ctx.state
+    household = _open_account(state, account)
+    version = _authorise(ctx, by, "close", household)
+    if account in state.households:
+        open_members = sorted(
+            m.id for m in state.members.values() if m.household == account and not m.closed
+        )
+        if open_members:
+            raise ValidationError(
+                f"household {account!r} still has open members {open_members}; close them first",
+                account=account,
+                members=open_members,
+            )
+    balance = state.posted.get(account, 0)  # type: ignore[call-overload]
+    if balance and balance_to is None:
+        raise BalanceNotZero(
+            f"account {account!r} has a balance of {balance}; say where it goes with "
+            f"balance_to= (another account, or {POOL!r} to return it to the village)",
+            account=account,
+            balance=balance,
+        )
+    if balance_to is not None:
+        if balance_to == account:
+            raise ValidationError("balance_to must be another account", balance_to=balance_to)
+        if balance_to != POOL:
+            _open_account(state, balance_to, "balance_to")
+    body = (account, balance, balance_to)
+    return [Draft(AccountClosedEvent, ctx.now_us, by.id, key, version, memo, body)]
+
+
+# -- postings -----------------------------------------------------------------------------
+
+
+def post_item(
+    ctx: Context,
+    cls: type[Awarded] | type[Deducted],
+    account: object,
+    item: object,
+    *,
+    by: object,
+    key: object,
+    occurred_at: object,
+    quantity: object = 1,
+    evidence: object = (),
+    memo: object = "",
+) -> Outcome:
+    """Award (``cls`` Awarded) or deduct (``cls`` Deducted) a checklist item's points."""
+    check_id(account, "account")
+    check_id(item, "item")
+    by = _actor(by)
+    key = check_key(key)
+    occurred_us = to_us(occurred_at, "occurred_at")
+    quantity = check_int(quantity, "quantity", minimum=1)
+    evidence = _strings(evidence, "evidence")
+    memo = check_text(memo, "memo")
+    request = request_of(
+        cls,
+        by.id,
+        memo,
+        account=account,
+        item=item,
+        quantity=quantity,
+        occurred_us=occurred_us,
+        evidence=evidence,
+    )
+    replay = _replayed(ctx, key, request)
+    if replay:
+        return replay
+    state = ctx.state
+    command = "award" if cls is Awarded else "deduct"
+    household = _open_account(state, account)
+    _authorise(ctx, by, command, household)
+    _check_occurred(ctx, occurred_us)
+    adoption = state.adoption_at(occurred_us)
+    if adoption is None:
+        raise NoRulebookInForce(
+            f"no adopted rulebook is in force at {_iso(occurred_us, state)}",
+            occurred_at=_iso(occurred_us, state),
+        )
+    rulebook = adoption.rulebook
+    checklist_item = rulebook.item(item)  # type: ignore[arg-type]
+    points = checklist_item.points * quantity
+    if cls is Awarded and checklist_item.points <= 0:
+        raise ValidationError(
+            f"award takes an item with positive points; {item!r} has {checklist_item.points}: "
+            "use deduct",
+            item=item,
+            points=checklist_item.points,
+        )
+    if cls is Deducted and checklist_item.points >= 0:
+        raise ValidationError(
+            f"deduct takes an item with negative points; {item!r} has {checklist_item.points}: "
+            "use award",
+            item=item,
+            points=checklist_item.points,
+        )
+    if checklist_item.evidence_required and not evidence:
+        raise EvidenceRequired(
+            f"item {item!r} requires evidence (photo ids or text)", item=item
+        )
+    if cls is Awarded:
+        used_by = state.cap_used
+        for cap_key, cap in state.cap_windows(account, rulebook, checklist_item, occurred_us):  # type: ignore[arg-type]
+            used = used_by.get(cap_key, 0)
+            if used + points > cap.max_points:
+                scope = "item" if cap_key[1] == "i" else "category"
+                raise CapExceeded(
+                    f"{scope} {cap_key[2]!r} caps {account!r} at {cap.max_points} points per "
+                    f"{cap.per}; {used} used in {period_label(cap.per, cap_key[4])}, "
+                    f"{cap.max_points - used} left, {points} asked",
+                    scope=scope,
+                    name=cap_key[2],
+                    cap=cap.max_points,
+                    per=cap.per,
+                    period=period_label(cap.per, cap_key[4]),
+                    used=used,
+                    remaining=cap.max_points - used,
+                    requested=points,
+                )
+    body = (account, item, quantity, points, evidence)
+    return [Draft(cls, occurred_us, by.id, key, adoption.version, memo, body)]
+
+
+def parse_entry_id(entry: object) -> tuple[int, str]:
+    """Split an event id ``e<seq>-<hex>`` (or an Event) into ``(seq, hex)``.
+
+    Raises:
+        UnknownEntry: ``entry`` is not an event id.
+    """
+    if isinstance(entry, Event):
+        entry = entry.id
+    if isinstance(entry, str) and entry.startswith("e") and "-" in entry:
+        seq_text, _, digest = entry[1:].partition("-")
+        if seq_text.isdigit() and digest:
+            return int(seq_text), digest
+    raise UnknownEntry(
+        f"{entry!r} is not an event id (ids look like 'e42-1a2b3c4d5e6f')", entry=entry
+    )
+
+
+def reverse(
+    ctx: Context,
+    entry: object,
+    *,
+    reason: object,
+    by: object,
+    key: object,
+    memo: object = "",
+) -> Outcome:
+    """Reverse (冲正) an award or deduction, at most once, with a reason."""
+    seq, digest = parse_entry_id(entry)
+    reason = check_text(reason, "reason", required=True)
+    by = _actor(by)
+    key = check_key(key)
+    memo = check_text(memo, "memo")
+    state = ctx.state
+    if not 1 <= seq <= state.seq:
+        raise UnknownEntry(f"no event {entry!r} in this ledger", entry=entry)
+    original = ctx.event_at(seq)
+    if not original.hash.hex().startswith(digest):
+        raise UnknownEntry(
+            f"event {seq} of this ledger is {original.id}, not {entry!r}", entry=entry
+        )
+    replay = _replayed(ctx, key, request_of(Reversed, by.id, memo, original=seq, reason=reason))
+    if replay:
+        return replay
+    if not isinstance(original, Awarded | Deducted):
+        raise NotReversible(
+            f"{original.id} is a {original.KIND} event; only awards and deductions are reversed",
+            entry=original.id,
+            kind=original.KIND,
+        )
+    done = state.reversals.get(seq)
+    if done is not None:
+        raise AlreadyReversed(
+            f"{original.id} was already reversed by event {done}",
+            entry=original.id,
+            reversal=done,
+        )
+    household = _open_account(state, original.account)
+    version = _authorise(ctx, by, "reverse", household)
+    flows = tuple((d, s, a) for s, d, a in original.postings())
+    body = (
+        seq,
+        original.KIND,
+        reason,
+        original.account,
+        original.item,
+        original.points,
+        original.occurred_us,
+        original.version,
+        flows,
+    )
+    return [Draft(Reversed, ctx.now_us, by.id, key, version, memo, body)]

@@ -1,0 +1,389 @@
+"""Events: the immutable records the ledger is made of, their canonical encoding and hash chain.
+
+Every event has a header (``seq``, ``recorded_us``, ``occurred_us``, ``actor``, ``key``,
+``version``, ``memo``) and a body of its own kind. Its canonical encoding is a compact UTF-8 JSON
+array ``[kind, seq, recorded_us, occurred_us, actor, key, version, memo, *body]``, and its
+``hash`` is ``SHA-256(previous hash || canonical encoding)`` (32 zero bytes before the first
+event). So an event's hash commits to its own content and to the whole history before it:
+editing, removing, inserting or reordering any event breaks every hash from that point on.
+
+Instants are integers: microseconds since the Unix epoch, UTC. Events that move points expose
+their double-entry ``postings()``: ``(source, destination, amount)`` triples, each moving
+``amount`` from one account to another, so every posting sums to zero by construction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from typing import Any, ClassVar, Final
+
+import attrs
+import pendulum
+
+from .clock import from_us
+from .errors import IntegrityError
+from .rules import Rulebook, rulebook_from_data, rulebook_to_data
+
+POOL: Final = "@pool"
+"""The village's issuance pool (积分发放池): awards draw from it."""
+
+PENALTY: Final = "@penalty"
+"""The deduction account (扣分): deductions move points here, so deducted totals stay visible
+apart from issuance, and a reversed deduction comes back from here."""
+
+SYSTEM_ACCOUNTS: Final = frozenset({POOL, PENALTY})
+
+GENESIS_HASH: Final = bytes(32)
+"""The "previous hash" of the first event."""
+
+FORMAT: Final = 1
+"""The version of the canonical encoding, recorded in the genesis event."""
+
+Posting = tuple[str, str, int]
+"""``(source, destination, amount)``: ``amount`` points move from source to destination."""
+
+_encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+_encode = _encoder.encode
+_sha256 = hashlib.sha256
+
+
+def _tuple(value: Any) -> tuple[Any, ...]:
+    return value if type(value) is tuple else tuple(value)
+
+
+def _flows(value: Any) -> tuple[Posting, ...]:
+    return tuple((str(s), str(d), int(a)) for s, d, a in value)
+
+
+@attrs.frozen
+class Event:
+    """Base of every event: the header fields and the canonical encoding.
+
+    Attributes:
+        seq: position in the log, from 1, gap-free.
+        recorded_us: when the ledger recorded it (ledger clock), strictly increasing.
+        occurred_us: when the conduct happened; never after ``recorded_us``.
+        actor: the acting actor's id.
+        key: the idempotency key of the command that wrote it.
+        version: the rulebook version the event was validated under ("" before any).
+        memo: free text from the caller.
+        hash: SHA-256 over the previous hash and this event's canonical encoding.
+    """
+
+    KIND: ClassVar[str] = ""
+    BODY: ClassVar[tuple[str, ...]] = ()
+    REQUEST: ClassVar[tuple[str, ...]] = ()
+
+    seq: int
+    recorded_us: int
+    occurred_us: int
+    actor: str
+    key: str
+    version: str
+    memo: str
+    hash: bytes = attrs.field(kw_only=True, default=b"", repr=False)
+
+    @property
+    def kind(self) -> str:
+        """The event kind, e.g. ``"awarded"``."""
+        return self.KIND
+
+    @property
+    def id(self) -> str:
+        """A stable id: ``e<seq>-<first 12 hex digits of the hash>``.
+
+        It names the position and pins the content, so an id never silently resolves to a
+        different event.
+        """
+        return f"e{self.seq}-{self.hash[:6].hex()}"
+
+    @property
+    def recorded_at(self) -> pendulum.DateTime:
+        """``recorded_us`` as a UTC datetime."""
+        return from_us(self.recorded_us)
+
+    @property
+    def occurred_at(self) -> pendulum.DateTime:
+        """``occurred_us`` as a UTC datetime."""
+        return from_us(self.occurred_us)
+
+    def postings(self) -> tuple[Posting, ...]:
+        """The double-entry postings this event makes (none for non-monetary events)."""
+        return ()
+
+    def body_json(self) -> list[Any]:
+        """The body values in canonical (JSON-ready) form."""
+        return [getattr(self, name) for name in self.BODY]
+
+    def canonical(self) -> bytes:
+        """The canonical encoding that the hash covers."""
+        return _encode(
+            [
+                self.KIND,
+                self.seq,
+                self.recorded_us,
+                self.occurred_us,
+                self.actor,
+                self.key,
+                self.version,
+                self.memo,
+                *self.body_json(),
+            ]
+        ).encode()
+
+    def request(self) -> tuple[Any, ...]:
+        """What the caller asked for: compared when an idempotency key is reused."""
+        fields = {name: getattr(self, name) for name in self.REQUEST}
+        return request_of(type(self), self.actor, self.memo, **fields)
+
+    @classmethod
+    def from_json(cls, header: Sequence[Any], body: Sequence[Any], hash: bytes) -> Event:
+        """Rebuild an event from its decoded canonical form."""
+        return cls(*header, *body, hash=hash)
+
+
+def request_of(cls: type[Event], actor: str, memo: str, **fields: Any) -> tuple[Any, ...]:
+    """The idempotency request tuple of a command that would write a ``cls`` event."""
+    return (cls.KIND, actor, memo, *(fields[name] for name in cls.REQUEST))
+
+
+@attrs.frozen
+class LedgerCreated(Event):
+    """Genesis: the ledger's id, time zone and encoding format."""
+
+    KIND = "ledger_created"
+    BODY = ("ledger_id", "tz", "format")
+    REQUEST = ("ledger_id", "tz", "format")
+    ledger_id: str
+    tz: str
+    format: int
+
+
+@attrs.frozen
+class RulebookAdopted(Event):
+    """A rulebook version adopted, in force from ``effective_from`` (ISO date, ledger zone)."""
+
+    KIND = "rulebook_adopted"
+    BODY = ("rulebook", "effective_from", "effective_until", "minutes")
+    REQUEST = ("rulebook", "effective_from", "effective_until", "minutes")
+    rulebook: Rulebook
+    effective_from: str
+    effective_until: str | None
+    minutes: str
+
+    def body_json(self) -> list[Any]:
+        return [
+            rulebook_to_data(self.rulebook),
+            self.effective_from,
+            self.effective_until,
+            self.minutes,
+        ]
+
+    @classmethod
+    def from_json(cls, header: Sequence[Any], body: Sequence[Any], hash: bytes) -> Event:
+        data, *rest = body
+        values: list[Any] = [*header, rulebook_from_data(data), *rest]
+        return cls(*values, hash=hash)
+
+
+@attrs.frozen
+class RegionAdded(Event):
+    """A region added to the tree (``parent`` None for a top region)."""
+
+    KIND = "region_added"
+    BODY = ("code", "name", "region_kind", "parent")
+    REQUEST = BODY
+    code: str
+    name: str
+    region_kind: str
+    parent: str | None
+
+
+@attrs.frozen
+class HouseholdRegistered(Event):
+    """A household registered in a grid."""
+
+    KIND = "household_registered"
+    BODY = ("household", "grid", "head")
+    REQUEST = BODY
+    household: str
+    grid: str
+    head: str
+
+
+@attrs.frozen
+class MemberRegistered(Event):
+    """A member registered in a household (``birth_date`` an ISO date or None)."""
+
+    KIND = "member_registered"
+    BODY = ("member", "household", "name", "roles", "birth_date")
+    REQUEST = BODY
+    member: str
+    household: str
+    name: str
+    roles: tuple[str, ...] = attrs.field(converter=_tuple)
+    birth_date: str | None
+
+
+@attrs.frozen
+class HouseholdMoved(Event):
+    """A household moved from one grid to another."""
+
+    KIND = "household_moved"
+    BODY = ("household", "from_grid", "to_grid")
+    REQUEST = ("household", "to_grid")
+    household: str
+    from_grid: str
+    to_grid: str
+
+
+@attrs.frozen
+class AccountClosed(Event):
+    """A household or member account closed; a non-zero balance moves to ``balance_to``."""
+
+    KIND = "account_closed"
+    BODY = ("account", "balance", "balance_to")
+    REQUEST = ("account", "balance_to")
+    account: str
+    balance: int
+    balance_to: str | None
+
+    def postings(self) -> tuple[Posting, ...]:
+        if self.balance and self.balance_to is not None:
+            return ((self.account, self.balance_to, self.balance),)
+        return ()
+
+
+@attrs.frozen
+class Awarded(Event):
+    """Points awarded for a checklist item: the pool pays the account ``points``."""
+
+    KIND = "awarded"
+    BODY = ("account", "item", "quantity", "points", "evidence")
+    REQUEST = ("account", "item", "quantity", "occurred_us", "evidence")
+    account: str
+    item: str
+    quantity: int
+    points: int
+    evidence: tuple[str, ...] = attrs.field(converter=_tuple)
+
+    def postings(self) -> tuple[Posting, ...]:
+        return ((POOL, self.account, self.points),)
+
+
+@attrs.frozen
+class Deducted(Event):
+    """Points deducted for a listed violation: the account pays ``-points`` to the penalty
+    account (``points`` is negative, as on the checklist)."""
+
+    KIND = "deducted"
+    BODY = ("account", "item", "quantity", "points", "evidence")
+    REQUEST = ("account", "item", "quantity", "occurred_us", "evidence")
+    account: str
+    item: str
+    quantity: int
+    points: int
+    evidence: tuple[str, ...] = attrs.field(converter=_tuple)
+
+    def postings(self) -> tuple[Posting, ...]:
+        return ((self.account, PENALTY, -self.points),)
+
+
+@attrs.frozen
+class Reversed(Event):
+    """The reversal (冲正) of an earlier entry: it restates what it reverses and posts the
+    exact opposite flows."""
+
+    KIND = "reversed"
+    BODY = (
+        "original",
+        "original_kind",
+        "reason",
+        "account",
+        "item",
+        "points",
+        "original_occurred_us",
+        "original_version",
+        "flows",
+    )
+    REQUEST = ("original", "reason")
+    original: int
+    original_kind: str
+    reason: str
+    account: str
+    item: str
+    points: int
+    original_occurred_us: int
+    original_version: str
+    flows: tuple[Posting, ...] = attrs.field(converter=_flows)
+
+    def postings(self) -> tuple[Posting, ...]:
+        return self.flows
+
+
+@attrs.frozen
+class PeriodClosed(Event):
+    """Books closed (结账) through the end of ``through`` (ISO date, ledger zone)."""
+
+    KIND = "period_closed"
+    BODY = ("through",)
+    REQUEST = BODY
+    through: str
+
+
+EVENT_TYPES: Final[dict[str, type[Event]]] = {
+    cls.KIND: cls
+    for cls in (
+        LedgerCreated,
+        RulebookAdopted,
+        RegionAdded,
+        HouseholdRegistered,
+        MemberRegistered,
+        HouseholdMoved,
+        AccountClosed,
+        Awarded,
+        Deducted,
+        Reversed,
+        PeriodClosed,
+    )
+}
+"""Every event kind by its ``KIND`` name."""
+
+_HEADER = 8  # kind + seven header fields
+
+
+def chain_hash(previous: bytes, canonical: bytes) -> bytes:
+    """The hash of an event whose canonical encoding is ``canonical``."""
+    return _sha256(previous + canonical).digest()
+
+
+def seal(event: Event, previous: bytes) -> bytes:
+    """Set a freshly built event's hash from its content and the previous hash; return it.
+
+    Only the ledger's commit path calls this, once per event, before anyone else sees it.
+    """
+    digest = chain_hash(previous, event.canonical())
+    object.__setattr__(event, "hash", digest)
+    return digest
+
+
+def decode(data: bytes | str, hash: bytes) -> Event:
+    """Rebuild an event from its canonical encoding and stored hash.
+
+    The hash is *not* checked here (see :func:`verify_chain`).
+
+    Raises:
+        IntegrityError: the data is not a canonical event encoding.
+    """
+    try:
+        values = json.loads(data)
+        cls = EVENT_TYPES[values[0]]
+        if len(values) != _HEADER + len(cls.BODY):
+            raise ValueError(f"{len(values)} values for a {cls.KIND} event")
+        return cls.from_json(values[1:_HEADER], values[_HEADER:], bytes(hash))
+    except IntegrityError:
+        raise
+    except Exception as exc:  # any malformed record is an integrity failure, never a crash
+        raise IntegrityError(f"undecodable event record: {exc!r}", seq=None) from None

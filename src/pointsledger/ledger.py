@@ -1,0 +1,692 @@
+"""The Ledger: commands in, sealed events out, state derived.
+
+A :class:`Ledger` owns an event store and the state derived from it. Every command validates
+against the state and the rulebook in force (:mod:`pointsledger.commands`), the resulting events
+are numbered, stamped by the ledger clock, hash-chained, appended to the store in one atomic
+append, and only then applied to the state with :func:`~pointsledger.state.apply`, the same
+function that replays the log when a ledger is opened. A command that raises writes nothing.
+
+The ledger clock is monotonic: each event's ``recorded_at`` is the later of the clock reading and
+one microsecond after the previous event.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from types import TracebackType
+from typing import Any
+
+import attrs
+
+from . import commands
+from ._validate import check_id, check_int
+from .actors import SYSTEM
+from .clock import Clock, system_clock, to_us
+from .commands import Context, Draft, Outcome, Replayed, parse_entry_id
+from .errors import (
+    ConcurrencyError,
+    IntegrityError,
+    UnknownAccount,
+    UnknownEntry,
+    ValidationError,
+)
+from .events import (
+    FORMAT,
+    GENESIS_HASH,
+    SYSTEM_ACCOUNTS,
+    Awarded,
+    Deducted,
+    Event,
+    LedgerCreated,
+    chain_hash,
+    seal,
+)
+from .periods import DEFAULT_TZ
+from .rules import Rulebook
+from .state import Balance, LedgerState, apply
+from .storage import EventStore, MemoryStore, SQLiteStore
+
+_DAY_US = 86_400_000_000
+
+
+@attrs.frozen
+class Verified:
+    """The result of a successful :meth:`Ledger.verify`: how many events, and the head hash."""
+
+    events: int
+    head_hash: str
+
+
+class _Commands:
+    """The command methods shared by :class:`Ledger` and :class:`Batch`."""
+
+    def _run(self, command: Callable[..., Outcome], *args: Any, **kwargs: Any) -> Event:
+        raise NotImplementedError
+
+    def adopt(
+        self,
+        rulebook: Rulebook,
+        *,
+        effective_from: _dt.date,
+        by: Any,
+        minutes: str,
+        key: str | None = None,
+        effective_until: _dt.date | None = None,
+        memo: str = "",
+    ) -> Event:
+        """Adopt a rulebook version (经民主程序通过), in force from ``effective_from``.
+
+        Args:
+            rulebook: the version to adopt; its version name must be new on this ledger.
+            effective_from: first day (ledger zone) it governs; after the latest version's start
+                and after any posting already recorded.
+            by: the adopting actor (role ``committee`` by default).
+            key: idempotency key.
+            minutes: the minutes of the meeting that approved it (e.g. 村民代表会议表决通过).
+            effective_until: optional last day it governs.
+            memo: free text.
+
+        Returns:
+            The ``rulebook_adopted`` event.
+
+        Raises:
+            AlreadyExists: the version name is taken.
+            RulebookError: the range would overlap an adopted version or postings already made.
+            PermissionDenied, ValidationError, IdempotencyConflict.
+        """
+        return self._run(
+            commands.adopt,
+            rulebook,
+            effective_from=effective_from,
+            effective_until=effective_until,
+            by=by,
+            key=key,
+            minutes=minutes,
+            memo=memo,
+        )
+
+    def add_region(
+        self,
+        code: str,
+        name: str,
+        *,
+        kind: str,
+        by: Any,
+        parent: str | None = None,
+        key: str | None = None,
+        memo: str = "",
+    ) -> Event:
+        """Add a region (county, town, village, community or grid) to the tree.
+
+        Raises:
+            AlreadyExists: the code is taken.
+            UnknownRegion: no such parent.
+            ValidationError: a kind that cannot sit under the parent's kind.
+        """
+        return self._run(
+            commands.add_region, code, name, kind=kind, parent=parent, by=by, key=key, memo=memo
+        )
+
+    def register_household(
+        self,
+        household: str,
+        *,
+        grid: str,
+        head: str,
+        by: Any,
+        key: str | None = None,
+        memo: str = "",
+    ) -> Event:
+        """Register a household (户) in a grid; ``head`` is the head of household's name.
+
+        Raises:
+            AlreadyExists: the id is a registered household or member.
+            UnknownRegion: no such grid.
+        """
+        return self._run(
+            commands.register_household, household, grid=grid, head=head, by=by, key=key, memo=memo
+        )
+
+    def register_member(
+        self,
+        member: str,
+        *,
+        household: str,
+        name: str,
+        by: Any,
+        key: str | None = None,
+        roles: Sequence[str] | frozenset[str] = (),
+        birth_date: _dt.date | None = None,
+        memo: str = "",
+    ) -> Event:
+        """Register a member of an open household, with roles and an optional birth date.
+
+        Raises:
+            AlreadyExists: the id is taken.
+            UnknownAccount: no such household.
+            AccountClosed: the household is closed.
+        """
+        return self._run(
+            commands.register_member,
+            member,
+            household=household,
+            name=name,
+            roles=roles,
+            birth_date=birth_date,
+            by=by,
+            key=key,
+            memo=memo,
+        )
+
+    def move_household(
+        self, household: str, *, grid: str, by: Any, key: str, memo: str = ""
+    ) -> Event:
+        """Move a household to another grid.
+
+        Raises:
+            UnknownAccount, UnknownRegion, AccountClosed, ValidationError (same grid).
+        """
+        return self._run(commands.move_household, household, grid=grid, by=by, key=key, memo=memo)
+
+    def close(
+        self,
+        account: str,
+        *,
+        by: Any,
+        key: str | None = None,
+        balance_to: str | None = None,
+        memo: str = "",
+    ) -> Event:
+        """Close a household or member account.
+
+        A household closes after its members. A non-zero balance must be sent somewhere with
+        ``balance_to`` (another open account, or ``"@pool"`` to return it to the village).
+
+        Raises:
+            BalanceNotZero: a balance and no ``balance_to``.
+            AccountClosed, UnknownAccount, PermissionDenied (own household).
+        """
+        return self._run(
+            commands.close, account, balance_to=balance_to, by=by, key=key, memo=memo
+        )
+
+    def award(
+        self,
+        account: str,
+        item: str,
+        *,
+        by: Any,
+        key: str,
+        occurred_at: _dt.datetime,
+        quantity: int = 1,
+        evidence: Sequence[str] = (),
+        memo: str = "",
+    ) -> Event:
+        """Award a checklist item's points (item points x ``quantity``) to a household or member.
+
+        Args:
+            account: household or member id.
+            item: code of an item with positive points in the rulebook in force at
+                ``occurred_at``.
+            by: the scoring actor (``grid_worker`` or ``committee`` by default); never a member
+                of the account's household.
+            key: idempotency key.
+            occurred_at: when the conduct happened (aware datetime); not in the future, not in a
+                closed period, not beyond the backdating window.
+            quantity: units (e.g. person-times), at least 1.
+            evidence: references to evidence (photo ids, text); required by some items.
+            memo: free text.
+
+        Returns:
+            The ``awarded`` event; ``event.id`` identifies it for :meth:`reverse`.
+
+        Raises:
+            CapExceeded: an item or category cap for the period would be passed.
+            UnknownItem, UnknownAccount, AccountClosed, NoRulebookInForce, TimingError,
+            EvidenceRequired, PermissionDenied, ValidationError, IdempotencyConflict.
+        """
+        return self._run(
+            commands.post_item,
+            Awarded,
+            account,
+            item,
+            by=by,
+            key=key,
+            occurred_at=occurred_at,
+            quantity=quantity,
+            evidence=evidence,
+            memo=memo,
+        )
+
+    def deduct(
+        self,
+        account: str,
+        item: str,
+        *,
+        by: Any,
+        key: str,
+        occurred_at: _dt.datetime,
+        quantity: int = 1,
+        evidence: Sequence[str] = (),
+        memo: str = "",
+    ) -> Event:
+        """Deduct a listed violation's points (村规民约). Always recorded, even when the balance
+        goes negative: the conduct happened.
+
+        Takes the same arguments as :meth:`award`; ``item`` must have negative points.
+
+        Returns:
+            The ``deducted`` event.
+        """
+        return self._run(
+            commands.post_item,
+            Deducted,
+            account,
+            item,
+            by=by,
+            key=key,
+            occurred_at=occurred_at,
+            quantity=quantity,
+            evidence=evidence,
+            memo=memo,
+        )
+
+    def reverse(
+        self, entry: str | Event, *, reason: str, by: Any, key: str, memo: str = ""
+    ) -> Event:
+        """Reverse (冲正) an award or deduction: a new entry posting the exact opposite.
+
+        It restores the balances and the cap usage of the original; an entry is reversed at
+        most once. The reversal is dated now.
+
+        Raises:
+            AlreadyReversed, NotReversible, UnknownEntry, PermissionDenied, AccountClosed.
+        """
+        return self._run(commands.reverse, entry, reason=reason, by=by, key=key, memo=memo)
+
+    def close_period(
+        self, through: _dt.date, *, by: Any, key: str | None = None, memo: str = ""
+    ) -> Event:
+        """Close the books (结账) through the end of local day ``through``: postings that
+        occurred up to then are refused from now on.
+
+        Raises:
+            ValidationError: ``through`` is today or later, or already closed.
+        """
+        return self._run(commands.close_period, through, by=by, key=key, memo=memo)
+
+
+class Ledger(_Commands):
+    """A points ledger over an event store.
+
+    Use :meth:`open` for a SQLite file and :meth:`in_memory` for tests. Opening replays the
+    stored log through :func:`~pointsledger.state.apply` and verifies its hash chain.
+
+    Args:
+        store: the event store.
+        clock: the ledger clock (default: the system clock).
+        tz: the ledger's time zone, fixed when the ledger is created (default Asia/Shanghai);
+            when reopening, None or the recorded zone.
+        backdate_days: how far before the clock ``occurred_at`` may lie (default 90).
+        ledger_id: the id recorded in a new ledger's genesis event (default: a random UUID).
+
+    Raises:
+        IntegrityError: the stored log does not verify.
+        ValidationError: ``tz`` differs from the zone the ledger was created with.
+    """
+
+    def __init__(
+        self,
+        store: EventStore,
+        *,
+        clock: Clock | None = None,
+        tz: str | None = None,
+        backdate_days: int = 90,
+        ledger_id: str | None = None,
+    ) -> None:
+        check_int(backdate_days, "backdate_days", minimum=0)
+        self._store = store
+        self._clock = clock or system_clock
+        self._backdate_us = backdate_days * _DAY_US
+        self._state = LedgerState()
+        self._batch: Batch | None = None
+        self._catch_up()
+        if self._state.seq == 0:
+            self._create(tz or DEFAULT_TZ, ledger_id or uuid.uuid4().hex)
+        elif tz is not None and tz != self._state.tz:
+            raise ValidationError(
+                f"this ledger's time zone is {self._state.tz!r}; it cannot be reopened as {tz!r}",
+                tz=tz,
+            )
+
+    @classmethod
+    def open(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        clock: Clock | None = None,
+        tz: str | None = None,
+        backdate_days: int = 90,
+        ledger_id: str | None = None,
+        synchronous: str = "FULL",
+    ) -> Ledger:
+        """Create or reopen a ledger in a SQLite file (replaying and verifying it).
+
+        Raises:
+            StoreError: the file is not a pointsledger file.
+            IntegrityError: the file was edited behind the library's back.
+        """
+        store = SQLiteStore(path, synchronous=synchronous)
+        try:
+            return cls(store, clock=clock, tz=tz, backdate_days=backdate_days, ledger_id=ledger_id)
+        except BaseException:
+            store.close()
+            raise
+
+    @classmethod
+    def in_memory(
+        cls,
+        *,
+        clock: Clock | None = None,
+        tz: str | None = None,
+        backdate_days: int = 90,
+        ledger_id: str | None = None,
+    ) -> Ledger:
+        """A ledger held in memory only."""
+        return cls(
+            MemoryStore(), clock=clock, tz=tz, backdate_days=backdate_days, ledger_id=ledger_id
+        )
+
+    def _create(self, tz: str, ledger_id: str) -> None:
+        try:
+            from .clock import from_us
+
+            from_us(0, tz)
+        except Exception:
+            raise ValidationError(f"unknown time zone {tz!r}", tz=tz) from None
+        check_id(ledger_id, "ledger_id")
+        now = max(to_us(self._clock(), "clock()"), 1)
+        genesis = LedgerCreated(1, now, now, SYSTEM.id, "@genesis", "", "", ledger_id, tz, FORMAT)
+        seal(genesis, GENESIS_HASH)
+        self._store.append([genesis], 0)
+        apply(self._state, genesis)
+
+    # -- plumbing ------------------------------------------------------------------------------
+    def _catch_up(self) -> None:
+        """Apply whatever the store holds beyond our head, verifying the chain as we go."""
+        state = self._state
+        for event in self._store.read(state.seq):
+            _check_link(state.seq, state.head_hash, state.recorded_us, event)
+            apply(state, event)
+
+    def _context(self, state: LedgerState, pending: Sequence[Event] = ()) -> Context:
+        now = max(to_us(self._clock(), "clock()"), state.recorded_us + 1)
+        store_head = self._state.seq
+        store_get = self._store.get
+
+        def event_at(seq: int) -> Event:
+            if seq > store_head:
+                return pending[seq - store_head - 1]
+            return store_get(seq)
+
+        return Context(state, now, self._backdate_us, event_at)
+
+    def _run(self, command: Callable[..., Outcome], *args: Any, **kwargs: Any) -> Event:
+        if self._batch is not None:
+            raise ValidationError("a batch is open on this ledger: issue commands through it")
+        for _attempt in range(5):
+            state = self._state
+            ctx = self._context(state)
+            outcome = command(ctx, *args, **kwargs)
+            if isinstance(outcome, Replayed):
+                return outcome.events[0]
+            events = _seal(outcome, state.seq, state.head_hash, ctx.now_us)
+            try:
+                self._store.append(events, state.seq)
+            except ConcurrencyError:
+                self._catch_up()  # another writer got there first: re-validate on its state
+                continue
+            for event in events:
+                apply(state, event)
+            return events[0]
+        raise ConcurrencyError("gave up after 5 attempts lost to other writers")
+
+    # -- batches ---------------------------------------------------------------------------
+    def batch(self) -> Batch:
+        """A batch: commands validated one after another, appended all together or not at all.
+
+        Use it as a context manager; the events are appended when the block ends without an
+        exception::
+
+            with ledger.batch() as b:
+                for household in households:
+                    b.award(household, "ENV-01", by=grid, key=..., occurred_at=...)
+        """
+        if self._batch is not None:
+            raise ValidationError("a batch is already open on this ledger")
+        return Batch(self)
+
+    # -- queries ---------------------------------------------------------------------------
+    @property
+    def state(self) -> LedgerState:
+        """The derived state (read-only: change it only through commands)."""
+        return self._state
+
+    @property
+    def store(self) -> EventStore:
+        """The event store."""
+        return self._store
+
+    @property
+    def tz(self) -> str:
+        """The ledger's time zone name."""
+        return self._state.tz
+
+    @property
+    def ledger_id(self) -> str:
+        """The id recorded in the genesis event."""
+        return self._state.ledger_id
+
+    @property
+    def head(self) -> int:
+        """The seq of the last event."""
+        return self._state.seq
+
+    def now(self) -> _dt.datetime:
+        """The ledger clock's current reading."""
+        return self._clock()
+
+    def rulebook(self, at: _dt.datetime | None = None) -> Rulebook:
+        """The rulebook in force at ``at`` (default: now).
+
+        Raises:
+            NoRulebookInForce: none covers that time.
+        """
+        from .errors import NoRulebookInForce
+
+        us = to_us(self._clock() if at is None else at, "at")
+        adoption = self._state.adoption_at(us)
+        if adoption is None:
+            raise NoRulebookInForce("no adopted rulebook is in force then", at=us)
+        return adoption.rulebook
+
+    def events(self, after: int = 0) -> Iterator[Event]:
+        """The stored events with ``seq > after``, in order."""
+        return self._store.read(after)
+
+    def event(self, entry: str | int) -> Event:
+        """The event with id ``entry`` (or with seq ``entry``).
+
+        Raises:
+            UnknownEntry: no such event.
+        """
+        if isinstance(entry, int) and not isinstance(entry, bool):
+            seq, digest = entry, ""
+        else:
+            seq, digest = parse_entry_id(entry)
+        if not 1 <= seq <= self._state.seq:
+            raise UnknownEntry(f"no event {entry!r} in this ledger", entry=entry)
+        event = self._store.get(seq)
+        if not event.hash.hex().startswith(digest):
+            raise UnknownEntry(f"event {seq} is {event.id}, not {entry!r}", entry=entry)
+        return event
+
+    def balance(
+        self, account: str, *, as_of: _dt.datetime | None = None, at_seq: int | None = None
+    ) -> Balance:
+        """An account's balance: now, as of an instant, or as it stood after event ``at_seq``.
+
+        ``as_of`` counts every posting that occurred at or before that instant, whenever it
+        was recorded; ``at_seq`` shows what the ledger held after that event.
+
+        Raises:
+            UnknownAccount: not a household, member or system account.
+        """
+        state = self._state
+        known = account in state.households or account in state.members
+        if not known and account not in SYSTEM_ACCOUNTS:
+            raise UnknownAccount(f"no account {account!r}", account=account)
+        if as_of is None and at_seq is None:
+            return state.balance(account)
+        limit_us = None if as_of is None else to_us(as_of, "as_of")
+        last = state.seq if at_seq is None else check_int(at_seq, "at_seq", minimum=0)
+        total = 0
+        for event in self._store.read(0):
+            if event.seq > last:
+                break
+            if limit_us is not None and event.occurred_us > limit_us:
+                continue
+            for source, destination, amount in event.postings():
+                if source == account:
+                    total -= amount
+                if destination == account:
+                    total += amount
+        return Balance(account, total)
+
+    def verify(self) -> Verified:
+        """Recompute the whole hash chain from the store and compare it with this ledger's head.
+
+        Returns:
+            How many events verified and the head hash.
+
+        Raises:
+            IntegrityError: naming the first bad seq (an edited, missing, inserted or reordered
+                event, or a log that no longer ends where this ledger's state does).
+        """
+        seq, previous, recorded = 0, GENESIS_HASH, 0
+        for event in self._store.read(0):
+            _check_link(seq, previous, recorded, event)
+            seq, previous, recorded = event.seq, event.hash, event.recorded_us
+        state = self._state
+        if seq != state.seq or previous != state.head_hash:
+            bad = min(seq, state.seq) + 1 if seq != state.seq else seq
+            raise IntegrityError(
+                f"the stored log ends at seq {seq} with hash {previous.hex()[:12]}, but this "
+                f"ledger applied up to seq {state.seq} ({state.head_hash.hex()[:12]})",
+                seq=bad,
+            )
+        return Verified(seq, previous.hex())
+
+    def close_store(self) -> None:
+        """Close the underlying store (the ledger cannot be used afterwards)."""
+        self._store.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close_store()
+
+
+def _check_link(seq: int, previous: bytes, recorded_us: int, event: Event) -> None:
+    if event.seq != seq + 1:
+        raise IntegrityError(
+            f"event {seq + 1} is missing or out of place (found seq {event.seq})", seq=seq + 1
+        )
+    if event.hash != chain_hash(previous, event.canonical()):
+        raise IntegrityError(
+            f"event {event.seq} does not match its hash: it was edited, inserted or reordered",
+            seq=event.seq,
+        )
+    if event.recorded_us <= recorded_us or event.occurred_us > event.recorded_us:
+        raise IntegrityError(f"event {event.seq} breaks the time order", seq=event.seq)
+
+
+def _seal(drafts: Sequence[Draft], seq: int, previous: bytes, now_us: int) -> list[Event]:
+    events = []
+    recorded = now_us
+    for draft in drafts:
+        seq += 1
+        event = draft.cls(
+            seq,
+            recorded,
+            draft.occurred_us,
+            draft.actor,
+            draft.key,
+            draft.version,
+            draft.memo,
+            *draft.body,
+        )
+        previous = seal(event, previous)
+        events.append(event)
+        recorded += 1
+    return events
+
+
+class Batch(_Commands):
+    """Commands validated one by one against a scratch copy of the state, appended together.
+
+    Obtain one with :meth:`Ledger.batch` and use it as a context manager. Each command returns
+    its event at once (numbered and sealed); the events reach the store when the block ends
+    without an exception, in one atomic append. If any command raises, or the block raises,
+    nothing is written. If another writer appended meanwhile, :class:`ConcurrencyError` is
+    raised, nothing is written, and the ledger has caught up: run the batch again (its keys make
+    that safe).
+    """
+
+    def __init__(self, ledger: Ledger) -> None:
+        self._ledger = ledger
+        self._state = ledger.state.fork()
+        self._base = ledger.state.seq
+        self._events: list[Event] = []
+        self.results: list[Event] = []
+
+    def __enter__(self) -> Batch:
+        self._ledger._batch = self
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        ledger = self._ledger
+        ledger._batch = None
+        if exc_type is not None or not self._events:
+            return
+        try:
+            ledger.store.append(self._events, self._base)
+        except ConcurrencyError:
+            ledger._catch_up()
+            raise
+        self._state.merge()
+
+    def _run(self, command: Callable[..., Outcome], *args: Any, **kwargs: Any) -> Event:
+        if self._ledger._batch is not self:
+            raise ValidationError("use a batch inside its with-block")
+        state = self._state
+        ctx = self._ledger._context(state, self._events)
+        outcome = command(ctx, *args, **kwargs)
+        if isinstance(outcome, Replayed):
+            self.results.append(outcome.events[0])
+            return outcome.events[0]
+        events = _seal(outcome, state.seq, state.head_hash, ctx.now_us)
+        for event in events:
+            apply(state, event)
+        self._events.extend(events)
+        self.results.append(events[0])
+        return events[0]

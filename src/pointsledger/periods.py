@@ -1,0 +1,102 @@
+"""Calendar periods in the ledger's time zone.
+
+A period is one calendar day, ISO week (Monday to Sunday), month, quarter or year in the ledger's
+time zone (default Asia/Shanghai). A period is identified by its kind and an integer index that
+orders periods of that kind: the proleptic ordinal of the day (of the Monday for a week), or
+``year * 12 + month - 1``, ``year * 4 + quarter - 1``, ``year``. Indexes are pure arithmetic on
+the local date, so cap checks stay cheap; boundaries and labels are computed with pendulum.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Final
+
+import pendulum
+
+from .errors import ValidationError
+
+PERIODS: Final = ("day", "week", "month", "quarter", "year")
+"""The period kinds, shortest first."""
+
+DEFAULT_TZ: Final = "Asia/Shanghai"
+
+_fromtimestamp = _dt.datetime.fromtimestamp
+
+
+def check_period(per: object) -> str:
+    """Return ``per`` if it names a period kind.
+
+    Raises:
+        ValidationError: ``per`` is not one of :data:`PERIODS`.
+    """
+    if per not in PERIODS:
+        raise ValidationError(f"period must be one of {', '.join(PERIODS)}; got {per!r}", per=per)
+    return str(per)
+
+
+def local_date(us: int, tz: _dt.tzinfo) -> _dt.date:
+    """The calendar date in ``tz`` of the instant ``us`` (microseconds since the epoch)."""
+    return _fromtimestamp(us // 1_000_000, tz).date()
+
+
+def period_index(per: str, day: _dt.date) -> int:
+    """The index of the ``per`` period that contains the local date ``day``."""
+    if per == "month":
+        return day.year * 12 + day.month - 1
+    if per == "day":
+        return day.toordinal()
+    if per == "week":
+        return day.toordinal() - day.weekday()
+    if per == "year":
+        return day.year
+    if per == "quarter":
+        return day.year * 4 + (day.month - 1) // 3
+    raise ValidationError(f"period must be one of {', '.join(PERIODS)}; got {per!r}", per=per)
+
+
+def period_start(per: str, index: int) -> pendulum.Date:
+    """The first local date of the ``per`` period with ``index``."""
+    if per in ("day", "week"):
+        d = _dt.date.fromordinal(index)
+        return pendulum.date(d.year, d.month, d.day)
+    if per == "month":
+        return pendulum.date(index // 12, index % 12 + 1, 1)
+    if per == "quarter":
+        return pendulum.date(index // 4, (index % 4) * 3 + 1, 1)
+    if per == "year":
+        return pendulum.date(index, 1, 1)
+    raise ValidationError(f"period must be one of {', '.join(PERIODS)}; got {per!r}", per=per)
+
+
+def period_bounds(per: str, index: int, tz: str) -> tuple[pendulum.DateTime, pendulum.DateTime]:
+    """The half-open range ``[start, end)`` of a period as instants in ``tz``."""
+    first = period_start(per, index)
+    unit = {"day": "days", "week": "weeks", "month": "months", "quarter": "months", "year": "years"}
+    step = 3 if per == "quarter" else 1
+    nxt = first.add(**{unit[per]: step})
+    return (
+        pendulum.datetime(first.year, first.month, first.day, tz=tz),
+        pendulum.datetime(nxt.year, nxt.month, nxt.day, tz=tz),
+    )
+
+
+def period_label(per: str, index: int) -> str:
+    """A human label: ``2026-03-15``, ``2026-W11``, ``2026-03``, ``2026-Q1`` or ``2026``."""
+    first = period_start(per, index)
+    if per == "day":
+        return first.isoformat()
+    if per == "week":
+        year, week, _ = first.isocalendar()
+        return f"{year}-W{week:02d}"
+    if per == "month":
+        return f"{first.year}-{first.month:02d}"
+    if per == "quarter":
+        return f"{first.year}-Q{index % 4 + 1}"
+    return str(first.year)
+
+
+def day_start_us(day: _dt.date, tz: str) -> int:
+    """Microseconds since the epoch at the start of the local date ``day`` in ``tz``."""
+    start = pendulum.datetime(day.year, day.month, day.day, tz=tz)
+    return int(start.int_timestamp) * 1_000_000 + start.microsecond

@@ -1,0 +1,325 @@
+"""What the village agreed: checklist items, caps, the policy table, the rulebook.
+
+A :class:`Rulebook` is one version of the 积分清单 (checklist) adopted through democratic
+procedure. It is an immutable value: adopting it on a ledger records its full content in the
+adoption event, so the version in force at any time can always be recovered from the log.
+Items with positive points are awards; items with negative points are deductions (村规民约).
+Caps limit what one account may *earn* from an item or a category in a calendar period; they
+never apply to deductions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, Final
+
+import attrs
+
+from ._validate import check_id, check_int, check_text
+from .errors import RulebookError, UnknownItem, ValidationError
+from .periods import PERIODS, check_period
+
+
+def _positive(_instance: object, attribute: attrs.Attribute[int], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise RulebookError(
+            f"{attribute.name} must be a positive integer, got {value!r}", value=value
+        )
+
+
+@attrs.frozen
+class Cap:
+    """At most ``max_points`` earned per ``per`` period (day, week, month, quarter or year)."""
+
+    max_points: int = attrs.field(validator=_positive)
+    per: str = attrs.field(validator=lambda _i, _a, v: check_period(v))
+
+
+def _caps(value: object) -> tuple[Cap, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, Cap):
+        return (value,)
+    if isinstance(value, Iterable) and not isinstance(value, str | bytes | Mapping):
+        caps = tuple(value)
+        for cap in caps:
+            if not isinstance(cap, Cap):
+                raise RulebookError(f"a cap must be a Cap, got {cap!r}", value=cap)
+        pers = [c.per for c in caps]
+        if len(set(pers)) != len(pers):
+            raise RulebookError(f"at most one cap per period, got {pers!r}", value=pers)
+        return tuple(sorted(caps, key=lambda c: PERIODS.index(c.per)))
+    raise RulebookError(f"cap must be a Cap or a sequence of Caps, got {value!r}", value=value)
+
+
+def _text(what: str, *, required: bool = False) -> Any:
+    def validate(_instance: object, _attribute: object, value: object) -> None:
+        try:
+            check_text(value, what, required=required)
+        except ValidationError as exc:
+            raise RulebookError(exc.message, **exc.fields) from None
+
+    return validate
+
+
+def _code(what: str) -> Any:
+    def validate(_instance: object, _attribute: object, value: object) -> None:
+        try:
+            check_id(value, what)
+        except ValidationError as exc:
+            raise RulebookError(exc.message, **exc.fields) from None
+
+    return validate
+
+
+def _points(_instance: object, _attribute: attrs.Attribute[int], value: int) -> None:
+    try:
+        check_int(value, "points")
+    except ValidationError as exc:
+        raise RulebookError(exc.message, **exc.fields) from None
+
+
+@attrs.frozen
+class ChecklistItem:
+    """One line of the 积分清单: conduct and the points it earns (or loses).
+
+    Attributes:
+        code: unique code within a rulebook, e.g. ``"ENV-01"``.
+        title: what the conduct is, e.g. ``"庭院环境整洁"``.
+        category: the category it is summarised under, e.g. ``"环境卫生"``.
+        points: signed points per unit: positive for an award, negative for a deduction.
+        unit: optional unit wording, e.g. ``"每人次"``.
+        caps: limits on points earned per period (pass ``cap=`` a Cap or a sequence of Caps).
+        evidence_required: whether an award or deduction must cite evidence (photo ids, text).
+        serious: a serious violation (used by redemption bans).
+
+    Invariant: deduction items carry no caps.
+    """
+
+    code: str = attrs.field(validator=_code("item code"))
+    title: str = attrs.field(validator=_text("title", required=True))
+    category: str = attrs.field(kw_only=True, validator=_text("category", required=True))
+    points: int = attrs.field(kw_only=True, validator=_points)
+    unit: str = attrs.field(kw_only=True, default="", validator=_text("unit"))
+    caps: tuple[Cap, ...] = attrs.field(kw_only=True, alias="cap", default=(), converter=_caps)
+    evidence_required: bool = attrs.field(kw_only=True, default=False)
+    serious: bool = attrs.field(kw_only=True, default=False)
+
+    def __attrs_post_init__(self) -> None:
+        if self.points < 0 and self.caps:
+            raise RulebookError(
+                f"item {self.code}: caps limit earnings; a deduction item cannot have caps",
+                item=self.code,
+            )
+
+    @property
+    def is_deduction(self) -> bool:
+        """Whether the item deducts points (negative points)."""
+        return self.points < 0
+
+
+COMMANDS: Final = (
+    "adopt",
+    "add_region",
+    "register_household",
+    "register_member",
+    "move_household",
+    "close",
+    "award",
+    "deduct",
+    "reverse",
+    "close_period",
+)
+"""The ledger commands a policy grants to roles."""
+
+
+def _grants(value: object) -> tuple[tuple[str, frozenset[str]], ...]:
+    items = value.items() if isinstance(value, Mapping) else value
+    out: dict[str, frozenset[str]] = {}
+    for command, roles in items:  # type: ignore[attr-defined]
+        if command not in COMMANDS:
+            raise RulebookError(
+                f"policy names unknown command {command!r}; commands: {', '.join(COMMANDS)}",
+                command=command,
+            )
+        out[command] = frozenset({roles} if isinstance(roles, str) else roles)
+    return tuple(sorted(out.items()))
+
+
+@attrs.frozen
+class Policy:
+    """The policy table: which roles may perform which command.
+
+    A command missing from the table falls back to :data:`DEFAULT_POLICY`.
+    """
+
+    grants: tuple[tuple[str, frozenset[str]], ...] = attrs.field(converter=_grants, default=())
+    _table: dict[str, frozenset[str]] = attrs.field(
+        init=False, eq=False, hash=False, repr=False
+    )
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_table", dict(self.grants))
+
+    def roles_for(self, command: str) -> frozenset[str]:
+        """The roles that may perform ``command``."""
+        roles = self._table.get(command)
+        if roles is None:
+            return _DEFAULT_GRANTS.get(command, frozenset())
+        return roles
+
+
+_DEFAULT_GRANTS: Final[dict[str, frozenset[str]]] = {
+    "adopt": frozenset({"committee"}),
+    "add_region": frozenset({"committee"}),
+    "register_household": frozenset({"committee", "grid_worker"}),
+    "register_member": frozenset({"committee", "grid_worker"}),
+    "move_household": frozenset({"committee"}),
+    "close": frozenset({"committee"}),
+    "award": frozenset({"committee", "grid_worker"}),
+    "deduct": frozenset({"committee", "grid_worker"}),
+    "reverse": frozenset({"committee"}),
+    "close_period": frozenset({"committee"}),
+}
+
+DEFAULT_POLICY: Final = Policy(_DEFAULT_GRANTS)
+"""村两委 (committee) governs rules, regions, reversals and period closing; 网格员 (grid workers)
+and the committee score and register."""
+
+
+def _items(value: object) -> tuple[ChecklistItem, ...]:
+    if not isinstance(value, Iterable) or isinstance(value, str | bytes | Mapping):
+        raise RulebookError(f"items must be a sequence of ChecklistItems, got {value!r}")
+    items = tuple(value)
+    seen: set[str] = set()
+    for item in items:
+        if not isinstance(item, ChecklistItem):
+            raise RulebookError(f"items must be ChecklistItems, got {item!r}", value=item)
+        if item.code in seen:
+            raise RulebookError(f"duplicate item code {item.code!r}", code_=item.code)
+        seen.add(item.code)
+    return items
+
+
+def _category_caps(value: object) -> tuple[tuple[str, tuple[Cap, ...]], ...]:
+    pairs = value.items() if isinstance(value, Mapping) else value
+    out: dict[str, tuple[Cap, ...]] = {}
+    for category, caps in pairs:  # type: ignore[attr-defined]
+        check_text(category, "category", required=True)
+        out[category] = _caps(caps)
+    return tuple(sorted(out.items()))
+
+
+@attrs.frozen
+class Rulebook:
+    """One version of the checklist and its policies.
+
+    Attributes:
+        version: the version name, unique on a ledger (e.g. ``"2026"``).
+        items: the checklist items; codes are unique.
+        category_caps: caps on what one account earns from a whole category per period
+            (pass a mapping ``{"志愿服务": Cap(30, per="month")}``).
+        policy: which roles may perform which command.
+
+    Raises:
+        RulebookError: duplicate codes, a bad cap, a bad item.
+    """
+
+    version: str = attrs.field(validator=_code("version"))
+    items: tuple[ChecklistItem, ...] = attrs.field(converter=_items)
+    category_caps: tuple[tuple[str, tuple[Cap, ...]], ...] = attrs.field(
+        kw_only=True, default=(), converter=_category_caps
+    )
+    policy: Policy = attrs.field(kw_only=True, default=DEFAULT_POLICY)
+    _by_code: dict[str, ChecklistItem] = attrs.field(
+        init=False, eq=False, hash=False, repr=False
+    )
+    _by_category: dict[str, tuple[Cap, ...]] = attrs.field(
+        init=False, eq=False, hash=False, repr=False
+    )
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_by_code", {i.code: i for i in self.items})
+        object.__setattr__(self, "_by_category", dict(self.category_caps))
+
+    def item(self, code: str) -> ChecklistItem:
+        """The item with ``code``.
+
+        Raises:
+            UnknownItem: no such code in this version.
+        """
+        try:
+            return self._by_code[code]
+        except (KeyError, TypeError):
+            known = ", ".join(sorted(self._by_code)[:10])
+            raise UnknownItem(
+                f"no checklist item {code!r} in rulebook {self.version!r}; known: {known}",
+                item=code,
+                version=self.version,
+            ) from None
+
+    def caps_for_category(self, category: str) -> tuple[Cap, ...]:
+        """The caps on a category (empty when uncapped)."""
+        return self._by_category.get(category, ())
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        """The categories of the items, in first-seen order."""
+        return tuple(dict.fromkeys(i.category for i in self.items))
+
+
+def rulebook_to_data(rulebook: Rulebook) -> dict[str, Any]:
+    """The rulebook as plain JSON-ready data (the form recorded in the adoption event)."""
+    return {
+        "version": rulebook.version,
+        "items": [
+            {
+                "code": i.code,
+                "title": i.title,
+                "category": i.category,
+                "points": i.points,
+                "unit": i.unit,
+                "caps": [[c.max_points, c.per] for c in i.caps],
+                "evidence_required": i.evidence_required,
+                "serious": i.serious,
+            }
+            for i in rulebook.items
+        ],
+        "category_caps": [
+            [cat, [[c.max_points, c.per] for c in caps]] for cat, caps in rulebook.category_caps
+        ],
+        "policy": [[cmd, sorted(roles)] for cmd, roles in rulebook.policy.grants],
+    }
+
+
+def rulebook_from_data(data: Mapping[str, Any]) -> Rulebook:
+    """Rebuild a rulebook from :func:`rulebook_to_data` output.
+
+    Raises:
+        RulebookError: the data is not a valid rulebook.
+    """
+    try:
+        return Rulebook(
+            data["version"],
+            [
+                ChecklistItem(
+                    i["code"],
+                    i["title"],
+                    category=i["category"],
+                    points=i["points"],
+                    unit=i["unit"],
+                    cap=[Cap(m, per=p) for m, p in i["caps"]],
+                    evidence_required=i["evidence_required"],
+                    serious=i["serious"],
+                )
+                for i in data["items"]
+            ],
+            category_caps={
+                c: [Cap(m, per=p) for m, p in caps] for c, caps in data["category_caps"]
+            },
+            policy=Policy([(cmd, frozenset(roles)) for cmd, roles in data["policy"]]),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        if isinstance(exc, RulebookError):
+            raise
+        raise RulebookError(f"not a valid rulebook record: {exc!r}") from None

@@ -1,0 +1,157 @@
+"""The embedded default store: one SQLite file (stdlib sqlite3, WAL journal).
+
+Each event is one row ``(seq, data, hash)`` where ``data`` is the event's canonical encoding, so
+the chain can be re-verified from the file alone. An append is one ``BEGIN IMMEDIATE``
+transaction that first checks the head, so two processes writing the same file can never fork
+the chain: the loser gets :class:`~pointsledger.errors.ConcurrencyError` and nothing is written.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator, Sequence
+
+from ..errors import ConcurrencyError, IntegrityError, StoreError, UnknownEntry, ValidationError
+from ..events import Event, decode
+
+APPLICATION = "pointsledger"
+SCHEMA = "1"
+
+_SCHEMA_SQL = """
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY,
+    data BLOB NOT NULL,
+    hash BLOB NOT NULL
+);
+"""
+
+
+class SQLiteStore:
+    """An :class:`~pointsledger.storage.EventStore` in a SQLite file.
+
+    Args:
+        path: the database file (created when missing).
+        synchronous: SQLite's ``synchronous`` setting; ``"FULL"`` (default) makes every committed
+            command survive a power cut, ``"NORMAL"`` survives a crashed process only.
+        timeout: seconds to wait for another writer's lock.
+
+    Raises:
+        StoreError: the file is not a SQLite database or belongs to another application.
+    """
+
+    def __init__(
+        self, path: str | os.PathLike[str], *, synchronous: str = "FULL", timeout: float = 30.0
+    ) -> None:
+        if synchronous.upper() not in ("OFF", "NORMAL", "FULL", "EXTRA"):
+            raise ValidationError(
+                f"synchronous must be OFF, NORMAL, FULL or EXTRA, got {synchronous!r}",
+                synchronous=synchronous,
+            )
+        self.path = os.fspath(path)
+        try:
+            self._db = sqlite3.connect(self.path, isolation_level=None, timeout=timeout)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute(f"PRAGMA synchronous={synchronous.upper()}")
+            self._init_schema()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(
+                f"{self.path!r} is not a usable pointsledger SQLite file: {exc}", path=self.path
+            ) from None
+
+    def _init_schema(self) -> None:
+        db = self._db
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if tables and not {"meta", "events"} <= tables:
+            raise StoreError(
+                f"{self.path!r} is a SQLite file of another application (tables: "
+                f"{sorted(tables)})",
+                path=self.path,
+            )
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _SCHEMA_SQL.strip().split(";"):
+                if statement.strip():
+                    db.execute(statement)
+            meta = dict(db.execute("SELECT name, value FROM meta").fetchall())
+            if not meta:
+                db.executemany(
+                    "INSERT INTO meta (name, value) VALUES (?, ?)",
+                    [("application", APPLICATION), ("schema", SCHEMA)],
+                )
+            elif meta.get("application") != APPLICATION or meta.get("schema") != SCHEMA:
+                raise StoreError(
+                    f"{self.path!r} has application {meta.get('application')!r} schema "
+                    f"{meta.get('schema')!r}; this library reads {APPLICATION!r} schema {SCHEMA}",
+                    path=self.path,
+                )
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+
+    def append(self, events: Sequence[Event], expected_seq: int) -> None:
+        """Append ``events`` in one transaction on top of ``expected_seq``."""
+        rows = []
+        for offset, event in enumerate(events, start=expected_seq + 1):
+            if event.seq != offset:
+                raise ValidationError(f"event seq {event.seq} where {offset} was due", seq=offset)
+            rows.append((event.seq, event.canonical(), event.hash))
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            head = db.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()[0]
+            if head != expected_seq:
+                raise ConcurrencyError(
+                    f"store head is {head}, not the expected {expected_seq}",
+                    expected=expected_seq,
+                    actual=head,
+                )
+            db.executemany("INSERT INTO events (seq, data, hash) VALUES (?, ?, ?)", rows)
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+
+    def read(self, after_seq: int = 0) -> Iterator[Event]:
+        """The events after ``after_seq``, decoded.
+
+        Raises:
+            IntegrityError: a row does not decode, or its data names another seq.
+        """
+        cursor = self._db.execute(
+            "SELECT seq, data, hash FROM events WHERE seq > ? ORDER BY seq", (after_seq,)
+        )
+        for seq, data, digest in cursor:
+            yield self._decode(seq, data, digest)
+
+    def _decode(self, seq: int, data: object, digest: object) -> Event:
+        try:
+            if not isinstance(data, bytes | str) or not isinstance(digest, bytes):
+                raise IntegrityError(f"event {seq}: malformed row", seq=seq)
+            event = decode(data, digest)
+        except IntegrityError as exc:
+            raise IntegrityError(f"event {seq}: {exc.message}", seq=seq) from None
+        if event.seq != seq:
+            raise IntegrityError(f"row {seq} holds the data of event {event.seq}", seq=seq)
+        return event
+
+    def get(self, seq: int) -> Event:
+        """The event with ``seq``."""
+        query = "SELECT seq, data, hash FROM events WHERE seq = ?"
+        row = self._db.execute(query, (seq,)).fetchone()
+        if row is None:
+            raise UnknownEntry(f"no event {seq} in {self.path!r}", seq=seq)
+        return self._decode(*row)
+
+    def head(self) -> int:
+        """The seq of the last event."""
+        head: int = self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()[0]
+        return head
+
+    def close(self) -> None:
+        """Close the database connection."""
+        self._db.close()
