@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import datetime as _dt
+import re
 
 from .errors import ValidationError
 
 MAX_ID = 64
 MAX_KEY = 200
 MAX_TEXT = 2000
+_ID = re.compile(rf"\S{{1,{MAX_ID}}}").fullmatch
 
 
 def check_id(value: object, what: str) -> str:
     """An identifier: a non-empty string of at most 64 characters with no white space."""
+    if type(value) is str and _ID(value) is not None:
+        return value
     if not isinstance(value, str):
         raise ValidationError(f"{what} must be a string, got {value!r}", field=what, value=value)
-    if not value or len(value) > MAX_ID or any(c.isspace() for c in value):
+    if _ID(value) is None:
         raise ValidationError(
             f"{what} must be 1 to {MAX_ID} characters without white space, got {value!r}",
             field=what,

@@ -19,10 +19,7 @@ Clock = Callable[[], _dt.datetime]
 """A zero-argument callable returning the current time as an aware datetime."""
 
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
-_ONE_US = _dt.timedelta(microseconds=1)
-# pendulum.DateTime overrides subtraction to build an Interval; the base-class method is exact and
-# an order of magnitude faster.
-_dt_sub = _dt.datetime.__sub__
+_EPOCH_ORDINAL = _EPOCH.toordinal()
 
 
 def system_clock() -> pendulum.DateTime:
@@ -78,15 +75,24 @@ def to_us(value: object, what: str = "occurred_at") -> int:
         raise ValidationError(
             f"{what} must be a time-zone-aware datetime, got {value!r}", field=what, value=value
         )
-    if value.tzinfo is None or value.utcoffset() is None:
+    offset = value.utcoffset()
+    if offset is None:
         raise ValidationError(
             f"{what} must be time-zone-aware, got the naive value {value.isoformat()}; "
             "attach a zone, e.g. pendulum.datetime(..., tz='Asia/Shanghai')",
             field=what,
             value=value,
         )
-    result: int = _dt_sub(value, _EPOCH) // _ONE_US
-    return result
+    # Exact integer arithmetic; about twice as fast as datetime subtraction.
+    seconds = (
+        (value.toordinal() - _EPOCH_ORDINAL) * 86_400
+        + value.hour * 3600
+        + value.minute * 60
+        + value.second
+        - offset.days * 86_400
+        - offset.seconds
+    )
+    return seconds * 1_000_000 + value.microsecond - offset.microseconds
 
 
 def from_us(us: int, tz: str = "UTC") -> pendulum.DateTime:

@@ -96,14 +96,18 @@ class Replayed:
 Outcome = list[Draft] | Replayed
 
 
-@attrs.frozen
 class Context:
     """What a command may look at: the state, the clock reading and earlier events."""
 
-    state: LedgerState
-    now_us: int
-    backdate_us: int
-    event_at: Callable[[int], Event]
+    __slots__ = ("backdate_us", "event_at", "now_us", "state")
+
+    def __init__(
+        self, state: LedgerState, now_us: int, backdate_us: int, event_at: Callable[[int], Event]
+    ) -> None:
+        self.state = state
+        self.now_us = now_us
+        self.backdate_us = backdate_us
+        self.event_at = event_at
 
 
 # -- shared checks ------------------------------------------------------------------------
@@ -170,9 +174,9 @@ def _authorise(ctx: Context, by: Actor, command: str, household: str | None = No
     return version
 
 
-def _open_account(state: LedgerState, account: object, what: str = "account") -> str:
-    """The household of an open account; raises for unknown or closed accounts."""
-    account = check_id(account, what)
+def _open_account(state: LedgerState, account: str) -> str:
+    """The household of an open account (an already checked id); raises for unknown or closed
+    accounts."""
     household = state.households.get(account)
     if household is not None:
         if household.closed:
@@ -507,9 +511,9 @@ def close(
     memo: object = "",
 ) -> Outcome:
     """Close a household or member account, moving a non-zero balance to ``balance_to``."""
-    check_id(account, "account")
+    account = check_id(account, "account")
     if balance_to is not None:
-        check_id(balance_to, "balance_to")
+        balance_to = check_id(balance_to, "balance_to")
     by = _actor(by)
     key = check_key(f"close/{account}" if key is None else key)
     memo = check_text(memo, "memo")
@@ -533,7 +537,7 @@ def close(
                 account=account,
                 members=open_members,
             )
-    balance = state.posted.get(account, 0)  # type: ignore[call-overload]
+    balance = state.posted.get(account, 0)
     if balance and balance_to is None:
         raise BalanceNotZero(
             f"account {account!r} has a balance of {balance}; say where it goes with "
@@ -545,7 +549,7 @@ def close(
         if balance_to == account:
             raise ValidationError("balance_to must be another account", balance_to=balance_to)
         if balance_to != POOL:
-            _open_account(state, balance_to, "balance_to")
+            _open_account(state, balance_to)
     body = (account, balance, balance_to)
     return [Draft(AccountClosedEvent, ctx.now_us, by.id, key, version, memo, body)]
 
@@ -567,24 +571,17 @@ def post_item(
     memo: object = "",
 ) -> Outcome:
     """Award (``cls`` Awarded) or deduct (``cls`` Deducted) a checklist item's points."""
-    check_id(account, "account")
-    check_id(item, "item")
+    account = check_id(account, "account")
+    item = check_id(item, "item")
     by = _actor(by)
     key = check_key(key)
     occurred_us = to_us(occurred_at, "occurred_at")
-    quantity = check_int(quantity, "quantity", minimum=1)
-    evidence = _strings(evidence, "evidence")
+    if quantity != 1 or type(quantity) is not int:
+        quantity = check_int(quantity, "quantity", minimum=1)
+    evidence = () if evidence == () else _strings(evidence, "evidence")
     memo = check_text(memo, "memo")
-    request = request_of(
-        cls,
-        by.id,
-        memo,
-        account=account,
-        item=item,
-        quantity=quantity,
-        occurred_us=occurred_us,
-        evidence=evidence,
-    )
+    # the order of Awarded.REQUEST / Deducted.REQUEST, spelled out on this hot path
+    request = (cls.KIND, by.id, memo, account, item, quantity, occurred_us, evidence)
     replay = _replayed(ctx, key, request)
     if replay:
         return replay
@@ -600,7 +597,7 @@ def post_item(
             occurred_at=_iso(occurred_us, state),
         )
     rulebook = adoption.rulebook
-    checklist_item = rulebook.item(item)  # type: ignore[arg-type]
+    checklist_item = rulebook.item(item)
     points = checklist_item.points * quantity
     if cls is Awarded and checklist_item.points <= 0:
         raise ValidationError(
@@ -622,19 +619,20 @@ def post_item(
         )
     if cls is Awarded:
         used_by = state.cap_used
-        for cap_key, cap in state.cap_windows(account, rulebook, checklist_item, occurred_us):  # type: ignore[arg-type]
-            used = used_by.get(cap_key, 0)
+        for window in state.cap_windows(account, rulebook, checklist_item, occurred_us):
+            used = used_by.get(window.key, 0)
+            cap = window.cap
             if used + points > cap.max_points:
-                scope = "item" if cap_key[1] == "i" else "category"
+                period = period_label(cap.per, window.period)
                 raise CapExceeded(
-                    f"{scope} {cap_key[2]!r} caps {account!r} at {cap.max_points} points per "
-                    f"{cap.per}; {used} used in {period_label(cap.per, cap_key[4])}, "
-                    f"{cap.max_points - used} left, {points} asked",
-                    scope=scope,
-                    name=cap_key[2],
+                    f"{window.scope} {window.name!r} caps {account!r} at {cap.max_points} points "
+                    f"per {cap.per}; {used} used in {period}, {cap.max_points - used} left, "
+                    f"{points} asked",
+                    scope=window.scope,
+                    name=window.name,
                     cap=cap.max_points,
                     per=cap.per,
-                    period=period_label(cap.per, cap_key[4]),
+                    period=period,
                     used=used,
                     remaining=cap.max_points - used,
                     requested=points,

@@ -272,6 +272,9 @@ class Awarded(Event):
     def postings(self) -> tuple[Posting, ...]:
         return ((POOL, self.account, self.points),)
 
+    def body_json(self) -> list[Any]:
+        return [self.account, self.item, self.quantity, self.points, self.evidence]
+
 
 @attrs.frozen
 class Deducted(Event):
@@ -289,6 +292,9 @@ class Deducted(Event):
 
     def postings(self) -> tuple[Posting, ...]:
         return ((self.account, PENALTY, -self.points),)
+
+    def body_json(self) -> list[Any]:
+        return [self.account, self.item, self.quantity, self.points, self.evidence]
 
 
 @attrs.frozen
@@ -360,30 +366,34 @@ def chain_hash(previous: bytes, canonical: bytes) -> bytes:
 
 
 def seal(event: Event, previous: bytes) -> bytes:
-    """Set a freshly built event's hash from its content and the previous hash; return it.
+    """Set a freshly built event's hash from its content and the previous hash.
 
     Only the ledger's commit path calls this, once per event, before anyone else sees it.
+
+    Returns:
+        The event's canonical encoding (what the store keeps).
     """
-    digest = chain_hash(previous, event.canonical())
-    object.__setattr__(event, "hash", digest)
-    return digest
+    data = event.canonical()
+    object.__setattr__(event, "hash", _sha256(previous + data).digest())
+    return data
 
 
-def decode(data: bytes | str, hash: bytes) -> Event:
-    """Rebuild an event from its canonical encoding and stored hash.
-
-    The hash is *not* checked here (see :func:`verify_chain`).
+def decode(seq: int, data: object, digest: object) -> Event:
+    """Rebuild the event of a stored record; the hash is *not* checked here.
 
     Raises:
-        IntegrityError: the data is not a canonical event encoding.
+        IntegrityError: the record is not a canonical encoding of event ``seq``.
     """
     try:
+        if type(data) is not bytes or type(digest) is not bytes or len(digest) != 32:
+            raise ValueError("malformed record")
         values = json.loads(data)
         cls = EVENT_TYPES[values[0]]
         if len(values) != _HEADER + len(cls.BODY):
             raise ValueError(f"{len(values)} values for a {cls.KIND} event")
-        return cls.from_json(values[1:_HEADER], values[_HEADER:], bytes(hash))
-    except IntegrityError:
-        raise
+        event = cls.from_json(values[1:_HEADER], values[_HEADER:], digest)
     except Exception as exc:  # any malformed record is an integrity failure, never a crash
-        raise IntegrityError(f"undecodable event record: {exc!r}", seq=None) from None
+        raise IntegrityError(f"event {seq}: undecodable record ({exc!r})", seq=seq) from None
+    if event.seq != seq:
+        raise IntegrityError(f"record {seq} holds the data of event {event.seq}", seq=seq)
+    return event

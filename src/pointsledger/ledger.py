@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from types import TracebackType
@@ -42,12 +43,13 @@ from .events import (
     Event,
     LedgerCreated,
     chain_hash,
+    decode,
     seal,
 )
 from .periods import DEFAULT_TZ
 from .rules import Rulebook
 from .state import Balance, LedgerState, apply
-from .storage import EventStore, MemoryStore, SQLiteStore
+from .storage import EventStore, MemoryStore, Record, SQLiteStore
 
 _DAY_US = 86_400_000_000
 
@@ -350,6 +352,9 @@ class Ledger(_Commands):
         check_int(backdate_days, "backdate_days", minimum=0)
         self._store = store
         self._clock = clock or system_clock
+        self._now_us: Callable[[], int] = (
+            _system_now_us if clock is None else lambda: to_us(clock(), "clock()")
+        )
         self._backdate_us = backdate_days * _DAY_US
         self._state = LedgerState()
         self._batch: Batch | None = None
@@ -408,44 +413,49 @@ class Ledger(_Commands):
         except Exception:
             raise ValidationError(f"unknown time zone {tz!r}", tz=tz) from None
         check_id(ledger_id, "ledger_id")
-        now = max(to_us(self._clock(), "clock()"), 1)
+        now = max(self._now_us(), 1)
         genesis = LedgerCreated(1, now, now, SYSTEM.id, "@genesis", "", "", ledger_id, tz, FORMAT)
-        seal(genesis, GENESIS_HASH)
-        self._store.append([genesis], 0)
+        self._store.append([(1, seal(genesis, GENESIS_HASH), genesis.hash)], 0)
         apply(self._state, genesis)
 
     # -- plumbing ------------------------------------------------------------------------------
     def _catch_up(self) -> None:
         """Apply whatever the store holds beyond our head, verifying the chain as we go."""
         state = self._state
-        for event in self._store.read(state.seq):
-            _check_link(state.seq, state.head_hash, state.recorded_us, event)
-            apply(state, event)
+        for record in self._store.read(state.seq):
+            apply(state, _checked(state.seq, state.head_hash, state.recorded_us, record))
 
-    def _context(self, state: LedgerState, pending: Sequence[Event] = ()) -> Context:
-        now = max(to_us(self._clock(), "clock()"), state.recorded_us + 1)
-        store_head = self._state.seq
-        store_get = self._store.get
+    def _event_at(self, seq: int) -> Event:
+        """A stored event, checked against its predecessor's hash."""
+        record = self._store.get(seq)
+        previous = GENESIS_HASH if seq == 1 else self._store.get(seq - 1)[2]
+        return _checked(seq - 1, previous, -1, record)
 
-        def event_at(seq: int) -> Event:
-            if seq > store_head:
-                return pending[seq - store_head - 1]
-            return store_get(seq)
+    def _context(self, state: LedgerState, pending: Sequence[Event] = (), base: int = 0) -> Context:
+        now = self._now_us()
+        if now <= state.recorded_us:
+            now = state.recorded_us + 1
+        if not pending:
+            return Context(state, now, self._backdate_us, self._event_at)
+        event_at = self._event_at
 
-        return Context(state, now, self._backdate_us, event_at)
+        def pending_or_stored(seq: int) -> Event:
+            return pending[seq - base - 1] if seq > base else event_at(seq)
+
+        return Context(state, now, self._backdate_us, pending_or_stored)
 
     def _run(self, command: Callable[..., Outcome], *args: Any, **kwargs: Any) -> Event:
         if self._batch is not None:
             raise ValidationError("a batch is open on this ledger: issue commands through it")
+        state = self._state
         for _attempt in range(5):
-            state = self._state
             ctx = self._context(state)
             outcome = command(ctx, *args, **kwargs)
             if isinstance(outcome, Replayed):
                 return outcome.events[0]
-            events = _seal(outcome, state.seq, state.head_hash, ctx.now_us)
+            events, records = _seal(outcome, state.seq, state.head_hash, ctx.now_us)
             try:
-                self._store.append(events, state.seq)
+                self._store.append(records, state.seq)
             except ConcurrencyError:
                 self._catch_up()  # another writer got there first: re-validate on its state
                 continue
@@ -514,8 +524,13 @@ class Ledger(_Commands):
         return adoption.rulebook
 
     def events(self, after: int = 0) -> Iterator[Event]:
-        """The stored events with ``seq > after``, in order."""
-        return self._store.read(after)
+        """The stored events with ``seq > after``, in order.
+
+        Raises:
+            IntegrityError: a record does not decode.
+        """
+        for seq, data, digest in self._store.read(after):
+            yield decode(seq, data, digest)
 
     def event(self, entry: str | int) -> Event:
         """The event with id ``entry`` (or with seq ``entry``).
@@ -529,7 +544,7 @@ class Ledger(_Commands):
             seq, digest = parse_entry_id(entry)
         if not 1 <= seq <= self._state.seq:
             raise UnknownEntry(f"no event {entry!r} in this ledger", entry=entry)
-        event = self._store.get(seq)
+        event = self._event_at(seq)
         if not event.hash.hex().startswith(digest):
             raise UnknownEntry(f"event {seq} is {event.id}, not {entry!r}", entry=entry)
         return event
@@ -554,7 +569,7 @@ class Ledger(_Commands):
         limit_us = None if as_of is None else to_us(as_of, "as_of")
         last = state.seq if at_seq is None else check_int(at_seq, "at_seq", minimum=0)
         total = 0
-        for event in self._store.read(0):
+        for event in self.events(0):
             if event.seq > last:
                 break
             if limit_us is not None and event.occurred_us > limit_us:
@@ -577,8 +592,8 @@ class Ledger(_Commands):
                 event, or a log that no longer ends where this ledger's state does).
         """
         seq, previous, recorded = 0, GENESIS_HASH, 0
-        for event in self._store.read(0):
-            _check_link(seq, previous, recorded, event)
+        for record in self._store.read(0):
+            event = _checked(seq, previous, recorded, record)
             seq, previous, recorded = event.seq, event.hash, event.recorded_us
         state = self._state
         if seq != state.seq or previous != state.head_hash:
@@ -601,22 +616,40 @@ class Ledger(_Commands):
         self.close_store()
 
 
-def _check_link(seq: int, previous: bytes, recorded_us: int, event: Event) -> None:
-    if event.seq != seq + 1:
-        raise IntegrityError(
-            f"event {seq + 1} is missing or out of place (found seq {event.seq})", seq=seq + 1
-        )
-    if event.hash != chain_hash(previous, event.canonical()):
-        raise IntegrityError(
-            f"event {event.seq} does not match its hash: it was edited, inserted or reordered",
-            seq=event.seq,
-        )
-    if event.recorded_us <= recorded_us or event.occurred_us > event.recorded_us:
-        raise IntegrityError(f"event {event.seq} breaks the time order", seq=event.seq)
+def _system_now_us() -> int:
+    return time.time_ns() // 1000
 
 
-def _seal(drafts: Sequence[Draft], seq: int, previous: bytes, now_us: int) -> list[Event]:
+def _checked(seq: int, previous: bytes, recorded_us: int, record: Record) -> Event:
+    """The event of ``record``, which must follow event ``seq`` with hash ``previous`` recorded
+    at ``recorded_us`` (-1: do not check the time order).
+
+    Raises:
+        IntegrityError: naming the first bad seq.
+    """
+    found, data, digest = record
+    if found != seq + 1:
+        raise IntegrityError(
+            f"event {seq + 1} is missing or out of place (found seq {found})", seq=seq + 1
+        )
+    if type(data) is not bytes or digest != chain_hash(previous, data):
+        raise IntegrityError(
+            f"event {found} does not match its hash: it was edited, inserted or reordered",
+            seq=found,
+        )
+    event = decode(found, data, digest)
+    if event.occurred_us > event.recorded_us or (
+        recorded_us >= 0 and event.recorded_us <= recorded_us
+    ):
+        raise IntegrityError(f"event {found} breaks the time order", seq=found)
+    return event
+
+
+def _seal(
+    drafts: Sequence[Draft], seq: int, previous: bytes, now_us: int
+) -> tuple[list[Event], list[Record]]:
     events = []
+    records = []
     recorded = now_us
     for draft in drafts:
         seq += 1
@@ -630,32 +663,41 @@ def _seal(drafts: Sequence[Draft], seq: int, previous: bytes, now_us: int) -> li
             draft.memo,
             *draft.body,
         )
-        previous = seal(event, previous)
+        data = seal(event, previous)
+        previous = event.hash
         events.append(event)
+        records.append((seq, data, previous))
         recorded += 1
-    return events
+    return events, records
 
 
 class Batch(_Commands):
-    """Commands validated one by one against a scratch copy of the state, appended together.
+    """Commands validated one by one, appended together in one atomic append.
 
-    Obtain one with :meth:`Ledger.batch` and use it as a context manager. Each command returns
-    its event at once (numbered and sealed); the events reach the store when the block ends
-    without an exception, in one atomic append. If any command raises, or the block raises,
-    nothing is written. If another writer appended meanwhile, :class:`ConcurrencyError` is
-    raised, nothing is written, and the ledger has caught up: run the batch again (its keys make
-    that safe).
+    Obtain one with :meth:`Ledger.batch` and use it as a context manager. Each command is
+    validated against the state as the batch's earlier commands left it and returns its event
+    at once (numbered and sealed). When the block ends without an exception, all events reach
+    the store in one append; when it ends with one, nothing is written and the ledger's state is
+    rolled back exactly. (A command that raises writes nothing even inside the block, so a
+    caller may catch a refusal and go on.) If another writer appended meanwhile,
+    :class:`ConcurrencyError` is raised, nothing is written, and the ledger has caught up: run
+    the batch again (its keys make that safe). While a batch is open, the ledger's queries show
+    its tentative state.
+
+    Attributes:
+        results: the event each command returned, in order.
     """
 
     def __init__(self, ledger: Ledger) -> None:
         self._ledger = ledger
-        self._state = ledger.state.fork()
         self._base = ledger.state.seq
         self._events: list[Event] = []
+        self._records: list[Record] = []
         self.results: list[Event] = []
 
     def __enter__(self) -> Batch:
         self._ledger._batch = self
+        self._ledger.state.begin()
         return self
 
     def __exit__(
@@ -666,27 +708,36 @@ class Batch(_Commands):
     ) -> None:
         ledger = self._ledger
         ledger._batch = None
-        if exc_type is not None or not self._events:
+        state = ledger.state
+        if exc_type is not None:
+            state.rollback()
             return
         try:
-            ledger.store.append(self._events, self._base)
+            if self._records:
+                ledger.store.append(self._records, self._base)
         except ConcurrencyError:
+            state.rollback()
             ledger._catch_up()
             raise
-        self._state.merge()
+        except BaseException:
+            state.rollback()
+            raise
+        state.commit()
 
     def _run(self, command: Callable[..., Outcome], *args: Any, **kwargs: Any) -> Event:
-        if self._ledger._batch is not self:
+        ledger = self._ledger
+        if ledger._batch is not self:
             raise ValidationError("use a batch inside its with-block")
-        state = self._state
-        ctx = self._ledger._context(state, self._events)
+        state = ledger.state
+        ctx = ledger._context(state, self._events, self._base)
         outcome = command(ctx, *args, **kwargs)
         if isinstance(outcome, Replayed):
             self.results.append(outcome.events[0])
             return outcome.events[0]
-        events = _seal(outcome, state.seq, state.head_hash, ctx.now_us)
+        events, records = _seal(outcome, state.seq, state.head_hash, ctx.now_us)
         for event in events:
             apply(state, event)
         self._events.extend(events)
+        self._records.extend(records)
         self.results.append(events[0])
         return events[0]

@@ -5,18 +5,17 @@ replaying the log always reproduces the live state exactly. Apply trusts its inp
 validate before events exist. Every balance is the fold of the postings of the applied events,
 and since each posting moves points between two accounts, all balances sum to zero.
 
-State holds only dictionaries of immutable values and scalars. :meth:`LedgerState.fork` layers a
-scratch copy over it, so a batch can apply its events tentatively and either :meth:`merge` them
-or drop them, leaving the original untouched.
+State holds only tables (dicts) of immutable values, and immutable scalars. A batch applies its
+events tentatively between :meth:`LedgerState.begin` and :meth:`LedgerState.commit`; the tables
+journal every write meanwhile, so :meth:`LedgerState.rollback` restores the state exactly.
 """
 
 from __future__ import annotations
 
 import bisect
 import datetime as _dt
-from collections import ChainMap
-from collections.abc import Callable, Iterator, MutableMapping
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, NamedTuple, TypeVar
 
 import attrs
 import pendulum
@@ -83,10 +82,32 @@ class Balance:
         )
 
 
-CapKey = tuple[str, str, str, str, int]
-"""``(account, "i" or "c", item code or category, period kind, period index)``."""
+K = TypeVar("K")
+V = TypeVar("V")
+_MISSING: Any = object()
+Journal = list[tuple["Table[Any, Any]", Any, Any]]
 
-_DICTS = (
+
+class Table(dict[K, V]):
+    """A dict whose writes are journaled while a batch is open, so they can be undone.
+
+    Only item assignment is used on state tables (never ``del``, ``update`` or ``pop``).
+    """
+
+    __slots__ = ("journal",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.journal: Journal | None = None
+
+    def __setitem__(self, key: K, value: V) -> None:
+        journal = self.journal
+        if journal is not None:
+            journal.append((self, key, self.get(key, _MISSING)))
+        dict.__setitem__(self, key, value)
+
+
+_TABLES = (
     "posted",
     "cap_used",
     "keys",
@@ -95,7 +116,21 @@ _DICTS = (
     "households",
     "members",
     "adoptions_by_version",
+    "account_index",
+    "scope_index",
 )
+_PERIOD_CODES = {"day": 0, "week": 1, "month": 2, "quarter": 3, "year": 4}
+
+
+class CapWindow(NamedTuple):
+    """One cap counter an award counts against: ``key`` into ``cap_used``, the cap, and what it
+    limits (``scope`` "item" or "category", ``name``, the period index ``period``)."""
+
+    key: int
+    cap: Cap
+    scope: str
+    name: str
+    period: int
 
 
 class LedgerState:
@@ -104,18 +139,20 @@ class LedgerState:
     Treat it as read-only; only :func:`apply` writes to it.
     """
 
-    posted: MutableMapping[str, int]
-    cap_used: MutableMapping[CapKey, int]
-    keys: MutableMapping[str, int]
-    reversals: MutableMapping[int, int]
-    regions: MutableMapping[str, Region]
-    households: MutableMapping[str, Household]
-    members: MutableMapping[str, Member]
-    adoptions_by_version: MutableMapping[str, Adoption]
+    posted: Table[str, int]
+    cap_used: Table[int, int]
+    keys: Table[str, int]
+    reversals: Table[int, int]
+    regions: Table[str, Region]
+    households: Table[str, Household]
+    members: Table[str, Member]
+    adoptions_by_version: Table[str, Adoption]
+    account_index: Table[str, int]
+    scope_index: Table[str, int]
 
     def __init__(self) -> None:
-        for name in _DICTS:
-            setattr(self, name, {})
+        for name in _TABLES:
+            setattr(self, name, Table())
         self.seq = 0
         self.head_hash = GENESIS_HASH
         self.recorded_us = 0
@@ -124,42 +161,73 @@ class LedgerState:
         self.tzinfo: _dt.tzinfo = pendulum.timezone(DEFAULT_TZ)
         self.adoptions: tuple[Adoption, ...] = ()
         self._starts: tuple[int, ...] = ()
+        self._adoption_range: tuple[int, int, Adoption | None] = (0, 0, None)
         self.closed_before_us = 0
         self.max_occurred_us = 0
-        self._parent: LedgerState | None = None
+        self._saved: tuple[Journal, dict[str, Any]] | None = None
+        # derived caches, never part of what apply changes
+        self._cap_plans: dict[tuple[str, str], tuple[tuple[int, Cap, str, str], ...]] = {}
+        self._last_windows: tuple[tuple[str, str, str, int] | None, list[CapWindow]] = (None, [])
 
     # -- batches ---------------------------------------------------------------------------
-    def fork(self) -> LedgerState:
-        """A scratch state layered over this one; this one is not changed by applying to it."""
-        child = LedgerState.__new__(LedgerState)
-        child.__dict__.update(self.__dict__)
-        for name in _DICTS:
-            setattr(child, name, ChainMap({}, getattr(self, name)))
-        child._parent = self
-        return child
+    def begin(self) -> None:
+        """Start journaling: what is applied from now on can be undone by :meth:`rollback`."""
+        if self._saved is not None:
+            raise ValueError("a batch is already open on this state")
+        journal: Journal = []
+        self._saved = (journal, {k: v for k, v in vars(self).items() if k not in _TABLES})
+        self._clear_caches()
+        for name in _TABLES:
+            getattr(self, name).journal = journal
 
-    def merge(self) -> None:
-        """Write a fork's changes into the state it was forked from."""
-        parent = self._parent
-        if parent is None:
-            raise ValueError("merge() is for a state made by fork()")
-        for name in _DICTS:
-            layer = getattr(self, name)
-            getattr(parent, name).update(layer.maps[0])
-        for name, value in self.__dict__.items():
-            if name not in _DICTS and name != "_parent":
-                parent.__dict__[name] = value
+    def commit(self) -> None:
+        """Keep what was applied since :meth:`begin` and stop journaling."""
+        self._end()
+
+    def rollback(self) -> None:
+        """Undo everything applied since :meth:`begin`."""
+        if self._saved is None:
+            raise ValueError("no batch is open on this state")
+        journal, scalars = self._saved
+        self._end()
+        for table, key, old in reversed(journal):
+            if old is _MISSING:
+                dict.__delitem__(table, key)
+            else:
+                dict.__setitem__(table, key, old)
+        vars(self).update(scalars)
+        self._clear_caches()
+
+    def _clear_caches(self) -> None:
+        self._cap_plans = {}
+        self._last_windows = (None, [])
+
+    def _end(self) -> None:
+        for name in _TABLES:
+            getattr(self, name).journal = None
+        self._saved = None
 
     # -- queries ---------------------------------------------------------------------------
     def adoption_at(self, us: int) -> Adoption | None:
         """The adopted rulebook in force at instant ``us``, or None."""
+        low, high, found = self._adoption_range
+        if low <= us < high:
+            return found
         i = bisect.bisect_right(self._starts, us) - 1
         if i < 0:
-            return None
-        adoption = self.adoptions[i]
-        if adoption.until_us is not None and us >= adoption.until_us:
-            return None
-        return adoption
+            low, high, found = -(2**63), self._starts[0] if self._starts else 2**63, None
+        else:
+            found = self.adoptions[i]
+            low = found.from_us
+            high = self._starts[i + 1] if i + 1 < len(self._starts) else 2**63
+            until = found.until_us
+            if until is not None:
+                if us >= until:
+                    low, found = until, None
+                else:
+                    high = min(high, until)
+        self._adoption_range = (low, high, found)
+        return found
 
     def balance(self, account: str) -> Balance:
         """The current balance of ``account`` (zero for an account never posted to)."""
@@ -174,18 +242,38 @@ class LedgerState:
 
     def cap_windows(
         self, account: str, rulebook: Rulebook, item: ChecklistItem, occurred_us: int
-    ) -> Iterator[tuple[CapKey, Cap]]:
+    ) -> list[CapWindow]:
         """The cap counters an award of ``item`` to ``account`` at ``occurred_us`` counts
-        against, with their caps: the item's own caps, then its category's."""
-        item_caps = item.caps
-        cat_caps = rulebook.caps_for_category(item.category)
-        if not item_caps and not cat_caps:
-            return
-        day = local_date(occurred_us, self.tzinfo)
-        for cap in item_caps:
-            yield (account, "i", item.code, cap.per, period_index(cap.per, day)), cap
-        for cap in cat_caps:
-            yield (account, "c", item.category, cap.per, period_index(cap.per, day)), cap
+        against: the item's own caps, then its category's."""
+        # A command and the apply that follows it ask the same question: answer it once.
+        question = (account, rulebook.version, item.code, occurred_us)
+        if self._last_windows[0] == question:
+            return self._last_windows[1]
+        plan = self._cap_plans.get(question[1:3])
+        if plan is None:
+            plan = self._cap_plans[question[1:3]] = self._cap_plan(rulebook, item)
+        windows = []
+        if plan:
+            day = local_date(occurred_us, self.tzinfo)
+            base = self.account_index[account] << 19
+            for code, cap, scope, name in plan:
+                index = period_index(cap.per, day)
+                windows.append(CapWindow((base | code) << 32 | index, cap, scope, name, index))
+        self._last_windows = (question, windows)
+        return windows
+
+    def _cap_plan(
+        self, rulebook: Rulebook, item: ChecklistItem
+    ) -> tuple[tuple[int, Cap, str, str], ...]:
+        plan = []
+        for caps, scope, name in (
+            (item.caps, "item", item.code),
+            (rulebook.caps_for_category(item.category), "category", item.category),
+        ):
+            for cap in caps:
+                code = self.scope_index[scope[0] + ":" + name] << 3 | _PERIOD_CODES[cap.per]
+                plan.append((code, cap, scope, name))
+        return tuple(plan)
 
     def accounts(self) -> Iterator[str]:
         """Every account with a posting, system accounts included."""
@@ -239,7 +327,13 @@ def _rulebook_adopted(state: LedgerState, event: Any) -> None:
     )
     state.adoptions = (*state.adoptions, adoption)
     state._starts = (*state._starts, adoption.from_us)
+    state._adoption_range = (0, 0, None)
     state.adoptions_by_version[adoption.version] = adoption
+    scopes = state.scope_index
+    for item in event.rulebook.items:
+        for scope in ("i:" + item.code, "c:" + item.category):
+            if scope not in scopes:
+                scopes[scope] = len(scopes)
 
 
 def _region_added(state: LedgerState, event: Any) -> None:
@@ -248,6 +342,7 @@ def _region_added(state: LedgerState, event: Any) -> None:
 
 def _household_registered(state: LedgerState, event: Any) -> None:
     state.households[event.household] = Household(event.household, event.grid, event.head)
+    state.account_index[event.household] = len(state.account_index)
 
 
 def _member_registered(state: LedgerState, event: Any) -> None:
@@ -255,6 +350,7 @@ def _member_registered(state: LedgerState, event: Any) -> None:
     state.members[event.member] = Member(
         event.member, event.household, event.name, frozenset(event.roles), birth
     )
+    state.account_index[event.member] = len(state.account_index)
 
 
 def _household_moved(state: LedgerState, event: Any) -> None:
@@ -275,8 +371,8 @@ def _count_caps(state: LedgerState, account: str, item_code: str, version: str,
                 occurred_us: int, points: int) -> None:
     rulebook = state.adoptions_by_version[version].rulebook
     used = state.cap_used
-    for key, _cap in state.cap_windows(account, rulebook, rulebook.item(item_code), occurred_us):
-        used[key] = used.get(key, 0) + points
+    for window in state.cap_windows(account, rulebook, rulebook.item(item_code), occurred_us):
+        used[window.key] = used.get(window.key, 0) + points
 
 
 def _awarded(state: LedgerState, event: Any) -> None:

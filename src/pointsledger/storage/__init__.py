@@ -1,12 +1,14 @@
 """Event stores: where the log lives.
 
-Every store keeps the same contract (:class:`EventStore`): an append-only sequence of sealed
-events numbered from 1 without gaps, appended atomically and only on top of the head the writer
+A store is a dumb, append-only log of records ``(seq, data, hash)``: ``data`` is an event's
+canonical encoding and ``hash`` its chain hash. Stores know nothing of events; the ledger encodes,
+decodes and verifies. Every store keeps the same contract (:class:`EventStore`): records
+numbered from 1 without gaps, appended atomically and only on top of the head the writer
 expects. The ledger never trusts a store: it re-verifies the hash chain of whatever it reads.
 """
 
-from .base import EventStore
+from .base import EventStore, Record
 from .memory import MemoryStore
 from .sqlite import SQLiteStore
 
-__all__ = ["EventStore", "MemoryStore", "SQLiteStore"]
+__all__ = ["EventStore", "MemoryStore", "Record", "SQLiteStore"]
