@@ -1,0 +1,66 @@
+"""A small realistic village for the tests (items modelled on DOMAIN.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pendulum
+
+from pointsledger import Actor, Cap, ChecklistItem, Ledger, ManualClock, Rulebook
+
+TZ = "Asia/Shanghai"
+START = pendulum.datetime(2026, 3, 2, 9, 0, tz=TZ)  # a Monday
+
+COMMITTEE = Actor("c-01", roles={"committee"})
+GRID = Actor("g-07", roles={"grid_worker"})
+RESIDENT = Actor("r-99", roles={"resident"})
+
+
+def rulebook(version: str = "2026") -> Rulebook:
+    """Five items: capped awards, an uncapped award, two deductions; one category cap."""
+    return Rulebook(
+        version,
+        [
+            ChecklistItem("ENV-01", "庭院环境整洁", category="环境卫生", points=5,
+                          cap=Cap(10, per="month")),
+            ChecklistItem("VOL-01", "参加志愿服务", category="志愿服务", points=3,
+                          cap=Cap(6, per="week")),
+            ChecklistItem("VOL-02", "参加治安巡逻", category="志愿服务", points=2),
+            ChecklistItem("COV-03", "焚烧秸秆", category="村规民约", points=-5),
+            ChecklistItem("COV-09", "违反公共道德", category="村规民约", points=-20,
+                          evidence_required=True, serious=True),
+        ],
+        category_caps={"志愿服务": Cap(8, per="day")},
+    )
+
+
+@dataclass
+class Village:
+    ledger: Ledger
+    clock: ManualClock
+    households: tuple[str, ...]
+    members: tuple[str, ...]
+
+
+def make_village(backend: str, *, clock: ManualClock | None = None) -> Village:
+    """Regions V01 > G01, G02; households H001..H004; members M001 (H001, grid worker and
+    resident) and M002 (H002)."""
+    clock = clock or ManualClock(START)
+    if backend == "memory":
+        ledger = Ledger.in_memory(clock=clock, tz=TZ)
+    else:
+        ledger = Ledger.open(backend, clock=clock, tz=TZ)
+    ledger.adopt(rulebook(), effective_from=pendulum.date(2026, 1, 1), by=COMMITTEE,
+                 minutes="村民代表会议表决通过")
+    ledger.add_region("V01", "东沙沟村", kind="village", by=COMMITTEE)
+    ledger.add_region("G01", "第一网格", kind="grid", parent="V01", by=COMMITTEE)
+    ledger.add_region("G02", "第二网格", kind="grid", parent="V01", by=COMMITTEE)
+    households = ("H001", "H002", "H003", "H004")
+    for i, h in enumerate(households):
+        ledger.register_household(h, grid="G01" if i < 2 else "G02", head=f"户主{i}",
+                                  by=COMMITTEE)
+    ledger.register_member("M001", household="H001", name="张三",
+                           roles={"resident", "grid_worker"}, by=COMMITTEE)
+    ledger.register_member("M002", household="H002", name="欧阳明", roles={"resident"},
+                           birth_date=pendulum.date(1950, 5, 1), by=COMMITTEE)
+    return Village(ledger, clock, households, ("M001", "M002"))
