@@ -50,8 +50,9 @@ class SQLiteStore:
                 synchronous=synchronous,
             )
         self.path = os.fspath(path)
+        self._closed = False
         try:
-            self._db = sqlite3.connect(self.path, isolation_level=None, timeout=timeout)
+            self._connection = sqlite3.connect(self.path, isolation_level=None, timeout=timeout)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute(f"PRAGMA synchronous={synchronous.upper()}")
             self._init_schema()
@@ -134,5 +135,13 @@ class SQLiteStore:
         return head
 
     def close(self) -> None:
-        """Close the database connection."""
-        self._db.close()
+        """Close the database connection; later calls (but close) raise StoreError."""
+        if not self._closed:
+            self._connection.close()
+            self._closed = True
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        if self._closed:
+            raise StoreError(f"the store {self.path!r} is closed", path=self.path)
+        return self._connection

@@ -1,0 +1,131 @@
+"""The EventStore contract, run against every store (SQLite on real files)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pointsledger import ConcurrencyError, StoreError, UnknownEntry, ValidationError
+from pointsledger.storage import EventStore, MemoryStore, Record, SQLiteStore
+
+
+def records(start: int, count: int, tag: bytes = b"x") -> list[Record]:
+    return [(seq, b'["data",%d,"%s"]' % (seq, tag), bytes([seq % 256]) * 32)
+            for seq in range(start, start + count)]
+
+
+class StoreContract:
+    """Every store must pass these; subclasses say how to make one."""
+
+    def make(self, tmp_path: Path) -> EventStore:
+        raise NotImplementedError
+
+    def test_empty_store(self, tmp_path: Path) -> None:
+        """A new store has head 0 and reads nothing."""
+        store = self.make(tmp_path)
+        assert store.head() == 0 and list(store.read()) == []
+        assert isinstance(store, EventStore)
+
+    def test_append_read_get(self, tmp_path: Path) -> None:
+        """Appended records come back byte for byte, in order, from any point."""
+        store = self.make(tmp_path)
+        first, second = records(1, 3), records(4, 2)
+        store.append(first, 0)
+        store.append(second, 3)
+        assert store.head() == 5
+        assert list(store.read()) == first + second
+        assert list(store.read(3)) == second
+        assert list(store.read(5)) == []
+        assert store.get(4) == second[0]
+        for bad in (0, 6, -1):
+            with pytest.raises(UnknownEntry):
+                store.get(bad)
+
+    def test_stale_head_is_a_concurrency_error_and_writes_nothing(self, tmp_path: Path) -> None:
+        """An append on top of a head that moved writes nothing."""
+        store = self.make(tmp_path)
+        store.append(records(1, 2), 0)
+        for expected in (0, 1, 3):
+            with pytest.raises(ConcurrencyError) as info:
+                store.append(records(expected + 1, 1), expected)
+            assert info.value.fields == {"expected": expected, "actual": 2}
+        assert store.head() == 2
+
+    def test_misnumbered_records_write_nothing(self, tmp_path: Path) -> None:
+        """Records must continue the numbering; a bad batch is refused whole."""
+        store = self.make(tmp_path)
+        store.append(records(1, 1), 0)
+        with pytest.raises(ValidationError):
+            store.append([*records(2, 2), *records(5, 1)], 1)
+        assert store.head() == 1 and list(store.read()) == records(1, 1)
+
+    def test_empty_append_is_harmless(self, tmp_path: Path) -> None:
+        """Appending nothing on the right head changes nothing."""
+        store = self.make(tmp_path)
+        store.append([], 0)
+        assert store.head() == 0
+
+
+class TestMemoryStore(StoreContract):
+    def make(self, tmp_path: Path) -> EventStore:
+        return MemoryStore()
+
+
+class TestSQLiteStore(StoreContract):
+    def make(self, tmp_path: Path) -> EventStore:
+        return SQLiteStore(tmp_path / "store.db")
+
+    def test_records_survive_reopening(self, tmp_path: Path) -> None:
+        """What was committed is there after closing and reopening the file."""
+        store = SQLiteStore(tmp_path / "s.db")
+        store.append(records(1, 3), 0)
+        store.close()
+        again = SQLiteStore(tmp_path / "s.db")
+        assert list(again.read()) == records(1, 3)
+
+    def test_two_connections_never_fork_the_log(self, tmp_path: Path) -> None:
+        """Two writers on one file: the one with a stale head loses and writes nothing."""
+        a = SQLiteStore(tmp_path / "s.db")
+        b = SQLiteStore(tmp_path / "s.db")
+        a.append(records(1, 1, b"a"), 0)
+        with pytest.raises(ConcurrencyError):
+            b.append(records(1, 1, b"b"), 0)
+        b.append(records(2, 1, b"b"), 1)
+        assert list(a.read()) == records(1, 1, b"a") + records(2, 1, b"b")
+
+    def test_foreign_files_are_refused(self, tmp_path: Path) -> None:
+        """A non-SQLite file or another application's database is not opened as a ledger."""
+        junk = tmp_path / "junk.db"
+        junk.write_bytes(b"this is not a database" * 100)
+        with pytest.raises(StoreError):
+            SQLiteStore(junk)
+        other = tmp_path / "other.db"
+        with sqlite3.connect(other) as db:
+            db.execute("CREATE TABLE customers (id INTEGER)")
+        with pytest.raises(StoreError):
+            SQLiteStore(other)
+        with pytest.raises(ValidationError):
+            SQLiteStore(tmp_path / "x.db", synchronous="SOMETIMES")
+
+    def test_wrong_schema_version_is_refused(self, tmp_path: Path) -> None:
+        """A file written by a future schema is refused, not misread."""
+        path = tmp_path / "s.db"
+        SQLiteStore(path).close()
+        with sqlite3.connect(path) as db:
+            db.execute("UPDATE meta SET value = '99' WHERE name = 'schema'")
+        with pytest.raises(StoreError):
+            SQLiteStore(path)
+
+
+@given(st.lists(st.integers(min_value=1, max_value=5), max_size=8))
+def test_memory_store_head_counts_appends(sizes: list[int]) -> None:
+    """Head is the number of records appended, over any sequence of batch sizes."""
+    store = MemoryStore()
+    for size in sizes:
+        store.append(records(store.head() + 1, size), store.head())
+    assert store.head() == sum(sizes)
+    assert [r[0] for r in store.read()] == list(range(1, sum(sizes) + 1))
