@@ -32,9 +32,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import workload  # noqa: E402
+import workload
 
-from pointsledger import CapExceeded, Ledger, ManualClock  # noqa: E402
+from pointsledger import CapExceeded, Ledger, ManualClock
 
 
 def rss_bytes() -> int:

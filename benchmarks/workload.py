@@ -52,7 +52,11 @@ def rulebook() -> Rulebook:
     items = [
         ChecklistItem(code, title, category=cat, points=pts, cap=Cap(cap, per="month"))
         for code, title, cat, pts, cap in AWARDS
-    ] + [ChecklistItem(code, title, category=cat, points=pts) for code, title, cat, pts in DEDUCTIONS]
+    ]
+    items += [
+        ChecklistItem(code, title, category=cat, points=pts)
+        for code, title, cat, pts in DEDUCTIONS
+    ]
     return Rulebook("county-2026", items, category_caps={"志愿服务": Cap(80, per="month")})
 
 
@@ -86,7 +90,9 @@ def build_registry(ledger: Ledger, *, households: int, grids: int, villages: int
     return ids
 
 
-def days(households: list[str], events: int, *, seed: int = 2026) -> Iterator[tuple[pendulum.DateTime, list[Command]]]:
+def days(
+    households: list[str], events: int, *, seed: int = 2026
+) -> Iterator[tuple[pendulum.DateTime, list[Command]]]:
     """One year of commands, a day at a time: ``(end of day, commands of that day)``."""
     rng = random.Random(seed)
     per_day, extra = divmod(events, 365)

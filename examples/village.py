@@ -49,7 +49,10 @@ RULES = Rulebook(
 )
 
 COMMITTEE = Actor("村委-王主任", roles={"committee"})
-GRID_WORKERS = [Actor("网格员-李", roles={"grid_worker"}), Actor("网格员-赵", roles={"grid_worker"})]
+GRID_WORKERS = [
+    Actor("网格员-李", roles={"grid_worker"}),
+    Actor("网格员-赵", roles={"grid_worker"}),
+]
 SURNAMES = "张王李赵刘陈杨黄周吴"
 
 

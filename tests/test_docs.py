@@ -1,0 +1,45 @@
+"""The Python code blocks of README.md and docs/*.md run, and every public name is documented."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+import pointsledger
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_code_blocks_run(page: Path, tmp_path: Path) -> None:
+    """Each page's Python blocks run in order in one namespace, in a scratch folder."""
+    blocks = BLOCK.findall(page.read_text(encoding="utf-8"))
+    namespace: dict[str, object] = {"__name__": f"docs.{page.stem}"}
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        for n, block in enumerate(blocks, start=1):
+            exec(compile(block, f"{page.name} block {n}", "exec"), namespace)
+    finally:
+        os.chdir(cwd)
+
+
+def test_every_public_name_is_in_the_api_reference() -> None:
+    """docs/api.md names every entry of pointsledger.__all__."""
+    reference = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    missing = [n for n in pointsledger.__all__ if f"`{n}`" not in reference]
+    assert not missing, f"document these in docs/api.md: {missing}"
+
+
+def test_every_public_name_has_a_docstring() -> None:
+    """Public classes and functions say what they are."""
+    undocumented = [
+        n for n in pointsledger.__all__
+        if callable(getattr(pointsledger, n)) and not getattr(pointsledger, n).__doc__
+    ]
+    assert not undocumented
