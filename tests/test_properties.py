@@ -22,7 +22,14 @@ from pointsledger import (
 )
 from pointsledger.clock import from_us, to_us
 from pointsledger.events import EVENT_TYPES, decode
-from pointsledger.periods import PERIODS, local_date, period_bounds, period_index, period_label
+from pointsledger.periods import (
+    PERIODS,
+    local_date,
+    local_day_range,
+    period_bounds,
+    period_index,
+    period_label,
+)
 from pointsledger.rules import rulebook_from_data, rulebook_to_data
 
 from .helpers import COMMITTEE, GRID, START, TZ, make_village
@@ -220,3 +227,15 @@ def test_balances_are_the_fold_of_postings(commands: list[tuple[str, str, int]])
         a: b for a, b in folded.items() if b}
     for account in ("H001", "H002", "M001"):
         assert led.balance(account, at_seq=led.head).posted == led.balance(account).posted
+
+
+@given(aware_datetimes, st.sampled_from(["Asia/Shanghai", "America/New_York", "Europe/London",
+                                         "Asia/Kathmandu", "Australia/Lord_Howe",
+                                         "America/Santiago"]))
+def test_local_day_ranges_hold_one_local_date(when: dt.datetime, zone: str) -> None:
+    """The cached day range around an instant holds only instants of that local date."""
+    tz = pendulum.timezone(zone)
+    us = to_us(when)
+    start, end, day = local_day_range(us, tz)
+    assert start <= us < end
+    assert day == local_date(us, tz) == local_date(start, tz) == local_date(end - 1, tz)

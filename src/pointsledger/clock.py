@@ -16,7 +16,9 @@ import pendulum
 from .errors import ValidationError
 
 Clock = Callable[[], _dt.datetime]
-"""A zero-argument callable returning the current time as an aware datetime."""
+"""A zero-argument callable returning the current time as an aware datetime. A clock object may
+also have a ``now_us()`` method returning the same reading in microseconds since the epoch,
+which the ledger then uses instead (it saves a conversion per command)."""
 
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
 _EPOCH_ORDINAL = _EPOCH.toordinal()
@@ -35,11 +37,15 @@ class ManualClock:
     """
 
     def __init__(self, start: _dt.datetime) -> None:
-        to_us(start, "start")
+        self._us = to_us(start, "start")
         self._now = pendulum.instance(start)
 
     def __call__(self) -> pendulum.DateTime:
         return self._now
+
+    def now_us(self) -> int:
+        """The current reading in microseconds since the epoch (what the ledger uses)."""
+        return self._us
 
     def advance(self, **delta: float) -> pendulum.DateTime:
         """Move the clock forward by pendulum duration units (``days=1``, ``hours=2``, ...).
@@ -51,6 +57,7 @@ class ManualClock:
         if moved < self._now:
             raise ValidationError(f"a clock only moves forward; got {delta!r}", delta=delta)
         self._now = moved
+        self._us = to_us(moved)
         return moved
 
     def set(self, when: _dt.datetime) -> pendulum.DateTime:
@@ -62,6 +69,7 @@ class ManualClock:
                 when=when,
             )
         self._now = pendulum.instance(when)
+        self._us = to_us(when)
         return self._now
 
 

@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 import attrs
 
 from ._validate import (
+    MAX_KEY,
     check_account_id,
     check_date,
     check_id,
@@ -156,7 +157,7 @@ def policy_now(ctx: Context) -> tuple[Policy, str]:
 def _authorise(ctx: Context, by: Actor, command: str, household: str | None = None) -> str:
     policy, version = policy_now(ctx)
     allowed = policy.roles_for(command)
-    if not by.roles & allowed:
+    if by.roles.isdisjoint(allowed):
         raise PermissionDenied(
             f"actor {by.id!r} with roles {sorted(by.roles)} may not {command}; "
             f"roles allowed: {sorted(allowed)}",
@@ -571,21 +572,30 @@ def post_item(
     memo: object = "",
 ) -> Outcome:
     """Award (``cls`` Awarded) or deduct (``cls`` Deducted) a checklist item's points."""
-    account = check_id(account, "account")
-    item = check_id(item, "item")
-    by = _actor(by)
-    key = check_key(key)
+    state = ctx.state
+    # This is the hot path of a scoring day: the common, valid case skips the generic checks
+    # (a registered account id is a valid id; a rulebook lookup checks an item code).
+    if type(account) is not str or (
+        account not in state.households and account not in state.members
+    ):
+        account = check_id(account, "account")
+    if type(item) is not str:
+        item = check_id(item, "item")
+    if type(by) is not Actor:
+        by = _actor(by)
+    if type(key) is not str or not 0 < len(key) <= MAX_KEY or key.isspace():
+        key = check_key(key)
     occurred_us = to_us(occurred_at, "occurred_at")
     if quantity != 1 or type(quantity) is not int:
         quantity = check_int(quantity, "quantity", minimum=1)
     evidence = () if evidence == () else _strings(evidence, "evidence")
-    memo = check_text(memo, "memo")
+    if memo != "":
+        memo = check_text(memo, "memo")
     # the order of Awarded.REQUEST / Deducted.REQUEST, spelled out on this hot path
     request = (cls.KIND, by.id, memo, account, item, quantity, occurred_us, evidence)
     replay = _replayed(ctx, key, request)
     if replay:
         return replay
-    state = ctx.state
     command = "award" if cls is Awarded else "deduct"
     household = _open_account(state, account)
     _authorise(ctx, by, command, household)

@@ -49,10 +49,6 @@ _encode = _encoder.encode
 _sha256 = hashlib.sha256
 
 
-def _tuple(value: Any) -> tuple[Any, ...]:
-    return value if type(value) is tuple else tuple(value)
-
-
 def _flows(value: Any) -> tuple[Posting, ...]:
     return tuple((str(s), str(d), int(a)) for s, d, a in value)
 
@@ -75,6 +71,8 @@ class Event:
     KIND: ClassVar[str] = ""
     BODY: ClassVar[tuple[str, ...]] = ()
     REQUEST: ClassVar[tuple[str, ...]] = ()
+    TUPLES: ClassVar[frozenset[str]] = frozenset()
+    """Body fields held as tuples (JSON gives lists back)."""
 
     seq: int
     recorded_us: int
@@ -141,6 +139,11 @@ class Event:
     @classmethod
     def from_json(cls, header: Sequence[Any], body: Sequence[Any], hash: bytes) -> Event:
         """Rebuild an event from its decoded canonical form."""
+        if cls.TUPLES:
+            body = [
+                tuple(value) if name in cls.TUPLES else value
+                for name, value in zip(cls.BODY, body, strict=True)
+            ]
         return cls(*header, *body, hash=hash)
 
 
@@ -223,7 +226,8 @@ class MemberRegistered(Event):
     member: str
     household: str
     name: str
-    roles: tuple[str, ...] = attrs.field(converter=_tuple)
+    TUPLES = frozenset({"roles"})
+    roles: tuple[str, ...]
     birth_date: str | None
 
 
@@ -263,11 +267,12 @@ class Awarded(Event):
     KIND = "awarded"
     BODY = ("account", "item", "quantity", "points", "evidence")
     REQUEST = ("account", "item", "quantity", "occurred_us", "evidence")
+    TUPLES = frozenset({"evidence"})
     account: str
     item: str
     quantity: int
     points: int
-    evidence: tuple[str, ...] = attrs.field(converter=_tuple)
+    evidence: tuple[str, ...]
 
     def postings(self) -> tuple[Posting, ...]:
         return ((POOL, self.account, self.points),)
@@ -284,11 +289,12 @@ class Deducted(Event):
     KIND = "deducted"
     BODY = ("account", "item", "quantity", "points", "evidence")
     REQUEST = ("account", "item", "quantity", "occurred_us", "evidence")
+    TUPLES = frozenset({"evidence"})
     account: str
     item: str
     quantity: int
     points: int
-    evidence: tuple[str, ...] = attrs.field(converter=_tuple)
+    evidence: tuple[str, ...]
 
     def postings(self) -> tuple[Posting, ...]:
         return ((self.account, PENALTY, -self.points),)
@@ -323,10 +329,15 @@ class Reversed(Event):
     points: int
     original_occurred_us: int
     original_version: str
-    flows: tuple[Posting, ...] = attrs.field(converter=_flows)
+    flows: tuple[Posting, ...]
 
     def postings(self) -> tuple[Posting, ...]:
         return self.flows
+
+    @classmethod
+    def from_json(cls, header: Sequence[Any], body: Sequence[Any], hash: bytes) -> Event:
+        values: list[Any] = [*header, *body[:-1], _flows(body[-1])]
+        return cls(*values, hash=hash)
 
 
 @attrs.frozen

@@ -353,7 +353,9 @@ class Ledger(_Commands):
         self._store = store
         self._clock = clock or system_clock
         self._now_us: Callable[[], int] = (
-            _system_now_us if clock is None else lambda: to_us(clock(), "clock()")
+            _system_now_us
+            if clock is None
+            else getattr(clock, "now_us", None) or (lambda: to_us(clock(), "clock()"))
         )
         self._backdate_us = backdate_days * _DAY_US
         self._state = LedgerState()

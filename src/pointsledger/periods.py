@@ -40,6 +40,27 @@ def local_date(us: int, tz: _dt.tzinfo) -> _dt.date:
     return _fromtimestamp(us // 1_000_000, tz).date()
 
 
+_EPOCH_ORDINAL = _dt.date(1970, 1, 1).toordinal()
+
+
+def local_day_range(us: int, tz: _dt.tzinfo) -> tuple[int, int, _dt.date]:
+    """``(start, end, day)``: the local date of instant ``us`` and a range of instants around it
+    with the same local date, for caching. The range is the whole day when the zone's offset is
+    the same all day; on a day with a transition it is just ``[us, us + 1)``."""
+    local = _fromtimestamp(us // 1_000_000, tz)
+    day = local.date()
+    offset = local.utcoffset() or _dt.timedelta(0)
+    start = ((day.toordinal() - _EPOCH_ORDINAL) * 86_400 - int(offset.total_seconds())) * 10**6
+    end = start + 86_400 * 10**6
+    same_offset = (
+        _fromtimestamp(start // 1_000_000, tz).utcoffset() == offset
+        and _fromtimestamp((end - 1) // 1_000_000, tz).utcoffset() == offset
+    )
+    if not same_offset or not start <= us < end:
+        return us, us + 1, day
+    return start, end, day
+
+
 def period_index(per: str, day: _dt.date) -> int:
     """The index of the ``per`` period that contains the local date ``day``."""
     if per == "month":

@@ -36,7 +36,7 @@ from .events import (
     Reversed,
     RulebookAdopted,
 )
-from .periods import DEFAULT_TZ, day_start_us, local_date, period_index
+from .periods import DEFAULT_TZ, day_start_us, local_day_range, period_index
 from .registry import Household, Member, Region
 from .rules import Cap, ChecklistItem, Rulebook
 
@@ -89,21 +89,25 @@ Journal = list[tuple["Table[Any, Any]", Any, Any]]
 
 
 class Table(dict[K, V]):
-    """A dict whose writes are journaled while a batch is open, so they can be undone.
+    """A state table: a plain dict, whose writes are journaled while a batch is open.
 
-    Only item assignment is used on state tables (never ``del``, ``update`` or ``pop``).
+    Only item assignment is used on state tables (never ``del``, ``update`` or ``pop``). Outside
+    a batch a table is a plain dict at full speed; :meth:`LedgerState.begin` switches it to
+    :class:`_JournaledTable` (same layout, journaling ``__setitem__``) and back afterwards.
     """
 
     __slots__ = ("journal",)
 
     def __init__(self) -> None:
         super().__init__()
-        self.journal: Journal | None = None
+        self.journal: Journal = []
+
+
+class _JournaledTable(Table[K, V]):
+    __slots__ = ()
 
     def __setitem__(self, key: K, value: V) -> None:
-        journal = self.journal
-        if journal is not None:
-            journal.append((self, key, self.get(key, _MISSING)))
+        self.journal.append((self, key, self.get(key, _MISSING)))
         dict.__setitem__(self, key, value)
 
 
@@ -168,6 +172,7 @@ class LedgerState:
         # derived caches, never part of what apply changes
         self._cap_plans: dict[tuple[str, str], tuple[tuple[int, Cap, str, str], ...]] = {}
         self._last_windows: tuple[tuple[str, str, str, int] | None, list[CapWindow]] = (None, [])
+        self._day: tuple[int, int, _dt.date] = (0, 0, _dt.date.min)  # the local day last seen
 
     # -- batches ---------------------------------------------------------------------------
     def begin(self) -> None:
@@ -176,9 +181,10 @@ class LedgerState:
             raise ValueError("a batch is already open on this state")
         journal: Journal = []
         self._saved = (journal, {k: v for k, v in vars(self).items() if k not in _TABLES})
-        self._clear_caches()
         for name in _TABLES:
-            getattr(self, name).journal = journal
+            table = getattr(self, name)
+            table.journal = journal
+            table.__class__ = _JournaledTable
 
     def commit(self) -> None:
         """Keep what was applied since :meth:`begin` and stop journaling."""
@@ -201,10 +207,13 @@ class LedgerState:
     def _clear_caches(self) -> None:
         self._cap_plans = {}
         self._last_windows = (None, [])
+        self._day = (0, 0, _dt.date.min)
 
     def _end(self) -> None:
         for name in _TABLES:
-            getattr(self, name).journal = None
+            table = getattr(self, name)
+            table.__class__ = Table
+            table.journal = []
         self._saved = None
 
     # -- queries ---------------------------------------------------------------------------
@@ -254,7 +263,9 @@ class LedgerState:
             plan = self._cap_plans[question[1:3]] = self._cap_plan(rulebook, item)
         windows = []
         if plan:
-            day = local_date(occurred_us, self.tzinfo)
+            low, high, day = self._day
+            if not low <= occurred_us < high:
+                self._day = low, high, day = local_day_range(occurred_us, self.tzinfo)
             base = self.account_index[account] << 19
             for code, cap, scope, name in plan:
                 index = period_index(cap.per, day)
@@ -311,6 +322,7 @@ def _ledger_created(state: LedgerState, event: Any) -> None:
     state.ledger_id = event.ledger_id
     state.tz = event.tz
     state.tzinfo = pendulum.timezone(event.tz)
+    state._clear_caches()
 
 
 def _rulebook_adopted(state: LedgerState, event: Any) -> None:
