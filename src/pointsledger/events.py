@@ -45,7 +45,30 @@ Posting = tuple[str, str, int]
 """``(source, destination, amount)``: ``amount`` points move from source to destination."""
 
 _encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-_encode = _encoder.encode
+
+
+def _not_json(value: object) -> object:
+    raise TypeError(f"{value!r} is not part of a canonical event encoding")
+
+
+# JSONEncoder.encode builds a C encoder on every call; building it once halves the cost of the
+# canonical encoding. The output is the same (tests/test_events.py checks it against json.dumps).
+_c_make_encoder = getattr(json.encoder, "c_make_encoder", None)
+_c_encode = (
+    None
+    if _c_make_encoder is None
+    else _c_make_encoder(
+        None, _not_json, json.encoder.encode_basestring, None, ":", ",", False, False, False
+    )
+)
+
+
+def _encode(value: list[Any]) -> str:
+    if _c_encode is None:  # pragma: no cover - interpreters without the C accelerator
+        return _encoder.encode(value)
+    return "".join(_c_encode(value, 0))
+
+
 _sha256 = hashlib.sha256
 
 

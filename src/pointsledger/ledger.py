@@ -433,18 +433,13 @@ class Ledger(_Commands):
         previous = GENESIS_HASH if seq == 1 else self._store.get(seq - 1)[2]
         return _checked(seq - 1, previous, -1, record)
 
-    def _context(self, state: LedgerState, pending: Sequence[Event] = (), base: int = 0) -> Context:
+    def _context(
+        self, state: LedgerState, event_at: Callable[[int], Event] | None = None
+    ) -> Context:
         now = self._now_us()
         if now <= state.recorded_us:
             now = state.recorded_us + 1
-        if not pending:
-            return Context(state, now, self._backdate_us, self._event_at)
-        event_at = self._event_at
-
-        def pending_or_stored(seq: int) -> Event:
-            return pending[seq - base - 1] if seq > base else event_at(seq)
-
-        return Context(state, now, self._backdate_us, pending_or_stored)
+        return Context(state, now, self._backdate_us, event_at or self._event_at)
 
     def _run(self, command: Callable[..., Outcome], *args: Any, **kwargs: Any) -> Event:
         if self._batch is not None:
@@ -726,12 +721,17 @@ class Batch(_Commands):
             raise
         state.commit()
 
+    def _event_at(self, seq: int) -> Event:
+        if seq > self._base:
+            return self._events[seq - self._base - 1]
+        return self._ledger._event_at(seq)
+
     def _run(self, command: Callable[..., Outcome], *args: Any, **kwargs: Any) -> Event:
         ledger = self._ledger
         if ledger._batch is not self:
             raise ValidationError("use a batch inside its with-block")
         state = ledger.state
-        ctx = ledger._context(state, self._events, self._base)
+        ctx = ledger._context(state, self._event_at)
         outcome = command(ctx, *args, **kwargs)
         if isinstance(outcome, Replayed):
             self.results.append(outcome.events[0])

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Protocol, runtime_checkable
 
+from ..errors import ValidationError
+
 Record = tuple[int, bytes, bytes]
 """``(seq, data, hash)``: an event's position, canonical encoding and chain hash."""
 
@@ -50,8 +52,6 @@ class EventStore(Protocol):
 
 def check_numbering(records: Sequence[Record], expected_seq: int) -> None:
     """Raise ValidationError unless ``records`` are numbered ``expected_seq + 1`` onwards."""
-    from ..errors import ValidationError
-
     for offset, record in enumerate(records, start=expected_seq + 1):
         if record[0] != offset:
             raise ValidationError(f"record seq {record[0]} where {offset} was due", seq=record[0])
