@@ -31,12 +31,17 @@ ROLES: Final = frozenset(
 their own role names and grant them commands in a rulebook policy."""
 
 
-def _roles(value: object) -> frozenset[str]:
+def to_roles(value: object) -> frozenset[str]:
+    """A set of role names from one name or an iterable of names.
+
+    Raises:
+        ValidationError: not a name or names, or a name that is not an identifier.
+    """
     if isinstance(value, str):
-        return frozenset({value})
+        value = (value,)
     if not isinstance(value, Iterable):
         raise ValidationError(f"roles must be a set of role names, got {value!r}", value=value)
-    return frozenset(str(v) if not isinstance(v, str) else v for v in value)
+    return frozenset(check_id(role, "role") for role in value)
 
 
 @attrs.frozen
@@ -49,12 +54,7 @@ class Actor:
     """
 
     id: str = attrs.field(validator=lambda _i, _a, v: check_id(v, "actor id"))
-    roles: frozenset[str] = attrs.field(converter=_roles, factory=frozenset)
-
-    @roles.validator
-    def _check_roles(self, _attribute: object, value: frozenset[str]) -> None:
-        for role in value:
-            check_id(role, "role")
+    roles: frozenset[str] = attrs.field(converter=to_roles, factory=frozenset)
 
 
 SYSTEM: Final = Actor("@system")

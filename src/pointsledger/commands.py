@@ -28,7 +28,7 @@ from ._validate import (
     check_key,
     check_text,
 )
-from .actors import Actor
+from .actors import Actor, to_roles
 from .clock import to_us
 from .errors import (
     AccountClosed,
@@ -226,14 +226,6 @@ def _check_occurred(ctx: Context, occurred_us: int) -> None:
 
 def _iso(us: int, state: LedgerState) -> str:
     return _dt.datetime.fromtimestamp(us / 1_000_000, state.tzinfo).isoformat()
-
-
-def _roles(value: object) -> tuple[object, ...]:
-    if isinstance(value, str):
-        return (value,)
-    if not isinstance(value, Iterable):
-        raise ValidationError(f"roles must be a set of role names, got {value!r}", value=value)
-    return tuple(value)
 
 
 def _strings(value: object, what: str) -> tuple[str, ...]:
@@ -452,7 +444,7 @@ def register_member(
     """Register a member (成员) of an open household."""
     member = check_account_id(member, "member")
     name = check_text(name, "name", required=True)
-    role_set = frozenset(check_id(r, "role") for r in _roles(roles))
+    role_set = to_roles(roles)
     birth = None if birth_date is None else check_date(birth_date, "birth_date").isoformat()
     by = _actor(by)
     key = check_key(f"member/{member}" if key is None else key)

@@ -25,11 +25,12 @@ import attrs
 from . import commands
 from ._validate import check_id, check_int
 from .actors import SYSTEM
-from .clock import Clock, system_clock, to_us
+from .clock import Clock, from_us, system_clock, to_us
 from .commands import Context, Draft, Outcome, Replayed, parse_entry_id
 from .errors import (
     ConcurrencyError,
     IntegrityError,
+    NoRulebookInForce,
     UnknownAccount,
     UnknownEntry,
     ValidationError,
@@ -63,7 +64,15 @@ class Verified:
 
 
 class _Commands:
-    """The command methods shared by :class:`Ledger` and :class:`Batch`."""
+    """The command methods shared by :class:`Ledger` and :class:`Batch`.
+
+    Every command takes the acting :class:`~pointsledger.actors.Actor` (``by``), an idempotency
+    ``key`` and an optional ``memo``, and returns the event it wrote (or, for a repeated key and
+    payload, the event it wrote the first time). Commands on things with their own identity
+    default the key to it: ``adopt/<version>``, ``region/<code>``, ``household/<id>``,
+    ``member/<id>``, ``close/<account>``, ``close_period/<date>``. A refused command raises a
+    :class:`~pointsledger.errors.PointsLedgerError` and writes nothing.
+    """
 
     def _run(self, command: Callable[..., Outcome], *args: Any, **kwargs: Any) -> Event:
         raise NotImplementedError
@@ -86,7 +95,7 @@ class _Commands:
             effective_from: first day (ledger zone) it governs; after the latest version's start
                 and after any posting already recorded.
             by: the adopting actor (role ``committee`` by default).
-            key: idempotency key.
+            key: idempotency key (default ``adopt/<version>``).
             minutes: the minutes of the meeting that approved it (e.g. 村民代表会议表决通过).
             effective_until: optional last day it governs.
             memo: free text.
@@ -409,8 +418,6 @@ class Ledger(_Commands):
 
     def _create(self, tz: str, ledger_id: str) -> None:
         try:
-            from .clock import from_us
-
             from_us(0, tz)
         except Exception:
             raise ValidationError(f"unknown time zone {tz!r}", tz=tz) from None
@@ -512,8 +519,6 @@ class Ledger(_Commands):
         Raises:
             NoRulebookInForce: none covers that time.
         """
-        from .errors import NoRulebookInForce
-
         us = to_us(self._clock() if at is None else at, "at")
         adoption = self._state.adoption_at(us)
         if adoption is None:

@@ -7,7 +7,8 @@ and since each posting moves points between two accounts, all balances sum to ze
 
 State holds only tables (dicts) of immutable values, and immutable scalars. A batch applies its
 events tentatively between :meth:`LedgerState.begin` and :meth:`LedgerState.commit`; the tables
-journal every write meanwhile, so :meth:`LedgerState.rollback` restores the state exactly.
+remember the first value of every key written meanwhile, so :meth:`LedgerState.rollback`
+restores the state exactly.
 """
 
 from __future__ import annotations
@@ -85,29 +86,31 @@ class Balance:
 K = TypeVar("K")
 V = TypeVar("V")
 _MISSING: Any = object()
-Journal = list[tuple["Table[Any, Any]", Any, Any]]
 
 
 class Table(dict[K, V]):
-    """A state table: a plain dict, whose writes are journaled while a batch is open.
+    """A state table: a plain dict that remembers what a batch overwrote.
 
     Only item assignment is used on state tables (never ``del``, ``update`` or ``pop``). Outside
     a batch a table is a plain dict at full speed; :meth:`LedgerState.begin` switches it to
-    :class:`_JournaledTable` (same layout, journaling ``__setitem__``) and back afterwards.
+    :class:`_JournaledTable` (same layout), whose ``__setitem__`` keeps each key's value from
+    before the batch in ``before``, and back afterwards.
     """
 
-    __slots__ = ("journal",)
+    __slots__ = ("before",)
 
     def __init__(self) -> None:
         super().__init__()
-        self.journal: Journal = []
+        self.before: dict[K, V] = {}
 
 
 class _JournaledTable(Table[K, V]):
     __slots__ = ()
 
     def __setitem__(self, key: K, value: V) -> None:
-        self.journal.append((self, key, self.get(key, _MISSING)))
+        before = self.before
+        if key not in before:
+            before[key] = self.get(key, _MISSING)
         dict.__setitem__(self, key, value)
 
 
@@ -168,7 +171,7 @@ class LedgerState:
         self._adoption_range: tuple[int, int, Adoption | None] = (0, 0, None)
         self.closed_before_us = 0
         self.max_occurred_us = 0
-        self._saved: tuple[Journal, dict[str, Any]] | None = None
+        self._saved: dict[str, Any] | None = None
         # derived caches, never part of what apply changes
         self._cap_plans: dict[tuple[str, str], tuple[tuple[int, Cap, str, str], ...]] = {}
         self._last_windows: tuple[tuple[str, str, str, int] | None, list[CapWindow]] = (None, [])
@@ -179,11 +182,10 @@ class LedgerState:
         """Start journaling: what is applied from now on can be undone by :meth:`rollback`."""
         if self._saved is not None:
             raise ValueError("a batch is already open on this state")
-        journal: Journal = []
-        self._saved = (journal, {k: v for k, v in vars(self).items() if k not in _TABLES})
+        self._saved = {k: v for k, v in vars(self).items() if k not in _TABLES}
         for name in _TABLES:
             table = getattr(self, name)
-            table.journal = journal
+            table.before = {}
             table.__class__ = _JournaledTable
 
     def commit(self) -> None:
@@ -194,27 +196,30 @@ class LedgerState:
         """Undo everything applied since :meth:`begin`."""
         if self._saved is None:
             raise ValueError("no batch is open on this state")
-        journal, scalars = self._saved
+        scalars = self._saved
+        for name in _TABLES:
+            table = getattr(self, name)
+            for key, old in table.before.items():
+                if old is _MISSING:
+                    dict.__delitem__(table, key)
+                else:
+                    dict.__setitem__(table, key, old)
         self._end()
-        for table, key, old in reversed(journal):
-            if old is _MISSING:
-                dict.__delitem__(table, key)
-            else:
-                dict.__setitem__(table, key, old)
         vars(self).update(scalars)
         self._clear_caches()
+
+    def _end(self) -> None:
+        for name in _TABLES:
+            table = getattr(self, name)
+            table.__class__ = Table
+            table.before = {}
+        self._saved = None
 
     def _clear_caches(self) -> None:
         self._cap_plans = {}
         self._last_windows = (None, [])
         self._day = (0, 0, _dt.date.min)
 
-    def _end(self) -> None:
-        for name in _TABLES:
-            table = getattr(self, name)
-            table.__class__ = Table
-            table.journal = []
-        self._saved = None
 
     # -- queries ---------------------------------------------------------------------------
     def adoption_at(self, us: int) -> Adoption | None:
