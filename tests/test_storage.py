@@ -129,3 +129,18 @@ def test_memory_store_head_counts_appends(sizes: list[int]) -> None:
         store.append(records(store.head() + 1, size), store.head())
     assert store.head() == sum(sizes)
     assert [r[0] for r in store.read()] == list(range(1, sum(sizes) + 1))
+
+
+def test_memory_store_packs_records_across_arenas(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Records fill arena after arena, and one larger than an arena gets its own."""
+    from pointsledger.storage import memory
+
+    monkeypatch.setattr(memory, "_ARENA", 256)
+    store = MemoryStore()
+    batch = [(seq, bytes([seq]) * (seq * 7 % 90), bytes([seq]) * 32) for seq in range(1, 40)]
+    store.append(batch, 0)
+    huge = (40, b"x" * 1000, b"h" * 32)
+    store.append([huge], 39)
+    store.append([(41, b"", b"e" * 32)], 40)
+    assert list(store.read()) == [*batch, huge, (41, b"", b"e" * 32)]
+    assert store.get(40) == huge
