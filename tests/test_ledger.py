@@ -545,3 +545,34 @@ def test_event_lookup(village: Village) -> None:
         led.event(led.head + 1)
     assert [x.seq for x in led.events(after=led.head - 2)] == [led.head - 1, led.head]
     assert e.occurred_at.timezone_name == "UTC"
+
+
+def test_two_writers_on_one_file_never_fork(tmp_path: Any) -> None:
+    """A ledger whose append lost the race catches up, re-validates and retries; a batch that
+    lost it raises ConcurrencyError, writes nothing, and leaves the ledger caught up."""
+    from pointsledger import ConcurrencyError
+
+    from .helpers import make_village
+
+    path = str(tmp_path / "shared.db")
+    first = make_village(path)
+    clock = first.clock
+    second = Ledger.open(path, clock=clock)
+    when = clock().subtract(hours=1)
+    first.ledger.award("H001", "ENV-01", by=GRID, key="a", occurred_at=when)
+    first.ledger.award("H001", "ENV-01", by=GRID, key="b", occurred_at=when)
+    # `second` has not seen those two awards; its command is re-validated on the new state
+    head = first.ledger.head
+    with pytest.raises(CapExceeded) as info:
+        second.award("H001", "ENV-01", by=GRID, key="c", occurred_at=when)
+    assert info.value.fields["used"] == 10
+    assert second.head == second.store.head() == head
+    event = second.award("H002", "ENV-01", by=GRID, key="d", occurred_at=when)
+    assert event.seq == first.ledger.head + 1
+    first.ledger.award("H003", "VOL-02", by=GRID, key="e", occurred_at=when)  # catches up too
+    with pytest.raises(ConcurrencyError), second.batch() as b:
+        b.award("H004", "VOL-02", by=GRID, key="f", occurred_at=when)
+    assert second.head == first.ledger.head and "f" not in second.state.keys
+    assert second.verify() == first.ledger.verify()
+    second.close_store()
+    first.ledger.close_store()

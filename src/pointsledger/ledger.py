@@ -424,7 +424,11 @@ class Ledger(_Commands):
         check_id(ledger_id, "ledger_id")
         now = max(self._now_us(), 1)
         genesis = LedgerCreated(1, now, now, SYSTEM.id, "@genesis", "", "", ledger_id, tz, FORMAT)
-        self._store.append([(1, seal(genesis, GENESIS_HASH), genesis.hash)], 0)
+        try:
+            self._store.append([(1, seal(genesis, GENESIS_HASH), genesis.hash)], 0)
+        except ConcurrencyError:  # another process created this ledger at the same moment
+            self._catch_up()
+            return
         apply(self._state, genesis)
 
     # -- plumbing ------------------------------------------------------------------------------
