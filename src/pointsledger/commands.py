@@ -57,6 +57,7 @@ from .events import (
     Event,
     HouseholdMoved,
     HouseholdRegistered,
+    ItemPosting,
     MemberRegistered,
     RegionAdded,
     Reversed,
@@ -686,7 +687,7 @@ def reverse(
     replay = _replayed(ctx, key, request_of(Reversed, by.id, memo, original=seq, reason=reason))
     if replay:
         return replay
-    if not isinstance(original, Awarded | Deducted):
+    if not isinstance(original, ItemPosting):
         raise NotReversible(
             f"{original.id} is a {original.KIND} event; only awards and deductions are reversed",
             entry=original.id,

@@ -284,10 +284,10 @@ class AccountClosed(Event):
 
 
 @attrs.frozen
-class Awarded(Event):
-    """Points awarded for a checklist item: the pool pays the account ``points``."""
+class ItemPosting(Event):
+    """Base of the events that post a checklist item's points: ``points`` is the item's signed
+    points times ``quantity``, as the rulebook named by ``version`` set them."""
 
-    KIND = "awarded"
     BODY = ("account", "item", "quantity", "points", "evidence")
     REQUEST = ("account", "item", "quantity", "occurred_us", "evidence")
     TUPLES = frozenset({"evidence"})
@@ -296,34 +296,30 @@ class Awarded(Event):
     quantity: int
     points: int
     evidence: tuple[str, ...]
-
-    def postings(self) -> tuple[Posting, ...]:
-        return ((POOL, self.account, self.points),)
 
     def body_json(self) -> list[Any]:
         return [self.account, self.item, self.quantity, self.points, self.evidence]
 
 
 @attrs.frozen
-class Deducted(Event):
+class Awarded(ItemPosting):
+    """Points awarded for a checklist item: the pool pays the account ``points``."""
+
+    KIND = "awarded"
+
+    def postings(self) -> tuple[Posting, ...]:
+        return ((POOL, self.account, self.points),)
+
+
+@attrs.frozen
+class Deducted(ItemPosting):
     """Points deducted for a listed violation: the account pays ``-points`` to the penalty
     account (``points`` is negative, as on the checklist)."""
 
     KIND = "deducted"
-    BODY = ("account", "item", "quantity", "points", "evidence")
-    REQUEST = ("account", "item", "quantity", "occurred_us", "evidence")
-    TUPLES = frozenset({"evidence"})
-    account: str
-    item: str
-    quantity: int
-    points: int
-    evidence: tuple[str, ...]
 
     def postings(self) -> tuple[Posting, ...]:
         return ((self.account, PENALTY, -self.points),)
-
-    def body_json(self) -> list[Any]:
-        return [self.account, self.item, self.quantity, self.points, self.evidence]
 
 
 @attrs.frozen
