@@ -43,3 +43,14 @@ def test_every_public_name_has_a_docstring() -> None:
         if callable(getattr(pointsledger, n)) and not getattr(pointsledger, n).__doc__
     ]
     assert not undocumented
+
+
+def test_every_testing_kit_name_is_documented() -> None:
+    """docs/api.md and docs/testing.md name every entry of pointsledger.testing.__all__."""
+    import pointsledger.testing as kit
+
+    pages = (ROOT / "docs" / "api.md").read_text(encoding="utf-8") + (
+        ROOT / "docs" / "testing.md").read_text(encoding="utf-8")
+    missing = [n for n in kit.__all__ if f"`{n}" not in pages]
+    assert not missing, f"document these: {missing}"
+    assert all(getattr(kit, n).__doc__ for n in kit.__all__)

@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 
 from pointsledger import (
     Actor,
-    Cap,
     ChecklistItem,
     Ledger,
     ManualClock,
@@ -31,34 +30,14 @@ from pointsledger.periods import (
     period_label,
 )
 from pointsledger.rules import rulebook_from_data, rulebook_to_data
+from pointsledger.testing import checklist_items, rulebooks
 
 from .helpers import COMMITTEE, GRID, START, TZ, make_village
 
 codes = st.from_regex(r"[A-Z]{2,4}-[0-9]{2}", fullmatch=True)
 titles = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1,
                  max_size=12).filter(str.strip)
-caps = st.builds(Cap, st.integers(1, 500), per=st.sampled_from(PERIODS))
 
-
-@st.composite
-def items(draw: st.DrawFn) -> ChecklistItem:
-    points = draw(st.integers(-50, 50).filter(bool))
-    return ChecklistItem(
-        draw(codes),
-        draw(titles),
-        category=draw(st.sampled_from(["环境卫生", "志愿服务", "村规民约"])),
-        points=points, unit=draw(st.sampled_from(["", "每次", "每人次"])),
-        cap=draw(st.lists(caps, max_size=2, unique_by=lambda c: c.per)) if points > 0 else (),
-        evidence_required=draw(st.booleans()), serious=draw(st.booleans()),
-    )
-
-
-rulebooks = st.builds(
-    Rulebook,
-    st.from_regex(r"v[0-9]{1,4}", fullmatch=True),
-    st.lists(items(), max_size=6, unique_by=lambda i: i.code),
-    category_caps=st.dictionaries(st.sampled_from(["环境卫生", "志愿服务"]), caps, max_size=2),
-)
 
 aware_datetimes = st.datetimes(
     min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2100, 1, 1),
@@ -68,7 +47,7 @@ aware_datetimes = st.datetimes(
 )
 
 
-@given(rulebooks)
+@given(rulebooks(items=checklist_items(codes=codes)))
 def test_rulebook_survives_its_record(rulebook: Rulebook) -> None:
     """The adoption record of a rulebook rebuilds the identical rulebook."""
     assert rulebook_from_data(rulebook_to_data(rulebook)) == rulebook

@@ -37,6 +37,7 @@ from .errors import (
 )
 from .events import PENALTY, POOL, Event
 from .ledger import Batch, Ledger, Verified
+from .problems import Problem
 from .registry import Household, Member, Region
 from .rules import DEFAULT_POLICY, Cap, ChecklistItem, Policy, Rulebook
 from .state import Balance
@@ -75,6 +76,7 @@ __all__ = [
     "PermissionDenied",
     "PointsLedgerError",
     "Policy",
+    "Problem",
     "Region",
     "Rulebook",
     "RulebookError",

@@ -274,39 +274,30 @@ def adopt(
         return replay
     version = _authorise(ctx, by, "adopt")
     state = ctx.state
-    if end is not None and end < start:
-        raise ValidationError(
-            f"effective_until {end} is before effective_from {start}",
-            effective_from=start.isoformat(),
-            effective_until=end.isoformat(),
-        )
-    if rulebook.version in state.adoptions_by_version:
-        raise AlreadyExists(
-            f"rulebook version {rulebook.version!r} is already adopted; adopted versions never "
-            "change: adopt the new rules under a new version name",
+    problems = rulebook.check(effective_from=start, effective_until=end, adopted=state.adoptions)
+    errors = [p for p in problems if p.severity == "error"]
+    if any(p.code == "version_taken" for p in errors):
+        raise AlreadyExists(errors[0].message, version=rulebook.version, problems=errors)
+    if errors:
+        raise RulebookError(
+            f"rulebook {rulebook.version!r} cannot be adopted: "
+            + "; ".join(p.message for p in errors),
             version=rulebook.version,
+            problems=errors,
         )
     start_us = day_start_us(start, state.tz)
-    if state.adoptions:
-        latest = state.adoptions[-1]
-        if start <= latest.effective_from:
-            raise RulebookError(
-                f"effective_from {start} must be after {latest.effective_from}, when the latest "
-                f"version {latest.version!r} took effect: effective ranges never overlap",
-                effective_from=start.isoformat(),
-                latest=latest.version,
-            )
-        if start_us <= state.max_occurred_us:
-            raise RulebookError(
-                f"postings under version {latest.version!r} already occurred on or after "
-                f"{start}; a new version can only take effect after "
-                f"{local_date(state.max_occurred_us, state.tzinfo)}",
-                effective_from=start.isoformat(),
-            )
+    if state.adoptions and start_us <= state.max_occurred_us:
+        raise RulebookError(
+            f"postings under version {state.adoptions[-1].version!r} already occurred on or "
+            f"after {start}; a new version can only take effect after "
+            f"{local_date(state.max_occurred_us, state.tzinfo)}",
+            effective_from=start.isoformat(),
+        )
     if start_us < state.closed_before_us:
         raise PeriodClosed(
             f"effective_from {start} falls in a closed period", effective_from=start.isoformat()
         )
+    fields["warnings"] = tuple(p.message for p in problems if p.severity == "warning")
     return [Draft(RulebookAdopted, ctx.now_us, by.id, key, version, memo, tuple(fields.values()))]
 
 

@@ -192,12 +192,14 @@ class RulebookAdopted(Event):
     """A rulebook version adopted, in force from ``effective_from`` (ISO date, ledger zone)."""
 
     KIND = "rulebook_adopted"
-    BODY = ("rulebook", "effective_from", "effective_until", "minutes")
+    BODY = ("rulebook", "effective_from", "effective_until", "minutes", "warnings")
     REQUEST = ("rulebook", "effective_from", "effective_until", "minutes")
     rulebook: Rulebook
     effective_from: str
     effective_until: str | None
     minutes: str
+    warnings: tuple[str, ...]
+    """The warnings of ``Rulebook.check()`` the adopters were shown."""
 
     def body_json(self) -> list[Any]:
         return [
@@ -205,12 +207,13 @@ class RulebookAdopted(Event):
             self.effective_from,
             self.effective_until,
             self.minutes,
+            self.warnings,
         ]
 
     @classmethod
     def from_json(cls, header: Sequence[Any], body: Sequence[Any], hash: bytes) -> Event:
-        data, *rest = body
-        values: list[Any] = [*header, rulebook_from_data(data), *rest]
+        data, *rest, warnings = body
+        values: list[Any] = [*header, rulebook_from_data(data), *rest, tuple(warnings)]
         return cls(*values, hash=hash)
 
 

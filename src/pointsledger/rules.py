@@ -10,14 +10,17 @@ never apply to deductions.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any, Final
+import datetime as _dt
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, Final, Protocol
 
 import attrs
 
 from ._validate import check_id, check_int, check_text
+from .actors import ROLES
 from .errors import RulebookError, UnknownItem, ValidationError
 from .periods import PERIODS, check_period
+from .problems import Problem
 
 
 def _positive(_instance: object, attribute: attrs.Attribute[int], value: object) -> None:
@@ -191,13 +194,9 @@ def _items(value: object) -> tuple[ChecklistItem, ...]:
     if not isinstance(value, Iterable) or isinstance(value, str | bytes | Mapping):
         raise RulebookError(f"items must be a sequence of ChecklistItems, got {value!r}")
     items = tuple(value)
-    seen: set[str] = set()
     for item in items:
         if not isinstance(item, ChecklistItem):
             raise RulebookError(f"items must be ChecklistItems, got {item!r}", value=item)
-        if item.code in seen:
-            raise RulebookError(f"duplicate item code {item.code!r}", code_=item.code)
-        seen.add(item.code)
     return items
 
 
@@ -214,15 +213,19 @@ def _category_caps(value: object) -> tuple[tuple[str, tuple[Cap, ...]], ...]:
 class Rulebook:
     """One version of the checklist and its policies.
 
+    A rulebook is built from well-formed parts (each item and cap checks itself); whether the
+    parts fit together is for :meth:`check`, which ``Ledger.adopt`` runs: it refuses a rulebook
+    with errors and records its warnings.
+
     Attributes:
         version: the version name, unique on a ledger (e.g. ``"2026"``).
-        items: the checklist items; codes are unique.
+        items: the checklist items; codes must be unique (see :meth:`check`).
         category_caps: caps on what one account earns from a whole category per period
             (pass a mapping ``{"志愿服务": Cap(30, per="month")}``).
         policy: which roles may perform which command.
 
     Raises:
-        RulebookError: duplicate codes, a bad cap, a bad item.
+        RulebookError: a part that is not an item, a cap or a policy.
     """
 
     version: str = attrs.field(validator=_code("version"))
@@ -239,7 +242,10 @@ class Rulebook:
     )
 
     def __attrs_post_init__(self) -> None:
-        object.__setattr__(self, "_by_code", {i.code: i for i in self.items})
+        by_code: dict[str, ChecklistItem] = {}
+        for item in self.items:
+            by_code.setdefault(item.code, item)
+        object.__setattr__(self, "_by_code", by_code)
         object.__setattr__(self, "_by_category", dict(self.category_caps))
 
     def item(self, code: str) -> ChecklistItem:
@@ -266,6 +272,108 @@ class Rulebook:
     def categories(self) -> tuple[str, ...]:
         """The categories of the items, in first-seen order."""
         return tuple(dict.fromkeys(i.category for i in self.items))
+
+    def check(
+        self,
+        *,
+        effective_from: _dt.date | None = None,
+        effective_until: _dt.date | None = None,
+        adopted: Iterable[AdoptedVersion] = (),
+    ) -> list[Problem]:
+        """Find inconsistencies before adoption; never raises.
+
+        Errors: duplicate codes, zero-point items, a cap below one award of its item (or of an
+        item in its category), a version name already adopted, an effective range that would
+        overlap an adopted version (pass ``effective_from`` and the ``adopted`` versions, e.g.
+        ``ledger.state.adoptions``). Warnings: no items, a category cap below an item cap of the
+        same period in it (the item cap can never be reached), a policy naming a role the
+        library does not know.
+
+        Returns:
+            The problems, errors first, each with a stable code.
+        """
+        problems = [*self._item_problems(), *self._policy_problems()]
+        if effective_from is not None:
+            problems += self._range_problems(effective_from, effective_until, adopted)
+        return sorted(problems, key=lambda p: p.severity != "error")
+
+    def _item_problems(self) -> Iterator[Problem]:
+        if not self.items:
+            yield Problem("warning", "no_items", f"rulebook {self.version!r} has no items",
+                          self.version)
+        seen: set[str] = set()
+        for item in self.items:
+            if item.code in seen:
+                yield Problem("error", "duplicate_code", f"item code {item.code!r} appears more "
+                              "than once", item.code)
+            seen.add(item.code)
+            if item.points == 0:
+                yield Problem("error", "zero_points", f"item {item.code!r} is worth 0 points: "
+                              "it is neither an award nor a deduction", item.code)
+            for cap in item.caps:
+                if cap.max_points < item.points:
+                    yield Problem("error", "cap_below_award", f"item {item.code!r} earns "
+                                  f"{item.points} points but its cap is {cap.max_points} per "
+                                  f"{cap.per}: it can never be awarded", item.code)
+            for cap in self.caps_for_category(item.category):
+                if item.points > 0 and cap.max_points < item.points:
+                    yield Problem("error", "cap_below_award", f"category {item.category!r} caps "
+                                  f"{cap.max_points} per {cap.per}, below one award of "
+                                  f"{item.code!r} ({item.points})", item.category)
+                for own in item.caps:
+                    if own.per == cap.per and cap.max_points < own.max_points:
+                        yield Problem("warning", "category_cap_below_item_cap",
+                                      f"category {item.category!r} caps {cap.max_points} per "
+                                      f"{cap.per}, below the cap of its item {item.code!r} "
+                                      f"({own.max_points}): the item cap is never reached",
+                                      item.code)
+        for category, _caps in self.category_caps:
+            if category not in self.categories:
+                yield Problem("warning", "unused_category_cap", f"a cap names category "
+                              f"{category!r}, which has no items", category)
+
+    def _policy_problems(self) -> Iterator[Problem]:
+        for command, roles in self.policy.grants:
+            for role in sorted(roles - ROLES):
+                yield Problem("warning", "unknown_role", f"the policy grants {command!r} to "
+                              f"role {role!r}, which is not one of the library's roles "
+                              f"({', '.join(sorted(ROLES))})", role)
+
+    def _range_problems(
+        self,
+        start: _dt.date,
+        end: _dt.date | None,
+        adopted: Iterable[AdoptedVersion],
+    ) -> Iterator[Problem]:
+        if end is not None and end < start:
+            yield Problem("error", "empty_range", f"effective_until {end} is before "
+                          f"effective_from {start}", self.version)
+        for other in adopted:
+            if other.version == self.version:
+                yield Problem("error", "version_taken", f"version {self.version!r} is already "
+                              "adopted; adopted versions never change: use a new version name",
+                              self.version)
+            elif start <= other.effective_from:
+                yield Problem("error", "overlap", f"effective_from {start} must be after "
+                              f"{other.effective_from}, when version {other.version!r} took "
+                              "effect: effective ranges never overlap", other.version)
+            elif other.effective_until is not None and start <= other.effective_until:
+                yield Problem("error", "overlap", f"effective_from {start} falls in the range "
+                              f"of version {other.version!r} (until {other.effective_until})",
+                              other.version)
+
+
+class AdoptedVersion(Protocol):
+    """What :meth:`Rulebook.check` needs to know of an adopted version."""
+
+    @property
+    def version(self) -> str: ...
+
+    @property
+    def effective_from(self) -> _dt.date: ...
+
+    @property
+    def effective_until(self) -> _dt.date | None: ...
 
 
 def rulebook_to_data(rulebook: Rulebook) -> dict[str, Any]:

@@ -1,0 +1,17 @@
+"""Registered as a ``hypothesis`` entry point: when hypothesis is imported, ``st.from_type``
+learns pointsledger's core types. pointsledger itself never imports hypothesis."""
+
+from __future__ import annotations
+
+
+def _hypothesis_setup_hook() -> None:
+    from hypothesis import strategies as st
+
+    from ..actors import Actor
+    from ..rules import Cap, ChecklistItem, Rulebook
+    from ._strategies import actors, caps, checklist_items, rulebooks
+
+    st.register_type_strategy(Cap, caps())
+    st.register_type_strategy(ChecklistItem, checklist_items())
+    st.register_type_strategy(Rulebook, rulebooks())
+    st.register_type_strategy(Actor, actors())

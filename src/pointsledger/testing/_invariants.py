@@ -1,0 +1,222 @@
+"""check_invariants: the invariants of a ledger, recomputed independently, as problems."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections import defaultdict
+from typing import Any
+
+import pendulum
+
+from ..errors import IntegrityError, PointsLedgerError
+from ..events import (
+    AccountClosed,
+    Event,
+    HouseholdRegistered,
+    ItemPosting,
+    MemberRegistered,
+    PeriodClosed,
+    Reversed,
+    RulebookAdopted,
+    decode,
+)
+from ..ledger import Ledger
+from ..problems import Problem
+from ..rules import Cap, Rulebook
+from ..state import LedgerState, apply
+
+_TABLES = ("posted", "keys", "reversals", "regions", "households", "members", "cap_used")
+
+
+def period_start(per: str, local: pendulum.DateTime) -> _dt.date:
+    """The first day of the ``per`` period holding ``local``, by pendulum (not by the ledger's
+    own period arithmetic, so the two can check each other)."""
+    unit = {"day": "day", "week": "week", "month": "month", "quarter": "quarter", "year": "year"}
+    if per == "quarter":
+        first_month = (local.month - 1) // 3 * 3 + 1
+        return _dt.date(local.year, first_month, 1)
+    start = local.start_of(unit[per])
+    return _dt.date(start.year, start.month, start.day)
+
+
+def cap_counters(
+    account: str, rulebook: Rulebook, code: str, occurred_us: int, tz: str
+) -> list[tuple[tuple[Any, ...], Cap]]:
+    """The cap counters an award counts against, keyed independently of the ledger."""
+    item = rulebook.item(code)
+    local = pendulum.from_timestamp(occurred_us / 1_000_000, tz=tz)
+    counters = [((account, "item", code, c.per, period_start(c.per, local)), c) for c in item.caps]
+    counters += [
+        ((account, "category", item.category, c.per, period_start(c.per, local)), c)
+        for c in rulebook.caps_for_category(item.category)
+    ]
+    return counters
+
+
+def check_invariants(ledger: Ledger) -> list[Problem]:
+    """Recompute the ledger's invariants from its stored log and report what does not hold.
+
+    Checks: the hash chain, sequence and time order (``verify``); conservation (all balances
+    sum to zero); derivation (a fresh replay equals the live state, and every balance is the fold
+    of its postings); caps (no counter over its cap, recounted with pendulum periods); reversals
+    (at most once, exactly opposite); idempotency keys (one command each); rules in force (each
+    posting names the version in force when it occurred and its points match the item);
+    closed periods (no posting recorded into them); separation of duties (nobody posts for their
+    own household). Never raises for a broken ledger: every finding is a :class:`Problem`.
+
+    Returns:
+        The problems found; empty for a sound ledger.
+    """
+    problems: list[Problem] = []
+    try:
+        ledger.verify()
+    except IntegrityError as exc:
+        problems.append(Problem("error", "chain", exc.message, seq=exc.fields.get("seq")))
+        return problems
+    try:
+        events = list(ledger.events())
+    except PointsLedgerError as exc:  # pragma: no cover - verify() read the same records
+        return [Problem("error", "unreadable", str(exc))]
+    problems += _derivation(ledger.state, events)
+    problems += _postings(ledger.state, events)
+    return problems
+
+
+def _derivation(live: LedgerState, events: list[Event]) -> list[Problem]:
+    problems = []
+    if sum(live.posted.values()) != 0:
+        problems.append(Problem("error", "conservation",
+                                f"balances sum to {sum(live.posted.values())}, not 0"))
+    replayed = LedgerState()
+    folded: dict[str, int] = defaultdict(int)
+    for event in events:
+        apply(replayed, decode(event.seq, event.canonical(), event.hash))
+        for source, destination, amount in event.postings():
+            folded[source] -= amount
+            folded[destination] += amount
+    for table in _TABLES:
+        if dict(getattr(replayed, table)) != dict(getattr(live, table)):
+            problems.append(Problem("error", "derivation",
+                                    f"replaying the log gives a different {table} table", table))
+    for account, balance in live.posted.items():
+        if folded.get(account, 0) != balance:
+            problems.append(Problem("error", "derivation", f"balance of {account!r} is "
+                                    f"{balance}, the fold of its postings {folded[account]}",
+                                    account))
+    return problems
+
+
+def _postings(state: LedgerState, events: list[Event]) -> list[Problem]:
+    problems: list[Problem] = []
+    tz = state.tz
+    adoptions: list[RulebookAdopted] = []
+    by_seq: dict[int, Event] = {}
+    household_of: dict[str, str] = {}
+    used: dict[tuple[Any, ...], int] = defaultdict(int)
+    limits: dict[tuple[Any, ...], Cap] = {}
+    reversed_once: set[int] = set()
+    keys_done: set[str] = set()
+    last_key = None
+    closed_before = -(2**63)
+    for event in events:
+        by_seq[event.seq] = event
+        if event.key != last_key:
+            if event.key in keys_done:
+                problems.append(Problem("error", "idempotency", f"key {event.key!r} wrote "
+                                        "events for two commands", event.key, event.seq))
+            keys_done.add(event.key)
+            last_key = event.key
+        if isinstance(event, RulebookAdopted):
+            adoptions.append(event)
+        elif isinstance(event, HouseholdRegistered):
+            household_of[event.household] = event.household
+        elif isinstance(event, MemberRegistered):
+            household_of[event.member] = event.household
+        elif isinstance(event, PeriodClosed):
+            through = _dt.date.fromisoformat(event.through) + _dt.timedelta(days=1)
+            closed_before = _start_us(through, tz)
+        elif isinstance(event, ItemPosting):
+            problems += _item_posting(event, adoptions, tz, closed_before, household_of)
+            in_force = _in_force(adoptions, event.occurred_us, tz)
+            if event.points > 0 and in_force is not None:
+                for key, cap in cap_counters(event.account, in_force.rulebook, event.item,
+                                             event.occurred_us, tz):
+                    used[key] += event.points
+                    limits[key] = cap
+        elif isinstance(event, Reversed):
+            original = by_seq.get(event.original)
+            if event.original in reversed_once:
+                problems.append(Problem("error", "reversal", f"event {event.original} is "
+                                        "reversed twice", str(event.original), event.seq))
+            reversed_once.add(event.original)
+            if original is None or tuple((d, s, a) for s, d, a in original.postings()) != (
+                    event.postings()):
+                problems.append(Problem("error", "reversal", f"reversal {event.seq} does not "
+                                        f"post the opposite of event {event.original}",
+                                        str(event.original), event.seq))
+            elif isinstance(original, ItemPosting) and original.points > 0:
+                in_force = _in_force(adoptions, original.occurred_us, tz)
+                if in_force is not None:
+                    for key, _cap in cap_counters(original.account, in_force.rulebook,
+                                                  original.item, original.occurred_us, tz):
+                        used[key] -= original.points
+            if _own_household(event.actor, event.account, household_of):
+                problems.append(Problem("error", "authority", f"{event.actor!r} reversed an "
+                                        "entry of their own household", event.actor, event.seq))
+        elif isinstance(event, AccountClosed) and _own_household(
+                event.actor, event.account, household_of):
+            problems.append(Problem("error", "authority", f"{event.actor!r} closed an account "
+                                    "of their own household", event.actor, event.seq))
+    for key, total in used.items():
+        cap = limits[key]
+        if total > cap.max_points:
+            problems.append(Problem("error", "cap", f"{key[0]!r} earned {total} from {key[1]} "
+                                    f"{key[2]!r} in the {cap.per} from {key[4]}, over the cap "
+                                    f"of {cap.max_points}", str(key[2])))
+    return problems
+
+
+def _item_posting(event: ItemPosting, adoptions: list[RulebookAdopted], tz: str,
+                  closed_before: int, household_of: dict[str, str]) -> list[Problem]:
+    problems = []
+    in_force = _in_force(adoptions, event.occurred_us, tz)
+    if in_force is None or in_force.rulebook.version != event.version:
+        problems.append(Problem("error", "rules_in_force", f"event {event.seq} was checked "
+                                f"against version {event.version!r}, not the one in force",
+                                event.version, event.seq))
+    elif in_force.rulebook.item(event.item).points * event.quantity != event.points:
+        problems.append(Problem("error", "rules_in_force", f"event {event.seq} posts "
+                                f"{event.points} for {event.quantity} x {event.item!r}",
+                                event.item, event.seq))
+    if event.occurred_us < closed_before:
+        problems.append(Problem("error", "closed_period", f"event {event.seq} was posted into "
+                                "a closed period", event.item, event.seq))
+    if event.occurred_us > event.recorded_us:
+        problems.append(Problem("error", "time", f"event {event.seq} occurred after it was "
+                                "recorded", event.item, event.seq))
+    if _own_household(event.actor, event.account, household_of):
+        problems.append(Problem("error", "authority", f"{event.actor!r} posted for their own "
+                                "household", event.actor, event.seq))
+    return problems
+
+
+def _own_household(actor: str, account: str, household_of: dict[str, str]) -> bool:
+    own = household_of.get(actor)
+    return own is not None and own == household_of.get(account)
+
+
+def _start_us(day: _dt.date, tz: str) -> int:
+    start = pendulum.datetime(day.year, day.month, day.day, tz=tz)
+    return int(start.timestamp()) * 1_000_000
+
+
+def _in_force(adoptions: list[RulebookAdopted], us: int, tz: str) -> RulebookAdopted | None:
+    found = None
+    for adoption in adoptions:
+        if _start_us(_dt.date.fromisoformat(adoption.effective_from), tz) <= us:
+            found = adoption
+    if found is not None and found.effective_until is not None:
+        end = _dt.date.fromisoformat(found.effective_until) + _dt.timedelta(days=1)
+        if us >= _start_us(end, tz):
+            return None
+    return found

@@ -1,0 +1,325 @@
+"""LedgerMachine: a hypothesis state machine that drives a ledger built on an app's rulebook and
+checks every invariant after every step against an independent model."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import shutil
+import tempfile
+from collections import defaultdict
+from typing import Any, ClassVar
+
+import pendulum
+from hypothesis import event as note_event
+from hypothesis import strategies as st
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, precondition, rule
+
+from ..actors import GRID_WORKER, RESIDENT, Actor
+from ..clock import to_us
+from ..errors import (
+    AlreadyReversed,
+    BackdatedTooFar,
+    CapExceeded,
+    IdempotencyConflict,
+    PeriodClosed,
+    PermissionDenied,
+    PointsLedgerError,
+    ValidationError,
+)
+from ..ledger import Ledger
+from ..rules import Rulebook
+from ._invariants import cap_counters, check_invariants
+from ._strategies import Village
+
+
+def _snapshot(ledger: Ledger) -> tuple[Any, ...]:
+    state = ledger.state
+    return (ledger.store.head(), state.seq, state.head_hash, dict(state.posted),
+            dict(state.cap_used), dict(state.keys), dict(state.reversals),
+            state.closed_before_us)
+
+
+def default_village(rulebook: Rulebook) -> Village:
+    """Four households in two grids; H001 and H002 each have a member who is a grid worker."""
+    return Village(
+        rulebook,
+        ("G1", "G2"),
+        (("H001", "G1", "张三"), ("H002", "G1", "欧阳明"), ("H003", "G2", "李四"),
+         ("H004", "G2", "王五")),
+        (("M001", "H001", "张三", frozenset({RESIDENT, GRID_WORKER})),
+         ("M002", "H002", "欧阳明", frozenset({RESIDENT, GRID_WORKER}))),
+        pendulum.datetime(2026, 3, 2, 9, tz="Asia/Shanghai"),
+    )
+
+
+class LedgerMachine(RuleBasedStateMachine):
+    """Random command sequences, valid and invalid, against a model of what the ledger holds.
+
+    Subclass it with your rulebook (and optionally your village plan) and run its ``TestCase``::
+
+        class MyRules(LedgerMachine):
+            rulebook = my_rulebook
+
+        TestMyRules = MyRules.TestCase
+
+    After every step it checks :func:`check_invariants`, that every balance equals the model's,
+    and that the event count is the model's; each refused command is checked to have written
+    nothing and each repeated command to return its first result. Set ``backend = "sqlite"``
+    to run on a real SQLite file (the machine then also closes and reopens it).
+    """
+
+    rulebook: ClassVar[Rulebook | None] = None
+    village: ClassVar[Village | None] = None
+    backend: ClassVar[str] = "memory"
+
+    entries = Bundle("entries")
+
+    def __init__(self) -> None:
+        super().__init__()
+        plan = self.village or default_village(self._rules())
+        self.plan = plan
+        self.tmp = tempfile.mkdtemp() if self.backend == "sqlite" else None
+        self.path = f"{self.tmp}/machine.db" if self.tmp else None
+        self.ledger, self.clock = plan.build(self.path)
+        self.checklist = plan.rulebook
+        self.awards = sorted(i.code for i in self.checklist.items if i.points > 0)
+        self.deductions = sorted(i.code for i in self.checklist.items if i.points < 0)
+        self.balances: dict[str, int] = defaultdict(int)
+        self.used: dict[Any, int] = defaultdict(int)
+        self.requests: dict[str, tuple[str, str, str, dict[str, Any], Any]] = {}
+        self.reversed: set[int] = set()
+        self.closed_before: pendulum.DateTime | None = None
+        self.events = self.ledger.head
+        self.n = 0
+
+    @classmethod
+    def _rules(cls) -> Rulebook:
+        if cls.rulebook is None:
+            raise TypeError("set the rulebook class attribute of your LedgerMachine subclass")
+        return cls.rulebook
+
+    def teardown(self) -> None:
+        self.ledger.close_store()
+        if self.tmp:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    # -- helpers --------------------------------------------------------------------------
+    def fresh_key(self) -> str:
+        self.n += 1
+        return f"machine-{self.n}"
+
+    def refused(self, error: type[Exception], call: Any) -> None:
+        before = _snapshot(self.ledger)
+        try:
+            call()
+        except error as exc:
+            note_event(f"refused: {type(exc).__name__}")
+        else:
+            raise AssertionError(f"expected {error.__name__}")
+        assert _snapshot(self.ledger) == before, "a refused command wrote something"
+
+    def expected_refusal(self, occurred: pendulum.DateTime, points: int,
+                         counters: list[Any]) -> type[Exception] | None:
+        if self.closed_before is not None and occurred < self.closed_before:
+            return PeriodClosed
+        if occurred < self.clock().subtract(days=90):
+            return BackdatedTooFar
+        if points > 0:
+            for key, cap in counters:
+                if self.used[key] + points > cap.max_points:
+                    return CapExceeded
+        return None
+
+    # -- postings -------------------------------------------------------------------------
+    @rule(target=entries, data=st.data(), age=st.integers(0, 100 * 24),
+          quantity=st.integers(1, 3), award=st.booleans())
+    def post(self, data: st.DataObject, age: int, quantity: int, award: bool) -> Any:
+        codes = self.awards if award else self.deductions
+        if not codes:
+            return None
+        item = data.draw(st.sampled_from(codes))
+        account = data.draw(st.sampled_from(self.plan.accounts))
+        occurred = self.clock().subtract(hours=age)
+        points = self.checklist.item(item).points * quantity
+        counters = (cap_counters(account, self.checklist, item, to_us(occurred), self.plan.tz)
+                    if points > 0 else [])
+        key = self.fresh_key()
+        name = "award" if award else "deduct"
+        args = dict(by=self.plan.grid_worker, key=key, occurred_at=occurred,
+                    quantity=quantity, evidence=("photo-1",))
+        command = getattr(self.ledger, name)
+        refusal = self.expected_refusal(occurred, points, counters)
+        if refusal is not None:
+            self.refused(refusal, lambda: command(account, item, **args))
+            return None
+        posted = command(account, item, **args)
+        self.events += 1
+        assert posted.points == points and posted.seq == self.events
+        self.balances[account] += points
+        for counter, _cap in counters:
+            self.used[counter] += points
+        self.requests[key] = (name, account, item, args, posted)
+        return (posted, counters)
+
+    @rule(entry=entries)
+    def reverse(self, entry: Any) -> None:
+        if entry is None:
+            return
+        posted, counters = entry
+        key = self.fresh_key()
+        by = self.plan.committee
+        if posted.seq in self.reversed:
+            self.refused(AlreadyReversed,
+                         lambda: self.ledger.reverse(posted.id, reason="重复", by=by, key=key))
+            return
+        reversal = self.ledger.reverse(posted.id, reason="误录", by=by, key=key)
+        self.events += 1
+        assert reversal.seq == self.events
+        self.reversed.add(posted.seq)
+        self.balances[posted.account] -= posted.points
+        for counter, _cap in counters:
+            self.used[counter] -= posted.points
+
+    @precondition(lambda self: bool(self.requests))
+    @rule(data=st.data())
+    def repeat_a_command(self, data: st.DataObject) -> None:
+        key = data.draw(st.sampled_from(sorted(self.requests)))
+        name, account, item, args, first = self.requests[key]
+        self.clock.advance(seconds=1)
+        before = _snapshot(self.ledger)
+        assert getattr(self.ledger, name)(account, item, **args) == first
+        assert _snapshot(self.ledger) == before
+
+    @precondition(lambda self: bool(self.requests))
+    @rule(data=st.data())
+    def reuse_a_key_for_something_else(self, data: st.DataObject) -> None:
+        key = data.draw(st.sampled_from(sorted(self.requests)))
+        name, account, item, args, _first = self.requests[key]
+        other = dict(args, quantity=args["quantity"] + 1)
+        command = getattr(self.ledger, name)
+        self.refused(IdempotencyConflict, lambda: command(account, item, **other))
+
+    # -- refusals -------------------------------------------------------------------------
+    @rule(data=st.data())
+    def unauthorised(self, data: st.DataObject) -> None:
+        if not self.awards:
+            return
+        item = data.draw(st.sampled_from(self.awards))
+        account = data.draw(st.sampled_from(self.plan.accounts))
+        resident = Actor("machine-resident", roles={RESIDENT})
+        self.refused(PermissionDenied, lambda: self.ledger.award(
+            account, item, by=resident, key=self.fresh_key(), occurred_at=self.clock()))
+        household = self.plan.household_of(account)
+        for member, home, _name, roles in self.plan.members:
+            if home == household and GRID_WORKER in roles:
+                own = Actor(member, roles={GRID_WORKER})
+                self.refused(PermissionDenied, lambda own=own: self.ledger.award(
+                    account, item, by=own, key=self.fresh_key(), occurred_at=self.clock()))
+
+    @rule(bad=st.sampled_from(["naive", "future", "key", "unknown"]))
+    def bad_input(self, bad: str) -> None:
+        codes = self.awards or self.deductions
+        if not codes:
+            return
+        method = self.ledger.award if self.awards else self.ledger.deduct
+        when: Any = self.clock()
+        account, key = self.plan.accounts[0], self.fresh_key()
+        error: type[Exception] = ValidationError
+        if bad == "naive":
+            when = _dt.datetime(2026, 3, 1, 12, 0)
+        elif bad == "future":
+            when, error = self.clock().add(hours=1), PointsLedgerError
+        elif bad == "key":
+            key = " "
+        else:
+            account, error = "NO-SUCH-ACCOUNT", PointsLedgerError
+        self.refused(error, lambda: method(account, codes[0], by=self.plan.grid_worker, key=key,
+                                           occurred_at=when, evidence=("photo-1",)))
+
+    # -- time -----------------------------------------------------------------------------
+    @rule(hours=st.integers(1, 24 * 20))
+    def advance_clock(self, hours: int) -> None:
+        self.clock.advance(hours=hours)
+
+    @rule(days_back=st.integers(1, 60))
+    def close_period(self, days_back: int) -> None:
+        through = self.clock().in_timezone(self.plan.tz).date().subtract(days=days_back)
+        boundary = pendulum.datetime(through.year, through.month, through.day,
+                                     tz=self.plan.tz).add(days=1)
+        by = self.plan.committee
+        if self.closed_before is not None and boundary <= self.closed_before:
+            self.refused(ValidationError, lambda: self.ledger.close_period(
+                through, by=by, key=self.fresh_key()))
+            return
+        self.ledger.close_period(through, by=by, key=self.fresh_key())
+        self.events += 1
+        self.closed_before = boundary
+
+    # -- batches ----------------------------------------------------------------------------
+    @rule(data=st.data(), fail=st.booleans())
+    def batch_of_awards(self, data: st.DataObject, fail: bool) -> None:
+        if not self.awards:
+            return
+        when = self.clock()  # never in a closed period
+        accounts = data.draw(st.lists(st.sampled_from(self.plan.accounts), min_size=1,
+                                      max_size=4))
+        item = data.draw(st.sampled_from(self.awards))
+        points = self.checklist.item(item).points
+        used = dict(self.used)
+        planned = []
+        for account in accounts:
+            counters = cap_counters(account, self.checklist, item, to_us(when), self.plan.tz)
+            if any(used.get(k, 0) + points > cap.max_points for k, cap in counters):
+                continue
+            for k, _cap in counters:
+                used[k] = used.get(k, 0) + points
+            planned.append((account, counters))
+        before = _snapshot(self.ledger)
+        try:
+            with self.ledger.batch() as b:
+                for account, _counters in planned:
+                    b.award(account, item, by=self.plan.grid_worker, key=self.fresh_key(),
+                            occurred_at=when, evidence=("photo-1",))
+                if fail:
+                    raise _Cancelled
+        except _Cancelled:
+            assert _snapshot(self.ledger) == before, "a failed batch wrote something"
+            return
+        self.events += len(planned)
+        for account, counters in planned:
+            self.balances[account] += points
+            for k, _cap in counters:
+                self.used[k] += points
+
+    # -- invariants -------------------------------------------------------------------------
+    @invariant()
+    def ledger_invariants_hold(self) -> None:
+        problems = check_invariants(self.ledger)
+        assert not problems, "\n".join(map(str, problems))
+
+    @invariant()
+    def balances_match_the_model(self) -> None:
+        for account in self.plan.accounts:
+            assert self.ledger.balance(account).posted == self.balances[account], account
+
+    @invariant()
+    def event_count_matches_the_model(self) -> None:
+        assert self.ledger.head == self.events
+
+
+
+class SQLiteLedgerMachine(LedgerMachine):
+    """:class:`LedgerMachine` on a real SQLite file, which it also closes and reopens."""
+
+    backend = "sqlite"
+
+    @rule()
+    def reopen(self) -> None:
+        before = _snapshot(self.ledger)
+        self.ledger.close_store()
+        self.ledger = Ledger.open(self.path or "", clock=self.clock)
+        assert _snapshot(self.ledger) == before
+
+
+class _Cancelled(Exception):
+    pass

@@ -1,0 +1,117 @@
+"""Rulebook.check(): deliberately broken rulebooks each yield the expected problem, and adopt
+refuses errors and records warnings."""
+
+from __future__ import annotations
+
+import pendulum
+import pytest
+from hypothesis import given
+
+from pointsledger import (
+    AlreadyExists,
+    Cap,
+    ChecklistItem,
+    Ledger,
+    ManualClock,
+    Policy,
+    Problem,
+    Rulebook,
+    RulebookError,
+)
+from pointsledger.testing import rulebooks
+
+from .helpers import COMMITTEE, START, TZ, rulebook
+
+
+def env(code: str = "ENV-01", points: int = 5, **kw: object) -> ChecklistItem:
+    return ChecklistItem(code, "庭院环境整洁", category="环境卫生", points=points,
+                         **kw)  # type: ignore[arg-type]
+
+
+BROKEN = [
+    ("duplicate_code", "error", Rulebook("b", [env(), env()])),
+    ("zero_points", "error", Rulebook("b", [env(points=0)])),
+    ("cap_below_award", "error", Rulebook("b", [env(points=10, cap=Cap(5, per="day"))])),
+    ("cap_below_award", "error",
+     Rulebook("b", [env(points=10)], category_caps={"环境卫生": Cap(8, per="week")})),
+    ("category_cap_below_item_cap", "warning",
+     Rulebook("b", [env(cap=Cap(20, per="month"))],
+              category_caps={"环境卫生": Cap(10, per="month")})),
+    ("unused_category_cap", "warning",
+     Rulebook("b", [env()], category_caps={"志愿服务": Cap(10, per="month")})),
+    ("unknown_role", "warning", Rulebook("b", [env()], policy=Policy({"award": {"chief"}}))),
+    ("no_items", "warning", Rulebook("b", [])),
+]
+
+
+@pytest.mark.parametrize(("code", "severity", "broken"), BROKEN, ids=[b[0] for b in BROKEN])
+def test_each_broken_rulebook_yields_its_problem(code: str, severity: str,
+                                                 broken: Rulebook) -> None:
+    """Every kind of inconsistency is found, with its code, severity and a naming message."""
+    problems = broken.check()
+    assert [(p.code, p.severity) for p in problems] == [(code, severity)]
+    assert problems[0].subject and problems[0].subject in problems[0].message
+
+
+def test_a_sound_rulebook_has_no_problems() -> None:
+    """The village rulebook of the tests is consistent."""
+    assert rulebook().check() == []
+
+
+def adopted_ledger() -> Ledger:
+    led = Ledger.in_memory(clock=ManualClock(START), tz=TZ)
+    led.adopt(rulebook("v1"), effective_from=pendulum.date(2026, 1, 1),
+              effective_until=pendulum.date(2026, 2, 28), by=COMMITTEE, minutes="m")
+    return led
+
+
+@pytest.mark.parametrize(
+    ("version", "start", "end", "code"),
+    [
+        ("v1", pendulum.date(2026, 3, 1), None, "version_taken"),
+        ("v2", pendulum.date(2026, 1, 1), None, "overlap"),
+        ("v2", pendulum.date(2026, 2, 28), None, "overlap"),
+        ("v2", pendulum.date(2026, 3, 5), pendulum.date(2026, 3, 4), "empty_range"),
+    ],
+)
+def test_ranges_are_checked_against_adopted_versions(
+    version: str, start: pendulum.Date, end: pendulum.Date | None, code: str
+) -> None:
+    """A new version may not reuse a name nor overlap an adopted range."""
+    led = adopted_ledger()
+    problems = rulebook(version).check(effective_from=start, effective_until=end,
+                                       adopted=led.state.adoptions)
+    assert [p.code for p in problems] == [code]
+    assert rulebook("v2").check(effective_from=pendulum.date(2026, 3, 1),
+                                adopted=led.state.adoptions) == []
+
+
+def test_adopt_refuses_errors_and_records_warnings() -> None:
+    """adopt raises for errors (naming them, writing nothing) and keeps the warnings."""
+    led = adopted_ledger()
+    head = led.head
+    with pytest.raises(RulebookError) as info:
+        led.adopt(Rulebook("v2", [env(), env()]), effective_from=pendulum.date(2026, 3, 1),
+                  by=COMMITTEE, minutes="m")
+    assert [p.code for p in info.value.fields["problems"]] == ["duplicate_code"]
+    with pytest.raises(AlreadyExists):
+        led.adopt(rulebook("v1"), effective_from=pendulum.date(2026, 3, 1), by=COMMITTEE,
+                  minutes="m", key="again")
+    assert led.head == head
+    warned = Rulebook("v2", [env()], policy=Policy({"award": {"chief", "committee"}}))
+    event = led.adopt(warned, effective_from=pendulum.date(2026, 3, 1), by=COMMITTEE,
+                      minutes="m")
+    assert len(event.warnings) == 1 and "chief" in event.warnings[0]
+    assert led.event(event.seq).warnings == event.warnings
+
+
+@given(rulebooks())
+def test_generated_rulebooks_are_sound(rules: Rulebook) -> None:
+    """The kit's rulebooks() strategy only draws rulebooks without errors."""
+    assert all(p.severity == "warning" for p in rules.check())
+
+
+def test_problem_reads_well() -> None:
+    """A problem prints as severity, message and code."""
+    assert str(Problem("error", "zero_points", "item 'X' is worth 0")) == (
+        "error: item 'X' is worth 0 [zero_points]")
