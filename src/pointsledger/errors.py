@@ -65,6 +65,12 @@ class UnknownItem(NotFound):
     code = "unknown_item"
 
 
+class UnknownReward(NotFound):
+    """The reward code is not in the rulebook in force."""
+
+    code = "unknown_reward"
+
+
 class UnknownAccount(NotFound):
     """The household or member id is not registered."""
 
@@ -165,6 +171,42 @@ class EvidenceRequired(PointsLedgerError, ValueError):
     """The checklist item requires evidence and none was given."""
 
     code = "evidence_required"
+
+
+class InsufficientPoints(PointsLedgerError, ValueError):
+    """The account's available points (posted minus held) do not cover the cost."""
+
+    code = "insufficient_points"
+
+
+class OutOfStock(PointsLedgerError, ValueError):
+    """The store has fewer units on hand (and not reserved) than asked for."""
+
+    code = "out_of_stock"
+
+
+class LimitReached(PointsLedgerError, ValueError):
+    """A per-household, per-member or total limit of a reward would be passed."""
+
+    code = "limit_reached"
+
+
+class NotEligible(PointsLedgerError, PermissionError):
+    """The household may not redeem now: ``reason`` is threshold, ban, day or window."""
+
+    code = "not_eligible"
+
+
+class ReservationExpired(PointsLedgerError, ValueError):
+    """The reservation timed out before it was handed over."""
+
+    code = "reservation_expired"
+
+
+class AlreadyResolved(PointsLedgerError, ValueError):
+    """The reservation was already handed over, cancelled or timed out."""
+
+    code = "already_resolved"
 
 
 class IntegrityError(PointsLedgerError, RuntimeError):

@@ -11,6 +11,7 @@ never apply to deductions.
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Final, Protocol
 
@@ -18,7 +19,16 @@ import attrs
 
 from ._validate import check_id, check_int, check_text
 from .actors import ROLES
-from .errors import RulebookError, UnknownItem, ValidationError
+from .catalogue import (
+    DEFAULT_STORE,
+    Reward,
+    StorePolicy,
+    reward_from_data,
+    reward_to_data,
+    store_from_data,
+    store_to_data,
+)
+from .errors import RulebookError, UnknownItem, UnknownReward, ValidationError
 from .periods import PERIODS, check_period
 from .problems import Problem
 
@@ -132,6 +142,13 @@ COMMANDS: Final = (
     "deduct",
     "reverse",
     "close_period",
+    "receive_stock",
+    "adjust_stock",
+    "redeem",
+    "reserve",
+    "hand_over",
+    "cancel_reservation",
+    "transfer",
 )
 """The ledger commands a policy grants to roles."""
 
@@ -183,11 +200,19 @@ _DEFAULT_GRANTS: Final[dict[str, frozenset[str]]] = {
     "deduct": frozenset({"committee", "grid_worker"}),
     "reverse": frozenset({"committee"}),
     "close_period": frozenset({"committee"}),
+    "receive_stock": frozenset({"committee", "store_keeper"}),
+    "adjust_stock": frozenset({"committee", "store_keeper"}),
+    "redeem": frozenset({"committee", "store_keeper"}),
+    "reserve": frozenset({"committee", "store_keeper", "resident"}),
+    "hand_over": frozenset({"committee", "store_keeper"}),
+    "cancel_reservation": frozenset({"committee", "store_keeper", "resident"}),
+    "transfer": frozenset({"committee", "resident"}),
 }
 
 DEFAULT_POLICY: Final = Policy(_DEFAULT_GRANTS)
 """村两委 (committee) governs rules, regions, reversals and period closing; 网格员 (grid workers)
-and the committee score and register."""
+and the committee score and register; 超市管理员 (store keepers) and the committee run the points
+store; residents (居民) reserve, cancel and transfer for their own household."""
 
 
 def _items(value: object) -> tuple[ChecklistItem, ...]:
@@ -207,6 +232,16 @@ def _category_caps(value: object) -> tuple[tuple[str, tuple[Cap, ...]], ...]:
         check_text(category, "category", required=True)
         out[category] = _caps(caps)
     return tuple(sorted(out.items()))
+
+
+def _rewards(value: object) -> tuple[Reward, ...]:
+    if not isinstance(value, Iterable) or isinstance(value, str | bytes | Mapping):
+        raise RulebookError(f"rewards must be a sequence of Rewards, got {value!r}")
+    rewards = tuple(value)
+    for reward in rewards:
+        if not isinstance(reward, Reward):
+            raise RulebookError(f"rewards must be Rewards, got {reward!r}", value=reward)
+    return rewards
 
 
 @attrs.frozen
@@ -234,12 +269,15 @@ class Rulebook:
         kw_only=True, default=(), converter=_category_caps
     )
     policy: Policy = attrs.field(kw_only=True, default=DEFAULT_POLICY)
+    rewards: tuple[Reward, ...] = attrs.field(kw_only=True, default=(), converter=_rewards)
+    store: StorePolicy = attrs.field(kw_only=True, default=DEFAULT_STORE)
     _by_code: dict[str, ChecklistItem] = attrs.field(
         init=False, eq=False, hash=False, repr=False
     )
     _by_category: dict[str, tuple[Cap, ...]] = attrs.field(
         init=False, eq=False, hash=False, repr=False
     )
+    _rewards: dict[str, Reward] = attrs.field(init=False, eq=False, hash=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         by_code: dict[str, ChecklistItem] = {}
@@ -247,6 +285,12 @@ class Rulebook:
             by_code.setdefault(item.code, item)
         object.__setattr__(self, "_by_code", by_code)
         object.__setattr__(self, "_by_category", dict(self.category_caps))
+        rewards: dict[str, Reward] = {}
+        for reward in self.rewards:
+            rewards.setdefault(reward.code, reward)
+        object.__setattr__(self, "_rewards", rewards)
+        if not isinstance(self.store, StorePolicy):
+            raise RulebookError(f"store must be a StorePolicy, got {self.store!r}")
 
     def item(self, code: str) -> ChecklistItem:
         """The item with ``code``.
@@ -261,6 +305,22 @@ class Rulebook:
             raise UnknownItem(
                 f"no checklist item {code!r} in rulebook {self.version!r}; known: {known}",
                 item=code,
+                version=self.version,
+            ) from None
+
+    def reward(self, code: str) -> Reward:
+        """The reward with ``code``.
+
+        Raises:
+            UnknownReward: no such reward in this version.
+        """
+        try:
+            return self._rewards[code]
+        except (KeyError, TypeError):
+            known = ", ".join(sorted(self._rewards)[:10])
+            raise UnknownReward(
+                f"no reward {code!r} in rulebook {self.version!r}; known: {known}",
+                reward=code,
                 version=self.version,
             ) from None
 
@@ -282,17 +342,18 @@ class Rulebook:
     ) -> list[Problem]:
         """Find inconsistencies before adoption; never raises.
 
-        Errors: duplicate codes, zero-point items, a cap below one award of its item (or of an
-        item in its category), a version name already adopted, an effective range that would
+        Errors: duplicate item or reward codes, zero-point items, a cap below one award of its
+        item (or of an item in its category), rewards nobody can earn points for, price rules
+        whose age bands overlap, a version name already adopted, an effective range that would
         overlap an adopted version (pass ``effective_from`` and the ``adopted`` versions, e.g.
         ``ledger.state.adoptions``). Warnings: no items, a category cap below an item cap of the
-        same period in it (the item cap can never be reached), a policy naming a role the
-        library does not know.
+        same period in it (the item cap can never be reached), a cap on a category without
+        items, gaps between price bands, a policy naming a role the library does not know.
 
         Returns:
             The problems, errors first, each with a stable code.
         """
-        problems = [*self._item_problems(), *self._policy_problems()]
+        problems = [*self._item_problems(), *self._reward_problems(), *self._policy_problems()]
         if effective_from is not None:
             problems += self._range_problems(effective_from, effective_until, adopted)
         return sorted(problems, key=lambda p: p.severity != "error")
@@ -331,6 +392,28 @@ class Rulebook:
             if category not in self.categories:
                 yield Problem("warning", "unused_category_cap", f"a cap names category "
                               f"{category!r}, which has no items", category)
+
+    def _reward_problems(self) -> Iterator[Problem]:
+        seen: set[str] = set()
+        earns = any(item.points > 0 for item in self.items)
+        for reward in self.rewards:
+            if reward.code in seen:
+                yield Problem("error", "duplicate_reward", f"reward code {reward.code!r} appears "
+                              "more than once", reward.code)
+            seen.add(reward.code)
+            if not earns:
+                yield Problem("error", "unaffordable_reward", f"reward {reward.code!r} costs "
+                              f"{reward.cost} but no item awards points", reward.code)
+            bands = sorted(reward.price_rules, key=lambda r: r.min_age)
+            for lower, upper in itertools.pairwise(bands):
+                if lower.max_age is None or lower.max_age > upper.min_age:
+                    yield Problem("error", "price_bands_overlap", f"reward {reward.code!r}: age "
+                                  f"bands from {lower.min_age} and from {upper.min_age} "
+                                  "overlap", reward.code)
+                elif lower.max_age < upper.min_age:
+                    yield Problem("warning", "price_bands_gap", f"reward {reward.code!r}: no "
+                                  f"price rule for ages {lower.max_age} to {upper.min_age - 1} "
+                                  "(they pay full price)", reward.code)
 
     def _policy_problems(self) -> Iterator[Problem]:
         for command, roles in self.policy.grants:
@@ -397,6 +480,8 @@ def rulebook_to_data(rulebook: Rulebook) -> dict[str, Any]:
             [cat, [[c.max_points, c.per] for c in caps]] for cat, caps in rulebook.category_caps
         ],
         "policy": [[cmd, sorted(roles)] for cmd, roles in rulebook.policy.grants],
+        "rewards": [reward_to_data(r) for r in rulebook.rewards],
+        "store": store_to_data(rulebook.store),
     }
 
 
@@ -426,6 +511,8 @@ def rulebook_from_data(data: Mapping[str, Any]) -> Rulebook:
                 c: [Cap(m, per=p) for m, p in caps] for c, caps in data["category_caps"]
             },
             policy=Policy([(cmd, frozenset(roles)) for cmd, roles in data["policy"]]),
+            rewards=[reward_from_data(r) for r in data["rewards"]],
+            store=store_from_data(data["store"]),
         )
     except (KeyError, TypeError, ValueError) as exc:
         if isinstance(exc, RulebookError):
