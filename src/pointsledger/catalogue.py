@@ -64,7 +64,7 @@ class Limit:
         lambda n, v: _one_of(n, v, SCOPES)))
 
 
-def _one_of(name: str, value: object, allowed: Iterable[str]) -> None:
+def _one_of(name: str, value: object, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
         raise ValidationError(f"{name} must be one of {', '.join(allowed)}, got {value!r}",
                               field=name, value=value)
