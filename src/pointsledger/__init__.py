@@ -7,10 +7,12 @@ from which balances and reports are derived. Start with :class:`Ledger`, :class:
 """
 
 from .actors import Actor
+from .catalogue import Limit, PriceRule, Reward, StorePolicy
 from .clock import ManualClock
 from .errors import (
     AccountClosed,
     AlreadyExists,
+    AlreadyResolved,
     AlreadyReversed,
     BackdatedTooFar,
     BalanceNotZero,
@@ -18,14 +20,19 @@ from .errors import (
     ConcurrencyError,
     EvidenceRequired,
     IdempotencyConflict,
+    InsufficientPoints,
     IntegrityError,
+    LimitReached,
     NoRulebookInForce,
+    NotEligible,
     NotFound,
     NotReversible,
     OccurredInFuture,
+    OutOfStock,
     PeriodClosed,
     PermissionDenied,
     PointsLedgerError,
+    ReservationExpired,
     RulebookError,
     StoreError,
     TimingError,
@@ -33,10 +40,11 @@ from .errors import (
     UnknownEntry,
     UnknownItem,
     UnknownRegion,
+    UnknownReward,
     ValidationError,
 )
-from .events import PENALTY, POOL, Event
-from .ledger import Batch, Ledger, Verified
+from .events import COMMUNITY, PENALTY, POOL, STORE, Event
+from .ledger import Batch, Ledger, StockLevel, Verified
 from .problems import Problem
 from .registry import Household, Member, Region
 from .rules import DEFAULT_POLICY, Cap, ChecklistItem, Policy, Rulebook
@@ -45,12 +53,15 @@ from .state import Balance
 __version__ = "0.1.0"
 
 __all__ = [
+    "COMMUNITY",
     "DEFAULT_POLICY",
     "PENALTY",
     "POOL",
+    "STORE",
     "AccountClosed",
     "Actor",
     "AlreadyExists",
+    "AlreadyResolved",
     "AlreadyReversed",
     "BackdatedTooFar",
     "Balance",
@@ -64,28 +75,39 @@ __all__ = [
     "EvidenceRequired",
     "Household",
     "IdempotencyConflict",
+    "InsufficientPoints",
     "IntegrityError",
     "Ledger",
+    "Limit",
+    "LimitReached",
     "ManualClock",
     "Member",
     "NoRulebookInForce",
+    "NotEligible",
     "NotFound",
     "NotReversible",
     "OccurredInFuture",
+    "OutOfStock",
     "PeriodClosed",
     "PermissionDenied",
     "PointsLedgerError",
     "Policy",
+    "PriceRule",
     "Problem",
     "Region",
+    "ReservationExpired",
+    "Reward",
     "Rulebook",
     "RulebookError",
+    "StockLevel",
     "StoreError",
+    "StorePolicy",
     "TimingError",
     "UnknownAccount",
     "UnknownEntry",
     "UnknownItem",
     "UnknownRegion",
+    "UnknownReward",
     "ValidationError",
     "Verified",
     "__version__",

@@ -166,19 +166,20 @@ class Reward:
                     return math.ceil(self.cost * rule.percent / 100)
         return self.cost
 
-    def open_on(self, day: _dt.date) -> str | None:
-        """Why the reward cannot be redeemed on local date ``day`` (None: it can)."""
+    def open_on(self, day: _dt.date) -> tuple[str, str] | None:
+        """Why the reward cannot be redeemed on local date ``day``: ``(reason, message)`` with
+        reason ``"window"`` or ``"day"``; None when it can."""
         if self.available_from is not None and day < self.available_from:
-            return f"{self.code!r} is available from {self.available_from}"
+            return "window", f"{self.code!r} is available from {self.available_from}"
         if self.available_until is not None and day > self.available_until:
-            return f"{self.code!r} was available until {self.available_until}"
+            return "window", f"{self.code!r} was available until {self.available_until}"
         if self.weekdays or self.month_end:
             weekday = WEEKDAYS[day.weekday()]
             last = (day + _dt.timedelta(days=1)).month != day.month
             if weekday not in self.weekdays and not (self.month_end and last):
                 days = sorted(self.weekdays, key=WEEKDAYS.index)
                 when = " and ".join([*days, *(["month end"] if self.month_end else [])])
-                return f"{self.code!r} is redeemed on {when}, not on a {weekday}"
+                return "day", f"{self.code!r} is redeemed on {when}, not on a {weekday}"
         return None
 
 

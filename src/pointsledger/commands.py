@@ -59,6 +59,7 @@ from .events import (
     HouseholdRegistered,
     ItemPosting,
     MemberRegistered,
+    Redemption,
     RegionAdded,
     Reversed,
     RulebookAdopted,
@@ -581,6 +582,26 @@ def post_item(
     if replay:
         return replay
     command = "award" if cls is Awarded else "deduct"
+    return [item_draft(ctx, cls, account, item, by, key, occurred_us, quantity, evidence, memo,
+                       command)]
+
+
+def item_draft(
+    ctx: Context,
+    cls: type[Awarded] | type[Deducted],
+    account: str,
+    item: str,
+    by: Actor,
+    key: str,
+    occurred_us: int,
+    quantity: int,
+    evidence: tuple[str, ...],
+    memo: str,
+    command: str,
+) -> Draft:
+    """The draft of an award or deduction whose arguments are already checked, validated
+    against the state and rules, with ``command`` the policy entry that authorises it."""
+    state = ctx.state
     household = _open_account(state, account)
     _authorise(ctx, by, command, household)
     _check_occurred(ctx, occurred_us)
@@ -632,7 +653,7 @@ def post_item(
                     requested=points,
                 )
     body = (account, item, quantity, points, evidence)
-    return [Draft(cls, occurred_us, by.id, key, adoption.version, memo, body)]
+    return Draft(cls, occurred_us, by.id, key, adoption.version, memo, body)
 
 
 def parse_entry_id(entry: object) -> tuple[int, str]:
@@ -661,7 +682,7 @@ def reverse(
     key: object,
     memo: object = "",
 ) -> Outcome:
-    """Reverse (冲正) an award or deduction, at most once, with a reason."""
+    """Reverse (冲正) an award, a deduction or a redemption, at most once, with a reason."""
     seq, digest = parse_entry_id(entry)
     reason = check_text(reason, "reason", required=True)
     by = _actor(by)
@@ -678,9 +699,10 @@ def reverse(
     replay = _replayed(ctx, key, request_of(Reversed, by.id, memo, original=seq, reason=reason))
     if replay:
         return replay
-    if not isinstance(original, ItemPosting):
+    if not isinstance(original, ItemPosting | Redemption):
         raise NotReversible(
-            f"{original.id} is a {original.KIND} event; only awards and deductions are reversed",
+            f"{original.id} is a {original.KIND} event; only awards, deductions and "
+            "redemptions are reversed",
             entry=original.id,
             kind=original.KIND,
         )
@@ -694,12 +716,18 @@ def reverse(
     household = _open_account(state, original.account)
     version = _authorise(ctx, by, "reverse", household)
     flows = tuple((d, s, a) for s, d, a in original.postings())
+    if isinstance(original, Redemption):
+        what, member = original.reward, original.member
+    else:
+        what, member = original.item, ""
     body = (
         seq,
         original.KIND,
         reason,
         original.account,
-        original.item,
+        what,
+        original.quantity,
+        member,
         original.points,
         original.occurred_us,
         original.version,

@@ -33,7 +33,13 @@ PENALTY: Final = "@penalty"
 """The deduction account (扣分): deductions move points here, so deducted totals stay visible
 apart from issuance, and a reversed deduction comes back from here."""
 
-SYSTEM_ACCOUNTS: Final = frozenset({POOL, PENALTY})
+STORE: Final = "@store"
+"""The points store (积分超市): redeemed points end here."""
+
+COMMUNITY: Final = "@community"
+"""The community pool (公益积分池): points households donate."""
+
+SYSTEM_ACCOUNTS: Final = frozenset({POOL, PENALTY, STORE, COMMUNITY})
 
 GENESIS_HASH: Final = bytes(32)
 """The "previous hash" of the first event."""
@@ -337,6 +343,8 @@ class Reversed(Event):
         "reason",
         "account",
         "item",
+        "quantity",
+        "member",
         "points",
         "original_occurred_us",
         "original_version",
@@ -348,6 +356,10 @@ class Reversed(Event):
     reason: str
     account: str
     item: str
+    """The checklist item, or the reward of a redemption."""
+    quantity: int
+    member: str
+    """The member a redemption was priced and limited for ("" if none)."""
     points: int
     original_occurred_us: int
     original_version: str
@@ -360,6 +372,128 @@ class Reversed(Event):
     def from_json(cls, header: Sequence[Any], body: Sequence[Any], hash: bytes) -> Event:
         values: list[Any] = [*header, *body[:-1], _flows(body[-1])]
         return cls(*values, hash=hash)
+
+
+@attrs.frozen
+class StockReceived(Event):
+    """Units of a reward put into stock: bought, or donated by ``donor`` (who may be awarded
+    ``donation_item`` in the same command, as the next event)."""
+
+    KIND = "stock_received"
+    BODY = ("reward", "quantity", "donor", "donation_item")
+    REQUEST = BODY
+    reward: str
+    quantity: int
+    donor: str | None
+    donation_item: str | None
+
+
+@attrs.frozen
+class StockAdjusted(Event):
+    """A stock-take: the count found, the change it made, and why."""
+
+    KIND = "stock_adjusted"
+    BODY = ("reward", "counted", "change", "reason")
+    REQUEST = ("reward", "counted", "reason")
+    reward: str
+    counted: int
+    change: int
+    reason: str
+
+
+@attrs.frozen
+class Redemption(Event):
+    """Base of the events that spend points in the store: ``points`` (``quantity`` units at
+    ``unit_price``, after price rules for ``member``) move from the account to the store."""
+
+    BODY = ("account", "reward", "quantity", "unit_price", "points", "member", "reservation")
+    account: str
+    reward: str
+    quantity: int
+    unit_price: int
+    points: int
+    member: str
+    reservation: int
+    """The seq of the reservation handed over (0 for an immediate redemption)."""
+
+    def postings(self) -> tuple[Posting, ...]:
+        return ((self.account, STORE, self.points),)
+
+
+@attrs.frozen
+class Redeemed(Redemption):
+    """An immediate redemption (兑换): points and stock taken together."""
+
+    KIND = "redeemed"
+    REQUEST = ("account", "reward", "quantity", "member")
+
+
+@attrs.frozen
+class HandedOver(Redemption):
+    """A reservation handed over against its pickup code: the held points are spent."""
+
+    KIND = "handed_over"
+    REQUEST = ("reservation",)
+
+
+@attrs.frozen
+class Reserved(Event):
+    """Points and stock held for a later pickup until ``expires_us``; the pickup code (取货码) is
+    derived from the event's hash."""
+
+    KIND = "reserved"
+    BODY = ("account", "reward", "quantity", "unit_price", "points", "member", "expires_us")
+    REQUEST = ("account", "reward", "quantity", "member")
+    account: str
+    reward: str
+    quantity: int
+    unit_price: int
+    points: int
+    member: str
+    expires_us: int
+
+    @property
+    def pickup_code(self) -> str:
+        """Six digits to show at the counter."""
+        return f"{int.from_bytes(self.hash[:8], 'big') % 1_000_000:06d}"
+
+
+@attrs.frozen
+class ReservationCancelled(Event):
+    """A reservation cancelled before hand-over; its points and stock are released."""
+
+    KIND = "reservation_cancelled"
+    BODY = ("reservation", "reason")
+    REQUEST = BODY
+    reservation: int
+    reason: str
+
+
+@attrs.frozen
+class ReservationTimedOut(Event):
+    """A reservation not handed over in time; its points and stock are released."""
+
+    KIND = "reservation_timed_out"
+    BODY = ("reservation",)
+    REQUEST = BODY
+    reservation: int
+
+
+@attrs.frozen
+class Transferred(Event):
+    """Points given from one account to another (``kind``: member_to_household,
+    household_to_household or household_to_community)."""
+
+    KIND = "transferred"
+    BODY = ("source", "destination", "points", "transfer_kind")
+    REQUEST = BODY
+    source: str
+    destination: str
+    points: int
+    transfer_kind: str
+
+    def postings(self) -> tuple[Posting, ...]:
+        return ((self.source, self.destination, self.points),)
 
 
 @attrs.frozen
@@ -386,6 +520,14 @@ EVENT_TYPES: Final[dict[str, type[Event]]] = {
         Deducted,
         Reversed,
         PeriodClosed,
+        StockReceived,
+        StockAdjusted,
+        Redeemed,
+        HandedOver,
+        Reserved,
+        ReservationCancelled,
+        ReservationTimedOut,
+        Transferred,
     )
 }
 """Every event kind by its ``KIND`` name."""

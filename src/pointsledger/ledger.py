@@ -22,7 +22,7 @@ from typing import Any
 
 import attrs
 
-from . import commands
+from . import commands, store_commands
 from ._validate import check_id, check_int
 from .actors import SYSTEM
 from .clock import Clock, from_us, system_clock, to_us
@@ -53,6 +53,20 @@ from .state import Balance, LedgerState, apply
 from .storage import EventStore, MemoryStore, Record, SQLiteStore
 
 _DAY_US = 86_400_000_000
+
+
+@attrs.frozen
+class StockLevel:
+    """A reward's stock: units ``on_hand``, ``reserved`` for pickup, and ``free`` to redeem."""
+
+    reward: str
+    on_hand: int
+    reserved: int
+
+    @property
+    def free(self) -> int:
+        """Units that may be redeemed or reserved now."""
+        return self.on_hand - self.reserved
 
 
 @attrs.frozen
@@ -330,6 +344,139 @@ class _Commands:
         return self._run(commands.close_period, through, by=by, key=key, memo=memo)
 
 
+    # -- the points store ---------------------------------------------------------------------
+    def receive_stock(
+        self,
+        reward: str,
+        quantity: int,
+        *,
+        by: Any,
+        key: str,
+        donor: str | None = None,
+        donation_item: str | None = None,
+        memo: str = "",
+    ) -> Event:
+        """Put ``quantity`` units of a reward into stock (purchased, or donated by ``donor``).
+
+        With ``donation_item``, the donor is awarded that checklist item in the same atomic
+        command (the award is the next event, under the same key, checked like any award).
+
+        Raises:
+            UnknownReward, UnknownAccount, PermissionDenied, and an award's errors.
+        """
+        return self._run(store_commands.receive_stock, reward, quantity, by=by, key=key,
+                         donor=donor, donation_item=donation_item, memo=memo)
+
+    def adjust_stock(
+        self, reward: str, *, counted: int, reason: str, by: Any, key: str, memo: str = ""
+    ) -> Event:
+        """Record a stock-take (盘点): ``counted`` units found on hand, and why they differ.
+
+        Raises:
+            OutOfStock: fewer counted than are reserved for pickup.
+        """
+        return self._run(store_commands.adjust_stock, reward, counted=counted, reason=reason,
+                         by=by, key=key, memo=memo)
+
+    def redeem(
+        self,
+        account: str,
+        reward: str,
+        *,
+        by: Any,
+        key: str,
+        quantity: int = 1,
+        member: str | None = None,
+        memo: str = "",
+    ) -> Event:
+        """Redeem (兑换) now: the points and the stock are taken together.
+
+        Args:
+            account: the household or member whose points pay.
+            reward: a reward code of the rulebook in force.
+            by: the store keeper (or committee); never of the account's household.
+            key: idempotency key.
+            quantity: units.
+            member: the household member it is for (price rules by age, per-member limits);
+                defaults to the account when it is a member.
+            memo: free text.
+
+        Returns:
+            The ``redeemed`` event (reverse it to return the points and the stock).
+
+        Raises:
+            NotEligible: outside the reward's window or redemption days, a ban, or a score
+                below the threshold (``fields["reason"]``).
+            LimitReached, OutOfStock, InsufficientPoints, UnknownReward, PermissionDenied.
+        """
+        return self._run(store_commands.redeem, account, reward, quantity=quantity,
+                         member=member, by=by, key=key, memo=memo)
+
+    def reserve(
+        self,
+        account: str,
+        reward: str,
+        *,
+        by: Any,
+        key: str,
+        quantity: int = 1,
+        member: str | None = None,
+        memo: str = "",
+    ) -> Event:
+        """Reserve (预约) a reward for pickup: its points and stock are held until it is handed
+        over, cancelled or times out. Residents may reserve for their own household.
+
+        Returns:
+            The ``reserved`` event; show its ``pickup_code`` (取货码) to the resident.
+
+        Raises:
+            The same errors as :meth:`redeem`.
+        """
+        return self._run(store_commands.reserve, account, reward, quantity=quantity,
+                         member=member, by=by, key=key, memo=memo)
+
+    def hand_over(
+        self,
+        reservation: str | Event,
+        *,
+        by: Any,
+        key: str,
+        pickup_code: str | None = None,
+        memo: str = "",
+    ) -> Event:
+        """Hand a reservation over (checking its pickup code when given).
+
+        Raises:
+            AlreadyResolved, ReservationExpired, UnknownEntry, ValidationError (wrong code).
+        """
+        return self._run(store_commands.hand_over, reservation, pickup_code=pickup_code, by=by,
+                         key=key, memo=memo)
+
+    def cancel_reservation(
+        self, reservation: str | Event, *, reason: str, by: Any, key: str, memo: str = ""
+    ) -> Event:
+        """Cancel an open reservation, releasing its points and stock.
+
+        Raises:
+            AlreadyResolved, UnknownEntry, PermissionDenied.
+        """
+        return self._run(store_commands.cancel_reservation, reservation, reason=reason, by=by,
+                         key=key, memo=memo)
+
+    def transfer(
+        self, source: str, destination: str, points: int, *, by: Any, key: str, memo: str = ""
+    ) -> Event:
+        """Give points: a member to their own household, a household to another household, or
+        a household to the community pool (``"@community"``), as the rulebook allows.
+
+        Raises:
+            NotEligible: that kind of transfer is switched off.
+            InsufficientPoints, ValidationError, PermissionDenied.
+        """
+        return self._run(store_commands.transfer, source, destination, points, by=by, key=key,
+                         memo=memo)
+
+
 class Ledger(_Commands):
     """A points ledger over an event store.
 
@@ -453,6 +600,11 @@ class Ledger(_Commands):
         return Context(state, now, self._backdate_us, event_at or self._event_at)
 
     def _run(self, command: Callable[..., Outcome], *args: Any, **kwargs: Any) -> Event:
+        return self._run_all(command, *args, **kwargs)[0]
+
+    def _run_all(
+        self, command: Callable[..., Outcome], *args: Any, **kwargs: Any
+    ) -> Sequence[Event]:
         if self._batch is not None:
             raise ValidationError("a batch is open on this ledger: issue commands through it")
         state = self._state
@@ -460,7 +612,9 @@ class Ledger(_Commands):
             ctx = self._context(state)
             outcome = command(ctx, *args, **kwargs)
             if isinstance(outcome, Replayed):
-                return outcome.events[0]
+                return outcome.events
+            if not outcome:
+                return ()
             events, records = _seal(outcome, state.seq, state.head_hash, ctx.now_us)
             try:
                 self._store.append(records, state.seq)
@@ -469,8 +623,25 @@ class Ledger(_Commands):
                 continue
             for event in events:
                 apply(state, event)
-            return events[0]
+            return events
         raise ConcurrencyError("gave up after 5 attempts lost to other writers")
+
+    def expire_reservations(self) -> Sequence[Event]:
+        """Time out every open reservation whose pickup time has passed by the ledger clock.
+
+        Idempotent: safe to run as often as you like (each reservation times out once).
+
+        Returns:
+            The ``reservation_timed_out`` events written (none when nothing was due).
+        """
+        return self._run_all(store_commands.expire_reservations)
+
+    def stock(self, reward: str) -> StockLevel:
+        """Units of a reward on hand, reserved for pickup, and free to redeem."""
+        state = self._state
+        on_hand = state.stock.get(reward, 0)
+        reserved = state.reserved.get(reward, 0)
+        return StockLevel(reward, on_hand, reserved)
 
     # -- batches ---------------------------------------------------------------------------
     def batch(self) -> Batch:

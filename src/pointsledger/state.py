@@ -21,6 +21,7 @@ from typing import Any, NamedTuple, TypeVar
 import attrs
 import pendulum
 
+from .catalogue import Reward
 from .errors import IntegrityError
 from .events import (
     GENESIS_HASH,
@@ -28,16 +29,30 @@ from .events import (
     Awarded,
     Deducted,
     Event,
+    HandedOver,
     HouseholdMoved,
     HouseholdRegistered,
     LedgerCreated,
     MemberRegistered,
     PeriodClosed,
+    Redeemed,
     RegionAdded,
+    ReservationCancelled,
+    ReservationTimedOut,
+    Reserved,
     Reversed,
     RulebookAdopted,
+    StockAdjusted,
+    StockReceived,
 )
-from .periods import DEFAULT_TZ, day_start_us, local_day_range, period_index
+from .periods import (
+    DEFAULT_TZ,
+    day_start_us,
+    local_date,
+    local_day_range,
+    period_index,
+    period_label,
+)
 from .registry import Household, Member, Region
 from .rules import Cap, ChecklistItem, Rulebook
 
@@ -83,6 +98,24 @@ class Balance:
         )
 
 
+@attrs.frozen
+class Reservation:
+    """A reservation (预约兑换) as it stands: ``status`` is open, handed_over, cancelled or
+    timed_out."""
+
+    seq: int
+    account: str
+    household: str
+    reward: str
+    quantity: int
+    points: int
+    member: str
+    expires_us: int
+    version: str
+    occurred_us: int
+    status: str = "open"
+
+
 K = TypeVar("K")
 V = TypeVar("V")
 _MISSING: Any = object()
@@ -125,6 +158,13 @@ _TABLES = (
     "adoptions_by_version",
     "account_index",
     "scope_index",
+    "held",
+    "stock",
+    "reserved",
+    "reservations",
+    "limit_used",
+    "conduct",
+    "bans",
 )
 _PERIOD_CODES = {"day": 0, "week": 1, "month": 2, "quarter": 3, "year": 4}
 
@@ -156,6 +196,13 @@ class LedgerState:
     adoptions_by_version: Table[str, Adoption]
     account_index: Table[str, int]
     scope_index: Table[str, int]
+    held: Table[str, int]
+    stock: Table[str, int]
+    reserved: Table[str, int]
+    reservations: Table[int, Reservation]
+    limit_used: Table[tuple[Any, ...], int]
+    conduct: Table[tuple[str, int], int]
+    bans: Table[str, tuple[tuple[int, int], ...]]
 
     def __init__(self) -> None:
         for name in _TABLES:
@@ -245,7 +292,42 @@ class LedgerState:
 
     def balance(self, account: str) -> Balance:
         """The current balance of ``account`` (zero for an account never posted to)."""
-        return Balance(account, self.posted.get(account, 0))
+        return Balance(account, self.posted.get(account, 0), held=self.held.get(account, 0))
+
+    def available(self, account: str) -> int:
+        """Points ``account`` may spend now: posted minus held."""
+        return self.posted.get(account, 0) - self.held.get(account, 0)
+
+    def limit_windows(
+        self, reward: Reward, household: str, member: str, us: int
+    ) -> list[tuple[tuple[Any, ...], int, str, str]]:
+        """The limit counters a redemption of ``reward`` at ``us`` counts against:
+        ``(key, max, what, period label)``, the reward's total limit last."""
+        day = local_date(us, self.tzinfo)
+        windows: list[tuple[tuple[Any, ...], int, str, str]] = []
+        for limit in reward.limits:
+            who = household if limit.scope == "household" else member
+            if not who:
+                continue
+            index = 0 if limit.per == "ever" else period_index(limit.per, day)
+            label = "ever" if limit.per == "ever" else period_label(limit.per, index)
+            windows.append(((limit.scope, who, reward.code, limit.per, index),
+                            limit.max_quantity, f"{limit.scope} {who}", label))
+        if reward.total_limit is not None:
+            windows.append((("total", reward.code), reward.total_limit, "total", "ever"))
+        return windows
+
+    def score(self, household: str, us: int) -> int:
+        """A household's score at ``us``: the store's base points plus what the household and
+        its members earned net (awards minus deductions) in that calendar year."""
+        adoption = self.adoption_at(us)
+        base = adoption.rulebook.store.base_points if adoption is not None else 0
+        return base + self.conduct.get((household, local_date(us, self.tzinfo).year), 0)
+
+    def banned_until(self, household: str, us: int) -> int | None:
+        """The end of the latest ban in force on ``household`` at ``us`` (None: not banned)."""
+        ends = [until for _seq, until in self.bans.get(household, ()) if until > us]
+        return max(ends) if ends else None
 
     def household_of(self, account: str) -> str | None:
         """The household an account belongs to (itself for a household), or None."""
@@ -392,20 +474,36 @@ def _count_caps(state: LedgerState, account: str, item_code: str, version: str,
         used[window.key] = used.get(window.key, 0) + points
 
 
+def _count_conduct(state: LedgerState, account: str, occurred_us: int, points: int) -> None:
+    household = state.household_of(account) or account
+    key = (household, local_date(occurred_us, state.tzinfo).year)
+    state.conduct[key] = state.conduct.get(key, 0) + points
+
+
 def _awarded(state: LedgerState, event: Any) -> None:
     _count_caps(state, event.account, event.item, event.version, event.occurred_us, event.points)
+    _count_conduct(state, event.account, event.occurred_us, event.points)
     if event.occurred_us > state.max_occurred_us:
         state.max_occurred_us = event.occurred_us
 
 
 def _deducted(state: LedgerState, event: Any) -> None:
+    _count_conduct(state, event.account, event.occurred_us, event.points)
     if event.occurred_us > state.max_occurred_us:
         state.max_occurred_us = event.occurred_us
+    rulebook = state.adoptions_by_version[event.version].rulebook
+    years = rulebook.store.ban_years
+    if years is not None and rulebook.item(event.item).serious:
+        household = state.household_of(event.account) or event.account
+        year = local_date(event.occurred_us, state.tzinfo).year
+        until = day_start_us(_dt.date(year + years + 1, 1, 1), state.tz)
+        state.bans[household] = (*state.bans.get(household, ()), (event.seq, until))
 
 
 def _reversed(state: LedgerState, event: Any) -> None:
     state.reversals[event.original] = event.seq
-    if event.original_kind == Awarded.KIND:
+    kind = event.original_kind
+    if kind == Awarded.KIND:
         _count_caps(
             state,
             event.account,
@@ -414,6 +512,79 @@ def _reversed(state: LedgerState, event: Any) -> None:
             event.original_occurred_us,
             -event.points,
         )
+    if kind in (Awarded.KIND, Deducted.KIND):
+        _count_conduct(state, event.account, event.original_occurred_us, -event.points)
+    if kind == Deducted.KIND:
+        household = state.household_of(event.account) or event.account
+        bans = state.bans.get(household, ())
+        if any(seq == event.original for seq, _until in bans):
+            state.bans[household] = tuple(b for b in bans if b[0] != event.original)
+    if kind in (Redeemed.KIND, HandedOver.KIND):
+        state.stock[event.item] = state.stock.get(event.item, 0) + event.quantity
+        reward = state.adoptions_by_version[event.original_version].rulebook.reward(event.item)
+        _count_limits(state, reward, event.account, event.member, event.original_occurred_us,
+                      -event.quantity)
+
+
+def _count_limits(state: LedgerState, reward: Reward, account: str, member: str, us: int,
+                  quantity: int) -> None:
+    household = state.household_of(account) or account
+    who = member or (account if account in state.members else "")
+    used = state.limit_used
+    for key, _max, _what, _label in state.limit_windows(reward, household, who, us):
+        used[key] = used.get(key, 0) + quantity
+
+
+def _stock_received(state: LedgerState, event: Any) -> None:
+    state.stock[event.reward] = state.stock.get(event.reward, 0) + event.quantity
+
+
+def _stock_adjusted(state: LedgerState, event: Any) -> None:
+    state.stock[event.reward] = state.stock.get(event.reward, 0) + event.change
+
+
+def _redeemed(state: LedgerState, event: Any) -> None:
+    state.stock[event.reward] = state.stock.get(event.reward, 0) - event.quantity
+    reward = state.adoptions_by_version[event.version].rulebook.reward(event.reward)
+    _count_limits(state, reward, event.account, event.member, event.occurred_us, event.quantity)
+
+
+def _handed_over(state: LedgerState, event: Any) -> None:
+    reservation = state.reservations[event.reservation]
+    state.reservations[event.reservation] = attrs.evolve(reservation, status="handed_over")
+    state.stock[event.reward] = state.stock.get(event.reward, 0) - event.quantity
+    state.reserved[event.reward] = state.reserved.get(event.reward, 0) - event.quantity
+    state.held[event.account] = state.held.get(event.account, 0) - event.points
+
+
+def _reserved(state: LedgerState, event: Any) -> None:
+    household = state.household_of(event.account) or event.account
+    state.reservations[event.seq] = Reservation(
+        event.seq, event.account, household, event.reward, event.quantity, event.points,
+        event.member, event.expires_us, event.version, event.occurred_us,
+    )
+    state.reserved[event.reward] = state.reserved.get(event.reward, 0) + event.quantity
+    state.held[event.account] = state.held.get(event.account, 0) + event.points
+    reward = state.adoptions_by_version[event.version].rulebook.reward(event.reward)
+    _count_limits(state, reward, event.account, event.member, event.occurred_us, event.quantity)
+
+
+def _release(state: LedgerState, seq: int, status: str) -> None:
+    reservation = state.reservations[seq]
+    state.reservations[seq] = attrs.evolve(reservation, status=status)
+    state.reserved[reservation.reward] -= reservation.quantity
+    state.held[reservation.account] -= reservation.points
+    reward = state.adoptions_by_version[reservation.version].rulebook.reward(reservation.reward)
+    _count_limits(state, reward, reservation.account, reservation.member,
+                  reservation.occurred_us, -reservation.quantity)
+
+
+def _reservation_cancelled(state: LedgerState, event: Any) -> None:
+    _release(state, event.reservation, "cancelled")
+
+
+def _reservation_timed_out(state: LedgerState, event: Any) -> None:
+    _release(state, event.reservation, "timed_out")
 
 
 def _period_closed(state: LedgerState, event: Any) -> None:
@@ -433,4 +604,11 @@ _HANDLERS: dict[type[Event], Callable[[LedgerState, Any], None]] = {
     Deducted: _deducted,
     Reversed: _reversed,
     PeriodClosed: _period_closed,
+    StockReceived: _stock_received,
+    StockAdjusted: _stock_adjusted,
+    Redeemed: _redeemed,
+    HandedOver: _handed_over,
+    Reserved: _reserved,
+    ReservationCancelled: _reservation_cancelled,
+    ReservationTimedOut: _reservation_timed_out,
 }

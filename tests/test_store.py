@@ -1,0 +1,355 @@
+"""The points store (积分超市): stock, redemption rules, reservations, transfers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import attrs
+import pendulum
+import pytest
+
+from pointsledger import (
+    COMMUNITY,
+    STORE,
+    Actor,
+    AlreadyResolved,
+    Cap,
+    ChecklistItem,
+    InsufficientPoints,
+    Ledger,
+    Limit,
+    LimitReached,
+    ManualClock,
+    NotEligible,
+    OutOfStock,
+    PermissionDenied,
+    PriceRule,
+    ReservationExpired,
+    Reward,
+    Rulebook,
+    StorePolicy,
+    UnknownAccount,
+    UnknownReward,
+    ValidationError,
+)
+from pointsledger.rules import rulebook_from_data, rulebook_to_data
+from pointsledger.testing import check_invariants
+
+from .test_ledger import refused
+
+TZ = "Asia/Shanghai"
+MONDAY = pendulum.datetime(2026, 3, 2, 10, tz=TZ)
+COMMITTEE = Actor("c-01", roles={"committee"})
+GRID = Actor("g-07", roles={"grid_worker"})
+KEEPER = Actor("s-01", roles={"store_keeper"})
+
+RULES = Rulebook(
+    "store-2026",
+    [
+        ChecklistItem("VOL-01", "参加志愿服务", category="志愿服务", points=10),
+        ChecklistItem("DON-01", "捐赠物品", category="爱心捐赠", points=5,
+                      cap=Cap(10, per="month")),
+        ChecklistItem("COV-01", "乱倒垃圾", category="村规民约", points=-30),
+        ChecklistItem("COV-09", "违反公共道德", category="村规民约", points=-20, serious=True),
+    ],
+    rewards=[
+        Reward("SOAP", "肥皂", cost=5, category="日用品", limits=[Limit(2, "week")]),
+        Reward("MEAL", "长者餐", cost=10,
+               price_rules=[PriceRule(60, 75, 80), PriceRule(75, None, 0)],
+               limits=[Limit(1, "day", "member")]),
+        Reward("GIFT", "爱心礼包", cost=20, weekdays={"fri"}, month_end=True),
+        Reward("TV", "电视机", cost=100, total_limit=1,
+               available_until=pendulum.date(2026, 3, 31)),
+    ],
+    store=StorePolicy(base_points=100, min_score=60, ban_years=1, reservation_days=2),
+)
+
+
+@attrs.define
+class Shop:
+    ledger: Ledger
+    clock: ManualClock
+    n: int = 0
+
+    def key(self) -> str:
+        self.n += 1
+        return f"k{self.n}"
+
+    def earn(self, account: str, times: int = 1) -> None:
+        for _ in range(times):
+            self.ledger.award(account, "VOL-01", by=GRID, key=self.key(),
+                              occurred_at=self.clock())
+
+
+@pytest.fixture
+def shop(backend: str) -> Iterator[Shop]:
+    clock = ManualClock(MONDAY)
+    led = (Ledger.in_memory(clock=clock, tz=TZ) if backend == "memory"
+           else Ledger.open(backend, clock=clock, tz=TZ))
+    led.adopt(RULES, effective_from=pendulum.date(2026, 1, 1), by=COMMITTEE, minutes="m")
+    led.add_region("G1", "第一网格", kind="grid", by=COMMITTEE)
+    for h in ("H1", "H2", "H3"):
+        led.register_household(h, grid="G1", head=f"户主{h}", by=COMMITTEE)
+    led.register_member("M-OLD", household="H1", name="王奶奶", roles={"resident"},
+                        birth_date=pendulum.date(1951, 3, 2), by=COMMITTEE)  # 75 today
+    led.register_member("M-60", household="H1", name="王大爷", roles={"resident"},
+                        birth_date=pendulum.date(1966, 3, 3), by=COMMITTEE)  # 60 tomorrow
+    led.register_member("M-KID", household="H2", name="李小明", roles={"resident"},
+                        by=COMMITTEE)
+    for reward, units in (("SOAP", 10), ("MEAL", 10), ("GIFT", 5), ("TV", 1)):
+        led.receive_stock(reward, units, by=KEEPER, key=f"stock/{reward}")
+    shop = Shop(led, clock)
+    yield shop
+    assert check_invariants(led) == []
+    led.close_store()
+
+
+def test_redeem_takes_points_and_stock_together(shop: Shop) -> None:
+    """An immediate redemption moves points to the store account and takes the stock."""
+    led = shop.ledger
+    shop.earn("H1")
+    event = led.redeem("H1", "SOAP", quantity=2, by=KEEPER, key="r1")
+    assert (event.points, event.unit_price, event.postings()) == (10, 5, (("H1", STORE, 10),))
+    assert led.balance("H1").available == 0
+    assert led.stock("SOAP").free == 8
+    assert led.balance(STORE).posted == 10 and sum(led.state.posted.values()) == 0
+
+
+def test_no_overspend_and_no_negative_stock(shop: Shop) -> None:
+    """Short of points or of stock, a redemption is refused and writes nothing."""
+    led = shop.ledger
+    shop.earn("H1")
+    exc = refused(led, InsufficientPoints, lambda: led.redeem("H1", "MEAL", quantity=2,
+                                                              by=KEEPER, key="x"))
+    assert exc.fields == {"account": "H1", "available": 10, "needed": 20}
+    refused(led, OutOfStock, lambda: led.redeem("H1", "MEAL", quantity=11, by=KEEPER, key="y"))
+    led.deduct("H2", "COV-01", by=GRID, key="d", occurred_at=shop.clock())
+    exc = refused(led, InsufficientPoints, lambda: led.redeem("H2", "SOAP", by=KEEPER, key="z"))
+    assert exc.fields["available"] == -30
+
+
+def test_household_limit_per_week(shop: Shop) -> None:
+    """Two soaps per household per ISO week; the next week starts afresh."""
+    led = shop.ledger
+    shop.earn("H1", 3)
+    shop.earn("M-60")
+    led.redeem("H1", "SOAP", by=KEEPER, key="a")
+    led.redeem("M-60", "SOAP", by=KEEPER, key="b")  # a member counts for its household
+    exc = refused(led, LimitReached, lambda: led.redeem("H1", "SOAP", by=KEEPER, key="c"))
+    assert exc.fields["period"] == "2026-W10" and exc.fields["used"] == 2
+    shop.clock.set(pendulum.datetime(2026, 3, 8, 23, 59, tz=TZ))  # still Sunday of week 10
+    refused(led, LimitReached, lambda: led.redeem("H1", "SOAP", by=KEEPER, key="c"))
+    shop.clock.set(pendulum.datetime(2026, 3, 9, 0, 0, tz=TZ))  # Monday, week 11 (local time)
+    led.redeem("H1", "SOAP", by=KEEPER, key="c")
+
+
+def test_price_rules_follow_the_members_age_on_the_day(shop: Shop) -> None:
+    """75 today eats free; 59 until tomorrow pays full price; then 80%."""
+    led = shop.ledger
+    shop.earn("H1", 3)
+    assert led.redeem("H1", "MEAL", member="M-OLD", by=KEEPER, key="a").points == 0
+    assert led.redeem("H1", "MEAL", member="M-60", by=KEEPER, key="b").points == 10
+    exc = refused(led, LimitReached, lambda: led.redeem("H1", "MEAL", member="M-60",
+                                                        by=KEEPER, key="c"))
+    assert exc.fields["limit"] == "member M-60"
+    shop.clock.set(pendulum.datetime(2026, 3, 3, 0, 0, tz=TZ))  # his 60th birthday
+    assert led.redeem("H1", "MEAL", member="M-60", by=KEEPER, key="c").points == 8
+    refused(led, UnknownAccount, lambda: led.redeem("H1", "MEAL", member="M-KID", by=KEEPER,
+                                                    key="d"))
+
+
+def test_redemption_days_and_windows(shop: Shop) -> None:
+    """GIFT only on Fridays and the last day of the month; TV only until March 31st."""
+    led = shop.ledger
+    shop.earn("H1", 20)
+    exc = refused(led, NotEligible, lambda: led.redeem("H1", "GIFT", by=KEEPER, key="a"))
+    assert exc.fields["reason"] == "day" and "fri" in str(exc)
+    shop.clock.set(pendulum.datetime(2026, 3, 6, 9, tz=TZ))  # a Friday
+    led.redeem("H1", "GIFT", by=KEEPER, key="a")
+    shop.clock.set(pendulum.datetime(2026, 3, 31, 9, tz=TZ))  # Tuesday, the month's last day
+    led.redeem("H1", "GIFT", by=KEEPER, key="b")
+    shop.clock.set(pendulum.datetime(2026, 4, 1, 9, tz=TZ))
+    exc = refused(led, NotEligible, lambda: led.redeem("H1", "TV", by=KEEPER, key="c"))
+    assert exc.fields["reason"] == "window"
+
+
+def test_total_limit(shop: Shop) -> None:
+    """At most one TV, ever, whoever asks."""
+    led = shop.ledger
+    shop.earn("H1", 10)
+    shop.earn("H2", 10)
+    led.receive_stock("TV", 1, by=KEEPER, key="more-tv")
+    led.redeem("H1", "TV", by=KEEPER, key="a")
+    exc = refused(led, LimitReached, lambda: led.redeem("H2", "TV", by=KEEPER, key="b"))
+    assert exc.fields["limit"] == "total"
+
+
+def test_serious_violation_bans_for_the_year_and_the_next(shop: Shop) -> None:
+    """A serious deduction bans redemption until the start of the year after next; reversing
+    it lifts the ban."""
+    led = shop.ledger
+    shop.earn("H1", 5)
+    bad = led.deduct("H1", "COV-09", by=GRID, key="bad", occurred_at=shop.clock())
+    exc = refused(led, NotEligible, lambda: led.redeem("H1", "SOAP", by=KEEPER, key="a"))
+    assert exc.fields["reason"] == "ban" and exc.fields["until"].startswith("2028-01-01")
+    led.reverse(bad.id, reason="申辩成立", by=COMMITTEE, key="rev")
+    led.redeem("H1", "SOAP", by=KEEPER, key="a")
+
+
+def test_score_threshold(shop: Shop) -> None:
+    """Base 100 plus the year's net conduct must reach 60 to redeem; the balance must cover
+    the cost as well."""
+    led = shop.ledger
+    shop.earn("H3", 3)  # +30
+    for n in range(3):  # -90
+        led.deduct("H3", "COV-01", by=GRID, key=f"d{n}", occurred_at=shop.clock())
+    assert led.state.score("H3", led.state.recorded_us) == 40
+    exc = refused(led, NotEligible, lambda: led.redeem("H3", "SOAP", by=KEEPER, key="a"))
+    assert exc.fields == {"reason": "threshold", "household": "H3", "score": 40, "needed": 60}
+    shop.earn("H3", 2)  # score 60, balance -40
+    refused(led, InsufficientPoints, lambda: led.redeem("H3", "SOAP", by=KEEPER, key="a"))
+    shop.earn("H3", 5)  # balance 10
+    led.redeem("H3", "SOAP", by=KEEPER, key="a")
+
+
+def test_reservation_hand_over_with_pickup_code(shop: Shop) -> None:
+    """A reservation holds points and stock; hand-over spends them, once."""
+    led = shop.ledger
+    shop.earn("H1")
+    resident = Actor("M-60", roles={"resident"})
+    reservation = led.reserve("H1", "SOAP", quantity=2, by=resident, key="res")
+    assert len(reservation.pickup_code) == 6
+    assert led.balance("H1").held == 10 and led.balance("H1").available == 0
+    assert led.stock("SOAP").reserved == 2 and led.stock("SOAP").free == 8
+    refused(led, InsufficientPoints, lambda: led.redeem("H1", "MEAL", by=KEEPER, key="x"))
+    wrong = "000000" if reservation.pickup_code != "000000" else "111111"
+    refused(led, ValidationError, lambda: led.hand_over(reservation.id, pickup_code=wrong,
+                                                        by=KEEPER, key="h"))
+    handed = led.hand_over(reservation.id, pickup_code=reservation.pickup_code, by=KEEPER,
+                           key="h")
+    assert handed.reservation == reservation.seq and handed.points == 10
+    balance = led.balance("H1")
+    assert (balance.posted, balance.held, led.stock("SOAP").on_hand) == (0, 0, 8)
+    refused(led, AlreadyResolved, lambda: led.hand_over(reservation.id, by=KEEPER, key="h2"))
+    refused(led, AlreadyResolved, lambda: led.cancel_reservation(
+        reservation.id, reason="r", by=KEEPER, key="c"))
+
+
+def test_reservations_time_out_idempotently(shop: Shop) -> None:
+    """After reservation_days, expire_reservations releases what was held, once."""
+    led = shop.ledger
+    shop.earn("H2")
+    reservation = led.reserve("H2", "SOAP", by=KEEPER, key="res")
+    assert led.expire_reservations() == ()
+    shop.clock.advance(days=2, minutes=1)
+    refused(led, ReservationExpired, lambda: led.hand_over(reservation.id, by=KEEPER, key="h"))
+    timed_out = led.expire_reservations()
+    assert [e.reservation for e in timed_out] == [reservation.seq]
+    assert led.expire_reservations() == ()
+    assert led.balance("H2").held == 0 and led.stock("SOAP").reserved == 0
+    refused(led, AlreadyResolved, lambda: led.hand_over(reservation.id, by=KEEPER, key="h"))
+
+
+def test_cancel_releases_and_frees_the_limit(shop: Shop) -> None:
+    """Cancelling releases points, stock and the limit the reservation took."""
+    led = shop.ledger
+    shop.earn("H1", 2)
+    first = led.reserve("H1", "SOAP", quantity=2, by=KEEPER, key="a")
+    refused(led, LimitReached, lambda: led.reserve("H1", "SOAP", by=KEEPER, key="b"))
+    led.cancel_reservation(first.id, reason="不要了", by=KEEPER, key="c")
+    assert led.balance("H1").available == 20
+    led.reserve("H1", "SOAP", quantity=2, by=KEEPER, key="b")
+
+
+def test_residents_act_only_for_their_own_household(shop: Shop) -> None:
+    """A resident reserves for their household, never for another; keepers never for their
+    own."""
+    led = shop.ledger
+    shop.earn("H2")
+    resident = Actor("M-60", roles={"resident"})
+    refused(led, PermissionDenied, lambda: led.reserve("H2", "SOAP", by=resident, key="a"))
+    refused(led, PermissionDenied, lambda: led.redeem("H2", "SOAP", by=resident, key="a"))
+    own_keeper = Actor("M-KID", roles={"store_keeper"})
+    refused(led, PermissionDenied, lambda: led.redeem("H2", "SOAP", by=own_keeper, key="a"))
+
+
+def test_reversing_a_redemption_returns_points_stock_and_limit(shop: Shop) -> None:
+    """A reversed redemption gives back the points and the stock, and no longer counts."""
+    led = shop.ledger
+    shop.earn("H1")
+    first = led.redeem("H1", "SOAP", quantity=2, by=KEEPER, key="a")
+    refused(led, LimitReached, lambda: led.redeem("H1", "SOAP", by=KEEPER, key="b"))
+    led.reverse(first.id, reason="退货", by=COMMITTEE, key="rev")
+    assert led.balance("H1").available == 10 and led.stock("SOAP").on_hand == 10
+    led.redeem("H1", "SOAP", quantity=2, by=KEEPER, key="b")
+
+
+def test_transfers(shop: Shop) -> None:
+    """Member to household and household to the community pool are on by default;
+    household to household is off; none overspends."""
+    led = shop.ledger
+    shop.earn("M-60")
+    shop.earn("H2")
+    resident = Actor("M-60", roles={"resident"})
+    event = led.transfer("M-60", "H1", 6, by=resident, key="t1")
+    assert event.transfer_kind == "member_to_household"
+    refused(led, InsufficientPoints, lambda: led.transfer("M-60", "H1", 5, by=resident,
+                                                          key="t2"))
+    exc = refused(led, NotEligible, lambda: led.transfer("H2", "H1", 5, by=COMMITTEE,
+                                                         key="t3"))
+    assert exc.fields["kind"] == "household_to_household"
+    led.transfer("H2", COMMUNITY, 4, by=COMMITTEE, key="t4")
+    assert led.balance(COMMUNITY).posted == 4
+    refused(led, ValidationError, lambda: led.transfer("H2", "M-KID", 1, by=COMMITTEE,
+                                                       key="t5"))
+    refused(led, PermissionDenied, lambda: led.transfer("H2", COMMUNITY, 1, by=resident,
+                                                        key="t6"))
+
+
+def test_donation_awards_the_donor_atomically(shop: Shop) -> None:
+    """Donated goods go into stock and the donor is awarded in the same command."""
+    led = shop.ledger
+    head = led.head
+    received = led.receive_stock("SOAP", 20, donor="H3", donation_item="DON-01", by=KEEPER,
+                                 key="don1")
+    assert led.head == head + 2 and led.event(head + 2).kind == "awarded"
+    assert led.event(head + 2).key == "don1" and led.balance("H3").posted == 5
+    assert led.receive_stock("SOAP", 20, donor="H3", donation_item="DON-01", by=KEEPER,
+                             key="don1") == received
+    led.receive_stock("SOAP", 1, donor="H3", donation_item="DON-01", by=KEEPER, key="don2")
+    from pointsledger import CapExceeded
+
+    refused(led, CapExceeded, lambda: led.receive_stock(
+        "SOAP", 1, donor="H3", donation_item="DON-01", by=KEEPER, key="don3"))
+    refused(led, UnknownReward, lambda: led.receive_stock("NOPE", 1, by=KEEPER, key="x"))
+
+
+def test_stock_take(shop: Shop) -> None:
+    """A stock-take records the count and the change; it cannot undercut reservations."""
+    led = shop.ledger
+    shop.earn("H1")
+    led.reserve("H1", "SOAP", quantity=2, by=KEEPER, key="r")
+    refused(led, OutOfStock, lambda: led.adjust_stock("SOAP", counted=1, reason="盘点",
+                                                      by=KEEPER, key="a"))
+    event = led.adjust_stock("SOAP", counted=7, reason="盘点短少3块", by=KEEPER, key="a")
+    assert event.change == -3 and led.stock("SOAP").free == 5
+
+
+def test_rewards_survive_the_adoption_record() -> None:
+    """The store catalogue round-trips through the rulebook record."""
+    assert rulebook_from_data(rulebook_to_data(RULES)) == RULES
+
+
+def test_reward_checks() -> None:
+    """Overlapping or gapped price bands and unaffordable rewards are found."""
+    overlapping = Reward("M", "餐", cost=10, price_rules=[PriceRule(60, 80, 80),
+                                                          PriceRule(75, None, 0)])
+    gapped = Reward("N", "餐", cost=10, price_rules=[PriceRule(60, 70, 80),
+                                                     PriceRule(75, None, 0)])
+    rules = Rulebook("x", [ChecklistItem("A-1", "a", category="c", points=1)],
+                     rewards=[overlapping, gapped, overlapping])
+    assert sorted(p.code for p in rules.check()) == [
+        "duplicate_reward", "price_bands_gap", "price_bands_overlap", "price_bands_overlap"]
+    nothing_to_earn = Rulebook("y", [ChecklistItem("D-1", "d", category="c", points=-1)],
+                               rewards=[Reward("S", "皂", cost=5)])
+    assert [p.code for p in nothing_to_earn.check()] == ["unaffordable_reward"]
