@@ -83,6 +83,14 @@ class Shop:
 
 @pytest.fixture
 def shop(backend: str) -> Iterator[Shop]:
+    """A village with a stocked store; the ledger's invariants are checked at the end."""
+    shop = make_shop(backend)
+    yield shop
+    assert check_invariants(shop.ledger) == []
+    shop.ledger.close_store()
+
+
+def make_shop(backend: str) -> Shop:
     clock = ManualClock(MONDAY)
     led = (Ledger.in_memory(clock=clock, tz=TZ) if backend == "memory"
            else Ledger.open(backend, clock=clock, tz=TZ))
@@ -98,10 +106,7 @@ def shop(backend: str) -> Iterator[Shop]:
                         by=COMMITTEE)
     for reward, units in (("SOAP", 10), ("MEAL", 10), ("GIFT", 5), ("TV", 1)):
         led.receive_stock(reward, units, by=KEEPER, key=f"stock/{reward}")
-    shop = Shop(led, clock)
-    yield shop
-    assert check_invariants(led) == []
-    led.close_store()
+    return Shop(led, clock)
 
 
 def test_redeem_takes_points_and_stock_together(shop: Shop) -> None:
@@ -353,3 +358,19 @@ def test_reward_checks() -> None:
     nothing_to_earn = Rulebook("y", [ChecklistItem("D-1", "d", category="c", points=-1)],
                                rewards=[Reward("S", "皂", cost=5)])
     assert [p.code for p in nothing_to_earn.check()] == ["unaffordable_reward"]
+
+
+def test_check_invariants_finds_forged_overspending() -> None:
+    """A redemption forged past the commands (more points and units than there are) is
+    reported as an overspend and negative stock."""
+    from pointsledger.events import Redeemed, seal
+
+    shop = make_shop("memory")
+    led = shop.ledger
+    now = led.state.recorded_us + 1
+    forged = Redeemed(led.head + 1, now, now, "s-01", "forged", "store-2026", "", "H1", "SOAP",
+                      50, 5, 250, "", 0)
+    led.store.append([(forged.seq, seal(forged, led.state.head_hash), forged.hash)], led.head)
+    reopened = Ledger(led.store, clock=shop.clock)
+    codes = sorted({p.code for p in check_invariants(reopened)})
+    assert codes == ["overspend", "stock"]

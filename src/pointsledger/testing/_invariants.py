@@ -12,12 +12,20 @@ from ..errors import IntegrityError, PointsLedgerError
 from ..events import (
     AccountClosed,
     Event,
+    HandedOver,
     HouseholdRegistered,
     ItemPosting,
     MemberRegistered,
     PeriodClosed,
+    Redemption,
+    ReservationCancelled,
+    ReservationTimedOut,
+    Reserved,
     Reversed,
     RulebookAdopted,
+    StockAdjusted,
+    StockReceived,
+    Transferred,
     decode,
 )
 from ..ledger import Ledger
@@ -25,7 +33,8 @@ from ..problems import Problem
 from ..rules import Cap, Rulebook
 from ..state import LedgerState, apply
 
-_TABLES = ("posted", "keys", "reversals", "regions", "households", "members", "cap_used")
+_TABLES = ("posted", "keys", "reversals", "regions", "households", "members", "cap_used",
+           "held", "stock", "reserved", "reservations", "limit_used", "conduct", "bans")
 
 
 def period_start(per: str, local: pendulum.DateTime) -> _dt.date:
@@ -62,7 +71,9 @@ def check_invariants(ledger: Ledger) -> list[Problem]:
     (at most once, exactly opposite); idempotency keys (one command each); rules in force (each
     posting names the version in force when it occurred and its points match the item);
     closed periods (no posting recorded into them); separation of duties (nobody posts for their
-    own household). Never raises for a broken ledger: every finding is a :class:`Problem`.
+    own household); the store (stock never negative nor below what is reserved, reservations
+    resolved once, no redemption, reservation or transfer spending past the available points).
+    Never raises for a broken ledger: every finding is a :class:`Problem`.
 
     Returns:
         The problems found; empty for a sound ledger.
@@ -118,8 +129,16 @@ def _postings(state: LedgerState, events: list[Event]) -> list[Problem]:
     keys_done: set[str] = set()
     last_key = None
     closed_before = -(2**63)
+    posted: dict[str, int] = defaultdict(int)
+    held: dict[str, int] = defaultdict(int)
+    stock: dict[str, int] = defaultdict(int)
+    open_reservations: dict[int, Reserved] = {}
     for event in events:
         by_seq[event.seq] = event
+        for source, destination, amount in event.postings():
+            posted[source] -= amount
+            posted[destination] += amount
+        problems += _store_step(event, by_seq, posted, held, stock, open_reservations)
         if event.key != last_key:
             if event.key in keys_done:
                 problems.append(Problem("error", "idempotency", f"key {event.key!r} wrote "
@@ -173,6 +192,54 @@ def _postings(state: LedgerState, events: list[Event]) -> list[Problem]:
             problems.append(Problem("error", "cap", f"{key[0]!r} earned {total} from {key[1]} "
                                     f"{key[2]!r} in the {cap.per} from {key[4]}, over the cap "
                                     f"of {cap.max_points}", str(key[2])))
+    return problems
+
+
+def _store_step(event: Event, by_seq: dict[int, Event], posted: dict[str, int],
+                held: dict[str, int], stock: dict[str, int],
+                open_reservations: dict[int, Reserved]) -> list[Problem]:
+    """Follow stock, holds and reservations through one event; report what breaks."""
+    problems = []
+    spender = None
+    if isinstance(event, StockReceived):
+        stock[event.reward] += event.quantity
+    elif isinstance(event, StockAdjusted):
+        stock[event.reward] += event.change
+        if event.counted != stock[event.reward]:
+            problems.append(Problem("error", "stock", f"stock-take {event.seq} counted "
+                                    f"{event.counted} but leaves {stock[event.reward]}",
+                                    event.reward, event.seq))
+    elif isinstance(event, Reserved):
+        open_reservations[event.seq] = event
+        held[event.account] += event.points
+        spender = event.account
+    elif isinstance(event, ReservationCancelled | ReservationTimedOut | HandedOver):
+        found = open_reservations.pop(event.reservation, None)
+        if found is None:
+            problems.append(Problem("error", "reservation", f"event {event.seq} resolves "
+                                    f"reservation {event.reservation}, which is not open",
+                                    str(event.reservation), event.seq))
+        else:
+            held[found.account] -= found.points
+    if isinstance(event, Redemption):
+        stock[event.reward] -= event.quantity
+        spender = None if isinstance(event, HandedOver) else event.account
+    elif isinstance(event, Reversed) and isinstance(by_seq.get(event.original), Redemption):
+        stock[event.item] += event.quantity
+    elif isinstance(event, Transferred):
+        spender = event.source
+    if any(units < 0 for units in stock.values()):
+        problems.append(Problem("error", "stock", f"stock is negative after event {event.seq}",
+                                seq=event.seq))
+    reserved: dict[str, int] = defaultdict(int)
+    for open_one in open_reservations.values():
+        reserved[open_one.reward] += open_one.quantity
+    if any(reserved[reward] > units for reward, units in stock.items()):
+        problems.append(Problem("error", "stock", f"more reserved than on hand after event "
+                                f"{event.seq}", seq=event.seq))
+    if spender is not None and posted[spender] - held[spender] < 0:
+        problems.append(Problem("error", "overspend", f"{spender!r} spent past its available "
+                                f"points in event {event.seq}", spender, event.seq))
     return problems
 
 
