@@ -17,9 +17,9 @@ text = st.text(st.characters(exclude_categories=("Cs",)), max_size=30)
 def test_canonical_encoding_is_compact_json(actor: str, key: str, memo: str,
                                             evidence: list[str], points: int) -> None:
     """The fast encoder writes exactly what json.dumps writes, and decodes back."""
-    event = Awarded(7, 2, 1, actor, key, "v", memo, "H1", "A-1", 1, points, tuple(evidence))
+    event = Awarded(7, 2, 1, actor, key, "v", memo, "H1", "A-1", 1, points, tuple(evidence), ())
     expected = json.dumps(
-        ["awarded", 7, 2, 1, actor, key, "v", memo, "H1", "A-1", 1, points, evidence],
+        ["awarded", 7, 2, 1, actor, key, "v", memo, "H1", "A-1", 1, points, evidence, []],
         ensure_ascii=False, separators=(",", ":"),
     ).encode()
     assert event.canonical() == expected

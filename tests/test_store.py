@@ -369,7 +369,7 @@ def test_check_invariants_finds_forged_overspending() -> None:
     led = shop.ledger
     now = led.state.recorded_us + 1
     forged = Redeemed(led.head + 1, now, now, "s-01", "forged", "store-2026", "", "H1", "SOAP",
-                      50, 5, 250, "", 0)
+                      50, 5, 250, "", 0, ())
     led.store.append([(forged.seq, seal(forged, led.state.head_hash), forged.hash)], led.head)
     reopened = Ledger(led.store, clock=shop.clock)
     codes = sorted({p.code for p in check_invariants(reopened)})

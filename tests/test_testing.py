@@ -133,7 +133,7 @@ def test_check_invariants_finds_events_the_commands_would_refuse() -> None:
     previous = led.state.head_hash
     for offset, (account, item, qty, points, occurred, actor) in enumerate(forged, start=1):
         event = Awarded(led.head + offset, now + offset, occurred, actor, f"forged-{offset}",
-                        "2026", "", account, item, qty, points, ())
+                        "2026", "", account, item, qty, points, (), ())
         records.append((event.seq, seal(event, previous), event.hash))
         previous = event.hash
     led.store.append(records, led.head)

@@ -43,8 +43,9 @@ from .errors import (
     UnknownReward,
     ValidationError,
 )
-from .events import COMMUNITY, PENALTY, POOL, STORE, Event
-from .ledger import Batch, Ledger, StockLevel, Verified
+from .events import COMMUNITY, EXPIRED, PENALTY, POOL, STORE, Event
+from .expiry import ExpiryPolicy
+from .ledger import Batch, ExpiringLot, Ledger, StockLevel, Verified
 from .problems import Problem
 from .registry import Household, Member, Region
 from .rules import DEFAULT_POLICY, Cap, ChecklistItem, Policy, Rulebook
@@ -55,6 +56,7 @@ __version__ = "0.1.0"
 __all__ = [
     "COMMUNITY",
     "DEFAULT_POLICY",
+    "EXPIRED",
     "PENALTY",
     "POOL",
     "STORE",
@@ -73,6 +75,8 @@ __all__ = [
     "ConcurrencyError",
     "Event",
     "EvidenceRequired",
+    "ExpiringLot",
+    "ExpiryPolicy",
     "Household",
     "IdempotencyConflict",
     "InsufficientPoints",

@@ -652,7 +652,8 @@ def item_draft(
                     remaining=cap.max_points - used,
                     requested=points,
                 )
-    body = (account, item, quantity, points, evidence)
+    lots = state.draw_lots(account, -points) if points < 0 and account in state.lots else ()
+    body = (account, item, quantity, points, evidence, lots)
     return Draft(cls, occurred_us, by.id, key, adoption.version, memo, body)
 
 
@@ -717,9 +718,14 @@ def reverse(
     version = _authorise(ctx, by, "reverse", household)
     flows = tuple((d, s, a) for s, d, a in original.postings())
     if isinstance(original, Redemption):
-        what, member = original.reward, original.member
-    else:
+        what, member, lots = original.reward, original.member, original.lots
+    elif isinstance(original, Awarded):
         what, member = original.item, ""
+        left = sum(e[2] for e in state.lots.get(original.account, ()) if e[1] == seq)
+        spent = original.points - left if state.lots.get(original.account) else 0
+        lots = state.draw_lots(original.account, spent, skip=seq) if spent > 0 else ()
+    else:
+        what, member, lots = original.item, "", original.lots
     body = (
         seq,
         original.KIND,
@@ -732,5 +738,6 @@ def reverse(
         original.occurred_us,
         original.version,
         flows,
+        lots,
     )
     return [Draft(Reversed, ctx.now_us, by.id, key, version, memo, body)]

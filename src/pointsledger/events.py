@@ -39,7 +39,10 @@ STORE: Final = "@store"
 COMMUNITY: Final = "@community"
 """The community pool (公益积分池): points households donate."""
 
-SYSTEM_ACCOUNTS: Final = frozenset({POOL, PENALTY, STORE, COMMUNITY})
+EXPIRED: Final = "@expired"
+"""The expiry sink (清零): points that expired."""
+
+SYSTEM_ACCOUNTS: Final = frozenset({POOL, PENALTY, STORE, COMMUNITY, EXPIRED})
 
 GENESIS_HASH: Final = bytes(32)
 """The "previous hash" of the first event."""
@@ -76,6 +79,15 @@ def _encode(value: list[Any]) -> str:
 
 
 _sha256 = hashlib.sha256
+
+
+Lot = tuple[int, int, int]
+"""``(lot, amount, expires_us)``: ``amount`` points of the lot created by event ``lot``, which
+expire at ``expires_us``."""
+
+
+def _freeze(value: Any) -> Any:
+    return tuple(_freeze(v) for v in value) if isinstance(value, list) else value
 
 
 def _flows(value: Any) -> tuple[Posting, ...]:
@@ -170,7 +182,7 @@ class Event:
         """Rebuild an event from its decoded canonical form."""
         if cls.TUPLES:
             body = [
-                tuple(value) if name in cls.TUPLES else value
+                _freeze(value) if name in cls.TUPLES else value
                 for name, value in zip(cls.BODY, body, strict=True)
             ]
         return cls(*header, *body, hash=hash)
@@ -297,17 +309,20 @@ class ItemPosting(Event):
     """Base of the events that post a checklist item's points: ``points`` is the item's signed
     points times ``quantity``, as the rulebook named by ``version`` set them."""
 
-    BODY = ("account", "item", "quantity", "points", "evidence")
+    BODY = ("account", "item", "quantity", "points", "evidence", "lots")
     REQUEST = ("account", "item", "quantity", "occurred_us", "evidence")
-    TUPLES = frozenset({"evidence"})
+    TUPLES = frozenset({"evidence", "lots"})
     account: str
     item: str
     quantity: int
     points: int
     evidence: tuple[str, ...]
+    lots: tuple[Lot, ...]
+    """For a deduction, the lots it drew from (soonest-expiring first); empty for an award,
+    which creates a lot of its own when its points can expire."""
 
     def body_json(self) -> list[Any]:
-        return [self.account, self.item, self.quantity, self.points, self.evidence]
+        return [self.account, self.item, self.quantity, self.points, self.evidence, self.lots]
 
 
 @attrs.frozen
@@ -349,6 +364,7 @@ class Reversed(Event):
         "original_occurred_us",
         "original_version",
         "flows",
+        "lots",
     )
     REQUEST = ("original", "reason")
     original: int
@@ -364,13 +380,16 @@ class Reversed(Event):
     original_occurred_us: int
     original_version: str
     flows: tuple[Posting, ...]
+    lots: tuple[Lot, ...]
+    """Reversing an award: the lots drawn to take back what was already spent of it (its own
+    lot is removed); reversing a deduction or a redemption: the lots given back."""
 
     def postings(self) -> tuple[Posting, ...]:
         return self.flows
 
     @classmethod
     def from_json(cls, header: Sequence[Any], body: Sequence[Any], hash: bytes) -> Event:
-        values: list[Any] = [*header, *body[:-1], _flows(body[-1])]
+        values: list[Any] = [*header, *body[:-2], _flows(body[-2]), _freeze(body[-1])]
         return cls(*values, hash=hash)
 
 
@@ -406,7 +425,9 @@ class Redemption(Event):
     """Base of the events that spend points in the store: ``points`` (``quantity`` units at
     ``unit_price``, after price rules for ``member``) move from the account to the store."""
 
-    BODY = ("account", "reward", "quantity", "unit_price", "points", "member", "reservation")
+    BODY = ("account", "reward", "quantity", "unit_price", "points", "member", "reservation",
+            "lots")
+    TUPLES = frozenset({"lots"})
     account: str
     reward: str
     quantity: int
@@ -415,6 +436,8 @@ class Redemption(Event):
     member: str
     reservation: int
     """The seq of the reservation handed over (0 for an immediate redemption)."""
+    lots: tuple[Lot, ...]
+    """The lots the points came from (for a hand-over, those the reservation drew)."""
 
     def postings(self) -> tuple[Posting, ...]:
         return ((self.account, STORE, self.points),)
@@ -442,8 +465,10 @@ class Reserved(Event):
     derived from the event's hash."""
 
     KIND = "reserved"
-    BODY = ("account", "reward", "quantity", "unit_price", "points", "member", "expires_us")
+    BODY = ("account", "reward", "quantity", "unit_price", "points", "member", "expires_us",
+            "lots")
     REQUEST = ("account", "reward", "quantity", "member")
+    TUPLES = frozenset({"lots"})
     account: str
     reward: str
     quantity: int
@@ -451,6 +476,9 @@ class Reserved(Event):
     points: int
     member: str
     expires_us: int
+    lots: tuple[Lot, ...]
+    """The lots the held points were taken from (given back if it is cancelled or times
+    out)."""
 
     @property
     def pickup_code(self) -> str:
@@ -485,15 +513,38 @@ class Transferred(Event):
     household_to_household or household_to_community)."""
 
     KIND = "transferred"
-    BODY = ("source", "destination", "points", "transfer_kind")
-    REQUEST = BODY
+    BODY = ("source", "destination", "points", "transfer_kind", "lots")
+    REQUEST = ("source", "destination", "points", "transfer_kind")
+    TUPLES = frozenset({"lots"})
     source: str
     destination: str
     points: int
     transfer_kind: str
+    lots: tuple[Lot, ...]
+    """The source's lots the points came from; the destination receives them with their
+    expiry dates (and the rest as points that do not expire)."""
 
     def postings(self) -> tuple[Posting, ...]:
         return ((self.source, self.destination, self.points),)
+
+
+@attrs.frozen
+class Expired(Event):
+    """Points that expired (清零/过期) in the run of ``as_of``: the lots drawn move to the expiry
+    account; under a carry-over policy, ``carried`` lots continue with a later expiry."""
+
+    KIND = "expired"
+    BODY = ("account", "points", "lots", "carried", "as_of_us")
+    REQUEST = ("account", "as_of_us")
+    TUPLES = frozenset({"lots", "carried"})
+    account: str
+    points: int
+    lots: tuple[Lot, ...]
+    carried: tuple[Lot, ...]
+    as_of_us: int
+
+    def postings(self) -> tuple[Posting, ...]:
+        return ((self.account, EXPIRED, self.points),) if self.points else ()
 
 
 @attrs.frozen
@@ -528,6 +579,7 @@ EVENT_TYPES: Final[dict[str, type[Event]]] = {
         ReservationCancelled,
         ReservationTimedOut,
         Transferred,
+        Expired,
     )
 }
 """Every event kind by its ``KIND`` name."""

@@ -70,6 +70,15 @@ class StockLevel:
 
 
 @attrs.frozen
+class ExpiringLot:
+    """Points of one award that will expire: the award's ``seq``, the points left, and when."""
+
+    seq: int
+    points: int
+    expires_at: _dt.datetime
+
+
+@attrs.frozen
 class Verified:
     """The result of a successful :meth:`Ledger.verify`: how many events, and the head hash."""
 
@@ -635,6 +644,29 @@ class Ledger(_Commands):
             The ``reservation_timed_out`` events written (none when nothing was due).
         """
         return self._run_all(store_commands.expire_reservations)
+
+    def run_expiry(self, as_of: _dt.datetime | None = None) -> Sequence[Event]:
+        """Expire (清零) what is left in lots whose expiry is at or before ``as_of`` (default:
+        the ledger clock): one ``expired`` event per account. Idempotent and safe to re-run:
+        points expire once. Run it at least at every period boundary the rulebook's expiry
+        policy has (a carry-over is applied one year end per run).
+
+        Raises:
+            ValidationError: ``as_of`` is after the ledger clock.
+        """
+        when = self._clock() if as_of is None else as_of
+        return self._run_all(store_commands.run_expiry, when)
+
+    def expiring(
+        self, account: str, *, within: _dt.timedelta = _dt.timedelta(days=30)
+    ) -> list[ExpiringLot]:
+        """An account's points that expire within ``within`` of the clock (即将过期),
+        soonest first."""
+        horizon = to_us(self._clock(), "clock()") + round(within.total_seconds() * 1_000_000)
+        return [
+            ExpiringLot(lot, remaining, from_us(expires, self.tz))
+            for lot, remaining, expires in self._state.expiring(account, horizon + 1)
+        ]
 
     def stock(self, reward: str) -> StockLevel:
         """Units of a reward on hand, reserved for pickup, and free to redeem."""

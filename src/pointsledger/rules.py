@@ -29,6 +29,7 @@ from .catalogue import (
     store_to_data,
 )
 from .errors import RulebookError, UnknownItem, UnknownReward, ValidationError
+from .expiry import NEVER, ExpiryPolicy, expiry_from_data, expiry_to_data
 from .periods import PERIODS, check_period
 from .problems import Problem
 
@@ -258,6 +259,9 @@ class Rulebook:
         category_caps: caps on what one account earns from a whole category per period
             (pass a mapping ``{"志愿服务": Cap(30, per="month")}``).
         policy: which roles may perform which command.
+        rewards: the points store's catalogue.
+        store: how the points store works (base points, threshold, bans, transfers).
+        expiry: when awarded points expire.
 
     Raises:
         RulebookError: a part that is not an item, a cap or a policy.
@@ -271,6 +275,7 @@ class Rulebook:
     policy: Policy = attrs.field(kw_only=True, default=DEFAULT_POLICY)
     rewards: tuple[Reward, ...] = attrs.field(kw_only=True, default=(), converter=_rewards)
     store: StorePolicy = attrs.field(kw_only=True, default=DEFAULT_STORE)
+    expiry: ExpiryPolicy = attrs.field(kw_only=True, default=NEVER)
     _by_code: dict[str, ChecklistItem] = attrs.field(
         init=False, eq=False, hash=False, repr=False
     )
@@ -482,6 +487,7 @@ def rulebook_to_data(rulebook: Rulebook) -> dict[str, Any]:
         "policy": [[cmd, sorted(roles)] for cmd, roles in rulebook.policy.grants],
         "rewards": [reward_to_data(r) for r in rulebook.rewards],
         "store": store_to_data(rulebook.store),
+        "expiry": expiry_to_data(rulebook.expiry),
     }
 
 
@@ -513,6 +519,7 @@ def rulebook_from_data(data: Mapping[str, Any]) -> Rulebook:
             policy=Policy([(cmd, frozenset(roles)) for cmd, roles in data["policy"]]),
             rewards=[reward_from_data(r) for r in data["rewards"]],
             store=store_from_data(data["store"]),
+            expiry=expiry_from_data(data["expiry"]),
         )
     except (KeyError, TypeError, ValueError) as exc:
         if isinstance(exc, RulebookError):

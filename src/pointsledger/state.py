@@ -29,6 +29,7 @@ from .events import (
     Awarded,
     Deducted,
     Event,
+    Expired,
     HandedOver,
     HouseholdMoved,
     HouseholdRegistered,
@@ -44,6 +45,7 @@ from .events import (
     RulebookAdopted,
     StockAdjusted,
     StockReceived,
+    Transferred,
 )
 from .periods import (
     DEFAULT_TZ,
@@ -98,6 +100,11 @@ class Balance:
         )
 
 
+LotEntry = tuple[int, int, int, int]
+"""A lot as the state keeps it: ``(expires_us, lot seq, remaining, carry limit)``, sorted, so
+the soonest-expiring lot comes first and, among those expiring together, the oldest."""
+
+
 @attrs.frozen
 class Reservation:
     """A reservation (预约兑换) as it stands: ``status`` is open, handed_over, cancelled or
@@ -113,6 +120,7 @@ class Reservation:
     expires_us: int
     version: str
     occurred_us: int
+    lots: tuple[tuple[int, int, int], ...] = ()
     status: str = "open"
 
 
@@ -165,6 +173,7 @@ _TABLES = (
     "limit_used",
     "conduct",
     "bans",
+    "lots",
 )
 _PERIOD_CODES = {"day": 0, "week": 1, "month": 2, "quarter": 3, "year": 4}
 
@@ -203,6 +212,7 @@ class LedgerState:
     limit_used: Table[tuple[Any, ...], int]
     conduct: Table[tuple[str, int], int]
     bans: Table[str, tuple[tuple[int, int], ...]]
+    lots: Table[str, tuple[LotEntry, ...]]
 
     def __init__(self) -> None:
         for name in _TABLES:
@@ -323,6 +333,29 @@ class LedgerState:
         adoption = self.adoption_at(us)
         base = adoption.rulebook.store.base_points if adoption is not None else 0
         return base + self.conduct.get((household, local_date(us, self.tzinfo).year), 0)
+
+    def draw_lots(self, account: str, points: int,
+                  skip: int | None = None) -> tuple[tuple[int, int, int], ...]:
+        """The lots ``points`` of ``account`` come from: soonest-expiring first, then oldest
+        (``skip`` leaves out one lot). May cover less than ``points``: the rest is points that
+        never expire (or a deficit)."""
+        drawn = []
+        left = points
+        for expires, lot, remaining, _carry in self.lots.get(account, ()):
+            if left <= 0:
+                break
+            if lot == skip or remaining <= 0:
+                continue
+            take = min(remaining, left)
+            drawn.append((lot, take, expires))
+            left -= take
+        return tuple(drawn)
+
+    def expiring(self, account: str, before_us: int) -> list[tuple[int, int, int]]:
+        """``(lot, remaining, expires_us)`` of the account's lots expiring before
+        ``before_us``."""
+        return [(lot, remaining, expires) for expires, lot, remaining, _c in
+                self.lots.get(account, ()) if remaining > 0 and expires < before_us]
 
     def banned_until(self, household: str, us: int) -> int | None:
         """The end of the latest ban in force on ``household`` at ``us`` (None: not banned)."""
@@ -480,14 +513,56 @@ def _count_conduct(state: LedgerState, account: str, occurred_us: int, points: i
     state.conduct[key] = state.conduct.get(key, 0) + points
 
 
+def _take_lots(state: LedgerState, account: str, drawn: tuple[tuple[int, int, int], ...]) -> None:
+    if not drawn:
+        return
+    take = {(expires, lot): amount for lot, amount, expires in drawn}
+    kept = []
+    for expires, lot, remaining, carry in state.lots.get(account, ()):
+        remaining -= take.pop((expires, lot), 0)
+        if remaining > 0:
+            kept.append((expires, lot, remaining, carry))
+    state.lots[account] = tuple(kept)
+
+
+def _fit_lots(state: LedgerState, account: str) -> None:
+    """Lots never hold more than the account can spend: points that arrive while the account
+    is in deficit settle the deficit first (drawn from the soonest-expiring lots)."""
+    lots = state.lots.get(account, ())
+    excess = sum(entry[2] for entry in lots) - max(0, state.available(account))
+    if excess > 0:
+        _take_lots(state, account, state.draw_lots(account, excess))
+
+
+def _give_lots(state: LedgerState, account: str, given: tuple[tuple[int, int, int], ...],
+               carry: int | None = None) -> None:
+    if not given:
+        return
+    entries = {(e, lot): (r, c) for e, lot, r, c in state.lots.get(account, ())}
+    limits = {lot: c for _e, lot, _r, c in state.lots.get(account, ())}
+    for lot, amount, expires in given:
+        remaining, limit = entries.get((expires, lot), (0, limits.get(lot, carry or 0)))
+        entries[(expires, lot)] = (remaining + amount, limit if carry is None else carry)
+    state.lots[account] = tuple(sorted((e, lot, r, c) for (e, lot), (r, c) in entries.items()))
+    _fit_lots(state, account)
+
+
 def _awarded(state: LedgerState, event: Any) -> None:
     _count_caps(state, event.account, event.item, event.version, event.occurred_us, event.points)
     _count_conduct(state, event.account, event.occurred_us, event.points)
+    expiry = state.adoptions_by_version[event.version].rulebook.expiry
+    expires = expiry.expires_us(event.occurred_us, state.tz, state.tzinfo)
+    if expires is not None:
+        carry = expiry.carry if expiry.carry is not None else 0
+        lots = (*state.lots.get(event.account, ()), (expires, event.seq, event.points, carry))
+        state.lots[event.account] = tuple(sorted(lots))
+        _fit_lots(state, event.account)
     if event.occurred_us > state.max_occurred_us:
         state.max_occurred_us = event.occurred_us
 
 
 def _deducted(state: LedgerState, event: Any) -> None:
+    _take_lots(state, event.account, event.lots)
     _count_conduct(state, event.account, event.occurred_us, event.points)
     if event.occurred_us > state.max_occurred_us:
         state.max_occurred_us = event.occurred_us
@@ -514,6 +589,14 @@ def _reversed(state: LedgerState, event: Any) -> None:
         )
     if kind in (Awarded.KIND, Deducted.KIND):
         _count_conduct(state, event.account, event.original_occurred_us, -event.points)
+    if kind == Awarded.KIND:
+        own = tuple(e for e in state.lots.get(event.account, ()) if e[1] == event.original)
+        if own:
+            state.lots[event.account] = tuple(
+                e for e in state.lots[event.account] if e[1] != event.original)
+        _take_lots(state, event.account, event.lots)
+    else:
+        _give_lots(state, event.account, event.lots)
     if kind == Deducted.KIND:
         household = state.household_of(event.account) or event.account
         bans = state.bans.get(household, ())
@@ -544,6 +627,7 @@ def _stock_adjusted(state: LedgerState, event: Any) -> None:
 
 
 def _redeemed(state: LedgerState, event: Any) -> None:
+    _take_lots(state, event.account, event.lots)
     state.stock[event.reward] = state.stock.get(event.reward, 0) - event.quantity
     reward = state.adoptions_by_version[event.version].rulebook.reward(event.reward)
     _count_limits(state, reward, event.account, event.member, event.occurred_us, event.quantity)
@@ -561,8 +645,9 @@ def _reserved(state: LedgerState, event: Any) -> None:
     household = state.household_of(event.account) or event.account
     state.reservations[event.seq] = Reservation(
         event.seq, event.account, household, event.reward, event.quantity, event.points,
-        event.member, event.expires_us, event.version, event.occurred_us,
+        event.member, event.expires_us, event.version, event.occurred_us, event.lots,
     )
+    _take_lots(state, event.account, event.lots)
     state.reserved[event.reward] = state.reserved.get(event.reward, 0) + event.quantity
     state.held[event.account] = state.held.get(event.account, 0) + event.points
     reward = state.adoptions_by_version[event.version].rulebook.reward(event.reward)
@@ -574,6 +659,7 @@ def _release(state: LedgerState, seq: int, status: str) -> None:
     state.reservations[seq] = attrs.evolve(reservation, status=status)
     state.reserved[reservation.reward] -= reservation.quantity
     state.held[reservation.account] -= reservation.points
+    _give_lots(state, reservation.account, reservation.lots)
     reward = state.adoptions_by_version[reservation.version].rulebook.reward(reservation.reward)
     _count_limits(state, reward, reservation.account, reservation.member,
                   reservation.occurred_us, -reservation.quantity)
@@ -585,6 +671,27 @@ def _reservation_cancelled(state: LedgerState, event: Any) -> None:
 
 def _reservation_timed_out(state: LedgerState, event: Any) -> None:
     _release(state, event.reservation, "timed_out")
+
+
+def _transferred(state: LedgerState, event: Any) -> None:
+    _take_lots(state, event.source, event.lots)
+    _give_lots(state, event.destination, event.lots)
+
+
+def _expired(state: LedgerState, event: Any) -> None:
+    # carried points keep the carry limit of the lots they come from
+    limit = max((c for _e, _lot, _r, c in state.lots.get(event.account, ())), default=0)
+    _take_lots(state, event.account, event.lots)
+    _take_lots(state, event.account, tuple(
+        (lot, amount, expires) for lot, amount, expires in _carried_from(state, event)))
+    _give_lots(state, event.account, event.carried, carry=limit or None)
+
+
+def _carried_from(state: LedgerState, event: Any) -> list[tuple[int, int, int]]:
+    """The due lots the carried points leave (matched by lot, at their old expiry)."""
+    old = {lot: expires for expires, lot, _r, _c in state.lots.get(event.account, ())
+           if expires <= event.as_of_us}
+    return [(lot, amount, old[lot]) for lot, amount, _new in event.carried if lot in old]
 
 
 def _period_closed(state: LedgerState, event: Any) -> None:
@@ -611,4 +718,6 @@ _HANDLERS: dict[type[Event], Callable[[LedgerState, Any], None]] = {
     Reserved: _reserved,
     ReservationCancelled: _reservation_cancelled,
     ReservationTimedOut: _reservation_timed_out,
+    Transferred: _transferred,
+    Expired: _expired,
 }

@@ -45,6 +45,7 @@ from .errors import (
 from .events import (
     COMMUNITY,
     Awarded,
+    Expired,
     HandedOver,
     Redeemed,
     ReservationCancelled,
@@ -301,7 +302,9 @@ def redeem(
     household = _open_account(ctx.state, account)
     version = authorise(ctx, by, "redeem", household)
     unit_price, who = price_and_check(ctx, account, household, reward, quantity, member_arg)
-    body = (account, reward, quantity, unit_price, unit_price * quantity, who, 0)
+    points = unit_price * quantity
+    lots = ctx.state.draw_lots(account, points)
+    body = (account, reward, quantity, unit_price, points, who, 0, lots)
     return [Draft(Redeemed, ctx.now_us, by.id, key, version, memo, body)]
 
 
@@ -329,7 +332,9 @@ def reserve(
     version = authorise(ctx, by, "reserve", household)
     unit_price, who = price_and_check(ctx, account, household, reward, quantity, member_arg)
     expires = ctx.now_us + _rulebook_now(ctx).store.reservation_days * _DAY_US
-    body = (account, reward, quantity, unit_price, unit_price * quantity, who, expires)
+    points = unit_price * quantity
+    lots = ctx.state.draw_lots(account, points)
+    body = (account, reward, quantity, unit_price, points, who, expires, lots)
     return [Draft(Reserved, ctx.now_us, by.id, key, version, memo, body)]
 
 
@@ -373,7 +378,8 @@ def hand_over(
             raise ValidationError(f"pickup code {pickup_code!r} does not match the reservation",
                                   reservation=seq)
     unit = found.points // found.quantity
-    body = (found.account, found.reward, found.quantity, unit, found.points, found.member, seq)
+    body = (found.account, found.reward, found.quantity, unit, found.points, found.member, seq,
+            found.lots)
     return [Draft(HandedOver, ctx.now_us, by.id, key, version, memo, body)]
 
 
@@ -407,6 +413,61 @@ def expire_reservations(ctx: Context) -> Outcome:
         for seq, found in sorted(ctx.state.reservations.items())
         if found.status == "open" and found.expires_us <= ctx.now_us
     ]
+
+
+# -- expiry ---------------------------------------------------------------------------------
+
+
+def run_expiry(ctx: Context, as_of: object) -> Outcome:
+    """Expire what is left in lots whose expiry is at or before ``as_of`` (not after the clock):
+    one ``expired`` event per account, none for what already expired. Under a carry-over
+    policy, up to the policy's ``carry`` of the points expiring at a year end carry over to the
+    next year end (the newest points are the ones kept)."""
+    from .clock import to_us
+
+    as_of_us = to_us(as_of, "as_of")
+    if as_of_us > ctx.now_us:
+        raise ValidationError(f"as_of {_iso(as_of_us, ctx.state)} is after the ledger clock",
+                              as_of=_iso(as_of_us, ctx.state))
+    state = ctx.state
+    version = policy_now(ctx)[1]
+    drafts = []
+    for account in sorted(state.lots):
+        due = state.expiring(account, as_of_us + 1)
+        if not due:
+            continue
+        limit = max((c for _e, lot, _r, c in state.lots[account] if c), default=0)
+        expired, carried = _split_carry(ctx, due, limit)
+        points = sum(amount for _lot, amount, _e in expired)
+        body = (account, points, tuple(expired), tuple(carried), as_of_us)
+        drafts.append(Draft(Expired, ctx.now_us, SYSTEM.id, f"expire/{account}/{as_of_us}",
+                            version, "", body))
+    return drafts
+
+
+def _split_carry(ctx: Context, due: list[tuple[int, int, int]],
+                 limit: int) -> tuple[list[tuple[int, int, int]], list[tuple[int, int, int]]]:
+    """Which of the due lots expire and which carry over (the newest, up to ``limit``)."""
+    if not limit:
+        return [(lot, amount, expires) for lot, amount, expires in due], []
+    expired, carried = [], []
+    keep = limit
+    for lot, amount, expires in sorted(due, key=lambda d: (d[2], -d[0])):
+        kept = min(keep, amount)
+        keep -= kept
+        if amount - kept:
+            expired.append((lot, amount - kept, expires))
+        if kept:
+            nxt = _next_year_end(ctx, expires)
+            carried.append((lot, kept, nxt))
+    return expired, carried
+
+
+def _next_year_end(ctx: Context, expires_us: int) -> int:
+    from .periods import day_start_us
+
+    year = local_date(expires_us, ctx.state.tzinfo).year
+    return day_start_us(_dt.date(year + 1, 1, 1), ctx.state.tz)
 
 
 # -- transfers ------------------------------------------------------------------------------
@@ -447,7 +508,9 @@ def transfer(
             f"{source!r} has {available} points available; {points} asked",
             account=source, available=available, needed=points,
         )
-    return [Draft(Transferred, ctx.now_us, by.id, key, version, memo, tuple(fields.values()))]
+    lots = state.draw_lots(source, points)
+    body = (*fields.values(), lots)
+    return [Draft(Transferred, ctx.now_us, by.id, key, version, memo, body)]
 
 
 def _transfer_kind(state: LedgerState, source: str, destination: str) -> str:

@@ -1,0 +1,209 @@
+"""Expiry (清零 / 结转 / 过期): lots, the order they are drawn in, run_expiry."""
+
+from __future__ import annotations
+
+import pendulum
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pointsledger import (
+    EXPIRED,
+    Actor,
+    ChecklistItem,
+    ExpiryPolicy,
+    Ledger,
+    ManualClock,
+    Reward,
+    Rulebook,
+    RulebookError,
+    ValidationError,
+)
+from pointsledger.testing import check_invariants
+
+TZ = "Asia/Shanghai"
+COMMITTEE = Actor("c-01", roles={"committee"})
+GRID = Actor("g-07", roles={"grid_worker"})
+KEEPER = Actor("s-01", roles={"store_keeper"})
+
+
+def ledger_with(expiry: ExpiryPolicy, start: pendulum.DateTime) -> tuple[Ledger, ManualClock]:
+    clock = ManualClock(start)
+    led = Ledger.in_memory(clock=clock, tz=TZ, backdate_days=400)
+    rules = Rulebook(
+        "e",
+        [ChecklistItem("VOL-01", "志愿服务", category="志愿服务", points=10),
+         ChecklistItem("COV-01", "乱倒垃圾", category="村规民约", points=-5)],
+        rewards=[Reward("SOAP", "肥皂", cost=5)],
+        expiry=expiry,
+    )
+    led.adopt(rules, effective_from=pendulum.date(2025, 1, 1), by=COMMITTEE, minutes="m")
+    led.add_region("G", "网格", kind="grid", by=COMMITTEE)
+    led.register_household("H1", grid="G", head="张三", by=COMMITTEE)
+    led.register_household("H2", grid="G", head="李四", by=COMMITTEE)
+    led.receive_stock("SOAP", 100, by=KEEPER, key="stock")
+    return led, clock
+
+
+def award(led: Ledger, when: pendulum.DateTime, key: str, account: str = "H1") -> int:
+    return led.award(account, "VOL-01", by=GRID, key=key, occurred_at=when).seq
+
+
+def test_year_end_reset() -> None:
+    """Points earned in a year expire when it ends (local time), once."""
+    led, clock = ledger_with(ExpiryPolicy("year_end"),
+                             pendulum.datetime(2026, 12, 20, tz=TZ))
+    award(led, clock().subtract(days=30), "a")
+    award(led, clock(), "b")
+    clock.set(pendulum.datetime(2026, 12, 31, 23, 59, tz=TZ))
+    assert led.run_expiry() == ()
+    clock.set(pendulum.datetime(2027, 1, 1, 0, 0, tz=TZ))
+    (event,) = led.run_expiry()
+    assert (event.account, event.points) == ("H1", 20)
+    assert led.balance("H1").posted == 0 and led.balance(EXPIRED).posted == 20
+    assert led.run_expiry() == ()
+    assert check_invariants(led) == []
+
+
+def test_quarter_end_and_rolling() -> None:
+    """Quarter-end lots expire at the next quarter's start; rolling lots N days after."""
+    led, clock = ledger_with(ExpiryPolicy("quarter_end"), pendulum.datetime(2026, 3, 30, tz=TZ))
+    award(led, clock(), "a")
+    clock.set(pendulum.datetime(2026, 4, 1, tz=TZ))
+    assert [e.points for e in led.run_expiry()] == [10]
+    led, clock = ledger_with(ExpiryPolicy("rolling", days=10),
+                             pendulum.datetime(2026, 3, 1, tz=TZ))
+    award(led, clock(), "a")
+    clock.advance(days=5)
+    award(led, clock(), "b")
+    clock.advance(days=5)
+    assert [e.points for e in led.run_expiry()] == [10]
+    assert led.balance("H1").posted == 10
+
+
+def test_spending_draws_the_soonest_expiring_lot_first() -> None:
+    """A redemption takes from the lot that expires first, and records it."""
+    led, clock = ledger_with(ExpiryPolicy("rolling", days=60),
+                             pendulum.datetime(2026, 3, 1, tz=TZ))
+    late = award(led, clock().subtract(days=1), "late")  # expires Apr 29
+    early = award(led, clock().subtract(days=20), "early")  # expires Apr 10, older conduct
+    redemption = led.redeem("H1", "SOAP", quantity=3, by=KEEPER, key="r")
+    assert [(lot, amount) for lot, amount, _e in redemption.lots] == [(early, 10), (late, 5)]
+    assert [(x.seq, x.points) for x in led.expiring("H1", within=pendulum.duration(days=90))] \
+        == [(late, 5)]
+
+
+def test_deductions_draw_lots_too_and_reversals_restore_them() -> None:
+    """A deduction takes from the soonest lot; reversing it gives the points back to it."""
+    led, clock = ledger_with(ExpiryPolicy("year_end"), pendulum.datetime(2026, 6, 1, tz=TZ))
+    lot = award(led, clock(), "a")
+    deduction = led.deduct("H1", "COV-01", by=GRID, key="d", occurred_at=clock())
+    assert deduction.lots[0][:2] == (lot, 5)
+    led.reverse(deduction.id, reason="误录", by=COMMITTEE, key="rev")
+    assert [(x.seq, x.points) for x in led.expiring("H1", within=pendulum.duration(days=400))] \
+        == [(lot, 10)]
+    assert check_invariants(led) == []
+
+
+def test_reversing_a_spent_award_takes_the_spent_part_from_other_lots() -> None:
+    """No lot is left holding points the account no longer has."""
+    led, clock = ledger_with(ExpiryPolicy("rolling", days=30),
+                             pendulum.datetime(2026, 3, 1, tz=TZ))
+    first = led.award("H1", "VOL-01", by=GRID, key="a", occurred_at=clock().subtract(days=2))
+    award(led, clock(), "b")
+    led.redeem("H1", "SOAP", quantity=2, by=KEEPER, key="r")  # spends all of the first lot
+    reversal = led.reverse(first.id, reason="误录", by=COMMITTEE, key="rev")
+    assert sum(amount for _l, amount, _e in reversal.lots) == 10
+    assert led.balance("H1").posted == 0 and led.expiring("H1") == []
+    clock.advance(days=40)
+    assert led.run_expiry() == ()
+
+
+def test_reservations_hold_lots_until_handed_over_or_cancelled() -> None:
+    """Held points cannot expire; a cancelled reservation gives its lots back."""
+    led, clock = ledger_with(ExpiryPolicy("rolling", days=3),
+                             pendulum.datetime(2026, 3, 1, tz=TZ))
+    award(led, clock(), "a")
+    reservation = led.reserve("H1", "SOAP", quantity=2, by=KEEPER, key="r")
+    clock.advance(days=2, hours=12)
+    led.cancel_reservation(reservation.id, reason="不要了", by=KEEPER, key="c")
+    clock.advance(days=1)
+    assert [e.points for e in led.run_expiry()] == [10]
+    assert check_invariants(led) == []
+
+
+def test_transfers_keep_expiry_dates() -> None:
+    """Transferred points keep the expiry of the lots they came from."""
+    led, clock = ledger_with(ExpiryPolicy("year_end"), pendulum.datetime(2026, 12, 1, tz=TZ))
+    led.register_member("M1", household="H1", name="张小三", roles={"resident"}, by=COMMITTEE)
+    award(led, clock(), "a", account="M1")
+    led.transfer("M1", "H1", 6, by=Actor("M1", roles={"resident"}), key="t")
+    clock.set(pendulum.datetime(2027, 1, 1, tz=TZ))
+    assert sorted((e.account, e.points) for e in led.run_expiry()) == [("H1", 6), ("M1", 4)]
+
+
+def test_carry_over_keeps_up_to_the_limit() -> None:
+    """At year end up to `carry` points carry to the next year end; the rest expire."""
+    led, clock = ledger_with(ExpiryPolicy("carry_over", carry=15),
+                             pendulum.datetime(2026, 12, 1, tz=TZ))
+    award(led, clock(), "a")
+    award(led, clock(), "b")
+    award(led, clock(), "c")
+    clock.set(pendulum.datetime(2027, 1, 1, tz=TZ))
+    (event,) = led.run_expiry()
+    assert event.points == 15 and sum(a for _l, a, _e in event.carried) == 15
+    assert led.balance("H1").posted == 15
+    clock.set(pendulum.datetime(2028, 1, 1, tz=TZ))
+    assert [e.points for e in led.run_expiry()] == [0]  # 15 carry again, none expire
+    assert led.balance("H1").posted == 15
+    assert check_invariants(led) == []
+
+
+def test_run_expiry_refuses_the_future() -> None:
+    """run_expiry cannot run ahead of the clock."""
+    led, clock = ledger_with(ExpiryPolicy("year_end"), pendulum.datetime(2026, 6, 1, tz=TZ))
+    with pytest.raises(ValidationError):
+        led.run_expiry(clock().add(days=1))
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"kind": "monthly"}, {"kind": "rolling"}, {"kind": "year_end", "days": 3},
+     {"kind": "carry_over"}, {"kind": "rolling", "days": 0}],
+)
+def test_bad_policies(kwargs: dict[str, object]) -> None:
+    """Policies check their own settings."""
+    with pytest.raises(RulebookError):
+        ExpiryPolicy(**kwargs)  # type: ignore[arg-type]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["award", "deduct", "redeem", "expire", "wait"]),
+                          st.integers(0, 40)), max_size=25),
+       st.sampled_from([ExpiryPolicy("year_end"), ExpiryPolicy("quarter_end"),
+                        ExpiryPolicy("rolling", days=20), ExpiryPolicy("carry_over", carry=25)]))
+def test_expiry_never_takes_more_than_is_left(steps: list[tuple[str, int]],
+                                             policy: ExpiryPolicy) -> None:
+    """Whatever happens, lots never hold more than the account has, expiry is idempotent,
+    and every invariant holds."""
+    led, clock = ledger_with(policy, pendulum.datetime(2026, 11, 1, tz=TZ))
+    for n, (step, days) in enumerate(steps):
+        try:
+            if step == "award":
+                award(led, clock().subtract(days=days % 5), f"a{n}")
+            elif step == "deduct":
+                led.deduct("H1", "COV-01", by=GRID, key=f"d{n}", occurred_at=clock())
+            elif step == "redeem":
+                led.redeem("H1", "SOAP", by=KEEPER, key=f"r{n}")
+            elif step == "expire":
+                led.run_expiry()
+                assert led.run_expiry() == ()
+            else:
+                clock.advance(days=days)
+        except Exception as exc:  # refusals (insufficient points) write nothing
+            from pointsledger import PointsLedgerError
+
+            assert isinstance(exc, PointsLedgerError)
+        in_lots = sum(e[2] for e in led.state.lots.get("H1", ()))
+        assert 0 <= in_lots <= max(0, led.state.available("H1"))
+    assert check_invariants(led) == []
