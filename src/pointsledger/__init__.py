@@ -7,7 +7,7 @@ from which balances and reports are derived. Start with :class:`Ledger`, :class:
 """
 
 from .actors import Actor
-from .catalogue import Limit, PriceRule, Reward, StorePolicy
+from .catalogue import Limit, PriceRule, RatingPolicy, Reward, StorePolicy
 from .clock import ManualClock
 from .errors import (
     AccountClosed,
@@ -47,6 +47,7 @@ from .events import COMMUNITY, EXPIRED, PENALTY, POOL, STORE, Event
 from .expiry import ExpiryPolicy
 from .ledger import Batch, ExpiringLot, Ledger, StockLevel, Verified
 from .problems import Problem
+from .ratings import Rating, rate
 from .registry import Household, Member, Region
 from .rules import DEFAULT_POLICY, Cap, ChecklistItem, Policy, Rulebook
 from .state import Balance
@@ -98,6 +99,8 @@ __all__ = [
     "Policy",
     "PriceRule",
     "Problem",
+    "Rating",
+    "RatingPolicy",
     "Region",
     "ReservationExpired",
     "Reward",
@@ -114,5 +117,6 @@ __all__ = [
     "UnknownReward",
     "ValidationError",
     "Verified",
+    "rate",
     "__version__",
 ]

@@ -211,6 +211,45 @@ class StorePolicy:
 DEFAULT_STORE: Final = StorePolicy()
 
 
+def _tiers(value: object) -> tuple[tuple[int, int], ...]:
+    pairs = value.items() if isinstance(value, dict) else value
+    if not isinstance(pairs, Iterable):
+        raise RulebookError(f"tiers must map stars to minimum scores, got {value!r}")
+    tiers = tuple(sorted((int(stars), int(score)) for stars, score in pairs))
+    scores = [score for _stars, score in tiers]
+    if scores != sorted(scores) or len(set(scores)) != len(scores):
+        raise RulebookError(f"more stars must need a higher score, got {tiers}")
+    return tiers
+
+
+@attrs.frozen
+class RatingPolicy:
+    """Star tiers (星级文明户) by the score a household reaches in a rating period.
+
+    Attributes:
+        tiers: ``{stars: minimum score}``, e.g. ``{1: 60, 2: 70, 3: 80, 4: 90, 5: 100}``.
+        per: the rating period (default a calendar year).
+
+    The score is the store's ``base_points`` plus the points the household and its members
+    earned in the period minus the points deducted (never the balance: spending does not lower
+    a rating). Downgrade rule: a serious violation in the period (not reversed) removes every
+    star for that period.
+    """
+
+    tiers: tuple[tuple[int, int], ...] = attrs.field(
+        factory=lambda: ((1, 60), (2, 70), (3, 80), (4, 90), (5, 100)), converter=_tiers)
+    per: str = attrs.field(default="year", validator=_rule_error(lambda _n, v: check_period(v)))
+
+    def stars(self, score: int, serious: int) -> int:
+        """The stars for ``score`` with ``serious`` violations in the period."""
+        if serious:
+            return 0
+        return max((stars for stars, needed in self.tiers if score >= needed), default=0)
+
+
+DEFAULT_RATINGS: Final = RatingPolicy()
+
+
 def reward_to_data(reward: Reward) -> dict[str, Any]:
     """A reward as plain JSON-ready data."""
     return {
@@ -245,6 +284,16 @@ def reward_from_data(data: dict[str, Any]) -> Reward:
         min_score=data["min_score"],
         price_rules=[PriceRule(a, b, p) for a, b, p in data["price_rules"]],
     )
+
+
+def ratings_to_data(policy: RatingPolicy) -> dict[str, Any]:
+    """A rating policy as plain JSON-ready data."""
+    return {"tiers": [list(t) for t in policy.tiers], "per": policy.per}
+
+
+def ratings_from_data(data: dict[str, Any]) -> RatingPolicy:
+    """Rebuild a rating policy from :func:`ratings_to_data` output."""
+    return RatingPolicy(data["tiers"], data["per"])
 
 
 def store_to_data(policy: StorePolicy) -> dict[str, Any]:

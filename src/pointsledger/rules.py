@@ -20,9 +20,13 @@ import attrs
 from ._validate import check_id, check_int, check_text
 from .actors import ROLES
 from .catalogue import (
+    DEFAULT_RATINGS,
     DEFAULT_STORE,
+    RatingPolicy,
     Reward,
     StorePolicy,
+    ratings_from_data,
+    ratings_to_data,
     reward_from_data,
     reward_to_data,
     store_from_data,
@@ -262,6 +266,7 @@ class Rulebook:
         rewards: the points store's catalogue.
         store: how the points store works (base points, threshold, bans, transfers).
         expiry: when awarded points expire.
+        ratings: the star tiers (星级文明户).
 
     Raises:
         RulebookError: a part that is not an item, a cap or a policy.
@@ -276,6 +281,7 @@ class Rulebook:
     rewards: tuple[Reward, ...] = attrs.field(kw_only=True, default=(), converter=_rewards)
     store: StorePolicy = attrs.field(kw_only=True, default=DEFAULT_STORE)
     expiry: ExpiryPolicy = attrs.field(kw_only=True, default=NEVER)
+    ratings: RatingPolicy = attrs.field(kw_only=True, default=DEFAULT_RATINGS)
     _by_code: dict[str, ChecklistItem] = attrs.field(
         init=False, eq=False, hash=False, repr=False
     )
@@ -488,6 +494,7 @@ def rulebook_to_data(rulebook: Rulebook) -> dict[str, Any]:
         "rewards": [reward_to_data(r) for r in rulebook.rewards],
         "store": store_to_data(rulebook.store),
         "expiry": expiry_to_data(rulebook.expiry),
+        "ratings": ratings_to_data(rulebook.ratings),
     }
 
 
@@ -520,6 +527,7 @@ def rulebook_from_data(data: Mapping[str, Any]) -> Rulebook:
             rewards=[reward_from_data(r) for r in data["rewards"]],
             store=store_from_data(data["store"]),
             expiry=expiry_from_data(data["expiry"]),
+            ratings=ratings_from_data(data["ratings"]),
         )
     except (KeyError, TypeError, ValueError) as exc:
         if isinstance(exc, RulebookError):

@@ -1,0 +1,87 @@
+"""Ratings: star tiers on points earned in a period, never on the balance."""
+
+from __future__ import annotations
+
+import pendulum
+import pytest
+
+from pointsledger import (
+    Actor,
+    ChecklistItem,
+    Ledger,
+    ManualClock,
+    RatingPolicy,
+    Reward,
+    Rulebook,
+    RulebookError,
+    StorePolicy,
+    rate,
+)
+
+TZ = "Asia/Shanghai"
+COMMITTEE = Actor("c-01", roles={"committee"})
+GRID = Actor("g-07", roles={"grid_worker"})
+KEEPER = Actor("s-01", roles={"store_keeper"})
+
+
+@pytest.fixture
+def ledger() -> Ledger:
+    clock = ManualClock(pendulum.datetime(2026, 12, 30, 12, tz=TZ))
+    led = Ledger.in_memory(clock=clock, tz=TZ)
+    led.adopt(Rulebook(
+        "r", [ChecklistItem("VOL-01", "志愿服务", category="志愿服务", points=10),
+              ChecklistItem("COV-01", "乱倒垃圾", category="村规民约", points=-5),
+              ChecklistItem("COV-09", "违反公共道德", category="村规民约", points=-20,
+                            serious=True)],
+        rewards=[Reward("SOAP", "肥皂", cost=5)],
+        store=StorePolicy(base_points=60),
+        ratings=RatingPolicy({1: 60, 2: 70, 3: 80}),
+    ), effective_from=pendulum.date(2026, 1, 1), by=COMMITTEE, minutes="m")
+    led.add_region("G", "网格", kind="grid", by=COMMITTEE)
+    for h in ("H1", "H2", "H3"):
+        led.register_household(h, grid="G", head=h, by=COMMITTEE)
+    led.register_member("M1", household="H1", name="张三", by=COMMITTEE)
+    return led
+
+
+def test_ratings_count_conduct_not_balance(ledger: Ledger) -> None:
+    """Spending does not lower a rating; members count for their household; deductions do."""
+    now = ledger.now()
+    for n in range(2):
+        ledger.award("H1", "VOL-01", by=GRID, key=f"a{n}", occurred_at=now)
+    ledger.award("M1", "VOL-01", by=GRID, key="m", occurred_at=now)
+    ledger.receive_stock("SOAP", 10, by=KEEPER, key="s")
+    ledger.redeem("H1", "SOAP", quantity=4, by=KEEPER, key="r")
+    ledger.award("H2", "VOL-01", by=GRID, key="b", occurred_at=now)
+    ledger.deduct("H2", "COV-01", by=GRID, key="d", occurred_at=now)
+    ledger.award("H3", "VOL-01", by=GRID, key="c", occurred_at=now)
+    ledger.deduct("H3", "COV-09", by=GRID, key="e", occurred_at=now)
+    h1, h2, h3 = rate(ledger, pendulum.date(2026, 6, 1))
+    assert (h1.period, h1.earned, h1.score, h1.stars) == ("2026", 30, 90, 3)
+    assert (h2.earned, h2.deducted, h2.violations, h2.score, h2.stars) == (10, 5, 1, 65, 1)
+    assert (h3.serious, h3.stars) == (1, 0)  # a serious violation removes every star
+
+
+def test_reversed_entries_do_not_count(ledger: Ledger) -> None:
+    """A reversed serious deduction no longer downgrades."""
+    now = ledger.now()
+    ledger.award("H3", "VOL-01", by=GRID, key="c", occurred_at=now)
+    bad = ledger.deduct("H3", "COV-09", by=GRID, key="e", occurred_at=now)
+    ledger.reverse(bad.id, reason="申辩成立", by=COMMITTEE, key="rev")
+    h3 = rate(ledger, pendulum.date(2026, 6, 1))[2]
+    assert (h3.deducted, h3.violations, h3.serious, h3.score, h3.stars) == (0, 0, 0, 70, 2)
+
+
+def test_periods_split_at_local_year_end(ledger: Ledger) -> None:
+    """Conduct on 31 December (Shanghai) counts for that year, not the next."""
+    ledger.award("H1", "VOL-01", by=GRID, key="a",
+                 occurred_at=pendulum.datetime(2026, 12, 30, 8, tz=TZ))
+    assert rate(ledger, pendulum.date(2026, 1, 1))[0].earned == 10
+    assert rate(ledger, pendulum.date(2027, 1, 1))[0].earned == 0
+    assert rate(ledger, pendulum.date(2026, 12, 1), per="month")[0].period == "2026-12"
+
+
+def test_tiers_must_rise() -> None:
+    """More stars need a higher score."""
+    with pytest.raises(RulebookError):
+        RatingPolicy({1: 80, 2: 70})
