@@ -117,6 +117,6 @@ __all__ = [
     "UnknownReward",
     "ValidationError",
     "Verified",
-    "rate",
     "__version__",
+    "rate",
 ]
