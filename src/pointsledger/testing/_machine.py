@@ -12,7 +12,14 @@ from typing import Any, ClassVar
 import pendulum
 from hypothesis import event as note_event
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, precondition, rule
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+)
 
 from ..actors import GRID_WORKER, RESIDENT, Actor
 from ..clock import to_us
@@ -24,8 +31,10 @@ from ..errors import (
     PeriodClosed,
     PermissionDenied,
     PointsLedgerError,
+    ReservationExpired,
     ValidationError,
 )
+from ..events import Expired
 from ..ledger import Ledger
 from ..rules import Rulebook
 from ._invariants import cap_counters, check_invariants
@@ -88,6 +97,15 @@ class LedgerMachine(RuleBasedStateMachine):
         self.used: dict[Any, int] = defaultdict(int)
         self.requests: dict[str, tuple[str, str, str, dict[str, Any], Any]] = {}
         self.reversed: set[int] = set()
+        self.held: dict[str, int] = defaultdict(int)
+        self.stock: dict[str, int] = defaultdict(int)
+        self.open: dict[int, Any] = {}
+        self.redemptions: list[Any] = []
+        self.rewards = sorted(r.code for r in self.checklist.rewards)
+        self.keeper = Actor("test-store-keeper", roles={"store_keeper"})
+        for reward in self.rewards:  # an opening stock, so the store has something to give
+            self.ledger.receive_stock(reward, 20, by=self.keeper, key=f"opening/{reward}")
+            self.stock[reward] = 20
         self.closed_before: pendulum.DateTime | None = None
         self.events = self.ledger.head
         self.n = 0
@@ -129,6 +147,28 @@ class LedgerMachine(RuleBasedStateMachine):
                 if self.used[key] + points > cap.max_points:
                     return CapExceeded
         return None
+
+    @initialize()
+    def opening_awards(self) -> None:
+        """Every account starts with one award of the smallest award item, so the store has
+        customers from the first step."""
+        if not self.awards:
+            return
+        item = min(self.awards, key=lambda code: self.checklist.item(code).points)
+        points = self.checklist.item(item).points
+        for account in self.plan.accounts:
+            occurred = self.clock()
+            key = self.fresh_key()
+            posted = self.ledger.award(account, item, by=self.plan.grid_worker, key=key,
+                                       occurred_at=occurred, evidence=("photo-1",))
+            self.events += 1
+            self.balances[account] += points
+            for counter, _cap in cap_counters(account, self.checklist, item, to_us(occurred),
+                                              self.plan.tz):
+                self.used[counter] += points
+            self.requests[key] = ("award", account, item,
+                                  dict(by=self.plan.grid_worker, key=key, occurred_at=occurred,
+                                       quantity=1, evidence=("photo-1",)), posted)
 
     # -- postings -------------------------------------------------------------------------
     @rule(target=entries, data=st.data(), age=st.integers(0, 100 * 24),
@@ -291,6 +331,120 @@ class LedgerMachine(RuleBasedStateMachine):
             for k, _cap in counters:
                 self.used[k] += points
 
+    # -- the points store -------------------------------------------------------------------
+    @precondition(lambda self: bool(self.rewards))
+    @rule(data=st.data(), quantity=st.integers(1, 20))
+    def receive_stock(self, data: st.DataObject, quantity: int) -> None:
+        reward = data.draw(st.sampled_from(self.rewards))
+        self.ledger.receive_stock(reward, quantity, by=self.keeper, key=self.fresh_key())
+        self.events += 1
+        self.stock[reward] += quantity
+
+    def _spend(self, data: st.DataObject, reserve: bool) -> None:
+        reward = data.draw(st.sampled_from(self.rewards))
+        account = data.draw(st.sampled_from(self.plan.accounts))
+        quantity = data.draw(st.integers(1, 3))
+        free = self.stock[reward] - sum(
+            r.quantity for r in self.open.values() if r.reward == reward)
+        command = self.ledger.reserve if reserve else self.ledger.redeem
+        before = _snapshot(self.ledger)
+        try:
+            event: Any = command(account, reward, quantity=quantity, by=self.keeper,
+                                 key=self.fresh_key())
+        except PointsLedgerError as exc:
+            note_event(f"store refused: {type(exc).__name__}")
+            assert _snapshot(self.ledger) == before, "a refused command wrote something"
+            return
+        available = self.balances[account] - self.held[account]
+        assert event.points <= available, "a redemption overspent the model's balance"
+        assert quantity <= free, "a redemption took stock that was not free"
+        note_event("store: reserved" if reserve else "store: redeemed")
+        self.events += 1
+        if reserve:
+            self.held[account] += event.points
+            self.open[event.seq] = event
+        else:
+            self.balances[account] -= event.points
+            self.stock[reward] -= quantity
+            self.redemptions.append(event)
+
+    @precondition(lambda self: bool(self.rewards))
+    @rule(data=st.data())
+    def redeem(self, data: st.DataObject) -> None:
+        self._spend(data, reserve=False)
+
+    @precondition(lambda self: bool(self.rewards))
+    @rule(data=st.data())
+    def reserve(self, data: st.DataObject) -> None:
+        self._spend(data, reserve=True)
+
+    @precondition(lambda self: bool(self.open))
+    @rule(data=st.data(), hand_over=st.booleans())
+    def resolve_reservation(self, data: st.DataObject, hand_over: bool) -> None:
+        seq = data.draw(st.sampled_from(sorted(self.open)))
+        reservation = self.open[seq]
+        key = self.fresh_key()
+        if hand_over and self._now_us() >= reservation.expires_us:
+            self.refused(ReservationExpired, lambda: self._resolve(reservation, True, key))
+            return
+        self._resolve(reservation, hand_over, key)
+        note_event("store: handed over" if hand_over else "store: cancelled")
+        if hand_over:
+            self.held[reservation.account] -= reservation.points
+            self.balances[reservation.account] -= reservation.points
+            self.stock[reservation.reward] -= reservation.quantity
+            del self.open[seq]
+            self.events += 1
+        else:
+            self._release(reservation)
+
+    def _now_us(self) -> int:
+        """The instant the ledger will record the next command at."""
+        return max(to_us(self.clock()), self.ledger.state.recorded_us + 1)
+
+    def _resolve(self, reservation: Any, hand_over: bool, key: str) -> Any:
+        if hand_over:
+            return self.ledger.hand_over(reservation.id, pickup_code=reservation.pickup_code,
+                                         by=self.keeper, key=key)
+        return self.ledger.cancel_reservation(reservation.id, reason="不要了", by=self.keeper,
+                                              key=key)
+
+    def _release(self, reservation: Any) -> None:
+        self.held[reservation.account] -= reservation.points
+        del self.open[reservation.seq]
+        self.events += 1
+
+    @precondition(lambda self: bool(self.open))
+    @rule()
+    def expire_reservations(self) -> None:
+        now = self._now_us()
+        timed_out = self.ledger.expire_reservations()
+        due = sorted(seq for seq, r in self.open.items() if r.expires_us <= now)
+        assert [e.reservation for e in timed_out] == due  # type: ignore[attr-defined]
+        for seq in due:
+            note_event("store: timed out")
+            self._release(self.open[seq])
+        assert self.ledger.expire_reservations() == ()
+
+    @precondition(lambda self: bool(self.redemptions))
+    @rule(data=st.data())
+    def reverse_a_redemption(self, data: st.DataObject) -> None:
+        event = data.draw(st.sampled_from(self.redemptions))
+        self.redemptions.remove(event)
+        self.ledger.reverse(event.id, reason="退货", by=self.plan.committee, key=self.fresh_key())
+        self.events += 1
+        self.balances[event.account] += event.points
+        self.stock[event.reward] += event.quantity
+
+    @rule()
+    def run_expiry(self) -> None:
+        for expired in self.ledger.run_expiry():
+            assert isinstance(expired, Expired)
+            note_event("points expired")
+            self.events += 1
+            self.balances[expired.account] -= expired.points
+        assert self.ledger.run_expiry() == ()
+
     # -- invariants -------------------------------------------------------------------------
     @invariant()
     def ledger_invariants_hold(self) -> None:
@@ -300,7 +454,17 @@ class LedgerMachine(RuleBasedStateMachine):
     @invariant()
     def balances_match_the_model(self) -> None:
         for account in self.plan.accounts:
-            assert self.ledger.balance(account).posted == self.balances[account], account
+            balance = self.ledger.balance(account)
+            assert balance.posted == self.balances[account], account
+            assert balance.held == self.held[account], account
+
+    @invariant()
+    def stock_matches_the_model(self) -> None:
+        for reward in self.rewards:
+            level = self.ledger.stock(reward)
+            assert level.on_hand == self.stock[reward] >= 0, reward
+            assert level.reserved == sum(
+                r.quantity for r in self.open.values() if r.reward == reward), reward
 
     @invariant()
     def event_count_matches_the_model(self) -> None:
