@@ -460,7 +460,12 @@ def _split_carry(ctx: Context, due: list[tuple[int, int, int]],
         if kept:
             nxt = _next_year_end(ctx, expires)
             carried.append((lot, kept, nxt))
-    return expired, carried
+    return sorted(expired, key=_drawing_order), sorted(carried, key=_drawing_order)
+
+
+def _drawing_order(lot: tuple[int, int, int]) -> tuple[int, int]:
+    """Soonest-expiring first, then oldest: the order lots are drawn and recorded in."""
+    return lot[2], lot[0]
 
 
 def _next_year_end(ctx: Context, expires_us: int) -> int:

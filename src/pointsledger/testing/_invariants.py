@@ -228,6 +228,11 @@ def _store_step(event: Event, by_seq: dict[int, Event], posted: dict[str, int],
         stock[event.item] += event.quantity
     elif isinstance(event, Transferred):
         spender = event.source
+    drawn = getattr(event, "lots", ())
+    if any(amount <= 0 for _lot, amount, _e in drawn) or list(drawn) != sorted(
+            drawn, key=lambda d: (d[2], d[0])):
+        problems.append(Problem("error", "lots", f"event {event.seq} does not draw its lots "
+                                "soonest-expiring first", seq=event.seq))
     if any(units < 0 for units in stock.values()):
         problems.append(Problem("error", "stock", f"stock is negative after event {event.seq}",
                                 seq=event.seq))
