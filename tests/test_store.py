@@ -374,3 +374,19 @@ def test_check_invariants_finds_forged_overspending() -> None:
     reopened = Ledger(led.store, clock=shop.clock)
     codes = sorted({p.code for p in check_invariants(reopened)})
     assert codes == ["overspend", "stock"]
+
+
+def test_reversing_a_hand_over_frees_the_limit_of_the_week_it_was_reserved_in(
+        shop: Shop) -> None:
+    """Reserved on Sunday, handed over on Monday, reversed: the Sunday week's limit is freed,
+    and no counter goes negative."""
+    led = shop.ledger
+    shop.earn("H1", 2)
+    shop.clock.set(pendulum.datetime(2026, 3, 8, 20, tz=TZ))  # Sunday, week 10
+    reservation = led.reserve("H1", "SOAP", quantity=2, by=KEEPER, key="r")
+    shop.clock.set(pendulum.datetime(2026, 3, 9, 9, tz=TZ))  # Monday, week 11
+    handed = led.hand_over(reservation.id, by=KEEPER, key="h")
+    led.reverse(handed.id, reason="退货", by=COMMITTEE, key="rev")
+    assert all(v >= 0 for v in led.state.limit_used.values())
+    assert led.balance("H1").available == 20 and led.stock("SOAP").on_hand == 10
+    led.redeem("H1", "SOAP", quantity=2, by=KEEPER, key="again")  # week 11 is untouched

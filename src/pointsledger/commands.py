@@ -717,8 +717,12 @@ def reverse(
     household = _open_account(state, original.account)
     version = _authorise(ctx, by, "reverse", household)
     flows = tuple((d, s, a) for s, d, a in original.postings())
+    occurred_us, version_then = original.occurred_us, original.version
     if isinstance(original, Redemption):
         what, member, lots = original.reward, original.member, original.lots
+        if original.reservation:  # limits were counted when it was reserved
+            reservation = state.reservations[original.reservation]
+            occurred_us, version_then = reservation.occurred_us, reservation.version
     elif isinstance(original, Awarded):
         what, member = original.item, ""
         left = sum(e[2] for e in state.lots.get(original.account, ()) if e[1] == seq)
@@ -735,8 +739,8 @@ def reverse(
         original.quantity,
         member,
         original.points,
-        original.occurred_us,
-        original.version,
+        occurred_us,
+        version_then,
         flows,
         lots,
     )

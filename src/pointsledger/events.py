@@ -378,6 +378,8 @@ class Reversed(Event):
     """The member a redemption was priced and limited for ("" if none)."""
     points: int
     original_occurred_us: int
+    """When the original occurred (for a hand-over: when it was reserved, as its limits were
+    counted then)."""
     original_version: str
     flows: tuple[Posting, ...]
     lots: tuple[Lot, ...]
