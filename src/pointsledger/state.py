@@ -383,15 +383,20 @@ class LedgerState:
             plan = self._cap_plans[question[1:3]] = self._cap_plan(rulebook, item)
         windows = []
         if plan:
-            low, high, day = self._day
-            if not low <= occurred_us < high:
-                self._day = low, high, day = local_day_range(occurred_us, self.tzinfo)
+            day = self.local_day(occurred_us)
             base = self.account_index[account] << 19
             for code, cap, scope, name in plan:
                 index = period_index(cap.per, day)
                 windows.append(CapWindow((base | code) << 32 | index, cap, scope, name, index))
         self._last_windows = (question, windows)
         return windows
+
+    def local_day(self, us: int) -> _dt.date:
+        """The local date of instant ``us`` (cached by day: consecutive events share it)."""
+        low, high, day = self._day
+        if not low <= us < high:
+            self._day = low, high, day = local_day_range(us, self.tzinfo)
+        return day
 
     def _cap_plan(
         self, rulebook: Rulebook, item: ChecklistItem
@@ -508,8 +513,9 @@ def _count_caps(state: LedgerState, account: str, item_code: str, version: str,
 
 
 def _count_conduct(state: LedgerState, account: str, occurred_us: int, points: int) -> None:
-    household = state.household_of(account) or account
-    key = (household, local_date(occurred_us, state.tzinfo).year)
+    household = account if account in state.households else (
+        state.household_of(account) or account)
+    key = (household, state.local_day(occurred_us).year)
     state.conduct[key] = state.conduct.get(key, 0) + points
 
 
@@ -550,15 +556,17 @@ def _give_lots(state: LedgerState, account: str, given: tuple[tuple[int, int, in
 def _awarded(state: LedgerState, event: Any) -> None:
     _count_caps(state, event.account, event.item, event.version, event.occurred_us, event.points)
     _count_conduct(state, event.account, event.occurred_us, event.points)
+    if event.occurred_us > state.max_occurred_us:
+        state.max_occurred_us = event.occurred_us
     expiry = state.adoptions_by_version[event.version].rulebook.expiry
+    if expiry.kind == "never":
+        return
     expires = expiry.expires_us(event.occurred_us, state.tz, state.tzinfo)
     if expires is not None:
         carry = expiry.carry if expiry.carry is not None else 0
         lots = (*state.lots.get(event.account, ()), (expires, event.seq, event.points, carry))
         state.lots[event.account] = tuple(sorted(lots))
         _fit_lots(state, event.account)
-    if event.occurred_us > state.max_occurred_us:
-        state.max_occurred_us = event.occurred_us
 
 
 def _deducted(state: LedgerState, event: Any) -> None:
