@@ -115,3 +115,31 @@ def test_problem_reads_well() -> None:
     """A problem prints as severity, message and code."""
     assert str(Problem("error", "zero_points", "item 'X' is worth 0")) == (
         "error: item 'X' is worth 0 [zero_points]")
+
+
+def test_rewards_no_one_can_afford_before_expiry() -> None:
+    """Given the caps and the expiry horizon, a reward beyond reach is an error."""
+    from pointsledger import ExpiryPolicy, PriceRule, Reward
+
+    item = env(cap=Cap(20, per="month"))  # at most 240 a year
+    def book(cost: int, **kw: object) -> Rulebook:
+        return Rulebook("b", [item], rewards=[Reward("TV", "电视机", cost=cost)],
+                        expiry=ExpiryPolicy("year_end"), **kw)  # type: ignore[arg-type]
+
+    assert [p.code for p in book(241).check()] == ["unaffordable_reward"]
+    assert book(240).check() == []
+    capped = book(200, category_caps={"环境卫生": Cap(10, per="month")})  # 120 a year
+    assert [p.code for p in capped.check()] == ["unaffordable_reward",
+                                                "category_cap_below_item_cap"]
+    free_for_elders = Rulebook("b", [item], rewards=[
+        Reward("TV", "电视机", cost=1000, price_rules=[PriceRule(75, None, 0)])],
+        expiry=ExpiryPolicy("year_end"))
+    assert free_for_elders.check() == []
+    never = Rulebook("b", [item], rewards=[Reward("TV", "电视机", cost=10**6)])
+    assert never.check() == []  # points that never expire add up without end
+    def rolling(cost: int) -> Rulebook:  # 30 days touch at most 3 calendar months: 60 points
+        return Rulebook("b", [item], rewards=[Reward("TV", "电视机", cost=cost)],
+                        expiry=ExpiryPolicy("rolling", days=30))
+
+    assert rolling(60).check() == []
+    assert [p.code for p in rolling(61).check()] == ["unaffordable_reward"]

@@ -239,6 +239,15 @@ def _category_caps(value: object) -> tuple[tuple[str, tuple[Cap, ...]], ...]:
     return tuple(sorted(out.items()))
 
 
+# how many periods of each kind an expiry horizon spans (an upper bound)
+_HORIZONS: Final[dict[str, dict[str, int]]] = {
+    "year_end": {"day": 366, "week": 53, "month": 12, "quarter": 4, "year": 1},
+    "carry_over": {"day": 366, "week": 53, "month": 12, "quarter": 4, "year": 1},
+    "quarter_end": {"day": 92, "week": 14, "month": 3, "quarter": 1, "year": 1},
+    "rolling": {},
+}
+
+
 def _rewards(value: object) -> tuple[Reward, ...]:
     if not isinstance(value, Iterable) or isinstance(value, str | bytes | Mapping):
         raise RulebookError(f"rewards must be a sequence of Rewards, got {value!r}")
@@ -404,17 +413,48 @@ class Rulebook:
                 yield Problem("warning", "unused_category_cap", f"a cap names category "
                               f"{category!r}, which has no items", category)
 
+    def most_earnable(self) -> int | None:
+        """The most points one account can earn before its points expire, given the caps
+        (None: no limit, because some award item is uncapped or points never expire)."""
+        horizon = _HORIZONS.get(self.expiry.kind)
+        if horizon is None:
+            return None if any(i.points > 0 for i in self.items) else 0
+        if self.expiry.kind == "rolling":
+            days = self.expiry.days or 0
+            horizon = {"day": days, "week": days // 7 + 2, "month": days // 28 + 2,
+                       "quarter": days // 89 + 2, "year": days // 365 + 2}
+        total = 0
+        by_category: dict[str, int] = {}
+        for item in self.items:
+            if item.points <= 0:
+                continue
+            if not item.caps and not self.caps_for_category(item.category):
+                return None
+            best = min((c.max_points * horizon[c.per] for c in item.caps), default=None)
+            by_category[item.category] = by_category.get(item.category, 0) + (
+                best if best is not None else 10**12)
+        for category, earnable in by_category.items():
+            limit = min((c.max_points * horizon[c.per] for c in self.caps_for_category(category)),
+                        default=earnable)
+            total += min(earnable, limit)
+        if self.expiry.kind == "carry_over":
+            total += self.expiry.carry or 0
+        return total
+
     def _reward_problems(self) -> Iterator[Problem]:
         seen: set[str] = set()
-        earns = any(item.points > 0 for item in self.items)
+        earnable = self.most_earnable() if self.rewards else None
         for reward in self.rewards:
             if reward.code in seen:
                 yield Problem("error", "duplicate_reward", f"reward code {reward.code!r} appears "
                               "more than once", reward.code)
             seen.add(reward.code)
-            if not earns:
+            cheapest = min([reward.unit_price(None)] + [
+                reward.unit_price(r.min_age) for r in reward.price_rules])
+            if earnable is not None and cheapest > earnable:
                 yield Problem("error", "unaffordable_reward", f"reward {reward.code!r} costs "
-                              f"{reward.cost} but no item awards points", reward.code)
+                              f"{cheapest} but an account can earn at most {earnable} points "
+                              "before they expire, given the caps", reward.code)
             bands = sorted(reward.price_rules, key=lambda r: r.min_age)
             for lower, upper in itertools.pairwise(bands):
                 if lower.max_age is None or lower.max_age > upper.min_age:
