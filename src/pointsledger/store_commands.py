@@ -21,6 +21,7 @@ from .commands import (
     Context,
     Draft,
     Outcome,
+    Replayed,
     _actor,
     _iso,
     _open_account,
@@ -266,17 +267,37 @@ def price_and_check(
     return unit_price, who
 
 
-def _redemption_args(
-    account: object, reward: object, quantity: object, by: object, key: object, memo: object
-) -> tuple[str, str, int, Actor, str, str]:
-    return (
-        check_id(account, "account"),
-        _reward_arg(reward),
-        check_int(quantity, "quantity", minimum=1),
-        _actor(by),
-        check_key(key),
-        check_text(memo, "memo"),
-    )
+def _take(
+    ctx: Context,
+    cls: type[Redeemed] | type[Reserved],
+    command: str,
+    account: object,
+    reward: object,
+    quantity: object,
+    member: object,
+    by: object,
+    key: object,
+    memo: object,
+) -> Replayed | tuple[Draft, tuple[Any, ...]]:
+    """What a redemption and a reservation share: arguments, key, authority and every check;
+    returns the replay, or a draft header and the body ``(account, reward, quantity, unit
+    price, points, member, lots)``."""
+    account, reward = check_id(account, "account"), _reward_arg(reward)
+    quantity = check_int(quantity, "quantity", minimum=1)
+    by, key, memo = _actor(by), check_key(key), check_text(memo, "memo")
+    member_arg = None if member is None else check_id(member, "member")
+    request = request_of(cls, by.id, memo, account=account, reward=reward, quantity=quantity,
+                         member=member_arg or "")
+    replay = _replayed(ctx, key, request)
+    if replay:
+        return replay
+    household = _open_account(ctx.state, account)
+    version = authorise(ctx, by, command, household)
+    unit_price, who = price_and_check(ctx, account, household, reward, quantity, member_arg)
+    points = unit_price * quantity
+    lots = ctx.state.draw_lots(account, points)
+    header = Draft(cls, ctx.now_us, by.id, key, version, memo, ())
+    return header, (account, reward, quantity, unit_price, points, who, lots)
 
 
 def redeem(
@@ -291,21 +312,11 @@ def redeem(
     memo: object = "",
 ) -> Outcome:
     """Redeem now: points and stock are taken together."""
-    account, reward, quantity, by, key, memo = _redemption_args(account, reward, quantity, by,
-                                                                key, memo)
-    member_arg = None if member is None else check_id(member, "member")
-    request = request_of(Redeemed, by.id, memo, account=account, reward=reward,
-                         quantity=quantity, member=member_arg or "")
-    replay = _replayed(ctx, key, request)
-    if replay:
-        return replay
-    household = _open_account(ctx.state, account)
-    version = authorise(ctx, by, "redeem", household)
-    unit_price, who = price_and_check(ctx, account, household, reward, quantity, member_arg)
-    points = unit_price * quantity
-    lots = ctx.state.draw_lots(account, points)
-    body = (account, reward, quantity, unit_price, points, who, 0, lots)
-    return [Draft(Redeemed, ctx.now_us, by.id, key, version, memo, body)]
+    taken = _take(ctx, Redeemed, "redeem", account, reward, quantity, member, by, key, memo)
+    if isinstance(taken, Replayed):
+        return taken
+    header, (*body, lots) = taken
+    return [header._replace(body=(*body, 0, lots))]
 
 
 def reserve(
@@ -320,22 +331,12 @@ def reserve(
     memo: object = "",
 ) -> Outcome:
     """Reserve for pickup: points and stock are held until hand-over, cancel or time-out."""
-    account, reward, quantity, by, key, memo = _redemption_args(account, reward, quantity, by,
-                                                                key, memo)
-    member_arg = None if member is None else check_id(member, "member")
-    request = request_of(Reserved, by.id, memo, account=account, reward=reward,
-                         quantity=quantity, member=member_arg or "")
-    replay = _replayed(ctx, key, request)
-    if replay:
-        return replay
-    household = _open_account(ctx.state, account)
-    version = authorise(ctx, by, "reserve", household)
-    unit_price, who = price_and_check(ctx, account, household, reward, quantity, member_arg)
+    taken = _take(ctx, Reserved, "reserve", account, reward, quantity, member, by, key, memo)
+    if isinstance(taken, Replayed):
+        return taken
+    header, (*body, lots) = taken
     expires = ctx.now_us + _rulebook_now(ctx).store.reservation_days * _DAY_US
-    points = unit_price * quantity
-    lots = ctx.state.draw_lots(account, points)
-    body = (account, reward, quantity, unit_price, points, who, expires, lots)
-    return [Draft(Reserved, ctx.now_us, by.id, key, version, memo, body)]
+    return [header._replace(body=(*body, expires, lots))]
 
 
 def _open_reservation(ctx: Context, reservation: object) -> Reservation:
