@@ -6,6 +6,7 @@ from which balances and reports are derived. Start with :class:`Ledger`, :class:
 :class:`ChecklistItem`; see the README for a quickstart.
 """
 
+from . import reports
 from .actors import Actor
 from .catalogue import Limit, PriceRule, RatingPolicy, Reward, StorePolicy
 from .clock import ManualClock
@@ -119,4 +120,5 @@ __all__ = [
     "Verified",
     "__version__",
     "rate",
+    "reports",
 ]

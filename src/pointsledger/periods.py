@@ -117,6 +117,39 @@ def period_label(per: str, index: int) -> str:
     return str(first.year)
 
 
+def parse_period(label: str) -> tuple[str, int]:
+    """``(kind, index)`` of a period label: ``2026``, ``2026-Q1``, ``2026-03``, ``2026-W11`` or
+    ``2026-03-15`` (the labels :func:`period_label` writes).
+
+    Raises:
+        ValidationError: not such a label.
+    """
+    try:
+        if not isinstance(label, str):
+            raise ValueError
+        parts = label.split("-")
+        if len(parts) == 1:
+            return "year", int(parts[0])
+        if len(parts) == 2 and parts[1].startswith("Q"):
+            quarter = int(parts[1][1:])
+            if not 1 <= quarter <= 4:
+                raise ValueError
+            return "quarter", int(parts[0]) * 4 + quarter - 1
+        if len(parts) == 2 and parts[1].startswith("W"):
+            monday = _dt.date.fromisocalendar(int(parts[0]), int(parts[1][1:]), 1)
+            return "week", monday.toordinal()
+        if len(parts) == 2:
+            month = int(parts[1])
+            if not 1 <= month <= 12:
+                raise ValueError
+            return "month", int(parts[0]) * 12 + month - 1
+        return "day", _dt.date.fromisoformat(label).toordinal()
+    except ValueError:
+        raise ValidationError(
+            f"period must look like 2026, 2026-Q1, 2026-03, 2026-W11 or 2026-03-15; got "
+            f"{label!r}", period=label) from None
+
+
 def day_start_us(day: _dt.date, tz: str) -> int:
     """Microseconds since the epoch at the start of the local date ``day`` in ``tz``."""
     start = pendulum.datetime(day.year, day.month, day.day, tz=tz)

@@ -1,0 +1,32 @@
+"""Reports: pure functions of a ledger returning a :class:`Table`.
+
+Every report reads the ledger and writes nothing. Labels are Chinese by default and English
+with ``locale="en"``; anything meant for a public notice board masks names
+(:func:`~pointsledger.reports.masking.mask_name`) and never shows ID or phone numbers.
+Periods are labels such as ``"2026"``, ``"2026-Q1"``, ``"2026-03"``, ``"2026-W11"``,
+``"2026-03-15"`` in the ledger's time zone.
+"""
+
+from .accounts import balances, statement
+from .boards import METHODS, honour_board, ranks
+from .masking import mask_name
+from .notices import audit_trail, public_notice
+from .summaries import category_summary, period_summary, rollup, store_summary
+from .table import Table, from_csv
+
+__all__ = [
+    "METHODS",
+    "Table",
+    "audit_trail",
+    "balances",
+    "category_summary",
+    "from_csv",
+    "honour_board",
+    "mask_name",
+    "period_summary",
+    "public_notice",
+    "ranks",
+    "rollup",
+    "statement",
+    "store_summary",
+]

@@ -1,0 +1,87 @@
+"""Shared plumbing of the reports: periods as instants, and what each event did to accounts."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Iterator
+from typing import Any
+
+from ..clock import from_us, to_us
+from ..events import (
+    AccountClosed,
+    Awarded,
+    Deducted,
+    Event,
+    Expired,
+    ItemPosting,
+    Redemption,
+    Reversed,
+    Transferred,
+)
+from ..ledger import Ledger
+from ..periods import parse_period, period_bounds
+
+
+def bounds(ledger: Ledger, period: str | None) -> tuple[int, int]:
+    """``[start, end)`` in microseconds of a period label (None: all time)."""
+    if period is None:
+        return -(2**63), 2**63
+    kind, index = parse_period(period)
+    start, end = period_bounds(kind, index, ledger.tz)
+    return to_us(start, "start"), to_us(end, "end")
+
+
+def local_date(ledger: Ledger, us: int) -> str:
+    """The local date of an instant, as text."""
+    return from_us(us, ledger.tz).date().isoformat()
+
+
+def movements(event: Event) -> Iterator[tuple[str, str, int, str]]:
+    """``(account, kind, points, what)`` for each account an event moves points of: kind is
+    earned, deducted, redeemed, expired, transferred or closed (signed by direction), with
+    reversals counted back against the kind they reverse."""
+    if isinstance(event, Awarded):
+        yield event.account, "earned", event.points, event.item
+    elif isinstance(event, Deducted):
+        yield event.account, "deducted", event.points, event.item
+    elif isinstance(event, Redemption):
+        yield event.account, "redeemed", -event.points, event.reward
+    elif isinstance(event, Expired) and event.points:
+        yield event.account, "expired", -event.points, ""
+    elif isinstance(event, Transferred):
+        yield event.source, "transferred", -event.points, event.destination
+        yield event.destination, "transferred", event.points, event.source
+    elif isinstance(event, AccountClosed) and event.balance and event.balance_to:
+        yield event.account, "closed", -event.balance, event.balance_to
+        yield event.balance_to, "closed", event.balance, event.account
+    elif isinstance(event, Reversed):
+        kind = {"awarded": "earned", "deducted": "deducted", "redeemed": "redeemed",
+                "handed_over": "redeemed"}.get(event.original_kind, "reversed")
+        sign = 1 if event.original_kind in ("redeemed", "handed_over") else -1
+        yield event.account, kind, sign * event.points, event.item
+
+
+def category_of(ledger: Ledger, event: Any) -> str:
+    """The checklist category of an item posting (or of the entry a reversal reverses)."""
+    version = event.original_version if isinstance(event, Reversed) else event.version
+    adoption = ledger.state.adoptions_by_version.get(version)
+    if adoption is None:
+        return ""
+    try:
+        return adoption.rulebook.item(event.item).category
+    except Exception:
+        return ""
+
+
+def is_item_posting(event: Event) -> bool:
+    """An award or deduction, or a reversal of one."""
+    return isinstance(event, ItemPosting) or (
+        isinstance(event, Reversed) and event.original_kind in ("awarded", "deducted"))
+
+
+def occurred(event: Event) -> int:
+    """When what an event records happened (for a reversal: when the original did)."""
+    return event.original_occurred_us if isinstance(event, Reversed) else event.occurred_us
+
+
+_ = _dt  # dates are formatted through from_us

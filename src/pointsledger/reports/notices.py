@@ -1,0 +1,65 @@
+"""Public notices (公示) and the audit trail."""
+
+from __future__ import annotations
+
+from ..events import ItemPosting, Reversed
+from ..ledger import Ledger
+from ._scan import bounds, category_of, local_date
+from .labels import labels
+from .masking import mask_name
+from .table import Table
+
+
+def public_notice(ledger: Ledger, period: str, *, objection_days: int = 7,
+                  contact: str = "村务监督委员会", locale: str = "zh") -> Table:
+    """A period's awards and deductions for the notice board: date, household, the head of
+    household's name masked (张*明), item, category and points; reversed entries are left out.
+    No ID or phone number is ever shown. The notes give the notice dates and how to object.
+
+    (Claims in public notice join this report with the claims workflow.)
+    """
+    text = labels(locale)
+    state = ledger.state
+    start, end = bounds(ledger, period)
+    rows = []
+    for event in ledger.events():
+        if not isinstance(event, ItemPosting) or not start <= event.occurred_us < end:
+            continue
+        if event.seq in state.reversals:
+            continue
+        household = state.household_of(event.account) or event.account
+        head = state.households[household].head if household in state.households else ""
+        rows.append((local_date(ledger, event.occurred_us), household, mask_name(head),
+                     event.item, category_of(ledger, event), event.points))
+    now = ledger.now()
+    until = now.add(days=objection_days) if hasattr(now, "add") else now
+    if locale == "zh":
+        notes = (f"公示期：{now.date()} 至 {until.date()}。",
+                 f"如有异议，请在公示期内向{contact}提出（实名，说明事项和理由）。")
+    else:
+        notes = (f"Notice from {now.date()} to {until.date()}.",
+                 f"Objections during the notice period to: {contact} (named, with the entry "
+                 "and the reason).")
+    columns = [text[c] for c in ("date", "household", "name", "item", "category", "points")]
+    return Table(f"{text['notice']} {period}", columns, rows, notes)
+
+
+def audit_trail(ledger: Ledger, *, actor: str | None = None, kind: str | None = None,
+                period: str | None = None, locale: str = "zh") -> Table:
+    """Who did what: every event (or those of one actor, one kind, one period by recording
+    time) with its seq, recording time, actor, kind and key."""
+    text = labels(locale)
+    start, end = bounds(ledger, period)
+    rows = []
+    for event in ledger.events():
+        if actor is not None and event.actor != actor:
+            continue
+        if kind is not None and kind != event.KIND:
+            continue
+        if not start <= event.recorded_us < end:
+            continue
+        detail = f"e{event.original}" if isinstance(event, Reversed) else ""
+        rows.append((event.seq, event.recorded_at.in_timezone(ledger.tz).isoformat(),
+                     event.actor, event.KIND, event.key, detail))
+    columns = [text[c] for c in ("seq", "recorded", "actor", "kind", "key", "link")]
+    return Table(text["audit"], columns, rows)
