@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as _dt
 from collections.abc import Iterator
-from typing import Any
 
 from ..clock import from_us, to_us
 from ..events import (
@@ -13,7 +11,6 @@ from ..events import (
     Deducted,
     Event,
     Expired,
-    ItemPosting,
     Redemption,
     Reversed,
     Transferred,
@@ -61,27 +58,7 @@ def movements(event: Event) -> Iterator[tuple[str, str, int, str]]:
         yield event.account, kind, sign * event.points, event.item
 
 
-def category_of(ledger: Ledger, event: Any) -> str:
-    """The checklist category of an item posting (or of the entry a reversal reverses)."""
-    version = event.original_version if isinstance(event, Reversed) else event.version
-    adoption = ledger.state.adoptions_by_version.get(version)
-    if adoption is None:
-        return ""
-    try:
-        return adoption.rulebook.item(event.item).category
-    except Exception:
-        return ""
-
-
-def is_item_posting(event: Event) -> bool:
-    """An award or deduction, or a reversal of one."""
-    return isinstance(event, ItemPosting) or (
-        isinstance(event, Reversed) and event.original_kind in ("awarded", "deducted"))
-
-
 def occurred(event: Event) -> int:
     """When what an event records happened (for a reversal: when the original did)."""
     return event.original_occurred_us if isinstance(event, Reversed) else event.occurred_us
 
-
-_ = _dt  # dates are formatted through from_us

@@ -7,7 +7,8 @@ from collections import defaultdict
 from ..errors import UnknownAccount, UnknownRegion
 from ..events import ItemPosting, Redemption, Reversed
 from ..ledger import Ledger
-from ._scan import bounds, local_date, movements
+from ._index import KINDS, code_of, movements_of
+from ._scan import bounds, local_date
 from .labels import labels
 from .table import Table
 
@@ -29,33 +30,33 @@ def statement(ledger: Ledger, account: str, *, period: str | None = None,
         raise UnknownAccount(f"no household or member {account!r}", account=account)
     text = labels(locale)
     start, end = bounds(ledger, period)
+    m = movements_of(ledger)
+    number = m.number(account)
     opening = 0
     entries = []
-    reversed_by = dict(state.reversals)
-    for event in ledger.events():
-        delta = sum(a if d == account else -a for s, d, a in event.postings()
-                    if account in (s, d) and s != d)
-        if not delta:
+    for i, who in enumerate(m.account):
+        if who != number:
             continue
-        if event.occurred_us < start:
-            opening += delta
-        elif event.occurred_us < end:
-            entries.append((event.occurred_us, event.seq, event, delta))
+        at = m.at[i]
+        if at < start:
+            opening += m.points[i]
+        elif at < end:
+            entries.append((at, m.seq[i], m.points[i], m.names[m.code[i]]))
     rows = []
     balance = opening
-    for occurred_us, _seq, event, delta in sorted(entries, key=lambda e: e[:2]):
+    reversed_by = state.reversals
+    for at, seq, delta, what in sorted(entries):
         balance += delta
-        what = next((w for a, _k, _p, w in movements(event) if a == account), event.KIND)
+        event = ledger.event(seq)
         if isinstance(event, Reversed):
-            link = f"{text['reverses']} e{event.original}"
-            reason = event.reason
+            link, reason = f"{text['reverses']} e{event.original}", event.reason
         else:
-            later = reversed_by.get(event.seq)
+            later = reversed_by.get(seq)
             link = f"{text['reversed_by']} e{later}" if later else ""
             reason = event.memo
         entry = what if isinstance(event, ItemPosting | Redemption | Reversed) else event.KIND
-        rows.append((local_date(ledger, occurred_us), event.seq, entry, delta, balance,
-                     event.actor, reason, link))
+        rows.append((local_date(ledger, at), seq, entry, delta, balance, event.actor, reason,
+                     link))
     columns = [text[c] for c in ("date", "seq", "entry", "points", "balance", "actor",
                                  "reason", "link")]
     notes = (f"{text['opening']}: {opening}", f"{text['closing']}: {balance}")
@@ -76,19 +77,21 @@ def balances(ledger: Ledger, *, region: str | None = None, locale: str = "zh") -
                         if region is None or region in _ancestors(ledger, h.grid))
     if region is not None and region not in state.regions:
         raise UnknownRegion(f"no region {region!r}", region=region)
-    totals: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for event in ledger.events():
-        for account, kind, points, _what in movements(event):
-            household = state.household_of(account)
-            if household is not None:
-                totals[household][kind] += points
+    m = movements_of(ledger)
+    totals: dict[int, list[int]] = defaultdict(lambda: [0] * len(KINDS))
+    for who, kind, points in zip(m.household, m.kind, m.points, strict=True):
+        totals[who][kind] += points
+    members: dict[str, list[str]] = defaultdict(list)
+    for member in state.members.values():
+        members[member.household].append(member.id)
+    earned, deducted = code_of("earned"), code_of("deducted")
+    redeemed, expired = code_of("redeemed"), code_of("expired")
     rows = []
     for household in households:
-        t = totals[household]
-        members = [m.id for m in state.members.values() if m.household == household]
-        available = sum(state.available(a) for a in [household, *members])
-        rows.append((household, state.households[household].head, t["earned"],
-                     -t["deducted"], -t["redeemed"], -t["expired"], 0, available))
+        t = totals.get(m.number(household)) or [0] * len(KINDS)
+        available = sum(state.available(a) for a in [household, *members[household]])
+        rows.append((household, state.households[household].head, t[earned], -t[deducted],
+                     -t[redeemed], -t[expired], 0, available))
     columns = [text[c] for c in ("household", "name", "earned", "deducted", "redeemed",
                                  "expired", "pending", "available")]
     return Table(f"{text['balances']} {region or ''}".strip(), columns, rows)

@@ -12,8 +12,8 @@ from collections import defaultdict
 from typing import Final
 
 from ..errors import ValidationError
-from ..events import Awarded, Reversed
 from ..ledger import Ledger
+from ._index import code_of, movements_of
 from ._scan import bounds
 from .accounts import _ancestors
 from .labels import labels
@@ -59,15 +59,14 @@ def honour_board(ledger: Ledger, period: str, *, top: int = 10, bottom: bool = F
     state = ledger.state
     text = labels(locale)
     start, end = bounds(ledger, period)
-    earned: dict[str, int] = defaultdict(int)
-    for event in ledger.events():
-        if event.recorded_us >= end:
-            break
-        if isinstance(event, Awarded) and start <= event.occurred_us < end:
-            earned[state.household_of(event.account) or event.account] += event.points
-        elif (isinstance(event, Reversed) and event.original_kind == "awarded"
-              and start <= event.original_occurred_us < end):
-            earned[state.household_of(event.account) or event.account] -= event.points
+    m = movements_of(ledger)
+    earn = code_of("earned")
+    by_number: dict[int, int] = defaultdict(int)
+    for recorded, when, kind, who, points in zip(
+            m.recorded, m.when, m.kind, m.household, m.points, strict=True):
+        if kind == earn and recorded < end and start <= when < end:
+            by_number[who] += points
+    earned: dict[str, int] = defaultdict(int, {m.names[n]: v for n, v in by_number.items()})
     households = [h for h in state.households.values()
                   if region is None or region in _ancestors(ledger, h.grid)]
     order = sorted(households, key=lambda h: (earned[h.id] if bottom else -earned[h.id], h.id))

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from ..events import ItemPosting, Reversed
+from ..events import Reversed
 from ..ledger import Ledger
-from ._scan import bounds, category_of, local_date
+from ._index import code_of, movements_of
+from ._scan import bounds, local_date
 from .labels import labels
 from .masking import mask_name
 from .table import Table
@@ -21,16 +22,23 @@ def public_notice(ledger: Ledger, period: str, *, objection_days: int = 7,
     text = labels(locale)
     state = ledger.state
     start, end = bounds(ledger, period)
+    m = movements_of(ledger)
+    earn, deduct = code_of("earned"), code_of("deducted")
     rows = []
-    for event in ledger.events():
-        if not isinstance(event, ItemPosting) or not start <= event.occurred_us < end:
+    for seq, at, kind, reversal, who, code, version, value in zip(
+            m.seq, m.at, m.kind, m.reversal, m.household, m.code, m.version, m.points,
+            strict=True):
+        if reversal or kind not in (earn, deduct) or not start <= at < end:
             continue
-        if event.seq in state.reversals:
+        if seq in state.reversals:
             continue
-        household = state.household_of(event.account) or event.account
+        household = m.names[who]
         head = state.households[household].head if household in state.households else ""
-        rows.append((local_date(ledger, event.occurred_us), household, mask_name(head),
-                     event.item, category_of(ledger, event), event.points))
+        item = m.names[code]
+        adoption = state.adoptions_by_version.get(m.names[version])
+        category = adoption.rulebook.item(item).category if adoption else ""
+        rows.append((local_date(ledger, at), household, mask_name(head), item, category,
+                     value))
     now = ledger.now()
     until = now.add(days=objection_days) if hasattr(now, "add") else now
     if locale == "zh":

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 
 from ..errors import ValidationError
-from ..events import Redemption, Reversed, StockAdjusted, StockReceived
 from ..ledger import Ledger
-from ..periods import PERIODS, local_date, period_index, period_label
-from ._scan import bounds, category_of, is_item_posting, movements, occurred
+from ..periods import PERIODS, local_day_range, period_index, period_label
+from ._index import code_of, movements_of
+from ._scan import bounds
 from .labels import labels
 from .table import Table
 
@@ -18,21 +18,31 @@ def category_summary(ledger: Ledger, *, period: str | None = None, locale: str =
     reversals), and households reached (with at least one entry that was not reversed)."""
     text = labels(locale)
     start, end = bounds(ledger, period)
-    points: dict[tuple[str, str], int] = defaultdict(int)
-    count: dict[tuple[str, str], int] = defaultdict(int)
-    reached: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    m = movements_of(ledger)
+    earned, deducted = code_of("earned"), code_of("deducted")
+    points: dict[tuple[int, int], int] = defaultdict(int)
+    count: dict[tuple[int, int], int] = defaultdict(int)
+    reached: dict[tuple[int, int], dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for when, kind, reversal, who, code, version, value in zip(
+            m.when, m.kind, m.reversal, m.household, m.code, m.version, m.points, strict=True):
+        if kind in (earned, deducted) and start <= when < end:
+            key = (version, code)
+            sign = -1 if reversal else 1
+            points[key] += value
+            count[key] += sign
+            reached[key][who] += sign
     state = ledger.state
-    for event in ledger.events():
-        if not is_item_posting(event) or not start <= occurred(event) < end:
-            continue
-        key = (category_of(ledger, event), event.item)  # type: ignore[attr-defined]
-        sign = -1 if isinstance(event, Reversed) else 1
-        points[key] += sign * event.points  # type: ignore[attr-defined]
-        count[key] += sign
-        household = state.household_of(event.account) or event.account  # type: ignore[attr-defined]
-        reached[key][household] += sign
-    rows = [(c, i, points[(c, i)], count[(c, i)],
-             sum(1 for n in reached[(c, i)].values() if n > 0)) for c, i in sorted(points)]
+    merged: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    households: dict[tuple[str, str], set[int]] = defaultdict(set)
+    for (version, code), value in points.items():
+        item = m.names[code]
+        adoption = state.adoptions_by_version.get(m.names[version])
+        category = adoption.rulebook.item(item).category if adoption else ""
+        row = merged[(category, item)]
+        row[0] += value
+        row[1] += count[(version, code)]
+        households[(category, item)] |= {h for h, n in reached[(version, code)].items() if n > 0}
+    rows = [(c, i, v[0], v[1], len(households[(c, i)])) for (c, i), v in sorted(merged.items())]
     columns = [text[c] for c in ("category", "item", "points", "events", "households")]
     return Table(f"{text['categories']} {period or ''}".strip(), columns, rows)
 
@@ -44,13 +54,17 @@ def period_summary(ledger: Ledger, *, per: str = "month", locale: str = "zh") ->
         raise ValidationError(f"per must be one of {', '.join(PERIODS)}, got {per!r}", per=per)
     text = labels(locale)
     state = ledger.state
+    m = movements_of(ledger)
+    wanted = {code_of(k): k for k in ("earned", "deducted", "redeemed", "expired")}
     totals: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for event in ledger.events():
-        when = occurred(event)
-        index = period_index(per, local_date(when, state.tzinfo))
-        for _account, kind, points, _what in movements(event):
-            if kind in ("earned", "deducted", "redeemed", "expired"):
-                totals[index][kind] += points
+    low, high, day = 0, 0, None
+    for when, kind, value in zip(m.when, m.kind, m.points, strict=True):
+        name = wanted.get(kind)
+        if name is None:
+            continue
+        if not low <= when < high:  # rows come in recording order: days repeat in runs
+            low, high, day = local_day_range(when, state.tzinfo)
+        totals[period_index(per, day)][name] += value  # type: ignore[arg-type]
     rows: list[tuple[object, ...]] = []
     previous = None
     for index in sorted(totals):
@@ -71,18 +85,18 @@ def rollup(ledger: Ledger, *, period: str | None = None, locale: str = "zh") -> 
     text = labels(locale)
     state = ledger.state
     start, end = bounds(ledger, period)
-    earned: dict[str, int] = defaultdict(int)
-    deducted: dict[str, int] = defaultdict(int)
-    for event in ledger.events():
-        if not is_item_posting(event) or not start <= occurred(event) < end:
-            continue
-        household = state.household_of(event.account) or event.account  # type: ignore[attr-defined]
-        sign = -1 if isinstance(event, Reversed) else 1
-        value = sign * event.points  # type: ignore[attr-defined]
-        if event.points > 0:  # type: ignore[attr-defined]
-            earned[household] += value
-        else:
-            deducted[household] -= value
+    m = movements_of(ledger)
+    earn, deduct = code_of("earned"), code_of("deducted")
+    by_number_earned: dict[int, int] = defaultdict(int)
+    by_number_deducted: dict[int, int] = defaultdict(int)
+    for when, kind, who, value in zip(m.when, m.kind, m.household, m.points, strict=True):
+        if start <= when < end:
+            if kind == earn:
+                by_number_earned[who] += value
+            elif kind == deduct:
+                by_number_deducted[who] -= value
+    earned = {m.names[n]: v for n, v in by_number_earned.items()}
+    deducted = {m.names[n]: v for n, v in by_number_deducted.items()}
     children: dict[str | None, list[str]] = defaultdict(list)
     for region in state.regions.values():
         children[region.parent].append(region.code)
@@ -98,9 +112,9 @@ def rollup(ledger: Ledger, *, period: str | None = None, locale: str = "zh") -> 
         totals = [0, 0, 0, 0]
         for household in by_grid.get(code, ()):
             totals[0] += 1
-            totals[1] += 1 if earned[household] > 0 else 0
-            totals[2] += earned[household]
-            totals[3] += deducted[household]
+            totals[1] += 1 if earned.get(household, 0) > 0 else 0
+            totals[2] += earned.get(household, 0)
+            totals[3] += deducted.get(household, 0)
         for child in sorted(children.get(code, ())):
             for i, value in enumerate(visit(child, depth + 1)):
                 totals[i] += value
@@ -124,26 +138,23 @@ def store_summary(ledger: Ledger, *, period: str | None = None, locale: str = "z
     text = labels(locale)
     state = ledger.state
     start, end = bounds(ledger, period)
+    m = movements_of(ledger)
+    redeem, expire = code_of("redeemed"), code_of("expired")
     units: dict[str, int] = defaultdict(int)
     points: dict[str, int] = defaultdict(int)
-    rewards: set[str] = set()
+    rewards: set[str] = set(state.stock)
     expired = 0
-    for event in ledger.events():
-        if isinstance(event, StockReceived | StockAdjusted):
-            rewards.add(event.reward)
-        when = occurred(event)
+    for when, kind, reversal, code, value, quantity in zip(
+            m.when, m.kind, m.reversal, m.code, m.points, m.quantity, strict=True):
         if not start <= when < end:
             continue
-        if isinstance(event, Redemption):
-            units[event.reward] += event.quantity
-            points[event.reward] += event.points
-            rewards.add(event.reward)
-        elif isinstance(event, Reversed) and event.original_kind in ("redeemed", "handed_over"):
-            units[event.item] -= event.quantity
-            points[event.item] -= event.points
-        for _account, kind, value, _what in movements(event):
-            if kind == "expired":
-                expired -= value
+        if kind == redeem:
+            reward = m.names[code]
+            rewards.add(reward)
+            units[reward] += -quantity if reversal else quantity
+            points[reward] -= value
+        elif kind == expire:
+            expired -= value
     rows = [(r, units[r], points[r], state.stock.get(r, 0)) for r in sorted(rewards)]
     liability = sum(max(0, state.available(a))
                     for a in [*state.households, *state.members])
