@@ -172,3 +172,15 @@ def test_past_boards_do_not_change(scored: Ledger) -> None:
     scored.award("H004", "ENV-01", by=GRID, key="late",
                  occurred_at=pendulum.datetime(2026, 3, 31, 12, tz=TZ))
     assert reports.honour_board(scored, "2026-03") == before
+
+
+def test_audit_trail_filters(scored: Ledger) -> None:
+    """The audit trail lists who did what, filtered by actor, kind and recording period."""
+    everything = reports.audit_trail(scored, locale="en")
+    assert [r[0] for r in everything.rows] == list(range(1, scored.head + 1))
+    reversals = reports.audit_trail(scored, kind="reversed", locale="en").rows
+    assert [(r[2], r[3], r[5]) for r in reversals] == [("c-01", "reversed", "e16")]
+    grid_rows = reports.audit_trail(scored, actor="g-07", locale="en").rows
+    assert len(grid_rows) == 6 and {r[2] for r in grid_rows} == {"g-07"}
+    assert reports.audit_trail(scored, actor="nobody").rows == ()
+    assert reports.audit_trail(scored, period="2025").rows == ()

@@ -23,7 +23,8 @@ _KIND_CODE: Final = {kind: n for n, kind in enumerate(KINDS)}
 
 
 class Movements:
-    """Columns, one row per account a posting event moves points of.
+    """Columns, one row per account a posting event moves points of (and a few per event:
+    ``event_recorded``, ``event_actor``, ``event_kind``, row ``seq - 1``).
 
     ``when`` is when the movement counts for summaries (a reversal counts at the time of what
     it reverses), ``at`` when its own event occurred (for passbooks).
@@ -45,6 +46,10 @@ class Movements:
         self.names: list[str] = []
         self._ids: dict[str, int] = {}
         self.done = 0
+        # one row per event, for the audit trail
+        self.event_recorded = array("q")
+        self.event_actor = array("i")
+        self.event_kind = array("i")
 
     def intern(self, name: str) -> int:
         """The number standing for ``name`` in the columns."""
@@ -60,6 +65,9 @@ class Movements:
 
     def add(self, ledger: Ledger, event: Event) -> None:
         """Fold one event into the columns."""
+        self.event_recorded.append(event.recorded_us)
+        self.event_actor.append(self.intern(event.actor))
+        self.event_kind.append(self.intern(event.KIND))
         state = ledger.state
         when = occurred(event)
         reversal = 1 if isinstance(event, Reversed) else 0

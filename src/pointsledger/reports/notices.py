@@ -58,14 +58,17 @@ def audit_trail(ledger: Ledger, *, actor: str | None = None, kind: str | None = 
     time) with its seq, recording time, actor, kind and key."""
     text = labels(locale)
     start, end = bounds(ledger, period)
+    m = movements_of(ledger)
+    who = -2 if actor is None else m.number(actor)
+    what = -2 if kind is None else m.number(kind)
     rows = []
-    for event in ledger.events():
-        if actor is not None and event.actor != actor:
+    for row, (recorded, by, done) in enumerate(
+            zip(m.event_recorded, m.event_actor, m.event_kind, strict=True)):
+        if (who != -2 and by != who) or (what != -2 and done != what):
             continue
-        if kind is not None and kind != event.KIND:
+        if not start <= recorded < end:
             continue
-        if not start <= event.recorded_us < end:
-            continue
+        event = ledger.event(row + 1)  # only the events shown are decoded
         detail = f"e{event.original}" if isinstance(event, Reversed) else ""
         rows.append((event.seq, event.recorded_at.in_timezone(ledger.tz).isoformat(),
                      event.actor, event.KIND, event.key, detail))
