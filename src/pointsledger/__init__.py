@@ -46,6 +46,7 @@ from .errors import (
 )
 from .events import COMMUNITY, EXPIRED, PENALTY, POOL, STORE, Event
 from .expiry import ExpiryPolicy
+from .jsonl import export_jsonl, import_jsonl
 from .ledger import Batch, ExpiringLot, Ledger, StockLevel, Verified
 from .problems import Problem
 from .ratings import Rating, rate
@@ -119,6 +120,8 @@ __all__ = [
     "ValidationError",
     "Verified",
     "__version__",
+    "export_jsonl",
+    "import_jsonl",
     "rate",
     "reports",
 ]

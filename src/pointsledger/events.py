@@ -598,6 +598,11 @@ EVENT_TYPES: Final[dict[str, type[Event]]] = {
 _HEADER = 8  # kind + seven header fields
 
 
+def canonical_bytes(values: list[Any]) -> bytes:
+    """The canonical encoding of an event's decoded value list (``[kind, seq, ...]``)."""
+    return _encode(values).encode()
+
+
 def chain_hash(previous: bytes, canonical: bytes) -> bytes:
     """The hash of an event whose canonical encoding is ``canonical``."""
     return _sha256(previous + canonical).digest()

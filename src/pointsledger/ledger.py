@@ -53,6 +53,7 @@ from .state import Balance, LedgerState, apply
 from .storage import EventStore, MemoryStore, Record, SQLiteStore
 
 _DAY_US = 86_400_000_000
+_RETRIES = 50  # appends lost to other writers before a command gives up
 
 
 @attrs.frozen
@@ -617,7 +618,7 @@ class Ledger(_Commands):
         if self._batch is not None:
             raise ValidationError("a batch is open on this ledger: issue commands through it")
         state = self._state
-        for _attempt in range(5):
+        for _attempt in range(_RETRIES):
             ctx = self._context(state)
             outcome = command(ctx, *args, **kwargs)
             if isinstance(outcome, Replayed):
@@ -633,7 +634,7 @@ class Ledger(_Commands):
             for event in events:
                 apply(state, event)
             return events
-        raise ConcurrencyError("gave up after 5 attempts lost to other writers")
+        raise ConcurrencyError(f"gave up after {_RETRIES} attempts lost to other writers")
 
     def expire_reservations(self) -> Sequence[Event]:
         """Time out every open reservation whose pickup time has passed by the ledger clock.

@@ -1,0 +1,112 @@
+"""JSON Lines export and import: a faithful round trip; tampering refused, naming the line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pointsledger import IntegrityError, StoreError, export_jsonl, import_jsonl
+
+from .helpers import COMMITTEE, GRID, make_village
+
+
+@pytest.fixture
+def exported(tmp_path: Path) -> tuple[Path, str, int]:
+    village = make_village("memory")
+    led = village.ledger
+    when = village.clock().subtract(days=1)
+    e = led.award("H001", "ENV-01", by=GRID, key="a", occurred_at=when)
+    led.deduct("H002", "COV-03", by=GRID, key="b", occurred_at=when)
+    led.reverse(e.id, reason="误录", by=COMMITTEE, key="r")
+    path = tmp_path / "ledger.jsonl"
+    assert export_jsonl(led, path) == led.head
+    return path, led.verify().head_hash, led.head
+
+
+def lines(path: Path) -> list[str]:
+    return path.read_text(encoding="utf-8").splitlines(keepends=True)
+
+
+def first_bad_line(path: Path) -> int:
+    with pytest.raises(IntegrityError) as info:
+        import_jsonl(path)
+    line: int = info.value.fields["line"]
+    return line
+
+
+def test_round_trip_in_memory_and_sqlite(exported: tuple[Path, str, int], tmp_path: Path) -> None:
+    """An import reproduces the ledger exactly, in memory or in a new SQLite file."""
+    path, head, count = exported
+    again = import_jsonl(path)
+    assert again.verify().head_hash == head and again.head == count
+    assert again.balance("H002").posted == -5
+    on_disk = import_jsonl(path, tmp_path / "copy.db")
+    assert on_disk.verify().head_hash == head
+    on_disk.close_store()
+    with pytest.raises(StoreError):
+        import_jsonl(path, tmp_path / "copy.db")
+
+
+def test_edited_line_is_refused(exported: tuple[Path, str, int]) -> None:
+    """Changing a value names the line."""
+    path, _head, _count = exported
+    text = lines(path)
+    number = next(i for i, line in enumerate(text) if '"deducted"' in line)
+    text[number] = text[number].replace(",-5,", ",-50,")
+    path.write_text("".join(text), encoding="utf-8")
+    assert first_bad_line(path) == number + 1
+
+
+def test_reordered_and_deleted_lines_are_refused(exported: tuple[Path, str, int]) -> None:
+    """Swapping two lines or dropping one names the first line out of place."""
+    path, _head, _count = exported
+    text = lines(path)
+    swapped = [*text[:4], text[5], text[4], *text[6:]]
+    path.write_text("".join(swapped), encoding="utf-8")
+    assert first_bad_line(path) == 5
+    path.write_text("".join(text[:4] + text[5:]), encoding="utf-8")
+    assert first_bad_line(path) == 5
+
+
+def test_truncated_file_is_refused(exported: tuple[Path, str, int]) -> None:
+    """A file cut short, with or without its closing line, is refused."""
+    path, _head, count = exported
+    text = lines(path)
+    path.write_text("".join(text[:-1]), encoding="utf-8")  # no closing line
+    assert first_bad_line(path) == count + 1
+    closing = json.dumps({"end": True, "events": count, "head": "00"}) + "\n"
+    path.write_text("".join([*text[:-2], closing]), encoding="utf-8")  # a line and the head
+    assert first_bad_line(path) == count
+    path.write_text("".join([*text, "{}\n"]), encoding="utf-8")
+    assert first_bad_line(path) == count + 2
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.data())
+def test_malformed_lines_raise_integrity_errors_only(exported: tuple[Path, str, int],
+                                                     data: st.DataObject) -> None:
+    """Whatever a line is replaced with, import raises IntegrityError, never anything else.
+    (The fixture's export is only read, so sharing it between examples is safe.)"""
+    path, _head, _count = exported
+    text = lines(path)
+    index = data.draw(st.integers(0, len(text) - 1))
+    junk = data.draw(st.one_of(
+        st.text(max_size=40),
+        st.builds(lambda v: json.dumps(v), st.recursive(
+            st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+            lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+                st.sampled_from(["seq", "hash", "event", "end", "events", "head"]), inner,
+                max_size=4), max_leaves=8)),
+    )).replace("\n", " ")
+    broken = path.with_suffix(".broken")
+    broken.write_text("".join([*text[:index], junk + "\n", *text[index + 1:]]),
+                      encoding="utf-8")
+    if junk + "\n" == text[index]:
+        return
+    with pytest.raises(IntegrityError):
+        import_jsonl(broken)
