@@ -560,6 +560,33 @@ class Ledger(_Commands):
             raise
 
     @classmethod
+    def open_postgres(
+        cls,
+        conninfo: str,
+        ledger_id: str,
+        *,
+        clock: Clock | None = None,
+        tz: str | None = None,
+        backdate_days: int = 90,
+    ) -> Ledger:
+        """Create or reopen ledger ``ledger_id`` in a PostgreSQL database (needs the
+        ``postgres`` extra). Many ledgers, one per village or town, share one database.
+
+        Raises:
+            StoreError: the database cannot be used.
+            IntegrityError: the stored log does not verify.
+        """
+        from .storage.postgres import PostgresStore
+
+        store = PostgresStore(conninfo, ledger_id)
+        try:
+            return cls(store, clock=clock, tz=tz, backdate_days=backdate_days,
+                       ledger_id=ledger_id)
+        except BaseException:
+            store.close()
+            raise
+
+    @classmethod
     def in_memory(
         cls,
         *,

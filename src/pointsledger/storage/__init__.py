@@ -9,6 +9,7 @@ expects. The ledger never trusts a store: it re-verifies the hash chain of whate
 
 from .base import EventStore, Record
 from .memory import MemoryStore
+from .postgres import PostgresStore
 from .sqlite import SQLiteStore
 
-__all__ = ["EventStore", "MemoryStore", "Record", "SQLiteStore"]
+__all__ = ["EventStore", "MemoryStore", "PostgresStore", "Record", "SQLiteStore"]
