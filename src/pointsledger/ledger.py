@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import random
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -644,24 +645,38 @@ class Ledger(_Commands):
     ) -> Sequence[Event]:
         if self._batch is not None:
             raise ValidationError("a batch is open on this ledger: issue commands through it")
-        state = self._state
+        writing = getattr(self._store, "writing", None)
+        if writing is not None:
+            # a store other processes may write: take turns under its lock instead of racing
+            with writing():
+                self._catch_up()
+                return self._attempt(command, args, kwargs)
         for _attempt in range(_RETRIES):
-            ctx = self._context(state)
-            outcome = command(ctx, *args, **kwargs)
-            if isinstance(outcome, Replayed):
-                return outcome.events
-            if not outcome:
-                return ()
-            events, records = _seal(outcome, state.seq, state.head_hash, ctx.now_us)
             try:
-                self._store.append(records, state.seq)
+                return self._attempt(command, args, kwargs)
             except ConcurrencyError:
                 self._catch_up()  # another writer got there first: re-validate on its state
-                continue
-            for event in events:
-                apply(state, event)
-            return events
+                # back off a little, at random, so that busy writers take turns
+                time.sleep(random.uniform(0, min(0.05, 0.0005 * 2**_attempt)))
         raise ConcurrencyError(f"gave up after {_RETRIES} attempts lost to other writers")
+
+    def _attempt(
+        self, command: Callable[..., Outcome], args: Any, kwargs: Any
+    ) -> Sequence[Event]:
+        """Validate, seal, append and apply one command (raises ConcurrencyError when the
+        append lost a race; nothing is applied then)."""
+        state = self._state
+        ctx = self._context(state)
+        outcome = command(ctx, *args, **kwargs)
+        if isinstance(outcome, Replayed):
+            return outcome.events
+        if not outcome:
+            return ()
+        events, records = _seal(outcome, state.seq, state.head_hash, ctx.now_us)
+        self._store.append(records, state.seq)
+        for event in events:
+            apply(state, event)
+        return events
 
     def expire_reservations(self) -> Sequence[Event]:
         """Time out every open reservation whose pickup time has passed by the ledger clock.

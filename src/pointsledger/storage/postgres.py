@@ -9,6 +9,7 @@ Needs the ``postgres`` extra (``pip install "pointsledger[postgres]"``).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -45,6 +46,7 @@ class PostgresStore:
                              "'pointsledger[postgres]'") from None
         self.ledger_id = ledger_id
         self._psycopg = psycopg
+        self._locked = False
         try:
             self._db: Any = psycopg.connect(conninfo, autocommit=True)
             with self._db.transaction():
@@ -53,6 +55,18 @@ class PostgresStore:
         except psycopg.Error as exc:
             raise StoreError(f"cannot use PostgreSQL at {conninfo!r}: {exc}") from None
 
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold this ledger's write lock for a whole read-validate-append cycle: writers that
+        use it take turns instead of racing (appends inside it join its transaction)."""
+        with self._db.transaction():
+            self._db.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (self.ledger_id,))
+            self._locked = True
+            try:
+                yield
+            finally:
+                self._locked = False
+
     def append(self, records: Sequence[Record], expected_seq: int) -> None:
         """Append ``records`` in one transaction on top of ``expected_seq``."""
         check_numbering(records, expected_seq)
@@ -60,7 +74,9 @@ class PostgresStore:
             return
         try:
             with self._db.transaction():
-                self._db.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (self.ledger_id,))
+                if not self._locked:
+                    self._db.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
+                                     (self.ledger_id,))
                 head = self._head()
                 if head != expected_seq:
                     raise ConcurrencyError(
