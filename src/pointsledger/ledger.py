@@ -646,37 +646,46 @@ class Ledger(_Commands):
         if self._batch is not None:
             raise ValidationError("a batch is open on this ledger: issue commands through it")
         writing = getattr(self._store, "writing", None)
+        state = self._state
         if writing is not None:
             # a store other processes may write: take turns under its lock instead of racing
             with writing():
                 self._catch_up()
-                return self._attempt(command, args, kwargs)
+                events, records = self._prepare(command, args, kwargs)
+                if records:
+                    self._store.append(records, state.seq)
+            for event in events if records else ():  # only once the store has committed
+                apply(state, event)
+            return events
         for _attempt in range(_RETRIES):
+            events, records = self._prepare(command, args, kwargs)
+            if not records:
+                return events
             try:
-                return self._attempt(command, args, kwargs)
+                self._store.append(records, state.seq)
             except ConcurrencyError:
                 self._catch_up()  # another writer got there first: re-validate on its state
                 # back off a little, at random, so that busy writers take turns
                 time.sleep(random.uniform(0, min(0.05, 0.0005 * 2**_attempt)))
+                continue
+            for event in events:
+                apply(state, event)
+            return events
         raise ConcurrencyError(f"gave up after {_RETRIES} attempts lost to other writers")
 
-    def _attempt(
+    def _prepare(
         self, command: Callable[..., Outcome], args: Any, kwargs: Any
-    ) -> Sequence[Event]:
-        """Validate, seal, append and apply one command (raises ConcurrencyError when the
-        append lost a race; nothing is applied then)."""
+    ) -> tuple[Sequence[Event], list[Record]]:
+        """Validate a command and seal its events: ``(events, records to append)``, with no
+        records for a repeated request (its first events) or a command with nothing to do."""
         state = self._state
         ctx = self._context(state)
         outcome = command(ctx, *args, **kwargs)
         if isinstance(outcome, Replayed):
-            return outcome.events
+            return outcome.events, []
         if not outcome:
-            return ()
-        events, records = _seal(outcome, state.seq, state.head_hash, ctx.now_us)
-        self._store.append(records, state.seq)
-        for event in events:
-            apply(state, event)
-        return events
+            return (), []
+        return _seal(outcome, state.seq, state.head_hash, ctx.now_us)
 
     def expire_reservations(self) -> Sequence[Event]:
         """Time out every open reservation whose pickup time has passed by the ledger clock.
