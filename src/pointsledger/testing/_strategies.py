@@ -174,8 +174,10 @@ def actors(*, ids: SearchStrategy[str] | None = None,
 
 @attrs.frozen
 class Village:
-    """A plan of a village to build a ledger from: a rulebook, grids, households, members and
-    the day the clock starts. The rulebook takes effect 100 days before ``start``."""
+    """A plan of a village (or of a whole region tree) to build a ledger from: a rulebook,
+    grids, households, members and the day the clock starts. The rulebook takes effect 100
+    days before ``start``. ``regions`` (``(code, name, kind, parent)``, parents first) gives
+    the tree above the grids; when empty, the grids sit under one village ``V``."""
 
     rulebook: Rulebook
     grids: tuple[str, ...]
@@ -185,6 +187,7 @@ class Village:
     """``(id, household, name, roles)``."""
     start: pendulum.DateTime
     tz: str = "Asia/Shanghai"
+    regions: tuple[tuple[str, str, str, str | None], ...] = ()
 
     committee: Actor = attrs.field(factory=lambda: Actor("test-committee", roles={COMMITTEE}))
     """Adopts, registers, reverses and closes periods."""
@@ -214,10 +217,13 @@ class Village:
         by = self.committee
         ledger.adopt(self.rulebook, effective_from=self.start.subtract(days=100).date(), by=by,
                      minutes="村民代表会议表决通过 (test)")
+        regions = self.regions or (
+            ("V", "测试村", "village", None),
+            *((grid, f"网格{grid}", "grid", "V") for grid in self.grids),
+        )
         with ledger.batch() as b:
-            b.add_region("V", "测试村", kind="village", by=by)
-            for grid in self.grids:
-                b.add_region(grid, f"网格{grid}", kind="grid", parent="V", by=by)
+            for code, name, kind, parent in regions:
+                b.add_region(code, name, kind=kind, parent=parent, by=by)
             for household, grid, head in self.households:
                 b.register_household(household, grid=grid, head=head, by=by)
             for member, household, name, roles in self.members:
@@ -231,8 +237,10 @@ def villages(
     min_households: int = 1,
     max_households: int = 6,
 ) -> SearchStrategy[Village]:
-    """Village plans: 1-3 grids, households, a member or two per some households (some of them
-    grid workers), a start day in 2026, around the given rulebook (default: :func:`rulebooks`)."""
+    """Village plans: a village with 1-3 grids, or a county tree (towns, villages and
+    communities, grids, sometimes a micro-grid); households, a member or two for some of them
+    (some grid workers); a start day in 2026; around the given rulebook (default:
+    :func:`rulebooks`)."""
 
     @st.composite
     def draw_village(draw: st.DrawFn) -> Village:
@@ -245,7 +253,25 @@ def villages(
             raise InvalidArgument(f"min_households={low} is more than max_households={high}")
         rules = (rulebook if isinstance(rulebook, Rulebook)
                  else draw(rulebook if rulebook is not None else rulebooks()))
-        grids = tuple(f"G{n}" for n in range(1, draw(st.integers(1, 3)) + 1))
+        regions: list[tuple[str, str, str, str | None]] = []
+        if draw(st.booleans()):  # a county tree: county > towns > villages, communities > grids
+            regions.append(("C", "测试县", "county", None))
+            towns = draw(st.integers(1, 2))
+            for t in range(1, towns + 1):
+                regions.append((f"T{t}", f"第{t}镇", "town", "C"))
+            places = draw(st.integers(1, 3))
+            for v in range(1, places + 1):
+                kind = draw(st.sampled_from(["village", "community"]))
+                regions.append((f"V{v}", f"第{v}村", kind, f"T{(v - 1) % towns + 1}"))
+            grid_count = draw(st.integers(places, places + 2))
+            grids = tuple(f"G{n}" for n in range(1, grid_count + 1))
+            regions += [(g, f"网格{g}", "grid", f"V{(n % places) + 1}")
+                        for n, g in enumerate(grids)]
+            if draw(st.booleans()):  # a micro-grid under the first grid
+                regions.append(("G1-1", "微网格", "grid", "G1"))
+                grids = (*grids, "G1-1")
+        else:
+            grids = tuple(f"G{n}" for n in range(1, draw(st.integers(1, 3)) + 1))
         count = draw(st.integers(low, high))
         households = tuple(
             (f"H{n:03d}", grids[n % len(grids)], draw(st.sampled_from(SURNAMES)) + "某")
@@ -258,7 +284,8 @@ def villages(
                 members.append((f"{household}-M{k}", household, head + str(k), frozenset(roles)))
         start = pendulum.datetime(2026, 1, 1, 9, tz="Asia/Shanghai").add(
             days=draw(st.integers(0, 364)))
-        return Village(rules, grids, households, tuple(members), start)
+        return Village(rules, grids, households, tuple(members), start,
+                       regions=tuple(regions))
 
     return draw_village()
 
