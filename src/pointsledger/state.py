@@ -313,7 +313,7 @@ class LedgerState:
     ) -> list[tuple[tuple[Any, ...], int, str, str]]:
         """The limit counters a redemption of ``reward`` at ``us`` counts against:
         ``(key, max, what, period label)``, the reward's total limit last."""
-        day = local_date(us, self.tzinfo)
+        day = self.local_day(us)
         windows: list[tuple[tuple[Any, ...], int, str, str]] = []
         for limit in reward.limits:
             who = household if limit.scope == "household" else member
@@ -332,7 +332,7 @@ class LedgerState:
         its members earned net (awards minus deductions) in that calendar year."""
         adoption = self.adoption_at(us)
         base = adoption.rulebook.store.base_points if adoption is not None else 0
-        return base + self.conduct.get((household, local_date(us, self.tzinfo).year), 0)
+        return base + self.conduct.get((household, self.local_day(us).year), 0)
 
     def draw_lots(self, account: str, points: int,
                   skip: int | None = None) -> tuple[tuple[int, int, int], ...]:

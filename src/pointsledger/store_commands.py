@@ -218,7 +218,7 @@ def price_and_check(
     now = ctx.now_us
     rulebook = _rulebook_now(ctx)
     reward = rulebook.reward(reward_code)
-    day = local_date(now, state.tzinfo)
+    day = state.local_day(now)
     closed = reward.open_on(day)
     if closed is not None:
         reason, message = closed
