@@ -23,7 +23,7 @@ from typing import Any
 
 import attrs
 
-from . import commands, store_commands
+from . import commands, snapshot, store_commands
 from ._validate import check_id, check_int
 from .actors import SYSTEM
 from .clock import Clock, from_us, system_clock, to_us
@@ -527,6 +527,7 @@ class Ledger(_Commands):
         self._backdate_us = backdate_days * _DAY_US
         self._state = LedgerState()
         self._batch: Batch | None = None
+        self._from_snapshot()
         self._catch_up()
         if self._state.seq == 0:
             self._create(tz or DEFAULT_TZ, ledger_id or uuid.uuid4().hex)
@@ -615,6 +616,41 @@ class Ledger(_Commands):
             self._catch_up()
             return
         apply(self._state, genesis)
+
+    # -- snapshots -----------------------------------------------------------------------------
+    def snapshot(self) -> int:
+        """Store a snapshot of the derived state at the head, so that reopening replays only
+        the events after it (SQLite stores; other stores do nothing).
+
+        Returns:
+            The seq the snapshot was taken at (0 when the store keeps no snapshots).
+        """
+        save = getattr(self._store, "save_snapshot", None)
+        if save is None:
+            return 0
+        if self._batch is not None:
+            raise ValidationError("a batch is open on this ledger: snapshot after it")
+        blob = snapshot.dump(self._state)
+        save(self._state.seq, self._state.head_hash, blob, snapshot.digest(blob))
+        return self._state.seq
+
+    def _from_snapshot(self) -> None:
+        """Start from the store's snapshot when it checks out; otherwise from nothing."""
+        load = getattr(self._store, "load_snapshot", None)
+        found = load() if load is not None else None
+        if found is None:
+            return
+        seq, head, blob, digest = found
+        try:
+            if digest != snapshot.digest(blob) or not 1 <= seq <= self._store.head():
+                return
+            if self._store.get(seq)[2] != head:
+                return
+            state = snapshot.load(blob)
+        except Exception:  # any damage: the snapshot is ignored and the log replayed
+            return
+        if state.seq == seq and state.head_hash == head:
+            self._state = state
 
     # -- plumbing ------------------------------------------------------------------------------
     def _catch_up(self) -> None:

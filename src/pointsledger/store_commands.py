@@ -441,7 +441,9 @@ def run_expiry(ctx: Context, as_of: object) -> Outcome:
         expired, carried = _split_carry(ctx, due, limit)
         points = sum(amount for _lot, amount, _e in expired)
         body = (account, points, tuple(expired), tuple(carried), as_of_us)
-        drafts.append(Draft(Expired, ctx.now_us, SYSTEM.id, f"expire/{account}/{as_of_us}",
+        # idempotency comes from the lots (what expired is gone); the key names the run
+        key = f"expire/{state.seq}/{account}"
+        drafts.append(Draft(Expired, ctx.now_us, SYSTEM.id, key,
                             version, "", body))
     return drafts
 

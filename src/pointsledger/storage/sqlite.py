@@ -26,6 +26,12 @@ CREATE TABLE IF NOT EXISTS events (
     data BLOB NOT NULL,
     hash BLOB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS snapshots (
+    seq INTEGER PRIMARY KEY,
+    head BLOB NOT NULL,
+    data BLOB NOT NULL,
+    digest BLOB NOT NULL
+);
 """
 
 
@@ -156,6 +162,31 @@ class SQLiteStore:
         if row is None:
             raise UnknownEntry(f"no event {seq} in {self.path!r}", seq=seq)
         return row
+
+    def save_snapshot(self, seq: int, head: bytes, data: bytes, digest: bytes) -> None:
+        """Keep a snapshot of the derived state at ``seq`` (replacing older ones)."""
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.execute("DELETE FROM snapshots")
+            db.execute("INSERT INTO snapshots (seq, head, data, digest) VALUES (?, ?, ?, ?)",
+                       (seq, head, data, digest))
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+
+    def load_snapshot(self) -> tuple[int, bytes, bytes, bytes] | None:
+        """The latest snapshot ``(seq, head hash, data, digest)``, or None."""
+        row = self._db.execute(
+            "SELECT seq, head, data, digest FROM snapshots ORDER BY seq DESC LIMIT 1").fetchone()
+        if row is None:
+            return None
+        seq, head, data, digest = row
+        if not (isinstance(seq, int) and all(isinstance(x, bytes) for x in (head, data, digest))):
+            return None
+        return seq, head, data, digest
 
     def head(self) -> int:
         """The seq of the last event."""
