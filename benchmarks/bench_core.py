@@ -5,7 +5,8 @@ Scenarios, each run in its own process so peak memory is its own:
 - ``memory``: recording commands one by one into an in-memory ledger;
 - ``memory-batch``: the same, a day's commands per batch;
 - ``sqlite``: recording into a SQLite file, a day's commands per batch;
-- ``reopen``: reopening (replay + chain check) that SQLite file, then a full ``verify()``.
+- ``reopen``: reopening (replay + chain check) that SQLite file, then a full ``verify()``;
+  then taking a snapshot and reopening from it.
 
 Run all (about two minutes for the full 1,000,000 events)::
 
@@ -118,11 +119,20 @@ def scenario(name: str, args: argparse.Namespace) -> dict[str, float]:
         t1 = time.perf_counter()
         verified = ledger.verify()
         t2 = time.perf_counter()
+        ledger.snapshot()
+        t3 = time.perf_counter()
+        ledger.close_store()
+        t4 = time.perf_counter()
+        again = Ledger.open(args.path, clock=clock)
+        t5 = time.perf_counter()
+        assert again.head == verified.events
         return {
             "events": verified.events,
             "open_replay_verify_s": round(t1 - t0, 2),
             "verify_s": round(t2 - t1, 2),
             "open_events_per_s": round(verified.events / (t1 - t0)),
+            "snapshot_write_s": round(t3 - t2, 2),
+            "open_from_snapshot_s": round(t5 - t4, 2),
             "peak_rss_mb": round(peak_bytes() / 2**20),
         }
     raise SystemExit(f"unknown scenario {name!r}")
