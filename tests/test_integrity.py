@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pointsledger import IntegrityError, Ledger, ManualClock
@@ -232,3 +232,27 @@ def test_any_insertion_is_found(honest_records: list[Record], data: st.DataObjec
 def test_garbage_records_raise_integrity_errors_only(body: bytes, digest: bytes) -> None:
     """Whatever bytes a store returns, the ledger raises IntegrityError, never anything else."""
     assert first_bad([(1, body, digest)]) == 1
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=st.one_of(st.binary(max_size=120), st.text(max_size=60), st.integers(),
+                       st.floats(allow_nan=False)),
+       column=st.sampled_from(["data", "hash"]), seq=st.integers(1, 12))
+def test_malformed_sqlite_rows_raise_integrity_errors_only(
+        tmp_path: Path, value: object, column: str, seq: int) -> None:
+    """Whatever a row of a real SQLite file holds, opening raises IntegrityError (naming that
+    seq) or nothing, never another exception, and writes nothing."""
+    import uuid
+
+    path = tmp_path / f"fuzz-{uuid.uuid4().hex}.db"
+    build(path)
+    sql(path, f"UPDATE events SET {column} = ? WHERE seq = ?", value, seq)
+    with sqlite3.connect(path) as db:
+        before = db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+    try:
+        Ledger.open(path, clock=ManualClock(START)).close_store()
+    except IntegrityError as exc:
+        assert exc.fields["seq"] == seq
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT COUNT(*) FROM events").fetchone()[0] == before
