@@ -236,7 +236,8 @@ def test_garbage_records_raise_integrity_errors_only(body: bytes, digest: bytes)
 
 @settings(max_examples=40, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(value=st.one_of(st.binary(max_size=120), st.text(max_size=60), st.integers(),
+@given(value=st.one_of(st.binary(max_size=120), st.text(max_size=60),
+                       st.integers(-(2**63), 2**63 - 1),
                        st.floats(allow_nan=False)),
        column=st.sampled_from(["data", "hash"]), seq=st.integers(1, 12))
 def test_malformed_sqlite_rows_raise_integrity_errors_only(
