@@ -196,3 +196,18 @@ def test_audit_trail_filters(scored: Ledger) -> None:
     assert len(grid_rows) == 6 and {r[2] for r in grid_rows} == {"g-07"}
     assert reports.audit_trail(scored, actor="nobody").rows == ()
     assert reports.audit_trail(scored, period="2025").rows == ()
+
+
+def test_reports_for_one_region(scored: Ledger) -> None:
+    """Balances and boards for a grid cover its households only; unknown regions are named."""
+    from pointsledger import UnknownRegion
+
+    assert [r[0] for r in reports.balances(scored, region="G02", locale="en").rows] == [
+        "H003", "H004"]
+    assert [r[1] for r in reports.honour_board(scored, "2026-03", region="G01").rows] == [
+        "H001", "H002"]
+    assert len(reports.balances(scored, region="V01").rows) == 4
+    with pytest.raises(UnknownRegion):
+        reports.balances(scored, region="G99")
+    with pytest.raises(UnknownRegion):
+        reports.honour_board(scored, "2026-03", region="G99")

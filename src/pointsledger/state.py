@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as _dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, NamedTuple, TypeVar
 
 import attrs
@@ -410,10 +410,6 @@ class LedgerState:
                 code = self.scope_index[scope[0] + ":" + name] << 3 | _PERIOD_CODES[cap.per]
                 plan.append((code, cap, scope, name))
         return tuple(plan)
-
-    def accounts(self) -> Iterator[str]:
-        """Every account with a posting, system accounts included."""
-        return iter(self.posted)
 
 
 # -- apply --------------------------------------------------------------------------------

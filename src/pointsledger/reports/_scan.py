@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..clock import from_us, to_us
+from ..errors import UnknownRegion
 from ..events import (
     AccountClosed,
     Awarded,
@@ -62,3 +63,26 @@ def occurred(event: Event) -> int:
     """When what an event records happened (for a reversal: when the original did)."""
     return event.original_occurred_us if isinstance(event, Reversed) else event.occurred_us
 
+
+
+def households_under(ledger: Ledger, region: str | None) -> list[str]:
+    """The households in ``region``'s subtree (all of them for None), sorted by id.
+
+    Raises:
+        UnknownRegion: no such region.
+    """
+    state = ledger.state
+    if region is None:
+        return sorted(state.households)
+    if region not in state.regions:
+        raise UnknownRegion(f"no region {region!r}", region=region)
+    inside: dict[str, bool] = {region: True}
+
+    def under(code: str | None) -> bool:
+        if code is None or code not in state.regions:
+            return False
+        if code not in inside:
+            inside[code] = under(state.regions[code].parent)
+        return inside[code]
+
+    return sorted(h.id for h in state.households.values() if under(h.grid))

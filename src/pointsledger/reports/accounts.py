@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from ..errors import UnknownAccount, UnknownRegion
+from ..errors import UnknownAccount
 from ..events import ItemPosting, Redemption, Reversed
 from ..ledger import Ledger
 from ._index import KINDS, code_of, movements_of
-from ._scan import bounds, local_date
+from ._scan import bounds, households_under, local_date
 from .labels import labels
 from .table import Table
 
@@ -73,10 +73,7 @@ def balances(ledger: Ledger, *, region: str | None = None, locale: str = "zh") -
     """
     state = ledger.state
     text = labels(locale)
-    households = sorted(h.id for h in state.households.values()
-                        if region is None or region in _ancestors(ledger, h.grid))
-    if region is not None and region not in state.regions:
-        raise UnknownRegion(f"no region {region!r}", region=region)
+    households = households_under(ledger, region)
     m = movements_of(ledger)
     totals: dict[int, list[int]] = defaultdict(lambda: [0] * len(KINDS))
     for who, kind, points in zip(m.household, m.kind, m.points, strict=True):
@@ -95,14 +92,3 @@ def balances(ledger: Ledger, *, region: str | None = None, locale: str = "zh") -
     columns = [text[c] for c in ("household", "name", "earned", "deducted", "redeemed",
                                  "expired", "pending", "available")]
     return Table(f"{text['balances']} {region or ''}".strip(), columns, rows)
-
-
-def _ancestors(ledger: Ledger, code: str) -> set[str]:
-    """A region and every region above it."""
-    seen = set()
-    regions = ledger.state.regions
-    current: str | None = code
-    while current is not None and current not in seen:
-        seen.add(current)
-        current = regions[current].parent if current in regions else None
-    return seen

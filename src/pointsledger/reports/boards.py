@@ -14,8 +14,7 @@ from typing import Final
 from ..errors import ValidationError
 from ..ledger import Ledger
 from ._index import code_of, movements_of
-from ._scan import bounds
-from .accounts import _ancestors
+from ._scan import bounds, households_under
 from .labels import labels
 from .masking import mask_name
 from .table import Table
@@ -67,8 +66,7 @@ def honour_board(ledger: Ledger, period: str, *, top: int = 10, bottom: bool = F
         if kind == earn and recorded < end and start <= when < end:
             by_number[who] += points
     earned: dict[str, int] = defaultdict(int, {m.names[n]: v for n, v in by_number.items()})
-    households = [h for h in state.households.values()
-                  if region is None or region in _ancestors(ledger, h.grid)]
+    households = [state.households[h] for h in households_under(ledger, region)]
     order = sorted(households, key=lambda h: (earned[h.id] if bottom else -earned[h.id], h.id))
     values = [earned[h.id] for h in order]
     positions = ranks(values, method)
