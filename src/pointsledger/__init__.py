@@ -19,8 +19,10 @@ from .errors import (
     BalanceNotZero,
     CapExceeded,
     ConcurrencyError,
+    DeadlinePassed,
     EvidenceRequired,
     IdempotencyConflict,
+    InsufficientMinutes,
     InsufficientPoints,
     IntegrityError,
     LimitReached,
@@ -35,6 +37,7 @@ from .errors import (
     PointsLedgerError,
     ReservationExpired,
     RulebookError,
+    StateError,
     StoreError,
     TimingError,
     UnknownAccount,
@@ -44,11 +47,20 @@ from .errors import (
     UnknownReward,
     ValidationError,
 )
-from .events import COMMUNITY, EXPIRED, PENALTY, POOL, STORE, Event
+from .events import COMMUNITY, EXPIRED, PENALTY, POOL, STORE, TIMEBANK, Event
 from .expiry import ExpiryPolicy
+from .flows import FLOWS, Case, Flow
 from .jsonl import export_jsonl, import_jsonl
 from .ledger import Batch, ExpiringLot, Ledger, StockLevel, Verified
 from .problems import Problem
+from .procedures import (
+    ClaimPolicy,
+    Service,
+    ServicePolicy,
+    TimeBankPolicy,
+    WishCategory,
+    WishPolicy,
+)
 from .ratings import Rating, rate
 from .registry import Household, Member, Region
 from .rules import DEFAULT_POLICY, Cap, ChecklistItem, Policy, Rulebook
@@ -60,9 +72,11 @@ __all__ = [
     "COMMUNITY",
     "DEFAULT_POLICY",
     "EXPIRED",
+    "FLOWS",
     "PENALTY",
     "POOL",
     "STORE",
+    "TIMEBANK",
     "AccountClosed",
     "Actor",
     "AlreadyExists",
@@ -74,14 +88,19 @@ __all__ = [
     "Batch",
     "Cap",
     "CapExceeded",
+    "Case",
     "ChecklistItem",
+    "ClaimPolicy",
     "ConcurrencyError",
+    "DeadlinePassed",
     "Event",
     "EvidenceRequired",
     "ExpiringLot",
     "ExpiryPolicy",
+    "Flow",
     "Household",
     "IdempotencyConflict",
+    "InsufficientMinutes",
     "InsufficientPoints",
     "IntegrityError",
     "Ledger",
@@ -108,9 +127,13 @@ __all__ = [
     "Reward",
     "Rulebook",
     "RulebookError",
+    "Service",
+    "ServicePolicy",
+    "StateError",
     "StockLevel",
     "StoreError",
     "StorePolicy",
+    "TimeBankPolicy",
     "TimingError",
     "UnknownAccount",
     "UnknownEntry",
@@ -119,6 +142,8 @@ __all__ = [
     "UnknownReward",
     "ValidationError",
     "Verified",
+    "WishCategory",
+    "WishPolicy",
     "__version__",
     "export_jsonl",
     "import_jsonl",

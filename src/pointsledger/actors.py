@@ -23,12 +23,13 @@ PARTY_MEMBER: Final = "party_member"
 VOLUNTEER: Final = "volunteer"
 STORE_KEEPER: Final = "store_keeper"
 AUDITOR: Final = "auditor"
+UNIT_REP: Final = "unit_rep"
 
 ROLES: Final = frozenset(
-    {RESIDENT, GRID_WORKER, COMMITTEE, PARTY_MEMBER, VOLUNTEER, STORE_KEEPER, AUDITOR}
+    {RESIDENT, GRID_WORKER, COMMITTEE, PARTY_MEMBER, VOLUNTEER, STORE_KEEPER, AUDITOR, UNIT_REP}
 )
-"""The roles the library knows (居民, 网格员, 村两委, 党员, 志愿者, 超市管理员, 审计). Apps may add
-their own role names and grant them commands in a rulebook policy."""
+"""The roles the library knows (居民, 网格员, 村两委, 党员, 志愿者, 超市管理员, 审计,
+单位代表). Apps may add their own role names and grant them commands in a rulebook policy."""
 
 
 def to_roles(value: object) -> frozenset[str]:

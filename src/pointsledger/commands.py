@@ -71,10 +71,11 @@ from .events import (
 from .events import (
     PeriodClosed as PeriodClosedEvent,
 )
+from .flows import CLAIM
 from .periods import day_start_us, local_date, period_label
 from .registry import REGION_LEVELS, may_parent
-from .rules import DEFAULT_POLICY, Policy, Rulebook
-from .state import LedgerState
+from .rules import DEFAULT_POLICY, ChecklistItem, Policy, Rulebook
+from .state import Adoption, LedgerState
 
 
 class Draft(NamedTuple):
@@ -323,10 +324,18 @@ def close_period(
             f"only past days can be closed; through={day} is not before today {today}",
             through=day.isoformat(),
         )
-    if day_start_us(day + _dt.timedelta(days=1), state.tz) <= state.closed_before_us:
+    boundary = day_start_us(day + _dt.timedelta(days=1), state.tz)
+    if boundary <= state.closed_before_us:
         raise ValidationError(
             f"the books are already closed through {day}", through=day.isoformat()
         )
+    waiting = [c.id for c in state.cases.values() if c.flow == "claim"
+               and c.state in CLAIM.pending | {"submitted", "checked"}
+               and c.occurred_us < boundary]
+    if waiting:
+        raise ValidationError(
+            f"claims for conduct up to {day} are still in review or notice {waiting[:10]}; "
+            "decide them before closing the books", through=day.isoformat(), claims=waiting)
     return [Draft(PeriodClosedEvent, ctx.now_us, by.id, key, version, memo, (day.isoformat(),))]
 
 
@@ -523,6 +532,12 @@ def close(
                 account=account,
                 members=open_members,
             )
+    live = [c.id for c in state.cases.values()
+            if c.is_live and account in (c.account, c.assignee, c.household)]
+    if live:
+        raise ValidationError(
+            f"account {account!r} still has open workflow cases {live[:10]}; finish them first",
+            account=account, cases=live)
     balance = state.posted.get(account, 0)
     if balance and balance_to is None:
         raise BalanceNotZero(
@@ -601,18 +616,33 @@ def item_draft(
 ) -> Draft:
     """The draft of an award or deduction whose arguments are already checked, validated
     against the state and rules, with ``command`` the policy entry that authorises it."""
-    state = ctx.state
-    household = _open_account(state, account)
+    household = _open_account(ctx.state, account)
     _authorise(ctx, by, command, household)
     _check_occurred(ctx, occurred_us)
-    adoption = state.adoption_at(occurred_us)
-    if adoption is None:
-        raise NoRulebookInForce(
-            f"no adopted rulebook is in force at {_iso(occurred_us, state)}",
-            occurred_at=_iso(occurred_us, state),
-        )
-    rulebook = adoption.rulebook
-    checklist_item = rulebook.item(item)
+    return posting_draft(ctx, cls, account, item, by.id, key, occurred_us, quantity, evidence,
+                         memo)
+
+
+def posting_draft(
+    ctx: Context,
+    cls: type[Awarded] | type[Deducted],
+    account: str,
+    item: str,
+    actor: str,
+    key: str,
+    occurred_us: int,
+    quantity: int,
+    evidence: tuple[str, ...],
+    memo: str,
+    *,
+    caps: bool = True,
+) -> Draft:
+    """The draft of an award or deduction checked against the rulebook in force at
+    ``occurred_us`` (its sign, evidence and, when ``caps``, its caps); authority, the account
+    and the time were checked by the caller."""
+    state = ctx.state
+    adoption = rulebook_at(ctx, occurred_us)
+    checklist_item = adoption.rulebook.item(item)
     points = checklist_item.points * quantity
     if cls is Awarded and checklist_item.points <= 0:
         raise ValidationError(
@@ -632,29 +662,54 @@ def item_draft(
         raise EvidenceRequired(
             f"item {item!r} requires evidence (photo ids or text)", item=item
         )
-    if cls is Awarded:
-        used_by = state.cap_used
-        for window in state.cap_windows(account, rulebook, checklist_item, occurred_us):
-            used = used_by.get(window.key, 0)
-            cap = window.cap
-            if used + points > cap.max_points:
-                period = period_label(cap.per, window.period)
-                raise CapExceeded(
-                    f"{window.scope} {window.name!r} caps {account!r} at {cap.max_points} points "
-                    f"per {cap.per}; {used} used in {period}, {cap.max_points - used} left, "
-                    f"{points} asked",
-                    scope=window.scope,
-                    name=window.name,
-                    cap=cap.max_points,
-                    per=cap.per,
-                    period=period,
-                    used=used,
-                    remaining=cap.max_points - used,
-                    requested=points,
-                )
+    if cls is Awarded and caps:
+        check_caps(state, account, adoption.rulebook, checklist_item, occurred_us, points)
     lots = state.draw_lots(account, -points) if points < 0 and account in state.lots else ()
     body = (account, item, quantity, points, evidence, lots)
-    return Draft(cls, occurred_us, by.id, key, adoption.version, memo, body)
+    return Draft(cls, occurred_us, actor, key, adoption.version, memo, body)
+
+
+def rulebook_at(ctx: Context, occurred_us: int) -> Adoption:
+    """The adoption in force at ``occurred_us``.
+
+    Raises:
+        NoRulebookInForce: none is.
+    """
+    adoption = ctx.state.adoption_at(occurred_us)
+    if adoption is None:
+        raise NoRulebookInForce(
+            f"no adopted rulebook is in force at {_iso(occurred_us, ctx.state)}",
+            occurred_at=_iso(occurred_us, ctx.state),
+        )
+    return adoption
+
+
+def check_caps(state: LedgerState, account: str, rulebook: Rulebook, item: ChecklistItem,
+               occurred_us: int, points: int) -> None:
+    """Refuse an award of ``points`` that would pass a cap (claims in notice hold their room).
+
+    Raises:
+        CapExceeded: stating the cap, the period and what is left.
+    """
+    used_by = state.cap_used
+    for window in state.cap_windows(account, rulebook, item, occurred_us):
+        used = used_by.get(window.key, 0)
+        cap = window.cap
+        if used + points > cap.max_points:
+            period = period_label(cap.per, window.period)
+            raise CapExceeded(
+                f"{window.scope} {window.name!r} caps {account!r} at {cap.max_points} points "
+                f"per {cap.per}; {used} used in {period}, {cap.max_points - used} left, "
+                f"{points} asked",
+                scope=window.scope,
+                name=window.name,
+                cap=cap.max_points,
+                per=cap.per,
+                period=period,
+                used=used,
+                remaining=cap.max_points - used,
+                requested=points,
+            )
 
 
 def parse_entry_id(entry: object) -> tuple[int, str]:
@@ -716,6 +771,15 @@ def reverse(
         )
     household = _open_account(state, original.account)
     version = _authorise(ctx, by, "reverse", household)
+    return [reversal_draft(ctx, original, reason, by.id, key, version, memo)]
+
+
+def reversal_draft(ctx: Context, original: ItemPosting | Redemption, reason: str, actor: str,
+                   key: str, version: str, memo: str) -> Draft:
+    """The draft of the reversal of ``original`` (checked by the caller to be reversible and
+    not yet reversed): the exact opposite flows, and the lots, caps and limits to give back."""
+    state = ctx.state
+    seq = original.seq
     flows = tuple((d, s, a) for s, d, a in original.postings())
     occurred_us, version_then = original.occurred_us, original.version
     if isinstance(original, Redemption):
@@ -744,4 +808,4 @@ def reverse(
         flows,
         lots,
     )
-    return [Draft(Reversed, ctx.now_us, by.id, key, version, memo, body)]
+    return Draft(Reversed, ctx.now_us, actor, key, version, memo, body)

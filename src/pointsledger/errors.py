@@ -209,6 +209,25 @@ class AlreadyResolved(PointsLedgerError, ValueError):
     code = "already_resolved"
 
 
+class StateError(PointsLedgerError, ValueError):
+    """A workflow step its transition table does not allow from the case's current state;
+    ``state`` and ``allowed`` name where the case is and what it may do next."""
+
+    code = "illegal_step"
+
+
+class DeadlinePassed(TimingError):
+    """A step's window is over (an objection after the notice, an appeal after its window)."""
+
+    code = "deadline_passed"
+
+
+class InsufficientMinutes(PointsLedgerError, ValueError):
+    """A time-bank account holds fewer minutes than the command needs."""
+
+    code = "insufficient_minutes"
+
+
 class IntegrityError(PointsLedgerError, RuntimeError):
     """The stored log is not the chain it should be; ``seq`` names the first bad event."""
 

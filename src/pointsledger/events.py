@@ -44,6 +44,10 @@ EXPIRED: Final = "@expired"
 
 SYSTEM_ACCOUNTS: Final = frozenset({POOL, PENALTY, STORE, COMMUNITY, EXPIRED})
 
+TIMEBANK: Final = "@timebank"
+"""The time bank's own account (时间银行): deposited minutes come from it, and spent or
+converted minutes go back to it. Minutes never mix with points."""
+
 GENESIS_HASH: Final = bytes(32)
 """The "previous hash" of the first event."""
 
@@ -558,6 +562,46 @@ class Expired(Event):
         return ((self.account, EXPIRED, self.points),) if self.points else ()
 
 
+Details = tuple[tuple[str, Any], ...]
+"""``(name, value)`` pairs, sorted by name; values are JSON scalars or tuples of them."""
+
+
+@attrs.frozen
+class Stepped(Event):
+    """A workflow step (:mod:`pointsledger.flows`): ``case`` (the seq of the opening event, 0
+    when this step opens the case) moves to ``state``. ``args`` are what the caller gave,
+    ``facts`` what the ledger derived (deadlines, points, the rulebook's value cap). A step
+    that moves points or minutes is followed, in the same command, by the events that move
+    them."""
+
+    KIND = "stepped"
+    BODY = ("flow", "case", "step", "state", "args", "facts")
+    REQUEST = ("flow", "case", "step", "args")
+    TUPLES = frozenset({"args", "facts"})
+    flow: str
+    case: int
+    step: str
+    state: str
+    args: Details
+    facts: Details
+
+
+@attrs.frozen
+class TimeMoved(Event):
+    """Minutes moved in the time bank (``purpose``: deposit, spend, donate or convert), for the
+    workflow case ``case`` (0 none); ``note`` names the service."""
+
+    KIND = "time_moved"
+    BODY = ("source", "destination", "minutes", "purpose", "case", "note")
+    REQUEST = BODY
+    source: str
+    destination: str
+    minutes: int
+    purpose: str
+    case: int
+    note: str
+
+
 @attrs.frozen
 class PeriodClosed(Event):
     """Books closed (结账) through the end of ``through`` (ISO date, ledger zone)."""
@@ -591,6 +635,8 @@ EVENT_TYPES: Final[dict[str, type[Event]]] = {
         ReservationTimedOut,
         Transferred,
         Expired,
+        Stepped,
+        TimeMoved,
     )
 }
 """Every event kind by its ``KIND`` name."""

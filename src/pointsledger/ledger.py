@@ -23,7 +23,16 @@ from typing import Any
 
 import attrs
 
-from . import commands, snapshot, store_commands
+from . import (
+    case_commands,
+    claim_commands,
+    commands,
+    order_commands,
+    snapshot,
+    store_commands,
+    timebank_commands,
+    wish_commands,
+)
 from ._validate import check_id, check_int
 from .actors import SYSTEM
 from .clock import Clock, from_us, system_clock, to_us
@@ -32,6 +41,7 @@ from .errors import (
     ConcurrencyError,
     IntegrityError,
     NoRulebookInForce,
+    StateError,
     UnknownAccount,
     UnknownEntry,
     ValidationError,
@@ -48,6 +58,7 @@ from .events import (
     decode,
     seal,
 )
+from .flows import Case
 from .periods import DEFAULT_TZ
 from .rules import Rulebook
 from .state import Balance, LedgerState, apply
@@ -488,6 +499,139 @@ class _Commands:
                          memo=memo)
 
 
+    # -- workflows ---------------------------------------------------------------------------
+    def submit_claim(
+        self,
+        account: str,
+        item: str,
+        *,
+        by: Any,
+        key: str,
+        occurred_at: _dt.datetime,
+        quantity: int = 1,
+        evidence: Sequence[str] = (),
+        memo: str = "",
+    ) -> Event:
+        """Submit a claim (申报): ``account``'s conduct against a checklist item, to be reviewed,
+        published (公示) and posted. A resident claims for their own household, a grid worker on
+        a household's behalf.
+
+        Returns:
+            The opening ``stepped`` event; its id names the claim in :meth:`step`.
+
+        Raises:
+            EvidenceRequired, CapExceeded (counting claims already in notice),
+            ValidationError (a deduction item when the rulebook keeps deductions out of the
+            pipeline), the timing errors of :meth:`award`, PermissionDenied.
+        """
+        return self._run(claim_commands.submit_claim, account, item, by=by, key=key,
+                         occurred_at=occurred_at, quantity=quantity, evidence=evidence,
+                         memo=memo)
+
+    def submit_wish(
+        self,
+        wisher: str,
+        title: str,
+        *,
+        by: Any,
+        key: str,
+        description: str = "",
+        value: int | None = None,
+        memo: str = "",
+    ) -> Event:
+        """Collect a micro-wish (微心愿) of the member ``wisher`` (``value``: its estimated worth
+        in yuan, checked against the category's cap when it is listed).
+
+        Returns:
+            The opening ``stepped`` event; its id names the wish in :meth:`step`.
+        """
+        return self._run(wish_commands.submit_wish, wisher, title, by=by, key=key,
+                         description=description, value=value, memo=memo)
+
+    def place_order(
+        self, account: str, service: str, *, by: Any, key: str, note: str = "", memo: str = ""
+    ) -> Event:
+        """Place a service order (点单) from the rulebook's service menu.
+
+        Returns:
+            The opening ``stepped`` event; its id names the order in :meth:`step`.
+
+        Raises:
+            NotFound: the service is not on the menu.
+        """
+        return self._run(order_commands.place_order, account, service, by=by, key=key,
+                         note=note, memo=memo)
+
+    def submit_time(
+        self,
+        member: str,
+        minutes: int,
+        *,
+        service: str,
+        occurred_at: _dt.datetime,
+        by: Any,
+        key: str,
+        memo: str = "",
+    ) -> Event:
+        """Submit ``minutes`` of volunteer service for deposit in the time bank (时间银行); two
+        different reviewers approve it with :meth:`step` ``"approve"``.
+
+        Raises:
+            LimitReached: the member would hold more than the storage cap.
+        """
+        return self._run(timebank_commands.submit_time, member, minutes, service=service,
+                         occurred_at=occurred_at, by=by, key=key, memo=memo)
+
+    def step(self, case: str | Event, step: str, *, by: Any, key: str, memo: str = "",
+             **args: Any) -> Event:
+        """Take a workflow step on a case (a claim, wish, order or deposit), named by the id of
+        the event that opened it. The steps, who may take them and their arguments are listed
+        in docs/workflows.md; e.g. ``ledger.step(claim, "approve", by=committee, key=...)``,
+        ``ledger.step(wish, "confirm", rating=5, by=wisher, key=...)``.
+
+        Returns:
+            The ``stepped`` event (the award, reversal or minutes it causes follow it).
+
+        Raises:
+            StateError: the flow's transition table does not allow the step now (it names the
+                current state and the allowed steps).
+            DeadlinePassed, PermissionDenied, ValidationError (unknown or missing arguments).
+        """
+        return self._run(case_commands.step, case, step, by=by, key=key, memo=memo, **args)
+
+    def spend_time(self, member: str, minutes: int, *, service: str, by: Any, key: str,
+                   memo: str = "") -> Event:
+        """Spend a member's time-bank minutes on a service.
+
+        Raises:
+            InsufficientMinutes, PermissionDenied.
+        """
+        return self._run(timebank_commands.spend_time, member, minutes, service=service, by=by,
+                         key=key, memo=memo)
+
+    def donate_time(self, member: str, to: str, minutes: int, *, by: Any, key: str,
+                    memo: str = "") -> Event:
+        """Donate a member's minutes to another member of the same household.
+
+        Raises:
+            InsufficientMinutes, LimitReached, ValidationError (not family).
+        """
+        return self._run(timebank_commands.donate_time, member, to, minutes, by=by, key=key,
+                         memo=memo)
+
+    def convert_time(self, member: str, minutes: int, *, by: Any, key: str,
+                     memo: str = "") -> Event:
+        """Convert minutes to points at the rulebook's rate; the award follows the returned
+        ``time_moved`` event.
+
+        Raises:
+            NotEligible: no conversion item, or below the threshold.
+            InsufficientMinutes, ValidationError (not a whole number of units), CapExceeded.
+        """
+        return self._run(timebank_commands.convert_time, member, minutes, by=by, key=key,
+                         memo=memo)
+
+
 class Ledger(_Commands):
     """A points ledger over an event store.
 
@@ -744,6 +888,58 @@ class Ledger(_Commands):
         """
         when = self._clock() if as_of is None else as_of
         return self._run_all(store_commands.run_expiry, when)
+
+    def post_due(self, now: _dt.datetime | None = None) -> Sequence[Event]:
+        """Post (入账) every claim whose public notice ended by ``now`` (default: the ledger
+        clock) with no open objection: each as its own atomic command, exactly once.
+        Idempotent: safe to run as often as you like.
+
+        Returns:
+            The events written: for each claim, its ``post`` step and the award or deduction.
+        """
+        return self._due("claim", "in_notice", claim_commands.post_claim, now)
+
+    def lapse_due(self, now: _dt.datetime | None = None) -> Sequence[Event]:
+        """Put every wish whose claim was not fulfilled in time back on the wall. Idempotent."""
+        return self._due("wish", "claimed", wish_commands.lapse_wish, now)
+
+    def time_out_due(self, now: _dt.datetime | None = None) -> Sequence[Event]:
+        """Return every dispatched order not accepted in time to dispatch. Idempotent."""
+        return self._due("order", "dispatched", order_commands.time_out_order, now)
+
+    def _due(self, flow: str, waiting: str, command: Callable[..., Outcome],
+             now: _dt.datetime | None) -> Sequence[Event]:
+        until = to_us(self._clock() if now is None else now, "now")
+        if until > self._context(self._state).now_us:
+            raise ValidationError("now must not be after the ledger clock", now=str(now))
+        written: list[Event] = []
+        for case in case_commands.due_cases(self._state, flow, waiting, until):
+            try:
+                written.extend(self._run_all(command, case.id, until))
+            except StateError:  # another writer moved it meanwhile: nothing is due any more
+                continue
+        return written
+
+    def case(self, case: str | Event) -> Case:
+        """The workflow case opened by event ``case`` (a claim, wish, order or deposit).
+
+        Raises:
+            UnknownEntry: no case was opened by that event.
+        """
+        ctx = self._context(self._state)
+        return case_commands.find_case(ctx, case)
+
+    def cases(self, flow: str | None = None, *, state: str | None = None,
+              account: str | None = None) -> list[Case]:
+        """The workflow cases, oldest first, optionally of one ``flow``, in one ``state``, or of
+        one ``account`` (the claiming, wishing, ordering or depositing account)."""
+        return sorted((c for c in self._state.cases.values()
+                       if (flow is None or c.flow == flow) and (state is None or c.state == state)
+                       and (account is None or c.account == account)), key=lambda c: c.seq)
+
+    def minutes(self, member: str) -> int:
+        """The minutes a member holds in the time bank."""
+        return self._state.minutes.get(member, 0)
 
     def expiring(
         self, account: str, *, within: _dt.timedelta = _dt.timedelta(days=30)

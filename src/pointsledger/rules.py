@@ -34,8 +34,21 @@ from .catalogue import (
 )
 from .errors import RulebookError, UnknownItem, UnknownReward, ValidationError
 from .expiry import NEVER, ExpiryPolicy, expiry_from_data, expiry_to_data
+from .flows import FLOWS
 from .periods import PERIODS, check_period
 from .problems import Problem
+from .procedures import (
+    DEFAULT_CLAIMS,
+    DEFAULT_SERVICES,
+    DEFAULT_TIMEBANK,
+    DEFAULT_WISHES,
+    ClaimPolicy,
+    ServicePolicy,
+    TimeBankPolicy,
+    WishPolicy,
+    procedures_from_data,
+    procedures_to_data,
+)
 
 
 def _positive(_instance: object, attribute: attrs.Attribute[int], value: object) -> None:
@@ -154,8 +167,14 @@ COMMANDS: Final = (
     "hand_over",
     "cancel_reservation",
     "transfer",
+    *(f"{flow.name}.{step}" for flow in FLOWS.values()
+      for step in (flow.opening, *flow.steps) if step not in flow.system),
+    "spend_time",
+    "donate_time",
+    "convert_time",
 )
-"""The ledger commands a policy grants to roles."""
+"""The ledger commands a policy grants to roles: a workflow step is ``<flow>.<step>``, e.g.
+``claim.approve``."""
 
 
 def _grants(value: object) -> tuple[tuple[str, frozenset[str]], ...]:
@@ -194,6 +213,11 @@ class Policy:
         return roles
 
 
+def _steps(flow: str, steps: tuple[str, ...], roles: Iterable[str]
+           ) -> dict[str, frozenset[str]]:
+    return {f"{flow}.{step}": frozenset(roles) for step in steps}
+
+
 _DEFAULT_GRANTS: Final[dict[str, frozenset[str]]] = {
     "adopt": frozenset({"committee"}),
     "add_region": frozenset({"committee"}),
@@ -212,12 +236,33 @@ _DEFAULT_GRANTS: Final[dict[str, frozenset[str]]] = {
     "hand_over": frozenset({"committee", "store_keeper"}),
     "cancel_reservation": frozenset({"committee", "store_keeper", "resident"}),
     "transfer": frozenset({"committee", "resident"}),
+    **_steps("claim", ("submit", "withdraw"), {"resident", "grid_worker", "committee"}),
+    **_steps("claim", ("check", "reject"), {"grid_worker", "committee"}),
+    **_steps("claim", ("approve", "dismiss", "uphold", "dismiss_appeal", "uphold_appeal"),
+             {"committee"}),
+    **_steps("claim", ("object", "appeal"), ROLES),
+    **_steps("wish", ("submit", "withdraw", "confirm"), {"resident", "grid_worker", "committee"}),
+    **_steps("wish", ("list", "reject", "take_down", "restore", "revoke", "close"),
+             {"grid_worker", "committee"}),
+    **_steps("wish", ("claim", "release", "fulfil"), {"party_member", "volunteer", "unit_rep"}),
+    **_steps("order", ("place", "cancel", "rate"), {"resident", "grid_worker", "committee"}),
+    **_steps("order", ("reject", "dispatch", "open", "close"), {"grid_worker", "committee"}),
+    **_steps("order", ("accept", "decline", "start", "finish"), {"volunteer", "party_member"}),
+    **_steps("deposit", ("submit",), {"volunteer", "party_member", "grid_worker", "committee"}),
+    **_steps("deposit", ("approve", "reject"), {"grid_worker", "committee"}),
+    "spend_time": frozenset({"committee", "grid_worker", "resident"}),
+    "donate_time": frozenset({"committee", "grid_worker", "resident"}),
+    "convert_time": frozenset({"committee", "resident"}),
 }
 
 DEFAULT_POLICY: Final = Policy(_DEFAULT_GRANTS)
 """村两委 (committee) governs rules, regions, reversals and period closing; 网格员 (grid workers)
 and the committee score and register; 超市管理员 (store keepers) and the committee run the points
-store; residents (居民) reserve, cancel and transfer for their own household."""
+store; residents (居民) reserve, cancel and transfer for their own household. In the workflows,
+residents submit claims, wishes and orders for their own household; grid workers check claims
+and screen wishes; the committee approves claims and decides objections and appeals; any
+registered member may object or appeal; party members, volunteers and units' representatives
+(unit_rep) claim wishes; volunteers and party members take orders."""
 
 
 def _items(value: object) -> tuple[ChecklistItem, ...]:
@@ -276,6 +321,10 @@ class Rulebook:
         store: how the points store works (base points, threshold, bans, transfers).
         expiry: when awarded points expire.
         ratings: the star tiers (星级文明户).
+        claims: how claims are reviewed and published (申报公示).
+        wishes: how micro-wishes work (微心愿).
+        services: the service menu of orders (点单派单).
+        timebank: the time bank (时间银行).
 
     Raises:
         RulebookError: a part that is not an item, a cap or a policy.
@@ -291,6 +340,10 @@ class Rulebook:
     store: StorePolicy = attrs.field(kw_only=True, default=DEFAULT_STORE)
     expiry: ExpiryPolicy = attrs.field(kw_only=True, default=NEVER)
     ratings: RatingPolicy = attrs.field(kw_only=True, default=DEFAULT_RATINGS)
+    claims: ClaimPolicy = attrs.field(kw_only=True, default=DEFAULT_CLAIMS)
+    wishes: WishPolicy = attrs.field(kw_only=True, default=DEFAULT_WISHES)
+    services: ServicePolicy = attrs.field(kw_only=True, default=DEFAULT_SERVICES)
+    timebank: TimeBankPolicy = attrs.field(kw_only=True, default=DEFAULT_TIMEBANK)
     _by_code: dict[str, ChecklistItem] = attrs.field(
         init=False, eq=False, hash=False, repr=False
     )
@@ -309,8 +362,12 @@ class Rulebook:
         for reward in self.rewards:
             rewards.setdefault(reward.code, reward)
         object.__setattr__(self, "_rewards", rewards)
-        if not isinstance(self.store, StorePolicy):
-            raise RulebookError(f"store must be a StorePolicy, got {self.store!r}")
+        for name, cls in (("store", StorePolicy), ("claims", ClaimPolicy),
+                          ("wishes", WishPolicy), ("services", ServicePolicy),
+                          ("timebank", TimeBankPolicy)):
+            if not isinstance(getattr(self, name), cls):
+                raise RulebookError(f"{name} must be a {cls.__name__}, got "
+                                    f"{getattr(self, name)!r}", field=name)
 
     def item(self, code: str) -> ChecklistItem:
         """The item with ``code``.
@@ -373,7 +430,8 @@ class Rulebook:
         Returns:
             The problems, errors first, each with a stable code.
         """
-        problems = [*self._item_problems(), *self._reward_problems(), *self._policy_problems()]
+        problems = [*self._item_problems(), *self._reward_problems(), *self._policy_problems(),
+                    *self._workflow_problems()]
         if effective_from is not None:
             problems += self._range_problems(effective_from, effective_until, adopted)
         return sorted(problems, key=lambda p: p.severity != "error")
@@ -473,6 +531,20 @@ class Rulebook:
                               f"role {role!r}, which is not one of the library's roles "
                               f"({', '.join(sorted(ROLES))})", role)
 
+    def _workflow_problems(self) -> Iterator[Problem]:
+        named = [("wishes.item", self.wishes.item), ("timebank.item", self.timebank.item),
+                 *((f"services[{s.code}].item", s.item) for s in self.services.services)]
+        for where, code in named:
+            if code is None:
+                continue
+            item = self._by_code.get(code)
+            if item is None:
+                yield Problem("error", "unknown_workflow_item", f"{where} names item {code!r}, "
+                              "which is not in the checklist", code)
+            elif item.points <= 0:
+                yield Problem("error", "workflow_item_not_award", f"{where} names item "
+                              f"{code!r}, which deducts points: it must be an award", code)
+
     def _range_problems(
         self,
         start: _dt.date,
@@ -535,6 +607,8 @@ def rulebook_to_data(rulebook: Rulebook) -> dict[str, Any]:
         "store": store_to_data(rulebook.store),
         "expiry": expiry_to_data(rulebook.expiry),
         "ratings": ratings_to_data(rulebook.ratings),
+        **procedures_to_data(rulebook.claims, rulebook.wishes, rulebook.services,
+                             rulebook.timebank),
     }
 
 
@@ -545,6 +619,7 @@ def rulebook_from_data(data: Mapping[str, Any]) -> Rulebook:
         RulebookError: the data is not a valid rulebook.
     """
     try:
+        claims, wishes, services, timebank = procedures_from_data(dict(data))
         return Rulebook(
             data["version"],
             [
@@ -568,6 +643,10 @@ def rulebook_from_data(data: Mapping[str, Any]) -> Rulebook:
             store=store_from_data(data["store"]),
             expiry=expiry_from_data(data["expiry"]),
             ratings=ratings_from_data(data["ratings"]),
+            claims=claims,
+            wishes=wishes,
+            services=services,
+            timebank=timebank,
         )
     except (KeyError, TypeError, ValueError) as exc:
         if isinstance(exc, RulebookError):

@@ -15,18 +15,20 @@ import hashlib
 import json
 from typing import Any
 
+import attrs
 import pendulum
 
+from .flows import Case
 from .registry import Household, Member, Region
 from .rules import rulebook_from_data, rulebook_to_data
 from .state import _TABLES, Adoption, LedgerState, Reservation, Table
 
 FORMAT = 1
-_RECORDS = {"regions", "households", "members", "reservations"}
+_RECORDS = {"regions", "households", "members", "reservations", "cases"}
 # tables of plain keys and values: stored as two lists and rebuilt with dict(zip()), which keeps
 # a reopen of a million events fast
 _FLAT = {"posted", "cap_used", "keys", "reversals", "account_index", "scope_index", "held",
-         "stock", "reserved"}
+         "stock", "reserved", "pending", "minutes"}
 
 
 def _iso(day: _dt.date | None) -> str | None:
@@ -55,6 +57,8 @@ def dump(state: LedgerState) -> bytes:
             tables[name] = {k: (r.seq, r.account, r.household, r.reward, r.quantity, r.points,
                                 r.member, r.expires_us, r.version, r.occurred_us, r.lots,
                                 r.status) for k, r in table.items()}
+        elif name == "cases":
+            tables[name] = {k: attrs.astuple(c, recurse=False) for k, c in table.items()}
         else:
             tables[name] = dict(table)
     adoptions = [(json.dumps(rulebook_to_data(a.rulebook), ensure_ascii=False),
@@ -115,6 +119,8 @@ def _record(name: str, v: tuple[Any, ...]) -> Any:
         return Household(*v)
     if name == "members":
         return Member(v[0], v[1], v[2], frozenset(v[3]), _day(v[4]), v[5])
+    if name == "cases":
+        return Case(*v)
     return Reservation(*v)  # its lots are tuples again thanks to _freeze
 
 

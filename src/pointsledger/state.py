@@ -43,10 +43,13 @@ from .events import (
     Reserved,
     Reversed,
     RulebookAdopted,
+    Stepped,
     StockAdjusted,
     StockReceived,
+    TimeMoved,
     Transferred,
 )
+from .flows import FLOWS, Case
 from .periods import (
     DEFAULT_TZ,
     day_start_us,
@@ -174,6 +177,9 @@ _TABLES = (
     "conduct",
     "bans",
     "lots",
+    "cases",
+    "pending",
+    "minutes",
 )
 _PERIOD_CODES = {"day": 0, "week": 1, "month": 2, "quarter": 3, "year": 4}
 
@@ -213,6 +219,9 @@ class LedgerState:
     conduct: Table[tuple[str, int], int]
     bans: Table[str, tuple[tuple[int, int], ...]]
     lots: Table[str, tuple[LotEntry, ...]]
+    cases: Table[int, Case]
+    pending: Table[str, int]
+    minutes: Table[str, int]
 
     def __init__(self) -> None:
         for name in _TABLES:
@@ -302,7 +311,8 @@ class LedgerState:
 
     def balance(self, account: str) -> Balance:
         """The current balance of ``account`` (zero for an account never posted to)."""
-        return Balance(account, self.posted.get(account, 0), held=self.held.get(account, 0))
+        return Balance(account, self.posted.get(account, 0), pending=self.pending.get(account, 0),
+                       held=self.held.get(account, 0))
 
     def available(self, account: str) -> int:
         """Points ``account`` may spend now: posted minus held."""
@@ -698,6 +708,57 @@ def _carried_from(state: LedgerState, event: Any) -> list[tuple[int, int, int]]:
     return [(lot, amount, old[lot]) for lot, amount, _new in event.carried if lot in old]
 
 
+_CASE_FIELDS = frozenset({"account", "household", "subject", "due_us", "assignee", "posts"})
+
+
+def _stepped(state: LedgerState, event: Any) -> None:
+    flow = FLOWS[event.flow]
+    facts = dict(event.facts)
+    details = dict(event.args)
+    details.update(facts)
+    if event.case == 0:
+        case = Case(flow.name, event.seq, event.id, event.state, facts["account"],
+                    facts["household"], facts["subject"], event.actor, event.recorded_us,
+                    event.occurred_us, event.recorded_us)
+        if event.occurred_us > state.max_occurred_us:  # a claim fixes its rulebook version
+            state.max_occurred_us = event.occurred_us
+    else:
+        case = state.cases[event.case]
+        details = {**dict(case.details), **details}
+    objections = case.objections
+    if event.step == "object":
+        objections = (*objections, event.seq)
+    elif event.step == "dismiss":
+        objections = tuple(o for o in objections if o != details["objection"])
+    elif event.step == "uphold":
+        objections = ()
+    new = attrs.evolve(
+        case,
+        state=event.state,
+        changed_us=event.recorded_us,
+        due_us=facts.get("due_us", 0),
+        assignee=facts.get("assignee", case.assignee),
+        actors=(*case.actors, event.actor),
+        objections=objections,
+        posting=event.seq + 1 if facts.get("posts") else case.posting,
+        details=tuple(sorted((k, v) for k, v in details.items() if k not in _CASE_FIELDS)),
+    )
+    state.cases[new.seq] = new
+    was, now = case.state in flow.pending, new.state in flow.pending
+    if event.case != 0 and was != now:  # a claim's points enter or leave the notice
+        points = new.points if now else -new.points
+        state.pending[new.account] = state.pending.get(new.account, 0) + points
+        if new.points > 0:  # its cap room is held while it is pending
+            _count_caps(state, new.account, new.subject, new.detail("item_version"),
+                        new.occurred_us, points)
+
+
+def _time_moved(state: LedgerState, event: Any) -> None:
+    minutes = state.minutes
+    minutes[event.source] = minutes.get(event.source, 0) - event.minutes
+    minutes[event.destination] = minutes.get(event.destination, 0) + event.minutes
+
+
 def _period_closed(state: LedgerState, event: Any) -> None:
     through = _dt.date.fromisoformat(event.through)
     state.closed_before_us = day_start_us(through + _dt.timedelta(days=1), state.tz)
@@ -724,4 +785,6 @@ _HANDLERS: dict[type[Event], Callable[[LedgerState, Any], None]] = {
     ReservationTimedOut: _reservation_timed_out,
     Transferred: _transferred,
     Expired: _expired,
+    Stepped: _stepped,
+    TimeMoved: _time_moved,
 }
