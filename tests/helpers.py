@@ -64,3 +64,75 @@ def make_village(backend: str, *, clock: ManualClock | None = None) -> Village:
     ledger.register_member("M002", household="H002", name="欧阳明", roles={"resident"},
                            birth_date=pendulum.date(1950, 5, 1), by=COMMITTEE)
     return Village(ledger, clock, households, ("M001", "M002"))
+
+
+GRID2 = Actor("g-08", roles={"grid_worker"})
+COMMITTEE2 = Actor("c-02", roles={"committee"})
+COMMITTEE3 = Actor("c-03", roles={"committee"})
+COMMITTEE4 = Actor("c-04", roles={"committee"})
+WISHER = Actor("M002", roles={"resident"})
+VOLUNTEER = Actor("M003", roles={"volunteer", "party_member"})
+NEIGHBOUR = Actor("M001", roles={"resident", "grid_worker"})
+
+
+def workflow_rulebook(version: str = "2026", *, tiers: int = 2,
+                      deductions: bool = False) -> Rulebook:
+    """The test rulebook plus workflow items and policies: an uncapped honour item, a wish
+    item (+10), a service menu (per order and per hour) and a time bank converting hours."""
+    from pointsledger import (
+        ClaimPolicy,
+        Service,
+        ServicePolicy,
+        TimeBankPolicy,
+        WishCategory,
+        WishPolicy,
+    )
+
+    base = rulebook(version)
+    items = (*base.items,
+             ChecklistItem("HON-01", "获评文明家庭", category="荣誉表彰", points=5),
+             ChecklistItem("WISH-01", "认领并完成微心愿", category="微心愿", points=10),
+             ChecklistItem("SVC-01", "上门服务", category="为民服务", points=5),
+             ChecklistItem("SVC-02", "陪护服务(每小时)", category="为民服务", points=2),
+             ChecklistItem("TB-01", "时间银行兑换(每小时)", category="时间银行", points=1))
+    return Rulebook(
+        version, items, category_caps=dict(base.category_caps),
+        claims=ClaimPolicy(review_tiers=tiers, notice_days=7, appeal_days=30,
+                           deductions=deductions),
+        wishes=WishPolicy([WishCategory("物品", 200), WishCategory("服务")], claim_days=14,
+                          item="WISH-01"),
+        services=ServicePolicy([Service("REPAIR", "家电维修", category="便民服务", item="SVC-01"),
+                                Service("CARE", "老人陪护", category="助老服务", item="SVC-02",
+                                        per="hour")], accept_hours=24),
+        timebank=TimeBankPolicy(item="TB-01", unit_minutes=60, threshold_minutes=120,
+                                max_minutes=6000),
+    )
+
+
+def make_workflow_village(backend: str = "memory", *, tiers: int = 2,
+                          deductions: bool = False) -> Village:
+    """The test village on :func:`workflow_rulebook`, plus M003 (H003: volunteer, party member)
+    and M004 (H002, a second member of the wisher's household)."""
+    clock = ManualClock(START)
+    if backend == "memory":
+        ledger = Ledger.in_memory(clock=clock, tz=TZ)
+    else:
+        ledger = Ledger.open(backend, clock=clock, tz=TZ)
+    ledger.adopt(workflow_rulebook(tiers=tiers, deductions=deductions),
+                 effective_from=pendulum.date(2026, 1, 1), by=COMMITTEE,
+                 minutes="村民代表会议表决通过")
+    ledger.add_region("V01", "东沙沟村", kind="village", by=COMMITTEE)
+    ledger.add_region("G01", "第一网格", kind="grid", parent="V01", by=COMMITTEE)
+    ledger.add_region("G02", "第二网格", kind="grid", parent="V01", by=COMMITTEE)
+    households = ("H001", "H002", "H003", "H004")
+    for i, h in enumerate(households):
+        ledger.register_household(h, grid="G01" if i < 2 else "G02", head=f"户主{i}",
+                                  by=COMMITTEE)
+    for member, household, name, roles in (
+            ("M001", "H001", "张三", {"resident", "grid_worker"}),
+            ("M002", "H002", "欧阳明", {"resident"}),
+            ("M003", "H003", "李四光", {"resident", "volunteer", "party_member"}),
+            ("M004", "H002", "欧阳小红", {"resident"})):
+        ledger.register_member(member, household=household, name=name, roles=roles,
+                               by=COMMITTEE)
+    return Village(ledger, clock, households, ("M001", "M002", "M003", "M004"))

@@ -186,14 +186,15 @@ def stepped(ctx: Context, flow: Flow, case: int, step_name: str, target: str, ac
     return Draft(Stepped, occurred_us, actor, key, version, memo, body)
 
 
-def independent(ctx: Context, case: Case, by: Actor, what: str) -> None:
-    """Separation of duties: nobody reviews or decides a case they acted on before, or one of
-    their own household.
+def independent(ctx: Context, case: Case, by: Actor, what: str,
+                disqualifying: frozenset[str]) -> None:
+    """Separation of duties: nobody reviews or decides a case of their own household, nor one
+    they took a ``disqualifying`` step on (submitted it, reviewed it, objected to it, ...).
 
     Raises:
         PermissionDenied: naming why.
     """
-    if by.id in case.actors:
+    if any(actor == by.id and step in disqualifying for step, actor in case.actors):
         raise PermissionDenied(
             f"actor {by.id!r} already acted on {case.flow} {case.id} and may not {what} it",
             actor=by.id, case=case.id)

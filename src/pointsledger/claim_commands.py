@@ -54,6 +54,8 @@ from .rules import Rulebook
 from .store_commands import authorise
 
 _REASON = {"reason": Arg(text)}
+# whoever took one of these steps on a claim may not review or decide it
+_PARTIES = frozenset({"submit", "check", "approve", "object", "appeal"})
 
 
 def _policy(rulebook: Rulebook | None) -> ClaimPolicy:
@@ -133,7 +135,7 @@ def _handle(ctx: Context, case: Case, step: str, target: str, by: Actor, args: A
         must_be(case, by, case.opened_by, "withdraw")
         return target, facts, following
     authorise(ctx, by, f"claim.{step}", case.household)
-    independent(ctx, case, by, step)
+    independent(ctx, case, by, step, _PARTIES)
     if step == "approve":
         if case.points > 0:
             adoption = ctx.state.adoptions_by_version[case.detail("item_version")]

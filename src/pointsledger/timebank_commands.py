@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ._validate import check_account_id, check_int, check_key, check_text
-from .actors import Actor
+from .actors import SYSTEM, Actor
 from .case_commands import (
     REGISTRY,
     Arg,
@@ -122,7 +122,7 @@ def submit_time(
 def _handle(ctx: Context, case: Case, step: str, target: str, by: Actor, args: Args, key: str,
             memo: str) -> tuple[str, Facts, list[Draft]]:
     authorise(ctx, by, f"deposit.{step}", case.household)
-    independent(ctx, case, by, step)
+    independent(ctx, case, by, step, frozenset({"submit", "approve"}))
     facts: Facts = {}
     following: list[Draft] = []
     if target == "deposited":
@@ -217,7 +217,7 @@ def convert_time(ctx: Context, member: object, minutes: object, *, by: object, k
 
     def award(source: str, amount: int, by: Actor, key: str, memo: str) -> list[Draft]:
         assert policy.item is not None
-        return [posting_draft(ctx, Awarded, source, policy.item, by.id, key, ctx.now_us,
+        return [posting_draft(ctx, Awarded, source, policy.item, SYSTEM.id, key, ctx.now_us,
                               amount // policy.unit_minutes, (), memo)]
 
     return _movement(ctx, "convert_time", "convert", member, None, minutes, by, key, memo,

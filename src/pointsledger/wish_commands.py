@@ -129,7 +129,7 @@ def _handle(ctx: Context, case: Case, step: str, target: str, by: Actor, args: A
         return target, facts, following
     authorise(ctx, by, f"wish.{step}", case.household)
     if step in ("list", "reject"):
-        independent(ctx, case, by, step)
+        independent(ctx, case, by, step, frozenset({"submit"}))
     if step == "list":
         category = _policy(ctx).category(args["category"])
         if category is None:

@@ -10,6 +10,7 @@ import pendulum
 
 from ..errors import IntegrityError, PointsLedgerError
 from ..events import (
+    TIMEBANK,
     AccountClosed,
     Event,
     HandedOver,
@@ -28,13 +29,15 @@ from ..events import (
     Transferred,
     decode,
 )
+from ..flows import FLOWS
 from ..ledger import Ledger
 from ..problems import Problem
 from ..rules import Cap, Rulebook
 from ..state import LedgerState, apply
 
 _TABLES = ("posted", "keys", "reversals", "regions", "households", "members", "cap_used",
-           "held", "stock", "reserved", "reservations", "limit_used", "conduct", "bans")
+           "held", "stock", "reserved", "reservations", "limit_used", "conduct", "bans",
+           "cases", "pending", "minutes")
 
 
 def period_start(per: str, local: pendulum.DateTime) -> _dt.date:
@@ -98,6 +101,20 @@ def _derivation(live: LedgerState, events: list[Event]) -> list[Problem]:
     if sum(live.posted.values()) != 0:
         problems.append(Problem("error", "conservation",
                                 f"balances sum to {sum(live.posted.values())}, not 0"))
+    if sum(live.minutes.values()) != 0:
+        problems.append(Problem("error", "minutes_conservation", "time-bank minutes sum to "
+                                f"{sum(live.minutes.values())}, not 0"))
+    for account, minutes in live.minutes.items():
+        if minutes < 0 and account != TIMEBANK:
+            problems.append(Problem("error", "minutes_negative", f"{account!r} holds {minutes} "
+                                    "minutes", account))
+    pending: dict[str, int] = defaultdict(int)
+    for case in live.cases.values():
+        if case.state in FLOWS[case.flow].pending:
+            pending[case.account] += case.points
+    if {a: p for a, p in pending.items() if p} != {a: p for a, p in live.pending.items() if p}:
+        problems.append(Problem("error", "pending", "pending points differ from the claims in "
+                                "notice"))
     replayed = LedgerState()
     folded: dict[str, int] = defaultdict(int)
     for event in events:
