@@ -194,7 +194,7 @@ def independent(ctx: Context, case: Case, by: Actor, what: str,
     Raises:
         PermissionDenied: naming why.
     """
-    if any(actor == by.id and step in disqualifying for step, actor in case.actors):
+    if any(actor == by.id and step in disqualifying for step, actor, _at in case.history):
         raise PermissionDenied(
             f"actor {by.id!r} already acted on {case.flow} {case.id} and may not {what} it",
             actor=by.id, case=case.id)

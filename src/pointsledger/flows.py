@@ -193,8 +193,8 @@ class Case:
         due_us: the deadline of the current state (end of the notice, of the appeal window, of
             the claim, of the acceptance time), 0 when none.
         assignee: the claimer of a wish, the volunteer of an order ("" when none).
-        actors: ``(step, actor id)`` of every step taken, in order (for separation of
-            duties).
+        history: ``(step, actor id, recorded_us)`` of every step taken, in order (for
+            separation of duties and the boards' timings).
         objections: the seqs of the open objections of a claim.
         posting: the seq of the event that posted its points (0 none yet).
         details: everything else the steps recorded, as ``(name, value)`` pairs (later steps
@@ -214,7 +214,7 @@ class Case:
     changed_us: int
     due_us: int = 0
     assignee: str = ""
-    actors: tuple[tuple[str, str], ...] = ()
+    history: tuple[tuple[str, str, int], ...] = ()
     objections: tuple[int, ...] = ()
     posting: int = 0
     details: tuple[tuple[str, Any], ...] = ()

@@ -136,7 +136,7 @@ def _handle(ctx: Context, case: Case, step: str, target: str, by: Actor, args: A
 def time_out_order(ctx: Context, order: object, now_us: int) -> Outcome:
     """Return one dispatched order not accepted in time to dispatch (system step)."""
     found = find_case(ctx, order, "order")
-    key = f"order/{found.seq}/time_out/{len(found.actors)}"
+    key = f"order/{found.seq}/time_out/{len(found.history)}"
     replay = _replayed(ctx, key, request_of(Stepped, SYSTEM.id, "", flow="order",
                                             case=found.seq, step="time_out", args=()))
     if replay:

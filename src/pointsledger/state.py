@@ -738,7 +738,7 @@ def _stepped(state: LedgerState, event: Any) -> None:
         changed_us=event.recorded_us,
         due_us=facts.get("due_us", 0),
         assignee=facts.get("assignee", case.assignee),
-        actors=(*case.actors, (event.step, event.actor)),
+        history=(*case.history, (event.step, event.actor, event.recorded_us)),
         objections=objections,
         posting=event.seq + 1 if facts.get("posts") else case.posting,
         details=tuple(sorted((k, v) for k, v in details.items() if k not in _CASE_FIELDS)),

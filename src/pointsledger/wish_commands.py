@@ -151,7 +151,7 @@ def _handle(ctx: Context, case: Case, step: str, target: str, by: Actor, args: A
 def lapse_wish(ctx: Context, wish: object, now_us: int) -> Outcome:
     """Return one wish whose claim ran past its deadline to the wall (system step)."""
     found = find_case(ctx, wish, "wish")
-    key = f"wish/{found.seq}/lapse/{len(found.actors)}"
+    key = f"wish/{found.seq}/lapse/{len(found.history)}"
     replay = _replayed(ctx, key, request_of(Stepped, SYSTEM.id, "", flow="wish",
                                             case=found.seq, step="lapse", args=()))
     if replay:

@@ -13,20 +13,26 @@ from .masking import mask_name
 from .notices import audit_trail, public_notice
 from .summaries import category_summary, period_summary, rollup, store_summary
 from .table import Table, from_csv
+from .workflows import case_board, claimer_ranking, claims_notice, passbook, wish_wall
 
 __all__ = [
     "METHODS",
     "Table",
     "audit_trail",
     "balances",
+    "case_board",
     "category_summary",
+    "claimer_ranking",
+    "claims_notice",
     "from_csv",
     "honour_board",
     "mask_name",
+    "passbook",
     "period_summary",
     "public_notice",
     "ranks",
     "rollup",
     "statement",
     "store_summary",
+    "wish_wall",
 ]

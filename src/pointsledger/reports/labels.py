@@ -21,6 +21,12 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "units": "数量", "on_hand": "库存", "key": "键", "recorded": "记录时间",
         "opening": "期初余额", "closing": "期末余额", "liability": "未兑换积分",
         "reverses": "冲正", "reversed_by": "已被冲正",
+        "claims_notice": "申报公示", "notice_until": "公示截止", "objections": "异议",
+        "wish_wall": "心愿墙", "wish": "心愿", "value": "价值(元)", "status": "状态",
+        "wisher": "心愿人", "wish_board": "微心愿统计", "order_board": "点单服务统计",
+        "count": "件数", "claimers": "认领排行", "fulfilled": "完成件数",
+        "median_days": "中位用时(天)", "passbook": "时间银行存折", "counterparty": "对方",
+        "minutes": "分钟", "note": "备注",
     },
     "en": {
         "statement": "Statement", "balances": "Balances", "board_top": "Honour board",
@@ -39,6 +45,13 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "opening": "opening balance", "closing": "closing balance",
         "liability": "points still redeemable", "reverses": "reverses",
         "reversed_by": "reversed by",
+        "claims_notice": "Claims in public notice", "notice_until": "notice until",
+        "objections": "objections", "wish_wall": "Wish wall", "wish": "wish",
+        "value": "value (yuan)", "status": "state", "wisher": "wisher",
+        "wish_board": "Micro-wishes", "order_board": "Service orders", "count": "cases",
+        "claimers": "Claimer ranking", "fulfilled": "fulfilled", "median_days": "median days",
+        "passbook": "Time-bank passbook", "counterparty": "counterparty",
+        "minutes": "minutes", "note": "note",
     },
 }
 

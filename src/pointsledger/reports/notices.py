@@ -17,7 +17,7 @@ def public_notice(ledger: Ledger, period: str, *, objection_days: int = 7,
     household's name masked (张*明), item, category and points; reversed entries are left out.
     No ID or phone number is ever shown. The notes give the notice dates and how to object.
 
-    (Claims in public notice join this report with the claims workflow.)
+    The claims currently in notice have a report of their own, :func:`claims_notice`.
     """
     text = labels(locale)
     state = ledger.state

@@ -1,0 +1,158 @@
+"""Reports on the workflows: claims in public notice, the wish wall, wish and order boards,
+claimer rankings and the time-bank passbook."""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from typing import Any
+
+from ..actors import Actor
+from ..errors import ValidationError
+from ..events import TimeMoved
+from ..flows import FLOWS, Case
+from ..ledger import Ledger
+from ._scan import bounds, local_date
+from .boards import ranks
+from .labels import labels
+from .masking import mask_name
+from .table import Table
+
+OFFICIALS = frozenset({"committee", "grid_worker"})
+"""Roles that see a wisher's details on the wish wall."""
+
+# per board flow: the step that takes a case on, the step that finishes it, the finished state
+_MILESTONES = {"wish": ("claim", "fulfil", "fulfilled"), "order": ("accept", "finish", "done")}
+_DAY_US = 86_400_000_000
+
+
+def _when(case: Case, step: str, last: bool = True) -> tuple[str, int] | None:
+    """The actor and time of the last (or first) ``step`` in a case's history."""
+    found = [(actor, at) for name, actor, at in case.history if name == step]
+    return (found[-1] if last else found[0]) if found else None
+
+
+def claims_notice(ledger: Ledger, *, contact: str = "村务监督委员会",
+                  locale: str = "zh") -> Table:
+    """The claims in public notice (公示中): household, the head's masked name (张*明), item,
+    category, points, the notice's end and the open objections. No ID or phone number is shown;
+    the notes say how to object."""
+    text = labels(locale)
+    state = ledger.state
+    rows = []
+    for case in ledger.cases("claim"):
+        if case.state not in FLOWS["claim"].pending:
+            continue
+        head = state.households[case.household].head
+        item = state.adoptions_by_version[case.detail("item_version")].rulebook.item(case.subject)
+        rows.append((case.id, case.household, mask_name(head), item.title, item.category,
+                     case.points, local_date(ledger, case.due_us - 1),
+                     len(case.objections)))
+    columns = [text[c] for c in ("entry", "household", "name", "item", "category", "points",
+                                 "notice_until", "objections")]
+    if locale == "zh":
+        notes = (f"公示期内如有异议，请向{contact}实名提出，说明事项和理由。",)
+    else:
+        notes = (f"Objections during the notice period to: {contact} (named, with the reason).",)
+    return Table(text["claims_notice"], columns, rows, notes)
+
+
+def wish_wall(ledger: Ledger, viewer: Actor, *, state: str | None = "listed",
+              locale: str = "zh") -> Table:
+    """The wish wall (心愿墙) as ``viewer`` may see it: the wisher's name and household are
+    shown to officials and to the wish's claimer, and masked (张*明, household hidden) for
+    everyone else. ``state`` None lists wishes in every state."""
+    text = labels(locale)
+    registry = ledger.state
+    official = not viewer.roles.isdisjoint(OFFICIALS)
+    rows = []
+    for case in ledger.cases("wish", state=state):
+        name = registry.members[case.account].name
+        visible = official or viewer.id == case.assignee
+        rows.append((case.id, case.subject, case.detail("category", ""),
+                     case.detail("value"), case.state,
+                     name if visible else mask_name(name),
+                     case.household if visible else "***"))
+    columns = [text[c] for c in ("entry", "wish", "category", "value", "status", "wisher",
+                                 "household")]
+    return Table(text["wish_wall"], columns, rows)
+
+
+def case_board(ledger: Ledger, flow: str, *, period: str | None = None,
+               locale: str = "zh") -> Table:
+    """A wish or order board: cases opened in ``period`` by state, with the fulfilment rate and
+    the median days to be taken on (claimed, accepted) and to be fulfilled (fulfilled, done)
+    in the notes."""
+    if flow not in _MILESTONES:
+        raise ValidationError(f"boards are for wish or order, not {flow!r}", flow=flow)
+    text = labels(locale)
+    start, end = bounds(ledger, period)
+    take, finish, finished = _MILESTONES[flow]
+    cases = [c for c in ledger.cases(flow) if start <= c.opened_us < end]
+    counts = Counter(c.state for c in cases)
+    rows = [(state, counts.get(state, 0)) for state in FLOWS[flow].states]
+    taken, done = [], []
+    for case in cases:
+        took, did = _when(case, take, last=False), _when(case, finish)
+        if took is not None:
+            taken.append((took[1] - case.opened_us) / _DAY_US)
+        if took is not None and did is not None:
+            done.append((did[1] - _when(case, take)[1]) / _DAY_US)  # type: ignore[index]
+    reached = sum(1 for c in cases if _when(c, finish) is not None)
+    rate = f"{reached / len(cases):.1%}" if cases else "-"
+    median_take = f"{statistics.median(taken):.1f}" if taken else "-"
+    median_done = f"{statistics.median(done):.1f}" if done else "-"
+    if locale == "zh":
+        notes = (f"共{len(cases)}件，完成率 {rate}（到达“{finished}”）。",
+                 f"中位用时：认领/接单 {median_take} 天，完成 {median_done} 天。")
+    else:
+        notes = (f"{len(cases)} cases; fulfilment rate {rate} (reached {finished!r}).",
+                 f"Median days to take on: {median_take}; to fulfil: {median_done}.")
+    title = text["wish_board" if flow == "wish" else "order_board"]
+    return Table(f"{title} {period or ''}".strip(), [text["status"], text["count"]], rows,
+                 notes)
+
+
+def claimer_ranking(ledger: Ledger, flow: str, *, period: str | None = None,
+                    method: str = "competition", locale: str = "zh") -> Table:
+    """Claimers of wishes (or volunteers of orders) ranked by how many they fulfilled in
+    ``period``, counted by the time of fulfilment so a past ranking never changes; ties share
+    a rank by ``method`` and list by the shorter median time to fulfil, then by id."""
+    if flow not in _MILESTONES:
+        raise ValidationError(f"rankings are for wish or order, not {flow!r}", flow=flow)
+    text = labels(locale)
+    start, end = bounds(ledger, period)
+    take, finish, _finished = _MILESTONES[flow]
+    fulfilled: dict[str, list[float]] = {}
+    for case in ledger.cases(flow):
+        for name, actor, at in case.history:
+            if name == finish and start <= at < end:
+                took = max(t for n, a, t in case.history if n == take and t <= at)
+                fulfilled.setdefault(actor, []).append((at - took) / _DAY_US)
+    order: list[tuple[Any, ...]] = sorted(
+        ((len(days), statistics.median(days), who) for who, days in fulfilled.items()),
+        key=lambda r: (-r[0], r[1], r[2]))
+    places = ranks([r[0] for r in order], method)
+    names = ledger.state.members
+    rows = [(place, who, mask_name(names[who].name) if who in names else who, n,
+             f"{days:.1f}") for place, (n, days, who) in zip(places, order, strict=True)]
+    columns = [text[c] for c in ("rank", "account", "name", "fulfilled", "median_days")]
+    return Table(f"{text['claimers']} {period or ''}".strip(), columns, rows)
+
+
+def passbook(ledger: Ledger, member: str, *, locale: str = "zh") -> Table:
+    """A member's time-bank passbook (存折): every movement of their minutes with the running
+    balance. (It reads the log, so its cost grows with the ledger.)"""
+    text = labels(locale)
+    balance = 0
+    rows = []
+    for event in ledger.events():
+        if not isinstance(event, TimeMoved) or member not in (event.source, event.destination):
+            continue
+        change = event.minutes if event.destination == member else -event.minutes
+        balance += change
+        other = event.source if change > 0 else event.destination
+        rows.append((local_date(ledger, event.recorded_us), event.purpose, other, change,
+                     balance, event.note))
+    columns = [text[c] for c in ("date", "kind", "counterparty", "minutes", "balance", "note")]
+    return Table(f"{text['passbook']} {member}", columns, rows)
