@@ -21,7 +21,7 @@ from hypothesis.stateful import (
     rule,
 )
 
-from ..actors import GRID_WORKER, RESIDENT, Actor
+from ..actors import COMMITTEE, GRID_WORKER, RESIDENT, Actor
 from ..clock import to_us
 from ..errors import (
     AlreadyReversed,
@@ -34,7 +34,7 @@ from ..errors import (
     ReservationExpired,
     ValidationError,
 )
-from ..events import Expired
+from ..events import Expired, Stepped
 from ..ledger import Ledger
 from ..rules import Rulebook
 from ._invariants import cap_counters, check_invariants
@@ -107,6 +107,12 @@ class LedgerMachine(RuleBasedStateMachine):
             self.ledger.receive_stock(reward, 20, by=self.keeper, key=f"opening/{reward}")
             self.stock[reward] = 20
         self.closed_before: pendulum.DateTime | None = None
+        self.pending: dict[str, int] = defaultdict(int)
+        # claims in notice: id -> (account, points, cap counters, occurred, notice end)
+        self.claims: dict[str, tuple[str, int, list[Any], pendulum.DateTime,
+                                     pendulum.DateTime]] = {}
+        self.checker = Actor("test-claim-checker", roles={GRID_WORKER})
+        self.approver = Actor("test-claim-approver", roles={COMMITTEE})
         self.events = self.ledger.head
         self.n = 0
 
@@ -287,6 +293,10 @@ class LedgerMachine(RuleBasedStateMachine):
         boundary = pendulum.datetime(through.year, through.month, through.day,
                                      tz=self.plan.tz).add(days=1)
         by = self.plan.committee
+        if any(claim[3] < boundary for claim in self.claims.values()):
+            self.refused(ValidationError, lambda: self.ledger.close_period(
+                through, by=by, key=self.fresh_key()))
+            return
         if self.closed_before is not None and boundary <= self.closed_before:
             self.refused(ValidationError, lambda: self.ledger.close_period(
                 through, by=by, key=self.fresh_key()))
@@ -445,6 +455,65 @@ class LedgerMachine(RuleBasedStateMachine):
             self.balances[expired.account] -= expired.points
         assert self.ledger.run_expiry() == ()
 
+    # -- claims and public notice ------------------------------------------------------------
+    def _claims_allowed(self) -> bool:
+        policy = self.checklist.policy
+        return bool(self.awards) and all(
+            not roles.isdisjoint(policy.roles_for(command)) for command, roles in (
+                ("claim.submit", self.plan.grid_worker.roles),
+                ("claim.check", self.checker.roles), ("claim.approve", self.approver.roles)))
+
+    @precondition(lambda self: self._claims_allowed())
+    @rule(data=st.data())
+    def claim_into_notice(self, data: st.DataObject) -> None:
+        """Submit a claim, review it and put it in public notice: its points are pending."""
+        item = data.draw(st.sampled_from(self.awards))
+        account = data.draw(st.sampled_from(self.plan.accounts))
+        occurred = self.clock()
+        points = self.checklist.item(item).points
+        counters = cap_counters(account, self.checklist, item, to_us(occurred), self.plan.tz)
+
+        def submit() -> Any:
+            return self.ledger.submit_claim(account, item, by=self.plan.grid_worker,
+                                            key=self.fresh_key(), occurred_at=occurred,
+                                            evidence=("photo-1",))
+
+        if self.expected_refusal(occurred, points, counters) is CapExceeded:
+            self.refused(CapExceeded, submit)
+            return
+        claim = submit()
+        if self.checklist.claims.review_tiers == 2:
+            self.ledger.step(claim, "check", by=self.checker, key=self.fresh_key())
+            self.events += 1
+        self.ledger.step(claim, "approve", by=self.approver, key=self.fresh_key())
+        self.events += 2
+        approved = self.clock().in_timezone(self.plan.tz)
+        end = pendulum.datetime(approved.year, approved.month, approved.day,
+                                tz=self.plan.tz).add(days=self.checklist.claims.notice_days + 1)
+        self.claims[claim.id] = (account, points, counters, occurred, end)
+        note_event("claim in notice")
+        self.pending[account] += points
+        for counter, _cap in counters:  # the claim holds its cap room while in notice
+            self.used[counter] += points
+
+    @precondition(lambda self: bool(self.claims))
+    @rule()
+    def post_due(self) -> None:
+        """Post the claims whose notice has ended: each exactly once, and only those."""
+        now = self.clock()
+        due = {cid for cid, claim in self.claims.items() if claim[4] <= now}
+        written = self.ledger.post_due()
+        posted = {self.ledger.event(e.case).id for e in written if isinstance(e, Stepped)}
+        assert posted == due, (posted, due)
+        assert len(written) == 2 * len(due)
+        self.events += len(written)
+        note_event("claims posted" if due else "no claim due")
+        for cid in due:
+            account, points, _counters, _occurred, _end = self.claims.pop(cid)
+            self.balances[account] += points
+            self.pending[account] -= points
+        assert self.ledger.post_due() == []
+
     # -- invariants -------------------------------------------------------------------------
     @invariant()
     def ledger_invariants_hold(self) -> None:
@@ -457,6 +526,7 @@ class LedgerMachine(RuleBasedStateMachine):
             balance = self.ledger.balance(account)
             assert balance.posted == self.balances[account], account
             assert balance.held == self.held[account], account
+            assert balance.pending == self.pending[account], account
 
     @invariant()
     def stock_matches_the_model(self) -> None:
