@@ -42,7 +42,8 @@ class Village:
     members: tuple[str, ...]
 
 
-def make_village(backend: str, *, clock: ManualClock | None = None) -> Village:
+def make_village(backend: str, *, clock: ManualClock | None = None,
+                 rules: Rulebook | None = None) -> Village:
     """Regions V01 > G01, G02; households H001..H004; members M001 (H001, grid worker and
     resident) and M002 (H002)."""
     clock = clock or ManualClock(START)
@@ -50,7 +51,7 @@ def make_village(backend: str, *, clock: ManualClock | None = None) -> Village:
         ledger = Ledger.in_memory(clock=clock, tz=TZ)
     else:
         ledger = Ledger.open(backend, clock=clock, tz=TZ)
-    ledger.adopt(rulebook(), effective_from=pendulum.date(2026, 1, 1), by=COMMITTEE,
+    ledger.adopt(rules or rulebook(), effective_from=pendulum.date(2026, 1, 1), by=COMMITTEE,
                  minutes="村民代表会议表决通过")
     ledger.add_region("V01", "东沙沟村", kind="village", by=COMMITTEE)
     ledger.add_region("G01", "第一网格", kind="grid", parent="V01", by=COMMITTEE)
@@ -113,26 +114,12 @@ def make_workflow_village(backend: str = "memory", *, tiers: int = 2,
                           deductions: bool = False) -> Village:
     """The test village on :func:`workflow_rulebook`, plus M003 (H003: volunteer, party member)
     and M004 (H002, a second member of the wisher's household)."""
-    clock = ManualClock(START)
-    if backend == "memory":
-        ledger = Ledger.in_memory(clock=clock, tz=TZ)
-    else:
-        ledger = Ledger.open(backend, clock=clock, tz=TZ)
-    ledger.adopt(workflow_rulebook(tiers=tiers, deductions=deductions),
-                 effective_from=pendulum.date(2026, 1, 1), by=COMMITTEE,
-                 minutes="村民代表会议表决通过")
-    ledger.add_region("V01", "东沙沟村", kind="village", by=COMMITTEE)
-    ledger.add_region("G01", "第一网格", kind="grid", parent="V01", by=COMMITTEE)
-    ledger.add_region("G02", "第二网格", kind="grid", parent="V01", by=COMMITTEE)
-    households = ("H001", "H002", "H003", "H004")
-    for i, h in enumerate(households):
-        ledger.register_household(h, grid="G01" if i < 2 else "G02", head=f"户主{i}",
-                                  by=COMMITTEE)
+    village = make_village(backend, rules=workflow_rulebook(tiers=tiers,
+                                                            deductions=deductions))
     for member, household, name, roles in (
-            ("M001", "H001", "张三", {"resident", "grid_worker"}),
-            ("M002", "H002", "欧阳明", {"resident"}),
             ("M003", "H003", "李四光", {"resident", "volunteer", "party_member"}),
             ("M004", "H002", "欧阳小红", {"resident"})):
-        ledger.register_member(member, household=household, name=name, roles=roles,
-                               by=COMMITTEE)
-    return Village(ledger, clock, households, ("M001", "M002", "M003", "M004"))
+        village.ledger.register_member(member, household=household, name=name, roles=roles,
+                                       by=COMMITTEE)
+    return Village(village.ledger, village.clock, village.households,
+                   ("M001", "M002", "M003", "M004"))

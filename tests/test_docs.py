@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 
 import pointsledger
+from pointsledger.case_commands import REGISTRY
+from pointsledger.flows import FLOWS
+from pointsledger.rules import DEFAULT_POLICY
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -54,3 +57,30 @@ def test_every_testing_kit_name_is_documented() -> None:
     missing = [n for n in kit.__all__ if f"`{n}" not in pages]
     assert not missing, f"document these: {missing}"
     assert all(getattr(kit, n).__doc__ for n in kit.__all__)
+
+
+def _step_reference() -> str:
+    """docs/workflows.md's reference tables, from the code."""
+    out = []
+    for name, flow in FLOWS.items():
+        out.append(f"| `{name}` step | from → to | default roles | arguments |")
+        out.append("|---|---|---|---|")
+        roles = ", ".join(sorted(DEFAULT_POLICY.roles_for(f"{name}.{flow.opening}")))
+        out.append(f"| `{flow.opening}` | opens → {flow.initial} | {roles} | |")
+        for step in flow.steps:
+            moves = "; ".join(f"{s} → {t}" for s, st, t in flow.rows if st == step)
+            if step in flow.system:
+                roles, args = "the system (`*_due()`)", ""
+            else:
+                roles = ", ".join(sorted(DEFAULT_POLICY.roles_for(f"{name}.{step}")))
+                args = ", ".join(f"`{a}`" + ("" if v.required else " (optional)")
+                                 for a, v in REGISTRY[name].args[step].items())
+            out.append(f"| `{step}` | {moves} | {roles} | {args} |")
+        out.append("")
+    return "\n".join(out)
+
+
+def test_the_workflow_step_reference_matches_the_code() -> None:
+    """docs/workflows.md lists every step with its moves, default roles and arguments."""
+    page = (ROOT / "docs" / "workflows.md").read_text(encoding="utf-8")
+    assert _step_reference().strip() in page

@@ -14,11 +14,12 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NamedTuple
 
 from ._validate import check_account_id, check_int, check_key, check_text
-from .actors import Actor
+from .actors import SYSTEM, Actor
 from .commands import (
     Context,
     Draft,
     Outcome,
+    Replayed,
     _actor,
     _iso,
     _open_account,
@@ -104,14 +105,14 @@ REGISTRY: dict[str, FlowRules] = {}
 """The rules of each flow, registered by its module."""
 
 
-def find_case(ctx: Context, ref: object, flow: str | None = None) -> Case:
+def find_case(state: LedgerState, ref: object, flow: str | None = None) -> Case:
     """The case named by an event id (or the Event that opened it).
 
     Raises:
         UnknownEntry: no case was opened by that event (of that flow).
     """
     seq, digest = parse_entry_id(ref)
-    case = ctx.state.cases.get(seq)
+    case = state.cases.get(seq)
     if case is None or not case.id.startswith(f"e{seq}-{digest}") or (
             flow is not None and case.flow != flow):
         what = f"{flow} " if flow else ""
@@ -149,7 +150,7 @@ def rulebook_now(ctx: Context) -> Rulebook | None:
 def step(ctx: Context, case: object, step_name: object, *, by: object, key: object,
          memo: object = "", **given: Any) -> Outcome:
     """Take ``step_name`` on ``case`` (see :mod:`pointsledger.flows` for the tables)."""
-    found = find_case(ctx, case)
+    found = find_case(ctx.state, case)
     flow = FLOWS[found.flow]
     rules = REGISTRY[flow.name]
     if not isinstance(step_name, str) or step_name not in rules.args:
@@ -164,8 +165,7 @@ def step(ctx: Context, case: object, step_name: object, *, by: object, key: obje
     by = _actor(by)
     key = check_key(key)
     memo = check_text(memo, "memo")
-    replay = _replayed(ctx, key, request_of(Stepped, by.id, memo, flow=flow.name,
-                                            case=found.seq, step=step_name, args=args))
+    replay = replayed_step(ctx, key, by.id, memo, flow.name, found.seq, step_name, args)
     if replay:
         return replay
     rulebook = rulebook_now(ctx)
@@ -176,6 +176,32 @@ def step(ctx: Context, case: object, step_name: object, *, by: object, key: obje
     version = policy_now(ctx)[1]
     return [stepped(ctx, flow, found.seq, step_name, target, by.id, key, version, memo, args,
                     facts, ctx.now_us), *following]
+
+
+def replayed_step(ctx: Context, key: str, actor: str, memo: str, flow: str, case: int,
+                  step_name: str, args: tuple[tuple[str, Any], ...]) -> Replayed | None:
+    """The first answer to a repeated step request (``case`` 0 for an opening step)."""
+    return _replayed(ctx, key, request_of(Stepped, actor, memo, flow=flow, case=case,
+                                          step=step_name, args=args))
+
+
+def system_step(ctx: Context, ref: object, flow: Flow, step_name: str, now_us: int,
+                facts: Callable[[Case], Facts], following: Callable[[Case, str], list[Draft]]
+                = lambda _case, _key: []) -> Outcome:
+    """A step the ``*_due`` jobs take on one case whose deadline passed by ``now_us``, by the
+    system, under the key ``<flow>/<seq>/<step>/<steps so far>`` (so a case that comes back to
+    the same state later gets a new key)."""
+    found = find_case(ctx.state, ref, flow.name)
+    key = f"{flow.name}/{found.seq}/{step_name}/{len(found.history)}"
+    replay = replayed_step(ctx, key, SYSTEM.id, "", flow.name, found.seq, step_name, ())
+    if replay:
+        return replay
+    target = flow.target(found.id, found.state, step_name)
+    if not 0 < found.due_us <= now_us:
+        raise ValidationError(f"{flow.name} {found.id} is not due for {step_name!r} by then",
+                              case=found.id)
+    return [stepped(ctx, flow, found.seq, step_name, target, SYSTEM.id, key, policy_now(ctx)[1],
+                    "", (), facts(found), ctx.now_us), *following(found, key)]
 
 
 def stepped(ctx: Context, flow: Flow, case: int, step_name: str, target: str, actor: str,

@@ -22,12 +22,13 @@ from .case_commands import (
     before,
     day_deadline,
     entry,
-    find_case,
     independent,
     must_be,
     registered_member,
+    replayed_step,
     rulebook_now,
     stepped,
+    system_step,
     text,
 )
 from .clock import to_us
@@ -38,7 +39,6 @@ from .commands import (
     _actor,
     _check_occurred,
     _open_account,
-    _replayed,
     _strings,
     check_caps,
     policy_now,
@@ -47,7 +47,7 @@ from .commands import (
     rulebook_at,
 )
 from .errors import AlreadyReversed, EvidenceRequired, UnknownEntry, ValidationError
-from .events import Awarded, Deducted, ItemPosting, Stepped, request_of
+from .events import Awarded, Deducted, ItemPosting
 from .flows import CLAIM, Case
 from .procedures import DEFAULT_CLAIMS, ClaimPolicy
 from .rules import Rulebook
@@ -85,8 +85,7 @@ def submit_claim(
     memo = check_text(memo, "memo")
     args = (("account", account), ("evidence", proof), ("item", item),
             ("occurred_us", occurred_us), ("quantity", quantity))
-    replay = _replayed(ctx, key, request_of(Stepped, by.id, memo, flow="claim", case=0,
-                                            step="submit", args=args))
+    replay = replayed_step(ctx, key, by.id, memo, "claim", 0, "submit", args)
     if replay:
         return replay
     state = ctx.state
@@ -167,26 +166,17 @@ def _handle(ctx: Context, case: Case, step: str, target: str, by: Actor, args: A
 
 def post_claim(ctx: Context, claim: object, now_us: int) -> Outcome:
     """Post one claim whose notice ended by ``now_us`` (入账): the ``post`` step and the award
-    or deduction, written by the system under the key ``claim/<seq>/post``."""
-    found = find_case(ctx, claim, "claim")
-    key = f"claim/{found.seq}/post"
-    replay = _replayed(ctx, key, request_of(Stepped, SYSTEM.id, "", flow="claim",
-                                            case=found.seq, step="post", args=()))
-    if replay:
-        return replay
-    target = CLAIM.target(found.id, found.state, "post")
-    if not 0 < found.due_us <= now_us:
-        raise ValidationError(f"the notice of claim {found.id} has not ended by then",
-                              case=found.id)
-    quantity = int(found.detail("quantity", 1))
-    cls = Awarded if found.points > 0 else Deducted
-    posting = posting_draft(ctx, cls, found.account, found.subject, SYSTEM.id, key,
-                            found.occurred_us, quantity, tuple(found.detail("evidence", ())),
-                            "", caps=False)
-    version = policy_now(ctx)[1]
+    or deduction, by the system. Its room under the caps was held since approval."""
+
+    def posting(case: Case, key: str) -> list[Draft]:
+        cls = Awarded if case.points > 0 else Deducted
+        return [posting_draft(ctx, cls, case.account, case.subject, SYSTEM.id, key,
+                              case.occurred_us, int(case.detail("quantity", 1)),
+                              tuple(case.detail("evidence", ())), "", caps=False)]
+
     appeal_until = day_deadline(ctx, _policy(rulebook_now(ctx)).appeal_days)
-    return [stepped(ctx, CLAIM, found.seq, "post", target, SYSTEM.id, key, version, "", (),
-                    {"posts": True, "due_us": appeal_until}, ctx.now_us), posting]
+    return system_step(ctx, claim, CLAIM, "post", now_us,
+                       lambda _case: {"posts": True, "due_us": appeal_until}, posting)
 
 
 REGISTRY["claim"] = FlowRules(

@@ -926,8 +926,7 @@ class Ledger(_Commands):
         Raises:
             UnknownEntry: no case was opened by that event.
         """
-        ctx = self._context(self._state)
-        return case_commands.find_case(ctx, case)
+        return case_commands.find_case(self._state, case)
 
     def cases(self, flow: str | None = None, *, state: str | None = None,
               account: str | None = None) -> list[Case]:

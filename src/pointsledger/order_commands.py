@@ -11,7 +11,7 @@ hour of service.
 from __future__ import annotations
 
 from ._validate import check_account_id, check_id, check_key, check_text
-from .actors import SYSTEM, Actor
+from .actors import Actor
 from .case_commands import (
     REGISTRY,
     Arg,
@@ -20,19 +20,19 @@ from .case_commands import (
     FlowRules,
     account,
     award_for,
-    find_case,
     must_be,
     optional_text,
     positive,
     rating,
     registered_member,
+    replayed_step,
     rulebook_now,
     stepped,
+    system_step,
     text,
 )
-from .commands import Context, Draft, Outcome, _actor, _open_account, _replayed, policy_now
-from .errors import NoRulebookInForce, NotFound, PermissionDenied, ValidationError
-from .events import Stepped, request_of
+from .commands import Context, Draft, Outcome, _actor, _open_account, policy_now
+from .errors import NoRulebookInForce, NotFound, PermissionDenied
 from .flows import ORDER, Case
 from .procedures import DEFAULT_SERVICES, ServicePolicy
 from .store_commands import authorise
@@ -64,8 +64,7 @@ def place_order(
     key = check_key(key)
     memo = check_text(memo, "memo")
     args = (("account", account), ("note", note), ("service", service))
-    replay = _replayed(ctx, key, request_of(Stepped, by.id, memo, flow="order", case=0,
-                                            step="place", args=args))
+    replay = replayed_step(ctx, key, by.id, memo, "order", 0, "place", args)
     if replay:
         return replay
     household = _open_account(ctx.state, account)
@@ -135,19 +134,8 @@ def _handle(ctx: Context, case: Case, step: str, target: str, by: Actor, args: A
 
 def time_out_order(ctx: Context, order: object, now_us: int) -> Outcome:
     """Return one dispatched order not accepted in time to dispatch (system step)."""
-    found = find_case(ctx, order, "order")
-    key = f"order/{found.seq}/time_out/{len(found.history)}"
-    replay = _replayed(ctx, key, request_of(Stepped, SYSTEM.id, "", flow="order",
-                                            case=found.seq, step="time_out", args=()))
-    if replay:
-        return replay
-    target = ORDER.target(found.id, found.state, "time_out")
-    if not 0 < found.due_us <= now_us:
-        raise ValidationError(f"order {found.id} is still within its acceptance time",
-                              case=found.id)
-    return [stepped(ctx, ORDER, found.seq, "time_out", target, SYSTEM.id, key,
-                    policy_now(ctx)[1], "", (), {"assignee": "", "timed_out": found.assignee},
-                    ctx.now_us)]
+    return system_step(ctx, order, ORDER, "time_out", now_us,
+                       lambda case: {"assignee": "", "timed_out": case.assignee})
 
 
 REGISTRY["order"] = FlowRules(

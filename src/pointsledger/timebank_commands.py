@@ -21,6 +21,7 @@ from .case_commands import (
     Facts,
     FlowRules,
     independent,
+    replayed_step,
     rulebook_now,
     stepped,
     text,
@@ -45,7 +46,7 @@ from .errors import (
     UnknownAccount,
     ValidationError,
 )
-from .events import TIMEBANK, Awarded, Stepped, TimeMoved, request_of
+from .events import TIMEBANK, Awarded, TimeMoved, request_of
 from .flows import DEPOSIT, Case
 from .procedures import DEFAULT_TIMEBANK, TimeBankPolicy
 from .state import LedgerState
@@ -102,8 +103,7 @@ def submit_time(
     memo = check_text(memo, "memo")
     args = (("member", member), ("minutes", minutes), ("occurred_us", occurred_us),
             ("service", service))
-    replay = _replayed(ctx, key, request_of(Stepped, by.id, memo, flow="deposit", case=0,
-                                            step="submit", args=args))
+    replay = replayed_step(ctx, key, by.id, memo, "deposit", 0, "submit", args)
     if replay:
         return replay
     state = ctx.state

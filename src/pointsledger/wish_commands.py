@@ -11,7 +11,7 @@ confirmation still stands and the withheld points are recorded in its facts.
 from __future__ import annotations
 
 from ._validate import check_account_id, check_int, check_key, check_text
-from .actors import SYSTEM, Actor
+from .actors import Actor
 from .case_commands import (
     REGISTRY,
     Arg,
@@ -21,14 +21,15 @@ from .case_commands import (
     award_for,
     day_deadline,
     evidence,
-    find_case,
     independent,
     must_be,
     optional_text,
     rating,
     registered_member,
+    replayed_step,
     rulebook_now,
     stepped,
+    system_step,
     text,
 )
 from .commands import (
@@ -37,7 +38,6 @@ from .commands import (
     Outcome,
     _actor,
     _open_account,
-    _replayed,
     policy_now,
 )
 from .errors import (
@@ -46,7 +46,6 @@ from .errors import (
     UnknownAccount,
     ValidationError,
 )
-from .events import Stepped, request_of
 from .flows import WISH, Case
 from .procedures import DEFAULT_WISHES, WishPolicy
 from .store_commands import authorise
@@ -81,8 +80,7 @@ def submit_wish(
     memo = check_text(memo, "memo")
     args = (("description", description), ("title", title), ("value", value),
             ("wisher", wisher))
-    replay = _replayed(ctx, key, request_of(Stepped, by.id, memo, flow="wish", case=0,
-                                            step="submit", args=args))
+    replay = replayed_step(ctx, key, by.id, memo, "wish", 0, "submit", args)
     if replay:
         return replay
     state = ctx.state
@@ -150,18 +148,8 @@ def _handle(ctx: Context, case: Case, step: str, target: str, by: Actor, args: A
 
 def lapse_wish(ctx: Context, wish: object, now_us: int) -> Outcome:
     """Return one wish whose claim ran past its deadline to the wall (system step)."""
-    found = find_case(ctx, wish, "wish")
-    key = f"wish/{found.seq}/lapse/{len(found.history)}"
-    replay = _replayed(ctx, key, request_of(Stepped, SYSTEM.id, "", flow="wish",
-                                            case=found.seq, step="lapse", args=()))
-    if replay:
-        return replay
-    target = WISH.target(found.id, found.state, "lapse")
-    if not 0 < found.due_us <= now_us:
-        raise ValidationError(f"the claim on wish {found.id} has not lapsed by then",
-                              case=found.id)
-    return [stepped(ctx, WISH, found.seq, "lapse", target, SYSTEM.id, key, policy_now(ctx)[1],
-                    "", (), {"assignee": "", "lapsed": found.assignee}, ctx.now_us)]
+    return system_step(ctx, wish, WISH, "lapse", now_us,
+                       lambda case: {"assignee": "", "lapsed": case.assignee})
 
 
 REGISTRY["wish"] = FlowRules(
