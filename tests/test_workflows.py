@@ -530,3 +530,22 @@ def test_cases_are_listed_by_flow_state_and_account() -> None:
     assert isinstance(ledger.case(claim).opened_us, int)
     assert _dt.timedelta(0) < _dt.timedelta(microseconds=ledger.case(claim).due_us
                                              - ledger.case(claim).changed_us)
+
+
+def test_an_order_dispatched_to_a_team_is_taken_by_one_member() -> None:
+    village = make_workflow_village()
+    ledger = village.ledger
+    village.ledger.register_member("M005", household="H004", name="王五", roles={"volunteer"},
+                                   by=COMMITTEE)
+    order = ledger.place_order("H002", "REPAIR", by=WISHER, key="o")
+    with pytest.raises(ValidationError, match="not both or neither"):
+        ledger.step(order, "dispatch", by=GRID, key="d0")
+    with pytest.raises(PermissionDenied):  # a team member from the ordering household
+        ledger.step(order, "dispatch", team=["M003", "M004"], by=GRID, key="d1")
+    ledger.step(order, "dispatch", team=["M003", "M005"], by=GRID, key="d2")
+    with pytest.raises(PermissionDenied):  # not on the team
+        ledger.step(order, "accept", by=Actor("M001", roles={"volunteer"}), key="a0")
+    ledger.step(order, "accept", by=Actor("M005", roles={"volunteer"}), key="a1")
+    assert ledger.case(order).assignee == "M005"
+    with pytest.raises(PermissionDenied):  # now it is M005's
+        ledger.step(order, "start", by=VOLUNTEER, key="s0")

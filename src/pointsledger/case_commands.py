@@ -86,6 +86,15 @@ def account(value: object, name: str) -> str:
     return check_account_id(value, name)
 
 
+def members(value: object, name: str) -> tuple[str, ...]:
+    """A non-empty team of distinct member ids."""
+    found = tuple(account(v, name) for v in _strings(value, name))
+    if not found or len(set(found)) != len(found):
+        raise ValidationError(f"{name} must list distinct members, got {value!r}", field=name,
+                              value=value)
+    return found
+
+
 def entry(value: object, name: str) -> int:
     """An event id (``e<seq>-<hex>``) or an Event, as its seq."""
     return parse_entry_id(value)[0]

@@ -1,6 +1,7 @@
 """Service orders (点单 → 派单 → 接单 → 评单): a resident orders from the service menu, a
-dispatcher sends the order to a named volunteer or opens it to be grabbed, the volunteer accepts,
-serves and finishes, and the resident rates the service.
+dispatcher sends the order to a named volunteer or to a team (any of its members may accept) or
+opens it to be grabbed, the volunteer accepts, serves and finishes, and the resident rates the
+service.
 
 A decline, or no acceptance within the menu's ``accept_hours`` (:func:`time_out_order`),
 returns the order to dispatch. The volunteer earns the service's item when the order is rated,
@@ -20,6 +21,7 @@ from .case_commands import (
     FlowRules,
     account,
     award_for,
+    members,
     must_be,
     optional_text,
     positive,
@@ -32,7 +34,7 @@ from .case_commands import (
     text,
 )
 from .commands import Context, Draft, Outcome, _actor, _open_account, policy_now
-from .errors import NoRulebookInForce, NotFound, PermissionDenied
+from .errors import NoRulebookInForce, NotFound, PermissionDenied, ValidationError
 from .flows import ORDER, Case
 from .procedures import DEFAULT_SERVICES, ServicePolicy
 from .store_commands import authorise
@@ -99,8 +101,9 @@ def _handle(ctx: Context, case: Case, step: str, target: str, by: Actor, args: A
     following: list[Draft] = []
     if step in ("accept", "decline", "start", "finish"):
         authorise(ctx, by, f"order.{step}", None)
-        if step == "accept" and case.state == "open":
-            registered_member(ctx.state, by, "accept an order")
+        team = case.detail("team", ())
+        if step in ("accept", "decline") and (case.state == "open" or by.id in team):
+            registered_member(ctx.state, by, f"{step} an order")
             _volunteer(ctx, case, by.id)
         else:
             must_be(case, by, case.assignee, step)
@@ -111,11 +114,18 @@ def _handle(ctx: Context, case: Case, step: str, target: str, by: Actor, args: A
         return target, facts, following
     authorise(ctx, by, f"order.{step}", case.household)
     if step == "dispatch":
-        _volunteer(ctx, case, args["volunteer"])
-        facts["assignee"] = args["volunteer"]
+        volunteer, team = args.get("volunteer"), args.get("team", ())
+        if (volunteer is None) == (not team):
+            raise ValidationError("dispatch to one volunteer= or to a team= of members, not "
+                                  "both or neither", field="volunteer")
+        for member in (volunteer,) if volunteer else team:
+            _volunteer(ctx, case, member)
+        facts["assignee"] = volunteer or ""
+        facts["team"] = team
         facts["due_us"] = ctx.now_us + _menu(ctx).accept_hours * _HOUR_US
     elif step == "open":
         facts["assignee"] = ""
+        facts["team"] = ()
     elif step == "rate":
         if by.id == case.assignee:
             raise PermissionDenied(f"the volunteer {by.id!r} may not rate their own service",
@@ -141,7 +151,8 @@ def time_out_order(ctx: Context, order: object, now_us: int) -> Outcome:
 REGISTRY["order"] = FlowRules(
     args={
         "reject": _REASON,
-        "dispatch": {"volunteer": Arg(account)},
+        "dispatch": {"volunteer": Arg(account, required=False),
+                     "team": Arg(members, required=False)},
         "open": {},
         "accept": {},
         "decline": {"reason": Arg(optional_text, required=False)},
