@@ -25,6 +25,7 @@ from .catalogue import Reward
 from .errors import IntegrityError
 from .events import (
     GENESIS_HASH,
+    TIMEBANK,
     AccountClosed,
     Awarded,
     Deducted,
@@ -180,6 +181,7 @@ _TABLES = (
     "cases",
     "pending",
     "minutes",
+    "time_moves",
 )
 _PERIOD_CODES = {"day": 0, "week": 1, "month": 2, "quarter": 3, "year": 4}
 
@@ -222,6 +224,7 @@ class LedgerState:
     cases: Table[int, Case]
     pending: Table[str, int]
     minutes: Table[str, int]
+    time_moves: Table[str, tuple[int, ...]]
 
     def __init__(self) -> None:
         for name in _TABLES:
@@ -757,6 +760,9 @@ def _time_moved(state: LedgerState, event: Any) -> None:
     minutes = state.minutes
     minutes[event.source] = minutes.get(event.source, 0) - event.minutes
     minutes[event.destination] = minutes.get(event.destination, 0) + event.minutes
+    for member in (event.source, event.destination):
+        if member != TIMEBANK:  # a member's passbook lists its own movements
+            state.time_moves[member] = (*state.time_moves.get(member, ()), event.seq)
 
 
 def _period_closed(state: LedgerState, event: Any) -> None:

@@ -7,6 +7,7 @@ Periods are labels such as ``"2026"``, ``"2026-Q1"``, ``"2026-03"``, ``"2026-W11
 ``"2026-03-15"`` in the ledger's time zone.
 """
 
+from ._index import save_index
 from .accounts import balances, statement
 from .boards import METHODS, honour_board, ranks
 from .masking import mask_name
@@ -32,6 +33,7 @@ __all__ = [
     "public_notice",
     "ranks",
     "rollup",
+    "save_index",
     "statement",
     "store_summary",
     "wish_wall",

@@ -9,17 +9,20 @@ anywhere: a pure function of the log like every report.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import weakref
 from array import array
 from typing import Final
 
-from ..events import Event, Reversed
+from ..events import Event, Reversed, decode
 from ..ledger import Ledger
 from ._scan import movements, occurred
 
 KINDS: Final = ("earned", "deducted", "redeemed", "expired", "transferred", "closed",
                 "reversed")
 _KIND_CODE: Final = {kind: n for n, kind in enumerate(KINDS)}
+_json_decode = json.JSONDecoder().decode
 
 
 class Movements:
@@ -88,19 +91,157 @@ class Movements:
             self.quantity.append(quantity)
 
 
+    def fold(self, ledger: Ledger) -> None:
+        """Fold the events after ``done`` into the columns.
+
+        Awards and deductions, nearly all of a ledger, are read straight from their canonical
+        encoding (``[kind, seq, recorded, occurred, actor, key, version, memo, account, item,
+        quantity, points, ...]``) without building events; every other kind goes through
+        :meth:`add`.
+        """
+        household_of = ledger.state.household_of
+        ids = self._ids
+        households: dict[int, int] = {}
+        (seq_, recorded_, when_, at_, kind_, reversal_, account_, household_, code_, version_,
+         points_, quantity_) = (column.append for column in (
+             self.seq, self.recorded, self.when, self.at, self.kind, self.reversal, self.account,
+             self.household, self.code, self.version, self.points, self.quantity))
+        event_recorded, event_actor, event_kind = (
+            self.event_recorded.append, self.event_actor.append, self.event_kind.append)
+        earned, deducted = _KIND_CODE["earned"], _KIND_CODE["deducted"]
+        intern = self.intern
+        for seq, data, digest in ledger.store.read(self.done):
+            values = _json_decode(data.decode())
+            kind = values[0]
+            if kind != "awarded" and kind != "deducted":
+                self.add(ledger, decode(seq, data, digest))
+                self.done = seq
+                continue
+            _k, _s, recorded, at, actor, _key, version, _memo, account, item, quantity, points = (
+                values[:12])
+            number = ids.get(account)
+            if number is None:
+                number = intern(account)
+            house = households.get(number)
+            if house is None:
+                house = households[number] = intern(household_of(account) or account)
+            item_no = ids.get(item)
+            if item_no is None:
+                item_no = intern(item)
+            version_no = ids.get(version)
+            if version_no is None:
+                version_no = intern(version)
+            actor_no = ids.get(actor)
+            if actor_no is None:
+                actor_no = intern(actor)
+            event_recorded(recorded)
+            event_actor(actor_no)
+            kind_no = ids.get(kind)
+            event_kind(kind_no if kind_no is not None else intern(kind))
+            seq_(seq)
+            recorded_(recorded)
+            when_(at)
+            at_(at)
+            kind_(earned if kind == "awarded" else deducted)
+            reversal_(0)
+            account_(number)
+            household_(house)
+            code_(item_no)
+            version_(version_no)
+            points_(points)
+            quantity_(quantity)
+            self.done = seq
+
+
+    def dump(self) -> bytes:
+        """The columns as bytes (see :func:`save_index`)."""
+        columns = [name for name, value in vars(self).items() if isinstance(value, array)]
+        header = json.dumps([_FORMAT, self.done, self.names,
+                             [(c, getattr(self, c).typecode, len(getattr(self, c)))
+                              for c in columns]], ensure_ascii=False).encode()
+        return b"".join([len(header).to_bytes(8, "big"), header,
+                         *(getattr(self, c).tobytes() for c in columns)])
+
+    @classmethod
+    def load(cls, blob: bytes) -> Movements:
+        """Columns from :meth:`dump` output.
+
+        Raises:
+            ValueError: not an index of this format.
+        """
+        size = int.from_bytes(blob[:8], "big")
+        version, done, names, columns = json.loads(blob[8:8 + size])
+        if version != _FORMAT:
+            raise ValueError(f"index format {version}")
+        index = cls()
+        offset = 8 + size
+        for name, typecode, length in columns:
+            column = getattr(index, name)
+            if not isinstance(column, array) or column.typecode != typecode:
+                raise ValueError(f"unknown column {name!r}")
+            end = offset + length * column.itemsize
+            column.frombytes(blob[offset:end])
+            offset = end
+        if offset != len(blob) or len(index.event_recorded) != done:
+            raise ValueError("the index does not add up")
+        for name in names:
+            index.intern(name)
+        index.done = done
+        return index
+
+
+_FORMAT = 1
 _CACHE: weakref.WeakKeyDictionary[Ledger, Movements] = weakref.WeakKeyDictionary()
 
 
 def movements_of(ledger: Ledger) -> Movements:
-    """The ledger's movement index, brought up to the store's head."""
+    """The ledger's movement index, brought up to the store's head: from memory, else from the
+    copy :func:`save_index` left in the store (when it still matches the log), else built."""
     index = _CACHE.get(ledger)
     if index is None:
-        index = _CACHE[ledger] = Movements()
+        index = _CACHE[ledger] = _stored(ledger) or Movements()
     if index.done < ledger.store.head():
-        for event in ledger.events(after=index.done):
-            index.add(ledger, event)
-            index.done = event.seq
+        index.fold(ledger)
     return index
+
+
+def _stored(ledger: Ledger) -> Movements | None:
+    load = getattr(ledger.store, "load_derived", None)
+    found = load(_NAME) if load is not None else None
+    if found is None:
+        return None
+    seq, head, blob, digest = found
+    try:
+        if (hashlib.sha256(blob).digest() != digest or not 1 <= seq <= ledger.store.head()
+                or ledger.store.get(seq)[2] != head):
+            return None
+        index = Movements.load(blob)
+    except Exception:  # a damaged or stale copy is ignored: the index is rebuilt
+        return None
+    return index if index.done == seq else None
+
+
+def save_index(ledger: Ledger) -> int:
+    """Bring the report index up to date and keep a copy in the ledger's store (SQLite), so
+    that the first report of a later process starts from it instead of reading the whole log.
+    Run it after a large import or nightly, like :meth:`Ledger.snapshot`.
+
+    Returns:
+        The seq the copy was taken at (0 when the store keeps no derived data).
+    """
+    save = getattr(ledger.store, "save_derived", None)
+    if save is None:
+        return 0
+    index = movements_of(ledger)
+    if index.done == 0:
+        return 0
+    blob = index.dump()
+    save(_NAME, index.done, ledger.store.get(index.done)[2], blob,
+         hashlib.sha256(blob).digest())
+    return index.done
+
+
+_NAME = "report_index"
 
 
 def code_of(kind: str) -> int:

@@ -142,13 +142,13 @@ def claimer_ranking(ledger: Ledger, flow: str, *, period: str | None = None,
 
 def passbook(ledger: Ledger, member: str, *, locale: str = "zh") -> Table:
     """A member's time-bank passbook (存折): every movement of their minutes with the running
-    balance. (It reads the log, so its cost grows with the ledger.)"""
+    balance."""
     text = labels(locale)
     balance = 0
     rows = []
-    for event in ledger.events():
-        if not isinstance(event, TimeMoved) or member not in (event.source, event.destination):
-            continue
+    for seq in ledger.state.time_moves.get(member, ()):
+        event = ledger.event(seq)
+        assert isinstance(event, TimeMoved)
         change = event.minutes if event.destination == member else -event.minutes
         balance += change
         other = event.source if change > 0 else event.destination

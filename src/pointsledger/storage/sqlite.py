@@ -32,6 +32,13 @@ CREATE TABLE IF NOT EXISTS snapshots (
     data BLOB NOT NULL,
     digest BLOB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS derived (
+    name TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    head BLOB NOT NULL,
+    data BLOB NOT NULL,
+    digest BLOB NOT NULL
+);
 """
 
 
@@ -181,6 +188,25 @@ class SQLiteStore:
         """The latest snapshot ``(seq, head hash, data, digest)``, or None."""
         row = self._db.execute(
             "SELECT seq, head, data, digest FROM snapshots ORDER BY seq DESC LIMIT 1").fetchone()
+        if row is None:
+            return None
+        seq, head, data, digest = row
+        if not (isinstance(seq, int) and all(isinstance(x, bytes) for x in (head, data, digest))):
+            return None
+        return seq, head, data, digest
+
+    def save_derived(self, name: str, seq: int, head: bytes, data: bytes,
+                     digest: bytes) -> None:
+        """Keep derived data ``name`` (a report index, ...) computed up to ``seq``, replacing
+        the previous version. Derived data is a cache: readers check it against the log."""
+        self._db.execute(
+            "INSERT OR REPLACE INTO derived (name, seq, head, data, digest) "
+            "VALUES (?, ?, ?, ?, ?)", (name, seq, head, data, digest))
+
+    def load_derived(self, name: str) -> tuple[int, bytes, bytes, bytes] | None:
+        """Derived data ``name`` as ``(seq, head hash, data, digest)``, or None."""
+        row = self._db.execute("SELECT seq, head, data, digest FROM derived WHERE name = ?",
+                               (name,)).fetchone()
         if row is None:
             return None
         seq, head, data, digest = row

@@ -37,7 +37,7 @@ from ..state import LedgerState, apply
 
 _TABLES = ("posted", "keys", "reversals", "regions", "households", "members", "cap_used",
            "held", "stock", "reserved", "reservations", "limit_used", "conduct", "bans",
-           "cases", "pending", "minutes")
+           "cases", "pending", "minutes", "time_moves")
 
 
 def period_start(per: str, local: pendulum.DateTime) -> _dt.date:

@@ -1,0 +1,93 @@
+"""The report index: the fast fold equals the event-by-event one, and a copy kept in a SQLite
+store is used by a later process only while it matches the log."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pendulum
+
+from pointsledger import Ledger, reports
+from pointsledger.reports._index import Movements, _stored, movements_of
+from tests.helpers import COMMITTEE, GRID, GRID2, NEIGHBOUR, make_workflow_village
+
+COLUMNS = ("seq", "recorded", "when", "at", "kind", "reversal", "account", "household", "code",
+           "version", "points", "quantity", "event_recorded", "event_actor", "event_kind")
+NAMED = {"account", "household", "code", "version", "event_actor", "event_kind"}
+
+
+def _columns(index: Movements) -> dict[str, list[object]]:
+    return {c: [index.names[v] if c in NAMED else v for v in getattr(index, c)]
+            for c in COLUMNS}
+
+
+def _busy_ledger(path: str) -> Ledger:
+    village = make_workflow_village(path)
+    ledger, clock = village.ledger, village.clock
+    for n in range(6):
+        award = ledger.award("H00" + str(n % 4 + 1), "HON-01", by=GRID, key=f"a{n}",
+                             occurred_at=clock())
+        clock.advance(hours=5)
+    ledger.deduct("H002", "COV-03", by=GRID, key="d", occurred_at=clock())
+    ledger.reverse(award, reason="误录", by=COMMITTEE, key="r")
+    ledger.transfer("H001", "@community", 1, by=NEIGHBOUR, key="t")
+    claim = ledger.submit_claim("H003", "HON-01", by=GRID, key="c", occurred_at=clock())
+    ledger.step(claim, "check", by=GRID2, key="c/1")
+    ledger.step(claim, "approve", by=COMMITTEE, key="c/2")
+    clock.advance(days=9)
+    ledger.post_due()
+    return ledger
+
+
+def test_the_fast_fold_equals_folding_event_by_event(tmp_path: Path) -> None:
+    ledger = _busy_ledger(str(tmp_path / "a.db"))
+    slow = Movements()
+    for event in ledger.events():
+        slow.add(ledger, event)
+    assert _columns(movements_of(ledger)) == _columns(slow)
+    ledger.close_store()
+
+
+def test_a_saved_index_is_used_and_extended(tmp_path: Path) -> None:
+    path = str(tmp_path / "b.db")
+    ledger = _busy_ledger(path)
+    seq = reports.save_index(ledger)
+    assert seq == ledger.head
+    ledger.award("H001", "HON-01", by=GRID, key="late", occurred_at=ledger.now())
+    expected = _columns(movements_of(ledger))
+    board = reports.honour_board(ledger, "2026-03").rows
+    ledger.close_store()
+    reopened = Ledger.open(path)
+    stored = Movements.load(reopened.store.load_derived("report_index")[2])  # type: ignore
+    assert stored.done == seq
+    assert _stored(reopened) is not None  # it checks out against the log, so it is used
+    assert _columns(movements_of(reopened)) == expected
+    assert reports.honour_board(reopened, "2026-03").rows == board
+    reopened.close_store()
+
+
+def test_a_damaged_or_stale_index_is_ignored(tmp_path: Path) -> None:
+    path = str(tmp_path / "c.db")
+    ledger = _busy_ledger(path)
+    reports.save_index(ledger)
+    expected = _columns(movements_of(ledger))
+    ledger.close_store()
+    with sqlite3.connect(path) as db:
+        data = db.execute("SELECT data FROM derived").fetchone()[0]
+        db.execute("UPDATE derived SET data = ?", (data[:-1] + bytes([data[-1] ^ 1]),))
+    reopened = Ledger.open(path)
+    assert _stored(reopened) is None
+    assert _columns(movements_of(reopened)) == expected
+    reopened.close_store()
+    with sqlite3.connect(path) as db:  # a digest that fits, but the log is not the one indexed
+        db.execute("UPDATE derived SET data = ?, head = ?", (data, bytes(32)))
+    again = Ledger.open(path)
+    assert _stored(again) is None
+    assert _columns(movements_of(again)) == expected
+    again.close_store()
+
+
+def test_stores_without_derived_data_save_nothing() -> None:
+    ledger = Ledger.in_memory(clock=lambda: pendulum.datetime(2026, 3, 1, tz="UTC"))
+    assert reports.save_index(ledger) == 0
