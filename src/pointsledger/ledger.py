@@ -645,6 +645,7 @@ class Ledger(_Commands):
             when reopening, None or the recorded zone.
         backdate_days: how far before the clock ``occurred_at`` may lie (default 90).
         ledger_id: the id recorded in a new ledger's genesis event (default: a random UUID).
+        progress: told (events applied, events in all) while the stored log is replayed.
 
     Raises:
         IntegrityError: the stored log does not verify.
@@ -659,6 +660,7 @@ class Ledger(_Commands):
         tz: str | None = None,
         backdate_days: int = 90,
         ledger_id: str | None = None,
+        progress: Callable[[int, int], None] | None = None,
     ) -> None:
         check_int(backdate_days, "backdate_days", minimum=0)
         self._store = store
@@ -672,7 +674,7 @@ class Ledger(_Commands):
         self._state = LedgerState()
         self._batch: Batch | None = None
         self._from_snapshot()
-        self._catch_up()
+        self._catch_up(progress)
         if self._state.seq == 0:
             self._create(tz or DEFAULT_TZ, ledger_id or uuid.uuid4().hex)
         elif tz is not None and tz != self._state.tz:
@@ -691,8 +693,10 @@ class Ledger(_Commands):
         backdate_days: int = 90,
         ledger_id: str | None = None,
         synchronous: str = "FULL",
+        progress: Callable[[int, int], None] | None = None,
     ) -> Ledger:
-        """Create or reopen a ledger in a SQLite file (replaying and verifying it).
+        """Create or reopen a ledger in a SQLite file (replaying and verifying it; ``progress``
+        is told (events applied, events in all) as the replay goes).
 
         Raises:
             StoreError: the file is not a pointsledger file.
@@ -700,7 +704,8 @@ class Ledger(_Commands):
         """
         store = SQLiteStore(path, synchronous=synchronous)
         try:
-            return cls(store, clock=clock, tz=tz, backdate_days=backdate_days, ledger_id=ledger_id)
+            return cls(store, clock=clock, tz=tz, backdate_days=backdate_days, ledger_id=ledger_id,
+                       progress=progress)
         except BaseException:
             store.close()
             raise
@@ -797,11 +802,17 @@ class Ledger(_Commands):
             self._state = state
 
     # -- plumbing ------------------------------------------------------------------------------
-    def _catch_up(self) -> None:
-        """Apply whatever the store holds beyond our head, verifying the chain as we go."""
+    def _catch_up(self, progress: Callable[[int, int], None] | None = None) -> None:
+        """Apply whatever the store holds beyond our head, verifying the chain as we go
+        (telling ``progress`` (applied, head) every 10,000 events and at the end)."""
         state = self._state
+        total = self._store.head() if progress is not None else 0
         for record in self._store.read(state.seq):
             apply(state, _checked(state.seq, state.head_hash, state.recorded_us, record))
+            if progress is not None and state.seq % 10_000 == 0:
+                progress(state.seq, total)
+        if progress is not None:
+            progress(state.seq, max(total, state.seq))
 
     def _event_at(self, seq: int) -> Event:
         """A stored event, checked against its predecessor's hash."""

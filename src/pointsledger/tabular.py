@@ -177,11 +177,20 @@ class _Rows:
         try:
             return make(*args, **kwargs)
         except PointsLedgerError as exc:
-            column = str(exc.fields.get("field", ""))
+            column = _column(row, exc)
             self.problems.append(RowProblem(row.get("_row", 0), column,
-                                            str(exc.fields.get("value", "")), exc.message,
-                                            self.table))
+                                            str(row.get(column, "")), exc.message, self.table))
             return None
+
+
+def _column(row: Row, exc: PointsLedgerError) -> str:
+    """The column a refusal is about: the field it names, else the cell holding a value it
+    names."""
+    field = str(exc.fields.get("field", ""))
+    if field in row:
+        return field
+    named = {str(v) for v in exc.fields.values()}
+    return next((c for c, v in row.items() if c != "_row" and v != "" and str(v) in named), "")
 
 
 def _int(value: Any) -> int:
@@ -390,7 +399,7 @@ def import_registry(
                     try:
                         command()
                     except PointsLedgerError as exc:
-                        column = next((k for k in exc.fields if k in row), "")
+                        column = _column(row, exc)
                         value = row.get(column, "") if column else ""
                         problems.append(RowProblem(row["_row"], column, str(value),
                                                    exc.message, name))
