@@ -142,7 +142,9 @@ class _Commands:
         Raises:
             AlreadyExists: the version name is taken.
             RulebookError: the range would overlap an adopted version or postings already made.
-            PermissionDenied, ValidationError, IdempotencyConflict.
+            PermissionDenied: the actor's roles or household do not allow it.
+            ValidationError: a bad argument, named in the message.
+            IdempotencyConflict: the key was used for a different request.
         """
         return self._run(
             commands.adopt,
@@ -234,7 +236,10 @@ class _Commands:
         """Move a household to another grid.
 
         Raises:
-            UnknownAccount, UnknownRegion, AccountClosed, ValidationError (same grid).
+            UnknownAccount: no such household or member.
+            UnknownRegion: no such grid.
+            AccountClosed: the account is closed.
+            ValidationError: same grid.
         """
         return self._run(commands.move_household, household, grid=grid, by=by, key=key, memo=memo)
 
@@ -254,7 +259,9 @@ class _Commands:
 
         Raises:
             BalanceNotZero: a balance and no ``balance_to``.
-            AccountClosed, UnknownAccount, PermissionDenied (own household).
+            AccountClosed: the account is closed.
+            UnknownAccount: no such household or member.
+            PermissionDenied: own household.
         """
         return self._run(
             commands.close, account, balance_to=balance_to, by=by, key=key, memo=memo
@@ -292,8 +299,15 @@ class _Commands:
 
         Raises:
             CapExceeded: an item or category cap for the period would be passed.
-            UnknownItem, UnknownAccount, AccountClosed, NoRulebookInForce, TimingError,
-            EvidenceRequired, PermissionDenied, ValidationError, IdempotencyConflict.
+            UnknownItem: the item is not in the rulebook in force.
+            UnknownAccount: no such household or member.
+            AccountClosed: the account is closed.
+            NoRulebookInForce: no rulebook covers the time.
+            TimingError: occurred_at is in the future, too far back or in a closed period.
+            EvidenceRequired: the item needs evidence.
+            PermissionDenied: the actor's roles or household do not allow it.
+            ValidationError: a bad argument, named in the message.
+            IdempotencyConflict: the key was used for a different request.
         """
         return self._run(
             commands.post_item,
@@ -350,7 +364,11 @@ class _Commands:
         most once. The reversal is dated now.
 
         Raises:
-            AlreadyReversed, NotReversible, UnknownEntry, PermissionDenied, AccountClosed.
+            AlreadyReversed: the entry was reversed before.
+            NotReversible: the entry is not an award, a deduction or a redemption.
+            UnknownEntry: no such entry.
+            PermissionDenied: the actor's roles or household do not allow it.
+            AccountClosed: the account is closed.
         """
         return self._run(commands.reverse, entry, reason=reason, by=by, key=key, memo=memo)
 
@@ -384,7 +402,11 @@ class _Commands:
         command (the award is the next event, under the same key, checked like any award).
 
         Raises:
-            UnknownReward, UnknownAccount, PermissionDenied, and an award's errors.
+            UnknownReward: no such reward.
+            UnknownAccount: no such household or member.
+            PermissionDenied: the actor's roles or household do not allow it.
+            CapExceeded: the donor's award would pass a cap (and the other errors of
+                :meth:`award`).
         """
         return self._run(store_commands.receive_stock, reward, quantity, by=by, key=key,
                          donor=donor, donation_item=donation_item, memo=memo)
@@ -429,7 +451,11 @@ class _Commands:
         Raises:
             NotEligible: outside the reward's window or redemption days, a ban, or a score
                 below the threshold (``fields["reason"]``).
-            LimitReached, OutOfStock, InsufficientPoints, UnknownReward, PermissionDenied.
+            LimitReached: a quantity or storage limit would be passed.
+            OutOfStock: not enough free stock.
+            InsufficientPoints: not enough available points.
+            UnknownReward: no such reward.
+            PermissionDenied: the actor's roles or household do not allow it.
         """
         return self._run(store_commands.redeem, account, reward, quantity=quantity,
                          member=member, by=by, key=key, memo=memo)
@@ -452,7 +478,10 @@ class _Commands:
             The ``reserved`` event; show its ``pickup_code`` (取货码) to the resident.
 
         Raises:
-            The same errors as :meth:`redeem`.
+            LimitReached: a quantity limit would be passed.
+            OutOfStock: not enough free stock.
+            InsufficientPoints: not enough available points.
+            NotEligible: not a redemption day, a ban, or a score below the threshold.
         """
         return self._run(store_commands.reserve, account, reward, quantity=quantity,
                          member=member, by=by, key=key, memo=memo)
@@ -469,7 +498,10 @@ class _Commands:
         """Hand a reservation over (checking its pickup code when given).
 
         Raises:
-            AlreadyResolved, ReservationExpired, UnknownEntry, ValidationError (wrong code).
+            AlreadyResolved: the reservation was handed over, cancelled or timed out already.
+            ReservationExpired: the reservation timed out.
+            UnknownEntry: no such entry.
+            ValidationError: wrong code.
         """
         return self._run(store_commands.hand_over, reservation, pickup_code=pickup_code, by=by,
                          key=key, memo=memo)
@@ -480,7 +512,9 @@ class _Commands:
         """Cancel an open reservation, releasing its points and stock.
 
         Raises:
-            AlreadyResolved, UnknownEntry, PermissionDenied.
+            AlreadyResolved: the reservation was handed over, cancelled or timed out already.
+            UnknownEntry: no such entry.
+            PermissionDenied: the actor's roles or household do not allow it.
         """
         return self._run(store_commands.cancel_reservation, reservation, reason=reason, by=by,
                          key=key, memo=memo)
@@ -493,7 +527,9 @@ class _Commands:
 
         Raises:
             NotEligible: that kind of transfer is switched off.
-            InsufficientPoints, ValidationError, PermissionDenied.
+            InsufficientPoints: not enough available points.
+            ValidationError: a bad argument, named in the message.
+            PermissionDenied: the actor's roles or household do not allow it.
         """
         return self._run(store_commands.transfer, source, destination, points, by=by, key=key,
                          memo=memo)
@@ -520,9 +556,12 @@ class _Commands:
             The opening ``stepped`` event; its id names the claim in :meth:`step`.
 
         Raises:
-            EvidenceRequired, CapExceeded (counting claims already in notice),
-            ValidationError (a deduction item when the rulebook keeps deductions out of the
-            pipeline), the timing errors of :meth:`award`, PermissionDenied.
+            EvidenceRequired: the item needs evidence.
+            CapExceeded: counting claims already in notice.
+            ValidationError: a deduction item when the rulebook keeps deductions out of the
+                pipeline.
+            TimingError: occurred_at is in the future, too far back or in a closed period.
+            PermissionDenied: the actor's roles or household do not allow it.
         """
         return self._run(claim_commands.submit_claim, account, item, by=by, key=key,
                          occurred_at=occurred_at, quantity=quantity, evidence=evidence,
@@ -595,7 +634,9 @@ class _Commands:
         Raises:
             StateError: the flow's transition table does not allow the step now (it names the
                 current state and the allowed steps).
-            DeadlinePassed, PermissionDenied, ValidationError (unknown or missing arguments).
+            DeadlinePassed: the step's window is over.
+            PermissionDenied: the actor's roles or household do not allow it.
+            ValidationError: unknown or missing arguments.
         """
         return self._run(case_commands.step, case, step, by=by, key=key, memo=memo, **args)
 
@@ -604,7 +645,8 @@ class _Commands:
         """Spend a member's time-bank minutes on a service.
 
         Raises:
-            InsufficientMinutes, PermissionDenied.
+            InsufficientMinutes: the member holds too few minutes.
+            PermissionDenied: the actor's roles or household do not allow it.
         """
         return self._run(timebank_commands.spend_time, member, minutes, service=service, by=by,
                          key=key, memo=memo)
@@ -614,7 +656,9 @@ class _Commands:
         """Donate a member's minutes to another member of the same household.
 
         Raises:
-            InsufficientMinutes, LimitReached, ValidationError (not family).
+            InsufficientMinutes: the member holds too few minutes.
+            LimitReached: a quantity or storage limit would be passed.
+            ValidationError: not family.
         """
         return self._run(timebank_commands.donate_time, member, to, minutes, by=by, key=key,
                          memo=memo)
@@ -626,7 +670,9 @@ class _Commands:
 
         Raises:
             NotEligible: no conversion item, or below the threshold.
-            InsufficientMinutes, ValidationError (not a whole number of units), CapExceeded.
+            InsufficientMinutes: the member holds too few minutes.
+            ValidationError: not a whole number of units.
+            CapExceeded: a cap would be passed.
         """
         return self._run(timebank_commands.convert_time, member, minutes, by=by, key=key,
                          memo=memo)

@@ -116,7 +116,8 @@ def rulebooks(
             items, under a new version name.
         items: strategy for the items (default :func:`checklist_items`).
         versions: strategy for version names.
-        min_items, max_items: how many items (when there is no ``base``).
+        min_items: the fewest items (when there is no ``base``).
+        max_items: the most items (when there is no ``base``).
     """
 
     @st.composite
