@@ -253,3 +253,46 @@ def test_the_session_in_docs_cli_runs(tmp_path: Path) -> None:
     assert outputs[5] == outputs[6], "the repeated command returns the first result"
     assert (tmp_path / "board.html").read_text(encoding="utf-8").startswith("<h3>")
     assert (tmp_path / "copy.db").exists()
+
+
+def test_rewards_from_their_own_table_and_more_bad_input(village: Path, tmp_path: Path) -> None:
+    items = tmp_path / "items.csv"
+    items.write_text("code,title,category,points\nENV-01,庭院环境整洁,环境卫生,5\n",
+                     encoding="utf-8")
+    rewards = tmp_path / "rewards.csv"
+    rewards.write_text("code,title,cost,category\nTISSUE,抽纸,50,日用品\n", encoding="utf-8")
+    adopted = run("adopt", str(village), str(items), "--version", "2030", "--rewards",
+                  str(rewards), "--effective-from", "2030-01-01", "--minutes", "m")
+    assert adopted.returncode == 0 and "1 rewards" in adopted.stdout, adopted.stderr
+    rewards.write_text("code,title,cost\nTISSUE,抽纸,free\n", encoding="utf-8")
+    bad = run("adopt", str(village), str(items), "--version", "2031", "--rewards", str(rewards),
+              "--effective-from", "2031-01-01", "--minutes", "m")
+    assert bad.returncode == 1 and "row 2, column 'cost', value 'free'" in bad.stderr
+    unknown = run("receive-stock", str(village), "GOLD", "1", "--key", "g")
+    assert unknown.returncode == 1 and "UnknownReward" in unknown.stderr
+    assert run("receive-stock", str(village), "SOAP", "many", "--key", "g").returncode == 2
+    for command in (["due"], ["export", "out.jsonl"], ["verify"]):
+        found = run(command[0], str(tmp_path / "none.db"), *command[1:], cwd=tmp_path)
+        assert found.returncode == 2 and "no ledger file" in found.stderr, command
+    assert run("import", str(tmp_path / "none.jsonl"), str(tmp_path / "n.db")).returncode == 2
+    assert run("adopt", str(village), str(items), "--effective-from", "someday", "--version",
+               "2032", "--minutes", "m").returncode == 2
+
+
+def test_progress_lines_are_drawn_on_a_terminal() -> None:
+    import io
+
+    from pointsledger.cli import Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Terminal()
+    progress = Progress("replay", screen)
+    for done in range(0, 101, 10):
+        progress(done, 100)
+    assert "replay [#########################] 100% (100/100)\n" in screen.getvalue()
+    quiet = io.StringIO()
+    Progress("replay", quiet)(5, 10)
+    assert quiet.getvalue() == ""

@@ -122,7 +122,7 @@ def cmd_init(args: argparse.Namespace, out: TextIO) -> None:
 
 
 def cmd_adopt(args: argparse.Namespace, out: TextIO) -> None:
-    rulebook = load_rulebook(args.rules, version=args.version)
+    rulebook = load_rulebook(args.rules, version=args.version, rewards_table=args.rewards)
     with _open(args.file) as ledger:
         event = ledger.adopt(rulebook, effective_from=_date(args.effective_from),
                              by=_actor(args), minutes=args.minutes)
@@ -318,6 +318,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--effective-from", required=True, help="YYYY-MM-DD")
     p.add_argument("--minutes", required=True, help="the meeting that approved it")
     p.add_argument("--version", dest="version", help="the version (CSV and XLSX checklists)")
+    p.add_argument("--rewards", help="a CSV or XLSX table of the points store's rewards")
     p.set_defaults(run=cmd_adopt)
 
     p = sub.add_parser("register", help="add regions, households and members from CSV or XLSX",

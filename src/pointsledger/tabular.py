@@ -287,14 +287,24 @@ def rewards(rows: Iterable[Row], table: str = "rewards") -> list[Reward]:
     return out
 
 
-def load_rulebook(path: str | os.PathLike[str], *, version: str | None = None) -> Rulebook:
+def load_rulebook(path: str | os.PathLike[str], *, version: str | None = None,
+                  rewards_table: str | os.PathLike[str] | None = None) -> Rulebook:
     """A rulebook from a TOML file, a checklist CSV (``version`` required), or an XLSX workbook
-    with sheets ``items`` and optionally ``rewards`` (``version`` required).
+    with sheets ``items`` and optionally ``rewards`` (``version`` required). A separate CSV or
+    XLSX of rewards may be given as ``rewards_table``; its rewards replace the file's own.
 
     Raises:
         ImportFailed: bad rows or values, each named.
     """
-    path = Path(path)
+    rulebook = _load_rulebook(Path(path), version)
+    if rewards_table is None:
+        return rulebook
+    found = rewards(read_table(rewards_table, "rewards" if Path(rewards_table).suffix.lower()
+                               == ".xlsx" else None))
+    return attrs.evolve(rulebook, rewards=found)
+
+
+def _load_rulebook(path: Path, version: str | None) -> Rulebook:
     suffix = path.suffix.lower()
     if suffix == ".toml":
         return _toml_rulebook(path, version)
