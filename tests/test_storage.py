@@ -166,16 +166,25 @@ def test_memory_store_head_counts_appends(sizes: list[int]) -> None:
     assert [r[0] for r in store.read()] == list(range(1, sum(sizes) + 1))
 
 
-def test_memory_store_packs_records_across_arenas(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Records fill arena after arena, and one larger than an arena gets its own."""
+@given(sizes=st.lists(st.integers(0, 300), max_size=40), batch=st.integers(1, 7),
+       probes=st.lists(st.integers(1, 40), max_size=20))
+def test_memory_store_reads_back_across_compressed_blocks(
+        sizes: list[int], batch: int, probes: list[int]) -> None:
+    """Records read back byte for byte, in order and at random, whether their block is still
+    open or compressed, and whatever the read cache holds (blocks of 4, a cache of 1)."""
     from pointsledger.storage import memory
 
-    monkeypatch.setattr(memory, "_ARENA", 256)
-    store = MemoryStore()
-    batch = [(seq, bytes([seq]) * (seq * 7 % 90), bytes([seq]) * 32) for seq in range(1, 40)]
-    store.append(batch, 0)
-    huge = (40, b"x" * 1000, b"h" * 32)
-    store.append([huge], 39)
-    store.append([(41, b"", b"e" * 32)], 40)
-    assert list(store.read()) == [*batch, huge, (41, b"", b"e" * 32)]
-    assert store.get(40) == huge
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(memory, "_BLOCK_BITS", 2)
+        patch.setattr(memory, "_BLOCK", 4)
+        patch.setattr(memory, "_CACHED", 1)
+        store = MemoryStore()
+        written = [(seq, bytes([seq % 256]) * size + b"x" * (seq % 3), bytes([seq]) * 32)
+                   for seq, size in enumerate(sizes, start=1)]
+        for start in range(0, len(written), batch):
+            store.append(written[start:start + batch], start)
+        assert list(store.read()) == written
+        for seq in probes:
+            if seq <= len(written):
+                assert store.get(seq) == written[seq - 1]
+        assert list(store.read(len(written) // 2)) == written[len(written) // 2:]
