@@ -42,9 +42,11 @@ class Flow:
     system: frozenset[str] = frozenset()
     pending: frozenset[str] = frozenset()
     _table: dict[tuple[str, str], str] = attrs.field(init=False, eq=False, repr=False)
+    _live: frozenset[str] = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "_table", {(s, step): t for s, step, t in self.rows})
+        object.__setattr__(self, "_live", frozenset(state for state, _step, _t in self.rows))
 
     @property
     def states(self) -> tuple[str, ...]:
@@ -62,7 +64,7 @@ class Flow:
     @property
     def live(self) -> frozenset[str]:
         """States with a way out (a case in any other state is finished)."""
-        return frozenset(state for state, _step, _t in self.rows)
+        return self._live
 
     def allowed(self, state: str, excluded: frozenset[tuple[str, str]] = frozenset()
                 ) -> tuple[str, ...]:
