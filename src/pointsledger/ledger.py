@@ -815,7 +815,7 @@ class Ledger(_Commands):
     # -- snapshots -----------------------------------------------------------------------------
     def snapshot(self) -> int:
         """Store a snapshot of the derived state at the head, so that reopening replays only
-        the events after it (SQLite stores; other stores do nothing).
+        the events after it (SQLite and PostgreSQL stores; the memory store does nothing).
 
         Returns:
             The seq the snapshot was taken at (0 when the store keeps no snapshots).

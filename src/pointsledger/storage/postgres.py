@@ -16,15 +16,26 @@ from typing import Any
 from ..errors import ConcurrencyError, StoreError, UnknownEntry
 from .base import Record, check_numbering
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS pointsledger_events (
-    ledger_id TEXT NOT NULL,
-    seq BIGINT NOT NULL,
-    data BYTEA NOT NULL,
-    hash BYTEA NOT NULL,
-    PRIMARY KEY (ledger_id, seq)
+SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS pointsledger_events (
+        ledger_id TEXT NOT NULL,
+        seq BIGINT NOT NULL,
+        data BYTEA NOT NULL,
+        hash BYTEA NOT NULL,
+        PRIMARY KEY (ledger_id, seq)
+    )""",
+    """CREATE TABLE IF NOT EXISTS pointsledger_derived (
+        ledger_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        seq BIGINT NOT NULL,
+        head BYTEA NOT NULL,
+        data BYTEA NOT NULL,
+        digest BYTEA NOT NULL,
+        PRIMARY KEY (ledger_id, name)
+    )""",
 )
-"""
+"""The tables: the events, and derived data (snapshots, report indexes) that readers check
+against the events before use."""
 
 
 class PostgresStore:
@@ -51,7 +62,8 @@ class PostgresStore:
             self._db: Any = psycopg.connect(conninfo, autocommit=True)
             with self._db.transaction():
                 self._db.execute("SELECT pg_advisory_xact_lock(hashtext('pointsledger-schema'))")
-                self._db.execute(SCHEMA)
+                for statement in SCHEMA:
+                    self._db.execute(statement)
         except psycopg.Error as exc:
             raise StoreError(f"cannot use PostgreSQL at {conninfo!r}: {exc}") from None
 
@@ -119,6 +131,32 @@ class PostgresStore:
     def head(self) -> int:
         """The seq of the last record."""
         return self._head()
+
+    def save_derived(self, name: str, seq: int, head: bytes, data: bytes,
+                     digest: bytes) -> None:
+        """Keep derived data ``name`` computed up to ``seq``, replacing the previous version."""
+        self._db.execute(
+            "INSERT INTO pointsledger_derived (ledger_id, name, seq, head, data, digest) "
+            "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (ledger_id, name) DO UPDATE SET "
+            "seq = EXCLUDED.seq, head = EXCLUDED.head, data = EXCLUDED.data, "
+            "digest = EXCLUDED.digest", (self.ledger_id, name, seq, head, data, digest))
+
+    def load_derived(self, name: str) -> tuple[int, bytes, bytes, bytes] | None:
+        """Derived data ``name`` as ``(seq, head hash, data, digest)``, or None."""
+        row = self._db.execute(
+            "SELECT seq, head, data, digest FROM pointsledger_derived WHERE ledger_id = %s "
+            "AND name = %s", (self.ledger_id, name)).fetchone()
+        if row is None:
+            return None
+        return int(row[0]), bytes(row[1]), bytes(row[2]), bytes(row[3])
+
+    def save_snapshot(self, seq: int, head: bytes, data: bytes, digest: bytes) -> None:
+        """Keep a snapshot of the derived state at ``seq`` (replacing the older one)."""
+        self.save_derived("snapshot", seq, head, data, digest)
+
+    def load_snapshot(self) -> tuple[int, bytes, bytes, bytes] | None:
+        """The snapshot ``(seq, head hash, data, digest)``, or None."""
+        return self.load_derived("snapshot")
 
     def close(self) -> None:
         """Close the connection."""
