@@ -113,7 +113,7 @@ def _print_event(event: Event, out: TextIO) -> None:
 # -- subcommands ------------------------------------------------------------------------------
 
 
-def cmd_init(args: argparse.Namespace, out: TextIO) -> None:
+def _cmd_init(args: argparse.Namespace, out: TextIO) -> None:
     if Path(args.file).exists():
         raise _Usage(f"{args.file!r} already exists")
     with Ledger.open(args.file, tz=args.tz) as ledger:
@@ -121,7 +121,7 @@ def cmd_init(args: argparse.Namespace, out: TextIO) -> None:
               file=out)
 
 
-def cmd_adopt(args: argparse.Namespace, out: TextIO) -> None:
+def _cmd_adopt(args: argparse.Namespace, out: TextIO) -> None:
     rulebook = load_rulebook(args.rules, version=args.version, rewards_table=args.rewards)
     with _open(args.file) as ledger:
         event = ledger.adopt(rulebook, effective_from=_date(args.effective_from),
@@ -138,7 +138,7 @@ def _date(text: str) -> _dt.date:
         raise _Usage(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
-def cmd_register(args: argparse.Namespace, out: TextIO) -> None:
+def _cmd_register(args: argparse.Namespace, out: TextIO) -> None:
     if not (args.regions or args.households or args.members):
         raise _Usage("give --regions, --households and/or --members")
     with _open(args.file) as ledger:
@@ -148,7 +148,7 @@ def cmd_register(args: argparse.Namespace, out: TextIO) -> None:
         print(f"{written} events written", file=out)
 
 
-def cmd_post(args: argparse.Namespace, out: TextIO) -> None:
+def _cmd_post(args: argparse.Namespace, out: TextIO) -> None:
     with _open(args.file) as ledger:
         method = ledger.award if args.command == "award" else ledger.deduct
         event = method(args.account, args.item, by=_actor(args), key=args.key,
@@ -158,7 +158,7 @@ def cmd_post(args: argparse.Namespace, out: TextIO) -> None:
         print(ledger.balance(args.account), file=out)
 
 
-def cmd_redeem(args: argparse.Namespace, out: TextIO) -> None:
+def _cmd_redeem(args: argparse.Namespace, out: TextIO) -> None:
     with _open(args.file) as ledger:
         event = ledger.redeem(args.account, args.reward, quantity=args.quantity,
                               member=args.member, by=_actor(args), key=args.key)
@@ -166,7 +166,7 @@ def cmd_redeem(args: argparse.Namespace, out: TextIO) -> None:
         print(ledger.balance(args.account), file=out)
 
 
-def cmd_stock(args: argparse.Namespace, out: TextIO) -> None:
+def _cmd_stock(args: argparse.Namespace, out: TextIO) -> None:
     with _open(args.file) as ledger:
         event = ledger.receive_stock(args.reward, args.quantity, by=_actor(args), key=args.key,
                                      donor=args.donor)
@@ -175,13 +175,13 @@ def cmd_stock(args: argparse.Namespace, out: TextIO) -> None:
         print(f"{args.reward}: {level.on_hand} on hand, {level.free} free", file=out)
 
 
-def cmd_reverse(args: argparse.Namespace, out: TextIO) -> None:
+def _cmd_reverse(args: argparse.Namespace, out: TextIO) -> None:
     with _open(args.file) as ledger:
         event = ledger.reverse(args.entry, reason=args.reason, by=_actor(args), key=args.key)
         _print_event(event, out)
 
 
-def cmd_due(args: argparse.Namespace, out: TextIO) -> None:
+def _cmd_due(args: argparse.Namespace, out: TextIO) -> None:
     with _open(args.file) as ledger:
         jobs: list[tuple[str, Callable[[], Sequence[Event]]]] = [
             ("post_due", ledger.post_due), ("lapse_due", ledger.lapse_due),
@@ -192,7 +192,7 @@ def cmd_due(args: argparse.Namespace, out: TextIO) -> None:
             print(f"{name}: {len(job())} events", file=out)
 
 
-def cmd_report(args: argparse.Namespace, out: TextIO) -> None:
+def _cmd_report(args: argparse.Namespace, out: TextIO) -> None:
     function = REPORTS[args.name]
     with _open(args.file) as ledger:
         positional, keywords = _report_args(function, args)
@@ -240,19 +240,19 @@ def _render(table: Table, fmt: str) -> str:
     return table.render(fmt)
 
 
-def cmd_verify(args: argparse.Namespace, out: TextIO) -> None:
+def _cmd_verify(args: argparse.Namespace, out: TextIO) -> None:
     with _open(args.file, progress=Progress("replay")) as ledger:
         verified = ledger.verify()
         print(f"ok: {verified.events} events, head {verified.head_hash[:16]}", file=out)
 
 
-def cmd_export(args: argparse.Namespace, out: TextIO) -> None:
+def _cmd_export(args: argparse.Namespace, out: TextIO) -> None:
     with _open(args.file) as ledger:
         count = export_jsonl(ledger, args.output)
         print(f"exported {count} events to {args.output}", file=out)
 
 
-def cmd_import(args: argparse.Namespace, out: TextIO) -> None:
+def _cmd_import(args: argparse.Namespace, out: TextIO) -> None:
     if Path(args.file).exists():
         raise _Usage(f"{args.file!r} already exists: import into a new file")
     if not Path(args.jsonl).exists():
@@ -264,7 +264,7 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> None:
         ledger.close_store()
 
 
-def cmd_demo(args: argparse.Namespace, out: TextIO) -> None:
+def _cmd_demo(args: argparse.Namespace, out: TextIO) -> None:
     from .demo import YEAR, build_demo
 
     summary = build_demo(args.path, seed=args.seed, households=args.households,
@@ -310,7 +310,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("init", help="create a ledger file", parents=[common])
     p.add_argument("file")
     p.add_argument("--tz", default="Asia/Shanghai")
-    p.set_defaults(run=cmd_init)
+    p.set_defaults(run=_cmd_init)
 
     p = sub.add_parser("adopt", help="adopt a rulebook from TOML, CSV or XLSX", parents=[common])
     p.add_argument("file")
@@ -319,7 +319,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--minutes", required=True, help="the meeting that approved it")
     p.add_argument("--version", dest="version", help="the version (CSV and XLSX checklists)")
     p.add_argument("--rewards", help="a CSV or XLSX table of the points store's rewards")
-    p.set_defaults(run=cmd_adopt)
+    p.set_defaults(run=_cmd_adopt)
 
     p = sub.add_parser("register", help="add regions, households and members from CSV or XLSX",
                        parents=[common])
@@ -327,7 +327,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--regions")
     p.add_argument("--households")
     p.add_argument("--members")
-    p.set_defaults(run=cmd_register)
+    p.set_defaults(run=_cmd_register)
 
     for name in ("award", "deduct"):
         p = sub.add_parser(name, help=f"{name} a checklist item's points", parents=[common])
@@ -339,7 +339,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--quantity", type=int, default=1)
         p.add_argument("--evidence", action="append", default=[])
         p.add_argument("--memo", default="")
-        p.set_defaults(run=cmd_post)
+        p.set_defaults(run=_cmd_post)
 
     p = sub.add_parser("redeem", help="redeem a reward in the points store", parents=[common])
     p.add_argument("file")
@@ -348,7 +348,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--key", required=True)
     p.add_argument("--quantity", type=int, default=1)
     p.add_argument("--member")
-    p.set_defaults(run=cmd_redeem)
+    p.set_defaults(run=_cmd_redeem)
 
     p = sub.add_parser("receive-stock", help="put units of a reward into stock",
                        parents=[common])
@@ -357,19 +357,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("quantity", type=int)
     p.add_argument("--key", required=True)
     p.add_argument("--donor", help="the donating household, if donated")
-    p.set_defaults(run=cmd_stock)
+    p.set_defaults(run=_cmd_stock)
 
     p = sub.add_parser("reverse", help="reverse an entry (冲正)", parents=[common])
     p.add_argument("file")
     p.add_argument("entry", help="the entry's id, e.g. e42-1a2b3c4d5e6f")
     p.add_argument("--reason", required=True)
     p.add_argument("--key", required=True)
-    p.set_defaults(run=cmd_reverse)
+    p.set_defaults(run=_cmd_reverse)
 
     p = sub.add_parser("due", help="run the due jobs (post_due, lapse_due, time_out_due, "
                        "expire_reservations, run_expiry)", parents=[common])
     p.add_argument("file")
-    p.set_defaults(run=cmd_due)
+    p.set_defaults(run=_cmd_due)
 
     p = sub.add_parser("report", help="print a report", parents=[common])
     p.add_argument("file")
@@ -387,29 +387,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--locale", choices=["zh", "en"])
     p.add_argument("--format", default="github", choices=FORMATS)
     p.add_argument("--output", help="write to this file instead of stdout")
-    p.set_defaults(run=cmd_report)
+    p.set_defaults(run=_cmd_report)
 
     p = sub.add_parser("verify", help="replay and verify the whole hash chain", parents=[common])
     p.add_argument("file")
-    p.set_defaults(run=cmd_verify)
+    p.set_defaults(run=_cmd_verify)
 
     p = sub.add_parser("export", help="export to JSON Lines", parents=[common])
     p.add_argument("file")
     p.add_argument("output")
-    p.set_defaults(run=cmd_export)
+    p.set_defaults(run=_cmd_export)
 
     p = sub.add_parser("import", help="import a JSON Lines export into a new file "
                        "(hash-checked)", parents=[common])
     p.add_argument("jsonl")
     p.add_argument("file")
-    p.set_defaults(run=cmd_import)
+    p.set_defaults(run=_cmd_import)
 
     p = sub.add_parser("demo", help="build the demo village and print its reports",
                        parents=[common])
     p.add_argument("path", nargs="?", default="pointsledger-demo.db")
     p.add_argument("--seed", type=int, default=2025)
     p.add_argument("--households", type=int, default=300)
-    p.set_defaults(run=cmd_demo)
+    p.set_defaults(run=_cmd_demo)
     return parser
 
 
