@@ -549,3 +549,53 @@ def test_an_order_dispatched_to_a_team_is_taken_by_one_member() -> None:
     assert ledger.case(order).assignee == "M005"
     with pytest.raises(PermissionDenied):  # now it is M005's
         ledger.step(order, "start", by=VOLUNTEER, key="s0")
+
+
+# -- deadlines, as a property ---------------------------------------------------------------
+
+
+@given(steps=st.lists(st.tuples(st.sampled_from(["claim", "wish", "order", "wait"]),
+                                st.integers(1, 60 * 24 * 20)), min_size=1, max_size=12))
+def test_due_jobs_act_exactly_at_their_deadlines_and_once(
+        steps: list[tuple[str, int]]) -> None:
+    """Claims post, wishes lapse and orders time out exactly when their deadlines (local
+    midnights for days, exact hours for the acceptance time) have passed, each once; running a
+    job again at once writes nothing."""
+    village = make_workflow_village()
+    ledger, clock = village.ledger, village.clock
+    deadlines: dict[str, tuple[str, pendulum.DateTime]] = {}
+    tz = pendulum.timezone(TZ)
+
+    def midnight_after(days: int) -> pendulum.DateTime:
+        today = clock().in_timezone(tz).date()
+        return pendulum.datetime(today.year, today.month, today.day, tz=TZ).add(days=days + 1)
+
+    for n, (what, minutes) in enumerate(steps):
+        if what == "claim":
+            claim = ledger.submit_claim("H002", "HON-01", by=GRID, key=f"c{n}",
+                                        occurred_at=clock())
+            ledger.step(claim, "check", by=GRID2, key=f"c{n}/1")
+            ledger.step(claim, "approve", by=COMMITTEE, key=f"c{n}/2")
+            deadlines[claim.id] = ("claim", midnight_after(7))
+        elif what == "wish":
+            wish = ledger.submit_wish("M002", "心愿", by=WISHER, key=f"w{n}")
+            ledger.step(wish, "list", category="服务", by=GRID, key=f"w{n}/1")
+            ledger.step(wish, "claim", by=VOLUNTEER, key=f"w{n}/2")
+            deadlines[wish.id] = ("wish", midnight_after(14))
+        elif what == "order":
+            order = ledger.place_order("H002", "REPAIR", by=WISHER, key=f"o{n}")
+            ledger.step(order, "dispatch", volunteer="M003", by=GRID, key=f"o{n}/1")
+            deadlines[order.id] = ("order", from_us(ledger.case(order).changed_us).add(hours=24))
+        clock.advance(minutes=minutes)
+        now = clock()
+        acted = {ledger.event(e.case).id for job in (ledger.post_due, ledger.lapse_due,
+                                                     ledger.time_out_due)
+                 for e in job() if e.kind == "stepped"}  # type: ignore[attr-defined]
+        due = {case for case, (_flow, end) in deadlines.items() if end <= now}
+        assert acted == due
+        for case in due:
+            del deadlines[case]
+        assert (ledger.post_due(), ledger.lapse_due(), ledger.time_out_due()) == ([], [], [])
+    for case, (flow, _end) in deadlines.items():
+        assert ledger.case(case).state == {"claim": "in_notice", "wish": "claimed",
+                                           "order": "dispatched"}[flow]
