@@ -8,18 +8,40 @@ import pendulum
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pointsledger.events import Awarded, RegionAdded, chain_hash, decode, seal
+from pointsledger.events import (
+    Awarded,
+    Deducted,
+    ItemPosting,
+    RegionAdded,
+    chain_hash,
+    decode,
+    seal,
+)
 
 text = st.text(st.characters(exclude_categories=("Cs",)), max_size=30)
 
 
-@given(text, text, text, st.lists(text, max_size=3), st.integers(-(2**62), 2**62))
-def test_canonical_encoding_is_compact_json(actor: str, key: str, memo: str,
-                                            evidence: list[str], points: int) -> None:
-    """The fast encoder writes exactly what json.dumps writes, and decodes back."""
-    event = Awarded(7, 2, 1, actor, key, "v", memo, "H1", "A-1", 1, points, tuple(evidence), ())
+@given(
+    st.sampled_from([Awarded, Deducted]),
+    st.lists(text, min_size=6, max_size=6),
+    st.lists(text, max_size=3),
+    st.lists(st.tuples(st.integers(1, 99), st.integers(1, 99), st.integers(0, 2**60)),
+             max_size=2),
+    st.integers(1, 2**40),
+    st.integers(-(2**62), 2**62),
+)
+def test_canonical_encoding_is_compact_json(
+    cls: type[ItemPosting], texts: list[str], evidence: list[str],
+    lots: list[tuple[int, int, int]], quantity: int, points: int,
+) -> None:
+    """The fast encoders (the generic one and the awards' and deductions' own) write exactly
+    what json.dumps writes, and decode back."""
+    actor, key, version, memo, account, item = texts
+    event = cls(7, 2, 1, actor, key, version, memo, account, item, quantity, points,
+                tuple(evidence), tuple(lots))
     expected = json.dumps(
-        ["awarded", 7, 2, 1, actor, key, "v", memo, "H1", "A-1", 1, points, evidence, []],
+        [cls.KIND, 7, 2, 1, actor, key, version, memo, account, item, quantity, points,
+         evidence, [list(lot) for lot in lots]],
         ensure_ascii=False, separators=(",", ":"),
     ).encode()
     assert event.canonical() == expected

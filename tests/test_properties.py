@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import zoneinfo
 from typing import Any
 
 import pendulum
@@ -60,6 +61,48 @@ def test_instants_are_exact_microseconds(when: dt.datetime) -> None:
     assert to_us(when) == expected
     # (compared as instants: a wall time in a DST gap never equals one in another zone)
     assert to_us(from_us(expected, TZ)) == expected
+
+
+_ZONES = [pendulum.timezone(name) for name in (
+    "Europe/London", "America/New_York", "Australia/Lord_Howe", "Pacific/Apia", "Asia/Shanghai",
+)] + [zoneinfo.ZoneInfo("America/Santiago")]
+
+
+def _transitions(zone: dt.tzinfo) -> list[dt.datetime]:
+    """Local wall times (naive) at which ``zone`` changed its offset, 2010-2030, to the hour."""
+    found = []
+    hour = dt.timedelta(hours=1)
+    t = dt.datetime(2010, 1, 1, tzinfo=dt.UTC)
+    last = t.astimezone(zone).utcoffset()
+    while t.year < 2030:
+        offset = t.astimezone(zone).utcoffset()
+        if offset != last:
+            found.append(t.astimezone(zone).replace(tzinfo=None))
+            last = offset
+        t += hour
+    return found
+
+
+_NEAR_TRANSITIONS = [(zone, wall) for zone in _ZONES for wall in _transitions(zone)]
+
+
+@given(st.lists(st.tuples(st.sampled_from(_NEAR_TRANSITIONS),
+                          st.integers(-4 * 24 * 60, 4 * 24 * 60), st.integers(0, 1),
+                          st.booleans()), min_size=1, max_size=20))
+def test_instants_are_exact_around_offset_changes(
+    walls: list[tuple[tuple[dt.tzinfo, dt.datetime], int, int, bool]],
+) -> None:
+    """to_us remembers each zone's offset for nearby wall times; one after another, wall times
+    within days of offset changes (DST both ways, half-hour and whole-day changes, either fold,
+    times in gaps, plain and pendulum datetimes) still convert exactly."""
+    epoch = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+    for (zone, transition), minutes, fold, as_pendulum in walls:
+        wall = transition + dt.timedelta(minutes=minutes)
+        when = wall.replace(tzinfo=zone, fold=fold)
+        if as_pendulum:
+            when = pendulum.instance(when)
+        expected = dt.datetime.__sub__(when, epoch) // dt.timedelta(microseconds=1)
+        assert to_us(when) == expected, when
 
 
 @given(aware_datetimes, st.sampled_from(PERIODS))

@@ -563,7 +563,6 @@ def post_item(
     cls: type[Awarded] | type[Deducted],
     account: object,
     item: object,
-    *,
     by: object,
     key: object,
     occurred_at: object,
@@ -571,7 +570,9 @@ def post_item(
     evidence: object = (),
     memo: object = "",
 ) -> Outcome:
-    """Award (``cls`` Awarded) or deduct (``cls`` Deducted) a checklist item's points."""
+    """Award (``cls`` Awarded) or deduct (``cls`` Deducted) a checklist item's points.
+
+    The arguments are positional: this is the hot path of a scoring day."""
     state = ctx.state
     # This is the hot path of a scoring day: the common, valid case skips the generic checks
     # (a registered account id is a valid id; a rulebook lookup checks an item code).
@@ -591,11 +592,12 @@ def post_item(
     evidence = () if evidence == () else _strings(evidence, "evidence")
     if memo != "":
         memo = check_text(memo, "memo")
-    # the order of Awarded.REQUEST / Deducted.REQUEST, spelled out on this hot path
-    request = (cls.KIND, by.id, memo, account, item, quantity, occurred_us, evidence)
-    replay = _replayed(ctx, key, request)
-    if replay:
-        return replay
+    if key in state.keys:
+        # the order of Awarded.REQUEST / Deducted.REQUEST, spelled out on this hot path
+        request = (cls.KIND, by.id, memo, account, item, quantity, occurred_us, evidence)
+        replay = _replayed(ctx, key, request)
+        if replay:
+            return replay
     command = "award" if cls is Awarded else "deduct"
     return [item_draft(ctx, cls, account, item, by, key, occurred_us, quantity, evidence, memo,
                        command)]
@@ -692,6 +694,11 @@ def check_caps(state: LedgerState, account: str, rulebook: Rulebook, item: Check
         CapExceeded: stating the cap, the period and what is left.
     """
     used_by = state.cap_used
+    for key, maximum in state.cap_keys(account, rulebook.version, item.code, occurred_us):
+        if used_by.get(key, 0) + points > maximum:
+            break
+    else:
+        return
     for window in state.cap_windows(account, rulebook, item, occurred_us):
         used = used_by.get(window.key, 0)
         cap = window.cap

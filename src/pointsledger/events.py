@@ -82,6 +82,9 @@ def _encode(value: list[Any]) -> str:
     return "".join(_c_encode(value, 0))
 
 
+_quote = json.encoder.encode_basestring  # what the C encoder above quotes strings with
+_ITEM_POSTING = '["%s",%d,%d,%d,%s,%s,%s,%s,%s,%s,%d,%d,[],[]]'
+"""An award or deduction without evidence or lots (its kind is plain ASCII)."""
 _sha256 = hashlib.sha256
 _json_decode = json.JSONDecoder().decode
 
@@ -328,6 +331,17 @@ class ItemPosting(Event):
 
     def body_json(self) -> list[Any]:
         return [self.account, self.item, self.quantity, self.points, self.evidence, self.lots]
+
+    def canonical(self) -> bytes:
+        if self.evidence or self.lots:
+            return super().canonical()
+        # the most common event by far, formatted directly: the same bytes as the generic
+        # encoding (tests/test_events.py checks), in two thirds of the time
+        return (_ITEM_POSTING % (
+            self.KIND, self.seq, self.recorded_us, self.occurred_us, _quote(self.actor),
+            _quote(self.key), _quote(self.version), _quote(self.memo), _quote(self.account),
+            _quote(self.item), self.quantity, self.points,
+        )).encode()
 
     @classmethod
     def from_json(cls, header: Sequence[Any], body: Sequence[Any], hash: bytes) -> Event:

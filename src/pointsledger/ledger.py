@@ -309,18 +309,8 @@ class _Commands:
             ValidationError: a bad argument, named in the message.
             IdempotencyConflict: the key was used for a different request.
         """
-        return self._run(
-            commands.post_item,
-            Awarded,
-            account,
-            item,
-            by=by,
-            key=key,
-            occurred_at=occurred_at,
-            quantity=quantity,
-            evidence=evidence,
-            memo=memo,
-        )
+        return self._run(commands.post_item, Awarded, account, item, by, key, occurred_at,
+                         quantity, evidence, memo)
 
     def deduct(
         self,
@@ -342,18 +332,8 @@ class _Commands:
         Returns:
             The ``deducted`` event.
         """
-        return self._run(
-            commands.post_item,
-            Deducted,
-            account,
-            item,
-            by=by,
-            key=key,
-            occurred_at=occurred_at,
-            quantity=quantity,
-            evidence=evidence,
-            memo=memo,
-        )
+        return self._run(commands.post_item, Deducted, account, item, by, key, occurred_at,
+                         quantity, evidence, memo)
 
     def reverse(
         self, entry: str | Event, *, reason: str, by: Any, key: str, memo: str = ""
@@ -710,6 +690,8 @@ class Ledger(_Commands):
     ) -> None:
         check_int(backdate_days, "backdate_days", minimum=0)
         self._store = store
+        # a store other processes may write has a lock to take turns under
+        self._writing: Callable[[], Any] | None = getattr(store, "writing", None)
         self._clock = clock or system_clock
         self._now_us: Callable[[], int] = (
             _system_now_us
@@ -875,18 +857,23 @@ class Ledger(_Commands):
         return Context(state, now, self._backdate_us, event_at or self._event_at)
 
     def _run(self, command: Callable[..., Outcome], *args: Any, **kwargs: Any) -> Event:
-        return self._run_all(command, *args, **kwargs)[0]
+        return self._execute(command, args, kwargs)[0]
 
     def _run_all(
         self, command: Callable[..., Outcome], *args: Any, **kwargs: Any
     ) -> Sequence[Event]:
+        return self._execute(command, args, kwargs)
+
+    def _execute(
+        self, command: Callable[..., Outcome], args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Sequence[Event]:
+        """Run a command to its end: validate, append its events, and apply them."""
         if self._batch is not None:
             raise ValidationError("a batch is open on this ledger: issue commands through it")
-        writing = getattr(self._store, "writing", None)
         state = self._state
-        if writing is not None:
+        if self._writing is not None:
             # a store other processes may write: take turns under its lock instead of racing
-            with writing():
+            with self._writing():
                 self._catch_up()
                 events, records = self._prepare(command, args, kwargs)
                 if records:

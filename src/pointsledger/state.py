@@ -242,9 +242,11 @@ class LedgerState:
         self.max_occurred_us = 0
         self._saved: dict[str, Any] | None = None
         # derived caches, never part of what apply changes
-        self._cap_plans: dict[tuple[str, str], tuple[tuple[int, Cap, str, str], ...]] = {}
-        self._last_windows: tuple[tuple[str, str, str, int] | None, list[CapWindow]] = (None, [])
-        self._day: tuple[int, int, _dt.date] = (0, 0, _dt.date.min)  # the local day last seen
+        self._cap_plans: dict[tuple[str, str], tuple[tuple[int, int, Cap, str, str], ...]] = {}
+        self._last_keys: tuple[int | None, str | None, str | None, str | None,
+                               list[tuple[int, int]]] = (None, None, None, None, [])
+        # the local day last seen: (start, end, date, its period indexes by period kind number)
+        self._day: tuple[int, int, _dt.date, tuple[int, ...]] = (0, 0, _dt.date.min, ())
 
     # -- batches ---------------------------------------------------------------------------
     def begin(self) -> None:
@@ -286,8 +288,8 @@ class LedgerState:
 
     def _clear_caches(self) -> None:
         self._cap_plans = {}
-        self._last_windows = (None, [])
-        self._day = (0, 0, _dt.date.min)
+        self._last_keys = (None, None, None, None, [])
+        self._day = (0, 0, _dt.date.min, ())
 
 
     # -- queries ---------------------------------------------------------------------------
@@ -387,42 +389,65 @@ class LedgerState:
     ) -> list[CapWindow]:
         """The cap counters an award of ``item`` to ``account`` at ``occurred_us`` counts
         against: the item's own caps, then its category's."""
+        keys = self.cap_keys(account, rulebook.version, item.code, occurred_us)
+        plan = self._cap_plan(rulebook.version, item.code)
+        return [CapWindow(key, cap, scope, name, key & 0xFFFFFFFF)
+                for (key, _max), (_code, _per, cap, scope, name) in zip(keys, plan, strict=True)]
+
+    def cap_keys(self, account: str, version: str, item: str,
+                 occurred_us: int) -> list[tuple[int, int]]:
+        """``(counter key, max points)`` of each cap an award of ``item`` (of rulebook
+        ``version``) to ``account`` at ``occurred_us`` counts against, as :meth:`cap_windows`.
+
+        A key packs the account, the cap's scope and period kind, and the period index, so
+        counting is one dict update per cap.
+        """
         # A command and the apply that follows it ask the same question: answer it once.
-        question = (account, rulebook.version, item.code, occurred_us)
-        if self._last_windows[0] == question:
-            return self._last_windows[1]
-        plan = self._cap_plans.get(question[1:3])
+        last = self._last_keys
+        if (last[0] == occurred_us and last[1] == account and last[2] == item
+                and last[3] == version):
+            return last[4]
+        plan = self._cap_plans.get((version, item))
         if plan is None:
-            plan = self._cap_plans[question[1:3]] = self._cap_plan(rulebook, item)
-        windows = []
+            plan = self._cap_plan(version, item)
+        keys: list[tuple[int, int]] = []
         if plan:
-            day = self.local_day(occurred_us)
+            if not self._day[0] <= occurred_us < self._day[1]:
+                self.local_day(occurred_us)
+            indexes = self._day[3]
             base = self.account_index[account] << 19
-            for code, cap, scope, name in plan:
-                index = period_index(cap.per, day)
-                windows.append(CapWindow((base | code) << 32 | index, cap, scope, name, index))
-        self._last_windows = (question, windows)
-        return windows
+            keys = [((base | code) << 32 | indexes[per], cap.max_points)
+                    for code, per, cap, _scope, _name in plan]
+        self._last_keys = (occurred_us, account, item, version, keys)
+        return keys
 
     def local_day(self, us: int) -> _dt.date:
         """The local date of instant ``us`` (cached by day: consecutive events share it)."""
-        low, high, day = self._day
+        low, high, day, _indexes = self._day
         if not low <= us < high:
-            self._day = low, high, day = local_day_range(us, self.tzinfo)
+            low, high, day = local_day_range(us, self.tzinfo)
+            self._day = low, high, day, tuple(period_index(per, day) for per in _PERIOD_CODES)
         return day
 
-    def _cap_plan(
-        self, rulebook: Rulebook, item: ChecklistItem
-    ) -> tuple[tuple[int, Cap, str, str], ...]:
+    def _cap_plan(self, version: str, code: str) -> tuple[tuple[int, int, Cap, str, str], ...]:
+        """The caps on an item of a rulebook version, each as ``(scope and kind code, period
+        kind number, cap, scope, name)``: its own caps, then its category's."""
+        found = self._cap_plans.get((version, code))
+        if found is not None:
+            return found
+        rulebook = self.adoptions_by_version[version].rulebook
+        item = rulebook.item(code)
         plan = []
         for caps, scope, name in (
             (item.caps, "item", item.code),
             (rulebook.caps_for_category(item.category), "category", item.category),
         ):
             for cap in caps:
-                code = self.scope_index[scope[0] + ":" + name] << 3 | _PERIOD_CODES[cap.per]
-                plan.append((code, cap, scope, name))
-        return tuple(plan)
+                per = _PERIOD_CODES[cap.per]
+                plan.append((self.scope_index[scope[0] + ":" + name] << 3 | per, per, cap,
+                             scope, name))
+        self._cap_plans[(version, code)] = found = tuple(plan)
+        return found
 
 
 # -- apply --------------------------------------------------------------------------------
@@ -515,10 +540,9 @@ def _account_closed(state: LedgerState, event: Any) -> None:
 
 def _count_caps(state: LedgerState, account: str, item_code: str, version: str,
                 occurred_us: int, points: int) -> None:
-    rulebook = state.adoptions_by_version[version].rulebook
     used = state.cap_used
-    for window in state.cap_windows(account, rulebook, rulebook.item(item_code), occurred_us):
-        used[window.key] = used.get(window.key, 0) + points
+    for key, _max in state.cap_keys(account, version, item_code, occurred_us):
+        used[key] = used.get(key, 0) + points
 
 
 def _count_conduct(state: LedgerState, account: str, occurred_us: int, points: int) -> None:
