@@ -186,6 +186,11 @@ _TABLES = (
 _PERIOD_CODES = {"day": 0, "week": 1, "month": 2, "quarter": 3, "year": 4}
 
 
+_CapPlan = tuple[int, int, int, Cap, str, str]
+"""A cap on an item, as counters need it: ``(scope and period kind, shifted into place in a
+counter key; period kind number; max points; the cap; scope; name)``."""
+
+
 class CapWindow(NamedTuple):
     """One cap counter an award counts against: ``key`` into ``cap_used``, the cap, and what it
     limits (``scope`` "item" or "category", ``name``, the period index ``period``)."""
@@ -242,7 +247,7 @@ class LedgerState:
         self.max_occurred_us = 0
         self._saved: dict[str, Any] | None = None
         # derived caches, never part of what apply changes
-        self._cap_plans: dict[tuple[str, str], tuple[tuple[int, int, Cap, str, str], ...]] = {}
+        self._cap_plans: dict[tuple[str, str], tuple[_CapPlan, ...]] = {}
         self._last_keys: tuple[int | None, str | None, str | None, str | None,
                                list[tuple[int, int]]] = (None, None, None, None, [])
         # the local day last seen: (start, end, date, its period indexes by period kind number)
@@ -392,7 +397,7 @@ class LedgerState:
         keys = self.cap_keys(account, rulebook.version, item.code, occurred_us)
         plan = self._cap_plan(rulebook.version, item.code)
         return [CapWindow(key, cap, scope, name, key & 0xFFFFFFFF)
-                for (key, _max), (_code, _per, cap, scope, name) in zip(keys, plan, strict=True)]
+                for (key, _max), (*_, cap, scope, name) in zip(keys, plan, strict=True)]
 
     def cap_keys(self, account: str, version: str, item: str,
                  occurred_us: int) -> list[tuple[int, int]]:
@@ -415,9 +420,9 @@ class LedgerState:
             if not self._day[0] <= occurred_us < self._day[1]:
                 self.local_day(occurred_us)
             indexes = self._day[3]
-            base = self.account_index[account] << 19
-            keys = [((base | code) << 32 | indexes[per], cap.max_points)
-                    for code, per, cap, _scope, _name in plan]
+            base = self.account_index[account] << 51
+            for shifted, per, maximum, _cap, _scope, _name in plan:
+                keys.append((base | shifted | indexes[per], maximum))
         self._last_keys = (occurred_us, account, item, version, keys)
         return keys
 
@@ -429,9 +434,8 @@ class LedgerState:
             self._day = low, high, day, tuple(period_index(per, day) for per in _PERIOD_CODES)
         return day
 
-    def _cap_plan(self, version: str, code: str) -> tuple[tuple[int, int, Cap, str, str], ...]:
-        """The caps on an item of a rulebook version, each as ``(scope and kind code, period
-        kind number, cap, scope, name)``: its own caps, then its category's."""
+    def _cap_plan(self, version: str, code: str) -> tuple[_CapPlan, ...]:
+        """The caps on an item of a rulebook version, its own caps, then its category's."""
         found = self._cap_plans.get((version, code))
         if found is not None:
             return found
@@ -444,8 +448,8 @@ class LedgerState:
         ):
             for cap in caps:
                 per = _PERIOD_CODES[cap.per]
-                plan.append((self.scope_index[scope[0] + ":" + name] << 3 | per, per, cap,
-                             scope, name))
+                shifted = (self.scope_index[scope[0] + ":" + name] << 3 | per) << 32
+                plan.append((shifted, per, cap.max_points, cap, scope, name))
         self._cap_plans[(version, code)] = found = tuple(plan)
         return found
 
