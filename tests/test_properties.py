@@ -105,6 +105,16 @@ def test_instants_are_exact_around_offset_changes(
         assert to_us(when) == expected, when
 
 
+def test_instants_at_the_ends_of_time() -> None:
+    """Aware datetimes at the ends of the datetime range convert exactly too."""
+    epoch = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+    for when in (dt.datetime(9999, 12, 31, 23, tzinfo=dt.UTC),
+                 dt.datetime(1, 1, 1, tzinfo=dt.UTC),
+                 pendulum.datetime(9999, 12, 30, tz="Asia/Shanghai"),
+                 dt.datetime(1, 1, 2, tzinfo=dt.timezone(dt.timedelta(hours=-5)))):
+        assert to_us(when) == dt.datetime.__sub__(when, epoch) // dt.timedelta(microseconds=1)
+
+
 @given(aware_datetimes, st.sampled_from(PERIODS))
 def test_period_index_matches_pendulum_bounds(when: dt.datetime, per: str) -> None:
     """The period an instant falls in, by index arithmetic, contains it by pendulum's bounds;

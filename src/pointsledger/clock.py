@@ -123,7 +123,10 @@ def _remember_span(zone: _dt.tzinfo | None, us: int, offset_us: int) -> None:
     if zone is None:
         return
     for days in (-3, -1.5, 1.5, 3):
-        probe = _dt.datetime.fromtimestamp(us / 1_000_000 + days * 86_400, zone).utcoffset()
+        try:
+            probe = _dt.datetime.fromtimestamp(us / 1_000_000 + days * 86_400, zone).utcoffset()
+        except (OverflowError, OSError, ValueError):  # days from the ends of time: no span
+            probe = None
         if probe is None or probe != _dt.timedelta(microseconds=offset_us):
             _spans.pop(id(zone), None)
             return
