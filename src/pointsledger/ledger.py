@@ -1220,16 +1220,21 @@ class Batch(_Commands):
     the batch again (its keys make that safe). While a batch is open, the ledger's queries show
     its tentative state.
 
-    Attributes:
-        results: the event each command returned, in order.
+    A batch keeps the records it will append, not its event objects: a day's batch of
+    thousands of events then costs the garbage collector little. Events are read back from
+    the records when asked for.
     """
 
     def __init__(self, ledger: Ledger) -> None:
         self._ledger = ledger
         self._base = ledger.state.seq
-        self._events: list[Event] = []
         self._records: list[Record] = []
-        self.results: list[Event] = []
+        self._firsts: list[int] = []  # the seq of the event each command returned
+
+    @property
+    def results(self) -> list[Event]:
+        """The event each command returned, in order."""
+        return [self._event_at(seq) for seq in self._firsts]
 
     def __enter__(self) -> Batch:
         self._ledger._batch = self
@@ -1262,7 +1267,7 @@ class Batch(_Commands):
 
     def _event_at(self, seq: int) -> Event:
         if seq > self._base:
-            return self._events[seq - self._base - 1]
+            return decode(*self._records[seq - self._base - 1])
         return self._ledger._event_at(seq)
 
     def _run(self, command: Callable[..., Outcome], *args: Any, **kwargs: Any) -> Event:
@@ -1273,12 +1278,11 @@ class Batch(_Commands):
         ctx = ledger._context(state, self._event_at)
         outcome = command(ctx, *args, **kwargs)
         if isinstance(outcome, Replayed):
-            self.results.append(outcome.events[0])
+            self._firsts.append(outcome.events[0].seq)
             return outcome.events[0]
         events, records = _seal(outcome, state.seq, state.head_hash, ctx.now_us)
         for event in events:
             apply(state, event)
-        self._events.extend(events)
         self._records.extend(records)
-        self.results.append(events[0])
+        self._firsts.append(events[0].seq)
         return events[0]
