@@ -496,7 +496,12 @@ def test_batch_appends_all_or_nothing(village: Village) -> None:
         assert b.award("H001", "ENV-01", by=GRID, key="b1", occurred_at=when) == first
         with pytest.raises(CapExceeded):  # caught inside: the rest of the batch goes on
             b.award("H001", "ENV-01", by=GRID, key="b3", occurred_at=when, quantity=2)
-    assert [e.seq for e in b.results][:3] == [before[0] + 1, before[0] + 2, before[0] + 3]
+    assert [e.seq for e in b.results] == [before[0] + 1, before[0] + 2, before[0] + 3,
+                                          before[0] + 1]
+    assert b.results[0] == first and b.results[3] == first
+    with led.batch() as again:  # a key from an earlier batch: its event, read from the store
+        assert again.award("H001", "ENV-01", by=GRID, key="b1", occurred_at=when) == first
+    assert again.results == [first]
     assert led.store.head() == before[0] + 3
     assert led.balance("H050").posted == 5 and led.balance("H001").posted == 5
     assert led.verify().events == led.head
