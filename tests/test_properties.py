@@ -105,10 +105,20 @@ def test_instants_are_exact_around_offset_changes(
         assert to_us(when) == expected, when
 
 
-def test_instants_at_the_ends_of_time() -> None:
-    """Aware datetimes at the ends of the datetime range convert exactly too."""
+class _EightHoursAhead(dt.tzinfo):
+    """A zone as a test might write one: only ``utcoffset``, no ``dst`` or ``fromutc``."""
+
+    def utcoffset(self, when: dt.datetime | None) -> dt.timedelta:
+        return dt.timedelta(hours=8)
+
+
+def test_instants_at_the_ends_of_time_and_in_minimal_zones() -> None:
+    """Aware datetimes at the ends of the datetime range, and in a zone that only gives its
+    offset, convert exactly too."""
     epoch = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-    for when in (dt.datetime(9999, 12, 31, 23, tzinfo=dt.UTC),
+    for when in (dt.datetime(2026, 1, 1, tzinfo=_EightHoursAhead()),
+                 dt.datetime(2026, 1, 1, 1, tzinfo=_EightHoursAhead()),
+                 dt.datetime(9999, 12, 31, 23, tzinfo=dt.UTC),
                  dt.datetime(1, 1, 1, tzinfo=dt.UTC),
                  pendulum.datetime(9999, 12, 30, tz="Asia/Shanghai"),
                  dt.datetime(1, 1, 2, tzinfo=dt.timezone(dt.timedelta(hours=-5)))):

@@ -100,40 +100,42 @@ def to_us(value: object, what: str = "occurred_at") -> int:
             value=value,
         )
     offset_us = (offset.days * 86_400 + offset.seconds) * 1_000_000 + offset.microseconds
-    _remember_span(value.tzinfo, wall - offset_us, offset_us)
+    _remember_span(value, wall, offset)
     return wall - offset_us
 
 
 # Asking a zone for its offset is the slow part of to_us (several times the rest for a pendulum
 # datetime), and consecutive instants almost always share one offset. So each zone remembers a
-# span of wall times around the last instant it converted where its offset is known to hold:
+# span of wall times around the last one it converted where its offset is known to hold:
 # ``id(zone) -> (zone, first wall time, end wall time, offset)``, all in microseconds.
 _spans: dict[int, tuple[_dt.tzinfo, int, int, int]] = {}
 _DAY_US = 86_400_000_000
+_PROBES = tuple(_dt.timedelta(days=d) for d in (-3, -1.5, 1.5, 3))
 
 
-def _remember_span(zone: _dt.tzinfo | None, us: int, offset_us: int) -> None:
-    """Remember that wall times within a day of instant ``us`` are ``offset_us`` ahead of UTC,
-    when the zone's offset is the same at five instants from three days before ``us`` to three
-    days after. As in :func:`~pointsledger.periods.local_day_range`, this takes a zone to
-    change its offset at most once in such a span, which every zone in the tz database does.
-    Then every instant within a day and a half of ``us`` has that offset, and a wall time within
-    a day of ``us + offset_us`` is unambiguous: another reading of it would need the offset to
-    change by more than a day, and no zone's offsets are that far apart."""
-    if zone is None:
+def _remember_span(value: _dt.datetime, wall: int, offset: _dt.timedelta) -> None:
+    """Remember that wall times within a day of ``value``'s (``wall``) have its ``offset``,
+    when the zone's offset is the same at four wall times from three days before to three days
+    after. As in :func:`~pointsledger.periods.local_day_range`, this takes a zone to change its
+    offset at most once in such a span, which every zone in the tz database does. Then no
+    change falls within three days of ``wall``, and a wall time within a day of it is
+    unambiguous: another reading would need the offset to change by more than two days, and no
+    zone's offsets are that far apart. Only ``utcoffset`` is asked, which every zone has."""
+    zone = value.tzinfo
+    assert zone is not None
+    plain = _dt.datetime(value.year, value.month, value.day, value.hour, tzinfo=zone)
+    try:
+        same = all((plain + probe).utcoffset() == offset for probe in _PROBES)
+    except Exception:  # near the ends of time, or a zone that refuses: no span, no harm
+        same = False
+    if not same:
+        _spans.pop(id(zone), None)
         return
-    for days in (-3, -1.5, 1.5, 3):
-        try:
-            probe = _dt.datetime.fromtimestamp(us / 1_000_000 + days * 86_400, zone).utcoffset()
-        except (OverflowError, OSError, ValueError):  # days from the ends of time: no span
-            probe = None
-        if probe is None or probe != _dt.timedelta(microseconds=offset_us):
-            _spans.pop(id(zone), None)
-            return
     if len(_spans) > 64:  # apps use a few zones; never grow without bound
         _spans.clear()
-    wall = us + offset_us
-    _spans[id(zone)] = (zone, wall - _DAY_US, wall + _DAY_US, offset_us)
+    _spans[id(zone)] = (zone, wall - _DAY_US, wall + _DAY_US,
+                        (offset.days * 86_400 + offset.seconds) * 1_000_000
+                        + offset.microseconds)
 
 
 def from_us(us: int, tz: str = "UTC") -> pendulum.DateTime:
