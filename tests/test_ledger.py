@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Callable
 from typing import Any
 
@@ -553,10 +554,9 @@ def test_event_lookup(village: Village) -> None:
 
 
 def test_two_writers_on_one_file_never_fork(tmp_path: Any) -> None:
-    """A ledger whose append lost the race catches up, re-validates and retries; a batch that
-    lost it raises ConcurrencyError, writes nothing, and leaves the ledger caught up."""
-    from pointsledger import ConcurrencyError
-
+    """A ledger whose append lost the race catches up, re-validates and retries; a batch holds
+    the file's write lock from its start, so it catches up first and never loses its append,
+    and nobody else writes while it is open."""
     from .helpers import make_village
 
     path = str(tmp_path / "shared.db")
@@ -575,9 +575,39 @@ def test_two_writers_on_one_file_never_fork(tmp_path: Any) -> None:
     event = second.award("H002", "ENV-01", by=GRID, key="d", occurred_at=when)
     assert event.seq == first.ledger.head + 1
     first.ledger.award("H003", "VOL-02", by=GRID, key="e", occurred_at=when)  # catches up too
-    with pytest.raises(ConcurrencyError), second.batch() as b:
-        b.award("H004", "VOL-02", by=GRID, key="f", occurred_at=when)
-    assert second.head == first.ledger.head and "f" not in second.state.keys
-    assert second.verify() == first.ledger.verify()
+    with second.batch() as b:
+        assert second.head == first.ledger.head  # caught up under the lock
+        f = b.award("H004", "VOL-02", by=GRID, key="f", occurred_at=when)
+        other = sqlite3.connect(path, timeout=0)
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("BEGIN IMMEDIATE")
+        other.close()
+    assert f.seq == first.ledger.head + 1 and second.store.head() == f.seq
+    g = first.ledger.award("H004", "VOL-02", by=GRID, key="g", occurred_at=when)  # lock is free
+    assert g.seq == f.seq + 1 and first.ledger.balance("H004").posted == 4
+    assert first.ledger.verify().events == g.seq
     second.close_store()
     first.ledger.close_store()
+
+
+def test_batch_that_loses_its_append_writes_nothing_and_catches_up() -> None:
+    """Two ledgers on one in-memory store (which has no lock to take turns under): a batch
+    whose append lost the race raises ConcurrencyError, writes nothing, and leaves its ledger
+    folded from the log, caught up with the other's event."""
+    from pointsledger import ConcurrencyError
+    from pointsledger.storage import MemoryStore
+
+    from .helpers import make_village
+
+    village = make_village("memory")
+    store = village.ledger.store
+    assert isinstance(store, MemoryStore)
+    second = Ledger(store, clock=village.clock)
+    when = village.clock().subtract(hours=1)
+    with pytest.raises(ConcurrencyError), second.batch() as b:
+        b.award("H004", "VOL-02", by=GRID, key="f", occurred_at=when)
+        village.ledger.award("H001", "ENV-01", by=GRID, key="e", occurred_at=when)
+    assert "f" not in second.state.keys and "e" in second.state.keys
+    assert second.head == store.head() == village.ledger.head
+    assert second.balance("H004").posted == 0 and second.balance("H001").posted == 5
+    assert second.verify() == village.ledger.verify()

@@ -21,7 +21,7 @@ import pendulum
 from .flows import Case
 from .registry import Household, Member, Region
 from .rules import rulebook_from_data, rulebook_to_data
-from .state import _TABLES, Adoption, LedgerState, Reservation, Table
+from .state import _TABLES, Adoption, LedgerState, Reservation
 
 FORMAT = 1
 _RECORDS = {"regions", "households", "members", "reservations", "cases"}
@@ -100,7 +100,7 @@ def load(blob: bytes) -> LedgerState:
     for name, values in tables.items():
         if name not in _TABLES:
             raise ValueError(f"unknown table {name!r}")
-        table: Table[Any, Any] = getattr(state, name)
+        table: dict[Any, Any] = getattr(state, name)
         if name in _RECORDS:
             values = {k: _record(name, v) for k, v in values.items()}
         table.update(values)

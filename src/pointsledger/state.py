@@ -5,10 +5,9 @@ replaying the log always reproduces the live state exactly. Apply trusts its inp
 validate before events exist. Every balance is the fold of the postings of the applied events,
 and since each posting moves points between two accounts, all balances sum to zero.
 
-State holds only tables (dicts) of immutable values, and immutable scalars. A batch applies its
-events tentatively between :meth:`LedgerState.begin` and :meth:`LedgerState.commit`; the tables
-remember the first value of every key written meanwhile, so :meth:`LedgerState.rollback`
-restores the state exactly.
+State holds only tables (dicts) of immutable values, and immutable scalars. Since it is a
+fold of the log, state that may not match the log (a batch that failed after applying some of
+its events) is never repaired: the ledger folds the log again.
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ from __future__ import annotations
 import bisect
 import datetime as _dt
 from collections.abc import Callable
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple
 
 import attrs
 import pendulum
@@ -128,37 +127,6 @@ class Reservation:
     status: str = "open"
 
 
-K = TypeVar("K")
-V = TypeVar("V")
-_MISSING: Any = object()
-
-
-class Table(dict[K, V]):
-    """A state table: a plain dict that remembers what a batch overwrote.
-
-    Only item assignment is used on state tables (never ``del``, ``update`` or ``pop``). Outside
-    a batch a table is a plain dict at full speed; :meth:`LedgerState.begin` switches it to
-    :class:`_JournaledTable` (same layout), whose ``__setitem__`` keeps each key's value from
-    before the batch in ``before``, and back afterwards.
-    """
-
-    __slots__ = ("before",)
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.before: dict[K, V] = {}
-
-
-class _JournaledTable(Table[K, V]):
-    __slots__ = ()
-
-    def __setitem__(self, key: K, value: V) -> None:
-        before = self.before
-        if key not in before:
-            before[key] = self.get(key, _MISSING)
-        dict.__setitem__(self, key, value)
-
-
 _TABLES = (
     "posted",
     "cap_used",
@@ -208,32 +176,32 @@ class LedgerState:
     Treat it as read-only; only :func:`apply` writes to it.
     """
 
-    posted: Table[str, int]
-    cap_used: Table[int, int]
-    keys: Table[str, int]
-    reversals: Table[int, int]
-    regions: Table[str, Region]
-    households: Table[str, Household]
-    members: Table[str, Member]
-    adoptions_by_version: Table[str, Adoption]
-    account_index: Table[str, int]
-    scope_index: Table[str, int]
-    held: Table[str, int]
-    stock: Table[str, int]
-    reserved: Table[str, int]
-    reservations: Table[int, Reservation]
-    limit_used: Table[tuple[Any, ...], int]
-    conduct: Table[tuple[str, int], int]
-    bans: Table[str, tuple[tuple[int, int], ...]]
-    lots: Table[str, tuple[LotEntry, ...]]
-    cases: Table[int, Case]
-    pending: Table[str, int]
-    minutes: Table[str, int]
-    time_moves: Table[str, tuple[int, ...]]
+    posted: dict[str, int]
+    cap_used: dict[int, int]
+    keys: dict[str, int]
+    reversals: dict[int, int]
+    regions: dict[str, Region]
+    households: dict[str, Household]
+    members: dict[str, Member]
+    adoptions_by_version: dict[str, Adoption]
+    account_index: dict[str, int]
+    scope_index: dict[str, int]
+    held: dict[str, int]
+    stock: dict[str, int]
+    reserved: dict[str, int]
+    reservations: dict[int, Reservation]
+    limit_used: dict[tuple[Any, ...], int]
+    conduct: dict[tuple[str, int], int]
+    bans: dict[str, tuple[tuple[int, int], ...]]
+    lots: dict[str, tuple[LotEntry, ...]]
+    cases: dict[int, Case]
+    pending: dict[str, int]
+    minutes: dict[str, int]
+    time_moves: dict[str, tuple[int, ...]]
 
     def __init__(self) -> None:
         for name in _TABLES:
-            setattr(self, name, Table())
+            setattr(self, name, {})
         self.seq = 0
         self.head_hash = GENESIS_HASH
         self.recorded_us = 0
@@ -245,7 +213,6 @@ class LedgerState:
         self._adoption_range: tuple[int, int, Adoption | None] = (0, 0, None)
         self.closed_before_us = 0
         self.max_occurred_us = 0
-        self._saved: dict[str, Any] | None = None
         # derived caches, never part of what apply changes
         self._cap_plans: dict[tuple[str, str], tuple[_CapPlan, ...]] = {}
         self._last_keys: tuple[int | None, str | None, str | None, str | None,
@@ -253,49 +220,10 @@ class LedgerState:
         # the local day last seen: (start, end, date, its period indexes by period kind number)
         self._day: tuple[int, int, _dt.date, tuple[int, ...]] = (0, 0, _dt.date.min, ())
 
-    # -- batches ---------------------------------------------------------------------------
-    def begin(self) -> None:
-        """Start journaling: what is applied from now on can be undone by :meth:`rollback`."""
-        if self._saved is not None:
-            raise ValueError("a batch is already open on this state")
-        self._saved = {k: v for k, v in vars(self).items() if k not in _TABLES}
-        for name in _TABLES:
-            table = getattr(self, name)
-            table.before = {}
-            table.__class__ = _JournaledTable
-
-    def commit(self) -> None:
-        """Keep what was applied since :meth:`begin` and stop journaling."""
-        self._end()
-
-    def rollback(self) -> None:
-        """Undo everything applied since :meth:`begin`."""
-        if self._saved is None:
-            raise ValueError("no batch is open on this state")
-        scalars = self._saved
-        for name in _TABLES:
-            table = getattr(self, name)
-            for key, old in table.before.items():
-                if old is _MISSING:
-                    dict.__delitem__(table, key)
-                else:
-                    dict.__setitem__(table, key, old)
-        self._end()
-        vars(self).update(scalars)
-        self._clear_caches()
-
-    def _end(self) -> None:
-        for name in _TABLES:
-            table = getattr(self, name)
-            table.__class__ = Table
-            table.before = {}
-        self._saved = None
-
     def _clear_caches(self) -> None:
         self._cap_plans = {}
         self._last_keys = (None, None, None, None, [])
         self._day = (0, 0, _dt.date.min, ())
-
 
     # -- queries ---------------------------------------------------------------------------
     def adoption_at(self, us: int) -> Adoption | None:
