@@ -41,6 +41,7 @@ WRITER = textwrap.dedent("""
                              occurred_at=clock())
                     n += 1
             print(n, flush=True)
+            time.sleep(0.001)  # an app does other work between batches
         else:
             ledger.deduct(households[n % 4], "COV-03", by=grid, key=f"{name}-{n}",
                           occurred_at=clock())
@@ -81,6 +82,23 @@ def test_two_processes_append_without_losing_or_duplicating(tmp_path: Path) -> N
     assert switches >= 2, "the writers did not overlap: the race was not exercised"
 
 
+def test_two_processes_writing_batches_take_turns(tmp_path: Path) -> None:
+    """Two processes write 20 batches of 10 each to one file at the same time: each batch
+    holds the write lock for its block, so none loses its append, and every batch lands whole
+    and contiguous."""
+    path = tmp_path / "batches.db"
+    make_village(str(path)).ledger.close_store()
+    start = time.time() + 2.0
+    writers = [writer(tmp_path, path, name, 200, 10, start=start) for name in ("a", "b")]
+    for process in writers:
+        assert process.wait(timeout=120) == 0
+    keys = deductions(path)
+    assert len(keys) == len(set(keys)) == 400
+    runs = [len(list(group)) for _, group in itertools.groupby(k.split("-")[0] for k in keys)]
+    assert all(run % 10 == 0 for run in runs)
+    assert len(runs) >= 3, "the writers did not overlap: the turns were not exercised"
+
+
 def test_sigkill_mid_batch_leaves_the_last_committed_batch(tmp_path: Path) -> None:
     """A writer killed while writing batches of 50 leaves whole batches only, and the file
     reopens and verifies."""
@@ -100,7 +118,8 @@ def test_sigkill_mid_batch_leaves_the_last_committed_batch(tmp_path: Path) -> No
 
 
 def test_two_processes_on_one_postgres_ledger(tmp_path: Path) -> None:
-    """The same race on PostgreSQL: 2 x 200 commands land once each, in one verified chain."""
+    """The same race on PostgreSQL, one writer in batches: 2 x 200 commands land once each,
+    in one verified chain."""
     import uuid
 
     from .helpers import COMMITTEE, TZ, rulebook
@@ -116,7 +135,9 @@ def test_two_processes_on_one_postgres_ledger(tmp_path: Path) -> None:
     ledger.close_store()
     start = time.time() + 2.0
     target = f"postgres:{dsn}|{name}"
-    writers = [writer(tmp_path, target, w, 200, 0, start=start) for w in ("a", "b")]
+    # one writer command by command, the other in batches of 10 holding the lock
+    writers = [writer(tmp_path, target, w, 200, size, start=start)
+               for w, size in (("a", 0), ("b", 10))]
     for process in writers:
         assert process.wait(timeout=120) == 0
     again = Ledger.open_postgres(dsn, name, clock=ManualClock(START.add(days=2)))
