@@ -1248,6 +1248,7 @@ class Batch(_Commands):
         self._records: list[Record] = []
         self._firsts: list[int] = []  # the seq of the event each command returned
         self._lock = contextlib.ExitStack()
+        self._reader = self._event_at  # bound once: commands get it on every call
 
     def __enter__(self) -> Batch:
         ledger = self._ledger
@@ -1303,8 +1304,8 @@ class Batch(_Commands):
         ledger = self._ledger
         if ledger._batch is not self:
             raise ValidationError("use a batch inside its with-block")
-        state = ledger.state
-        ctx = ledger._context(state, self._event_at)
+        state = ledger._state
+        ctx = ledger._context(state, self._reader)
         outcome = command(ctx, *args, **kwargs)
         if isinstance(outcome, Replayed):
             self._firsts.append(outcome.events[0].seq)

@@ -405,8 +405,7 @@ def apply(state: LedgerState, event: Event) -> None:
     state.seq = event.seq
     state.head_hash = event.hash
     state.recorded_us = event.recorded_us
-    if event.key not in state.keys:
-        state.keys[event.key] = event.seq
+    state.keys.setdefault(event.key, event.seq)  # a key names the first event it wrote
 
 
 def _ledger_created(state: LedgerState, event: Any) -> None:
