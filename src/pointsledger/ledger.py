@@ -1228,8 +1228,9 @@ class Batch(_Commands):
     ends with one, or the append fails, nothing is written and the ledger folds its state from
     the log again (from the store's snapshot, when it has one that checks out): the state is
     then exactly what the log says, at a cost that grows with the events since the snapshot
-    rather than with the batch (about 8 s for a million events without one). Batches do not
-    journal their writes to undo them, which makes them about 15% faster.
+    rather than with the batch (about 8 s for a million events without one). Nothing journals
+    the batch's state writes to undo them: the common, successful batch pays nothing for the
+    rare failed one.
 
     On a store other processes may write (SQLite, PostgreSQL) a batch holds the store's write
     lock from the start of the block to its end, catching up with other writers first: writers
@@ -1274,15 +1275,19 @@ class Batch(_Commands):
         ledger = self._ledger
         ledger._batch = None
         if exc_type is not None:
-            self._lock.__exit__(exc_type, exc, tb)  # the store rolls back its transaction
-            ledger._refold()
+            try:
+                self._lock.__exit__(exc_type, exc, tb)  # the store rolls back its transaction
+            finally:
+                ledger._refold()
             return
         try:
             if self._records:
                 ledger.store.append(self._records, self._base)
         except BaseException as error:
-            self._lock.__exit__(type(error), error, error.__traceback__)
-            ledger._refold()
+            try:
+                self._lock.__exit__(type(error), error, error.__traceback__)
+            finally:
+                ledger._refold()
             raise
         try:
             self._lock.close()  # commits the store's transaction when the batch holds a lock
