@@ -543,9 +543,17 @@ class LedgerMachine(RuleBasedStateMachine):
 
 
 class SQLiteLedgerMachine(LedgerMachine):
-    """:class:`LedgerMachine` on a real SQLite file, which it also closes and reopens."""
+    """:class:`LedgerMachine` on a real SQLite file, which it also snapshots, closes and
+    reopens (so reopening, and folding the state again after a failed batch, sometimes start
+    from a snapshot)."""
 
     backend = "sqlite"
+
+    @rule()
+    def snapshot(self) -> None:
+        before = _snapshot(self.ledger)
+        assert self.ledger.snapshot() == self.ledger.head
+        assert _snapshot(self.ledger) == before
 
     @rule()
     def reopen(self) -> None:
