@@ -296,3 +296,13 @@ def test_progress_lines_are_drawn_on_a_terminal() -> None:
     quiet = io.StringIO()
     Progress("replay", quiet)(5, 10)
     assert quiet.getvalue() == ""
+
+
+def test_output_cut_short_by_the_reader_is_quiet(tmp_path: Path) -> None:
+    """``pointsledger demo | head -3``: the script stops quietly when the reader closes the
+    pipe, with no error message and no traceback."""
+    found = subprocess.run(f"'{SCRIPT}' demo | head -3", shell=True, capture_output=True,
+                           text=True, cwd=tmp_path, timeout=120,
+                           env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+    assert len(found.stdout.splitlines()) == 3
+    assert found.stderr == ""

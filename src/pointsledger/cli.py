@@ -427,6 +427,12 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         print(f"pointsledger {args.command}: {type(exc).__name__}: {exc.message}",
               file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # the reader went away (``pointsledger report ... | head``): stop quietly, as Unix tools
+        # do, and keep the interpreter's final flush from failing on the closed pipe too
+        if stream is sys.stdout:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except OSError as exc:
         print(f"pointsledger {args.command}: {exc}", file=sys.stderr)
         return 1
