@@ -161,6 +161,28 @@ def test_truncated_tail_is_found_by_a_live_ledger(tmp_path: Path) -> None:
     assert reopened.verify().head_hash != anchored
 
 
+def test_verify_catches_up_with_other_writers_but_finds_a_fork(
+        honest_records: list[Record]) -> None:
+    """Events appended by another writer after this ledger's head verify and are applied; a
+    log whose event at this ledger's head is another one (a fork) is refused, naming it."""
+    clock = ManualClock(START)
+    shared = ListStore(honest_records[:-1])
+    behind = Ledger(shared, clock=clock)
+    shared.records.append(honest_records[-1])  # another writer's event
+    assert behind.verify().events == len(honest_records) == behind.head
+    assert behind.state.head_hash == honest_records[-1][2]
+
+    other = Ledger(ListStore(honest_records[:-1]), clock=clock)
+    fork = other.award("H004", "ENV-01", by=GRID, key="another", occurred_at=clock())
+    assert fork.seq == len(honest_records)
+    tampered = ListStore(honest_records)
+    mine = Ledger(tampered, clock=clock)
+    tampered.records[-1] = other.store.get(fork.seq)
+    with pytest.raises(IntegrityError) as info:
+        mine.verify()
+    assert info.value.fields["seq"] == fork.seq
+
+
 @pytest.fixture(scope="module")
 def honest_records() -> list[Record]:
     village = make_village("memory")

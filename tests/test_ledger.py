@@ -590,6 +590,8 @@ def test_two_writers_on_one_file_never_fork(tmp_path: Any) -> None:
     g = first.ledger.award("H004", "VOL-02", by=GRID, key="g", occurred_at=when)  # lock is free
     assert g.seq == f.seq + 1 and first.ledger.balance("H004").posted == 4
     assert first.ledger.verify().events == g.seq
+    assert second.verify() == first.ledger.verify()  # `second` catches up with `g`
+    assert second.balance("H004").posted == 4
     second.close_store()
     first.ledger.close_store()
 

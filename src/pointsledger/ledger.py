@@ -1126,27 +1126,35 @@ class Ledger(_Commands):
         return Balance(account, total)
 
     def verify(self) -> Verified:
-        """Recompute the whole hash chain from the store and compare it with this ledger's head.
+        """Recompute the whole hash chain from the store and check that this ledger's state is
+        a prefix of it: the same event at this ledger's head. Events other writers appended
+        since are then applied too (the ledger catches up).
 
         Returns:
             How many events verified and the head hash.
 
         Raises:
             IntegrityError: naming the first bad seq (an edited, missing, inserted or reordered
-                event, or a log that no longer ends where this ledger's state does).
+                event, or a log that no longer holds the events this ledger applied).
+            ValidationError: a batch is open on this ledger.
         """
+        if self._batch is not None:
+            raise ValidationError("a batch is open on this ledger: verify after it")
+        state = self._state
         seq, previous, recorded = 0, GENESIS_HASH, 0
         for record in self._store.read(0):
             event = _checked(seq, previous, recorded, record)
             seq, previous, recorded = event.seq, event.hash, event.recorded_us
-        state = self._state
-        if seq != state.seq or previous != state.head_hash:
-            bad = min(seq, state.seq) + 1 if seq != state.seq else seq
+            if seq == state.seq and previous != state.head_hash:
+                raise IntegrityError(
+                    f"event {seq} in the store has hash {previous.hex()[:12]}, but this ledger "
+                    f"applied {state.head_hash.hex()[:12]} as event {seq}", seq=seq)
+        if seq < state.seq:
             raise IntegrityError(
-                f"the stored log ends at seq {seq} with hash {previous.hex()[:12]}, but this "
-                f"ledger applied up to seq {state.seq} ({state.head_hash.hex()[:12]})",
-                seq=bad,
-            )
+                f"the stored log ends at seq {seq}, but this ledger applied up to seq "
+                f"{state.seq}", seq=seq + 1)
+        if seq > state.seq:  # other writers appended since: take their events too
+            self._catch_up()
         return Verified(seq, previous.hex())
 
     def close_store(self) -> None:
