@@ -132,6 +132,9 @@ def test_award_deduct_reverse_and_refusals(village: Path) -> None:
                   "--by", "g-07", "--role", "grid_worker")
     assert awarded.returncode == 0 and "posted 5" in awarded.stdout
     entry = awarded.stdout.split()[0]
+    retried = run("award", str(village), "H001", "ENV-01", "--key", "a1", "--evidence", "p.jpg",
+                  "--by", "g-07", "--role", "grid_worker")  # later, without --occurred-at
+    assert retried.returncode == 0 and retried.stdout == awarded.stdout
     yesterday = (_dt.datetime.now() - _dt.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%S")
     deducted = run("deduct", str(village), "H002", "COV-01", "--key", "d1",
                    "--occurred-at", yesterday)

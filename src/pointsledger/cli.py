@@ -100,6 +100,16 @@ def _when(text: str | None, ledger: Ledger) -> _dt.datetime:
     return parsed
 
 
+def _occurred(args: argparse.Namespace, ledger: Ledger) -> _dt.datetime:
+    """``--occurred-at``; without it, now, or for a retry (its key already used) the first
+    run's time, so that running the same command again is the same request."""
+    if args.occurred_at is None:
+        seq = ledger.state.keys.get(args.key)
+        if seq is not None:
+            return ledger.event(seq).occurred_at
+    return _when(args.occurred_at, ledger)
+
+
 def _open(path: str, **kwargs: Any) -> Ledger:
     if not Path(path).exists():
         raise _Usage(f"no ledger file {path!r} (create one with: pointsledger init {path})")
@@ -152,7 +162,7 @@ def _cmd_post(args: argparse.Namespace, out: TextIO) -> None:
     with _open(args.file) as ledger:
         method = ledger.award if args.command == "award" else ledger.deduct
         event = method(args.account, args.item, by=_actor(args), key=args.key,
-                       occurred_at=_when(args.occurred_at, ledger), quantity=args.quantity,
+                       occurred_at=_occurred(args, ledger), quantity=args.quantity,
                        evidence=args.evidence, memo=args.memo)
         _print_event(event, out)
         print(ledger.balance(args.account), file=out)
