@@ -333,7 +333,8 @@ class LedgerState:
         ``version``) to ``account`` at ``occurred_us`` counts against, as :meth:`cap_windows`.
 
         A key packs the account, the cap's scope and period kind, and the period index, so
-        counting is one dict update per cap.
+        counting is one dict update per cap. The list is shared with the next caller asking the
+        same question: read it, never change it.
         """
         # A command and the apply that follows it ask the same question: answer it once.
         last = self._last_keys
