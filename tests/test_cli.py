@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from pointsledger.cli import main
+from pointsledger.cli.main import main
 
 SCRIPT = Path(sys.executable).with_name("pointsledger")
 
@@ -288,7 +288,7 @@ def test_rewards_from_their_own_table_and_more_bad_input(village: Path, tmp_path
 def test_progress_lines_are_drawn_on_a_terminal() -> None:
     import io
 
-    from pointsledger.cli import Progress
+    from pointsledger.cli.main import Progress
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:

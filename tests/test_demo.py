@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pointsledger import Ledger, ValidationError
-from pointsledger.demo import build_demo, demo_rulebook
+from pointsledger.demo.village import build_demo, demo_rulebook
 from pointsledger.testing import check_invariants
 
 

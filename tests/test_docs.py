@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 import pointsledger
-from pointsledger.case_commands import REGISTRY
-from pointsledger.flows import FLOWS
-from pointsledger.rules import DEFAULT_POLICY
+from pointsledger.rules.flows import FLOWS
+from pointsledger.rules.rulebook import DEFAULT_POLICY
+from pointsledger.workflows.cases import REGISTRY
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]

@@ -8,7 +8,7 @@ import pendulum
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pointsledger.events import (
+from pointsledger.core.events import (
     Awarded,
     Deducted,
     ItemPosting,

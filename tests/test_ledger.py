@@ -37,7 +37,7 @@ from pointsledger import (
     UnknownRegion,
     ValidationError,
 )
-from pointsledger.snapshot import dump as state_dump
+from pointsledger.ledger.snapshot import dump as state_dump
 
 from .helpers import COMMITTEE, GRID, RESIDENT, START, TZ, Village, rulebook
 

@@ -8,8 +8,8 @@ import pendulum
 import pytest
 
 from pointsledger import ManualClock, ValidationError
-from pointsledger.clock import from_us, to_us
-from pointsledger.periods import (
+from pointsledger.base.clock import from_us, to_us
+from pointsledger.base.periods import (
     check_period,
     day_start_us,
     local_date,

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from pointsledger import Ledger, ManualClock
-from pointsledger.events import Deducted
+from pointsledger.core.events import Deducted
 
 from .helpers import START, make_village
 

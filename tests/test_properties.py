@@ -20,9 +20,8 @@ from pointsledger import (
     PointsLedgerError,
     Rulebook,
 )
-from pointsledger.clock import from_us, to_us
-from pointsledger.events import EVENT_TYPES, decode
-from pointsledger.periods import (
+from pointsledger.base.clock import from_us, to_us
+from pointsledger.base.periods import (
     PERIODS,
     local_date,
     local_day_range,
@@ -30,7 +29,8 @@ from pointsledger.periods import (
     period_index,
     period_label,
 )
-from pointsledger.rules import rulebook_from_data, rulebook_to_data
+from pointsledger.core.events import EVENT_TYPES, decode
+from pointsledger.rules.rulebook import rulebook_from_data, rulebook_to_data
 from pointsledger.testing import checklist_items, rulebooks
 
 from .helpers import COMMITTEE, GRID, START, TZ, make_village

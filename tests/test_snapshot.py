@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pointsledger import Actor, Ledger, ManualClock
-from pointsledger.state import _TABLES, LedgerState
+from pointsledger.core.state import _TABLES, LedgerState
 
 from .test_store import KEEPER, MONDAY, make_shop
 

@@ -32,7 +32,7 @@ from pointsledger import (
     UnknownReward,
     ValidationError,
 )
-from pointsledger.rules import rulebook_from_data, rulebook_to_data
+from pointsledger.rules.rulebook import rulebook_from_data, rulebook_to_data
 from pointsledger.testing import check_invariants
 
 from .test_ledger import refused
@@ -363,7 +363,7 @@ def test_reward_checks() -> None:
 def test_check_invariants_finds_forged_overspending() -> None:
     """A redemption forged past the commands (more points and units than there are) is
     reported as an overspend and negative stock."""
-    from pointsledger.events import Redeemed, seal
+    from pointsledger.core.events import Redeemed, seal
 
     shop = make_shop("memory")
     led = shop.ledger

@@ -10,7 +10,7 @@ import pendulum
 import pytest
 
 from pointsledger import Actor, Ledger
-from pointsledger.tabular import ImportFailed, import_registry, load_rulebook, read_table
+from pointsledger.io.rulefiles import ImportFailed, import_registry, load_rulebook, read_table
 
 COMMITTEE = Actor("c-01", roles={"committee"})
 

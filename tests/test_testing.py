@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from pointsledger import Actor, Cap, ChecklistItem, Ledger, Rulebook
-from pointsledger.events import Awarded, seal
+from pointsledger.core.events import Awarded, seal
 from pointsledger.testing import (
     Village,
     actors,

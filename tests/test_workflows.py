@@ -27,7 +27,7 @@ from pointsledger import (
     UnknownEntry,
     ValidationError,
 )
-from pointsledger.clock import from_us
+from pointsledger.base.clock import from_us
 from pointsledger.testing import check_invariants
 from tests.helpers import (
     COMMITTEE,

@@ -6,11 +6,13 @@ from which balances and reports are derived. Start with :class:`Ledger`, :class:
 :class:`ChecklistItem`; see the README for a quickstart.
 """
 
-from . import reports
-from .actors import Actor
-from .catalogue import Limit, PriceRule, RatingPolicy, Reward, StorePolicy
-from .clock import ManualClock
-from .errors import (
+from pointsledger import reports
+from pointsledger.base.actors import Actor
+from pointsledger.base.clock import ManualClock
+from pointsledger.core.events import COMMUNITY, EXPIRED, PENALTY, POOL, STORE, TIMEBANK, Event
+from pointsledger.core.registry import Household, Member, Region
+from pointsledger.core.state import Balance
+from pointsledger.errors import (
     AccountClosed,
     AlreadyExists,
     AlreadyResolved,
@@ -47,13 +49,14 @@ from .errors import (
     UnknownReward,
     ValidationError,
 )
-from .events import COMMUNITY, EXPIRED, PENALTY, POOL, STORE, TIMEBANK, Event
-from .expiry import ExpiryPolicy
-from .flows import FLOWS, Case, Flow
-from .jsonl import export_jsonl, import_jsonl
-from .ledger import Batch, ExpiringLot, Ledger, StockLevel, Verified
-from .problems import Problem
-from .procedures import (
+from pointsledger.io.jsonl import export_jsonl, import_jsonl
+from pointsledger.ledger.ledger import Batch, ExpiringLot, Ledger, StockLevel, Verified
+from pointsledger.reports.ratings import Rating, rate
+from pointsledger.rules.catalogue import Limit, PriceRule, RatingPolicy, Reward, StorePolicy
+from pointsledger.rules.expiry import ExpiryPolicy
+from pointsledger.rules.flows import FLOWS, Case, Flow
+from pointsledger.rules.problems import Problem
+from pointsledger.rules.procedures import (
     ClaimPolicy,
     Service,
     ServicePolicy,
@@ -61,10 +64,7 @@ from .procedures import (
     WishCategory,
     WishPolicy,
 )
-from .ratings import Rating, rate
-from .registry import Household, Member, Region
-from .rules import DEFAULT_POLICY, Cap, ChecklistItem, Policy, Rulebook
-from .state import Balance
+from pointsledger.rules.rulebook import DEFAULT_POLICY, Cap, ChecklistItem, Policy, Rulebook
 
 __version__ = "0.1.0"
 

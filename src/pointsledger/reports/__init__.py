@@ -7,14 +7,20 @@ Periods are labels such as ``"2026"``, ``"2026-Q1"``, ``"2026-03"``, ``"2026-W11
 ``"2026-03-15"`` in the ledger's time zone.
 """
 
-from ._index import save_index
-from .accounts import balances, statement
-from .boards import METHODS, honour_board, ranks
-from .masking import mask_name
-from .notices import audit_trail, public_notice
-from .summaries import category_summary, period_summary, rollup, store_summary
-from .table import Table, from_csv
-from .workflows import case_board, claimer_ranking, claims_notice, passbook, wish_wall
+from pointsledger.reports._index import save_index
+from pointsledger.reports.accounts import balances, statement
+from pointsledger.reports.boards import METHODS, honour_board, ranks
+from pointsledger.reports.masking import mask_name
+from pointsledger.reports.notices import audit_trail, public_notice
+from pointsledger.reports.summaries import category_summary, period_summary, rollup, store_summary
+from pointsledger.reports.table import Table, from_csv
+from pointsledger.reports.workflows import (
+    case_board,
+    claimer_ranking,
+    claims_notice,
+    passbook,
+    wish_wall,
+)
 
 __all__ = [
     "METHODS",

@@ -15,9 +15,9 @@ import weakref
 from array import array
 from typing import Final
 
-from ..events import Event, Reversed, decode
-from ..ledger import Ledger
-from ._scan import movements, occurred
+from pointsledger.core.events import Event, Reversed, decode
+from pointsledger.ledger.ledger import Ledger
+from pointsledger.reports._scan import movements, occurred
 
 KINDS: Final = ("earned", "deducted", "redeemed", "expired", "transferred", "closed",
                 "reversed")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..clock import from_us, to_us
-from ..errors import UnknownRegion
-from ..events import (
+from pointsledger.base.clock import from_us, to_us
+from pointsledger.base.periods import parse_period, period_bounds
+from pointsledger.core.events import (
     AccountClosed,
     Awarded,
     Deducted,
@@ -16,8 +16,8 @@ from ..events import (
     Reversed,
     Transferred,
 )
-from ..ledger import Ledger
-from ..periods import parse_period, period_bounds
+from pointsledger.errors import UnknownRegion
+from pointsledger.ledger.ledger import Ledger
 
 
 def bounds(ledger: Ledger, period: str | None) -> tuple[int, int]:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from ..errors import UnknownAccount
-from ..events import ItemPosting, Redemption, Reversed
-from ..ledger import Ledger
-from ._index import KINDS, code_of, movements_of
-from ._scan import bounds, households_under, local_date
-from .labels import labels
-from .table import Table
+from pointsledger.core.events import ItemPosting, Redemption, Reversed
+from pointsledger.errors import UnknownAccount
+from pointsledger.ledger.ledger import Ledger
+from pointsledger.reports._index import KINDS, code_of, movements_of
+from pointsledger.reports._scan import bounds, households_under, local_date
+from pointsledger.reports.labels import labels
+from pointsledger.reports.table import Table
 
 
 def statement(ledger: Ledger, account: str, *, period: str | None = None,

@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Final
 
-from ..errors import ValidationError
-from ..ledger import Ledger
-from ._index import code_of, movements_of
-from ._scan import bounds, households_under
-from .labels import labels
-from .masking import mask_name
-from .table import Table
+from pointsledger.errors import ValidationError
+from pointsledger.ledger.ledger import Ledger
+from pointsledger.reports._index import code_of, movements_of
+from pointsledger.reports._scan import bounds, households_under
+from pointsledger.reports.labels import labels
+from pointsledger.reports.masking import mask_name
+from pointsledger.reports.table import Table
 
 METHODS: Final = ("competition", "dense", "ordinal")
 """competition: 1, 2, 2, 4 (the default); dense: 1, 2, 2, 3; ordinal: 1, 2, 3, 4 with ties

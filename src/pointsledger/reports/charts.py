@@ -14,13 +14,13 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from ..errors import ValidationError
-from ..ledger import Ledger
-from ..periods import local_day_range, period_index, period_label
-from ._index import code_of, movements_of
-from .labels import labels
-from .summaries import category_summary
-from .table import Table
+from pointsledger.base.periods import local_day_range, period_index, period_label
+from pointsledger.errors import ValidationError
+from pointsledger.ledger.ledger import Ledger
+from pointsledger.reports._index import code_of, movements_of
+from pointsledger.reports.labels import labels
+from pointsledger.reports.summaries import category_summary
+from pointsledger.reports.table import Table
 
 _FONTS = ["Noto Sans CJK SC", "Noto Sans SC", "WenQuanYi Zen Hei", "SimHei", "DejaVu Sans"]
 _PLACES = ("village", "community")

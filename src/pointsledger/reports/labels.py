@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from ..errors import ValidationError
+from pointsledger.errors import ValidationError
 
 LABELS: Final[dict[str, dict[str, str]]] = {
     "zh": {

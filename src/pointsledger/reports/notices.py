@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from ..events import Reversed
-from ..ledger import Ledger
-from ._index import code_of, movements_of
-from ._scan import bounds, local_date
-from .labels import labels
-from .masking import mask_name
-from .table import Table
+from pointsledger.core.events import Reversed
+from pointsledger.ledger.ledger import Ledger
+from pointsledger.reports._index import code_of, movements_of
+from pointsledger.reports._scan import bounds, local_date
+from pointsledger.reports.labels import labels
+from pointsledger.reports.masking import mask_name
+from pointsledger.reports.table import Table
 
 
 def public_notice(ledger: Ledger, period: str, *, objection_days: int = 7,

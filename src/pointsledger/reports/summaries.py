@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from ..errors import ValidationError
-from ..ledger import Ledger
-from ..periods import PERIODS, local_day_range, period_index, period_label
-from ._index import code_of, movements_of
-from ._scan import bounds
-from .labels import labels
-from .table import Table
+from pointsledger.base.periods import PERIODS, local_day_range, period_index, period_label
+from pointsledger.errors import ValidationError
+from pointsledger.ledger.ledger import Ledger
+from pointsledger.reports._index import code_of, movements_of
+from pointsledger.reports._scan import bounds
+from pointsledger.reports.labels import labels
+from pointsledger.reports.table import Table
 
 
 def category_summary(ledger: Ledger, *, period: str | None = None, locale: str = "zh") -> Table:

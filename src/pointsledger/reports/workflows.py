@@ -7,16 +7,16 @@ import statistics
 from collections import Counter
 from typing import Any
 
-from ..actors import Actor
-from ..errors import ValidationError
-from ..events import TimeMoved
-from ..flows import FLOWS, Case
-from ..ledger import Ledger
-from ._scan import bounds, local_date
-from .boards import ranks
-from .labels import labels
-from .masking import mask_name
-from .table import Table
+from pointsledger.base.actors import Actor
+from pointsledger.core.events import TimeMoved
+from pointsledger.errors import ValidationError
+from pointsledger.ledger.ledger import Ledger
+from pointsledger.reports._scan import bounds, local_date
+from pointsledger.reports.boards import ranks
+from pointsledger.reports.labels import labels
+from pointsledger.reports.masking import mask_name
+from pointsledger.reports.table import Table
+from pointsledger.rules.flows import FLOWS, Case
 
 OFFICIALS = frozenset({"committee", "grid_worker"})
 """Roles that see a wisher's details on the wish wall."""

@@ -7,9 +7,9 @@ numbered from 1 without gaps, appended atomically and only on top of the head th
 expects. The ledger never trusts a store: it re-verifies the hash chain of whatever it reads.
 """
 
-from .base import EventStore, Record
-from .memory import MemoryStore
-from .postgres import PostgresStore
-from .sqlite import SQLiteStore
+from pointsledger.storage.base import EventStore, Record
+from pointsledger.storage.memory import MemoryStore
+from pointsledger.storage.postgres import PostgresStore
+from pointsledger.storage.sqlite import SQLiteStore
 
 __all__ = ["EventStore", "MemoryStore", "PostgresStore", "Record", "SQLiteStore"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Protocol, runtime_checkable
 
-from ..errors import ValidationError
+from pointsledger.errors import ValidationError
 
 Record = tuple[int, bytes, bytes]
 """``(seq, data, hash)``: an event's position, canonical encoding and chain hash."""

@@ -15,8 +15,8 @@ from array import array
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 
-from ..errors import ConcurrencyError, UnknownEntry
-from .base import Record, check_numbering
+from pointsledger.errors import ConcurrencyError, UnknownEntry
+from pointsledger.storage.base import Record, check_numbering
 
 _HASH = 32
 _BLOCK_BITS = 8

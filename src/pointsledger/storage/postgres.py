@@ -13,8 +13,8 @@ import contextlib
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from ..errors import ConcurrencyError, StoreError, UnknownEntry
-from .base import Record, check_numbering
+from pointsledger.errors import ConcurrencyError, StoreError, UnknownEntry
+from pointsledger.storage.base import Record, check_numbering
 
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS pointsledger_events (

@@ -13,8 +13,8 @@ import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 
-from ..errors import ConcurrencyError, StoreError, UnknownEntry, ValidationError
-from .base import Record, check_numbering
+from pointsledger.errors import ConcurrencyError, StoreError, UnknownEntry, ValidationError
+from pointsledger.storage.base import Record, check_numbering
 
 APPLICATION = "pointsledger"
 SCHEMA = "1"

@@ -7,9 +7,9 @@ reports what does not hold in a ledger instead of raising. Needs the ``test`` ex
 (hypothesis); importing :mod:`pointsledger` itself never imports hypothesis.
 """
 
-from ._invariants import check_invariants
-from ._machine import LedgerMachine, SQLiteLedgerMachine, default_village
-from ._strategies import (
+from pointsledger.testing._invariants import check_invariants
+from pointsledger.testing._machine import LedgerMachine, SQLiteLedgerMachine, default_village
+from pointsledger.testing._strategies import (
     Command,
     Village,
     actors,

@@ -7,9 +7,9 @@ from __future__ import annotations
 def _hypothesis_setup_hook() -> None:
     from hypothesis import strategies as st
 
-    from ..actors import Actor
-    from ..rules import Cap, ChecklistItem, Rulebook
-    from ._strategies import actors, caps, checklist_items, rulebooks
+    from pointsledger.base.actors import Actor
+    from pointsledger.rules.rulebook import Cap, ChecklistItem, Rulebook
+    from pointsledger.testing._strategies import actors, caps, checklist_items, rulebooks
 
     st.register_type_strategy(Cap, caps())
     st.register_type_strategy(ChecklistItem, checklist_items())

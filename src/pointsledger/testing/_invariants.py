@@ -8,8 +8,7 @@ from typing import Any
 
 import pendulum
 
-from ..errors import IntegrityError, PointsLedgerError
-from ..events import (
+from pointsledger.core.events import (
     TIMEBANK,
     AccountClosed,
     Event,
@@ -29,11 +28,12 @@ from ..events import (
     Transferred,
     decode,
 )
-from ..flows import FLOWS
-from ..ledger import Ledger
-from ..problems import Problem
-from ..rules import Cap, Rulebook
-from ..state import LedgerState, apply
+from pointsledger.core.state import LedgerState, apply
+from pointsledger.errors import IntegrityError, PointsLedgerError
+from pointsledger.ledger.ledger import Ledger
+from pointsledger.rules.flows import FLOWS
+from pointsledger.rules.problems import Problem
+from pointsledger.rules.rulebook import Cap, Rulebook
 
 _TABLES = ("posted", "keys", "reversals", "regions", "households", "members", "cap_used",
            "held", "stock", "reserved", "reservations", "limit_used", "conduct", "bans",

@@ -21,9 +21,10 @@ from hypothesis.stateful import (
     rule,
 )
 
-from ..actors import COMMITTEE, GRID_WORKER, RESIDENT, Actor
-from ..clock import to_us
-from ..errors import (
+from pointsledger.base.actors import COMMITTEE, GRID_WORKER, RESIDENT, Actor
+from pointsledger.base.clock import to_us
+from pointsledger.core.events import Expired, Stepped
+from pointsledger.errors import (
     AlreadyReversed,
     BackdatedTooFar,
     CapExceeded,
@@ -34,11 +35,10 @@ from ..errors import (
     ReservationExpired,
     ValidationError,
 )
-from ..events import Expired, Stepped
-from ..ledger import Ledger
-from ..rules import Rulebook
-from ._invariants import cap_counters, check_invariants
-from ._strategies import Village
+from pointsledger.ledger.ledger import Ledger
+from pointsledger.rules.rulebook import Rulebook
+from pointsledger.testing._invariants import cap_counters, check_invariants
+from pointsledger.testing._strategies import Village
 
 
 def _snapshot(ledger: Ledger) -> tuple[Any, ...]:

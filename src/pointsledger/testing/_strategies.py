@@ -14,13 +14,13 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from hypothesis.strategies import SearchStrategy
 
-from ..actors import COMMITTEE, GRID_WORKER, RESIDENT, ROLES, Actor
-from ..clock import ManualClock
-from ..errors import PointsLedgerError
-from ..events import Event, ItemPosting
-from ..ledger import Ledger
-from ..periods import PERIODS
-from ..rules import Cap, ChecklistItem, Rulebook
+from pointsledger.base.actors import COMMITTEE, GRID_WORKER, RESIDENT, ROLES, Actor
+from pointsledger.base.clock import ManualClock
+from pointsledger.base.periods import PERIODS
+from pointsledger.core.events import Event, ItemPosting
+from pointsledger.errors import PointsLedgerError
+from pointsledger.ledger.ledger import Ledger
+from pointsledger.rules.rulebook import Cap, ChecklistItem, Rulebook
 
 CATEGORIES = ("环境卫生", "志愿服务", "移风易俗", "邻里和睦", "遵纪守法", "民主参与", "村规民约")
 TITLES = ("庭院环境整洁", "参加志愿服务", "参加治安巡逻", "婚事新办", "调解邻里纠纷",
@@ -367,7 +367,7 @@ def commands(village: Village, *, invalid: bool = False) -> SearchStrategy[Comma
 
 def _invalid(village: Village, account: str, awards: list[str], deductions: list[str],
              key: tuple[str, str], by: tuple[str, Actor]) -> SearchStrategy[Command]:
-    from ..errors import (
+    from pointsledger.errors import (
         OccurredInFuture,
         PermissionDenied,
         UnknownAccount,

@@ -1,0 +1,4 @@
+"""Values every layer uses: argument checks, actors and roles, the clock and instants, periods.
+
+Imports only :mod:`pointsledger.errors`.
+"""

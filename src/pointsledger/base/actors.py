@@ -1,0 +1,62 @@
+"""Actors and roles.
+
+An :class:`Actor` is whoever the calling app says is acting: the app authenticates, the ledger
+authorises. Authorisation checks the actor's roles against the policy table of the rulebook in
+force; when the actor's id is a registered member, the ledger also knows the actor's household and
+applies separation of duties (nobody scores, reviews or reverses for their own household).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Final
+
+import attrs
+
+from pointsledger.base.checks import check_id
+from pointsledger.errors import ValidationError
+
+RESIDENT: Final = "resident"
+GRID_WORKER: Final = "grid_worker"
+COMMITTEE: Final = "committee"
+PARTY_MEMBER: Final = "party_member"
+VOLUNTEER: Final = "volunteer"
+STORE_KEEPER: Final = "store_keeper"
+AUDITOR: Final = "auditor"
+UNIT_REP: Final = "unit_rep"
+
+ROLES: Final = frozenset(
+    {RESIDENT, GRID_WORKER, COMMITTEE, PARTY_MEMBER, VOLUNTEER, STORE_KEEPER, AUDITOR, UNIT_REP}
+)
+"""The roles the library knows (居民, 网格员, 村两委, 党员, 志愿者, 超市管理员, 审计,
+单位代表). Apps may add their own role names and grant them commands in a rulebook policy."""
+
+
+def to_roles(value: object) -> frozenset[str]:
+    """A set of role names from one name or an iterable of names.
+
+    Raises:
+        ValidationError: not a name or names, or a name that is not an identifier.
+    """
+    if isinstance(value, str):
+        value = (value,)
+    if not isinstance(value, Iterable):
+        raise ValidationError(f"roles must be a set of role names, got {value!r}", value=value)
+    return frozenset(check_id(role, "role") for role in value)
+
+
+@attrs.frozen
+class Actor:
+    """Whoever performs a command.
+
+    Attributes:
+        id: the app's identifier for the person (a member id when they are a registered resident).
+        roles: role names, e.g. ``{"grid_worker"}``.
+    """
+
+    id: str = attrs.field(validator=lambda _i, _a, v: check_id(v, "actor id"))
+    roles: frozenset[str] = attrs.field(converter=to_roles, factory=frozenset)
+
+
+SYSTEM: Final = Actor("@system")
+"""The ledger itself, which writes the genesis event."""

@@ -1,0 +1,702 @@
+"""Events: the immutable records the ledger is made of, their canonical encoding and hash chain.
+
+Every event has a header (``seq``, ``recorded_us``, ``occurred_us``, ``actor``, ``key``,
+``version``, ``memo``) and a body of its own kind. Its canonical encoding is a compact UTF-8 JSON
+array ``[kind, seq, recorded_us, occurred_us, actor, key, version, memo, *body]``, and its
+``hash`` is ``SHA-256(previous hash || canonical encoding)`` (32 zero bytes before the first
+event). So an event's hash commits to its own content and to the whole history before it:
+editing, removing, inserting or reordering any event breaks every hash from that point on.
+
+Instants are integers: microseconds since the Unix epoch, UTC. Events that move points expose
+their double-entry ``postings()``: ``(source, destination, amount)`` triples, each moving
+``amount`` from one account to another, so every posting sums to zero by construction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from typing import Any, ClassVar, Final
+
+import attrs
+import pendulum
+
+from pointsledger.base.clock import from_us
+from pointsledger.errors import IntegrityError
+from pointsledger.rules.rulebook import Rulebook, rulebook_from_data, rulebook_to_data
+
+POOL: Final = "@pool"
+"""The village's issuance pool (积分发放池): awards draw from it."""
+
+PENALTY: Final = "@penalty"
+"""The deduction account (扣分): deductions move points here, so deducted totals stay visible
+apart from issuance, and a reversed deduction comes back from here."""
+
+STORE: Final = "@store"
+"""The points store (积分超市): redeemed points end here."""
+
+COMMUNITY: Final = "@community"
+"""The community pool (公益积分池): points households donate."""
+
+EXPIRED: Final = "@expired"
+"""The expiry sink (清零): points that expired."""
+
+SYSTEM_ACCOUNTS: Final = frozenset({POOL, PENALTY, STORE, COMMUNITY, EXPIRED})
+
+TIMEBANK: Final = "@timebank"
+"""The time bank's own account (时间银行): deposited minutes come from it, and spent or
+converted minutes go back to it. Minutes never mix with points."""
+
+GENESIS_HASH: Final = bytes(32)
+"""The "previous hash" of the first event."""
+
+FORMAT: Final = 1
+"""The version of the canonical encoding, recorded in the genesis event."""
+
+Posting = tuple[str, str, int]
+"""``(source, destination, amount)``: ``amount`` points move from source to destination."""
+
+_encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def _not_json(value: object) -> object:
+    raise TypeError(f"{value!r} is not part of a canonical event encoding")
+
+
+# JSONEncoder.encode builds a C encoder on every call; building it once halves the cost of the
+# canonical encoding. The output is the same (tests/test_events.py checks it against json.dumps).
+_c_make_encoder = getattr(json.encoder, "c_make_encoder", None)
+_c_encode = (
+    None
+    if _c_make_encoder is None
+    else _c_make_encoder(
+        None, _not_json, json.encoder.encode_basestring, None, ":", ",", False, False, False
+    )
+)
+
+
+def _encode(value: list[Any]) -> str:
+    if _c_encode is None:  # pragma: no cover - interpreters without the C accelerator
+        return _encoder.encode(value)
+    return "".join(_c_encode(value, 0))
+
+
+_quote = json.encoder.encode_basestring  # what the C encoder above quotes strings with
+_ITEM_POSTING = '["%s",%d,%d,%d,%s,%s,%s,%s,%s,%s,%d,%d,[],[]]'
+"""An award or deduction without evidence or lots (its kind is plain ASCII)."""
+_sha256 = hashlib.sha256
+_json_decode = json.JSONDecoder().decode
+
+
+Lot = tuple[int, int, int]
+"""``(lot, amount, expires_us)``: ``amount`` points of the lot created by event ``lot``, which
+expire at ``expires_us``."""
+
+
+def _freeze(value: Any) -> Any:
+    return tuple(_freeze(v) for v in value) if isinstance(value, list) else value
+
+
+def _flows(value: Any) -> tuple[Posting, ...]:
+    return tuple((str(s), str(d), int(a)) for s, d, a in value)
+
+
+@attrs.frozen
+class Event:
+    """Base of every event: the header fields and the canonical encoding.
+
+    Attributes:
+        seq: position in the log, from 1, gap-free.
+        recorded_us: when the ledger recorded it (ledger clock), strictly increasing.
+        occurred_us: when the conduct happened; never after ``recorded_us``.
+        actor: the acting actor's id.
+        key: the idempotency key of the command that wrote it.
+        version: the rulebook version the event was validated under ("" before any).
+        memo: free text from the caller.
+        hash: SHA-256 over the previous hash and this event's canonical encoding.
+    """
+
+    KIND: ClassVar[str] = ""
+    BODY: ClassVar[tuple[str, ...]] = ()
+    REQUEST: ClassVar[tuple[str, ...]] = ()
+    TUPLES: ClassVar[frozenset[str]] = frozenset()
+    """Body fields held as tuples (JSON gives lists back)."""
+
+    seq: int
+    recorded_us: int
+    occurred_us: int
+    actor: str
+    key: str
+    version: str
+    memo: str
+    hash: bytes = attrs.field(kw_only=True, default=b"", repr=False)
+
+    @property
+    def kind(self) -> str:
+        """The event kind, e.g. ``"awarded"``."""
+        return self.KIND
+
+    @property
+    def id(self) -> str:
+        """A stable id: ``e<seq>-<first 12 hex digits of the hash>``.
+
+        It names the position and pins the content, so an id never silently resolves to a
+        different event.
+        """
+        return f"e{self.seq}-{self.hash[:6].hex()}"
+
+    @property
+    def recorded_at(self) -> pendulum.DateTime:
+        """``recorded_us`` as a UTC datetime."""
+        return from_us(self.recorded_us)
+
+    @property
+    def occurred_at(self) -> pendulum.DateTime:
+        """``occurred_us`` as a UTC datetime."""
+        return from_us(self.occurred_us)
+
+    def postings(self) -> tuple[Posting, ...]:
+        """The double-entry postings this event makes (none for non-monetary events)."""
+        return ()
+
+    def body_json(self) -> list[Any]:
+        """The body values in canonical (JSON-ready) form."""
+        return [getattr(self, name) for name in self.BODY]
+
+    def canonical(self) -> bytes:
+        """The canonical encoding that the hash covers."""
+        return _encode(
+            [
+                self.KIND,
+                self.seq,
+                self.recorded_us,
+                self.occurred_us,
+                self.actor,
+                self.key,
+                self.version,
+                self.memo,
+                *self.body_json(),
+            ]
+        ).encode()
+
+    def request(self) -> tuple[Any, ...]:
+        """What the caller asked for: compared when an idempotency key is reused."""
+        fields = {name: getattr(self, name) for name in self.REQUEST}
+        return request_of(type(self), self.actor, self.memo, **fields)
+
+    @classmethod
+    def from_json(cls, header: Sequence[Any], body: Sequence[Any], hash: bytes) -> Event:
+        """Rebuild an event from its decoded canonical form."""
+        if cls.TUPLES:
+            body = [
+                _freeze(value) if name in cls.TUPLES else value
+                for name, value in zip(cls.BODY, body, strict=True)
+            ]
+        return cls(*header, *body, hash=hash)
+
+
+def request_of(cls: type[Event], actor: str, memo: str, **fields: Any) -> tuple[Any, ...]:
+    """The idempotency request tuple of a command that would write a ``cls`` event."""
+    return (cls.KIND, actor, memo, *(fields[name] for name in cls.REQUEST))
+
+
+@attrs.frozen
+class LedgerCreated(Event):
+    """Genesis: the ledger's id, time zone and encoding format."""
+
+    KIND = "ledger_created"
+    BODY = ("ledger_id", "tz", "format")
+    REQUEST = ("ledger_id", "tz", "format")
+    ledger_id: str
+    tz: str
+    format: int
+
+
+@attrs.frozen
+class RulebookAdopted(Event):
+    """A rulebook version adopted, in force from ``effective_from`` (ISO date, ledger zone)."""
+
+    KIND = "rulebook_adopted"
+    BODY = ("rulebook", "effective_from", "effective_until", "minutes", "warnings")
+    REQUEST = ("rulebook", "effective_from", "effective_until", "minutes")
+    rulebook: Rulebook
+    effective_from: str
+    effective_until: str | None
+    minutes: str
+    warnings: tuple[str, ...]
+    """The warnings of ``Rulebook.check()`` the adopters were shown."""
+
+    def body_json(self) -> list[Any]:
+        return [
+            rulebook_to_data(self.rulebook),
+            self.effective_from,
+            self.effective_until,
+            self.minutes,
+            self.warnings,
+        ]
+
+    @classmethod
+    def from_json(cls, header: Sequence[Any], body: Sequence[Any], hash: bytes) -> Event:
+        data, *rest, warnings = body
+        values: list[Any] = [*header, rulebook_from_data(data), *rest, tuple(warnings)]
+        return cls(*values, hash=hash)
+
+
+@attrs.frozen
+class RegionAdded(Event):
+    """A region added to the tree (``parent`` None for a top region)."""
+
+    KIND = "region_added"
+    BODY = ("code", "name", "region_kind", "parent")
+    REQUEST = BODY
+    code: str
+    name: str
+    region_kind: str
+    parent: str | None
+
+
+@attrs.frozen
+class HouseholdRegistered(Event):
+    """A household registered in a grid."""
+
+    KIND = "household_registered"
+    BODY = ("household", "grid", "head")
+    REQUEST = BODY
+    household: str
+    grid: str
+    head: str
+
+
+@attrs.frozen
+class MemberRegistered(Event):
+    """A member registered in a household (``birth_date`` an ISO date or None)."""
+
+    KIND = "member_registered"
+    BODY = ("member", "household", "name", "roles", "birth_date")
+    REQUEST = BODY
+    member: str
+    household: str
+    name: str
+    TUPLES = frozenset({"roles"})
+    roles: tuple[str, ...]
+    birth_date: str | None
+
+
+@attrs.frozen
+class HouseholdMoved(Event):
+    """A household moved from one grid to another."""
+
+    KIND = "household_moved"
+    BODY = ("household", "from_grid", "to_grid")
+    REQUEST = ("household", "to_grid")
+    household: str
+    from_grid: str
+    to_grid: str
+
+
+@attrs.frozen
+class AccountClosed(Event):
+    """A household or member account closed; a non-zero balance moves to ``balance_to``."""
+
+    KIND = "account_closed"
+    BODY = ("account", "balance", "balance_to")
+    REQUEST = ("account", "balance_to")
+    account: str
+    balance: int
+    balance_to: str | None
+
+    def postings(self) -> tuple[Posting, ...]:
+        if self.balance and self.balance_to is not None:
+            return ((self.account, self.balance_to, self.balance),)
+        return ()
+
+
+@attrs.frozen
+class ItemPosting(Event):
+    """Base of the events that post a checklist item's points: ``points`` is the item's signed
+    points times ``quantity``, as the rulebook named by ``version`` set them."""
+
+    BODY = ("account", "item", "quantity", "points", "evidence", "lots")
+    REQUEST = ("account", "item", "quantity", "occurred_us", "evidence")
+    TUPLES = frozenset({"evidence", "lots"})
+    account: str
+    item: str
+    quantity: int
+    points: int
+    evidence: tuple[str, ...]
+    lots: tuple[Lot, ...]
+    """For a deduction, the lots it drew from (soonest-expiring first); empty for an award,
+    which creates a lot of its own when its points can expire."""
+
+    def body_json(self) -> list[Any]:
+        return [self.account, self.item, self.quantity, self.points, self.evidence, self.lots]
+
+    def canonical(self) -> bytes:
+        if self.evidence or self.lots:
+            return super().canonical()
+        # the most common event by far, formatted directly: the same bytes as the generic
+        # encoding (tests/test_events.py checks), in two thirds of the time
+        return (_ITEM_POSTING % (
+            self.KIND, self.seq, self.recorded_us, self.occurred_us, _quote(self.actor),
+            _quote(self.key), _quote(self.version), _quote(self.memo), _quote(self.account),
+            _quote(self.item), self.quantity, self.points,
+        )).encode()
+
+    @classmethod
+    def from_json(cls, header: Sequence[Any], body: Sequence[Any], hash: bytes) -> Event:
+        # the most common event by far: decoded without the generic field loop
+        account, item, quantity, points, evidence, lots = body
+        values: list[Any] = [*header, account, item, quantity, points, tuple(evidence),
+                             tuple(map(tuple, lots)) if lots else ()]
+        return cls(*values, hash=hash)
+
+
+@attrs.frozen
+class Awarded(ItemPosting):
+    """Points awarded for a checklist item: the pool pays the account ``points``."""
+
+    KIND = "awarded"
+
+    def postings(self) -> tuple[Posting, ...]:
+        return ((POOL, self.account, self.points),)
+
+
+@attrs.frozen
+class Deducted(ItemPosting):
+    """Points deducted for a listed violation: the account pays ``-points`` to the penalty
+    account (``points`` is negative, as on the checklist)."""
+
+    KIND = "deducted"
+
+    def postings(self) -> tuple[Posting, ...]:
+        return ((self.account, PENALTY, -self.points),)
+
+
+@attrs.frozen
+class Reversed(Event):
+    """The reversal (冲正) of an earlier entry: it restates what it reverses and posts the
+    exact opposite flows."""
+
+    KIND = "reversed"
+    BODY = (
+        "original",
+        "original_kind",
+        "reason",
+        "account",
+        "item",
+        "quantity",
+        "member",
+        "points",
+        "original_occurred_us",
+        "original_version",
+        "flows",
+        "lots",
+    )
+    REQUEST = ("original", "reason")
+    original: int
+    original_kind: str
+    reason: str
+    account: str
+    item: str
+    """The checklist item, or the reward of a redemption."""
+    quantity: int
+    member: str
+    """The member a redemption was priced and limited for ("" if none)."""
+    points: int
+    original_occurred_us: int
+    """When the original occurred (for a hand-over: when it was reserved, as its limits were
+    counted then)."""
+    original_version: str
+    flows: tuple[Posting, ...]
+    lots: tuple[Lot, ...]
+    """Reversing an award: the lots drawn to take back what was already spent of it (its own
+    lot is removed); reversing a deduction or a redemption: the lots given back."""
+
+    def postings(self) -> tuple[Posting, ...]:
+        return self.flows
+
+    @classmethod
+    def from_json(cls, header: Sequence[Any], body: Sequence[Any], hash: bytes) -> Event:
+        values: list[Any] = [*header, *body[:-2], _flows(body[-2]), _freeze(body[-1])]
+        return cls(*values, hash=hash)
+
+
+@attrs.frozen
+class StockReceived(Event):
+    """Units of a reward put into stock: bought, or donated by ``donor`` (who may be awarded
+    ``donation_item`` in the same command, as the next event)."""
+
+    KIND = "stock_received"
+    BODY = ("reward", "quantity", "donor", "donation_item")
+    REQUEST = BODY
+    reward: str
+    quantity: int
+    donor: str | None
+    donation_item: str | None
+
+
+@attrs.frozen
+class StockAdjusted(Event):
+    """A stock-take: the count found, the change it made, and why."""
+
+    KIND = "stock_adjusted"
+    BODY = ("reward", "counted", "change", "reason")
+    REQUEST = ("reward", "counted", "reason")
+    reward: str
+    counted: int
+    change: int
+    reason: str
+
+
+@attrs.frozen
+class Redemption(Event):
+    """Base of the events that spend points in the store: ``points`` (``quantity`` units at
+    ``unit_price``, after price rules for ``member``) move from the account to the store."""
+
+    BODY = ("account", "reward", "quantity", "unit_price", "points", "member", "reservation",
+            "lots")
+    TUPLES = frozenset({"lots"})
+    account: str
+    reward: str
+    quantity: int
+    unit_price: int
+    points: int
+    member: str
+    reservation: int
+    """The seq of the reservation handed over (0 for an immediate redemption)."""
+    lots: tuple[Lot, ...]
+    """The lots the points came from (for a hand-over, those the reservation drew)."""
+
+    def postings(self) -> tuple[Posting, ...]:
+        return ((self.account, STORE, self.points),)
+
+
+@attrs.frozen
+class Redeemed(Redemption):
+    """An immediate redemption (兑换): points and stock taken together."""
+
+    KIND = "redeemed"
+    REQUEST = ("account", "reward", "quantity", "member")
+
+
+@attrs.frozen
+class HandedOver(Redemption):
+    """A reservation handed over against its pickup code: the held points are spent."""
+
+    KIND = "handed_over"
+    REQUEST = ("reservation",)
+
+
+@attrs.frozen
+class Reserved(Event):
+    """Points and stock held for a later pickup until ``expires_us``; the pickup code (取货码) is
+    derived from the event's hash."""
+
+    KIND = "reserved"
+    BODY = ("account", "reward", "quantity", "unit_price", "points", "member", "expires_us",
+            "lots")
+    REQUEST = ("account", "reward", "quantity", "member")
+    TUPLES = frozenset({"lots"})
+    account: str
+    reward: str
+    quantity: int
+    unit_price: int
+    points: int
+    member: str
+    expires_us: int
+    lots: tuple[Lot, ...]
+    """The lots the held points were taken from (given back if it is cancelled or times
+    out)."""
+
+    @property
+    def pickup_code(self) -> str:
+        """Six digits to show at the counter."""
+        return f"{int.from_bytes(self.hash[:8], 'big') % 1_000_000:06d}"
+
+
+@attrs.frozen
+class ReservationCancelled(Event):
+    """A reservation cancelled before hand-over; its points and stock are released."""
+
+    KIND = "reservation_cancelled"
+    BODY = ("reservation", "reason")
+    REQUEST = BODY
+    reservation: int
+    reason: str
+
+
+@attrs.frozen
+class ReservationTimedOut(Event):
+    """A reservation not handed over in time; its points and stock are released."""
+
+    KIND = "reservation_timed_out"
+    BODY = ("reservation",)
+    REQUEST = BODY
+    reservation: int
+
+
+@attrs.frozen
+class Transferred(Event):
+    """Points given from one account to another (``kind``: member_to_household,
+    household_to_household or household_to_community)."""
+
+    KIND = "transferred"
+    BODY = ("source", "destination", "points", "transfer_kind", "lots")
+    REQUEST = ("source", "destination", "points", "transfer_kind")
+    TUPLES = frozenset({"lots"})
+    source: str
+    destination: str
+    points: int
+    transfer_kind: str
+    lots: tuple[Lot, ...]
+    """The source's lots the points came from; the destination receives them with their
+    expiry dates (and the rest as points that do not expire)."""
+
+    def postings(self) -> tuple[Posting, ...]:
+        return ((self.source, self.destination, self.points),)
+
+
+@attrs.frozen
+class Expired(Event):
+    """Points that expired (清零/过期) in the run of ``as_of``: the lots drawn move to the expiry
+    account; under a carry-over policy, ``carried`` lots continue with a later expiry."""
+
+    KIND = "expired"
+    BODY = ("account", "points", "lots", "carried", "as_of_us")
+    REQUEST = ("account", "as_of_us")
+    TUPLES = frozenset({"lots", "carried"})
+    account: str
+    points: int
+    lots: tuple[Lot, ...]
+    carried: tuple[Lot, ...]
+    as_of_us: int
+
+    def postings(self) -> tuple[Posting, ...]:
+        return ((self.account, EXPIRED, self.points),) if self.points else ()
+
+
+Details = tuple[tuple[str, Any], ...]
+"""``(name, value)`` pairs, sorted by name; values are JSON scalars or tuples of them."""
+
+
+@attrs.frozen
+class Stepped(Event):
+    """A workflow step (:mod:`pointsledger.rules.flows`): ``case`` (the seq of the opening event, 0
+    when this step opens the case) moves to ``state``. ``args`` are what the caller gave,
+    ``facts`` what the ledger derived (deadlines, points, the rulebook's value cap). A step
+    that moves points or minutes is followed, in the same command, by the events that move
+    them."""
+
+    KIND = "stepped"
+    BODY = ("flow", "case", "step", "state", "args", "facts")
+    REQUEST = ("flow", "case", "step", "args")
+    TUPLES = frozenset({"args", "facts"})
+    flow: str
+    case: int
+    step: str
+    state: str
+    args: Details
+    facts: Details
+
+
+@attrs.frozen
+class TimeMoved(Event):
+    """Minutes moved in the time bank (``purpose``: deposit, spend, donate or convert), for the
+    workflow case ``case`` (0 none); ``note`` names the service."""
+
+    KIND = "time_moved"
+    BODY = ("source", "destination", "minutes", "purpose", "case", "note")
+    REQUEST = BODY
+    source: str
+    destination: str
+    minutes: int
+    purpose: str
+    case: int
+    note: str
+
+
+@attrs.frozen
+class PeriodClosed(Event):
+    """Books closed (结账) through the end of ``through`` (ISO date, ledger zone)."""
+
+    KIND = "period_closed"
+    BODY = ("through",)
+    REQUEST = BODY
+    through: str
+
+
+EVENT_TYPES: Final[dict[str, type[Event]]] = {
+    cls.KIND: cls
+    for cls in (
+        LedgerCreated,
+        RulebookAdopted,
+        RegionAdded,
+        HouseholdRegistered,
+        MemberRegistered,
+        HouseholdMoved,
+        AccountClosed,
+        Awarded,
+        Deducted,
+        Reversed,
+        PeriodClosed,
+        StockReceived,
+        StockAdjusted,
+        Redeemed,
+        HandedOver,
+        Reserved,
+        ReservationCancelled,
+        ReservationTimedOut,
+        Transferred,
+        Expired,
+        Stepped,
+        TimeMoved,
+    )
+}
+"""Every event kind by its ``KIND`` name."""
+
+_HEADER = 8  # kind + seven header fields
+
+
+def canonical_bytes(values: list[Any]) -> bytes:
+    """The canonical encoding of an event's decoded value list (``[kind, seq, ...]``)."""
+    return _encode(values).encode()
+
+
+def chain_hash(previous: bytes, canonical: bytes) -> bytes:
+    """The hash of an event whose canonical encoding is ``canonical``."""
+    return _sha256(previous + canonical).digest()
+
+
+def seal(event: Event, previous: bytes) -> bytes:
+    """Set a freshly built event's hash from its content and the previous hash.
+
+    Only the ledger's commit path calls this, once per event, before anyone else sees it.
+
+    Returns:
+        The event's canonical encoding (what the store keeps).
+    """
+    data = event.canonical()
+    object.__setattr__(event, "hash", _sha256(previous + data).digest())
+    return data
+
+
+def decode(seq: int, data: object, digest: object) -> Event:
+    """Rebuild the event of a stored record; the hash is *not* checked here.
+
+    Raises:
+        IntegrityError: the record is not a canonical encoding of event ``seq``.
+    """
+    try:
+        if type(data) is not bytes or type(digest) is not bytes or len(digest) != 32:
+            raise ValueError("malformed record")
+        values = _json_decode(data.decode())
+        cls = EVENT_TYPES[values[0]]
+        if len(values) != _HEADER + len(cls.BODY):
+            raise ValueError(f"{len(values)} values for a {cls.KIND} event")
+        event = cls.from_json(values[1:_HEADER], values[_HEADER:], digest)
+    except Exception as exc:  # any malformed record is an integrity failure, never a crash
+        raise IntegrityError(f"event {seq}: undecodable record ({exc!r})", seq=seq) from None
+    if event.seq != seq:
+        raise IntegrityError(f"record {seq} holds the data of event {event.seq}", seq=seq)
+    return event

@@ -1,0 +1,752 @@
+"""The derived state of a ledger and the one function that changes it.
+
+:func:`apply` is the only way state changes, and it is the same function live and on replay, so
+replaying the log always reproduces the live state exactly. Apply trusts its input: commands
+validate before events exist. Every balance is the fold of the postings of the applied events,
+and since each posting moves points between two accounts, all balances sum to zero.
+
+State holds only tables (dicts) of immutable values, and immutable scalars. Since it is a
+fold of the log, state that may not match the log (a batch that failed after applying some of
+its events) is never repaired: the ledger folds the log again.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as _dt
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import attrs
+import pendulum
+
+from pointsledger.base.periods import (
+    DEFAULT_TZ,
+    day_start_us,
+    local_date,
+    local_day_range,
+    period_index,
+    period_label,
+)
+from pointsledger.core.events import (
+    GENESIS_HASH,
+    TIMEBANK,
+    AccountClosed,
+    Awarded,
+    Deducted,
+    Event,
+    Expired,
+    HandedOver,
+    HouseholdMoved,
+    HouseholdRegistered,
+    LedgerCreated,
+    MemberRegistered,
+    PeriodClosed,
+    Redeemed,
+    RegionAdded,
+    ReservationCancelled,
+    ReservationTimedOut,
+    Reserved,
+    Reversed,
+    RulebookAdopted,
+    Stepped,
+    StockAdjusted,
+    StockReceived,
+    TimeMoved,
+    Transferred,
+)
+from pointsledger.core.registry import Household, Member, Region
+from pointsledger.errors import IntegrityError
+from pointsledger.rules.catalogue import Reward
+from pointsledger.rules.flows import FLOWS, Case
+from pointsledger.rules.rulebook import Cap, ChecklistItem, Rulebook
+
+
+@attrs.frozen
+class Adoption:
+    """A rulebook version as adopted: its own range ``[from_us, until_us)`` (``until_us`` None
+    when open-ended); a later version also ends it at its own start."""
+
+    rulebook: Rulebook
+    effective_from: _dt.date
+    effective_until: _dt.date | None
+    from_us: int
+    until_us: int | None
+    minutes: str
+    seq: int
+
+    @property
+    def version(self) -> str:
+        """The rulebook version."""
+        return self.rulebook.version
+
+
+@attrs.frozen
+class Balance:
+    """An account's points: ``posted`` (入账), ``pending`` (公示中, never spendable), ``held``
+    (reserved), and ``available = posted - held``."""
+
+    account: str
+    posted: int
+    pending: int = 0
+    held: int = 0
+
+    @property
+    def available(self) -> int:
+        """Points that may be spent now."""
+        return self.posted - self.held
+
+    def __str__(self) -> str:
+        return (
+            f"{self.account}: posted {self.posted}, pending {self.pending}, "
+            f"held {self.held}, available {self.available}"
+        )
+
+
+LotEntry = tuple[int, int, int, int]
+"""A lot as the state keeps it: ``(expires_us, lot seq, remaining, carry limit)``, sorted, so
+the soonest-expiring lot comes first and, among those expiring together, the oldest."""
+
+
+@attrs.frozen
+class Reservation:
+    """A reservation (预约兑换) as it stands: ``status`` is open, handed_over, cancelled or
+    timed_out."""
+
+    seq: int
+    account: str
+    household: str
+    reward: str
+    quantity: int
+    points: int
+    member: str
+    expires_us: int
+    version: str
+    occurred_us: int
+    lots: tuple[tuple[int, int, int], ...] = ()
+    status: str = "open"
+
+
+_TABLES = (
+    "posted",
+    "cap_used",
+    "keys",
+    "reversals",
+    "regions",
+    "households",
+    "members",
+    "adoptions_by_version",
+    "account_index",
+    "scope_index",
+    "held",
+    "stock",
+    "reserved",
+    "reservations",
+    "limit_used",
+    "conduct",
+    "bans",
+    "lots",
+    "cases",
+    "pending",
+    "minutes",
+    "time_moves",
+)
+_PERIOD_CODES = {"day": 0, "week": 1, "month": 2, "quarter": 3, "year": 4}
+
+
+_CapPlan = tuple[int, int, int, Cap, str, str]
+"""A cap on an item, as counters need it: ``(scope and period kind, shifted into place in a
+counter key; period kind number; max points; the cap; scope; name)``."""
+
+
+class CapWindow(NamedTuple):
+    """One cap counter an award counts against: ``key`` into ``cap_used``, the cap, and what it
+    limits (``scope`` "item" or "category", ``name``, the period index ``period``)."""
+
+    key: int
+    cap: Cap
+    scope: str
+    name: str
+    period: int
+
+
+class LedgerState:
+    """Everything derived from the log: registry, rulebooks, balances, caps used, keys.
+
+    Treat it as read-only; only :func:`apply` writes to it.
+    """
+
+    posted: dict[str, int]
+    cap_used: dict[int, int]
+    keys: dict[str, int]
+    reversals: dict[int, int]
+    regions: dict[str, Region]
+    households: dict[str, Household]
+    members: dict[str, Member]
+    adoptions_by_version: dict[str, Adoption]
+    account_index: dict[str, int]
+    scope_index: dict[str, int]
+    held: dict[str, int]
+    stock: dict[str, int]
+    reserved: dict[str, int]
+    reservations: dict[int, Reservation]
+    limit_used: dict[tuple[Any, ...], int]
+    conduct: dict[tuple[str, int], int]
+    bans: dict[str, tuple[tuple[int, int], ...]]
+    lots: dict[str, tuple[LotEntry, ...]]
+    cases: dict[int, Case]
+    pending: dict[str, int]
+    minutes: dict[str, int]
+    time_moves: dict[str, tuple[int, ...]]
+
+    def __init__(self) -> None:
+        for name in _TABLES:
+            setattr(self, name, {})
+        self.seq = 0
+        self.head_hash = GENESIS_HASH
+        self.recorded_us = 0
+        self.ledger_id = ""
+        self.tz = DEFAULT_TZ
+        self.tzinfo: _dt.tzinfo = pendulum.timezone(DEFAULT_TZ)
+        self.adoptions: tuple[Adoption, ...] = ()
+        self._starts: tuple[int, ...] = ()
+        self._adoption_range: tuple[int, int, Adoption | None] = (0, 0, None)
+        self.closed_before_us = 0
+        self.max_occurred_us = 0
+        # derived caches, never part of what apply changes
+        self._cap_plans: dict[tuple[str, str], tuple[_CapPlan, ...]] = {}
+        self._last_keys: tuple[int | None, str | None, str | None, str | None,
+                               list[tuple[int, int]]] = (None, None, None, None, [])
+        # the local day last seen: (start, end, date, its period indexes by period kind number)
+        self._day: tuple[int, int, _dt.date, tuple[int, ...]] = (0, 0, _dt.date.min, ())
+
+    def _clear_caches(self) -> None:
+        self._cap_plans = {}
+        self._last_keys = (None, None, None, None, [])
+        self._day = (0, 0, _dt.date.min, ())
+
+    # -- queries ---------------------------------------------------------------------------
+    def adoption_at(self, us: int) -> Adoption | None:
+        """The adopted rulebook in force at instant ``us``, or None."""
+        low, high, found = self._adoption_range
+        if low <= us < high:
+            return found
+        i = bisect.bisect_right(self._starts, us) - 1
+        if i < 0:
+            low, high, found = -(2**63), self._starts[0] if self._starts else 2**63, None
+        else:
+            found = self.adoptions[i]
+            low = found.from_us
+            high = self._starts[i + 1] if i + 1 < len(self._starts) else 2**63
+            until = found.until_us
+            if until is not None:
+                if us >= until:
+                    low, found = until, None
+                else:
+                    high = min(high, until)
+        self._adoption_range = (low, high, found)
+        return found
+
+    def balance(self, account: str) -> Balance:
+        """The current balance of ``account`` (zero for an account never posted to)."""
+        return Balance(account, self.posted.get(account, 0), pending=self.pending.get(account, 0),
+                       held=self.held.get(account, 0))
+
+    def available(self, account: str) -> int:
+        """Points ``account`` may spend now: posted minus held."""
+        return self.posted.get(account, 0) - self.held.get(account, 0)
+
+    def limit_windows(
+        self, reward: Reward, household: str, member: str, us: int
+    ) -> list[tuple[tuple[Any, ...], int, str, str]]:
+        """The limit counters a redemption of ``reward`` at ``us`` counts against:
+        ``(key, max, what, period label)``, the reward's total limit last."""
+        day = self.local_day(us)
+        windows: list[tuple[tuple[Any, ...], int, str, str]] = []
+        for limit in reward.limits:
+            who = household if limit.scope == "household" else member
+            if not who:
+                continue
+            index = 0 if limit.per == "ever" else period_index(limit.per, day)
+            label = "ever" if limit.per == "ever" else period_label(limit.per, index)
+            windows.append(((limit.scope, who, reward.code, limit.per, index),
+                            limit.max_quantity, f"{limit.scope} {who}", label))
+        if reward.total_limit is not None:
+            windows.append((("total", reward.code), reward.total_limit, "total", "ever"))
+        return windows
+
+    def score(self, household: str, us: int) -> int:
+        """A household's score at ``us``: the store's base points plus what the household and
+        its members earned net (awards minus deductions) in that calendar year."""
+        adoption = self.adoption_at(us)
+        base = adoption.rulebook.store.base_points if adoption is not None else 0
+        return base + self.conduct.get((household, self.local_day(us).year), 0)
+
+    def draw_lots(self, account: str, points: int,
+                  skip: int | None = None) -> tuple[tuple[int, int, int], ...]:
+        """The lots ``points`` of ``account`` come from: soonest-expiring first, then oldest
+        (``skip`` leaves out one lot). May cover less than ``points``: the rest is points that
+        never expire (or a deficit)."""
+        drawn = []
+        left = points
+        for expires, lot, remaining, _carry in self.lots.get(account, ()):
+            if left <= 0:
+                break
+            if lot == skip or remaining <= 0:
+                continue
+            take = min(remaining, left)
+            drawn.append((lot, take, expires))
+            left -= take
+        return tuple(drawn)
+
+    def expiring(self, account: str, before_us: int) -> list[tuple[int, int, int]]:
+        """``(lot, remaining, expires_us)`` of the account's lots expiring before
+        ``before_us``."""
+        return [(lot, remaining, expires) for expires, lot, remaining, _c in
+                self.lots.get(account, ()) if remaining > 0 and expires < before_us]
+
+    def banned_until(self, household: str, us: int) -> int | None:
+        """The end of the latest ban in force on ``household`` at ``us`` (None: not banned)."""
+        ends = [until for _seq, until in self.bans.get(household, ()) if until > us]
+        return max(ends) if ends else None
+
+    def household_of(self, account: str) -> str | None:
+        """The household an account belongs to (itself for a household), or None."""
+        if account in self.households:
+            return account
+        member = self.members.get(account)
+        return member.household if member is not None else None
+
+    def cap_windows(
+        self, account: str, rulebook: Rulebook, item: ChecklistItem, occurred_us: int
+    ) -> list[CapWindow]:
+        """The cap counters an award of ``item`` to ``account`` at ``occurred_us`` counts
+        against: the item's own caps, then its category's."""
+        keys = self.cap_keys(account, rulebook.version, item.code, occurred_us)
+        plan = self._cap_plan(rulebook.version, item.code)
+        return [CapWindow(key, cap, scope, name, key & 0xFFFFFFFF)
+                for (key, _max), (*_, cap, scope, name) in zip(keys, plan, strict=True)]
+
+    def cap_keys(self, account: str, version: str, item: str,
+                 occurred_us: int) -> list[tuple[int, int]]:
+        """``(counter key, max points)`` of each cap an award of ``item`` (of rulebook
+        ``version``) to ``account`` at ``occurred_us`` counts against, as :meth:`cap_windows`.
+
+        A key packs the account, the cap's scope and period kind, and the period index, so
+        counting is one dict update per cap. The list is shared with the next caller asking the
+        same question: read it, never change it.
+        """
+        # A command and the apply that follows it ask the same question: answer it once.
+        last = self._last_keys
+        if (last[0] == occurred_us and last[1] == account and last[2] == item
+                and last[3] == version):
+            return last[4]
+        plan = self._cap_plans.get((version, item))
+        if plan is None:
+            plan = self._cap_plan(version, item)
+        keys: list[tuple[int, int]] = []
+        if plan:
+            if not self._day[0] <= occurred_us < self._day[1]:
+                self.local_day(occurred_us)
+            indexes = self._day[3]
+            base = self.account_index[account] << 51
+            for shifted, per, maximum, _cap, _scope, _name in plan:
+                keys.append((base | shifted | indexes[per], maximum))
+        self._last_keys = (occurred_us, account, item, version, keys)
+        return keys
+
+    def local_day(self, us: int) -> _dt.date:
+        """The local date of instant ``us`` (cached by day: consecutive events share it)."""
+        low, high, day, _indexes = self._day
+        if not low <= us < high:
+            low, high, day = local_day_range(us, self.tzinfo)
+            self._day = low, high, day, tuple(period_index(per, day) for per in _PERIOD_CODES)
+        return day
+
+    def _cap_plan(self, version: str, code: str) -> tuple[_CapPlan, ...]:
+        """The caps on an item of a rulebook version, its own caps, then its category's."""
+        found = self._cap_plans.get((version, code))
+        if found is not None:
+            return found
+        rulebook = self.adoptions_by_version[version].rulebook
+        item = rulebook.item(code)
+        plan = []
+        for caps, scope, name in (
+            (item.caps, "item", item.code),
+            (rulebook.caps_for_category(item.category), "category", item.category),
+        ):
+            for cap in caps:
+                per = _PERIOD_CODES[cap.per]
+                shifted = (self.scope_index[scope[0] + ":" + name] << 3 | per) << 32
+                plan.append((shifted, per, cap.max_points, cap, scope, name))
+        self._cap_plans[(version, code)] = found = tuple(plan)
+        return found
+
+
+# -- apply --------------------------------------------------------------------------------
+
+
+def apply(state: LedgerState, event: Event) -> None:
+    """Apply one event to ``state``: the only function that changes ledger state.
+
+    Raises:
+        IntegrityError: the event does not follow the state's head (wrong ``seq``).
+    """
+    if event.seq != state.seq + 1:
+        raise IntegrityError(
+            f"event seq {event.seq} does not follow head {state.seq}", seq=event.seq
+        )
+    posted = state.posted
+    for source, destination, amount in event.postings():
+        posted[source] = posted.get(source, 0) - amount
+        posted[destination] = posted.get(destination, 0) + amount
+    handler = _HANDLERS.get(type(event))
+    if handler is not None:
+        handler(state, event)
+    state.seq = event.seq
+    state.head_hash = event.hash
+    state.recorded_us = event.recorded_us
+    state.keys.setdefault(event.key, event.seq)  # a key names the first event it wrote
+
+
+def _ledger_created(state: LedgerState, event: Any) -> None:
+    state.ledger_id = event.ledger_id
+    state.tz = event.tz
+    state.tzinfo = pendulum.timezone(event.tz)
+    state._clear_caches()
+
+
+def _rulebook_adopted(state: LedgerState, event: Any) -> None:
+    start = _dt.date.fromisoformat(event.effective_from)
+    end = _dt.date.fromisoformat(event.effective_until) if event.effective_until else None
+    adoption = Adoption(
+        rulebook=event.rulebook,
+        effective_from=start,
+        effective_until=end,
+        from_us=day_start_us(start, state.tz),
+        until_us=day_start_us(end + _dt.timedelta(days=1), state.tz) if end else None,
+        minutes=event.minutes,
+        seq=event.seq,
+    )
+    state.adoptions = (*state.adoptions, adoption)
+    state._starts = (*state._starts, adoption.from_us)
+    state._adoption_range = (0, 0, None)
+    state.adoptions_by_version[adoption.version] = adoption
+    scopes = state.scope_index
+    for item in event.rulebook.items:
+        for scope in ("i:" + item.code, "c:" + item.category):
+            if scope not in scopes:
+                scopes[scope] = len(scopes)
+
+
+def _region_added(state: LedgerState, event: Any) -> None:
+    state.regions[event.code] = Region(event.code, event.name, event.region_kind, event.parent)
+
+
+def _household_registered(state: LedgerState, event: Any) -> None:
+    state.households[event.household] = Household(event.household, event.grid, event.head)
+    state.account_index[event.household] = len(state.account_index)
+
+
+def _member_registered(state: LedgerState, event: Any) -> None:
+    birth = _dt.date.fromisoformat(event.birth_date) if event.birth_date else None
+    state.members[event.member] = Member(
+        event.member, event.household, event.name, frozenset(event.roles), birth
+    )
+    state.account_index[event.member] = len(state.account_index)
+
+
+def _household_moved(state: LedgerState, event: Any) -> None:
+    household = state.households[event.household]
+    state.households[event.household] = attrs.evolve(household, grid=event.to_grid)
+
+
+def _account_closed(state: LedgerState, event: Any) -> None:
+    if event.account in state.households:
+        state.households[event.account] = attrs.evolve(
+            state.households[event.account], closed=True
+        )
+    else:
+        state.members[event.account] = attrs.evolve(state.members[event.account], closed=True)
+
+
+def _count_caps(state: LedgerState, account: str, item_code: str, version: str,
+                occurred_us: int, points: int) -> None:
+    used = state.cap_used
+    for key, _max in state.cap_keys(account, version, item_code, occurred_us):
+        used[key] = used.get(key, 0) + points
+
+
+def _count_conduct(state: LedgerState, account: str, occurred_us: int, points: int) -> None:
+    household = account if account in state.households else (
+        state.household_of(account) or account)
+    key = (household, state.local_day(occurred_us).year)
+    state.conduct[key] = state.conduct.get(key, 0) + points
+
+
+def _take_lots(state: LedgerState, account: str, drawn: tuple[tuple[int, int, int], ...]) -> None:
+    if not drawn:
+        return
+    take = {(expires, lot): amount for lot, amount, expires in drawn}
+    kept = []
+    for expires, lot, remaining, carry in state.lots.get(account, ()):
+        remaining -= take.pop((expires, lot), 0)
+        if remaining > 0:
+            kept.append((expires, lot, remaining, carry))
+    state.lots[account] = tuple(kept)
+
+
+def _fit_lots(state: LedgerState, account: str) -> None:
+    """Lots never hold more than the account can spend: points that arrive while the account
+    is in deficit settle the deficit first (drawn from the soonest-expiring lots)."""
+    lots = state.lots.get(account, ())
+    excess = sum(entry[2] for entry in lots) - max(0, state.available(account))
+    if excess > 0:
+        _take_lots(state, account, state.draw_lots(account, excess))
+
+
+def _give_lots(state: LedgerState, account: str, given: tuple[tuple[int, int, int], ...],
+               carry: int | None = None) -> None:
+    if not given:
+        return
+    entries = {(e, lot): (r, c) for e, lot, r, c in state.lots.get(account, ())}
+    limits = {lot: c for _e, lot, _r, c in state.lots.get(account, ())}
+    for lot, amount, expires in given:
+        remaining, limit = entries.get((expires, lot), (0, limits.get(lot, carry or 0)))
+        entries[(expires, lot)] = (remaining + amount, limit if carry is None else carry)
+    state.lots[account] = tuple(sorted((e, lot, r, c) for (e, lot), (r, c) in entries.items()))
+    _fit_lots(state, account)
+
+
+def _awarded(state: LedgerState, event: Any) -> None:
+    _count_caps(state, event.account, event.item, event.version, event.occurred_us, event.points)
+    _count_conduct(state, event.account, event.occurred_us, event.points)
+    if event.occurred_us > state.max_occurred_us:
+        state.max_occurred_us = event.occurred_us
+    expiry = state.adoptions_by_version[event.version].rulebook.expiry
+    if expiry.kind == "never":
+        return
+    expires = expiry.expires_us(event.occurred_us, state.tz, state.tzinfo)
+    if expires is not None:
+        carry = expiry.carry if expiry.carry is not None else 0
+        lots = (*state.lots.get(event.account, ()), (expires, event.seq, event.points, carry))
+        state.lots[event.account] = tuple(sorted(lots))
+        _fit_lots(state, event.account)
+
+
+def _deducted(state: LedgerState, event: Any) -> None:
+    _take_lots(state, event.account, event.lots)
+    _count_conduct(state, event.account, event.occurred_us, event.points)
+    if event.occurred_us > state.max_occurred_us:
+        state.max_occurred_us = event.occurred_us
+    rulebook = state.adoptions_by_version[event.version].rulebook
+    years = rulebook.store.ban_years
+    if years is not None and rulebook.item(event.item).serious:
+        household = state.household_of(event.account) or event.account
+        year = local_date(event.occurred_us, state.tzinfo).year
+        until = day_start_us(_dt.date(year + years + 1, 1, 1), state.tz)
+        state.bans[household] = (*state.bans.get(household, ()), (event.seq, until))
+
+
+def _reversed(state: LedgerState, event: Any) -> None:
+    state.reversals[event.original] = event.seq
+    kind = event.original_kind
+    if kind == Awarded.KIND:
+        _count_caps(
+            state,
+            event.account,
+            event.item,
+            event.original_version,
+            event.original_occurred_us,
+            -event.points,
+        )
+    if kind in (Awarded.KIND, Deducted.KIND):
+        _count_conduct(state, event.account, event.original_occurred_us, -event.points)
+    if kind == Awarded.KIND:
+        own = tuple(e for e in state.lots.get(event.account, ()) if e[1] == event.original)
+        if own:
+            state.lots[event.account] = tuple(
+                e for e in state.lots[event.account] if e[1] != event.original)
+        _take_lots(state, event.account, event.lots)
+    else:
+        _give_lots(state, event.account, event.lots)
+    if kind == Deducted.KIND:
+        household = state.household_of(event.account) or event.account
+        bans = state.bans.get(household, ())
+        if any(seq == event.original for seq, _until in bans):
+            state.bans[household] = tuple(b for b in bans if b[0] != event.original)
+    if kind in (Redeemed.KIND, HandedOver.KIND):
+        state.stock[event.item] = state.stock.get(event.item, 0) + event.quantity
+        reward = state.adoptions_by_version[event.original_version].rulebook.reward(event.item)
+        _count_limits(state, reward, event.account, event.member, event.original_occurred_us,
+                      -event.quantity)
+
+
+def _count_limits(state: LedgerState, reward: Reward, account: str, member: str, us: int,
+                  quantity: int) -> None:
+    household = state.household_of(account) or account
+    who = member or (account if account in state.members else "")
+    used = state.limit_used
+    for key, _max, _what, _label in state.limit_windows(reward, household, who, us):
+        used[key] = used.get(key, 0) + quantity
+
+
+def _stock_received(state: LedgerState, event: Any) -> None:
+    state.stock[event.reward] = state.stock.get(event.reward, 0) + event.quantity
+
+
+def _stock_adjusted(state: LedgerState, event: Any) -> None:
+    state.stock[event.reward] = state.stock.get(event.reward, 0) + event.change
+
+
+def _redeemed(state: LedgerState, event: Any) -> None:
+    _take_lots(state, event.account, event.lots)
+    state.stock[event.reward] = state.stock.get(event.reward, 0) - event.quantity
+    reward = state.adoptions_by_version[event.version].rulebook.reward(event.reward)
+    _count_limits(state, reward, event.account, event.member, event.occurred_us, event.quantity)
+
+
+def _handed_over(state: LedgerState, event: Any) -> None:
+    reservation = state.reservations[event.reservation]
+    state.reservations[event.reservation] = attrs.evolve(reservation, status="handed_over")
+    state.stock[event.reward] = state.stock.get(event.reward, 0) - event.quantity
+    state.reserved[event.reward] = state.reserved.get(event.reward, 0) - event.quantity
+    state.held[event.account] = state.held.get(event.account, 0) - event.points
+
+
+def _reserved(state: LedgerState, event: Any) -> None:
+    household = state.household_of(event.account) or event.account
+    state.reservations[event.seq] = Reservation(
+        event.seq, event.account, household, event.reward, event.quantity, event.points,
+        event.member, event.expires_us, event.version, event.occurred_us, event.lots,
+    )
+    _take_lots(state, event.account, event.lots)
+    state.reserved[event.reward] = state.reserved.get(event.reward, 0) + event.quantity
+    state.held[event.account] = state.held.get(event.account, 0) + event.points
+    reward = state.adoptions_by_version[event.version].rulebook.reward(event.reward)
+    _count_limits(state, reward, event.account, event.member, event.occurred_us, event.quantity)
+
+
+def _release(state: LedgerState, seq: int, status: str) -> None:
+    reservation = state.reservations[seq]
+    state.reservations[seq] = attrs.evolve(reservation, status=status)
+    state.reserved[reservation.reward] -= reservation.quantity
+    state.held[reservation.account] -= reservation.points
+    _give_lots(state, reservation.account, reservation.lots)
+    reward = state.adoptions_by_version[reservation.version].rulebook.reward(reservation.reward)
+    _count_limits(state, reward, reservation.account, reservation.member,
+                  reservation.occurred_us, -reservation.quantity)
+
+
+def _reservation_cancelled(state: LedgerState, event: Any) -> None:
+    _release(state, event.reservation, "cancelled")
+
+
+def _reservation_timed_out(state: LedgerState, event: Any) -> None:
+    _release(state, event.reservation, "timed_out")
+
+
+def _transferred(state: LedgerState, event: Any) -> None:
+    _take_lots(state, event.source, event.lots)
+    _give_lots(state, event.destination, event.lots)
+
+
+def _expired(state: LedgerState, event: Any) -> None:
+    # carried points keep the carry limit of the lots they come from
+    limit = max((c for _e, _lot, _r, c in state.lots.get(event.account, ())), default=0)
+    _take_lots(state, event.account, event.lots)
+    _take_lots(state, event.account, tuple(
+        (lot, amount, expires) for lot, amount, expires in _carried_from(state, event)))
+    _give_lots(state, event.account, event.carried, carry=limit or None)
+
+
+def _carried_from(state: LedgerState, event: Any) -> list[tuple[int, int, int]]:
+    """The due lots the carried points leave (matched by lot, at their old expiry)."""
+    old = {lot: expires for expires, lot, _r, _c in state.lots.get(event.account, ())
+           if expires <= event.as_of_us}
+    return [(lot, amount, old[lot]) for lot, amount, _new in event.carried if lot in old]
+
+
+_CASE_FIELDS = frozenset({"account", "household", "subject", "due_us", "assignee", "posts"})
+
+
+def _stepped(state: LedgerState, event: Any) -> None:
+    flow = FLOWS[event.flow]
+    facts = dict(event.facts)
+    details = dict(event.args)
+    details.update(facts)
+    if event.case == 0:
+        case = Case(flow.name, event.seq, event.id, event.state, facts["account"],
+                    facts["household"], facts["subject"], event.actor, event.recorded_us,
+                    event.occurred_us, event.recorded_us)
+        if event.occurred_us > state.max_occurred_us:  # a claim fixes its rulebook version
+            state.max_occurred_us = event.occurred_us
+    else:
+        case = state.cases[event.case]
+        details = {**dict(case.details), **details}
+    objections = case.objections
+    if event.step == "object":
+        objections = (*objections, event.seq)
+    elif event.step == "dismiss":
+        objections = tuple(o for o in objections if o != details["objection"])
+    elif event.step == "uphold":
+        objections = ()
+    new = attrs.evolve(
+        case,
+        state=event.state,
+        changed_us=event.recorded_us,
+        due_us=facts.get("due_us", 0),
+        assignee=facts.get("assignee", case.assignee),
+        history=(*case.history, (event.step, event.actor, event.recorded_us)),
+        objections=objections,
+        posting=event.seq + 1 if facts.get("posts") else case.posting,
+        details=tuple(sorted((k, v) for k, v in details.items() if k not in _CASE_FIELDS)),
+    )
+    state.cases[new.seq] = new
+    was, now = case.state in flow.pending, new.state in flow.pending
+    if event.case != 0 and was != now:  # a claim's points enter or leave the notice
+        points = new.points if now else -new.points
+        state.pending[new.account] = state.pending.get(new.account, 0) + points
+        if new.points > 0:  # its cap room is held while it is pending
+            _count_caps(state, new.account, new.subject, new.detail("item_version"),
+                        new.occurred_us, points)
+
+
+def _time_moved(state: LedgerState, event: Any) -> None:
+    minutes = state.minutes
+    minutes[event.source] = minutes.get(event.source, 0) - event.minutes
+    minutes[event.destination] = minutes.get(event.destination, 0) + event.minutes
+    for member in (event.source, event.destination):
+        if member != TIMEBANK:  # a member's passbook lists its own movements
+            state.time_moves[member] = (*state.time_moves.get(member, ()), event.seq)
+
+
+def _period_closed(state: LedgerState, event: Any) -> None:
+    through = _dt.date.fromisoformat(event.through)
+    state.closed_before_us = day_start_us(through + _dt.timedelta(days=1), state.tz)
+
+
+_HANDLERS: dict[type[Event], Callable[[LedgerState, Any], None]] = {
+    LedgerCreated: _ledger_created,
+    RulebookAdopted: _rulebook_adopted,
+    RegionAdded: _region_added,
+    HouseholdRegistered: _household_registered,
+    MemberRegistered: _member_registered,
+    HouseholdMoved: _household_moved,
+    AccountClosed: _account_closed,
+    Awarded: _awarded,
+    Deducted: _deducted,
+    Reversed: _reversed,
+    PeriodClosed: _period_closed,
+    StockReceived: _stock_received,
+    StockAdjusted: _stock_adjusted,
+    Redeemed: _redeemed,
+    HandedOver: _handed_over,
+    Reserved: _reserved,
+    ReservationCancelled: _reservation_cancelled,
+    ReservationTimedOut: _reservation_timed_out,
+    Transferred: _transferred,
+    Expired: _expired,
+    Stepped: _stepped,
+    TimeMoved: _time_moved,
+}

@@ -1,0 +1,1 @@
+"""The demo county: a realistic village built through the public API, deterministic by seed."""

@@ -1,0 +1,116 @@
+"""JSON Lines export and import of a whole ledger.
+
+One line per event: ``{"seq": n, "hash": "<hex>", "event": <canonical encoding>}``, in order,
+then a closing line ``{"end": true, "events": n, "head": "<hex>"}``. The ``event`` is the
+event's canonical encoding exactly as its hash covers it, so a file can be checked line by
+line. Import verifies the whole chain and the closing line before anything is written, and
+refuses a tampered, reordered or truncated file with an :class:`IntegrityError` naming the
+line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from typing import Any
+
+from pointsledger.core.events import GENESIS_HASH, canonical_bytes, chain_hash, decode
+from pointsledger.errors import IntegrityError, StoreError
+from pointsledger.ledger.ledger import Ledger
+from pointsledger.storage import EventStore, MemoryStore, Record, SQLiteStore
+
+_BATCH = 10_000
+
+
+def export_jsonl(ledger: Ledger, path: str | os.PathLike[str]) -> int:
+    """Write every event of ``ledger`` to ``path`` as JSON Lines.
+
+    Returns:
+        The number of events written.
+    """
+    count, head = 0, GENESIS_HASH
+    with open(path, "w", encoding="utf-8", newline="\n") as out:
+        for seq, data, digest in ledger.store.read(0):
+            out.write(f'{{"seq":{seq},"hash":"{digest.hex()}","event":{data.decode()}}}\n')
+            count, head = seq, digest
+        out.write(json.dumps({"end": True, "events": count, "head": head.hex()}) + "\n")
+    return count
+
+
+def _records(path: str | os.PathLike[str]) -> Iterator[tuple[int, Record]]:
+    """``(line number, record)`` of each event line, checked link by link."""
+    previous, expected, line_no = GENESIS_HASH, 1, 0
+    closed = False
+    with open(path, encoding="utf-8") as source:
+        for line_no, line in enumerate(source, start=1):
+            if closed:
+                raise IntegrityError(f"line {line_no}: text after the closing line",
+                                     line=line_no, seq=None)
+            value = _parse(line, line_no)
+            if value.get("end") is True:
+                if value.get("events") != expected - 1 or value.get("head") != previous.hex():
+                    raise IntegrityError(
+                        f"line {line_no}: the closing line says {value.get('events')} events "
+                        f"ending in {str(value.get('head'))[:12]}, the file holds {expected - 1} "
+                        f"ending in {previous.hex()[:12]}", line=line_no, seq=expected)
+                closed = True
+                continue
+            try:
+                seq, digest = value["seq"], bytes.fromhex(value["hash"])
+                data = canonical_bytes(value["event"])
+            except (KeyError, TypeError, ValueError):
+                raise IntegrityError(f"line {line_no}: not an event line", line=line_no,
+                                     seq=expected) from None
+            if seq != expected:
+                raise IntegrityError(f"line {line_no}: event {seq} where {expected} was due "
+                                     "(reordered, missing or inserted lines)", line=line_no,
+                                     seq=expected)
+            if digest != chain_hash(previous, data):
+                raise IntegrityError(f"line {line_no}: event {seq} does not match its hash "
+                                     "(edited, or the lines were reordered)", line=line_no,
+                                     seq=seq)
+            decode(seq, data, digest)  # a well-formed event, or IntegrityError
+            yield line_no, (seq, data, digest)
+            previous, expected = digest, expected + 1
+    if not closed:
+        raise IntegrityError(f"line {line_no + 1}: the file ends without its closing line "
+                             "(truncated)", line=line_no + 1, seq=expected)
+
+
+def _parse(line: str, line_no: int) -> dict[str, Any]:
+    try:
+        value = json.loads(line)
+    except json.JSONDecodeError:
+        raise IntegrityError(f"line {line_no}: not JSON", line=line_no, seq=None) from None
+    if not isinstance(value, dict):
+        raise IntegrityError(f"line {line_no}: not an object", line=line_no, seq=None)
+    return value
+
+
+def import_jsonl(path: str | os.PathLike[str], target: str | os.PathLike[str] | None = None,
+                 **ledger_args: Any) -> Ledger:
+    """Read a JSON Lines export into a new ledger: in memory (``target`` None) or a new SQLite
+    file. The whole file is verified before anything is written.
+
+    Args:
+        path: the export.
+        target: a SQLite path that must not hold a ledger yet, or None for memory.
+        ledger_args: passed to :class:`~pointsledger.ledger.ledger.Ledger` (``clock``, ...).
+
+    Raises:
+        IntegrityError: naming the first bad line.
+        StoreError: ``target`` already holds events.
+    """
+    records = [record for _line, record in _records(path)]
+    store: EventStore = MemoryStore() if target is None else SQLiteStore(target)
+    try:
+        if store.head() != 0:
+            raise StoreError(f"{target!r} already holds a ledger; import into a new file",
+                             path=str(target))
+        for start in range(0, len(records), _BATCH):
+            store.append(records[start:start + _BATCH], start)
+        return Ledger(store, **ledger_args)
+    except BaseException:
+        store.close()
+        raise

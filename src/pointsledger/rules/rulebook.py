@@ -1,0 +1,654 @@
+"""What the village agreed: checklist items, caps, the policy table, the rulebook.
+
+A :class:`Rulebook` is one version of the 积分清单 (checklist) adopted through democratic
+procedure. It is an immutable value: adopting it on a ledger records its full content in the
+adoption event, so the version in force at any time can always be recovered from the log.
+Items with positive points are awards; items with negative points are deductions (村规民约).
+Caps limit what one account may *earn* from an item or a category in a calendar period; they
+never apply to deductions.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import itertools
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, Final, Protocol
+
+import attrs
+
+from pointsledger.base.actors import ROLES
+from pointsledger.base.checks import check_id, check_int, check_text
+from pointsledger.base.periods import PERIODS, check_period
+from pointsledger.errors import RulebookError, UnknownItem, UnknownReward, ValidationError
+from pointsledger.rules.catalogue import (
+    DEFAULT_RATINGS,
+    DEFAULT_STORE,
+    RatingPolicy,
+    Reward,
+    StorePolicy,
+    ratings_from_data,
+    ratings_to_data,
+    reward_from_data,
+    reward_to_data,
+    store_from_data,
+    store_to_data,
+)
+from pointsledger.rules.expiry import NEVER, ExpiryPolicy, expiry_from_data, expiry_to_data
+from pointsledger.rules.flows import FLOWS
+from pointsledger.rules.problems import Problem
+from pointsledger.rules.procedures import (
+    DEFAULT_CLAIMS,
+    DEFAULT_SERVICES,
+    DEFAULT_TIMEBANK,
+    DEFAULT_WISHES,
+    ClaimPolicy,
+    ServicePolicy,
+    TimeBankPolicy,
+    WishPolicy,
+    procedures_from_data,
+    procedures_to_data,
+)
+
+
+def _positive(_instance: object, attribute: attrs.Attribute[int], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise RulebookError(
+            f"{attribute.name} must be a positive integer, got {value!r}", value=value
+        )
+
+
+@attrs.frozen
+class Cap:
+    """At most ``max_points`` earned per ``per`` period (day, week, month, quarter or year)."""
+
+    max_points: int = attrs.field(validator=_positive)
+    per: str = attrs.field(validator=lambda _i, _a, v: check_period(v))
+
+
+def _caps(value: object) -> tuple[Cap, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, Cap):
+        return (value,)
+    if isinstance(value, Iterable) and not isinstance(value, str | bytes | Mapping):
+        caps = tuple(value)
+        for cap in caps:
+            if not isinstance(cap, Cap):
+                raise RulebookError(f"a cap must be a Cap, got {cap!r}", value=cap)
+        pers = [c.per for c in caps]
+        if len(set(pers)) != len(pers):
+            raise RulebookError(f"at most one cap per period, got {pers!r}", value=pers)
+        return tuple(sorted(caps, key=lambda c: PERIODS.index(c.per)))
+    raise RulebookError(f"cap must be a Cap or a sequence of Caps, got {value!r}", value=value)
+
+
+def _text(what: str, *, required: bool = False) -> Any:
+    def validate(_instance: object, _attribute: object, value: object) -> None:
+        try:
+            check_text(value, what, required=required)
+        except ValidationError as exc:
+            raise RulebookError(exc.message, **exc.fields) from None
+
+    return validate
+
+
+def _code(what: str) -> Any:
+    def validate(_instance: object, _attribute: object, value: object) -> None:
+        try:
+            check_id(value, what)
+        except ValidationError as exc:
+            raise RulebookError(exc.message, **exc.fields) from None
+
+    return validate
+
+
+def _points(_instance: object, _attribute: attrs.Attribute[int], value: int) -> None:
+    try:
+        check_int(value, "points")
+    except ValidationError as exc:
+        raise RulebookError(exc.message, **exc.fields) from None
+
+
+@attrs.frozen
+class ChecklistItem:
+    """One line of the 积分清单: conduct and the points it earns (or loses).
+
+    Attributes:
+        code: unique code within a rulebook, e.g. ``"ENV-01"``.
+        title: what the conduct is, e.g. ``"庭院环境整洁"``.
+        category: the category it is summarised under, e.g. ``"环境卫生"``.
+        points: signed points per unit: positive for an award, negative for a deduction.
+        unit: optional unit wording, e.g. ``"每人次"``.
+        caps: limits on points earned per period (pass ``cap=`` a Cap or a sequence of Caps).
+        evidence_required: whether an award or deduction must cite evidence (photo ids, text).
+        serious: a serious violation (used by redemption bans).
+
+    Invariant: deduction items carry no caps.
+    """
+
+    code: str = attrs.field(validator=_code("item code"))
+    title: str = attrs.field(validator=_text("title", required=True))
+    category: str = attrs.field(kw_only=True, validator=_text("category", required=True))
+    points: int = attrs.field(kw_only=True, validator=_points)
+    unit: str = attrs.field(kw_only=True, default="", validator=_text("unit"))
+    caps: tuple[Cap, ...] = attrs.field(kw_only=True, alias="cap", default=(), converter=_caps)
+    evidence_required: bool = attrs.field(kw_only=True, default=False)
+    serious: bool = attrs.field(kw_only=True, default=False)
+
+    def __attrs_post_init__(self) -> None:
+        if self.points < 0 and self.caps:
+            raise RulebookError(
+                f"item {self.code}: caps limit earnings; a deduction item cannot have caps",
+                item=self.code,
+            )
+
+    @property
+    def is_deduction(self) -> bool:
+        """Whether the item deducts points (negative points)."""
+        return self.points < 0
+
+
+COMMANDS: Final = (
+    "adopt",
+    "add_region",
+    "register_household",
+    "register_member",
+    "move_household",
+    "close",
+    "award",
+    "deduct",
+    "reverse",
+    "close_period",
+    "receive_stock",
+    "adjust_stock",
+    "redeem",
+    "reserve",
+    "hand_over",
+    "cancel_reservation",
+    "transfer",
+    *(f"{flow.name}.{step}" for flow in FLOWS.values()
+      for step in (flow.opening, *flow.steps) if step not in flow.system),
+    "spend_time",
+    "donate_time",
+    "convert_time",
+)
+"""The ledger commands a policy grants to roles: a workflow step is ``<flow>.<step>``, e.g.
+``claim.approve``."""
+
+
+def _grants(value: object) -> tuple[tuple[str, frozenset[str]], ...]:
+    items = value.items() if isinstance(value, Mapping) else value
+    out: dict[str, frozenset[str]] = {}
+    for command, roles in items:  # type: ignore[attr-defined]
+        if command not in COMMANDS:
+            raise RulebookError(
+                f"policy names unknown command {command!r}; commands: {', '.join(COMMANDS)}",
+                command=command,
+            )
+        out[command] = frozenset({roles} if isinstance(roles, str) else roles)
+    return tuple(sorted(out.items()))
+
+
+@attrs.frozen
+class Policy:
+    """The policy table: which roles may perform which command.
+
+    A command missing from the table falls back to :data:`DEFAULT_POLICY`.
+    """
+
+    grants: tuple[tuple[str, frozenset[str]], ...] = attrs.field(converter=_grants, default=())
+    _table: dict[str, frozenset[str]] = attrs.field(
+        init=False, eq=False, hash=False, repr=False
+    )
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_table", dict(self.grants))
+
+    def roles_for(self, command: str) -> frozenset[str]:
+        """The roles that may perform ``command``."""
+        roles = self._table.get(command)
+        if roles is None:
+            return _DEFAULT_GRANTS.get(command, frozenset())
+        return roles
+
+
+def _steps(flow: str, steps: tuple[str, ...], roles: Iterable[str]
+           ) -> dict[str, frozenset[str]]:
+    return {f"{flow}.{step}": frozenset(roles) for step in steps}
+
+
+_DEFAULT_GRANTS: Final[dict[str, frozenset[str]]] = {
+    "adopt": frozenset({"committee"}),
+    "add_region": frozenset({"committee"}),
+    "register_household": frozenset({"committee", "grid_worker"}),
+    "register_member": frozenset({"committee", "grid_worker"}),
+    "move_household": frozenset({"committee"}),
+    "close": frozenset({"committee"}),
+    "award": frozenset({"committee", "grid_worker"}),
+    "deduct": frozenset({"committee", "grid_worker"}),
+    "reverse": frozenset({"committee"}),
+    "close_period": frozenset({"committee"}),
+    "receive_stock": frozenset({"committee", "store_keeper"}),
+    "adjust_stock": frozenset({"committee", "store_keeper"}),
+    "redeem": frozenset({"committee", "store_keeper"}),
+    "reserve": frozenset({"committee", "store_keeper", "resident"}),
+    "hand_over": frozenset({"committee", "store_keeper"}),
+    "cancel_reservation": frozenset({"committee", "store_keeper", "resident"}),
+    "transfer": frozenset({"committee", "resident"}),
+    **_steps("claim", ("submit", "withdraw"), {"resident", "grid_worker", "committee"}),
+    **_steps("claim", ("check", "reject"), {"grid_worker", "committee"}),
+    **_steps("claim", ("approve", "dismiss", "uphold", "dismiss_appeal", "uphold_appeal"),
+             {"committee"}),
+    **_steps("claim", ("object", "appeal"), ROLES),
+    **_steps("wish", ("submit", "withdraw", "confirm"), {"resident", "grid_worker", "committee"}),
+    **_steps("wish", ("list", "reject", "take_down", "restore", "revoke", "close"),
+             {"grid_worker", "committee"}),
+    **_steps("wish", ("claim", "release", "fulfil"), {"party_member", "volunteer", "unit_rep"}),
+    **_steps("order", ("place", "cancel", "rate"), {"resident", "grid_worker", "committee"}),
+    **_steps("order", ("reject", "dispatch", "open", "close"), {"grid_worker", "committee"}),
+    **_steps("order", ("accept", "decline", "start", "finish"), {"volunteer", "party_member"}),
+    **_steps("deposit", ("submit",), {"volunteer", "party_member", "grid_worker", "committee"}),
+    **_steps("deposit", ("approve", "reject"), {"grid_worker", "committee"}),
+    "spend_time": frozenset({"committee", "grid_worker", "resident"}),
+    "donate_time": frozenset({"committee", "grid_worker", "resident"}),
+    "convert_time": frozenset({"committee", "resident"}),
+}
+
+DEFAULT_POLICY: Final = Policy(_DEFAULT_GRANTS)
+"""村两委 (committee) governs rules, regions, reversals and period closing; 网格员 (grid workers)
+and the committee score and register; 超市管理员 (store keepers) and the committee run the points
+store; residents (居民) reserve, cancel and transfer for their own household. In the workflows,
+residents submit claims, wishes and orders for their own household; grid workers check claims
+and screen wishes; the committee approves claims and decides objections and appeals; any
+registered member may object or appeal; party members, volunteers and units' representatives
+(unit_rep) claim wishes; volunteers and party members take orders."""
+
+
+def _items(value: object) -> tuple[ChecklistItem, ...]:
+    if not isinstance(value, Iterable) or isinstance(value, str | bytes | Mapping):
+        raise RulebookError(f"items must be a sequence of ChecklistItems, got {value!r}")
+    items = tuple(value)
+    for item in items:
+        if not isinstance(item, ChecklistItem):
+            raise RulebookError(f"items must be ChecklistItems, got {item!r}", value=item)
+    return items
+
+
+def _category_caps(value: object) -> tuple[tuple[str, tuple[Cap, ...]], ...]:
+    pairs = value.items() if isinstance(value, Mapping) else value
+    out: dict[str, tuple[Cap, ...]] = {}
+    for category, caps in pairs:  # type: ignore[attr-defined]
+        check_text(category, "category", required=True)
+        out[category] = _caps(caps)
+    return tuple(sorted(out.items()))
+
+
+# how many periods of each kind an expiry horizon spans (an upper bound)
+_HORIZONS: Final[dict[str, dict[str, int]]] = {
+    "year_end": {"day": 366, "week": 53, "month": 12, "quarter": 4, "year": 1},
+    "carry_over": {"day": 366, "week": 53, "month": 12, "quarter": 4, "year": 1},
+    "quarter_end": {"day": 92, "week": 14, "month": 3, "quarter": 1, "year": 1},
+    "rolling": {},
+}
+
+
+def _rewards(value: object) -> tuple[Reward, ...]:
+    if not isinstance(value, Iterable) or isinstance(value, str | bytes | Mapping):
+        raise RulebookError(f"rewards must be a sequence of Rewards, got {value!r}")
+    rewards = tuple(value)
+    for reward in rewards:
+        if not isinstance(reward, Reward):
+            raise RulebookError(f"rewards must be Rewards, got {reward!r}", value=reward)
+    return rewards
+
+
+@attrs.frozen
+class Rulebook:
+    """One version of the checklist and its policies.
+
+    A rulebook is built from well-formed parts (each item and cap checks itself); whether the
+    parts fit together is for :meth:`check`, which ``Ledger.adopt`` runs: it refuses a rulebook
+    with errors and records its warnings.
+
+    Attributes:
+        version: the version name, unique on a ledger (e.g. ``"2026"``).
+        items: the checklist items; codes must be unique (see :meth:`check`).
+        category_caps: caps on what one account earns from a whole category per period
+            (pass a mapping ``{"志愿服务": Cap(30, per="month")}``).
+        policy: which roles may perform which command.
+        rewards: the points store's catalogue.
+        store: how the points store works (base points, threshold, bans, transfers).
+        expiry: when awarded points expire.
+        ratings: the star tiers (星级文明户).
+        claims: how claims are reviewed and published (申报公示).
+        wishes: how micro-wishes work (微心愿).
+        services: the service menu of orders (点单派单).
+        timebank: the time bank (时间银行).
+
+    Raises:
+        RulebookError: a part that is not an item, a cap or a policy.
+    """
+
+    version: str = attrs.field(validator=_code("version"))
+    items: tuple[ChecklistItem, ...] = attrs.field(converter=_items)
+    category_caps: tuple[tuple[str, tuple[Cap, ...]], ...] = attrs.field(
+        kw_only=True, default=(), converter=_category_caps
+    )
+    policy: Policy = attrs.field(kw_only=True, default=DEFAULT_POLICY)
+    rewards: tuple[Reward, ...] = attrs.field(kw_only=True, default=(), converter=_rewards)
+    store: StorePolicy = attrs.field(kw_only=True, default=DEFAULT_STORE)
+    expiry: ExpiryPolicy = attrs.field(kw_only=True, default=NEVER)
+    ratings: RatingPolicy = attrs.field(kw_only=True, default=DEFAULT_RATINGS)
+    claims: ClaimPolicy = attrs.field(kw_only=True, default=DEFAULT_CLAIMS)
+    wishes: WishPolicy = attrs.field(kw_only=True, default=DEFAULT_WISHES)
+    services: ServicePolicy = attrs.field(kw_only=True, default=DEFAULT_SERVICES)
+    timebank: TimeBankPolicy = attrs.field(kw_only=True, default=DEFAULT_TIMEBANK)
+    _by_code: dict[str, ChecklistItem] = attrs.field(
+        init=False, eq=False, hash=False, repr=False
+    )
+    _by_category: dict[str, tuple[Cap, ...]] = attrs.field(
+        init=False, eq=False, hash=False, repr=False
+    )
+    _rewards: dict[str, Reward] = attrs.field(init=False, eq=False, hash=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        by_code: dict[str, ChecklistItem] = {}
+        for item in self.items:
+            by_code.setdefault(item.code, item)
+        object.__setattr__(self, "_by_code", by_code)
+        object.__setattr__(self, "_by_category", dict(self.category_caps))
+        rewards: dict[str, Reward] = {}
+        for reward in self.rewards:
+            rewards.setdefault(reward.code, reward)
+        object.__setattr__(self, "_rewards", rewards)
+        for name, cls in (("store", StorePolicy), ("claims", ClaimPolicy),
+                          ("wishes", WishPolicy), ("services", ServicePolicy),
+                          ("timebank", TimeBankPolicy)):
+            if not isinstance(getattr(self, name), cls):
+                raise RulebookError(f"{name} must be a {cls.__name__}, got "
+                                    f"{getattr(self, name)!r}", field=name)
+
+    def item(self, code: str) -> ChecklistItem:
+        """The item with ``code``.
+
+        Raises:
+            UnknownItem: no such code in this version.
+        """
+        try:
+            return self._by_code[code]
+        except (KeyError, TypeError):
+            known = ", ".join(sorted(self._by_code)[:10])
+            raise UnknownItem(
+                f"no checklist item {code!r} in rulebook {self.version!r}; known: {known}",
+                item=code,
+                version=self.version,
+            ) from None
+
+    def reward(self, code: str) -> Reward:
+        """The reward with ``code``.
+
+        Raises:
+            UnknownReward: no such reward in this version.
+        """
+        try:
+            return self._rewards[code]
+        except (KeyError, TypeError):
+            known = ", ".join(sorted(self._rewards)[:10])
+            raise UnknownReward(
+                f"no reward {code!r} in rulebook {self.version!r}; known: {known}",
+                reward=code,
+                version=self.version,
+            ) from None
+
+    def caps_for_category(self, category: str) -> tuple[Cap, ...]:
+        """The caps on a category (empty when uncapped)."""
+        return self._by_category.get(category, ())
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        """The categories of the items, in first-seen order."""
+        return tuple(dict.fromkeys(i.category for i in self.items))
+
+    def check(
+        self,
+        *,
+        effective_from: _dt.date | None = None,
+        effective_until: _dt.date | None = None,
+        adopted: Iterable[AdoptedVersion] = (),
+    ) -> list[Problem]:
+        """Find inconsistencies before adoption; never raises.
+
+        Errors: duplicate item or reward codes, zero-point items, a cap below one award of its
+        item (or of an item in its category), rewards nobody can earn points for, price rules
+        whose age bands overlap, a version name already adopted, an effective range that would
+        overlap an adopted version (pass ``effective_from`` and the ``adopted`` versions, e.g.
+        ``ledger.state.adoptions``). Warnings: no items, a category cap below an item cap of the
+        same period in it (the item cap can never be reached), a cap on a category without
+        items, gaps between price bands, a policy naming a role the library does not know.
+
+        Returns:
+            The problems, errors first, each with a stable code.
+        """
+        problems = [*self._item_problems(), *self._reward_problems(), *self._policy_problems(),
+                    *self._workflow_problems()]
+        if effective_from is not None:
+            problems += self._range_problems(effective_from, effective_until, adopted)
+        return sorted(problems, key=lambda p: p.severity != "error")
+
+    def _item_problems(self) -> Iterator[Problem]:
+        if not self.items:
+            yield Problem("warning", "no_items", f"rulebook {self.version!r} has no items",
+                          self.version)
+        seen: set[str] = set()
+        for item in self.items:
+            if item.code in seen:
+                yield Problem("error", "duplicate_code", f"item code {item.code!r} appears more "
+                              "than once", item.code)
+            seen.add(item.code)
+            if item.points == 0:
+                yield Problem("error", "zero_points", f"item {item.code!r} is worth 0 points: "
+                              "it is neither an award nor a deduction", item.code)
+            for cap in item.caps:
+                if cap.max_points < item.points:
+                    yield Problem("error", "cap_below_award", f"item {item.code!r} earns "
+                                  f"{item.points} points but its cap is {cap.max_points} per "
+                                  f"{cap.per}: it can never be awarded", item.code)
+            for cap in self.caps_for_category(item.category):
+                if item.points > 0 and cap.max_points < item.points:
+                    yield Problem("error", "cap_below_award", f"category {item.category!r} caps "
+                                  f"{cap.max_points} per {cap.per}, below one award of "
+                                  f"{item.code!r} ({item.points})", item.category)
+                for own in item.caps:
+                    if own.per == cap.per and cap.max_points < own.max_points:
+                        yield Problem("warning", "category_cap_below_item_cap",
+                                      f"category {item.category!r} caps {cap.max_points} per "
+                                      f"{cap.per}, below the cap of its item {item.code!r} "
+                                      f"({own.max_points}): the item cap is never reached",
+                                      item.code)
+        for category, _caps in self.category_caps:
+            if category not in self.categories:
+                yield Problem("warning", "unused_category_cap", f"a cap names category "
+                              f"{category!r}, which has no items", category)
+
+    def most_earnable(self) -> int | None:
+        """The most points one account can earn before its points expire, given the caps
+        (None: no limit, because some award item is uncapped or points never expire)."""
+        horizon = _HORIZONS.get(self.expiry.kind)
+        if horizon is None:
+            return None if any(i.points > 0 for i in self.items) else 0
+        if self.expiry.kind == "rolling":
+            days = self.expiry.days or 0
+            horizon = {"day": days, "week": days // 7 + 2, "month": days // 28 + 2,
+                       "quarter": days // 89 + 2, "year": days // 365 + 2}
+        total = 0
+        by_category: dict[str, int] = {}
+        for item in self.items:
+            if item.points <= 0:
+                continue
+            if not item.caps and not self.caps_for_category(item.category):
+                return None
+            best = min((c.max_points * horizon[c.per] for c in item.caps), default=None)
+            by_category[item.category] = by_category.get(item.category, 0) + (
+                best if best is not None else 10**12)
+        for category, earnable in by_category.items():
+            limit = min((c.max_points * horizon[c.per] for c in self.caps_for_category(category)),
+                        default=earnable)
+            total += min(earnable, limit)
+        if self.expiry.kind == "carry_over":
+            total += self.expiry.carry or 0
+        return total
+
+    def _reward_problems(self) -> Iterator[Problem]:
+        seen: set[str] = set()
+        earnable = self.most_earnable() if self.rewards else None
+        for reward in self.rewards:
+            if reward.code in seen:
+                yield Problem("error", "duplicate_reward", f"reward code {reward.code!r} appears "
+                              "more than once", reward.code)
+            seen.add(reward.code)
+            cheapest = min([reward.unit_price(None)] + [
+                reward.unit_price(r.min_age) for r in reward.price_rules])
+            if earnable is not None and cheapest > earnable:
+                yield Problem("error", "unaffordable_reward", f"reward {reward.code!r} costs "
+                              f"{cheapest} but an account can earn at most {earnable} points "
+                              "before they expire, given the caps", reward.code)
+            bands = sorted(reward.price_rules, key=lambda r: r.min_age)
+            for lower, upper in itertools.pairwise(bands):
+                if lower.max_age is None or lower.max_age > upper.min_age:
+                    yield Problem("error", "price_bands_overlap", f"reward {reward.code!r}: age "
+                                  f"bands from {lower.min_age} and from {upper.min_age} "
+                                  "overlap", reward.code)
+                elif lower.max_age < upper.min_age:
+                    yield Problem("warning", "price_bands_gap", f"reward {reward.code!r}: no "
+                                  f"price rule for ages {lower.max_age} to {upper.min_age - 1} "
+                                  "(they pay full price)", reward.code)
+
+    def _policy_problems(self) -> Iterator[Problem]:
+        for command, roles in self.policy.grants:
+            for role in sorted(roles - ROLES):
+                yield Problem("warning", "unknown_role", f"the policy grants {command!r} to "
+                              f"role {role!r}, which is not one of the library's roles "
+                              f"({', '.join(sorted(ROLES))})", role)
+
+    def _workflow_problems(self) -> Iterator[Problem]:
+        named = [("wishes.item", self.wishes.item), ("timebank.item", self.timebank.item),
+                 *((f"services[{s.code}].item", s.item) for s in self.services.services)]
+        for where, code in named:
+            if code is None:
+                continue
+            item = self._by_code.get(code)
+            if item is None:
+                yield Problem("error", "unknown_workflow_item", f"{where} names item {code!r}, "
+                              "which is not in the checklist", code)
+            elif item.points <= 0:
+                yield Problem("error", "workflow_item_not_award", f"{where} names item "
+                              f"{code!r}, which deducts points: it must be an award", code)
+
+    def _range_problems(
+        self,
+        start: _dt.date,
+        end: _dt.date | None,
+        adopted: Iterable[AdoptedVersion],
+    ) -> Iterator[Problem]:
+        if end is not None and end < start:
+            yield Problem("error", "empty_range", f"effective_until {end} is before "
+                          f"effective_from {start}", self.version)
+        for other in adopted:
+            if other.version == self.version:
+                yield Problem("error", "version_taken", f"version {self.version!r} is already "
+                              "adopted; adopted versions never change: use a new version name",
+                              self.version)
+            elif start <= other.effective_from:
+                yield Problem("error", "overlap", f"effective_from {start} must be after "
+                              f"{other.effective_from}, when version {other.version!r} took "
+                              "effect: effective ranges never overlap", other.version)
+            elif other.effective_until is not None and start <= other.effective_until:
+                yield Problem("error", "overlap", f"effective_from {start} falls in the range "
+                              f"of version {other.version!r} (until {other.effective_until})",
+                              other.version)
+
+
+class AdoptedVersion(Protocol):
+    """What :meth:`Rulebook.check` needs to know of an adopted version."""
+
+    @property
+    def version(self) -> str: ...
+
+    @property
+    def effective_from(self) -> _dt.date: ...
+
+    @property
+    def effective_until(self) -> _dt.date | None: ...
+
+
+def rulebook_to_data(rulebook: Rulebook) -> dict[str, Any]:
+    """The rulebook as plain JSON-ready data (the form recorded in the adoption event)."""
+    return {
+        "version": rulebook.version,
+        "items": [
+            {
+                "code": i.code,
+                "title": i.title,
+                "category": i.category,
+                "points": i.points,
+                "unit": i.unit,
+                "caps": [[c.max_points, c.per] for c in i.caps],
+                "evidence_required": i.evidence_required,
+                "serious": i.serious,
+            }
+            for i in rulebook.items
+        ],
+        "category_caps": [
+            [cat, [[c.max_points, c.per] for c in caps]] for cat, caps in rulebook.category_caps
+        ],
+        "policy": [[cmd, sorted(roles)] for cmd, roles in rulebook.policy.grants],
+        "rewards": [reward_to_data(r) for r in rulebook.rewards],
+        "store": store_to_data(rulebook.store),
+        "expiry": expiry_to_data(rulebook.expiry),
+        "ratings": ratings_to_data(rulebook.ratings),
+        **procedures_to_data(rulebook.claims, rulebook.wishes, rulebook.services,
+                             rulebook.timebank),
+    }
+
+
+def rulebook_from_data(data: Mapping[str, Any]) -> Rulebook:
+    """Rebuild a rulebook from :func:`rulebook_to_data` output.
+
+    Raises:
+        RulebookError: the data is not a valid rulebook.
+    """
+    try:
+        claims, wishes, services, timebank = procedures_from_data(dict(data))
+        return Rulebook(
+            data["version"],
+            [
+                ChecklistItem(
+                    i["code"],
+                    i["title"],
+                    category=i["category"],
+                    points=i["points"],
+                    unit=i["unit"],
+                    cap=[Cap(m, per=p) for m, p in i["caps"]],
+                    evidence_required=i["evidence_required"],
+                    serious=i["serious"],
+                )
+                for i in data["items"]
+            ],
+            category_caps={
+                c: [Cap(m, per=p) for m, p in caps] for c, caps in data["category_caps"]
+            },
+            policy=Policy([(cmd, frozenset(roles)) for cmd, roles in data["policy"]]),
+            rewards=[reward_from_data(r) for r in data["rewards"]],
+            store=store_from_data(data["store"]),
+            expiry=expiry_from_data(data["expiry"]),
+            ratings=ratings_from_data(data["ratings"]),
+            claims=claims,
+            wishes=wishes,
+            services=services,
+            timebank=timebank,
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        if isinstance(exc, RulebookError):
+            raise
+        raise RulebookError(f"not a valid rulebook record: {exc!r}") from None

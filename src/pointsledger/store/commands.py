@@ -1,0 +1,538 @@
+"""Commands of the points store (积分超市): stock, redemption, reservations, transfers.
+
+Pure functions like :mod:`pointsledger.core.commands`: they validate against the state and the
+rulebook in force at the clock reading, and return drafts or raise. Every path that takes points
+checks the available balance (posted minus held), so nothing ever overspends; every path that
+takes stock checks the units on hand that are not reserved, so stock never goes negative.
+
+Order of checks for a redemption or reservation: arguments, idempotency key, account and
+authority, the reward, then eligibility (window, redemption day, ban, qualifying score), the
+member and price, limits, stock, and last the points.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any
+
+from pointsledger.base.actors import SYSTEM, Actor
+from pointsledger.base.checks import check_id, check_int, check_key, check_text
+from pointsledger.base.periods import local_date
+from pointsledger.core.commands import (
+    Context,
+    Draft,
+    Outcome,
+    Replayed,
+    _actor,
+    _iso,
+    _open_account,
+    _replayed,
+    item_draft,
+    parse_entry_id,
+    policy_now,
+)
+from pointsledger.core.events import (
+    COMMUNITY,
+    Awarded,
+    Expired,
+    HandedOver,
+    Redeemed,
+    ReservationCancelled,
+    ReservationTimedOut,
+    Reserved,
+    StockAdjusted,
+    StockReceived,
+    Transferred,
+    request_of,
+)
+from pointsledger.core.state import LedgerState, Reservation
+from pointsledger.errors import (
+    AlreadyResolved,
+    InsufficientPoints,
+    LimitReached,
+    NoRulebookInForce,
+    NotEligible,
+    OutOfStock,
+    PermissionDenied,
+    ReservationExpired,
+    UnknownAccount,
+    UnknownEntry,
+    ValidationError,
+)
+from pointsledger.rules.rulebook import Rulebook
+
+_DAY_US = 86_400_000_000
+
+
+def _rulebook_now(ctx: Context) -> Rulebook:
+    adoption = ctx.state.adoption_at(ctx.now_us)
+    if adoption is None:
+        raise NoRulebookInForce(
+            f"no adopted rulebook is in force at {_iso(ctx.now_us, ctx.state)}",
+            occurred_at=_iso(ctx.now_us, ctx.state),
+        )
+    return adoption.rulebook
+
+
+def authorise(ctx: Context, by: Actor, command: str, household: str | None) -> str:
+    """Authorise ``command`` on ``household``: staff roles act for other households, and a
+    ``resident`` (when the policy lets residents do it) only for their own.
+
+    Returns:
+        The rulebook version in force ("" before any).
+    """
+    policy, version = policy_now(ctx)
+    roles = by.roles & policy.roles_for(command)
+    if not roles:
+        raise PermissionDenied(
+            f"actor {by.id!r} with roles {sorted(by.roles)} may not {command}; roles allowed: "
+            f"{sorted(policy.roles_for(command))}",
+            actor=by.id, command=command, allowed=sorted(policy.roles_for(command)),
+        )
+    if household is None:
+        return version
+    own = ctx.state.household_of(by.id) == household
+    if own and "resident" not in roles:
+        raise PermissionDenied(
+            f"actor {by.id!r} belongs to household {household!r} and may not {command} for it",
+            actor=by.id, command=command, household=household,
+        )
+    if not own and not roles - {"resident"}:
+        raise PermissionDenied(
+            f"a resident may {command} only for their own household, not for {household!r}",
+            actor=by.id, command=command, household=household,
+        )
+    return version
+
+
+def _reward_arg(reward: object) -> str:
+    return check_id(reward, "reward")
+
+
+# -- stock ----------------------------------------------------------------------------------
+
+
+def receive_stock(
+    ctx: Context,
+    reward: object,
+    quantity: object,
+    *,
+    by: object,
+    key: object,
+    donor: object = None,
+    donation_item: object = None,
+    memo: object = "",
+) -> Outcome:
+    """Put units of a reward into stock; a donation may award the donor in the same command."""
+    reward = _reward_arg(reward)
+    quantity = check_int(quantity, "quantity", minimum=1)
+    donor = None if donor is None else check_id(donor, "donor")
+    donation_item = None if donation_item is None else check_id(donation_item, "donation_item")
+    if donation_item is not None and donor is None:
+        raise ValidationError("donation_item needs a donor to award", donation_item=donation_item)
+    by, key, memo = _actor(by), check_key(key), check_text(memo, "memo")
+    fields = dict(reward=reward, quantity=quantity, donor=donor, donation_item=donation_item)
+    replay = _replayed(ctx, key, request_of(StockReceived, by.id, memo, **fields))
+    if replay:
+        return replay
+    household = None if donor is None else _open_account(ctx.state, donor)
+    version = authorise(ctx, by, "receive_stock", household)
+    _rulebook_now(ctx).reward(reward)
+    drafts = [Draft(StockReceived, ctx.now_us, by.id, key, version, memo, tuple(fields.values()))]
+    if donor is not None and donation_item is not None:
+        evidence = (f"donation of {quantity} x {reward}",)
+        drafts.append(item_draft(ctx, Awarded, donor, donation_item, by, key, ctx.now_us, 1,
+                                 evidence, memo, "receive_stock"))
+    return drafts
+
+
+def adjust_stock(
+    ctx: Context,
+    reward: object,
+    *,
+    counted: object,
+    reason: object,
+    by: object,
+    key: object,
+    memo: object = "",
+) -> Outcome:
+    """Record a stock-take: ``counted`` units found on hand, with a reason."""
+    reward = _reward_arg(reward)
+    counted = check_int(counted, "counted", minimum=0)
+    reason = check_text(reason, "reason", required=True)
+    by, key, memo = _actor(by), check_key(key), check_text(memo, "memo")
+    replay = _replayed(ctx, key, request_of(StockAdjusted, by.id, memo, reward=reward,
+                                            counted=counted, reason=reason))
+    if replay:
+        return replay
+    version = authorise(ctx, by, "adjust_stock", None)
+    _rulebook_now(ctx).reward(reward)
+    state = ctx.state
+    reserved = state.reserved.get(reward, 0)
+    if counted < reserved:
+        raise OutOfStock(
+            f"counted {counted} of {reward!r}, but {reserved} are reserved for pickup: count "
+            "again or cancel reservations first",
+            reward=reward, on_hand=counted, reserved=reserved,
+        )
+    change = counted - state.stock.get(reward, 0)
+    body = (reward, counted, change, reason)
+    return [Draft(StockAdjusted, ctx.now_us, by.id, key, version, memo, body)]
+
+
+# -- redemption -----------------------------------------------------------------------------
+
+
+def _member_for(state: LedgerState, account: str, household: str, member: object) -> str:
+    if member is None:
+        return account if account in state.members else ""
+    member = check_id(member, "member")
+    found = state.members.get(member)
+    if found is None or found.household != household or found.closed:
+        raise UnknownAccount(
+            f"{member!r} is not an open member of household {household!r}", account=member
+        )
+    return member
+
+
+def _age_on(state: LedgerState, member: str, day: _dt.date) -> int | None:
+    found = state.members.get(member)
+    if found is None or found.birth_date is None:
+        return None
+    birth = found.birth_date
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def price_and_check(
+    ctx: Context, account: str, household: str, reward_code: str, quantity: int, member: object
+) -> tuple[int, str]:
+    """Check that ``account`` may take ``quantity`` units of a reward now.
+
+    Returns:
+        ``(unit price, member id or "")``.
+
+    Raises:
+        NotEligible, UnknownAccount, LimitReached, OutOfStock, InsufficientPoints.
+    """
+    state = ctx.state
+    now = ctx.now_us
+    rulebook = _rulebook_now(ctx)
+    reward = rulebook.reward(reward_code)
+    day = state.local_day(now)
+    closed = reward.open_on(day)
+    if closed is not None:
+        reason, message = closed
+        raise NotEligible(message, reason=reason, reward=reward_code, day=day.isoformat())
+    until = state.banned_until(household, now)
+    if until is not None:
+        raise NotEligible(
+            f"household {household!r} may not redeem until {_iso(until, state)} after a "
+            "serious violation",
+            reason="ban", household=household, until=_iso(until, state),
+        )
+    thresholds = [t for t in (rulebook.store.min_score, reward.min_score) if t is not None]
+    if thresholds:
+        score, needed = state.score(household, now), max(thresholds)
+        if score < needed:
+            raise NotEligible(
+                f"household {household!r} scores {score}, below the {needed} needed to redeem "
+                f"{reward_code!r}",
+                reason="threshold", household=household, score=score, needed=needed,
+            )
+    who = _member_for(state, account, household, member)
+    unit_price = reward.unit_price(_age_on(state, who, day) if who else None)
+    for limit_key, maximum, what, period in state.limit_windows(reward, household, who, now):
+        used = state.limit_used.get(limit_key, 0)
+        if used + quantity > maximum:
+            raise LimitReached(
+                f"{reward_code!r} is limited to {maximum} per {what} in {period}; {used} "
+                f"taken, {quantity} asked",
+                reward=reward_code, limit=what, period=period, used=used, maximum=maximum,
+                asked=quantity,
+            )
+    free = state.stock.get(reward_code, 0) - state.reserved.get(reward_code, 0)
+    if free < quantity:
+        raise OutOfStock(
+            f"{free} of {reward_code!r} on hand and not reserved; {quantity} asked",
+            reward=reward_code, available=free, asked=quantity,
+        )
+    needed_points = unit_price * quantity
+    available = state.available(account)
+    if available < needed_points:
+        raise InsufficientPoints(
+            f"{account!r} has {available} points available; {reward_code!r} x {quantity} "
+            f"costs {needed_points}",
+            account=account, available=available, needed=needed_points,
+        )
+    return unit_price, who
+
+
+def _take(
+    ctx: Context,
+    cls: type[Redeemed] | type[Reserved],
+    command: str,
+    account: object,
+    reward: object,
+    quantity: object,
+    member: object,
+    by: object,
+    key: object,
+    memo: object,
+) -> Replayed | tuple[Draft, tuple[Any, ...]]:
+    """What a redemption and a reservation share: arguments, key, authority and every check;
+    returns the replay, or a draft header and the body ``(account, reward, quantity, unit
+    price, points, member, lots)``."""
+    account, reward = check_id(account, "account"), _reward_arg(reward)
+    quantity = check_int(quantity, "quantity", minimum=1)
+    by, key, memo = _actor(by), check_key(key), check_text(memo, "memo")
+    member_arg = None if member is None else check_id(member, "member")
+    request = request_of(cls, by.id, memo, account=account, reward=reward, quantity=quantity,
+                         member=member_arg or "")
+    replay = _replayed(ctx, key, request)
+    if replay:
+        return replay
+    household = _open_account(ctx.state, account)
+    version = authorise(ctx, by, command, household)
+    unit_price, who = price_and_check(ctx, account, household, reward, quantity, member_arg)
+    points = unit_price * quantity
+    lots = ctx.state.draw_lots(account, points)
+    header = Draft(cls, ctx.now_us, by.id, key, version, memo, ())
+    return header, (account, reward, quantity, unit_price, points, who, lots)
+
+
+def redeem(
+    ctx: Context,
+    account: object,
+    reward: object,
+    *,
+    by: object,
+    key: object,
+    quantity: object = 1,
+    member: object = None,
+    memo: object = "",
+) -> Outcome:
+    """Redeem now: points and stock are taken together."""
+    taken = _take(ctx, Redeemed, "redeem", account, reward, quantity, member, by, key, memo)
+    if isinstance(taken, Replayed):
+        return taken
+    header, (*body, lots) = taken
+    return [header._replace(body=(*body, 0, lots))]
+
+
+def reserve(
+    ctx: Context,
+    account: object,
+    reward: object,
+    *,
+    by: object,
+    key: object,
+    quantity: object = 1,
+    member: object = None,
+    memo: object = "",
+) -> Outcome:
+    """Reserve for pickup: points and stock are held until hand-over, cancel or time-out."""
+    taken = _take(ctx, Reserved, "reserve", account, reward, quantity, member, by, key, memo)
+    if isinstance(taken, Replayed):
+        return taken
+    header, (*body, lots) = taken
+    expires = ctx.now_us + _rulebook_now(ctx).store.reservation_days * _DAY_US
+    return [header._replace(body=(*body, expires, lots))]
+
+
+def _open_reservation(ctx: Context, reservation: object) -> Reservation:
+    seq, _digest = parse_entry_id(reservation)
+    found = ctx.state.reservations.get(seq)
+    if found is None:
+        raise UnknownEntry(f"{reservation!r} is not a reservation of this ledger",
+                           entry=reservation)
+    if found.status != "open":
+        raise AlreadyResolved(f"reservation {reservation!r} is already {found.status}",
+                              reservation=seq, status=found.status)
+    return found
+
+
+def hand_over(
+    ctx: Context,
+    reservation: object,
+    *,
+    by: object,
+    key: object,
+    pickup_code: object = None,
+    memo: object = "",
+) -> Outcome:
+    """Hand a reserved reward over: the held points are spent and the stock leaves."""
+    by, key, memo = _actor(by), check_key(key), check_text(memo, "memo")
+    seq, _digest = parse_entry_id(reservation)
+    replay = _replayed(ctx, key, request_of(HandedOver, by.id, memo, reservation=seq))
+    if replay:
+        return replay
+    found = _open_reservation(ctx, reservation)
+    version = authorise(ctx, by, "hand_over", found.household)
+    if ctx.now_us >= found.expires_us:
+        raise ReservationExpired(
+            f"reservation {reservation!r} expired at {_iso(found.expires_us, ctx.state)}",
+            reservation=seq, expired=_iso(found.expires_us, ctx.state),
+        )
+    if pickup_code is not None:
+        code = ctx.event_at(seq).pickup_code  # type: ignore[attr-defined]
+        if pickup_code != code:
+            raise ValidationError(f"pickup code {pickup_code!r} does not match the reservation",
+                                  reservation=seq)
+    unit = found.points // found.quantity
+    body = (found.account, found.reward, found.quantity, unit, found.points, found.member, seq,
+            found.lots)
+    return [Draft(HandedOver, ctx.now_us, by.id, key, version, memo, body)]
+
+
+def cancel_reservation(
+    ctx: Context,
+    reservation: object,
+    *,
+    reason: object,
+    by: object,
+    key: object,
+    memo: object = "",
+) -> Outcome:
+    """Cancel an open reservation: its points and stock are released."""
+    by, key, memo = _actor(by), check_key(key), check_text(memo, "memo")
+    reason = check_text(reason, "reason", required=True)
+    seq, _digest = parse_entry_id(reservation)
+    replay = _replayed(ctx, key, request_of(ReservationCancelled, by.id, memo, reservation=seq,
+                                            reason=reason))
+    if replay:
+        return replay
+    found = _open_reservation(ctx, reservation)
+    version = authorise(ctx, by, "cancel_reservation", found.household)
+    return [Draft(ReservationCancelled, ctx.now_us, by.id, key, version, memo, (seq, reason))]
+
+
+def expire_reservations(ctx: Context) -> Outcome:
+    """Time out every open reservation whose pickup time has passed (none twice)."""
+    version = policy_now(ctx)[1]
+    return [
+        Draft(ReservationTimedOut, ctx.now_us, SYSTEM.id, f"timeout/{seq}", version, "", (seq,))
+        for seq, found in sorted(ctx.state.reservations.items())
+        if found.status == "open" and found.expires_us <= ctx.now_us
+    ]
+
+
+# -- expiry ---------------------------------------------------------------------------------
+
+
+def run_expiry(ctx: Context, as_of: object) -> Outcome:
+    """Expire what is left in lots whose expiry is at or before ``as_of`` (not after the clock):
+    one ``expired`` event per account, none for what already expired. Under a carry-over
+    policy, up to the policy's ``carry`` of the points expiring at a year end carry over to the
+    next year end (the newest points are the ones kept)."""
+    from pointsledger.base.clock import to_us
+
+    as_of_us = to_us(as_of, "as_of")
+    if as_of_us > ctx.now_us:
+        raise ValidationError(f"as_of {_iso(as_of_us, ctx.state)} is after the ledger clock",
+                              as_of=_iso(as_of_us, ctx.state))
+    state = ctx.state
+    version = policy_now(ctx)[1]
+    drafts = []
+    for account in sorted(state.lots):
+        due = state.expiring(account, as_of_us + 1)
+        if not due:
+            continue
+        limit = max((c for _e, lot, _r, c in state.lots[account] if c), default=0)
+        expired, carried = _split_carry(ctx, due, limit)
+        points = sum(amount for _lot, amount, _e in expired)
+        body = (account, points, tuple(expired), tuple(carried), as_of_us)
+        # idempotency comes from the lots (what expired is gone); the key names the run
+        key = f"expire/{state.seq}/{account}"
+        drafts.append(Draft(Expired, ctx.now_us, SYSTEM.id, key,
+                            version, "", body))
+    return drafts
+
+
+def _split_carry(ctx: Context, due: list[tuple[int, int, int]],
+                 limit: int) -> tuple[list[tuple[int, int, int]], list[tuple[int, int, int]]]:
+    """Which of the due lots expire and which carry over (the newest, up to ``limit``)."""
+    if not limit:
+        return [(lot, amount, expires) for lot, amount, expires in due], []
+    expired, carried = [], []
+    keep = limit
+    for lot, amount, expires in sorted(due, key=lambda d: (d[2], -d[0])):
+        kept = min(keep, amount)
+        keep -= kept
+        if amount - kept:
+            expired.append((lot, amount - kept, expires))
+        if kept:
+            nxt = _next_year_end(ctx, expires)
+            carried.append((lot, kept, nxt))
+    return sorted(expired, key=_drawing_order), sorted(carried, key=_drawing_order)
+
+
+def _drawing_order(lot: tuple[int, int, int]) -> tuple[int, int]:
+    """Soonest-expiring first, then oldest: the order lots are drawn and recorded in."""
+    return lot[2], lot[0]
+
+
+def _next_year_end(ctx: Context, expires_us: int) -> int:
+    from pointsledger.base.periods import day_start_us
+
+    year = local_date(expires_us, ctx.state.tzinfo).year
+    return day_start_us(_dt.date(year + 1, 1, 1), ctx.state.tz)
+
+
+# -- transfers ------------------------------------------------------------------------------
+
+
+def transfer(
+    ctx: Context,
+    source: object,
+    destination: object,
+    points: object,
+    *,
+    by: object,
+    key: object,
+    memo: object = "",
+) -> Outcome:
+    """Give points: a member to their household, a household to another, or a household to the
+    community pool, as the store policy allows."""
+    source, destination = check_id(source, "source"), check_id(destination, "destination")
+    points = check_int(points, "points", minimum=1)
+    by, key, memo = _actor(by), check_key(key), check_text(memo, "memo")
+    state = ctx.state
+    kind = _transfer_kind(state, source, destination)
+    fields: dict[str, Any] = dict(source=source, destination=destination, points=points,
+                                  transfer_kind=kind)
+    replay = _replayed(ctx, key, request_of(Transferred, by.id, memo, **fields))
+    if replay:
+        return replay
+    household = _open_account(state, source)
+    if destination != COMMUNITY:
+        _open_account(state, destination)
+    version = authorise(ctx, by, "transfer", household)
+    if not getattr(_rulebook_now(ctx).store, kind):
+        raise NotEligible(f"transfers {kind.replace('_', ' ')} are switched off in the "
+                          "rulebook", reason="transfer", kind=kind)
+    available = state.available(source)
+    if available < points:
+        raise InsufficientPoints(
+            f"{source!r} has {available} points available; {points} asked",
+            account=source, available=available, needed=points,
+        )
+    lots = state.draw_lots(source, points)
+    body = (*fields.values(), lots)
+    return [Draft(Transferred, ctx.now_us, by.id, key, version, memo, body)]
+
+
+def _transfer_kind(state: LedgerState, source: str, destination: str) -> str:
+    member = state.members.get(source)
+    if member is not None and destination == member.household:
+        return "member_to_household"
+    if source in state.households and destination == COMMUNITY:
+        return "household_to_community"
+    if source in state.households and destination in state.households:
+        if source == destination:
+            raise ValidationError("a household cannot transfer to itself", source=source)
+        return "household_to_household"
+    raise ValidationError(
+        f"transfers go from a member to its household, from a household to another household, "
+        f"or from a household to {COMMUNITY!r}; not from {source!r} to {destination!r}",
+        source=source, destination=destination,
+    )

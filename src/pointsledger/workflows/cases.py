@@ -1,0 +1,306 @@
+"""What every workflow command shares: finding a case, checking a step's arguments, the
+transition table, separation of duties, deadlines, and the ``stepped`` draft.
+
+The flow modules (:mod:`.claim_commands`, :mod:`.wish_commands`, :mod:`.order_commands`,
+:mod:`.timebank_commands`) say what each step checks and what it records; :func:`step` is the one
+entry point for every step after the opening one. Order of checks: the case, the step's
+arguments, the idempotency key, the transition table, then authority and the step's own rules.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, NamedTuple
+
+from pointsledger.base.actors import SYSTEM, Actor
+from pointsledger.base.checks import check_account_id, check_int, check_key, check_text
+from pointsledger.base.periods import day_start_us, local_date
+from pointsledger.core.commands import (
+    Context,
+    Draft,
+    Outcome,
+    Replayed,
+    _actor,
+    _iso,
+    _open_account,
+    _replayed,
+    _strings,
+    parse_entry_id,
+    policy_now,
+    posting_draft,
+)
+from pointsledger.core.events import Awarded, Stepped, request_of
+from pointsledger.core.state import LedgerState
+from pointsledger.errors import (
+    DeadlinePassed,
+    PermissionDenied,
+    PointsLedgerError,
+    UnknownEntry,
+    ValidationError,
+)
+from pointsledger.rules.flows import FLOWS, Case, Flow
+from pointsledger.rules.rulebook import Rulebook
+
+Args = dict[str, Any]
+Facts = dict[str, Any]
+
+
+class Arg(NamedTuple):
+    """A step argument: how to check it, and whether it must be given."""
+
+    check: Callable[[object, str], Any]
+    required: bool = True
+
+
+def text(value: object, name: str) -> str:
+    """Required free text."""
+    return check_text(value, name, required=True)
+
+
+def optional_text(value: object, name: str) -> str:
+    """Free text that may be empty."""
+    return check_text(value, name)
+
+
+def rating(value: object, name: str) -> int:
+    """A rating of 1 to 5 stars."""
+    found = check_int(value, name, minimum=1)
+    if found > 5:
+        raise ValidationError(f"{name} must be 1 to 5, got {value!r}", field=name, value=value)
+    return found
+
+
+def positive(value: object, name: str) -> int:
+    """A whole number of at least 1."""
+    return check_int(value, name, minimum=1)
+
+
+def evidence(value: object, name: str) -> tuple[str, ...]:
+    """Evidence references (photo ids, text)."""
+    return _strings(value, name)
+
+
+def account(value: object, name: str) -> str:
+    """A member or household id."""
+    return check_account_id(value, name)
+
+
+def members(value: object, name: str) -> tuple[str, ...]:
+    """A non-empty team of distinct member ids."""
+    found = tuple(account(v, name) for v in _strings(value, name))
+    if not found or len(set(found)) != len(found):
+        raise ValidationError(f"{name} must list distinct members, got {value!r}", field=name,
+                              value=value)
+    return found
+
+
+def entry(value: object, name: str) -> int:
+    """An event id (``e<seq>-<hex>``) or an Event, as its seq."""
+    return parse_entry_id(value)[0]
+
+
+class FlowRules(NamedTuple):
+    """What a flow module gives :func:`step`: each step's arguments, the ``(state, step)``
+    pairs the rulebook in force switches off, and the step handler."""
+
+    args: Mapping[str, Mapping[str, Arg]]
+    excluded: Callable[[Rulebook], frozenset[tuple[str, str]]]
+    handle: Callable[[Context, Case, str, str, Actor, Args, str, str], tuple[str, Facts,
+                                                                              list[Draft]]]
+
+
+REGISTRY: dict[str, FlowRules] = {}
+"""The rules of each flow, registered by its module."""
+
+
+def find_case(state: LedgerState, ref: object, flow: str | None = None) -> Case:
+    """The case named by an event id (or the Event that opened it).
+
+    Raises:
+        UnknownEntry: no case was opened by that event (of that flow).
+    """
+    seq, digest = parse_entry_id(ref)
+    case = state.cases.get(seq)
+    if case is None or not case.id.startswith(f"e{seq}-{digest}") or (
+            flow is not None and case.flow != flow):
+        what = f"{flow} " if flow else ""
+        raise UnknownEntry(f"no {what}case {ref!r} on this ledger", entry=str(ref))
+    return case
+
+
+def check_args(flow: str, step_name: str, spec: Mapping[str, Arg], given: Mapping[str, Any]
+               ) -> tuple[tuple[str, Any], ...]:
+    """The step's arguments checked, as sorted ``(name, value)`` pairs.
+
+    Raises:
+        ValidationError: an unknown argument, a missing one, or a bad value (named).
+    """
+    unknown = sorted(set(given) - set(spec))
+    if unknown:
+        raise ValidationError(
+            f"{flow} step {step_name!r} takes {sorted(spec) or 'no arguments'}, not {unknown}",
+            field=unknown[0])
+    out = {}
+    for name, arg in spec.items():
+        if name in given:
+            out[name] = arg.check(given[name], name)
+        elif arg.required:
+            raise ValidationError(f"{flow} step {step_name!r} needs {name}=", field=name)
+    return tuple(sorted(out.items()))
+
+
+def rulebook_now(ctx: Context) -> Rulebook | None:
+    """The rulebook in force at the clock reading (None before any)."""
+    adoption = ctx.state.adoption_at(ctx.now_us)
+    return None if adoption is None else adoption.rulebook
+
+
+def step(ctx: Context, case: object, step_name: object, *, by: object, key: object,
+         memo: object = "", **given: Any) -> Outcome:
+    """Take ``step_name`` on ``case`` (see :mod:`pointsledger.rules.flows` for the tables)."""
+    found = find_case(ctx.state, case)
+    flow = FLOWS[found.flow]
+    rules = REGISTRY[flow.name]
+    if not isinstance(step_name, str) or step_name not in rules.args:
+        if step_name in flow.system:
+            raise ValidationError(f"{step_name!r} is taken by the ledger's due jobs only",
+                                  step=step_name)
+        allowed = flow.allowed(found.state)
+        raise ValidationError(
+            f"{flow.name} has no step {step_name!r}; its steps: {', '.join(rules.args)} "
+            f"(allowed now: {', '.join(allowed) or 'none'})", step=step_name)
+    args = check_args(flow.name, step_name, rules.args[step_name], given)
+    by = _actor(by)
+    key = check_key(key)
+    memo = check_text(memo, "memo")
+    replay = replayed_step(ctx, key, by.id, memo, flow.name, found.seq, step_name, args)
+    if replay:
+        return replay
+    rulebook = rulebook_now(ctx)
+    excluded = rules.excluded(rulebook) if rulebook is not None else frozenset()
+    target = flow.target(found.id, found.state, step_name, excluded)
+    target, facts, following = rules.handle(ctx, found, step_name, target, by, dict(args), key,
+                                            memo)
+    version = policy_now(ctx)[1]
+    return [stepped(ctx, flow, found.seq, step_name, target, by.id, key, version, memo, args,
+                    facts, ctx.now_us), *following]
+
+
+def replayed_step(ctx: Context, key: str, actor: str, memo: str, flow: str, case: int,
+                  step_name: str, args: tuple[tuple[str, Any], ...]) -> Replayed | None:
+    """The first answer to a repeated step request (``case`` 0 for an opening step)."""
+    return _replayed(ctx, key, request_of(Stepped, actor, memo, flow=flow, case=case,
+                                          step=step_name, args=args))
+
+
+def system_step(ctx: Context, ref: object, flow: Flow, step_name: str, now_us: int,
+                facts: Callable[[Case], Facts], following: Callable[[Case, str], list[Draft]]
+                = lambda _case, _key: []) -> Outcome:
+    """A step the ``*_due`` jobs take on one case whose deadline passed by ``now_us``, by the
+    system, under the key ``<flow>/<seq>/<step>/<steps so far>`` (so a case that comes back to
+    the same state later gets a new key)."""
+    found = find_case(ctx.state, ref, flow.name)
+    key = f"{flow.name}/{found.seq}/{step_name}/{len(found.history)}"
+    replay = replayed_step(ctx, key, SYSTEM.id, "", flow.name, found.seq, step_name, ())
+    if replay:
+        return replay
+    target = flow.target(found.id, found.state, step_name)
+    if not 0 < found.due_us <= now_us:
+        raise ValidationError(f"{flow.name} {found.id} is not due for {step_name!r} by then",
+                              case=found.id)
+    return [stepped(ctx, flow, found.seq, step_name, target, SYSTEM.id, key, policy_now(ctx)[1],
+                    "", (), facts(found), ctx.now_us), *following(found, key)]
+
+
+def stepped(ctx: Context, flow: Flow, case: int, step_name: str, target: str, actor: str,
+            key: str, version: str, memo: str, args: Iterable[tuple[str, Any]], facts: Facts,
+            occurred_us: int) -> Draft:
+    """The draft of a ``stepped`` event."""
+    body = (flow.name, case, step_name, target, tuple(args), tuple(sorted(facts.items())))
+    return Draft(Stepped, occurred_us, actor, key, version, memo, body)
+
+
+def independent(ctx: Context, case: Case, by: Actor, what: str,
+                disqualifying: frozenset[str]) -> None:
+    """Separation of duties: nobody reviews or decides a case of their own household, nor one
+    they took a ``disqualifying`` step on (submitted it, reviewed it, objected to it, ...).
+
+    Raises:
+        PermissionDenied: naming why.
+    """
+    if any(actor == by.id and step in disqualifying for step, actor, _at in case.history):
+        raise PermissionDenied(
+            f"actor {by.id!r} already acted on {case.flow} {case.id} and may not {what} it",
+            actor=by.id, case=case.id)
+    if ctx.state.household_of(by.id) == case.household:
+        raise PermissionDenied(
+            f"actor {by.id!r} belongs to household {case.household!r} and may not {what} its "
+            f"{case.flow}", actor=by.id, case=case.id, household=case.household)
+
+
+def must_be(case: Case, by: Actor, who: str, what: str) -> None:
+    """Only ``who`` (an actor id) may take this step.
+
+    Raises:
+        PermissionDenied: someone else tried.
+    """
+    if by.id != who:
+        raise PermissionDenied(f"only {who!r} may {what} {case.flow} {case.id}, not {by.id!r}",
+                               actor=by.id, case=case.id)
+
+
+def registered_member(state: LedgerState, by: Actor, what: str) -> None:
+    """The actor must be an open registered member.
+
+    Raises:
+        PermissionDenied: not one.
+    """
+    member = state.members.get(by.id)
+    if member is None or member.closed or state.households[member.household].closed:
+        raise PermissionDenied(f"only registered members may {what}; {by.id!r} is not one",
+                               actor=by.id)
+
+
+def before(ctx: Context, case: Case, what: str) -> None:
+    """The current state's deadline has not passed.
+
+    Raises:
+        DeadlinePassed: it has.
+    """
+    if case.due_us and ctx.now_us >= case.due_us:
+        raise DeadlinePassed(
+            f"{what} {case.flow} {case.id} was possible until {_iso(case.due_us, ctx.state)}",
+            case=case.id, until=_iso(case.due_us, ctx.state))
+
+
+def day_deadline(ctx: Context, days: int) -> int:
+    """The start of the local day ``days + 1`` days after today: ``days`` full local days
+    after the day the clock reads."""
+    today = local_date(ctx.now_us, ctx.state.tzinfo)
+    return day_start_us(today + _dt.timedelta(days=days + 1), ctx.state.tz)
+
+
+def award_for(ctx: Context, account: str, item: str | None, quantity: int, by: Actor, key: str,
+              memo: str, facts: Facts) -> list[Draft]:
+    """The award a finished case earns ``account`` (a wish's claimer, an order's volunteer),
+    or nothing when the rulebook names no item. A full cap or a closed account does not undo
+    the step that earned it: the points are withheld and the reason kept in ``facts``."""
+    if item is None:
+        return []
+    try:
+        _open_account(ctx.state, account)
+        draft = posting_draft(ctx, Awarded, account, item, by.id, key, ctx.now_us, quantity, (),
+                              memo)
+    except PointsLedgerError as exc:
+        facts["withheld"] = exc.message
+        return []
+    facts["posts"] = True
+    return [draft]
+
+
+def due_cases(state: LedgerState, flow: str, states: str, now_us: int) -> list[Case]:
+    """The cases of ``flow`` in ``states`` whose deadline is at or before ``now_us``."""
+    return sorted((c for c in state.cases.values()
+                   if c.flow == flow and c.state == states and 0 < c.due_us <= now_us),
+                  key=lambda c: c.seq)

@@ -1,0 +1,204 @@
+"""Claims (申报 → 审核 → 公示 → 入账): a household's conduct is claimed against a checklist item,
+reviewed in one or two tiers, published for objections, and posted when the notice ends.
+
+While a claim is in notice (公示中) its points are *pending*: shown on the balance, never
+available, and their cap room is held so that the posting can never pass a cap. An open
+objection blocks the posting until the committee upholds it (the claim is rejected) or
+dismisses it. :func:`post_claim` posts one claim whose notice is over, exactly once (the
+transition table allows ``post`` only from ``in_notice``). After posting, an upheld appeal
+reverses the entry.
+"""
+
+from __future__ import annotations
+
+from pointsledger.base.actors import SYSTEM, Actor
+from pointsledger.base.checks import (
+    MAX_KEY,
+    check_account_id,
+    check_id,
+    check_int,
+    check_key,
+    check_text,
+)
+from pointsledger.base.clock import to_us
+from pointsledger.core.commands import (
+    Context,
+    Draft,
+    Outcome,
+    _actor,
+    _check_occurred,
+    _open_account,
+    _strings,
+    check_caps,
+    policy_now,
+    posting_draft,
+    reversal_draft,
+    rulebook_at,
+)
+from pointsledger.core.events import Awarded, Deducted, ItemPosting
+from pointsledger.errors import AlreadyReversed, EvidenceRequired, UnknownEntry, ValidationError
+from pointsledger.rules.flows import CLAIM, Case
+from pointsledger.rules.procedures import DEFAULT_CLAIMS, ClaimPolicy
+from pointsledger.rules.rulebook import Rulebook
+from pointsledger.store.commands import authorise
+from pointsledger.workflows.cases import (
+    REGISTRY,
+    Arg,
+    Args,
+    Facts,
+    FlowRules,
+    before,
+    day_deadline,
+    entry,
+    independent,
+    must_be,
+    registered_member,
+    replayed_step,
+    rulebook_now,
+    stepped,
+    system_step,
+    text,
+)
+
+_REASON = {"reason": Arg(text)}
+# whoever took one of these steps on a claim may not review or decide it
+_PARTIES = frozenset({"submit", "check", "approve", "object", "appeal"})
+
+
+def _policy(rulebook: Rulebook | None) -> ClaimPolicy:
+    return DEFAULT_CLAIMS if rulebook is None else rulebook.claims
+
+
+def submit_claim(
+    ctx: Context,
+    account: object,
+    item: object,
+    *,
+    by: object,
+    key: object,
+    occurred_at: object,
+    quantity: object = 1,
+    evidence: object = (),
+    memo: object = "",
+) -> Outcome:
+    """Submit a claim (申报) for ``account`` against a checklist item."""
+    account = check_account_id(account, "account")
+    item = check_id(item, "item")
+    by = _actor(by)
+    key = check_key(key) if not (type(key) is str and 0 < len(key) <= MAX_KEY) else key
+    occurred_us = to_us(occurred_at, "occurred_at")
+    quantity = check_int(quantity, "quantity", minimum=1)
+    proof = () if evidence == () else _strings(evidence, "evidence")
+    memo = check_text(memo, "memo")
+    args = (("account", account), ("evidence", proof), ("item", item),
+            ("occurred_us", occurred_us), ("quantity", quantity))
+    replay = replayed_step(ctx, key, by.id, memo, "claim", 0, "submit", args)
+    if replay:
+        return replay
+    state = ctx.state
+    household = _open_account(state, account)
+    authorise(ctx, by, "claim.submit", household)
+    _check_occurred(ctx, occurred_us)
+    adoption = rulebook_at(ctx, occurred_us)
+    checklist_item = adoption.rulebook.item(item)
+    points = checklist_item.points * quantity
+    if points < 0 and not _policy(rulebook_now(ctx)).deductions:
+        raise ValidationError(
+            f"item {item!r} deducts points; the rulebook in force does not put deductions "
+            "through claims and notice (ClaimPolicy.deductions)", item=item)
+    if checklist_item.evidence_required and not proof:
+        raise EvidenceRequired(f"item {item!r} requires evidence (photo ids or text)", item=item)
+    if points > 0:
+        check_caps(state, account, adoption.rulebook, checklist_item, occurred_us, points)
+    facts = {"account": account, "household": household, "subject": item, "points": points,
+             "item_version": adoption.version}
+    return [stepped(ctx, CLAIM, 0, "submit", CLAIM.initial, by.id, key, policy_now(ctx)[1],
+                    memo, args, facts, occurred_us)]
+
+
+def _excluded(rulebook: Rulebook) -> frozenset[tuple[str, str]]:
+    if rulebook.claims.review_tiers == 2:
+        return frozenset({("submitted", "approve")})
+    return frozenset({("submitted", "check"), ("checked", "approve")})
+
+
+def _handle(ctx: Context, case: Case, step: str, target: str, by: Actor, args: Args, key: str,
+            memo: str) -> tuple[str, Facts, list[Draft]]:
+    state = ctx.state
+    facts: Facts = {}
+    following: list[Draft] = []
+    if step in ("object", "appeal"):
+        registered_member(state, by, f"{step} to a claim")
+        authorise(ctx, by, f"claim.{step}", None)
+        before(ctx, case, "objecting to" if step == "object" else "appealing against")
+        if step == "object":
+            facts["due_us"] = case.due_us
+        else:
+            facts["appeal_until"] = case.due_us
+        return target, facts, following
+    if step == "withdraw":
+        authorise(ctx, by, "claim.withdraw", case.household)
+        must_be(case, by, case.opened_by, "withdraw")
+        return target, facts, following
+    authorise(ctx, by, f"claim.{step}", case.household)
+    independent(ctx, case, by, step, _PARTIES)
+    if step == "approve":
+        if case.points > 0:
+            adoption = ctx.state.adoptions_by_version[case.detail("item_version")]
+            check_caps(state, case.account, adoption.rulebook, adoption.rulebook.item(
+                case.subject), case.occurred_us, case.points)
+        facts["due_us"] = day_deadline(ctx, _policy(rulebook_now(ctx)).notice_days)
+    elif step in ("dismiss", "uphold"):
+        if args["objection"] not in case.objections:
+            raise UnknownEntry(f"objection e{args['objection']} is not open on claim {case.id}",
+                               entry=args["objection"], open=list(case.objections))
+        if step == "dismiss":
+            facts["due_us"] = case.due_us
+            if len(case.objections) > 1:
+                target = "objected"
+    elif step == "dismiss_appeal":
+        facts["due_us"] = case.detail("appeal_until", 0)
+    elif step == "uphold_appeal":
+        original = ctx.event_at(case.posting)
+        assert isinstance(original, ItemPosting)
+        done = state.reversals.get(original.seq)
+        if done is not None:
+            raise AlreadyReversed(f"{original.id} was already reversed by event {done}",
+                                  entry=original.id, reversal=done)
+        facts["posts"] = True
+        following.append(reversal_draft(ctx, original, args["reason"], by.id, key,
+                                        policy_now(ctx)[1], memo))
+    return target, facts, following
+
+
+def post_claim(ctx: Context, claim: object, now_us: int) -> Outcome:
+    """Post one claim whose notice ended by ``now_us`` (入账): the ``post`` step and the award
+    or deduction, by the system. Its room under the caps was held since approval."""
+
+    def posting(case: Case, key: str) -> list[Draft]:
+        cls = Awarded if case.points > 0 else Deducted
+        return [posting_draft(ctx, cls, case.account, case.subject, SYSTEM.id, key,
+                              case.occurred_us, int(case.detail("quantity", 1)),
+                              tuple(case.detail("evidence", ())), "", caps=False)]
+
+    appeal_until = day_deadline(ctx, _policy(rulebook_now(ctx)).appeal_days)
+    return system_step(ctx, claim, CLAIM, "post", now_us,
+                       lambda _case: {"posts": True, "due_us": appeal_until}, posting)
+
+
+REGISTRY["claim"] = FlowRules(
+    args={
+        "check": {},
+        "approve": {},
+        "reject": _REASON,
+        "withdraw": {},
+        "object": _REASON,
+        "dismiss": {"objection": Arg(entry), "reason": Arg(text)},
+        "uphold": {"objection": Arg(entry), "reason": Arg(text)},
+        "appeal": _REASON,
+        "dismiss_appeal": _REASON,
+        "uphold_appeal": _REASON,
+    },
+    excluded=_excluded,
+    handle=_handle,
+)

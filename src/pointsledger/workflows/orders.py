@@ -1,0 +1,167 @@
+"""Service orders (点单 → 派单 → 接单 → 评单): a resident orders from the service menu, a
+dispatcher sends the order to a named volunteer or to a team (any of its members may accept) or
+opens it to be grabbed, the volunteer accepts, serves and finishes, and the resident rates the
+service.
+
+A decline, or no acceptance within the menu's ``accept_hours`` (:func:`time_out_order`),
+returns the order to dispatch. The volunteer earns the service's item when the order is rated,
+exactly once (the table allows ``rate`` only from ``done``): once per order, or once per started
+hour of service.
+"""
+
+from __future__ import annotations
+
+from pointsledger.base.actors import Actor
+from pointsledger.base.checks import check_account_id, check_id, check_key, check_text
+from pointsledger.core.commands import Context, Draft, Outcome, _actor, _open_account, policy_now
+from pointsledger.errors import NoRulebookInForce, NotFound, PermissionDenied, ValidationError
+from pointsledger.rules.flows import ORDER, Case
+from pointsledger.rules.procedures import DEFAULT_SERVICES, ServicePolicy
+from pointsledger.store.commands import authorise
+from pointsledger.workflows.cases import (
+    REGISTRY,
+    Arg,
+    Args,
+    Facts,
+    FlowRules,
+    account,
+    award_for,
+    members,
+    must_be,
+    optional_text,
+    positive,
+    rating,
+    registered_member,
+    replayed_step,
+    rulebook_now,
+    stepped,
+    system_step,
+    text,
+)
+
+_HOUR_US = 3_600_000_000
+_REASON = {"reason": Arg(text)}
+
+
+def _menu(ctx: Context) -> ServicePolicy:
+    rulebook = rulebook_now(ctx)
+    return DEFAULT_SERVICES if rulebook is None else rulebook.services
+
+
+def place_order(
+    ctx: Context,
+    account: object,
+    service: object,
+    *,
+    by: object,
+    key: object,
+    note: object = "",
+    memo: object = "",
+) -> Outcome:
+    """Place an order (点单) for ``account`` (a household or member) from the service menu."""
+    account = check_account_id(account, "account")
+    service = check_id(service, "service")
+    note = check_text(note, "note")
+    by = _actor(by)
+    key = check_key(key)
+    memo = check_text(memo, "memo")
+    args = (("account", account), ("note", note), ("service", service))
+    replay = replayed_step(ctx, key, by.id, memo, "order", 0, "place", args)
+    if replay:
+        return replay
+    household = _open_account(ctx.state, account)
+    authorise(ctx, by, "order.place", household)
+    if rulebook_now(ctx) is None:
+        raise NoRulebookInForce("no adopted rulebook (and so no service menu) is in force")
+    if _menu(ctx).service(service) is None:
+        known = [s.code for s in _menu(ctx).services]
+        raise NotFound(f"no service {service!r} on the menu; services: {known}",
+                       service=service)
+    facts = {"account": account, "household": household, "subject": service}
+    return [stepped(ctx, ORDER, 0, "place", ORDER.initial, by.id, key, policy_now(ctx)[1], memo,
+                    args, facts, ctx.now_us)]
+
+
+def _volunteer(ctx: Context, case: Case, member_id: str) -> None:
+    state = ctx.state
+    member = state.members.get(member_id)
+    allowed = (policy_now(ctx)[0]).roles_for("order.accept")
+    if member is None or member.closed or member.roles.isdisjoint(allowed):
+        raise PermissionDenied(
+            f"orders go to registered members with a role in {sorted(allowed)}; "
+            f"{member_id!r} is not one", volunteer=member_id)
+    if member.household == case.household:
+        raise PermissionDenied(f"{member_id!r} belongs to the ordering household and may not "
+                               f"serve order {case.id}", volunteer=member_id)
+
+
+def _handle(ctx: Context, case: Case, step: str, target: str, by: Actor, args: Args, key: str,
+            memo: str) -> tuple[str, Facts, list[Draft]]:
+    facts: Facts = {}
+    following: list[Draft] = []
+    if step in ("accept", "decline", "start", "finish"):
+        authorise(ctx, by, f"order.{step}", None)
+        team = case.detail("team", ())
+        if step in ("accept", "decline") and (case.state == "open" or by.id in team):
+            registered_member(ctx.state, by, f"{step} an order")
+            _volunteer(ctx, case, by.id)
+        else:
+            must_be(case, by, case.assignee, step)
+        if step == "accept":
+            facts["assignee"] = by.id
+        elif step == "decline":
+            facts["assignee"] = ""
+        return target, facts, following
+    authorise(ctx, by, f"order.{step}", case.household)
+    if step == "dispatch":
+        volunteer, team = args.get("volunteer"), args.get("team", ())
+        if (volunteer is None) == (not team):
+            raise ValidationError("dispatch to one volunteer= or to a team= of members, not "
+                                  "both or neither", field="volunteer")
+        for member in (volunteer,) if volunteer else team:
+            _volunteer(ctx, case, member)
+        facts["assignee"] = volunteer or ""
+        facts["team"] = team
+        facts["due_us"] = ctx.now_us + _menu(ctx).accept_hours * _HOUR_US
+    elif step == "open":
+        facts["assignee"] = ""
+        facts["team"] = ()
+    elif step == "rate":
+        if by.id == case.assignee:
+            raise PermissionDenied(f"the volunteer {by.id!r} may not rate their own service",
+                                   actor=by.id)
+        service = _menu(ctx).service(case.subject)
+        if service is not None:
+            quantity = 1
+            if service.per == "hour":
+                quantity = max(1, -(-int(case.detail("minutes", 0)) // 60))
+            following = award_for(ctx, case.assignee, service.item, quantity, by, key, memo,
+                                  facts)
+        else:
+            facts["withheld"] = f"service {case.subject!r} is no longer on the menu"
+    return target, facts, following
+
+
+def time_out_order(ctx: Context, order: object, now_us: int) -> Outcome:
+    """Return one dispatched order not accepted in time to dispatch (system step)."""
+    return system_step(ctx, order, ORDER, "time_out", now_us,
+                       lambda case: {"assignee": "", "timed_out": case.assignee})
+
+
+REGISTRY["order"] = FlowRules(
+    args={
+        "reject": _REASON,
+        "dispatch": {"volunteer": Arg(account, required=False),
+                     "team": Arg(members, required=False)},
+        "open": {},
+        "accept": {},
+        "decline": {"reason": Arg(optional_text, required=False)},
+        "cancel": {"reason": Arg(optional_text, required=False)},
+        "start": {},
+        "finish": {"minutes": Arg(positive)},
+        "rate": {"rating": Arg(rating), "comment": Arg(optional_text, required=False)},
+        "close": {},
+    },
+    excluded=lambda _rulebook: frozenset(),
+    handle=_handle,
+)

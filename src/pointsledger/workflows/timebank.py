@@ -1,0 +1,231 @@
+"""The time bank (时间银行): volunteer service kept as minutes, never mixed with points.
+
+A deposit is a workflow case approved by two different reviewers, neither the volunteer nor of
+their household; the second approval moves the minutes from the time bank's account
+(``@timebank``) to the member. Members spend minutes on services and donate them to family
+(members of the same household); above the rulebook's threshold they convert them to points at
+the rulebook's rate. Every movement is a ``time_moved`` event between two accounts, so the
+minutes of all accounts always sum to zero; a member never holds more than the storage cap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pointsledger.base.actors import SYSTEM, Actor
+from pointsledger.base.checks import check_account_id, check_int, check_key, check_text
+from pointsledger.base.clock import to_us
+from pointsledger.core.commands import (
+    Context,
+    Draft,
+    Outcome,
+    _actor,
+    _authorise,
+    _check_occurred,
+    _open_account,
+    _replayed,
+    policy_now,
+    posting_draft,
+)
+from pointsledger.core.events import TIMEBANK, Awarded, TimeMoved, request_of
+from pointsledger.core.state import LedgerState
+from pointsledger.errors import (
+    InsufficientMinutes,
+    LimitReached,
+    NotEligible,
+    UnknownAccount,
+    ValidationError,
+)
+from pointsledger.rules.flows import DEPOSIT, Case
+from pointsledger.rules.procedures import DEFAULT_TIMEBANK, TimeBankPolicy
+from pointsledger.store.commands import authorise
+from pointsledger.workflows.cases import (
+    REGISTRY,
+    Arg,
+    Args,
+    Facts,
+    FlowRules,
+    independent,
+    replayed_step,
+    rulebook_now,
+    stepped,
+    text,
+)
+
+
+def _policy(ctx: Context) -> TimeBankPolicy:
+    rulebook = rulebook_now(ctx)
+    return DEFAULT_TIMEBANK if rulebook is None else rulebook.timebank
+
+
+def _member(state: LedgerState, member: str) -> str:
+    """The household of an open member account."""
+    if member not in state.members:
+        raise UnknownAccount(f"time-bank accounts are members'; {member!r} is not a registered "
+                             "member", account=member)
+    return _open_account(state, member)
+
+
+def _room(ctx: Context, member: str, minutes: int) -> None:
+    cap = _policy(ctx).max_minutes
+    held = ctx.state.minutes.get(member, 0)
+    if cap is not None and held + minutes > cap:
+        raise LimitReached(f"member {member!r} holds {held} minutes; {minutes} more would pass "
+                           f"the time bank's cap of {cap}", account=member, held=held, cap=cap,
+                           requested=minutes)
+
+
+def _enough(ctx: Context, member: str, minutes: int) -> None:
+    held = ctx.state.minutes.get(member, 0)
+    if held < minutes:
+        raise InsufficientMinutes(f"member {member!r} holds {held} minutes, not {minutes}",
+                                  account=member, held=held, requested=minutes)
+
+
+def submit_time(
+    ctx: Context,
+    member: object,
+    minutes: object,
+    *,
+    service: object,
+    occurred_at: object,
+    by: object,
+    key: object,
+    memo: object = "",
+) -> Outcome:
+    """Submit volunteer service of ``minutes`` for deposit (存入), to be approved twice."""
+    member = check_account_id(member, "member")
+    minutes = check_int(minutes, "minutes", minimum=1)
+    service = check_text(service, "service", required=True)
+    occurred_us = to_us(occurred_at, "occurred_at")
+    by = _actor(by)
+    key = check_key(key)
+    memo = check_text(memo, "memo")
+    args = (("member", member), ("minutes", minutes), ("occurred_us", occurred_us),
+            ("service", service))
+    replay = replayed_step(ctx, key, by.id, memo, "deposit", 0, "submit", args)
+    if replay:
+        return replay
+    state = ctx.state
+    household = _member(state, member)
+    if by.id == member:  # volunteers record their own service
+        _authorise(ctx, by, "deposit.submit")
+    else:
+        authorise(ctx, by, "deposit.submit", household)
+    _check_occurred(ctx, occurred_us)
+    _room(ctx, member, minutes)
+    facts = {"account": member, "household": household, "subject": service}
+    return [stepped(ctx, DEPOSIT, 0, "submit", DEPOSIT.initial, by.id, key, policy_now(ctx)[1],
+                    memo, args, facts, occurred_us)]
+
+
+def _handle(ctx: Context, case: Case, step: str, target: str, by: Actor, args: Args, key: str,
+            memo: str) -> tuple[str, Facts, list[Draft]]:
+    authorise(ctx, by, f"deposit.{step}", case.household)
+    independent(ctx, case, by, step, frozenset({"submit", "approve"}))
+    facts: Facts = {}
+    following: list[Draft] = []
+    if target == "deposited":
+        minutes = int(case.detail("minutes"))
+        _room(ctx, case.account, minutes)
+        facts["posts"] = True
+        following.append(Draft(TimeMoved, ctx.now_us, by.id, key, policy_now(ctx)[1], memo,
+                               (TIMEBANK, case.account, minutes, "deposit", case.seq,
+                                case.subject)))
+    return target, facts, following
+
+
+def _movement(
+    ctx: Context,
+    command: str,
+    purpose: str,
+    member: object,
+    to: object,
+    minutes: object,
+    by: object,
+    key: object,
+    memo: object,
+    note: str = "",
+    check: Callable[[str, str, int], None] | None = None,
+    follow: Callable[[str, int, Actor, str, str], list[Draft]] | None = None,
+) -> Outcome:
+    """A direct movement of a member's minutes (spend, donate, convert): checked, idempotent,
+    and followed by whatever ``follow`` drafts (a conversion's award)."""
+    source = check_account_id(member, "member")
+    destination = TIMEBANK if to is None else check_account_id(to, "to")
+    minutes = check_int(minutes, "minutes", minimum=1)
+    by = _actor(by)
+    key = check_key(key)
+    memo = check_text(memo, "memo")
+    body = (source, destination, minutes, purpose, 0, note)
+    replay = _replayed(ctx, key, request_of(TimeMoved, by.id, memo,
+                                            **dict(zip(TimeMoved.BODY, body, strict=True))))
+    if replay:
+        return replay
+    authorise(ctx, by, command, _member(ctx.state, source))
+    _enough(ctx, source, minutes)
+    if check is not None:
+        check(source, destination, minutes)
+    drafts = [Draft(TimeMoved, ctx.now_us, by.id, key, policy_now(ctx)[1], memo, body)]
+    if follow is not None:
+        drafts += follow(source, minutes, by, key, memo)
+    return drafts
+
+
+def spend_time(ctx: Context, member: object, minutes: object, *, service: object, by: object,
+               key: object, memo: object = "") -> Outcome:
+    """Spend a member's minutes on a service."""
+    return _movement(ctx, "spend_time", "spend", member, None, minutes, by, key, memo,
+                     note=check_text(service, "service", required=True))
+
+
+def donate_time(ctx: Context, member: object, to: object, minutes: object, *, by: object,
+                key: object, memo: object = "") -> Outcome:
+    """Donate a member's minutes to a family member (another member of the same household)."""
+    state = ctx.state
+
+    def family(source: str, destination: str, amount: int) -> None:
+        if destination == source or _member(state, destination) != \
+                state.members[source].household:
+            raise ValidationError(f"minutes are donated to another member of {source!r}'s "
+                                  f"household; {destination!r} is not one", to=destination)
+        _room(ctx, destination, amount)
+
+    return _movement(ctx, "donate_time", "donate", member, to, minutes, by, key, memo,
+                     check=family)
+
+
+def convert_time(ctx: Context, member: object, minutes: object, *, by: object, key: object,
+                 memo: object = "") -> Outcome:
+    """Convert minutes to points at the rulebook's rate (one unit of the time-bank item per
+    ``unit_minutes``), for a member holding at least the threshold."""
+    policy = _policy(ctx)
+
+    def eligible(source: str, _destination: str, amount: int) -> None:
+        if policy.item is None:
+            raise NotEligible("the rulebook in force does not convert minutes to points",
+                              reason="no_conversion")
+        held = ctx.state.minutes.get(source, 0)
+        if held < policy.threshold_minutes:
+            raise NotEligible(f"member {source!r} holds {held} minutes; conversion starts at "
+                              f"{policy.threshold_minutes}", reason="threshold", held=held,
+                              threshold=policy.threshold_minutes)
+        if amount % policy.unit_minutes:
+            raise ValidationError(f"minutes convert in units of {policy.unit_minutes}; "
+                                  f"{amount} is not a multiple", minutes=amount,
+                                  unit=policy.unit_minutes)
+
+    def award(source: str, amount: int, by: Actor, key: str, memo: str) -> list[Draft]:
+        assert policy.item is not None
+        return [posting_draft(ctx, Awarded, source, policy.item, SYSTEM.id, key, ctx.now_us,
+                              amount // policy.unit_minutes, (), memo)]
+
+    return _movement(ctx, "convert_time", "convert", member, None, minutes, by, key, memo,
+                     check=eligible, follow=award)
+
+
+REGISTRY["deposit"] = FlowRules(
+    args={"approve": {}, "reject": {"reason": Arg(text)}},
+    excluded=lambda _rulebook: frozenset(),
+    handle=_handle,
+)

@@ -1,0 +1,171 @@
+"""Micro-wishes (微心愿): a resident's small wish is collected, screened onto the wish wall,
+claimed by a party member, volunteer or unit, fulfilled with evidence and confirmed by the wisher.
+
+One live claim per wish (the table allows ``claim`` only from ``listed``). A claim not fulfilled
+within the rulebook's ``claim_days`` lapses through :func:`lapse_wish`. When the wisher
+confirms, the claimer earns the rulebook's wish item exactly once (the table allows ``confirm``
+only from ``fulfilled``, and nothing leads back there); if a cap leaves no room, the
+confirmation still stands and the withheld points are recorded in its facts.
+"""
+
+from __future__ import annotations
+
+from pointsledger.base.actors import Actor
+from pointsledger.base.checks import check_account_id, check_int, check_key, check_text
+from pointsledger.core.commands import (
+    Context,
+    Draft,
+    Outcome,
+    _actor,
+    _open_account,
+    policy_now,
+)
+from pointsledger.errors import (
+    EvidenceRequired,
+    PermissionDenied,
+    UnknownAccount,
+    ValidationError,
+)
+from pointsledger.rules.flows import WISH, Case
+from pointsledger.rules.procedures import DEFAULT_WISHES, WishPolicy
+from pointsledger.store.commands import authorise
+from pointsledger.workflows.cases import (
+    REGISTRY,
+    Arg,
+    Args,
+    Facts,
+    FlowRules,
+    award_for,
+    day_deadline,
+    evidence,
+    independent,
+    must_be,
+    optional_text,
+    rating,
+    registered_member,
+    replayed_step,
+    rulebook_now,
+    stepped,
+    system_step,
+    text,
+)
+
+_REASON = {"reason": Arg(text)}
+
+
+def _policy(ctx: Context) -> WishPolicy:
+    rulebook = rulebook_now(ctx)
+    return DEFAULT_WISHES if rulebook is None else rulebook.wishes
+
+
+def submit_wish(
+    ctx: Context,
+    wisher: object,
+    title: object,
+    *,
+    by: object,
+    key: object,
+    description: object = "",
+    value: object = None,
+    memo: object = "",
+) -> Outcome:
+    """Collect a wish (征集) of the member ``wisher``."""
+    wisher = check_account_id(wisher, "wisher")
+    title = check_text(title, "title", required=True)
+    description = check_text(description, "description")
+    if value is not None:
+        value = check_int(value, "value", minimum=0)
+    by = _actor(by)
+    key = check_key(key)
+    memo = check_text(memo, "memo")
+    args = (("description", description), ("title", title), ("value", value),
+            ("wisher", wisher))
+    replay = replayed_step(ctx, key, by.id, memo, "wish", 0, "submit", args)
+    if replay:
+        return replay
+    state = ctx.state
+    if wisher not in state.members:
+        raise UnknownAccount(f"a wish belongs to a registered member; {wisher!r} is not one",
+                             account=wisher)
+    household = _open_account(state, wisher)
+    authorise(ctx, by, "wish.submit", household)
+    facts = {"account": wisher, "household": household, "subject": title}
+    return [stepped(ctx, WISH, 0, "submit", WISH.initial, by.id, key, policy_now(ctx)[1], memo,
+                    args, facts, ctx.now_us)]
+
+
+def _handle(ctx: Context, case: Case, step: str, target: str, by: Actor, args: Args, key: str,
+            memo: str) -> tuple[str, Facts, list[Draft]]:
+    state = ctx.state
+    facts: Facts = {}
+    following: list[Draft] = []
+    if step in ("claim", "release", "fulfil"):
+        authorise(ctx, by, f"wish.{step}", None)
+        if step == "claim":
+            registered_member(state, by, "claim a wish")
+            if state.household_of(by.id) == case.household:
+                raise PermissionDenied(f"{by.id!r} belongs to the wisher's household and may "
+                                       f"not claim wish {case.id}", actor=by.id, case=case.id)
+            facts["assignee"] = by.id
+            facts["due_us"] = day_deadline(ctx, _policy(ctx).claim_days)
+        else:
+            must_be(case, by, case.assignee, step)
+            if step == "release":
+                facts["assignee"] = ""
+            elif not args["evidence"]:
+                raise EvidenceRequired(f"fulfilling wish {case.id} needs evidence (photo ids, "
+                                       "text)", case=case.id)
+        return target, facts, following
+    if step in ("withdraw", "confirm"):
+        authorise(ctx, by, f"wish.{step}", case.household)
+        if step == "confirm":
+            if by.id == case.assignee:
+                raise PermissionDenied(f"the claimer {by.id!r} may not confirm their own "
+                                       f"fulfilment of wish {case.id}", actor=by.id)
+            following = award_for(ctx, case.assignee, _policy(ctx).item, 1, by, key, memo,
+                                  facts)
+        return target, facts, following
+    authorise(ctx, by, f"wish.{step}", case.household)
+    if step in ("list", "reject"):
+        independent(ctx, case, by, step, frozenset({"submit"}))
+    if step == "list":
+        category = _policy(ctx).category(args["category"])
+        if category is None:
+            names = [c.name for c in _policy(ctx).categories]
+            raise ValidationError(f"no wish category {args['category']!r}; categories: {names}",
+                                  field="category", value=args["category"])
+        value = case.detail("value")
+        if category.max_value is not None and value is not None and value > category.max_value:
+            raise ValidationError(
+                f"wish {case.id} is worth {value} yuan, above the {category.name} cap of "
+                f"{category.max_value}: reject it or ask for a smaller wish",
+                value=value, cap=category.max_value)
+        facts["max_value"] = category.max_value
+    elif step == "revoke":
+        facts["assignee"] = ""
+    return target, facts, following
+
+
+def lapse_wish(ctx: Context, wish: object, now_us: int) -> Outcome:
+    """Return one wish whose claim ran past its deadline to the wall (system step)."""
+    return system_step(ctx, wish, WISH, "lapse", now_us,
+                       lambda case: {"assignee": "", "lapsed": case.assignee})
+
+
+REGISTRY["wish"] = FlowRules(
+    args={
+        "list": {"category": Arg(text)},
+        "reject": _REASON,
+        "withdraw": {"reason": Arg(optional_text, required=False)},
+        "take_down": _REASON,
+        "restore": {},
+        "claim": {},
+        "release": {"reason": Arg(optional_text, required=False)},
+        "revoke": _REASON,
+        "fulfil": {"evidence": Arg(evidence)},
+        "confirm": {"rating": Arg(rating), "comment": Arg(optional_text, required=False)},
+        "close": {"feedback": Arg(optional_text, required=False)},
+    },
+    excluded=lambda _rulebook: frozenset(),
+    handle=_handle,
+)
