@@ -110,7 +110,7 @@ def scenario(name: str, args: argparse.Namespace) -> dict[str, float]:
         ledger = Ledger.open(args.path, clock=clock, tz=workload.TZ)
         households = setup(ledger, args)
         result = record(ledger, clock, households, args, batch=True)
-        ledger.close_store()
+        ledger.close()
         result["file_mb"] = round(Path(args.path).stat().st_size / 2**20)
         return result
     if name == "reopen":
@@ -121,7 +121,7 @@ def scenario(name: str, args: argparse.Namespace) -> dict[str, float]:
         t2 = time.perf_counter()
         ledger.snapshot()
         t3 = time.perf_counter()
-        ledger.close_store()
+        ledger.close()
         t4 = time.perf_counter()
         again = Ledger.open(args.path, clock=clock)
         t5 = time.perf_counter()

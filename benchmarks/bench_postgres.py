@@ -35,7 +35,7 @@ def setup(dsn: str, name: str) -> None:
     with ledger.batch() as b:
         for n in range(100):
             b.register_household(f"H{n:03d}", grid="G", head=f"户主{n}", by=COMMITTEE)
-    ledger.close_store()
+    ledger.close()
 
 
 def work(dsn: str, name: str, worker: int, commands: int, batch: int) -> None:
@@ -56,7 +56,7 @@ def work(dsn: str, name: str, worker: int, commands: int, batch: int) -> None:
             ledger.deduct(f"H{n % 100:03d}", "COV-01", by=GRID, key=f"w{worker}-{n}",
                           occurred_at=clock())
             n += 1
-    ledger.close_store()
+    ledger.close()
 
 
 def run(dsn: str, processes: int, commands: int, batch: int) -> float:
@@ -74,7 +74,7 @@ def run(dsn: str, processes: int, commands: int, batch: int) -> float:
     elapsed = time.perf_counter() - t0
     ledger = Ledger.open_postgres(dsn, name, clock=ManualClock(START.add(days=1)))
     verified = ledger.verify()
-    ledger.close_store()
+    ledger.close()
     assert verified.events == 103 + per * processes  # genesis, rulebook, 101 registry events
     return per * processes / elapsed
 

@@ -77,7 +77,7 @@ def main() -> None:
         print(f"reopen (snapshot) {time.perf_counter() - t0:6.2f} s; then each report, the first "
               "loading the saved index:")
         time_reports(reopened)
-        reopened.close_store()
+        reopened.close()
 
 
 def time_reports(ledger: Ledger) -> None:

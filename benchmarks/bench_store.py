@@ -2,7 +2,7 @@
 
 - ``redeem``: 100,000 immediate redemptions over 30,000 households whose points sit in
   year-end lots (each redemption draws its lots, soonest-expiring first), in memory;
-- ``expiry``: ``run_expiry`` over 1,000,000 lots (a year of awards) at the year end, in memory,
+- ``expiry``: ``expire_due`` over 1,000,000 lots (a year of awards) at the year end, in memory,
   then once more to show the re-run writes nothing.
 
     python benchmarks/bench_store.py                       # both (about a minute)
@@ -94,13 +94,13 @@ def expiry(args: argparse.Namespace) -> None:
     lots = sum(len(v) for v in ledger.state.lots.values())
     clock.set(pendulum.datetime(2027, 1, 1, tz=workload.TZ))
     t0 = time.perf_counter()
-    events = ledger.run_expiry()
+    events = ledger.expire_due()
     elapsed = time.perf_counter() - t0
     points = sum(e.points for e in events)  # type: ignore[attr-defined]
     t1 = time.perf_counter()
-    again = ledger.run_expiry()
+    again = ledger.expire_due()
     rerun = time.perf_counter() - t1
-    print(f"expiry   run_expiry over {lots:,} lots: {len(events):,} expired events, "
+    print(f"expiry   expire_due over {lots:,} lots: {len(events):,} expired events, "
           f"{points:,} points, {elapsed:.2f} s; re-run wrote {len(again)} events in "
           f"{rerun:.2f} s")
 

@@ -51,7 +51,7 @@ def run(claims: int, store: str) -> dict[str, float]:
     started = time.perf_counter()
     assert ledger.post_due() == []
     again = time.perf_counter() - started
-    ledger.close_store()
+    ledger.close()
     return {"review": review, "post_due": post, "post_due again": again}
 
 

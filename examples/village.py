@@ -98,7 +98,7 @@ def build(path: Path, seed: int = 7) -> None:
     if wrong is not None:
         ledger.reverse(wrong.id, reason="核实为误录（村民申辩成立）", by=COMMITTEE,
                        key="reverse/first-deduction")
-    ledger.close_store()
+    ledger.close()
 
 
 def report(path: Path) -> None:
@@ -113,7 +113,7 @@ def report(path: Path) -> None:
     total = sum(r[3] for r in rows)
     print(f"\n{len(rows)} households, {total} points available in all; "
           f"{verified.events} events verified, head hash {verified.head_hash[:16]}…")
-    ledger.close_store()
+    ledger.close()
 
 
 def main() -> None:

@@ -48,7 +48,7 @@ def village(backend: str) -> Iterator[Village]:
     """A small village ledger (two grids, four households, members) on each backend."""
     v = make_village(backend)
     yield v
-    v.ledger.close_store()
+    v.ledger.close()
 
 
 @pytest.fixture
@@ -56,7 +56,7 @@ def mem_village() -> Iterator[Village]:
     """The same village, in memory only."""
     v = make_village("memory")
     yield v
-    v.ledger.close_store()
+    v.ledger.close()
 
 
 def open_ledger(backend: str, clock: ManualClock) -> Ledger:

@@ -11,7 +11,7 @@ import pytest
 import pointsledger
 from pointsledger.rules.flows import FLOWS
 from pointsledger.rules.rulebook import DEFAULT_POLICY
-from pointsledger.workflows.cases import REGISTRY
+from pointsledger.workflows.steps import STEP_RULES
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -74,7 +74,7 @@ def _step_reference() -> str:
             else:
                 roles = ", ".join(sorted(DEFAULT_POLICY.roles_for(f"{name}.{step}")))
                 args = ", ".join(f"`{a}`" + ("" if v.required else " (optional)")
-                                 for a, v in REGISTRY[name].args[step].items())
+                                 for a, v in STEP_RULES[name].args[step].items())
             out.append(f"| `{step}` | {moves} | {roles} | {args} |")
         out.append("")
     return "\n".join(out)

@@ -1,4 +1,4 @@
-"""Expiry (清零 / 结转 / 过期): lots, the order they are drawn in, run_expiry."""
+"""Expiry (清零 / 结转 / 过期): lots, the order they are drawn in, expire_due."""
 
 from __future__ import annotations
 
@@ -56,12 +56,12 @@ def test_year_end_reset() -> None:
     award(led, clock().subtract(days=30), "a")
     award(led, clock(), "b")
     clock.set(pendulum.datetime(2026, 12, 31, 23, 59, tz=TZ))
-    assert led.run_expiry() == ()
+    assert led.expire_due() == ()
     clock.set(pendulum.datetime(2027, 1, 1, 0, 0, tz=TZ))
-    (event,) = led.run_expiry()
+    (event,) = led.expire_due()
     assert (event.account, event.points) == ("H1", 20)
     assert led.balance("H1").posted == 0 and led.balance(EXPIRED).posted == 20
-    assert led.run_expiry() == ()
+    assert led.expire_due() == ()
     assert check_invariants(led) == []
 
 
@@ -70,14 +70,14 @@ def test_quarter_end_and_rolling() -> None:
     led, clock = ledger_with(ExpiryPolicy("quarter_end"), pendulum.datetime(2026, 3, 30, tz=TZ))
     award(led, clock(), "a")
     clock.set(pendulum.datetime(2026, 4, 1, tz=TZ))
-    assert [e.points for e in led.run_expiry()] == [10]
+    assert [e.points for e in led.expire_due()] == [10]
     led, clock = ledger_with(ExpiryPolicy("rolling", days=10),
                              pendulum.datetime(2026, 3, 1, tz=TZ))
     award(led, clock(), "a")
     clock.advance(days=5)
     award(led, clock(), "b")
     clock.advance(days=5)
-    assert [e.points for e in led.run_expiry()] == [10]
+    assert [e.points for e in led.expire_due()] == [10]
     assert led.balance("H1").posted == 10
 
 
@@ -116,7 +116,7 @@ def test_reversing_a_spent_award_takes_the_spent_part_from_other_lots() -> None:
     assert sum(amount for _l, amount, _e in reversal.lots) == 10
     assert led.balance("H1").posted == 0 and led.expiring("H1") == []
     clock.advance(days=40)
-    assert led.run_expiry() == ()
+    assert led.expire_due() == ()
 
 
 def test_reservations_hold_lots_until_handed_over_or_cancelled() -> None:
@@ -128,7 +128,7 @@ def test_reservations_hold_lots_until_handed_over_or_cancelled() -> None:
     clock.advance(days=2, hours=12)
     led.cancel_reservation(reservation.id, reason="不要了", by=KEEPER, key="c")
     clock.advance(days=1)
-    assert [e.points for e in led.run_expiry()] == [10]
+    assert [e.points for e in led.expire_due()] == [10]
     assert check_invariants(led) == []
 
 
@@ -139,7 +139,7 @@ def test_transfers_keep_expiry_dates() -> None:
     award(led, clock(), "a", account="M1")
     led.transfer("M1", "H1", 6, by=Actor("M1", roles={"resident"}), key="t")
     clock.set(pendulum.datetime(2027, 1, 1, tz=TZ))
-    assert sorted((e.account, e.points) for e in led.run_expiry()) == [("H1", 6), ("M1", 4)]
+    assert sorted((e.account, e.points) for e in led.expire_due()) == [("H1", 6), ("M1", 4)]
 
 
 def test_carry_over_keeps_up_to_the_limit() -> None:
@@ -150,20 +150,20 @@ def test_carry_over_keeps_up_to_the_limit() -> None:
     award(led, clock(), "b")
     award(led, clock(), "c")
     clock.set(pendulum.datetime(2027, 1, 1, tz=TZ))
-    (event,) = led.run_expiry()
+    (event,) = led.expire_due()
     assert event.points == 15 and sum(a for _l, a, _e in event.carried) == 15
     assert led.balance("H1").posted == 15
     clock.set(pendulum.datetime(2028, 1, 1, tz=TZ))
-    assert [e.points for e in led.run_expiry()] == [0]  # 15 carry again, none expire
+    assert [e.points for e in led.expire_due()] == [0]  # 15 carry again, none expire
     assert led.balance("H1").posted == 15
     assert check_invariants(led) == []
 
 
-def test_run_expiry_refuses_the_future() -> None:
-    """run_expiry cannot run ahead of the clock."""
+def test_expire_due_refuses_the_future() -> None:
+    """expire_due cannot run ahead of the clock."""
     led, clock = ledger_with(ExpiryPolicy("year_end"), pendulum.datetime(2026, 6, 1, tz=TZ))
     with pytest.raises(ValidationError):
-        led.run_expiry(clock().add(days=1))
+        led.expire_due(clock().add(days=1))
 
 
 @pytest.mark.parametrize(
@@ -196,8 +196,8 @@ def test_expiry_never_takes_more_than_is_left(steps: list[tuple[str, int]],
             elif step == "redeem":
                 led.redeem("H1", "SOAP", by=KEEPER, key=f"r{n}")
             elif step == "expire":
-                led.run_expiry()
-                assert led.run_expiry() == ()
+                led.expire_due()
+                assert led.expire_due() == ()
             else:
                 clock.advance(days=days)
         except Exception as exc:  # refusals (insufficient points) write nothing

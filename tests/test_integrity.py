@@ -52,7 +52,7 @@ def build(path: Path) -> int:
     led.reverse(e.id, reason="误录", by=COMMITTEE, key="r")
     led.deduct("H003", "COV-03", by=GRID, key="d", occurred_at=when)
     head = led.head
-    led.close_store()
+    led.close()
     return head
 
 
@@ -274,7 +274,7 @@ def test_malformed_sqlite_rows_raise_integrity_errors_only(
     with sqlite3.connect(path) as db:
         before = db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
     try:
-        Ledger.open(path, clock=ManualClock(START)).close_store()
+        Ledger.open(path, clock=ManualClock(START)).close()
     except IntegrityError as exc:
         assert exc.fields["seq"] == seq
     with sqlite3.connect(path) as db:

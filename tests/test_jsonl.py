@@ -46,7 +46,7 @@ def test_round_trip_in_memory_and_sqlite(exported: tuple[Path, str, int], tmp_pa
     assert again.balance("H002").posted == -5
     on_disk = import_jsonl(path, tmp_path / "copy.db")
     assert on_disk.verify().head_hash == head
-    on_disk.close_store()
+    on_disk.close()
     with pytest.raises(StoreError):
         import_jsonl(path, tmp_path / "copy.db")
 

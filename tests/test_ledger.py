@@ -100,7 +100,7 @@ def test_design_sketch_runs_as_written(tmp_path: Any) -> None:
     balance = ledger.balance("H001")
     assert (balance.posted, balance.pending, balance.held, balance.available) == (7, 0, 0, 7)
     assert ledger.verify().events == ledger.head
-    ledger.close_store()
+    ledger.close()
 
 
 def test_award_moves_points_from_the_pool(village: Village) -> None:
@@ -444,22 +444,24 @@ def test_close_accounts(village: Village) -> None:
     """Closing needs members closed first and a destination for a non-zero balance."""
     led = village.ledger
     led.award("H002", "ENV-01", by=GRID, key="a", occurred_at=days_ago(village, 1))
-    refused(led, ValidationError, lambda: led.close("H002", by=COMMITTEE, balance_to="H003"))
-    led.close("M002", by=COMMITTEE)
-    exc = refused(led, BalanceNotZero, lambda: led.close("H002", by=COMMITTEE))
+    refused(led, ValidationError,
+            lambda: led.close_account("H002", by=COMMITTEE, balance_to="H003"))
+    led.close_account("M002", by=COMMITTEE)
+    exc = refused(led, BalanceNotZero, lambda: led.close_account("H002", by=COMMITTEE))
     assert exc.fields == {"account": "H002", "balance": 5}
-    refused(led, ValidationError, lambda: led.close("H002", by=COMMITTEE, balance_to="H002"))
-    refused(led, UnknownAccount, lambda: led.close("H002", by=COMMITTEE, balance_to="H404"))
-    closing = led.close("H002", by=COMMITTEE, balance_to=POOL)
+    refused(led, ValidationError,
+            lambda: led.close_account("H002", by=COMMITTEE, balance_to="H002"))
+    refused(led, UnknownAccount, lambda: led.close_account("H002", by=COMMITTEE, balance_to="H404"))
+    closing = led.close_account("H002", by=COMMITTEE, balance_to=POOL)
     assert closing.postings() == (("H002", POOL, 5),)
     assert led.balance("H002").posted == 0 and led.balance(POOL).posted == 0
     refused(led, AccountClosed, lambda: led.award("H002", "ENV-01", by=GRID, key="b",
                                                   occurred_at=days_ago(village, 1)))
     refused(led, AccountClosed, lambda: led.register_member("M009", household="H002",
                                                             name="x", by=COMMITTEE))
-    refused(led, AccountClosed, lambda: led.close("H002", by=COMMITTEE, key="again"))
+    refused(led, AccountClosed, lambda: led.close_account("H002", by=COMMITTEE, key="again"))
     own = Actor("M001", roles={"committee"})
-    refused(led, PermissionDenied, lambda: led.close("H001", by=own, key="own"))
+    refused(led, PermissionDenied, lambda: led.close_account("H001", by=own, key="own"))
 
 
 def test_balance_as_of_and_at_seq(village: Village) -> None:
@@ -537,12 +539,12 @@ def test_reopen_replays_the_same_state(tmp_path: Any) -> None:
     led.deduct("H002", "COV-03", by=GRID, key="d", occurred_at=days_ago(village, 2))
     before = snapshot(led)
     tz = led.tz
-    led.close_store()
+    led.close()
     again = Ledger.open(path, clock=village.clock)
     assert snapshot(again) == before and again.tz == tz
     with pytest.raises(ValidationError):
         Ledger.open(path, tz="UTC")
-    again.close_store()
+    again.close()
 
 
 def test_event_lookup(village: Village) -> None:
@@ -592,8 +594,8 @@ def test_two_writers_on_one_file_never_fork(tmp_path: Any) -> None:
     assert first.ledger.verify().events == g.seq
     assert second.verify() == first.ledger.verify()  # `second` catches up with `g`
     assert second.balance("H004").posted == 4
-    second.close_store()
-    first.ledger.close_store()
+    second.close()
+    first.ledger.close()
 
 
 def test_batch_that_loses_its_append_writes_nothing_and_catches_up() -> None:

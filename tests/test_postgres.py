@@ -30,8 +30,8 @@ def test_ledger_on_postgres_reopens_to_the_same_state() -> None:
     again.award("H1", "ENV-01", by=GRID, key="b", occurred_at=clock())
     third = ledger.award("H1", "VOL-02", by=GRID, key="c", occurred_at=clock())
     assert third.seq == first.seq + 2 and ledger.balance("H1").posted == 12
-    ledger.close_store()
-    again.close_store()
+    ledger.close()
+    again.close()
 
 
 def test_ledgers_in_one_database_are_independent() -> None:
@@ -43,7 +43,7 @@ def test_ledgers_in_one_database_are_independent() -> None:
     assert ledgers[0].head == 2 and ledgers[1].head == 1
     for ledger in ledgers:
         ledger.verify()
-        ledger.close_store()
+        ledger.close()
 
 
 def test_snapshots_and_the_report_index_on_postgres() -> None:
@@ -69,5 +69,5 @@ def test_snapshots_and_the_report_index_on_postgres() -> None:
     assert again.balance("H1").posted == 7 and again.verify() == ledger.verify()
     assert _stored(again) is not None
     assert reports.honour_board(again, "2026-03").rows == board
-    ledger.close_store()
-    again.close_store()
+    ledger.close()
+    again.close()

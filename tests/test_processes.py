@@ -62,7 +62,7 @@ def deductions(path: Path) -> list[str]:
     ledger = Ledger.open(path, clock=ManualClock(START.add(days=2)))
     ledger.verify()
     keys = [e.key for e in ledger.events() if isinstance(e, Deducted)]
-    ledger.close_store()
+    ledger.close()
     return keys
 
 
@@ -70,7 +70,7 @@ def test_two_processes_append_without_losing_or_duplicating(tmp_path: Path) -> N
     """Two processes write 400 commands each to one file at the same time: all 800 land,
     once, in one chain, interleaved."""
     path = tmp_path / "shared.db"
-    make_village(str(path)).ledger.close_store()
+    make_village(str(path)).ledger.close()
     start = time.time() + 2.0
     writers = [writer(tmp_path, path, name, 400, 0, start=start) for name in ("a", "b")]
     for process in writers:
@@ -87,7 +87,7 @@ def test_two_processes_writing_batches_take_turns(tmp_path: Path) -> None:
     holds the write lock for its block, so none loses its append, and every batch lands whole
     and contiguous."""
     path = tmp_path / "batches.db"
-    make_village(str(path)).ledger.close_store()
+    make_village(str(path)).ledger.close()
     start = time.time() + 2.0
     writers = [writer(tmp_path, path, name, 200, 10, start=start) for name in ("a", "b")]
     for process in writers:
@@ -103,7 +103,7 @@ def test_sigkill_mid_batch_leaves_the_last_committed_batch(tmp_path: Path) -> No
     """A writer killed while writing batches of 50 leaves whole batches only, and the file
     reopens and verifies."""
     path = tmp_path / "killed.db"
-    make_village(str(path)).ledger.close_store()
+    make_village(str(path)).ledger.close()
     process = writer(tmp_path, path, "k", 0, 50)
     assert process.stdout is not None
     committed = 0
@@ -132,7 +132,7 @@ def test_two_processes_on_one_postgres_ledger(tmp_path: Path) -> None:
     ledger.add_region("G", "网格", kind="grid", by=COMMITTEE)
     for h in ("H001", "H002", "H003", "H004"):
         ledger.register_household(h, grid="G", head=h, by=COMMITTEE)
-    ledger.close_store()
+    ledger.close()
     start = time.time() + 2.0
     target = f"postgres:{dsn}|{name}"
     # one writer command by command, the other in batches of 10 holding the lock
@@ -143,7 +143,7 @@ def test_two_processes_on_one_postgres_ledger(tmp_path: Path) -> None:
     again = Ledger.open_postgres(dsn, name, clock=ManualClock(START.add(days=2)))
     again.verify()
     keys = [e.key for e in again.events() if isinstance(e, Deducted)]
-    again.close_store()
+    again.close()
     assert len(keys) == len(set(keys)) == 400
     order = [k.split("-")[0] for k in keys]
     assert sum(1 for x, y in itertools.pairwise(order) if x != y) >= 2

@@ -166,7 +166,7 @@ def events(draw: st.DrawFn) -> Any:
             draw(codes), household="H003", name=draw(titles), by=COMMITTEE, key=key,
             roles=draw(st.frozensets(st.sampled_from(["resident", "volunteer"]))),
             birth_date=draw(st.none() | st.dates(dt.date(1920, 1, 1), dt.date(2020, 1, 1))))
-    return led.close("M002", by=COMMITTEE, key=key, memo=memo)
+    return led.close_account("M002", by=COMMITTEE, key=key, memo=memo)
 
 
 @given(events())

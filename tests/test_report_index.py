@@ -46,7 +46,7 @@ def test_the_fast_fold_equals_folding_event_by_event(tmp_path: Path) -> None:
     for event in ledger.events():
         slow.add(ledger, event)
     assert _columns(movements_of(ledger)) == _columns(slow)
-    ledger.close_store()
+    ledger.close()
 
 
 def test_a_saved_index_is_used_and_extended(tmp_path: Path) -> None:
@@ -57,14 +57,14 @@ def test_a_saved_index_is_used_and_extended(tmp_path: Path) -> None:
     ledger.award("H001", "HON-01", by=GRID, key="late", occurred_at=ledger.now())
     expected = _columns(movements_of(ledger))
     board = reports.honour_board(ledger, "2026-03").rows
-    ledger.close_store()
+    ledger.close()
     reopened = Ledger.open(path)
     stored = Movements.load(reopened.store.load_derived("report_index")[2])  # type: ignore
     assert stored.done == seq
     assert _stored(reopened) is not None  # it checks out against the log, so it is used
     assert _columns(movements_of(reopened)) == expected
     assert reports.honour_board(reopened, "2026-03").rows == board
-    reopened.close_store()
+    reopened.close()
 
 
 def test_a_damaged_or_stale_index_is_ignored(tmp_path: Path) -> None:
@@ -72,20 +72,20 @@ def test_a_damaged_or_stale_index_is_ignored(tmp_path: Path) -> None:
     ledger = _busy_ledger(path)
     reports.save_index(ledger)
     expected = _columns(movements_of(ledger))
-    ledger.close_store()
+    ledger.close()
     with sqlite3.connect(path) as db:
         data = db.execute("SELECT data FROM derived").fetchone()[0]
         db.execute("UPDATE derived SET data = ?", (data[:-1] + bytes([data[-1] ^ 1]),))
     reopened = Ledger.open(path)
     assert _stored(reopened) is None
     assert _columns(movements_of(reopened)) == expected
-    reopened.close_store()
+    reopened.close()
     with sqlite3.connect(path) as db:  # a digest that fits, but the log is not the one indexed
         db.execute("UPDATE derived SET data = ?, head = ?", (data, bytes(32)))
     again = Ledger.open(path)
     assert _stored(again) is None
     assert _columns(movements_of(again)) == expected
-    again.close_store()
+    again.close()
 
 
 def test_stores_without_derived_data_save_nothing() -> None:

@@ -50,7 +50,7 @@ def test_reopen_from_a_snapshot_equals_a_full_replay(tmp_path: Path) -> None:
     assert led.snapshot() == led.head
     shop.earn("H3")  # after the snapshot
     live = led.state
-    led.close_store()
+    led.close()
     from_snapshot = reopen(path)
     same(from_snapshot.state, live)
     with sqlite3.connect(path) as db:
@@ -71,7 +71,7 @@ def test_a_damaged_snapshot_is_ignored(tmp_path: Path) -> None:
     path, shop = rich_file(tmp_path)
     live = shop.ledger.state
     shop.ledger.snapshot()
-    shop.ledger.close_store()
+    shop.ledger.close()
     for statement in ("UPDATE snapshots SET data = CAST('junk' AS BLOB)",
                       "UPDATE snapshots SET head = zeroblob(32)",
                       "UPDATE snapshots SET seq = seq + 1000"):
@@ -79,7 +79,7 @@ def test_a_damaged_snapshot_is_ignored(tmp_path: Path) -> None:
             db.execute("DELETE FROM snapshots")
         again = reopen(path)
         again.snapshot()
-        again.close_store()
+        again.close()
         with sqlite3.connect(path) as db:
             db.execute(statement)
         same(reopen(path).state, live)
@@ -96,7 +96,7 @@ def test_malformed_snapshot_rows_never_crash(tmp_path: Path, data: bytes) -> Non
     if not path.exists():
         shop = make_shop(str(path))
         shop.ledger.snapshot()
-        shop.ledger.close_store()
+        shop.ledger.close()
     live = reopen(path).state
     with sqlite3.connect(path) as db:
         db.execute("UPDATE snapshots SET data = ?, digest = ?",
@@ -113,7 +113,7 @@ def test_open_uses_the_snapshot_and_verify_still_checks_everything(tmp_path: Pat
 
     path, shop = rich_file(tmp_path)
     shop.ledger.snapshot()
-    shop.ledger.close_store()
+    shop.ledger.close()
     with sqlite3.connect(path) as db:
         db.execute("UPDATE events SET data = CAST(REPLACE(CAST(data AS TEXT), '户主H1', '户主X1')"
                    " AS BLOB) WHERE seq = 4")

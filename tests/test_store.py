@@ -87,7 +87,7 @@ def shop(backend: str) -> Iterator[Shop]:
     shop = make_shop(backend)
     yield shop
     assert check_invariants(shop.ledger) == []
-    shop.ledger.close_store()
+    shop.ledger.close()
 
 
 def make_shop(backend: str) -> Shop:
@@ -241,16 +241,16 @@ def test_reservation_hand_over_with_pickup_code(shop: Shop) -> None:
 
 
 def test_reservations_time_out_idempotently(shop: Shop) -> None:
-    """After reservation_days, expire_reservations releases what was held, once."""
+    """After reservation_days, time_out_due releases what was held, once."""
     led = shop.ledger
     shop.earn("H2")
     reservation = led.reserve("H2", "SOAP", by=KEEPER, key="res")
-    assert led.expire_reservations() == ()
+    assert led.time_out_due() == ()
     shop.clock.advance(days=2, minutes=1)
     refused(led, ReservationExpired, lambda: led.hand_over(reservation.id, by=KEEPER, key="h"))
-    timed_out = led.expire_reservations()
+    timed_out = led.time_out_due()
     assert [e.reservation for e in timed_out] == [reservation.seq]
-    assert led.expire_reservations() == ()
+    assert led.time_out_due() == ()
     assert led.balance("H2").held == 0 and led.stock("SOAP").reserved == 0
     refused(led, AlreadyResolved, lambda: led.hand_over(reservation.id, by=KEEPER, key="h"))
 

@@ -94,12 +94,12 @@ def test_the_notice_runs_full_local_days_and_posts_once() -> None:
     end = pendulum.datetime(2026, 3, 10, tz=TZ)  # seven full days: 3-03 .. 3-09
     assert ledger.case(claim).due_us == int(end.timestamp()) * 1_000_000
     clock.set(end.subtract(microseconds=1))
-    assert ledger.post_due() == []
+    assert ledger.post_due() == ()
     clock.set(end)
     posted = ledger.post_due()
     assert [e.kind for e in posted] == ["stepped", "awarded"]
     assert posted[1].occurred_us == ledger.case(claim).occurred_us  # the conduct's time
-    assert ledger.post_due() == []  # idempotent
+    assert ledger.post_due() == ()  # idempotent
     assert ledger.balance("H002").posted == 5 and ledger.balance("H002").pending == 0
     assert ledger.case(claim).posting == posted[1].seq
 
@@ -123,10 +123,10 @@ def test_notice_ends_at_a_local_midnight(hour: int, minute: int, days: int) -> N
     ledger.step(claim, "approve", by=COMMITTEE, key="a")
     end = pendulum.datetime(2026, 3, 2, tz=TZ).add(days=days + 1)
     clock.set(end.subtract(microseconds=1))
-    assert ledger.post_due() == []
+    assert ledger.post_due() == ()
     clock.set(end)
     assert len(ledger.post_due()) == 2
-    assert ledger.post_due() == []
+    assert ledger.post_due() == ()
 
 
 def test_an_open_objection_blocks_posting_until_dismissed() -> None:
@@ -139,10 +139,10 @@ def test_an_open_objection_blocks_posting_until_dismissed() -> None:
     clock.advance(days=10)
     with pytest.raises(DeadlinePassed):
         ledger.step(claim, "object", reason="晚了", by=NEIGHBOUR, key="o3")
-    assert ledger.post_due() == []
+    assert ledger.post_due() == ()
     ledger.step(claim, "dismiss", objection=first, reason="查无此事", by=COMMITTEE2, key="d1")
     assert ledger.case(claim).state == "objected"  # the second objection is still open
-    assert ledger.post_due() == []
+    assert ledger.post_due() == ()
     with pytest.raises(UnknownEntry):
         ledger.step(claim, "dismiss", objection=first, reason="again", by=COMMITTEE2, key="d2")
     ledger.step(claim, "dismiss", objection=second, reason="查无此事", by=COMMITTEE2, key="d3")
@@ -259,7 +259,7 @@ def test_open_claims_keep_the_books_and_the_account_open() -> None:
     with pytest.raises(ValidationError, match="still in review or notice"):
         ledger.close_period(clock().date().subtract(days=1), by=COMMITTEE, key="cp")
     with pytest.raises(ValidationError, match="open workflow cases"):
-        ledger.close("M004", by=COMMITTEE, key="x")
+        ledger.close_account("M004", by=COMMITTEE, key="x")
     clock.advance(days=8)
     ledger.post_due()
     ledger.close_period(clock().date().subtract(days=1), by=COMMITTEE, key="cp")
@@ -343,12 +343,12 @@ def test_a_claim_not_fulfilled_in_time_lapses() -> None:
     wish = _claimed_wish(village)  # claimed 2026-03-02: fourteen full days to fulfil
     end = pendulum.datetime(2026, 3, 17, tz=TZ)
     clock.set(end.subtract(microseconds=1))
-    assert ledger.lapse_due() == []
+    assert ledger.lapse_due() == ()
     clock.set(end)
     lapsed = ledger.lapse_due()
     assert [e.step for e in lapsed] == ["lapse"]  # type: ignore[attr-defined]
     assert ledger.case(wish).state == "listed" and ledger.case(wish).assignee == ""
-    assert ledger.lapse_due() == []
+    assert ledger.lapse_due() == ()
 
 
 def test_wish_values_are_capped_by_category() -> None:
@@ -391,7 +391,7 @@ def test_declines_and_timeouts_return_orders_to_dispatch() -> None:
     due = ledger.case(order).due_us
     assert due - ledger.case(order).changed_us == 24 * 3_600_000_000
     clock.set(from_us(due - 1))
-    assert ledger.time_out_due() == []
+    assert ledger.time_out_due() == ()
     clock.set(from_us(due))
     assert len(ledger.time_out_due()) == 1
     assert ledger.case(order).state == "placed"
@@ -505,17 +505,17 @@ def test_workflow_state_replays_and_survives_a_snapshot(tmp_path: object) -> Non
     _deposit(ledger, "M003", 90, "d")
     state = ledger.state
     expected = (dict(state.cases), dict(state.pending), dict(state.minutes))
-    ledger.close_store()
+    ledger.close()
     reopened = Ledger.open(path, clock=clock)
     assert (dict(reopened.state.cases), dict(reopened.state.pending),
             dict(reopened.state.minutes)) == expected
     reopened.snapshot()
-    reopened.close_store()
+    reopened.close()
     from_snapshot = Ledger.open(path, clock=clock)
     assert (dict(from_snapshot.state.cases), dict(from_snapshot.state.pending),
             dict(from_snapshot.state.minutes)) == expected
     assert not check_invariants(from_snapshot)
-    from_snapshot.close_store()
+    from_snapshot.close()
 
 
 def test_cases_are_listed_by_flow_state_and_account() -> None:
@@ -595,7 +595,7 @@ def test_due_jobs_act_exactly_at_their_deadlines_and_once(
         assert acted == due
         for case in due:
             del deadlines[case]
-        assert (ledger.post_due(), ledger.lapse_due(), ledger.time_out_due()) == ([], [], [])
+        assert (ledger.post_due(), ledger.lapse_due(), ledger.time_out_due()) == ((), (), ())
     for case, (flow, _end) in deadlines.items():
         assert ledger.case(case).state == {"claim": "in_notice", "wish": "claimed",
                                            "order": "dispatched"}[flow]

@@ -195,9 +195,7 @@ def _cmd_due(args: argparse.Namespace, out: TextIO) -> None:
     with _open(args.file) as ledger:
         jobs: list[tuple[str, Callable[[], Sequence[Event]]]] = [
             ("post_due", ledger.post_due), ("lapse_due", ledger.lapse_due),
-            ("time_out_due", ledger.time_out_due),
-            ("expire_reservations", ledger.expire_reservations),
-            ("run_expiry", ledger.run_expiry)]
+            ("time_out_due", ledger.time_out_due), ("expire_due", ledger.expire_due)]
         for name, job in jobs:
             print(f"{name}: {len(job())} events", file=out)
 
@@ -271,7 +269,7 @@ def _cmd_import(args: argparse.Namespace, out: TextIO) -> None:
     try:
         print(f"imported {ledger.head} events into {args.file} (hash chain verified)", file=out)
     finally:
-        ledger.close_store()
+        ledger.close()
 
 
 def _cmd_demo(args: argparse.Namespace, out: TextIO) -> None:
@@ -377,7 +375,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_cmd_reverse)
 
     p = sub.add_parser("due", help="run the due jobs (post_due, lapse_due, time_out_due, "
-                       "expire_reservations, run_expiry)", parents=[common])
+                       "expire_due)", parents=[common])
     p.add_argument("file")
     p.set_defaults(run=_cmd_due)
 

@@ -212,7 +212,7 @@ def build_demo(path: str | os.PathLike[str] = "pointsledger-demo.db", *, seed: i
         summary = DemoSummary(os.fspath(path), ledger.head, len(ledger.state.households),
                               len(ledger.state.members))
     finally:
-        ledger.close_store()
+        ledger.close()
     return summary
 
 
@@ -331,7 +331,7 @@ class _Village:
         ledger.post_due()
         ledger.lapse_due()
         ledger.time_out_due()
-        ledger.expire_reservations()
+        ledger.time_out_due()
 
     def _try(self, command: Callable[[], Event]) -> Event | None:
         """The command's event, or None when the rules refuse it (a full cap, too few

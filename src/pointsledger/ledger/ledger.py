@@ -23,25 +23,25 @@ from types import TracebackType
 from typing import Any
 
 import attrs
+import pendulum
 
 from pointsledger.base.actors import SYSTEM
 from pointsledger.base.checks import check_id, check_int
 from pointsledger.base.clock import Clock, from_us, system_clock, to_us
 from pointsledger.base.periods import DEFAULT_TZ
-from pointsledger.core import commands
-from pointsledger.core.commands import Context, Draft, Outcome, Replayed, parse_entry_id
+from pointsledger.core import postings, registry_commands
+from pointsledger.core.command import Command, Context, Draft, Outcome, Replayed
 from pointsledger.core.events import (
     FORMAT,
     GENESIS_HASH,
     SYSTEM_ACCOUNTS,
-    Awarded,
-    Deducted,
     Event,
     LedgerCreated,
     chain_hash,
     decode,
     seal,
 )
+from pointsledger.core.postings import parse_entry_id
 from pointsledger.core.state import Balance, LedgerState, apply
 from pointsledger.errors import (
     ConcurrencyError,
@@ -57,11 +57,7 @@ from pointsledger.rules.flows import Case
 from pointsledger.rules.rulebook import Rulebook
 from pointsledger.storage import EventStore, MemoryStore, Record, SQLiteStore
 from pointsledger.store import commands as store_commands
-from pointsledger.workflows import cases as case_commands
-from pointsledger.workflows import claims as claim_commands
-from pointsledger.workflows import orders as order_commands
-from pointsledger.workflows import timebank as timebank_commands
-from pointsledger.workflows import wishes as wish_commands
+from pointsledger.workflows import cases, claims, orders, steps, timebank, wishes
 
 _DAY_US = 86_400_000_000
 _RETRIES = 50  # appends lost to other writers before a command gives up
@@ -99,562 +95,51 @@ class Verified:
 
 
 class _Commands:
-    """The command methods shared by :class:`Ledger` and :class:`Batch`.
+    """The commands of every capability, shared by :class:`Ledger` and :class:`Batch`: each
+    line names a command declared once in its own module, where its signature and docstring
+    live (see :mod:`pointsledger.core.command`).
 
-    Every command takes the acting :class:`~pointsledger.base.actors.Actor` (``by``), an idempotency
-    ``key`` and an optional ``memo``, and returns the event it wrote (or, for a repeated key and
-    payload, the event it wrote the first time). Commands on things with their own identity
-    default the key to it: ``adopt/<version>``, ``region/<code>``, ``household/<id>``,
-    ``member/<id>``, ``close/<account>``, ``close_period/<date>``. A refused command raises a
-    :class:`~pointsledger.errors.PointsLedgerError` and writes nothing.
+    Every command takes the acting :class:`~pointsledger.base.actors.Actor` (``by``), an
+    idempotency ``key`` and an optional ``memo``, and returns the event it wrote (or, for a
+    repeated key and payload, the event it wrote the first time), typed as its own event
+    class. A refused command raises a :class:`~pointsledger.errors.PointsLedgerError` and
+    writes nothing.
     """
 
-    def _run(self, command: Callable[..., Outcome], *args: Any, **kwargs: Any) -> Event:
+    __slots__ = ("__dict__",)
+
+    def _command(self, command: Command[..., Event], /, *args: Any, **kwargs: Any) -> Event:
         raise NotImplementedError
 
-    def adopt(
-        self,
-        rulebook: Rulebook,
-        *,
-        effective_from: _dt.date,
-        by: Any,
-        minutes: str,
-        key: str | None = None,
-        effective_until: _dt.date | None = None,
-        memo: str = "",
-    ) -> Event:
-        """Adopt a rulebook version (经民主程序通过), in force from ``effective_from``.
-
-        Args:
-            rulebook: the version to adopt; its version name must be new on this ledger.
-            effective_from: first day (ledger zone) it governs; after the latest version's start
-                and after any posting already recorded.
-            by: the adopting actor (role ``committee`` by default).
-            key: idempotency key (default ``adopt/<version>``).
-            minutes: the minutes of the meeting that approved it (e.g. 村民代表会议表决通过).
-            effective_until: optional last day it governs.
-            memo: free text.
-
-        Returns:
-            The ``rulebook_adopted`` event.
-
-        Raises:
-            AlreadyExists: the version name is taken.
-            RulebookError: the range would overlap an adopted version or postings already made.
-            PermissionDenied: the actor's roles or household do not allow it.
-            ValidationError: a bad argument, named in the message.
-            IdempotencyConflict: the key was used for a different request.
-        """
-        return self._run(
-            commands.adopt,
-            rulebook,
-            effective_from=effective_from,
-            effective_until=effective_until,
-            by=by,
-            key=key,
-            minutes=minutes,
-            memo=memo,
-        )
-
-    def add_region(
-        self,
-        code: str,
-        name: str,
-        *,
-        kind: str,
-        by: Any,
-        parent: str | None = None,
-        key: str | None = None,
-        memo: str = "",
-    ) -> Event:
-        """Add a region (county, town, village, community or grid) to the tree.
-
-        Raises:
-            AlreadyExists: the code is taken.
-            UnknownRegion: no such parent.
-            ValidationError: a kind that cannot sit under the parent's kind.
-        """
-        return self._run(
-            commands.add_region, code, name, kind=kind, parent=parent, by=by, key=key, memo=memo
-        )
-
-    def register_household(
-        self,
-        household: str,
-        *,
-        grid: str,
-        head: str,
-        by: Any,
-        key: str | None = None,
-        memo: str = "",
-    ) -> Event:
-        """Register a household (户) in a grid; ``head`` is the head of household's name.
-
-        Raises:
-            AlreadyExists: the id is a registered household or member.
-            UnknownRegion: no such grid.
-        """
-        return self._run(
-            commands.register_household, household, grid=grid, head=head, by=by, key=key, memo=memo
-        )
-
-    def register_member(
-        self,
-        member: str,
-        *,
-        household: str,
-        name: str,
-        by: Any,
-        key: str | None = None,
-        roles: Sequence[str] | frozenset[str] = (),
-        birth_date: _dt.date | None = None,
-        memo: str = "",
-    ) -> Event:
-        """Register a member of an open household, with roles and an optional birth date.
-
-        Raises:
-            AlreadyExists: the id is taken.
-            UnknownAccount: no such household.
-            AccountClosed: the household is closed.
-        """
-        return self._run(
-            commands.register_member,
-            member,
-            household=household,
-            name=name,
-            roles=roles,
-            birth_date=birth_date,
-            by=by,
-            key=key,
-            memo=memo,
-        )
-
-    def move_household(
-        self, household: str, *, grid: str, by: Any, key: str, memo: str = ""
-    ) -> Event:
-        """Move a household to another grid.
-
-        Raises:
-            UnknownAccount: no such household or member.
-            UnknownRegion: no such grid.
-            AccountClosed: the account is closed.
-            ValidationError: same grid.
-        """
-        return self._run(commands.move_household, household, grid=grid, by=by, key=key, memo=memo)
-
-    def close(
-        self,
-        account: str,
-        *,
-        by: Any,
-        key: str | None = None,
-        balance_to: str | None = None,
-        memo: str = "",
-    ) -> Event:
-        """Close a household or member account.
-
-        A household closes after its members. A non-zero balance must be sent somewhere with
-        ``balance_to`` (another open account, or ``"@pool"`` to return it to the village).
-
-        Raises:
-            BalanceNotZero: a balance and no ``balance_to``.
-            AccountClosed: the account is closed.
-            UnknownAccount: no such household or member.
-            PermissionDenied: own household.
-        """
-        return self._run(
-            commands.close, account, balance_to=balance_to, by=by, key=key, memo=memo
-        )
-
-    def award(
-        self,
-        account: str,
-        item: str,
-        *,
-        by: Any,
-        key: str,
-        occurred_at: _dt.datetime,
-        quantity: int = 1,
-        evidence: Sequence[str] = (),
-        memo: str = "",
-    ) -> Event:
-        """Award a checklist item's points (item points x ``quantity``) to a household or member.
-
-        Args:
-            account: household or member id.
-            item: code of an item with positive points in the rulebook in force at
-                ``occurred_at``.
-            by: the scoring actor (``grid_worker`` or ``committee`` by default); never a member
-                of the account's household.
-            key: idempotency key.
-            occurred_at: when the conduct happened (aware datetime); not in the future, not in a
-                closed period, not beyond the backdating window.
-            quantity: units (e.g. person-times), at least 1.
-            evidence: references to evidence (photo ids, text); required by some items.
-            memo: free text.
-
-        Returns:
-            The ``awarded`` event; ``event.id`` identifies it for :meth:`reverse`.
-
-        Raises:
-            CapExceeded: an item or category cap for the period would be passed.
-            UnknownItem: the item is not in the rulebook in force.
-            UnknownAccount: no such household or member.
-            AccountClosed: the account is closed.
-            NoRulebookInForce: no rulebook covers the time.
-            TimingError: occurred_at is in the future, too far back or in a closed period.
-            EvidenceRequired: the item needs evidence.
-            PermissionDenied: the actor's roles or household do not allow it.
-            ValidationError: a bad argument, named in the message.
-            IdempotencyConflict: the key was used for a different request.
-        """
-        return self._run(commands.post_item, Awarded, account, item, by, key, occurred_at,
-                         quantity, evidence, memo)
-
-    def deduct(
-        self,
-        account: str,
-        item: str,
-        *,
-        by: Any,
-        key: str,
-        occurred_at: _dt.datetime,
-        quantity: int = 1,
-        evidence: Sequence[str] = (),
-        memo: str = "",
-    ) -> Event:
-        """Deduct a listed violation's points (村规民约). Always recorded, even when the balance
-        goes negative: the conduct happened.
-
-        Takes the same arguments as :meth:`award`; ``item`` must have negative points.
-
-        Returns:
-            The ``deducted`` event.
-        """
-        return self._run(commands.post_item, Deducted, account, item, by, key, occurred_at,
-                         quantity, evidence, memo)
-
-    def reverse(
-        self, entry: str | Event, *, reason: str, by: Any, key: str, memo: str = ""
-    ) -> Event:
-        """Reverse (冲正) an award or deduction: a new entry posting the exact opposite.
-
-        It restores the balances and the cap usage of the original; an entry is reversed at
-        most once. The reversal is dated now.
-
-        Raises:
-            AlreadyReversed: the entry was reversed before.
-            NotReversible: the entry is not an award, a deduction or a redemption.
-            UnknownEntry: no such entry.
-            PermissionDenied: the actor's roles or household do not allow it.
-            AccountClosed: the account is closed.
-        """
-        return self._run(commands.reverse, entry, reason=reason, by=by, key=key, memo=memo)
-
-    def close_period(
-        self, through: _dt.date, *, by: Any, key: str | None = None, memo: str = ""
-    ) -> Event:
-        """Close the books (结账) through the end of local day ``through``: postings that
-        occurred up to then are refused from now on.
-
-        Raises:
-            ValidationError: ``through`` is today or later, or already closed.
-        """
-        return self._run(commands.close_period, through, by=by, key=key, memo=memo)
-
-
-    # -- the points store ---------------------------------------------------------------------
-    def receive_stock(
-        self,
-        reward: str,
-        quantity: int,
-        *,
-        by: Any,
-        key: str,
-        donor: str | None = None,
-        donation_item: str | None = None,
-        memo: str = "",
-    ) -> Event:
-        """Put ``quantity`` units of a reward into stock (purchased, or donated by ``donor``).
-
-        With ``donation_item``, the donor is awarded that checklist item in the same atomic
-        command (the award is the next event, under the same key, checked like any award).
-
-        Raises:
-            UnknownReward: no such reward.
-            UnknownAccount: no such household or member.
-            PermissionDenied: the actor's roles or household do not allow it.
-            CapExceeded: the donor's award would pass a cap (and the other errors of
-                :meth:`award`).
-        """
-        return self._run(store_commands.receive_stock, reward, quantity, by=by, key=key,
-                         donor=donor, donation_item=donation_item, memo=memo)
-
-    def adjust_stock(
-        self, reward: str, *, counted: int, reason: str, by: Any, key: str, memo: str = ""
-    ) -> Event:
-        """Record a stock-take (盘点): ``counted`` units found on hand, and why they differ.
-
-        Raises:
-            OutOfStock: fewer counted than are reserved for pickup.
-        """
-        return self._run(store_commands.adjust_stock, reward, counted=counted, reason=reason,
-                         by=by, key=key, memo=memo)
-
-    def redeem(
-        self,
-        account: str,
-        reward: str,
-        *,
-        by: Any,
-        key: str,
-        quantity: int = 1,
-        member: str | None = None,
-        memo: str = "",
-    ) -> Event:
-        """Redeem (兑换) now: the points and the stock are taken together.
-
-        Args:
-            account: the household or member whose points pay.
-            reward: a reward code of the rulebook in force.
-            by: the store keeper (or committee); never of the account's household.
-            key: idempotency key.
-            quantity: units.
-            member: the household member it is for (price rules by age, per-member limits);
-                defaults to the account when it is a member.
-            memo: free text.
-
-        Returns:
-            The ``redeemed`` event (reverse it to return the points and the stock).
-
-        Raises:
-            NotEligible: outside the reward's window or redemption days, a ban, or a score
-                below the threshold (``fields["reason"]``).
-            LimitReached: a quantity or storage limit would be passed.
-            OutOfStock: not enough free stock.
-            InsufficientPoints: not enough available points.
-            UnknownReward: no such reward.
-            PermissionDenied: the actor's roles or household do not allow it.
-        """
-        return self._run(store_commands.redeem, account, reward, quantity=quantity,
-                         member=member, by=by, key=key, memo=memo)
-
-    def reserve(
-        self,
-        account: str,
-        reward: str,
-        *,
-        by: Any,
-        key: str,
-        quantity: int = 1,
-        member: str | None = None,
-        memo: str = "",
-    ) -> Event:
-        """Reserve (预约) a reward for pickup: its points and stock are held until it is handed
-        over, cancelled or times out. Residents may reserve for their own household.
-
-        Returns:
-            The ``reserved`` event; show its ``pickup_code`` (取货码) to the resident.
-
-        Raises:
-            LimitReached: a quantity limit would be passed.
-            OutOfStock: not enough free stock.
-            InsufficientPoints: not enough available points.
-            NotEligible: not a redemption day, a ban, or a score below the threshold.
-        """
-        return self._run(store_commands.reserve, account, reward, quantity=quantity,
-                         member=member, by=by, key=key, memo=memo)
-
-    def hand_over(
-        self,
-        reservation: str | Event,
-        *,
-        by: Any,
-        key: str,
-        pickup_code: str | None = None,
-        memo: str = "",
-    ) -> Event:
-        """Hand a reservation over (checking its pickup code when given).
-
-        Raises:
-            AlreadyResolved: the reservation was handed over, cancelled or timed out already.
-            ReservationExpired: the reservation timed out.
-            UnknownEntry: no such entry.
-            ValidationError: wrong code.
-        """
-        return self._run(store_commands.hand_over, reservation, pickup_code=pickup_code, by=by,
-                         key=key, memo=memo)
-
-    def cancel_reservation(
-        self, reservation: str | Event, *, reason: str, by: Any, key: str, memo: str = ""
-    ) -> Event:
-        """Cancel an open reservation, releasing its points and stock.
-
-        Raises:
-            AlreadyResolved: the reservation was handed over, cancelled or timed out already.
-            UnknownEntry: no such entry.
-            PermissionDenied: the actor's roles or household do not allow it.
-        """
-        return self._run(store_commands.cancel_reservation, reservation, reason=reason, by=by,
-                         key=key, memo=memo)
-
-    def transfer(
-        self, source: str, destination: str, points: int, *, by: Any, key: str, memo: str = ""
-    ) -> Event:
-        """Give points: a member to their own household, a household to another household, or
-        a household to the community pool (``"@community"``), as the rulebook allows.
-
-        Raises:
-            NotEligible: that kind of transfer is switched off.
-            InsufficientPoints: not enough available points.
-            ValidationError: a bad argument, named in the message.
-            PermissionDenied: the actor's roles or household do not allow it.
-        """
-        return self._run(store_commands.transfer, source, destination, points, by=by, key=key,
-                         memo=memo)
-
-
-    # -- workflows ---------------------------------------------------------------------------
-    def submit_claim(
-        self,
-        account: str,
-        item: str,
-        *,
-        by: Any,
-        key: str,
-        occurred_at: _dt.datetime,
-        quantity: int = 1,
-        evidence: Sequence[str] = (),
-        memo: str = "",
-    ) -> Event:
-        """Submit a claim (申报): ``account``'s conduct against a checklist item, to be reviewed,
-        published (公示) and posted. A resident claims for their own household, a grid worker on
-        a household's behalf.
-
-        Returns:
-            The opening ``stepped`` event; its id names the claim in :meth:`step`.
-
-        Raises:
-            EvidenceRequired: the item needs evidence.
-            CapExceeded: counting claims already in notice.
-            ValidationError: a deduction item when the rulebook keeps deductions out of the
-                pipeline.
-            TimingError: occurred_at is in the future, too far back or in a closed period.
-            PermissionDenied: the actor's roles or household do not allow it.
-        """
-        return self._run(claim_commands.submit_claim, account, item, by=by, key=key,
-                         occurred_at=occurred_at, quantity=quantity, evidence=evidence,
-                         memo=memo)
-
-    def submit_wish(
-        self,
-        wisher: str,
-        title: str,
-        *,
-        by: Any,
-        key: str,
-        description: str = "",
-        value: int | None = None,
-        memo: str = "",
-    ) -> Event:
-        """Collect a micro-wish (微心愿) of the member ``wisher`` (``value``: its estimated worth
-        in yuan, checked against the category's cap when it is listed).
-
-        Returns:
-            The opening ``stepped`` event; its id names the wish in :meth:`step`.
-        """
-        return self._run(wish_commands.submit_wish, wisher, title, by=by, key=key,
-                         description=description, value=value, memo=memo)
-
-    def place_order(
-        self, account: str, service: str, *, by: Any, key: str, note: str = "", memo: str = ""
-    ) -> Event:
-        """Place a service order (点单) from the rulebook's service menu.
-
-        Returns:
-            The opening ``stepped`` event; its id names the order in :meth:`step`.
-
-        Raises:
-            NotFound: the service is not on the menu.
-        """
-        return self._run(order_commands.place_order, account, service, by=by, key=key,
-                         note=note, memo=memo)
-
-    def submit_time(
-        self,
-        member: str,
-        minutes: int,
-        *,
-        service: str,
-        occurred_at: _dt.datetime,
-        by: Any,
-        key: str,
-        memo: str = "",
-    ) -> Event:
-        """Submit ``minutes`` of volunteer service for deposit in the time bank (时间银行); two
-        different reviewers approve it with :meth:`step` ``"approve"``.
-
-        Raises:
-            LimitReached: the member would hold more than the storage cap.
-        """
-        return self._run(timebank_commands.submit_time, member, minutes, service=service,
-                         occurred_at=occurred_at, by=by, key=key, memo=memo)
-
-    def step(self, case: str | Event, step: str, *, by: Any, key: str, memo: str = "",
-             **args: Any) -> Event:
-        """Take a workflow step on a case (a claim, wish, order or deposit), named by the id of
-        the event that opened it. The steps, who may take them and their arguments are listed
-        in docs/workflows.md; e.g. ``ledger.step(claim, "approve", by=committee, key=...)``,
-        ``ledger.step(wish, "confirm", rating=5, by=wisher, key=...)``.
-
-        Returns:
-            The ``stepped`` event (the award, reversal or minutes it causes follow it).
-
-        Raises:
-            StateError: the flow's transition table does not allow the step now (it names the
-                current state and the allowed steps).
-            DeadlinePassed: the step's window is over.
-            PermissionDenied: the actor's roles or household do not allow it.
-            ValidationError: unknown or missing arguments.
-        """
-        return self._run(case_commands.step, case, step, by=by, key=key, memo=memo, **args)
-
-    def spend_time(self, member: str, minutes: int, *, service: str, by: Any, key: str,
-                   memo: str = "") -> Event:
-        """Spend a member's time-bank minutes on a service.
-
-        Raises:
-            InsufficientMinutes: the member holds too few minutes.
-            PermissionDenied: the actor's roles or household do not allow it.
-        """
-        return self._run(timebank_commands.spend_time, member, minutes, service=service, by=by,
-                         key=key, memo=memo)
-
-    def donate_time(self, member: str, to: str, minutes: int, *, by: Any, key: str,
-                    memo: str = "") -> Event:
-        """Donate a member's minutes to another member of the same household.
-
-        Raises:
-            InsufficientMinutes: the member holds too few minutes.
-            LimitReached: a quantity or storage limit would be passed.
-            ValidationError: not family.
-        """
-        return self._run(timebank_commands.donate_time, member, to, minutes, by=by, key=key,
-                         memo=memo)
-
-    def convert_time(self, member: str, minutes: int, *, by: Any, key: str,
-                     memo: str = "") -> Event:
-        """Convert minutes to points at the rulebook's rate; the award follows the returned
-        ``time_moved`` event.
-
-        Raises:
-            NotEligible: no conversion item, or below the threshold.
-            InsufficientMinutes: the member holds too few minutes.
-            ValidationError: not a whole number of units.
-            CapExceeded: a cap would be passed.
-        """
-        return self._run(timebank_commands.convert_time, member, minutes, by=by, key=key,
-                         memo=memo)
+    # rules, periods and the registry
+    adopt = registry_commands.adopt
+    close_period = registry_commands.close_period
+    add_region = registry_commands.add_region
+    register_household = registry_commands.register_household
+    register_member = registry_commands.register_member
+    move_household = registry_commands.move_household
+    close_account = registry_commands.close_account
+    # postings
+    award = postings.award
+    deduct = postings.deduct
+    reverse = postings.reverse
+    # the points store
+    receive_stock = store_commands.receive_stock
+    adjust_stock = store_commands.adjust_stock
+    redeem = store_commands.redeem
+    reserve = store_commands.reserve
+    hand_over = store_commands.hand_over
+    cancel_reservation = store_commands.cancel_reservation
+    transfer = store_commands.transfer
+    # workflows
+    submit_claim = claims.submit_claim
+    submit_wish = wishes.submit_wish
+    place_order = orders.place_order
+    submit_time = timebank.submit_time
+    step = steps.step
+    spend_time = timebank.spend_time
+    donate_time = timebank.donate_time
+    convert_time = timebank.convert_time
 
 
 class Ledger(_Commands):
@@ -862,13 +347,8 @@ class Ledger(_Commands):
             now = state.recorded_us + 1
         return Context(state, now, self._backdate_us, event_at or self._event_at)
 
-    def _run(self, command: Callable[..., Outcome], *args: Any, **kwargs: Any) -> Event:
+    def _command(self, command: Command[..., Event], /, *args: Any, **kwargs: Any) -> Event:
         return self._execute(command, args, kwargs)[0]
-
-    def _run_all(
-        self, command: Callable[..., Outcome], *args: Any, **kwargs: Any
-    ) -> Sequence[Event]:
-        return self._execute(command, args, kwargs)
 
     def _execute(
         self, command: Callable[..., Outcome], args: tuple[Any, ...], kwargs: dict[str, Any]
@@ -917,58 +397,81 @@ class Ledger(_Commands):
             return (), []
         return _seal(outcome, state.seq, state.head_hash, ctx.now_us)
 
-    def expire_reservations(self) -> Sequence[Event]:
-        """Time out every open reservation whose pickup time has passed by the ledger clock.
-
-        Idempotent: safe to run as often as you like (each reservation times out once).
+    # -- due jobs: run them on a schedule; each is idempotent and safe to run at any time ------
+    def post_due(self, as_of: _dt.datetime | None = None) -> tuple[Event, ...]:
+        """Post (入账) every claim whose public notice ended by ``as_of`` (default: the ledger
+        clock) with no open objection: each as its own atomic command, exactly once.
 
         Returns:
-            The ``reservation_timed_out`` events written (none when nothing was due).
-        """
-        return self._run_all(store_commands.expire_reservations)
-
-    def run_expiry(self, as_of: _dt.datetime | None = None) -> Sequence[Event]:
-        """Expire (清零) what is left in lots whose expiry is at or before ``as_of`` (default:
-        the ledger clock): one ``expired`` event per account. Idempotent and safe to re-run:
-        points expire once. Run it at least at every period boundary the rulebook's expiry
-        policy has (a carry-over is applied one year end per run).
+            The events written: for each claim, its ``post`` step and the award or deduction.
 
         Raises:
             ValidationError: ``as_of`` is after the ledger clock.
         """
-        when = self._clock() if as_of is None else as_of
-        return self._run_all(store_commands.run_expiry, when)
+        return self._due("claim", "in_notice", claims.post_claim, as_of)
 
-    def post_due(self, now: _dt.datetime | None = None) -> Sequence[Event]:
-        """Post (入账) every claim whose public notice ended by ``now`` (default: the ledger
-        clock) with no open objection: each as its own atomic command, exactly once.
-        Idempotent: safe to run as often as you like.
+    def lapse_due(self, as_of: _dt.datetime | None = None) -> tuple[Event, ...]:
+        """Put every wish whose claim was not fulfilled in time (by ``as_of``, default the
+        ledger clock) back on the wall.
 
         Returns:
-            The events written: for each claim, its ``post`` step and the award or deduction.
+            The ``stepped`` events written.
         """
-        return self._due("claim", "in_notice", claim_commands.post_claim, now)
+        return self._due("wish", "claimed", wishes.lapse_wish, as_of)
 
-    def lapse_due(self, now: _dt.datetime | None = None) -> Sequence[Event]:
-        """Put every wish whose claim was not fulfilled in time back on the wall. Idempotent."""
-        return self._due("wish", "claimed", wish_commands.lapse_wish, now)
+    def time_out_due(self, as_of: _dt.datetime | None = None) -> tuple[Event, ...]:
+        """Time out what waited too long by ``as_of`` (default: the ledger clock): dispatched
+        orders not accepted in time go back to dispatch, and reservations not picked up in
+        time release their points and stock.
 
-    def time_out_due(self, now: _dt.datetime | None = None) -> Sequence[Event]:
-        """Return every dispatched order not accepted in time to dispatch. Idempotent."""
-        return self._due("order", "dispatched", order_commands.time_out_order, now)
+        Returns:
+            The ``stepped`` and ``reservation_timed_out`` events written.
+        """
+        orders_back = self._due("order", "dispatched", orders.time_out_order, as_of)
+        until = self._as_of_us(as_of)
+        return orders_back + tuple(
+            self._execute(store_commands.time_out_reservations, (until,), {}))
+
+    def expire_due(self, as_of: _dt.datetime | None = None) -> tuple[Event, ...]:
+        """Expire (清零) what is left in lots whose expiry is at or before ``as_of`` (default:
+        the ledger clock): one ``expired`` event per account; points expire once. Run it at
+        least at every period boundary the rulebook's expiry policy has (a carry-over is
+        applied one year end per run).
+
+        Returns:
+            The ``expired`` events written.
+
+        Raises:
+            ValidationError: ``as_of`` is after the ledger clock.
+        """
+        return tuple(self._execute(store_commands.expire_lots, (self._as_of_us(as_of),), {}))
+
+    def run_due(self, as_of: _dt.datetime | None = None) -> tuple[Event, ...]:
+        """Run every due job as of ``as_of`` (default: the ledger clock), in this order:
+        :meth:`post_due`, :meth:`lapse_due`, :meth:`time_out_due`, :meth:`expire_due`.
+
+        Returns:
+            All the events written, in order.
+        """
+        return (self.post_due(as_of) + self.lapse_due(as_of) + self.time_out_due(as_of)
+                + self.expire_due(as_of))
+
+    def _as_of_us(self, as_of: _dt.datetime | None) -> int:
+        until = to_us(self._clock() if as_of is None else as_of, "as_of")
+        if until > self._context(self._state).now_us:
+            raise ValidationError(f"as_of {as_of} is after the ledger clock", as_of=str(as_of))
+        return until
 
     def _due(self, flow: str, waiting: str, command: Callable[..., Outcome],
-             now: _dt.datetime | None) -> Sequence[Event]:
-        until = to_us(self._clock() if now is None else now, "now")
-        if until > self._context(self._state).now_us:
-            raise ValidationError("now must not be after the ledger clock", now=str(now))
+             as_of: _dt.datetime | None) -> tuple[Event, ...]:
+        until = self._as_of_us(as_of)
         written: list[Event] = []
-        for case in case_commands.due_cases(self._state, flow, waiting, until):
+        for case in cases.due_cases(self._state, flow, waiting, until):
             try:
-                written.extend(self._run_all(command, case.id, until))
+                written.extend(self._execute(command, (case.id, until), {}))
             except StateError:  # another writer moved it meanwhile: nothing is due any more
                 continue
-        return written
+        return tuple(written)
 
     def case(self, case: str | Event) -> Case:
         """The workflow case opened by event ``case`` (a claim, wish, order or deposit).
@@ -976,7 +479,7 @@ class Ledger(_Commands):
         Raises:
             UnknownEntry: no case was opened by that event.
         """
-        return case_commands.find_case(self._state, case)
+        return cases.find_case(self._state, case)
 
     def cases(self, flow: str | None = None, *, state: str | None = None,
               account: str | None = None) -> list[Case]:
@@ -1049,9 +552,9 @@ class Ledger(_Commands):
         """The seq of the last event."""
         return self._state.seq
 
-    def now(self) -> _dt.datetime:
-        """The ledger clock's current reading."""
-        return self._clock()
+    def now(self) -> pendulum.DateTime:
+        """The ledger clock's current reading, in the ledger's zone."""
+        return pendulum.instance(self._clock()).in_timezone(self._state.tz)
 
     def rulebook(self, at: _dt.datetime | None = None) -> Rulebook:
         """The rulebook in force at ``at`` (default: now).
@@ -1155,15 +658,17 @@ class Ledger(_Commands):
             self._catch_up()
         return Verified(seq, previous.hex())
 
-    def close_store(self) -> None:
-        """Close the underlying store (the ledger cannot be used afterwards)."""
+    def close(self) -> None:
+        """Release the store (a SQLite file, a PostgreSQL connection); the ledger cannot be
+        used afterwards. ``with Ledger.open(path) as ledger:`` calls it on leaving the block.
+        (Closing a household or member account is :meth:`close_account`.)"""
         self._store.close()
 
     def __enter__(self) -> Ledger:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.close_store()
+        self.close()
 
 
 def _system_now_us() -> int:
@@ -1311,7 +816,7 @@ class Batch(_Commands):
             return decode(*self._records[seq - self._base - 1])
         return self._ledger._event_at(seq)
 
-    def _run(self, command: Callable[..., Outcome], *args: Any, **kwargs: Any) -> Event:
+    def _command(self, command: Command[..., Event], /, *args: Any, **kwargs: Any) -> Event:
         ledger = self._ledger
         if ledger._batch is not self:
             raise ValidationError("use a batch inside its with-block")

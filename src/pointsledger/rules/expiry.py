@@ -2,7 +2,7 @@
 
 Every award whose points can expire creates a *lot*: its points, what is left of them, and the
 instant they expire. Spending, holding, transferring and deducting draw from lots soonest-expiring
-first, then oldest first; points that never expire are drawn last. ``run_expiry`` moves what is
+first, then oldest first; points that never expire are drawn last. ``expire_due`` moves what is
 left in lots past their expiry to the expiry account.
 
 Policies (``ExpiryPolicy.kind``):

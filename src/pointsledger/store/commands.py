@@ -1,9 +1,9 @@
 """Commands of the points store (积分超市): stock, redemption, reservations, transfers.
 
-Pure functions like :mod:`pointsledger.core.commands`: they validate against the state and the
-rulebook in force at the clock reading, and return drafts or raise. Every path that takes points
-checks the available balance (posted minus held), so nothing ever overspends; every path that
-takes stock checks the units on hand that are not reserved, so stock never goes negative.
+Declared like every command (:mod:`pointsledger.core.command`): they validate against the state
+and the rulebook in force at the clock reading, and return drafts or raise. Every path that
+takes points checks the available balance (posted minus held), so nothing ever overspends; every
+path that takes stock checks the units on hand that are not reserved, so stock never goes negative.
 
 Order of checks for a redemption or reservation: arguments, idempotency key, account and
 authority, the reward, then eligibility (window, redemption day, ban, qualifying score), the
@@ -16,24 +16,22 @@ import datetime as _dt
 from typing import Any
 
 from pointsledger.base.actors import SYSTEM, Actor
-from pointsledger.base.checks import check_id, check_int, check_key, check_text
+from pointsledger.base.checks import check_id, check_int, check_text
 from pointsledger.base.periods import local_date
-from pointsledger.core.commands import (
+from pointsledger.core.command import (
     Context,
     Draft,
     Outcome,
     Replayed,
-    _actor,
-    _iso,
-    _open_account,
-    _replayed,
-    item_draft,
-    parse_entry_id,
+    command,
+    iso,
+    open_account,
     policy_now,
 )
 from pointsledger.core.events import (
     COMMUNITY,
     Awarded,
+    Event,
     Expired,
     HandedOver,
     Redeemed,
@@ -43,8 +41,8 @@ from pointsledger.core.events import (
     StockAdjusted,
     StockReceived,
     Transferred,
-    request_of,
 )
+from pointsledger.core.postings import item_draft, parse_entry_id
 from pointsledger.core.state import LedgerState, Reservation
 from pointsledger.errors import (
     AlreadyResolved,
@@ -53,7 +51,6 @@ from pointsledger.errors import (
     NoRulebookInForce,
     NotEligible,
     OutOfStock,
-    PermissionDenied,
     ReservationExpired,
     UnknownAccount,
     UnknownEntry,
@@ -68,41 +65,10 @@ def _rulebook_now(ctx: Context) -> Rulebook:
     adoption = ctx.state.adoption_at(ctx.now_us)
     if adoption is None:
         raise NoRulebookInForce(
-            f"no adopted rulebook is in force at {_iso(ctx.now_us, ctx.state)}",
-            occurred_at=_iso(ctx.now_us, ctx.state),
+            f"no adopted rulebook is in force at {iso(ctx.now_us, ctx.state)}",
+            occurred_at=iso(ctx.now_us, ctx.state),
         )
     return adoption.rulebook
-
-
-def authorise(ctx: Context, by: Actor, command: str, household: str | None) -> str:
-    """Authorise ``command`` on ``household``: staff roles act for other households, and a
-    ``resident`` (when the policy lets residents do it) only for their own.
-
-    Returns:
-        The rulebook version in force ("" before any).
-    """
-    policy, version = policy_now(ctx)
-    roles = by.roles & policy.roles_for(command)
-    if not roles:
-        raise PermissionDenied(
-            f"actor {by.id!r} with roles {sorted(by.roles)} may not {command}; roles allowed: "
-            f"{sorted(policy.roles_for(command))}",
-            actor=by.id, command=command, allowed=sorted(policy.roles_for(command)),
-        )
-    if household is None:
-        return version
-    own = ctx.state.household_of(by.id) == household
-    if own and "resident" not in roles:
-        raise PermissionDenied(
-            f"actor {by.id!r} belongs to household {household!r} and may not {command} for it",
-            actor=by.id, command=command, household=household,
-        )
-    if not own and not roles - {"resident"}:
-        raise PermissionDenied(
-            f"a resident may {command} only for their own household, not for {household!r}",
-            actor=by.id, command=command, household=household,
-        )
-    return version
 
 
 def _reward_arg(reward: object) -> str:
@@ -112,60 +78,74 @@ def _reward_arg(reward: object) -> str:
 # -- stock ----------------------------------------------------------------------------------
 
 
+@command(StockReceived, self_service=True)
 def receive_stock(
     ctx: Context,
-    reward: object,
-    quantity: object,
+    reward: str,
+    quantity: int,
     *,
-    by: object,
-    key: object,
-    donor: object = None,
-    donation_item: object = None,
-    memo: object = "",
+    by: Actor,
+    key: str,
+    donor: str | None = None,
+    donation_item: str | None = None,
+    memo: str = "",
 ) -> Outcome:
-    """Put units of a reward into stock; a donation may award the donor in the same command."""
+    """Put ``quantity`` units of a reward into stock (purchased, or donated by ``donor``).
+
+    With ``donation_item``, the donor is awarded that checklist item in the same atomic
+    command (the award is the next event, under the same key, checked like any award).
+
+    Returns:
+        The ``stock_received`` event.
+
+    Raises:
+        UnknownReward: no such reward.
+        UnknownAccount: no such household or member.
+        PermissionDenied: the actor's roles or household do not allow it.
+        CapExceeded: the donor's award would pass a cap (and the other errors of ``award``).
+    """
     reward = _reward_arg(reward)
     quantity = check_int(quantity, "quantity", minimum=1)
     donor = None if donor is None else check_id(donor, "donor")
     donation_item = None if donation_item is None else check_id(donation_item, "donation_item")
     if donation_item is not None and donor is None:
         raise ValidationError("donation_item needs a donor to award", donation_item=donation_item)
-    by, key, memo = _actor(by), check_key(key), check_text(memo, "memo")
     fields = dict(reward=reward, quantity=quantity, donor=donor, donation_item=donation_item)
-    replay = _replayed(ctx, key, request_of(StockReceived, by.id, memo, **fields))
+    replay = ctx.replayed(key, **fields)
     if replay:
         return replay
-    household = None if donor is None else _open_account(ctx.state, donor)
-    version = authorise(ctx, by, "receive_stock", household)
+    household = None if donor is None else open_account(ctx.state, donor)
+    version = ctx.authorise(household)
     _rulebook_now(ctx).reward(reward)
-    drafts = [Draft(StockReceived, ctx.now_us, by.id, key, version, memo, tuple(fields.values()))]
+    drafts = [ctx.draft(tuple(fields.values()), version)]
     if donor is not None and donation_item is not None:
         evidence = (f"donation of {quantity} x {reward}",)
-        drafts.append(item_draft(ctx, Awarded, donor, donation_item, by, key, ctx.now_us, 1,
-                                 evidence, memo, "receive_stock"))
+        drafts.append(item_draft(ctx, Awarded, donor, donation_item, ctx.by, ctx.key,
+                                 ctx.now_us, 1, evidence, ctx.memo))
     return drafts
 
 
+@command(StockAdjusted, self_service=True)
 def adjust_stock(
-    ctx: Context,
-    reward: object,
-    *,
-    counted: object,
-    reason: object,
-    by: object,
-    key: object,
-    memo: object = "",
+    ctx: Context, reward: str, *, counted: int, reason: str, by: Actor, key: str, memo: str = ""
 ) -> Outcome:
-    """Record a stock-take: ``counted`` units found on hand, with a reason."""
+    """Record a stock-take (盘点): ``counted`` units found on hand, and why they differ.
+
+    Returns:
+        The ``stock_adjusted`` event.
+
+    Raises:
+        OutOfStock: fewer counted than are reserved for pickup.
+        UnknownReward: no such reward.
+        PermissionDenied: the actor's roles do not allow it.
+    """
     reward = _reward_arg(reward)
     counted = check_int(counted, "counted", minimum=0)
     reason = check_text(reason, "reason", required=True)
-    by, key, memo = _actor(by), check_key(key), check_text(memo, "memo")
-    replay = _replayed(ctx, key, request_of(StockAdjusted, by.id, memo, reward=reward,
-                                            counted=counted, reason=reason))
+    replay = ctx.replayed(key, reward=reward, counted=counted, reason=reason)
     if replay:
         return replay
-    version = authorise(ctx, by, "adjust_stock", None)
+    version = ctx.authorise()
     _rulebook_now(ctx).reward(reward)
     state = ctx.state
     reserved = state.reserved.get(reward, 0)
@@ -176,8 +156,7 @@ def adjust_stock(
             reward=reward, on_hand=counted, reserved=reserved,
         )
     change = counted - state.stock.get(reward, 0)
-    body = (reward, counted, change, reason)
-    return [Draft(StockAdjusted, ctx.now_us, by.id, key, version, memo, body)]
+    return [ctx.draft((reward, counted, change, reason), version)]
 
 
 # -- redemption -----------------------------------------------------------------------------
@@ -226,9 +205,9 @@ def price_and_check(
     until = state.banned_until(household, now)
     if until is not None:
         raise NotEligible(
-            f"household {household!r} may not redeem until {_iso(until, state)} after a "
+            f"household {household!r} may not redeem until {iso(until, state)} after a "
             "serious violation",
-            reason="ban", household=household, until=_iso(until, state),
+            reason="ban", household=household, until=iso(until, state),
         )
     thresholds = [t for t in (rulebook.store.min_score, reward.min_score) if t is not None]
     if thresholds:
@@ -268,75 +247,99 @@ def price_and_check(
 
 
 def _take(
-    ctx: Context,
-    cls: type[Redeemed] | type[Reserved],
-    command: str,
-    account: object,
-    reward: object,
-    quantity: object,
-    member: object,
-    by: object,
-    key: object,
-    memo: object,
-) -> Replayed | tuple[Draft, tuple[Any, ...]]:
+    ctx: Context, account: object, reward: object, quantity: object, member: object, key: object
+) -> Replayed | tuple[str, tuple[Any, ...]]:
     """What a redemption and a reservation share: arguments, key, authority and every check;
-    returns the replay, or a draft header and the body ``(account, reward, quantity, unit
-    price, points, member, lots)``."""
+    returns the replay, or the rulebook version and the body ``(account, reward, quantity,
+    unit price, points, member, lots)``."""
     account, reward = check_id(account, "account"), _reward_arg(reward)
     quantity = check_int(quantity, "quantity", minimum=1)
-    by, key, memo = _actor(by), check_key(key), check_text(memo, "memo")
     member_arg = None if member is None else check_id(member, "member")
-    request = request_of(cls, by.id, memo, account=account, reward=reward, quantity=quantity,
-                         member=member_arg or "")
-    replay = _replayed(ctx, key, request)
+    replay = ctx.replayed(key, account=account, reward=reward, quantity=quantity,
+                          member=member_arg or "")
     if replay:
         return replay
-    household = _open_account(ctx.state, account)
-    version = authorise(ctx, by, command, household)
+    household = open_account(ctx.state, account)
+    version = ctx.authorise(household)
     unit_price, who = price_and_check(ctx, account, household, reward, quantity, member_arg)
     points = unit_price * quantity
     lots = ctx.state.draw_lots(account, points)
-    header = Draft(cls, ctx.now_us, by.id, key, version, memo, ())
-    return header, (account, reward, quantity, unit_price, points, who, lots)
+    return version, (account, reward, quantity, unit_price, points, who, lots)
 
 
+@command(Redeemed, self_service=True)
 def redeem(
     ctx: Context,
-    account: object,
-    reward: object,
+    account: str,
+    reward: str,
     *,
-    by: object,
-    key: object,
-    quantity: object = 1,
-    member: object = None,
-    memo: object = "",
+    by: Actor,
+    key: str,
+    quantity: int = 1,
+    member: str | None = None,
+    memo: str = "",
 ) -> Outcome:
-    """Redeem now: points and stock are taken together."""
-    taken = _take(ctx, Redeemed, "redeem", account, reward, quantity, member, by, key, memo)
+    """Redeem (兑换) now: the points and the stock are taken together.
+
+    Args:
+        account: the household or member whose points pay.
+        reward: a reward code of the rulebook in force.
+        by: the store keeper (or committee); never of the account's household.
+        key: idempotency key.
+        quantity: units.
+        member: the household member it is for (price rules by age, per-member limits);
+            defaults to the account when it is a member.
+        memo: free text.
+
+    Returns:
+        The ``redeemed`` event (reverse it to return the points and the stock).
+
+    Raises:
+        NotEligible: outside the reward's window or redemption days, a ban, or a score
+            below the threshold (``fields["reason"]``).
+        LimitReached: a quantity or storage limit would be passed.
+        OutOfStock: not enough free stock.
+        InsufficientPoints: not enough available points.
+        UnknownReward: no such reward.
+        PermissionDenied: the actor's roles or household do not allow it.
+    """
+    taken = _take(ctx, account, reward, quantity, member, key)
     if isinstance(taken, Replayed):
         return taken
-    header, (*body, lots) = taken
-    return [header._replace(body=(*body, 0, lots))]
+    version, (*body, lots) = taken
+    return [ctx.draft((*body, 0, lots), version)]
 
 
+@command(Reserved, self_service=True)
 def reserve(
     ctx: Context,
-    account: object,
-    reward: object,
+    account: str,
+    reward: str,
     *,
-    by: object,
-    key: object,
-    quantity: object = 1,
-    member: object = None,
-    memo: object = "",
+    by: Actor,
+    key: str,
+    quantity: int = 1,
+    member: str | None = None,
+    memo: str = "",
 ) -> Outcome:
-    """Reserve for pickup: points and stock are held until hand-over, cancel or time-out."""
-    taken = _take(ctx, Reserved, "reserve", account, reward, quantity, member, by, key, memo)
+    """Reserve (预约) a reward for pickup: its points and stock are held until it is handed
+    over, cancelled or times out. Residents may reserve for their own household.
+
+    Returns:
+        The ``reserved`` event; show its ``pickup_code`` (取货码) to the resident.
+
+    Raises:
+        LimitReached: a quantity limit would be passed.
+        OutOfStock: not enough free stock.
+        InsufficientPoints: not enough available points.
+        NotEligible: not a redemption day, a ban, or a score below the threshold.
+    """
+    taken = _take(ctx, account, reward, quantity, member, key)
     if isinstance(taken, Replayed):
         return taken
-    header, (*body, lots) = taken
+    version, (*body, lots) = taken
     expires = ctx.now_us + _rulebook_now(ctx).store.reservation_days * _DAY_US
-    return [header._replace(body=(*body, expires, lots))]
+    return [ctx.draft((*body, expires, lots), version)]
 
 
 def _open_reservation(ctx: Context, reservation: object) -> Reservation:
@@ -351,27 +354,38 @@ def _open_reservation(ctx: Context, reservation: object) -> Reservation:
     return found
 
 
+@command(HandedOver, self_service=True)
 def hand_over(
     ctx: Context,
-    reservation: object,
+    reservation: str | Event,
     *,
-    by: object,
-    key: object,
-    pickup_code: object = None,
-    memo: object = "",
+    by: Actor,
+    key: str,
+    pickup_code: str | None = None,
+    memo: str = "",
 ) -> Outcome:
-    """Hand a reserved reward over: the held points are spent and the stock leaves."""
-    by, key, memo = _actor(by), check_key(key), check_text(memo, "memo")
+    """Hand a reservation over (checking its pickup code when given): the held points are
+    spent and the stock leaves.
+
+    Returns:
+        The ``handed_over`` event.
+
+    Raises:
+        AlreadyResolved: the reservation was handed over, cancelled or timed out already.
+        ReservationExpired: the reservation timed out.
+        UnknownEntry: no such entry.
+        ValidationError: wrong code.
+    """
     seq, _digest = parse_entry_id(reservation)
-    replay = _replayed(ctx, key, request_of(HandedOver, by.id, memo, reservation=seq))
+    replay = ctx.replayed(key, reservation=seq)
     if replay:
         return replay
     found = _open_reservation(ctx, reservation)
-    version = authorise(ctx, by, "hand_over", found.household)
+    version = ctx.authorise(found.household)
     if ctx.now_us >= found.expires_us:
         raise ReservationExpired(
-            f"reservation {reservation!r} expired at {_iso(found.expires_us, ctx.state)}",
-            reservation=seq, expired=_iso(found.expires_us, ctx.state),
+            f"reservation {reservation!r} expired at {iso(found.expires_us, ctx.state)}",
+            reservation=seq, expired=iso(found.expires_us, ctx.state),
         )
     if pickup_code is not None:
         code = ctx.event_at(seq).pickup_code  # type: ignore[attr-defined]
@@ -381,55 +395,52 @@ def hand_over(
     unit = found.points // found.quantity
     body = (found.account, found.reward, found.quantity, unit, found.points, found.member, seq,
             found.lots)
-    return [Draft(HandedOver, ctx.now_us, by.id, key, version, memo, body)]
+    return [ctx.draft(body, version)]
 
 
+@command(ReservationCancelled, self_service=True)
 def cancel_reservation(
-    ctx: Context,
-    reservation: object,
-    *,
-    reason: object,
-    by: object,
-    key: object,
-    memo: object = "",
+    ctx: Context, reservation: str | Event, *, reason: str, by: Actor, key: str, memo: str = ""
 ) -> Outcome:
-    """Cancel an open reservation: its points and stock are released."""
-    by, key, memo = _actor(by), check_key(key), check_text(memo, "memo")
+    """Cancel an open reservation, releasing its points and stock.
+
+    Returns:
+        The ``reservation_cancelled`` event.
+
+    Raises:
+        AlreadyResolved: the reservation was handed over, cancelled or timed out already.
+        UnknownEntry: no such entry.
+        PermissionDenied: the actor's roles or household do not allow it.
+    """
     reason = check_text(reason, "reason", required=True)
     seq, _digest = parse_entry_id(reservation)
-    replay = _replayed(ctx, key, request_of(ReservationCancelled, by.id, memo, reservation=seq,
-                                            reason=reason))
+    replay = ctx.replayed(key, reservation=seq, reason=reason)
     if replay:
         return replay
     found = _open_reservation(ctx, reservation)
-    version = authorise(ctx, by, "cancel_reservation", found.household)
-    return [Draft(ReservationCancelled, ctx.now_us, by.id, key, version, memo, (seq, reason))]
+    version = ctx.authorise(found.household)
+    return [ctx.draft((seq, reason), version)]
 
 
-def expire_reservations(ctx: Context) -> Outcome:
-    """Time out every open reservation whose pickup time has passed (none twice)."""
+def time_out_reservations(ctx: Context, as_of_us: int) -> Outcome:
+    """Time out every open reservation whose pickup time passed by ``as_of_us`` (a due job:
+    none twice)."""
     version = policy_now(ctx)[1]
     return [
         Draft(ReservationTimedOut, ctx.now_us, SYSTEM.id, f"timeout/{seq}", version, "", (seq,))
         for seq, found in sorted(ctx.state.reservations.items())
-        if found.status == "open" and found.expires_us <= ctx.now_us
+        if found.status == "open" and found.expires_us <= as_of_us
     ]
 
 
 # -- expiry ---------------------------------------------------------------------------------
 
 
-def run_expiry(ctx: Context, as_of: object) -> Outcome:
-    """Expire what is left in lots whose expiry is at or before ``as_of`` (not after the clock):
-    one ``expired`` event per account, none for what already expired. Under a carry-over
-    policy, up to the policy's ``carry`` of the points expiring at a year end carry over to the
-    next year end (the newest points are the ones kept)."""
-    from pointsledger.base.clock import to_us
-
-    as_of_us = to_us(as_of, "as_of")
-    if as_of_us > ctx.now_us:
-        raise ValidationError(f"as_of {_iso(as_of_us, ctx.state)} is after the ledger clock",
-                              as_of=_iso(as_of_us, ctx.state))
+def expire_lots(ctx: Context, as_of_us: int) -> Outcome:
+    """Expire what is left in lots whose expiry is at or before ``as_of_us`` (a due job, not
+    after the clock): one ``expired`` event per account, none for what already expired. Under
+    a carry-over policy, up to the policy's ``carry`` of the points expiring at a year end carry
+    over to the next year end (the newest points are the ones kept)."""
     state = ctx.state
     version = policy_now(ctx)[1]
     drafts = []
@@ -481,32 +492,36 @@ def _next_year_end(ctx: Context, expires_us: int) -> int:
 # -- transfers ------------------------------------------------------------------------------
 
 
+@command(Transferred, self_service=True)
 def transfer(
-    ctx: Context,
-    source: object,
-    destination: object,
-    points: object,
-    *,
-    by: object,
-    key: object,
-    memo: object = "",
+    ctx: Context, source: str, destination: str, points: int, *, by: Actor, key: str,
+    memo: str = ""
 ) -> Outcome:
-    """Give points: a member to their household, a household to another, or a household to the
-    community pool, as the store policy allows."""
+    """Give points: a member to their own household, a household to another household, or
+    a household to the community pool (``"@community"``), as the rulebook allows.
+
+    Returns:
+        The ``transferred`` event.
+
+    Raises:
+        NotEligible: that kind of transfer is switched off.
+        InsufficientPoints: not enough available points.
+        ValidationError: a bad argument, named in the message.
+        PermissionDenied: the actor's roles or household do not allow it.
+    """
     source, destination = check_id(source, "source"), check_id(destination, "destination")
     points = check_int(points, "points", minimum=1)
-    by, key, memo = _actor(by), check_key(key), check_text(memo, "memo")
     state = ctx.state
     kind = _transfer_kind(state, source, destination)
     fields: dict[str, Any] = dict(source=source, destination=destination, points=points,
                                   transfer_kind=kind)
-    replay = _replayed(ctx, key, request_of(Transferred, by.id, memo, **fields))
+    replay = ctx.replayed(key, **fields)
     if replay:
         return replay
-    household = _open_account(state, source)
+    household = open_account(state, source)
     if destination != COMMUNITY:
-        _open_account(state, destination)
-    version = authorise(ctx, by, "transfer", household)
+        open_account(state, destination)
+    version = ctx.authorise(household)
     if not getattr(_rulebook_now(ctx).store, kind):
         raise NotEligible(f"transfers {kind.replace('_', ' ')} are switched off in the "
                           "rulebook", reason="transfer", kind=kind)
@@ -517,8 +532,7 @@ def transfer(
             account=source, available=available, needed=points,
         )
     lots = state.draw_lots(source, points)
-    body = (*fields.values(), lots)
-    return [Draft(Transferred, ctx.now_us, by.id, key, version, memo, body)]
+    return [ctx.draft((*fields.values(), lots), version)]
 
 
 def _transfer_kind(state: LedgerState, source: str, destination: str) -> str:

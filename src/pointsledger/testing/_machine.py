@@ -123,7 +123,7 @@ class LedgerMachine(RuleBasedStateMachine):
         return cls.rulebook
 
     def teardown(self) -> None:
-        self.ledger.close_store()
+        self.ledger.close()
         if self.tmp:
             shutil.rmtree(self.tmp, ignore_errors=True)
 
@@ -428,13 +428,13 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule()
     def expire_reservations(self) -> None:
         now = self._now_us()
-        timed_out = self.ledger.expire_reservations()
+        timed_out = self.ledger.time_out_due()
         due = sorted(seq for seq, r in self.open.items() if r.expires_us <= now)
         assert [e.reservation for e in timed_out] == due  # type: ignore[attr-defined]
         for seq in due:
             note_event("store: timed out")
             self._release(self.open[seq])
-        assert self.ledger.expire_reservations() == ()
+        assert self.ledger.time_out_due() == ()
 
     @precondition(lambda self: bool(self.redemptions))
     @rule(data=st.data())
@@ -447,13 +447,13 @@ class LedgerMachine(RuleBasedStateMachine):
         self.stock[event.reward] += event.quantity
 
     @rule()
-    def run_expiry(self) -> None:
-        for expired in self.ledger.run_expiry():
+    def expire_due(self) -> None:
+        for expired in self.ledger.expire_due():
             assert isinstance(expired, Expired)
             note_event("points expired")
             self.events += 1
             self.balances[expired.account] -= expired.points
-        assert self.ledger.run_expiry() == ()
+        assert self.ledger.expire_due() == ()
 
     # -- claims and public notice ------------------------------------------------------------
     def _claims_allowed(self) -> bool:
@@ -512,7 +512,7 @@ class LedgerMachine(RuleBasedStateMachine):
             account, points, _counters, _occurred, _end = self.claims.pop(cid)
             self.balances[account] += points
             self.pending[account] -= points
-        assert self.ledger.post_due() == []
+        assert self.ledger.post_due() == ()
 
     # -- invariants -------------------------------------------------------------------------
     @invariant()
@@ -558,7 +558,7 @@ class SQLiteLedgerMachine(LedgerMachine):
     @rule()
     def reopen(self) -> None:
         before = _snapshot(self.ledger)
-        self.ledger.close_store()
+        self.ledger.close()
         self.ledger = Ledger.open(self.path or "", clock=self.clock)
         assert _snapshot(self.ledger) == before
 

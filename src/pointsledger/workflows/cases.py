@@ -1,9 +1,9 @@
 """What every workflow command shares: finding a case, checking a step's arguments, the
 transition table, separation of duties, deadlines, and the ``stepped`` draft.
 
-The flow modules (:mod:`.claim_commands`, :mod:`.wish_commands`, :mod:`.order_commands`,
-:mod:`.timebank_commands`) say what each step checks and what it records; :func:`step` is the one
-entry point for every step after the opening one. Order of checks: the case, the step's
+The flow modules (:mod:`.claims`, :mod:`.wishes`, :mod:`.orders`, :mod:`.timebank`) say what
+each step checks and what it records (their ``RULES``); :func:`pointsledger.workflows.steps.step`
+is the one entry point for every step after the opening one. Order of checks: the case, the step's
 arguments, the idempotency key, the transition table, then authority and the step's own rules.
 """
 
@@ -14,23 +14,21 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NamedTuple
 
 from pointsledger.base.actors import SYSTEM, Actor
-from pointsledger.base.checks import check_account_id, check_int, check_key, check_text
+from pointsledger.base.checks import check_account_id, check_int, check_text
 from pointsledger.base.periods import day_start_us, local_date
-from pointsledger.core.commands import (
+from pointsledger.core.command import (
     Context,
     Draft,
     Outcome,
     Replayed,
-    _actor,
-    _iso,
-    _open_account,
-    _replayed,
-    _strings,
-    parse_entry_id,
+    iso,
+    open_account,
     policy_now,
-    posting_draft,
+    replay,
+    strings,
 )
 from pointsledger.core.events import Awarded, Stepped, request_of
+from pointsledger.core.postings import parse_entry_id, posting_draft
 from pointsledger.core.state import LedgerState
 from pointsledger.errors import (
     DeadlinePassed,
@@ -39,7 +37,7 @@ from pointsledger.errors import (
     UnknownEntry,
     ValidationError,
 )
-from pointsledger.rules.flows import FLOWS, Case, Flow
+from pointsledger.rules.flows import Case, Flow
 from pointsledger.rules.rulebook import Rulebook
 
 Args = dict[str, Any]
@@ -78,7 +76,7 @@ def positive(value: object, name: str) -> int:
 
 def evidence(value: object, name: str) -> tuple[str, ...]:
     """Evidence references (photo ids, text)."""
-    return _strings(value, name)
+    return strings(value, name)
 
 
 def account(value: object, name: str) -> str:
@@ -88,7 +86,7 @@ def account(value: object, name: str) -> str:
 
 def members(value: object, name: str) -> tuple[str, ...]:
     """A non-empty team of distinct member ids."""
-    found = tuple(account(v, name) for v in _strings(value, name))
+    found = tuple(account(v, name) for v in strings(value, name))
     if not found or len(set(found)) != len(found):
         raise ValidationError(f"{name} must list distinct members, got {value!r}", field=name,
                               value=value)
@@ -108,10 +106,6 @@ class FlowRules(NamedTuple):
     excluded: Callable[[Rulebook], frozenset[tuple[str, str]]]
     handle: Callable[[Context, Case, str, str, Actor, Args, str, str], tuple[str, Facts,
                                                                               list[Draft]]]
-
-
-REGISTRY: dict[str, FlowRules] = {}
-"""The rules of each flow, registered by its module."""
 
 
 def find_case(state: LedgerState, ref: object, flow: str | None = None) -> Case:
@@ -156,42 +150,11 @@ def rulebook_now(ctx: Context) -> Rulebook | None:
     return None if adoption is None else adoption.rulebook
 
 
-def step(ctx: Context, case: object, step_name: object, *, by: object, key: object,
-         memo: object = "", **given: Any) -> Outcome:
-    """Take ``step_name`` on ``case`` (see :mod:`pointsledger.rules.flows` for the tables)."""
-    found = find_case(ctx.state, case)
-    flow = FLOWS[found.flow]
-    rules = REGISTRY[flow.name]
-    if not isinstance(step_name, str) or step_name not in rules.args:
-        if step_name in flow.system:
-            raise ValidationError(f"{step_name!r} is taken by the ledger's due jobs only",
-                                  step=step_name)
-        allowed = flow.allowed(found.state)
-        raise ValidationError(
-            f"{flow.name} has no step {step_name!r}; its steps: {', '.join(rules.args)} "
-            f"(allowed now: {', '.join(allowed) or 'none'})", step=step_name)
-    args = check_args(flow.name, step_name, rules.args[step_name], given)
-    by = _actor(by)
-    key = check_key(key)
-    memo = check_text(memo, "memo")
-    replay = replayed_step(ctx, key, by.id, memo, flow.name, found.seq, step_name, args)
-    if replay:
-        return replay
-    rulebook = rulebook_now(ctx)
-    excluded = rules.excluded(rulebook) if rulebook is not None else frozenset()
-    target = flow.target(found.id, found.state, step_name, excluded)
-    target, facts, following = rules.handle(ctx, found, step_name, target, by, dict(args), key,
-                                            memo)
-    version = policy_now(ctx)[1]
-    return [stepped(ctx, flow, found.seq, step_name, target, by.id, key, version, memo, args,
-                    facts, ctx.now_us), *following]
-
-
 def replayed_step(ctx: Context, key: str, actor: str, memo: str, flow: str, case: int,
                   step_name: str, args: tuple[tuple[str, Any], ...]) -> Replayed | None:
     """The first answer to a repeated step request (``case`` 0 for an opening step)."""
-    return _replayed(ctx, key, request_of(Stepped, actor, memo, flow=flow, case=case,
-                                          step=step_name, args=args))
+    return replay(ctx, key, request_of(Stepped, actor, memo, flow=flow, case=case,
+                                       step=step_name, args=args))
 
 
 def system_step(ctx: Context, ref: object, flow: Flow, step_name: str, now_us: int,
@@ -270,8 +233,8 @@ def before(ctx: Context, case: Case, what: str) -> None:
     """
     if case.due_us and ctx.now_us >= case.due_us:
         raise DeadlinePassed(
-            f"{what} {case.flow} {case.id} was possible until {_iso(case.due_us, ctx.state)}",
-            case=case.id, until=_iso(case.due_us, ctx.state))
+            f"{what} {case.flow} {case.id} was possible until {iso(case.due_us, ctx.state)}",
+            case=case.id, until=iso(case.due_us, ctx.state))
 
 
 def day_deadline(ctx: Context, days: int) -> int:
@@ -289,7 +252,7 @@ def award_for(ctx: Context, account: str, item: str | None, quantity: int, by: A
     if item is None:
         return []
     try:
-        _open_account(ctx.state, account)
+        open_account(ctx.state, account)
         draft = posting_draft(ctx, Awarded, account, item, by.id, key, ctx.now_us, quantity, (),
                               memo)
     except PointsLedgerError as exc:

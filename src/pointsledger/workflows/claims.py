@@ -11,38 +11,33 @@ reverses the entry.
 
 from __future__ import annotations
 
+import datetime as _dt
+from collections.abc import Sequence
+
 from pointsledger.base.actors import SYSTEM, Actor
 from pointsledger.base.checks import (
-    MAX_KEY,
     check_account_id,
     check_id,
     check_int,
-    check_key,
-    check_text,
 )
 from pointsledger.base.clock import to_us
-from pointsledger.core.commands import (
+from pointsledger.core.command import (
     Context,
     Draft,
     Outcome,
-    _actor,
-    _check_occurred,
-    _open_account,
-    _strings,
-    check_caps,
+    check_occurred,
+    command,
+    open_account,
     policy_now,
-    posting_draft,
-    reversal_draft,
-    rulebook_at,
+    strings,
 )
-from pointsledger.core.events import Awarded, Deducted, ItemPosting
+from pointsledger.core.events import Awarded, Deducted, ItemPosting, Stepped
+from pointsledger.core.postings import check_caps, posting_draft, reversal_draft, rulebook_at
 from pointsledger.errors import AlreadyReversed, EvidenceRequired, UnknownEntry, ValidationError
 from pointsledger.rules.flows import CLAIM, Case
 from pointsledger.rules.procedures import DEFAULT_CLAIMS, ClaimPolicy
 from pointsledger.rules.rulebook import Rulebook
-from pointsledger.store.commands import authorise
 from pointsledger.workflows.cases import (
-    REGISTRY,
     Arg,
     Args,
     Facts,
@@ -53,7 +48,6 @@ from pointsledger.workflows.cases import (
     independent,
     must_be,
     registered_member,
-    replayed_step,
     rulebook_now,
     stepped,
     system_step,
@@ -69,36 +63,48 @@ def _policy(rulebook: Rulebook | None) -> ClaimPolicy:
     return DEFAULT_CLAIMS if rulebook is None else rulebook.claims
 
 
+@command(Stepped, policy="claim.submit", self_service=True)
 def submit_claim(
     ctx: Context,
-    account: object,
-    item: object,
+    account: str,
+    item: str,
     *,
-    by: object,
-    key: object,
-    occurred_at: object,
-    quantity: object = 1,
-    evidence: object = (),
-    memo: object = "",
+    by: Actor,
+    key: str,
+    occurred_at: _dt.datetime,
+    quantity: int = 1,
+    evidence: Sequence[str] = (),
+    memo: str = "",
 ) -> Outcome:
-    """Submit a claim (申报) for ``account`` against a checklist item."""
+    """Submit a claim (申报): ``account``'s conduct against a checklist item, to be reviewed,
+    published (公示) and posted. A resident claims for their own household, a grid worker on
+    a household's behalf.
+
+    Returns:
+        The opening ``stepped`` event; its id names the claim in ``step``.
+
+    Raises:
+        EvidenceRequired: the item needs evidence.
+        CapExceeded: counting claims already in notice.
+        ValidationError: a deduction item when the rulebook keeps deductions out of the
+            pipeline.
+        TimingError: occurred_at is in the future, too far back or in a closed period.
+        PermissionDenied: the actor's roles or household do not allow it.
+    """
     account = check_account_id(account, "account")
     item = check_id(item, "item")
-    by = _actor(by)
-    key = check_key(key) if not (type(key) is str and 0 < len(key) <= MAX_KEY) else key
     occurred_us = to_us(occurred_at, "occurred_at")
     quantity = check_int(quantity, "quantity", minimum=1)
-    proof = () if evidence == () else _strings(evidence, "evidence")
-    memo = check_text(memo, "memo")
+    proof = () if evidence == () else strings(evidence, "evidence")
     args = (("account", account), ("evidence", proof), ("item", item),
             ("occurred_us", occurred_us), ("quantity", quantity))
-    replay = replayed_step(ctx, key, by.id, memo, "claim", 0, "submit", args)
+    replay = ctx.replayed(key, flow="claim", case=0, step="submit", args=args)
     if replay:
         return replay
     state = ctx.state
-    household = _open_account(state, account)
-    authorise(ctx, by, "claim.submit", household)
-    _check_occurred(ctx, occurred_us)
+    household = open_account(state, account)
+    ctx.authorise(household)
+    check_occurred(ctx, occurred_us)
     adoption = rulebook_at(ctx, occurred_us)
     checklist_item = adoption.rulebook.item(item)
     points = checklist_item.points * quantity
@@ -112,8 +118,8 @@ def submit_claim(
         check_caps(state, account, adoption.rulebook, checklist_item, occurred_us, points)
     facts = {"account": account, "household": household, "subject": item, "points": points,
              "item_version": adoption.version}
-    return [stepped(ctx, CLAIM, 0, "submit", CLAIM.initial, by.id, key, policy_now(ctx)[1],
-                    memo, args, facts, occurred_us)]
+    return [stepped(ctx, CLAIM, 0, "submit", CLAIM.initial, by.id, ctx.key, policy_now(ctx)[1],
+                    ctx.memo, args, facts, occurred_us)]
 
 
 def _excluded(rulebook: Rulebook) -> frozenset[tuple[str, str]]:
@@ -129,7 +135,7 @@ def _handle(ctx: Context, case: Case, step: str, target: str, by: Actor, args: A
     following: list[Draft] = []
     if step in ("object", "appeal"):
         registered_member(state, by, f"{step} to a claim")
-        authorise(ctx, by, f"claim.{step}", None)
+        ctx.authorise(None, policy=f"claim.{step}")
         before(ctx, case, "objecting to" if step == "object" else "appealing against")
         if step == "object":
             facts["due_us"] = case.due_us
@@ -137,10 +143,10 @@ def _handle(ctx: Context, case: Case, step: str, target: str, by: Actor, args: A
             facts["appeal_until"] = case.due_us
         return target, facts, following
     if step == "withdraw":
-        authorise(ctx, by, "claim.withdraw", case.household)
+        ctx.authorise(case.household, policy="claim.withdraw")
         must_be(case, by, case.opened_by, "withdraw")
         return target, facts, following
-    authorise(ctx, by, f"claim.{step}", case.household)
+    ctx.authorise(case.household, policy=f"claim.{step}")
     independent(ctx, case, by, step, _PARTIES)
     if step == "approve":
         if case.points > 0:
@@ -186,7 +192,7 @@ def post_claim(ctx: Context, claim: object, now_us: int) -> Outcome:
                        lambda _case: {"posts": True, "due_us": appeal_until}, posting)
 
 
-REGISTRY["claim"] = FlowRules(
+RULES = FlowRules(
     args={
         "check": {},
         "approve": {},

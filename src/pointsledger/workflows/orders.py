@@ -12,14 +12,20 @@ hour of service.
 from __future__ import annotations
 
 from pointsledger.base.actors import Actor
-from pointsledger.base.checks import check_account_id, check_id, check_key, check_text
-from pointsledger.core.commands import Context, Draft, Outcome, _actor, _open_account, policy_now
+from pointsledger.base.checks import check_account_id, check_id, check_text
+from pointsledger.core.command import (
+    Context,
+    Draft,
+    Outcome,
+    command,
+    open_account,
+    policy_now,
+)
+from pointsledger.core.events import Stepped
 from pointsledger.errors import NoRulebookInForce, NotFound, PermissionDenied, ValidationError
 from pointsledger.rules.flows import ORDER, Case
 from pointsledger.rules.procedures import DEFAULT_SERVICES, ServicePolicy
-from pointsledger.store.commands import authorise
 from pointsledger.workflows.cases import (
-    REGISTRY,
     Arg,
     Args,
     Facts,
@@ -32,7 +38,6 @@ from pointsledger.workflows.cases import (
     positive,
     rating,
     registered_member,
-    replayed_step,
     rulebook_now,
     stepped,
     system_step,
@@ -48,29 +53,31 @@ def _menu(ctx: Context) -> ServicePolicy:
     return DEFAULT_SERVICES if rulebook is None else rulebook.services
 
 
+@command(Stepped, policy="order.place", self_service=True)
 def place_order(
-    ctx: Context,
-    account: object,
-    service: object,
-    *,
-    by: object,
-    key: object,
-    note: object = "",
-    memo: object = "",
+    ctx: Context, account: str, service: str, *, by: Actor, key: str, note: str = "",
+    memo: str = ""
 ) -> Outcome:
-    """Place an order (点单) for ``account`` (a household or member) from the service menu."""
+    """Place a service order (点单) for ``account`` (a household or member) from the
+    rulebook's service menu.
+
+    Returns:
+        The opening ``stepped`` event; its id names the order in ``step``.
+
+    Raises:
+        NotFound: the service is not on the menu.
+        NoRulebookInForce: no rulebook (and so no menu) is in force.
+        PermissionDenied: the actor's roles or household do not allow it.
+    """
     account = check_account_id(account, "account")
     service = check_id(service, "service")
     note = check_text(note, "note")
-    by = _actor(by)
-    key = check_key(key)
-    memo = check_text(memo, "memo")
     args = (("account", account), ("note", note), ("service", service))
-    replay = replayed_step(ctx, key, by.id, memo, "order", 0, "place", args)
+    replay = ctx.replayed(key, flow="order", case=0, step="place", args=args)
     if replay:
         return replay
-    household = _open_account(ctx.state, account)
-    authorise(ctx, by, "order.place", household)
+    household = open_account(ctx.state, account)
+    ctx.authorise(household)
     if rulebook_now(ctx) is None:
         raise NoRulebookInForce("no adopted rulebook (and so no service menu) is in force")
     if _menu(ctx).service(service) is None:
@@ -78,8 +85,8 @@ def place_order(
         raise NotFound(f"no service {service!r} on the menu; services: {known}",
                        service=service)
     facts = {"account": account, "household": household, "subject": service}
-    return [stepped(ctx, ORDER, 0, "place", ORDER.initial, by.id, key, policy_now(ctx)[1], memo,
-                    args, facts, ctx.now_us)]
+    return [stepped(ctx, ORDER, 0, "place", ORDER.initial, by.id, ctx.key, policy_now(ctx)[1],
+                    ctx.memo, args, facts, ctx.now_us)]
 
 
 def _volunteer(ctx: Context, case: Case, member_id: str) -> None:
@@ -100,7 +107,7 @@ def _handle(ctx: Context, case: Case, step: str, target: str, by: Actor, args: A
     facts: Facts = {}
     following: list[Draft] = []
     if step in ("accept", "decline", "start", "finish"):
-        authorise(ctx, by, f"order.{step}", None)
+        ctx.authorise(None, policy=f"order.{step}")
         team = case.detail("team", ())
         if step in ("accept", "decline") and (case.state == "open" or by.id in team):
             registered_member(ctx.state, by, f"{step} an order")
@@ -112,7 +119,7 @@ def _handle(ctx: Context, case: Case, step: str, target: str, by: Actor, args: A
         elif step == "decline":
             facts["assignee"] = ""
         return target, facts, following
-    authorise(ctx, by, f"order.{step}", case.household)
+    ctx.authorise(case.household, policy=f"order.{step}")
     if step == "dispatch":
         volunteer, team = args.get("volunteer"), args.get("team", ())
         if (volunteer is None) == (not team):
@@ -148,7 +155,7 @@ def time_out_order(ctx: Context, order: object, now_us: int) -> Outcome:
                        lambda case: {"assignee": "", "timed_out": case.assignee})
 
 
-REGISTRY["order"] = FlowRules(
+RULES = FlowRules(
     args={
         "reject": _REASON,
         "dispatch": {"volunteer": Arg(account, required=False),

@@ -10,24 +10,23 @@ minutes of all accounts always sum to zero; a member never holds more than the s
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Callable
 
 from pointsledger.base.actors import SYSTEM, Actor
-from pointsledger.base.checks import check_account_id, check_int, check_key, check_text
+from pointsledger.base.checks import check_account_id, check_int, check_text
 from pointsledger.base.clock import to_us
-from pointsledger.core.commands import (
+from pointsledger.core.command import (
     Context,
     Draft,
     Outcome,
-    _actor,
-    _authorise,
-    _check_occurred,
-    _open_account,
-    _replayed,
+    check_occurred,
+    command,
+    open_account,
     policy_now,
-    posting_draft,
 )
-from pointsledger.core.events import TIMEBANK, Awarded, TimeMoved, request_of
+from pointsledger.core.events import TIMEBANK, Awarded, Stepped, TimeMoved
+from pointsledger.core.postings import posting_draft
 from pointsledger.core.state import LedgerState
 from pointsledger.errors import (
     InsufficientMinutes,
@@ -38,15 +37,12 @@ from pointsledger.errors import (
 )
 from pointsledger.rules.flows import DEPOSIT, Case
 from pointsledger.rules.procedures import DEFAULT_TIMEBANK, TimeBankPolicy
-from pointsledger.store.commands import authorise
 from pointsledger.workflows.cases import (
-    REGISTRY,
     Arg,
     Args,
     Facts,
     FlowRules,
     independent,
-    replayed_step,
     rulebook_now,
     stepped,
     text,
@@ -63,7 +59,7 @@ def _member(state: LedgerState, member: str) -> str:
     if member not in state.members:
         raise UnknownAccount(f"time-bank accounts are members'; {member!r} is not a registered "
                              "member", account=member)
-    return _open_account(state, member)
+    return open_account(state, member)
 
 
 def _room(ctx: Context, member: str, minutes: int) -> None:
@@ -82,46 +78,53 @@ def _enough(ctx: Context, member: str, minutes: int) -> None:
                                   account=member, held=held, requested=minutes)
 
 
+@command(Stepped, policy="deposit.submit", self_service=True)
 def submit_time(
     ctx: Context,
-    member: object,
-    minutes: object,
+    member: str,
+    minutes: int,
     *,
-    service: object,
-    occurred_at: object,
-    by: object,
-    key: object,
-    memo: object = "",
+    service: str,
+    occurred_at: _dt.datetime,
+    by: Actor,
+    key: str,
+    memo: str = "",
 ) -> Outcome:
-    """Submit volunteer service of ``minutes`` for deposit (存入), to be approved twice."""
+    """Submit ``minutes`` of volunteer service for deposit in the time bank (时间银行); two
+    different reviewers approve it with ``step(case, "approve")``.
+
+    Returns:
+        The opening ``stepped`` event; its id names the deposit in ``step``.
+
+    Raises:
+        LimitReached: the member would hold more than the storage cap.
+        UnknownAccount: not a registered member.
+        TimingError: occurred_at is in the future, too far back or in a closed period.
+        PermissionDenied: the actor's roles do not allow it.
+    """
     member = check_account_id(member, "member")
     minutes = check_int(minutes, "minutes", minimum=1)
     service = check_text(service, "service", required=True)
     occurred_us = to_us(occurred_at, "occurred_at")
-    by = _actor(by)
-    key = check_key(key)
-    memo = check_text(memo, "memo")
     args = (("member", member), ("minutes", minutes), ("occurred_us", occurred_us),
             ("service", service))
-    replay = replayed_step(ctx, key, by.id, memo, "deposit", 0, "submit", args)
+    replay = ctx.replayed(key, flow="deposit", case=0, step="submit", args=args)
     if replay:
         return replay
     state = ctx.state
     household = _member(state, member)
-    if by.id == member:  # volunteers record their own service
-        _authorise(ctx, by, "deposit.submit")
-    else:
-        authorise(ctx, by, "deposit.submit", household)
-    _check_occurred(ctx, occurred_us)
+    # volunteers record their own service; others act for the member's household
+    ctx.authorise(None if by.id == member else household)
+    check_occurred(ctx, occurred_us)
     _room(ctx, member, minutes)
     facts = {"account": member, "household": household, "subject": service}
-    return [stepped(ctx, DEPOSIT, 0, "submit", DEPOSIT.initial, by.id, key, policy_now(ctx)[1],
-                    memo, args, facts, occurred_us)]
+    return [stepped(ctx, DEPOSIT, 0, "submit", DEPOSIT.initial, by.id, ctx.key,
+                    policy_now(ctx)[1], ctx.memo, args, facts, occurred_us)]
 
 
 def _handle(ctx: Context, case: Case, step: str, target: str, by: Actor, args: Args, key: str,
             memo: str) -> tuple[str, Facts, list[Draft]]:
-    authorise(ctx, by, f"deposit.{step}", case.household)
+    ctx.authorise(case.household, policy=f"deposit.{step}")
     independent(ctx, case, by, step, frozenset({"submit", "approve"}))
     facts: Facts = {}
     following: list[Draft] = []
@@ -137,14 +140,11 @@ def _handle(ctx: Context, case: Case, step: str, target: str, by: Actor, args: A
 
 def _movement(
     ctx: Context,
-    command: str,
     purpose: str,
     member: object,
     to: object,
     minutes: object,
-    by: object,
     key: object,
-    memo: object,
     note: str = "",
     check: Callable[[str, str, int], None] | None = None,
     follow: Callable[[str, int, Actor, str, str], list[Draft]] | None = None,
@@ -154,34 +154,49 @@ def _movement(
     source = check_account_id(member, "member")
     destination = TIMEBANK if to is None else check_account_id(to, "to")
     minutes = check_int(minutes, "minutes", minimum=1)
-    by = _actor(by)
-    key = check_key(key)
-    memo = check_text(memo, "memo")
     body = (source, destination, minutes, purpose, 0, note)
-    replay = _replayed(ctx, key, request_of(TimeMoved, by.id, memo,
-                                            **dict(zip(TimeMoved.BODY, body, strict=True))))
+    replay = ctx.replayed(key, **dict(zip(TimeMoved.BODY, body, strict=True)))
     if replay:
         return replay
-    authorise(ctx, by, command, _member(ctx.state, source))
+    version = ctx.authorise(_member(ctx.state, source))
     _enough(ctx, source, minutes)
     if check is not None:
         check(source, destination, minutes)
-    drafts = [Draft(TimeMoved, ctx.now_us, by.id, key, policy_now(ctx)[1], memo, body)]
+    drafts = [ctx.draft(body, version)]
     if follow is not None:
-        drafts += follow(source, minutes, by, key, memo)
+        drafts += follow(source, minutes, ctx.by, ctx.key, ctx.memo)
     return drafts
 
 
-def spend_time(ctx: Context, member: object, minutes: object, *, service: object, by: object,
-               key: object, memo: object = "") -> Outcome:
-    """Spend a member's minutes on a service."""
-    return _movement(ctx, "spend_time", "spend", member, None, minutes, by, key, memo,
+@command(TimeMoved, self_service=True)
+def spend_time(ctx: Context, member: str, minutes: int, *, service: str, by: Actor, key: str,
+               memo: str = "") -> Outcome:
+    """Spend a member's time-bank minutes on a service.
+
+    Returns:
+        The ``time_moved`` event.
+
+    Raises:
+        InsufficientMinutes: the member holds too few minutes.
+        PermissionDenied: the actor's roles or household do not allow it.
+    """
+    return _movement(ctx, "spend", member, None, minutes, key,
                      note=check_text(service, "service", required=True))
 
 
-def donate_time(ctx: Context, member: object, to: object, minutes: object, *, by: object,
-                key: object, memo: object = "") -> Outcome:
-    """Donate a member's minutes to a family member (another member of the same household)."""
+@command(TimeMoved, self_service=True)
+def donate_time(ctx: Context, member: str, to: str, minutes: int, *, by: Actor, key: str,
+                memo: str = "") -> Outcome:
+    """Donate a member's minutes to another member of the same household.
+
+    Returns:
+        The ``time_moved`` event.
+
+    Raises:
+        InsufficientMinutes: the member holds too few minutes.
+        LimitReached: the receiver would hold more than the storage cap.
+        ValidationError: not family.
+    """
     state = ctx.state
 
     def family(source: str, destination: str, amount: int) -> None:
@@ -191,14 +206,22 @@ def donate_time(ctx: Context, member: object, to: object, minutes: object, *, by
                                   f"household; {destination!r} is not one", to=destination)
         _room(ctx, destination, amount)
 
-    return _movement(ctx, "donate_time", "donate", member, to, minutes, by, key, memo,
-                     check=family)
+    return _movement(ctx, "donate", member, to, minutes, key, check=family)
 
 
-def convert_time(ctx: Context, member: object, minutes: object, *, by: object, key: object,
-                 memo: object = "") -> Outcome:
+@command(TimeMoved, self_service=True)
+def convert_time(ctx: Context, member: str, minutes: int, *, by: Actor, key: str,
+                 memo: str = "") -> Outcome:
     """Convert minutes to points at the rulebook's rate (one unit of the time-bank item per
-    ``unit_minutes``), for a member holding at least the threshold."""
+    ``unit_minutes``), for a member holding at least the threshold; the award follows the
+    returned ``time_moved`` event.
+
+    Raises:
+        NotEligible: no conversion item, or below the threshold.
+        InsufficientMinutes: the member holds too few minutes.
+        ValidationError: not a whole number of units.
+        CapExceeded: a cap would be passed.
+    """
     policy = _policy(ctx)
 
     def eligible(source: str, _destination: str, amount: int) -> None:
@@ -220,11 +243,10 @@ def convert_time(ctx: Context, member: object, minutes: object, *, by: object, k
         return [posting_draft(ctx, Awarded, source, policy.item, SYSTEM.id, key, ctx.now_us,
                               amount // policy.unit_minutes, (), memo)]
 
-    return _movement(ctx, "convert_time", "convert", member, None, minutes, by, key, memo,
-                     check=eligible, follow=award)
+    return _movement(ctx, "convert", member, None, minutes, key, check=eligible, follow=award)
 
 
-REGISTRY["deposit"] = FlowRules(
+RULES = FlowRules(
     args={"approve": {}, "reject": {"reason": Arg(text)}},
     excluded=lambda _rulebook: frozenset(),
     handle=_handle,

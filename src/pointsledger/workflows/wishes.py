@@ -11,15 +11,16 @@ confirmation still stands and the withheld points are recorded in its facts.
 from __future__ import annotations
 
 from pointsledger.base.actors import Actor
-from pointsledger.base.checks import check_account_id, check_int, check_key, check_text
-from pointsledger.core.commands import (
+from pointsledger.base.checks import check_account_id, check_int, check_text
+from pointsledger.core.command import (
     Context,
     Draft,
     Outcome,
-    _actor,
-    _open_account,
+    command,
+    open_account,
     policy_now,
 )
+from pointsledger.core.events import Stepped
 from pointsledger.errors import (
     EvidenceRequired,
     PermissionDenied,
@@ -28,9 +29,7 @@ from pointsledger.errors import (
 )
 from pointsledger.rules.flows import WISH, Case
 from pointsledger.rules.procedures import DEFAULT_WISHES, WishPolicy
-from pointsledger.store.commands import authorise
 from pointsledger.workflows.cases import (
-    REGISTRY,
     Arg,
     Args,
     Facts,
@@ -43,7 +42,6 @@ from pointsledger.workflows.cases import (
     optional_text,
     rating,
     registered_member,
-    replayed_step,
     rulebook_now,
     stepped,
     system_step,
@@ -58,40 +56,48 @@ def _policy(ctx: Context) -> WishPolicy:
     return DEFAULT_WISHES if rulebook is None else rulebook.wishes
 
 
+@command(Stepped, policy="wish.submit", self_service=True)
 def submit_wish(
     ctx: Context,
-    wisher: object,
-    title: object,
+    wisher: str,
+    title: str,
     *,
-    by: object,
-    key: object,
-    description: object = "",
-    value: object = None,
-    memo: object = "",
+    by: Actor,
+    key: str,
+    description: str = "",
+    value: int | None = None,
+    memo: str = "",
 ) -> Outcome:
-    """Collect a wish (征集) of the member ``wisher``."""
+    """Collect a micro-wish (微心愿, 征集) of the member ``wisher`` (``value``: its estimated
+    worth in yuan, checked against the category's cap when it is listed).
+
+    Returns:
+        The opening ``stepped`` event; its id names the wish in ``step``.
+
+    Raises:
+        UnknownAccount: ``wisher`` is not a registered member.
+        AccountClosed: the member or household is closed.
+        PermissionDenied: the actor's roles or household do not allow it.
+    """
     wisher = check_account_id(wisher, "wisher")
     title = check_text(title, "title", required=True)
     description = check_text(description, "description")
     if value is not None:
         value = check_int(value, "value", minimum=0)
-    by = _actor(by)
-    key = check_key(key)
-    memo = check_text(memo, "memo")
     args = (("description", description), ("title", title), ("value", value),
             ("wisher", wisher))
-    replay = replayed_step(ctx, key, by.id, memo, "wish", 0, "submit", args)
+    replay = ctx.replayed(key, flow="wish", case=0, step="submit", args=args)
     if replay:
         return replay
     state = ctx.state
     if wisher not in state.members:
         raise UnknownAccount(f"a wish belongs to a registered member; {wisher!r} is not one",
                              account=wisher)
-    household = _open_account(state, wisher)
-    authorise(ctx, by, "wish.submit", household)
+    household = open_account(state, wisher)
+    ctx.authorise(household)
     facts = {"account": wisher, "household": household, "subject": title}
-    return [stepped(ctx, WISH, 0, "submit", WISH.initial, by.id, key, policy_now(ctx)[1], memo,
-                    args, facts, ctx.now_us)]
+    return [stepped(ctx, WISH, 0, "submit", WISH.initial, by.id, ctx.key, policy_now(ctx)[1],
+                    ctx.memo, args, facts, ctx.now_us)]
 
 
 def _handle(ctx: Context, case: Case, step: str, target: str, by: Actor, args: Args, key: str,
@@ -100,7 +106,7 @@ def _handle(ctx: Context, case: Case, step: str, target: str, by: Actor, args: A
     facts: Facts = {}
     following: list[Draft] = []
     if step in ("claim", "release", "fulfil"):
-        authorise(ctx, by, f"wish.{step}", None)
+        ctx.authorise(None, policy=f"wish.{step}")
         if step == "claim":
             registered_member(state, by, "claim a wish")
             if state.household_of(by.id) == case.household:
@@ -117,7 +123,7 @@ def _handle(ctx: Context, case: Case, step: str, target: str, by: Actor, args: A
                                        "text)", case=case.id)
         return target, facts, following
     if step in ("withdraw", "confirm"):
-        authorise(ctx, by, f"wish.{step}", case.household)
+        ctx.authorise(case.household, policy=f"wish.{step}")
         if step == "confirm":
             if by.id == case.assignee:
                 raise PermissionDenied(f"the claimer {by.id!r} may not confirm their own "
@@ -125,7 +131,7 @@ def _handle(ctx: Context, case: Case, step: str, target: str, by: Actor, args: A
             following = award_for(ctx, case.assignee, _policy(ctx).item, 1, by, key, memo,
                                   facts)
         return target, facts, following
-    authorise(ctx, by, f"wish.{step}", case.household)
+    ctx.authorise(case.household, policy=f"wish.{step}")
     if step in ("list", "reject"):
         independent(ctx, case, by, step, frozenset({"submit"}))
     if step == "list":
@@ -152,7 +158,7 @@ def lapse_wish(ctx: Context, wish: object, now_us: int) -> Outcome:
                        lambda case: {"assignee": "", "lapsed": case.assignee})
 
 
-REGISTRY["wish"] = FlowRules(
+RULES = FlowRules(
     args={
         "list": {"category": Arg(text)},
         "reject": _REASON,

@@ -1,0 +1,398 @@
+"""Commands declared once: what a command is, what it may look at, and what every one shares.
+
+A command is a handler function declared with :func:`command`: its signature is the public call
+signature (the subject positional, everything else keyword-only, ``by``, ``key`` and ``memo``
+always), its docstring the public docstring, and the declaration names the event it emits, the
+policy entry that authorises it and whether a resident may do it for their own household. The
+:class:`Command` it becomes is a descriptor: on a :class:`~pointsledger.Ledger` or a batch it is
+the bound method, typed to return the declared event.
+
+A handler is a pure function of a :class:`Context` and its arguments. It returns the drafts of
+the events to append, or, when its idempotency key was already used for the same request, the
+events that request wrote (:class:`Replayed`). It never changes state and raises a
+:class:`~pointsledger.errors.PointsLedgerError` for anything it refuses, before anything is
+written.
+
+Order of checks: ``by`` and ``memo`` (here, for every command), the handler's own arguments,
+then the idempotency key (:meth:`Context.replayed`: a repeated request gets its first answer even
+if it would now be refused), then authority (:meth:`Context.authorise`), then state and rules.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, ParamSpec, Protocol, TypeVar, overload
+
+import attrs
+
+from pointsledger.base.actors import RESIDENT, Actor
+from pointsledger.base.checks import MAX_KEY, check_key, check_text
+from pointsledger.core.events import request_of
+from pointsledger.errors import (
+    AccountClosed,
+    BackdatedTooFar,
+    IdempotencyConflict,
+    OccurredInFuture,
+    PeriodClosed,
+    PermissionDenied,
+    UnknownAccount,
+    ValidationError,
+)
+from pointsledger.rules.rulebook import DEFAULT_POLICY, Policy
+
+if TYPE_CHECKING:
+    from pointsledger.core.events import Event
+    from pointsledger.core.state import LedgerState
+
+P = ParamSpec("P")
+E = TypeVar("E", bound="Event", covariant=True)
+
+
+class Draft(NamedTuple):
+    """An event to be written: everything but ``seq``, ``recorded_us`` and ``hash``."""
+
+    cls: type[Event]
+    occurred_us: int
+    actor: str
+    key: str
+    version: str
+    memo: str
+    body: tuple[Any, ...]
+
+
+@attrs.frozen
+class Replayed:
+    """The events an earlier identical request wrote under the same idempotency key."""
+
+    events: tuple[Event, ...]
+
+
+Outcome = list[Draft] | Replayed
+
+
+class Context:
+    """What a handler may look at: the state, the clock reading, earlier events, and the
+    command being run with its checked actor and memo."""
+
+    __slots__ = ("backdate_us", "by", "command", "event_at", "key", "memo", "now_us", "state")
+
+    def __init__(
+        self, state: LedgerState, now_us: int, backdate_us: int, event_at: Callable[[int], Event]
+    ) -> None:
+        self.state = state
+        self.now_us = now_us
+        self.backdate_us = backdate_us
+        self.event_at = event_at
+        self.command: Command[..., Event] | None = None
+        self.by: Actor = _NOBODY
+        self.memo = ""
+        self.key = ""
+
+    def replayed(self, key: object, **fields: Any) -> Replayed | None:
+        """Check the key (the declaration's default key, filled from ``fields``, when None) and
+        return the earlier identical request's events, or None for a new key.
+
+        Raises:
+            ValidationError: a bad key.
+            IdempotencyConflict: the key was used for a different request.
+        """
+        command = self.command
+        assert command is not None
+        if key is None and command.key is not None:
+            key = command.key.format(**fields)
+        key = self.key = check_key(key)
+        if key not in self.state.keys:
+            return None
+        return replay(self, key, request_of(command.emits, self.by.id, self.memo, **fields))
+
+    def authorise(self, household: str | None = None, *, policy: str | None = None) -> str:
+        """Authorise the command (or the ``policy`` entry, for a workflow step) for ``by``,
+        acting on ``household`` when given.
+
+        Returns:
+            The rulebook version in force ("" before any).
+
+        Raises:
+            PermissionDenied: naming the roles allowed, or the household rule broken.
+        """
+        command = self.command
+        assert command is not None
+        return authorise(self, self.by, policy or command.policy, household,
+                         self_service=command.self_service)
+
+    def draft(self, body: tuple[Any, ...], version: str, *, occurred_us: int | None = None,
+              cls: type[Event] | None = None) -> Draft:
+        """A draft of the command's event (or of ``cls``) under its key, actor and memo."""
+        command = self.command
+        assert command is not None
+        return Draft(cls or command.emits, self.now_us if occurred_us is None else occurred_us,
+                     self.by.id, self.key, version, self.memo, body)
+
+
+_NOBODY = Actor("@nobody")
+
+
+class Runner(Protocol):
+    """What runs commands: a ledger or a batch."""
+
+    def _command(self, command: Command[..., Event], /, *args: Any, **kwargs: Any) -> Event: ...
+
+
+class _Bound(functools.partial[Any]):
+    """A command bound to a runner: ``partial(runner._command, command)`` with its doc."""
+
+
+class Command(Generic[P, E]):
+    """A command declared once (see :func:`command`): on a ledger or batch, the bound method.
+
+    Attributes:
+        name: the method name.
+        emits: the event class it returns.
+        policy: the policy entry that authorises it.
+        self_service: a ``resident`` may do it for their own household when the policy lets
+            residents do it at all; otherwise nobody does it for their own household.
+        key: the default idempotency key, a template over the request fields (None: a key is
+            required).
+        handler: the function that validates and drafts.
+    """
+
+    def __init__(self, handler: Callable[..., Outcome], emits: type[E], policy: str,
+                 self_service: bool, key: str | None) -> None:
+        self.handler = handler
+        self.name = handler.__name__
+        self.emits = emits
+        self.policy = policy
+        self.self_service = self_service
+        self.key = key
+        functools.update_wrapper(self, handler)
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.attribute = name
+
+    @overload
+    def __get__(self, runner: None, owner: type) -> Command[P, E]: ...
+
+    @overload
+    def __get__(self, runner: Runner, owner: type) -> Callable[P, E]: ...
+
+    def __get__(self, runner: Runner | None, owner: type) -> Command[P, E] | Callable[P, E]:
+        if runner is None:
+            return self
+        bound = _Bound(runner._command, self)
+        bound.__doc__ = self.__doc__
+        # cached on the instance: later look-ups find it there, at no cost
+        runner.__dict__[self.attribute] = bound
+        return bound
+
+    def __call__(self, ctx: Context, *args: Any, **kwargs: Any) -> Outcome:
+        """Run the handler on a context: check ``by`` and ``memo`` first."""
+        by = kwargs.get("by")
+        if type(by) is not Actor:
+            by = kwargs["by"] = check_actor(by)
+        memo = kwargs.get("memo", "")
+        if memo != "":
+            memo = kwargs["memo"] = check_text(memo, "memo")
+        ctx.command, ctx.by, ctx.memo = self, by, memo
+        return self.handler(ctx, *args, **kwargs)
+
+
+def command(
+    emits: type[E], *, policy: str | None = None, self_service: bool = False,
+    key: str | None = None,
+) -> Callable[[Callable[..., Outcome]], Command[Any, E]]:
+    """Declare a command: the handler's signature (after its :class:`Context`) and docstring are
+    the public ones.
+
+    Args:
+        emits: the event class the command returns (its first event).
+        policy: the policy entry that authorises it (default: the handler's name).
+        self_service: a resident may do it for their own household (see :class:`Command`).
+        key: the default idempotency key, a ``str.format`` template over the request fields,
+            e.g. ``"household/{household}"`` (None: a key is required).
+    """
+
+    def declare(handler: Callable[..., Outcome]) -> Command[Any, E]:
+        return Command(handler, emits, policy or handler.__name__, self_service, key)
+
+    return declare
+
+
+# -- shared checks ------------------------------------------------------------------------
+
+
+def check_actor(by: object) -> Actor:
+    """``by`` as an Actor.
+
+    Raises:
+        ValidationError: not an :class:`~pointsledger.base.actors.Actor`.
+    """
+    if not isinstance(by, Actor):
+        raise ValidationError(f"by must be an Actor, got {by!r}", field="by", value=by)
+    return by
+
+
+def replay(ctx: Context, key: str, request: tuple[Any, ...]) -> Replayed | None:
+    """The events written under ``key`` when they answer the same ``request``; None for a new
+    key.
+
+    Raises:
+        IdempotencyConflict: the key was used for a different request.
+    """
+    seq = ctx.state.keys.get(key)
+    if seq is None:
+        return None
+    first = ctx.event_at(seq)
+    if first.request() != request:
+        raise IdempotencyConflict(
+            f"key {key!r} was used by event {first.id} for a different request; "
+            "use a new key for a new command",
+            key=key,
+            event=first.id,
+        )
+    events = [first]
+    following = seq + 1
+    while following <= ctx.state.seq:
+        event = ctx.event_at(following)
+        if event.key != key:
+            break
+        events.append(event)
+        following += 1
+    return Replayed(tuple(events))
+
+
+def fast_key(key: object) -> str:
+    """``key`` checked, with the common valid case first (the hot path of a scoring day)."""
+    if type(key) is str and 0 < len(key) <= MAX_KEY and not key.isspace():
+        return key
+    return check_key(key)
+
+
+def policy_now(ctx: Context) -> tuple[Policy, str]:
+    """The policy table and rulebook version in force at the clock reading.
+
+    Before any rulebook is in force, :data:`~pointsledger.rules.rulebook.DEFAULT_POLICY` applies.
+    """
+    adoption = ctx.state.adoption_at(ctx.now_us)
+    if adoption is None:
+        return DEFAULT_POLICY, ""
+    return adoption.rulebook.policy, adoption.version
+
+
+def authorise(ctx: Context, by: Actor, command: str, household: str | None, *,
+              self_service: bool) -> str:
+    """Authorise ``command`` for ``by`` on ``household``: the actor needs a role the policy
+    allows; staff roles act for other households only; with ``self_service`` a ``resident``
+    (when the policy lets residents do it) acts for their own household only.
+
+    Returns:
+        The rulebook version in force ("" before any).
+
+    Raises:
+        PermissionDenied: naming the roles allowed, or the household rule broken.
+    """
+    policy, version = policy_now(ctx)
+    allowed = policy.roles_for(command)
+    roles = by.roles & allowed
+    if not roles:
+        raise PermissionDenied(
+            f"actor {by.id!r} with roles {sorted(by.roles)} may not {command}; "
+            f"roles allowed: {sorted(allowed)}",
+            actor=by.id, command=command, allowed=sorted(allowed),
+        )
+    if household is None:
+        return version
+    own = ctx.state.household_of(by.id) == household
+    if own and not (self_service and RESIDENT in roles):
+        raise PermissionDenied(
+            f"actor {by.id!r} belongs to household {household!r} and may not {command} for it",
+            actor=by.id, command=command, household=household,
+        )
+    if not own and self_service and not roles - {RESIDENT}:
+        raise PermissionDenied(
+            f"a resident may {command} only for their own household, not for {household!r}",
+            actor=by.id, command=command, household=household,
+        )
+    return version
+
+
+def open_account(state: LedgerState, account: str) -> str:
+    """The household of an open account (an already checked id).
+
+    Raises:
+        UnknownAccount: no such household or member.
+        AccountClosed: the account or its household is closed.
+    """
+    household = state.households.get(account)
+    if household is not None:
+        if household.closed:
+            raise AccountClosed(f"household {account!r} is closed", account=account)
+        return household.id
+    member = state.members.get(account)
+    if member is None:
+        raise UnknownAccount(
+            f"no household or member {account!r} is registered", account=account
+        )
+    if member.closed:
+        raise AccountClosed(f"member {account!r} is closed", account=account)
+    if state.households[member.household].closed:
+        raise AccountClosed(
+            f"member {account!r} belongs to closed household {member.household!r}",
+            account=account,
+        )
+    return member.household
+
+
+def check_occurred(ctx: Context, occurred_us: int) -> None:
+    """Refuse an ``occurred_us`` in the future, in a closed period or beyond the backdating
+    window.
+
+    Raises:
+        OccurredInFuture, PeriodClosed, BackdatedTooFar: naming the time and the limit.
+    """
+    state = ctx.state
+    if occurred_us > ctx.now_us:
+        raise OccurredInFuture(
+            f"occurred_at {iso(occurred_us, state)} is after the ledger clock "
+            f"{iso(ctx.now_us, state)}",
+            occurred_at=iso(occurred_us, state),
+            now=iso(ctx.now_us, state),
+        )
+    if occurred_us < state.closed_before_us:
+        raise PeriodClosed(
+            f"occurred_at {iso(occurred_us, state)} falls in a closed period; "
+            f"the books are closed before {iso(state.closed_before_us, state)}",
+            occurred_at=iso(occurred_us, state),
+            closed_before=iso(state.closed_before_us, state),
+        )
+    if occurred_us < ctx.now_us - ctx.backdate_us:
+        days = ctx.backdate_us // 86_400_000_000
+        raise BackdatedTooFar(
+            f"occurred_at {iso(occurred_us, state)} is more than {days} days before the "
+            f"ledger clock {iso(ctx.now_us, state)}",
+            occurred_at=iso(occurred_us, state),
+            window_days=days,
+        )
+
+
+def iso(us: int, state: LedgerState) -> str:
+    """An instant as ISO 8601 in the ledger's zone (for messages)."""
+    return _dt.datetime.fromtimestamp(us / 1_000_000, state.tzinfo).isoformat()
+
+
+def strings(value: object, what: str) -> tuple[str, ...]:
+    """A tuple of non-empty texts.
+
+    Raises:
+        ValidationError: not a sequence of strings.
+    """
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise ValidationError(
+            f"{what} must be a sequence of strings, got {value!r}", field=what, value=value
+        )
+    out = tuple(value)
+    for v in out:
+        check_text(v, what, required=True)
+    return out
+

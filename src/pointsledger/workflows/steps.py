@@ -1,0 +1,68 @@
+"""The one command for every workflow step after the opening one, and the table of each
+flow's step rules (from :mod:`.claims`, :mod:`.wishes`, :mod:`.orders`, :mod:`.timebank`).
+
+Order of checks: the case, the step's arguments, the idempotency key, the transition table,
+then authority (each step's own policy entry, ``<flow>.<step>``) and the step's own rules.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from pointsledger.base.actors import Actor
+from pointsledger.core.command import Context, Outcome, command, policy_now
+from pointsledger.core.events import Event, Stepped
+from pointsledger.errors import ValidationError
+from pointsledger.rules.flows import FLOWS
+from pointsledger.workflows import claims, orders, timebank, wishes
+from pointsledger.workflows.cases import FlowRules, check_args, find_case, rulebook_now, stepped
+
+STEP_RULES: Final[dict[str, FlowRules]] = {
+    "claim": claims.RULES,
+    "wish": wishes.RULES,
+    "order": orders.RULES,
+    "deposit": timebank.RULES,
+}
+"""Each flow's step rules by flow name."""
+
+
+@command(Stepped, self_service=True)
+def step(ctx: Context, case: str | Event, step: str, *, by: Actor, key: str, memo: str = "",
+         **args: Any) -> Outcome:
+    """Take a workflow step on a case (a claim, wish, order or deposit), named by the id of
+    the event that opened it. The steps, who may take them and their arguments are listed
+    in docs/workflows.md; e.g. ``ledger.step(claim, "approve", by=committee, key=...)``,
+    ``ledger.step(wish, "confirm", rating=5, by=wisher, key=...)``.
+
+    Returns:
+        The ``stepped`` event (the award, reversal or minutes it causes follow it).
+
+    Raises:
+        StateError: the flow's transition table does not allow the step now (it names the
+            current state and the allowed steps).
+        DeadlinePassed: the step's window is over.
+        PermissionDenied: the actor's roles or household do not allow it.
+        ValidationError: unknown or missing arguments.
+    """
+    found = find_case(ctx.state, case)
+    flow = FLOWS[found.flow]
+    rules = STEP_RULES[flow.name]
+    if not isinstance(step, str) or step not in rules.args:
+        if step in flow.system:
+            raise ValidationError(f"{step!r} is taken by the ledger's due jobs only", step=step)
+        allowed = flow.allowed(found.state)
+        raise ValidationError(
+            f"{flow.name} has no step {step!r}; its steps: {', '.join(rules.args)} "
+            f"(allowed now: {', '.join(allowed) or 'none'})", step=step)
+    checked = check_args(flow.name, step, rules.args[step], args)
+    replay = ctx.replayed(key, flow=flow.name, case=found.seq, step=step, args=checked)
+    if replay:
+        return replay
+    rulebook = rulebook_now(ctx)
+    excluded = rules.excluded(rulebook) if rulebook is not None else frozenset()
+    target = flow.target(found.id, found.state, step, excluded)
+    target, facts, following = rules.handle(ctx, found, step, target, by, dict(checked),
+                                            ctx.key, ctx.memo)
+    version = policy_now(ctx)[1]
+    return [stepped(ctx, flow, found.seq, step, target, by.id, ctx.key, version, ctx.memo,
+                    checked, facts, ctx.now_us), *following]

@@ -1,0 +1,145 @@
+"""Commands are declared once: the ledger's methods, their events, keys, authority and the
+resource protocol come from the declarations (pointsledger.core.command)."""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+
+import pendulum
+import pytest
+
+from pointsledger import (
+    Actor,
+    Batch,
+    Ledger,
+    ManualClock,
+    PermissionDenied,
+    StoreError,
+    ValidationError,
+)
+from pointsledger.core.command import Command
+from pointsledger.core.events import Awarded, Event, Redeemed, Reserved
+from pointsledger.ledger.ledger import _Commands
+
+from .helpers import COMMITTEE, GRID, START, TZ, make_village
+
+COMMANDS = {name: value for name, value in vars(_Commands).items() if isinstance(value, Command)}
+
+
+def test_every_command_is_one_declaration() -> None:
+    """Each ledger command is a Command whose name, docstring and event class are its own."""
+    assert len(COMMANDS) == 25
+    for name, declared in COMMANDS.items():
+        assert declared.name == name
+        assert issubclass(declared.emits, Event) and declared.emits is not Event
+        assert declared.__doc__ and len(declared.__doc__.strip()) > 40, name
+        params = inspect.signature(declared.handler).parameters
+        assert next(iter(params)) == "ctx"
+        assert params["by"].kind is inspect.Parameter.KEYWORD_ONLY, name
+        assert params["key"].kind is inspect.Parameter.KEYWORD_ONLY, name
+        assert params["memo"].default == "", name
+
+
+def test_bound_commands_carry_the_docstring_and_are_cached() -> None:
+    """``ledger.award`` is the declared command bound to the ledger, documented, and bound once."""
+    ledger = Ledger.in_memory()
+    assert ledger.award.__doc__ == COMMANDS["award"].__doc__
+    assert ledger.award is ledger.award
+    assert Ledger.award is COMMANDS["award"]
+    other = Ledger.in_memory()
+    assert other.award is not ledger.award
+
+
+def test_each_command_returns_its_own_event_class(tmp_path: Path) -> None:
+    """award returns an Awarded (with .points), redeem a Redeemed, reserve a Reserved."""
+    village = make_village("memory")
+    ledger = village.ledger
+    awarded = ledger.award("H001", "VOL-02", by=GRID, key="a", occurred_at=START)
+    assert type(awarded) is Awarded and awarded.points == 2
+    assert ledger.award("H001", "VOL-02", by=GRID, key="a", occurred_at=START) == awarded
+
+
+def test_by_must_be_an_actor_for_every_command() -> None:
+    """A command given a non-Actor ``by`` is refused naming the field, before anything else."""
+    ledger = Ledger.in_memory()
+    for name in COMMANDS:
+        method = getattr(ledger, name)
+        with pytest.raises(ValidationError) as info:
+            method("x", "y", by="c-01", key="k")
+        assert info.value.fields["field"] == "by", name
+    assert ledger.head == 1
+
+
+def test_memo_is_checked_for_every_command() -> None:
+    """A memo that is not text is refused for every command and nothing is written."""
+    ledger = Ledger.in_memory()
+    for name in COMMANDS:
+        with pytest.raises(ValidationError, match="memo"):
+            getattr(ledger, name)("x", "y", by=COMMITTEE, key="k", memo=12)
+    assert ledger.head == 1
+
+
+def test_close_releases_a_sqlite_file_and_with_calls_it(tmp_path: Path) -> None:
+    """``ledger.close()`` closes the SQLite store; ``with Ledger.open(...)`` closes on exit."""
+    path = tmp_path / "v.db"
+    ledger = Ledger.open(path, clock=ManualClock(START), tz=TZ)
+    ledger.close()
+    with pytest.raises(StoreError, match="closed"):
+        list(ledger.events())
+    with Ledger.open(path, clock=ManualClock(START)) as again:
+        assert again.head == 1
+    with pytest.raises(StoreError, match="closed"):
+        list(again.events())
+
+
+def test_close_account_closes_accounts_not_the_ledger() -> None:
+    """``close_account`` closes a member then its household; the ledger stays usable."""
+    village = make_village("memory")
+    ledger = village.ledger
+    ledger.close_account("M002", by=COMMITTEE)
+    closed = ledger.close_account("H002", by=COMMITTEE)
+    assert closed.key == "close/H002"
+    assert ledger.award("H003", "VOL-02", by=GRID, key="after", occurred_at=START).points == 2
+
+
+def test_residents_serve_themselves_in_the_store_but_never_score_themselves() -> None:
+    """A self-service command (redeem) lets a resident act for their own household; a scoring
+    command (award) never lets anyone act for their own household."""
+    village = make_village("memory")
+    ledger = village.ledger
+    own = Actor("M002", roles={"resident", "grid_worker"})
+    with pytest.raises(PermissionDenied, match="belongs to household 'H002'"):
+        ledger.award("H002", "VOL-02", by=own, key="self", occurred_at=START)
+    assert COMMANDS["redeem"].self_service and not COMMANDS["award"].self_service
+
+
+def test_due_jobs_share_one_return_type_and_as_of() -> None:
+    """Every due job takes ``as_of`` and returns a tuple; run_due runs them all in order."""
+    village = make_village("memory")
+    ledger = village.ledger
+    for job in (ledger.post_due, ledger.lapse_due, ledger.time_out_due, ledger.expire_due,
+                ledger.run_due):
+        assert list(inspect.signature(job).parameters) == ["as_of"]
+        assert job() == ()
+        assert job(as_of=START) == ()
+        with pytest.raises(ValidationError, match="as_of"):
+            job(as_of=village.clock().add(days=1))
+
+
+def test_now_is_pendulum_in_the_ledger_zone() -> None:
+    """``now()`` is a pendulum DateTime in the ledger's zone."""
+    ledger = Ledger.in_memory(clock=ManualClock(pendulum.datetime(2026, 5, 1, tz="UTC")))
+    now = ledger.now()
+    assert isinstance(now, pendulum.DateTime)
+    assert now.timezone_name == "Asia/Shanghai" and now.hour == 8
+
+
+def test_batch_shares_the_declarations() -> None:
+    """A batch's commands are the same declarations, returning the same event classes."""
+    village = make_village("memory")
+    with village.ledger.batch() as batch:
+        assert isinstance(batch, Batch)
+        event = batch.award("H001", "VOL-02", by=GRID, key="b", occurred_at=START)
+        assert isinstance(event, Awarded) and event.points == 2
+    assert Redeemed.KIND == "redeemed" and Reserved.KIND == "reserved"
