@@ -6,65 +6,75 @@ from which balances and reports are derived. Start with :class:`Ledger`, :class:
 :class:`ChecklistItem`; see the README for a quickstart.
 """
 
-from pointsledger import reports
-from pointsledger.base.actors import Actor
-from pointsledger.base.clock import ManualClock
-from pointsledger.core.events import COMMUNITY, EXPIRED, PENALTY, POOL, STORE, TIMEBANK, Event
-from pointsledger.core.registry import Household, Member, Region
-from pointsledger.core.state import Balance
-from pointsledger.errors import (
-    AccountClosed,
-    AlreadyExists,
-    AlreadyResolved,
-    AlreadyReversed,
-    BackdatedTooFar,
-    BalanceNotZero,
-    CapExceeded,
-    ConcurrencyError,
-    DeadlinePassed,
-    EvidenceRequired,
-    IdempotencyConflict,
-    InsufficientMinutes,
-    InsufficientPoints,
-    IntegrityError,
-    LimitReached,
-    NoRulebookInForce,
-    NotEligible,
-    NotFound,
-    NotReversible,
-    OccurredInFuture,
-    OutOfStock,
-    PeriodClosed,
-    PermissionDenied,
-    PointsLedgerError,
-    ReservationExpired,
-    RulebookError,
-    StateError,
-    StoreError,
-    TimingError,
-    UnknownAccount,
-    UnknownEntry,
-    UnknownItem,
-    UnknownRegion,
-    UnknownReward,
-    ValidationError,
-)
-from pointsledger.io.jsonl import export_jsonl, import_jsonl
-from pointsledger.ledger.ledger import Batch, ExpiringLot, Ledger, StockLevel, Verified
-from pointsledger.reports.ratings import Rating, rate
-from pointsledger.rules.catalogue import Limit, PriceRule, RatingPolicy, Reward, StorePolicy
-from pointsledger.rules.expiry import ExpiryPolicy
-from pointsledger.rules.flows import FLOWS, Case, Flow
-from pointsledger.rules.problems import Problem
-from pointsledger.rules.procedures import (
-    ClaimPolicy,
-    Service,
-    ServicePolicy,
-    TimeBankPolicy,
-    WishCategory,
-    WishPolicy,
-)
-from pointsledger.rules.rulebook import DEFAULT_POLICY, Cap, ChecklistItem, Policy, Rulebook
+# The public names are imported from their modules on first use (PEP 562), so that
+# ``import pointsledger`` stays cheap and hypothesis's entry-point hook, which runs on every
+# ``import hypothesis``, loads nothing of the ledger. Type checkers, IDEs and the API reference
+# read the imports below instead. A new public name goes in three places: the imports, _SOURCES
+# (or _SUBMODULES) and __all__; tests/test_packaging.py checks that they agree.
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pointsledger import reports
+    from pointsledger.base.actors import Actor
+    from pointsledger.base.clock import ManualClock
+    from pointsledger.core.events import COMMUNITY, EXPIRED, PENALTY, POOL, STORE, TIMEBANK, Event
+    from pointsledger.core.registry import Household, Member, Region
+    from pointsledger.core.state import Balance
+    from pointsledger.errors import (
+        AccountClosed,
+        AlreadyExists,
+        AlreadyResolved,
+        AlreadyReversed,
+        BackdatedTooFar,
+        BalanceNotZero,
+        CapExceeded,
+        ConcurrencyError,
+        DeadlinePassed,
+        EvidenceRequired,
+        IdempotencyConflict,
+        InsufficientMinutes,
+        InsufficientPoints,
+        IntegrityError,
+        LimitReached,
+        NoRulebookInForce,
+        NotEligible,
+        NotFound,
+        NotReversible,
+        OccurredInFuture,
+        OutOfStock,
+        PeriodClosed,
+        PermissionDenied,
+        PointsLedgerError,
+        ReservationExpired,
+        RulebookError,
+        StateError,
+        StoreError,
+        TimingError,
+        UnknownAccount,
+        UnknownEntry,
+        UnknownItem,
+        UnknownRegion,
+        UnknownReward,
+        ValidationError,
+    )
+    from pointsledger.io.jsonl import export_jsonl, import_jsonl
+    from pointsledger.ledger.ledger import Batch, ExpiringLot, Ledger, StockLevel, Verified
+    from pointsledger.reports.ratings import Rating, rate
+    from pointsledger.rules.catalogue import Limit, PriceRule, RatingPolicy, Reward, StorePolicy
+    from pointsledger.rules.expiry import ExpiryPolicy
+    from pointsledger.rules.flows import FLOWS, Case, Flow
+    from pointsledger.rules.problems import Problem
+    from pointsledger.rules.procedures import (
+        ClaimPolicy,
+        Service,
+        ServicePolicy,
+        TimeBankPolicy,
+        WishCategory,
+        WishPolicy,
+    )
+    from pointsledger.rules.rulebook import DEFAULT_POLICY, Cap, ChecklistItem, Policy, Rulebook
 
 __version__ = "0.1.0"
 
@@ -150,3 +160,55 @@ __all__ = [
     "rate",
     "reports",
 ]
+
+_SUBMODULES: frozenset[str] = frozenset({"reports"})
+_SOURCES: dict[str, tuple[str, ...]] = {
+    "pointsledger.base.actors": ("Actor",),
+    "pointsledger.base.clock": ("ManualClock",),
+    "pointsledger.core.events": (
+        "COMMUNITY", "EXPIRED", "PENALTY", "POOL", "STORE", "TIMEBANK", "Event",
+    ),
+    "pointsledger.core.registry": ("Household", "Member", "Region"),
+    "pointsledger.core.state": ("Balance",),
+    "pointsledger.errors": (
+        "AccountClosed", "AlreadyExists", "AlreadyResolved", "AlreadyReversed", "BackdatedTooFar",
+        "BalanceNotZero", "CapExceeded", "ConcurrencyError", "DeadlinePassed", "EvidenceRequired",
+        "IdempotencyConflict", "InsufficientMinutes", "InsufficientPoints", "IntegrityError",
+        "LimitReached", "NoRulebookInForce", "NotEligible", "NotFound", "NotReversible",
+        "OccurredInFuture", "OutOfStock", "PeriodClosed", "PermissionDenied", "PointsLedgerError",
+        "ReservationExpired", "RulebookError", "StateError", "StoreError", "TimingError",
+        "UnknownAccount", "UnknownEntry", "UnknownItem", "UnknownRegion", "UnknownReward",
+        "ValidationError",
+    ),
+    "pointsledger.io.jsonl": ("export_jsonl", "import_jsonl"),
+    "pointsledger.ledger.ledger": ("Batch", "ExpiringLot", "Ledger", "StockLevel", "Verified"),
+    "pointsledger.reports.ratings": ("Rating", "rate"),
+    "pointsledger.rules.catalogue": ("Limit", "PriceRule", "RatingPolicy", "Reward", "StorePolicy"),
+    "pointsledger.rules.expiry": ("ExpiryPolicy",),
+    "pointsledger.rules.flows": ("FLOWS", "Case", "Flow"),
+    "pointsledger.rules.problems": ("Problem",),
+    "pointsledger.rules.procedures": (
+        "ClaimPolicy", "Service", "ServicePolicy", "TimeBankPolicy", "WishCategory", "WishPolicy",
+    ),
+    "pointsledger.rules.rulebook": ("DEFAULT_POLICY", "Cap", "ChecklistItem", "Policy", "Rulebook"),
+}
+_MODULE_OF: dict[str, str] = {name: mod for mod, names in _SOURCES.items() for name in names}
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
+
+# Hidden from type checkers: with a module __getattr__ in view, mypy would accept any name
+# imported from pointsledger, typos included.
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> object:
+        if name in _SUBMODULES:
+            value = importlib.import_module(f"{__name__}.{name}")
+        elif name in _MODULE_OF:
+            value = getattr(importlib.import_module(_MODULE_OF[name]), name)
+        else:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        globals()[name] = value
+        return value

@@ -1,7 +1,45 @@
 """Registered as a ``hypothesis`` entry point: when hypothesis is imported, ``st.from_type``
-learns pointsledger's core types. pointsledger itself never imports hypothesis."""
+learns pointsledger's core types (``Cap``, ``ChecklistItem``, ``Rulebook``, ``Actor``).
+pointsledger itself never imports hypothesis.
+
+The hook runs on every ``import hypothesis`` in every process where pointsledger is installed,
+so it imports only the light rule and actor types and registers deferred strategies: the
+strategies module, which imports the ledger, loads when one of them is first drawn from.
+"""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hypothesis.strategies import SearchStrategy
+
+    from pointsledger.base.actors import Actor
+    from pointsledger.rules.rulebook import Cap, ChecklistItem, Rulebook
+
+
+def _caps() -> SearchStrategy[Cap]:
+    from pointsledger.testing._strategies import caps
+
+    return caps()
+
+
+def _checklist_items() -> SearchStrategy[ChecklistItem]:
+    from pointsledger.testing._strategies import checklist_items
+
+    return checklist_items()
+
+
+def _rulebooks() -> SearchStrategy[Rulebook]:
+    from pointsledger.testing._strategies import rulebooks
+
+    return rulebooks()
+
+
+def _actors() -> SearchStrategy[Actor]:
+    from pointsledger.testing._strategies import actors
+
+    return actors()
 
 
 def _hypothesis_setup_hook() -> None:
@@ -9,9 +47,8 @@ def _hypothesis_setup_hook() -> None:
 
     from pointsledger.base.actors import Actor
     from pointsledger.rules.rulebook import Cap, ChecklistItem, Rulebook
-    from pointsledger.testing._strategies import actors, caps, checklist_items, rulebooks
 
-    st.register_type_strategy(Cap, caps())
-    st.register_type_strategy(ChecklistItem, checklist_items())
-    st.register_type_strategy(Rulebook, rulebooks())
-    st.register_type_strategy(Actor, actors())
+    st.register_type_strategy(Cap, st.deferred(_caps))
+    st.register_type_strategy(ChecklistItem, st.deferred(_checklist_items))
+    st.register_type_strategy(Rulebook, st.deferred(_rulebooks))
+    st.register_type_strategy(Actor, st.deferred(_actors))
