@@ -9,9 +9,10 @@ from which balances and reports are derived. Start with :class:`Ledger`, :class:
 from pointsledger import reports
 from pointsledger.base.actors import Actor
 from pointsledger.base.clock import ManualClock
-from pointsledger.core.events import COMMUNITY, EXPIRED, PENALTY, POOL, STORE, TIMEBANK, Event
+from pointsledger.core.accounts import COMMUNITY, EXPIRED, PENALTY, POOL, STORE, TIMEBANK
+from pointsledger.core.events import Event
+from pointsledger.core.records import Balance
 from pointsledger.core.registry import Household, Member, Region
-from pointsledger.core.state import Balance
 from pointsledger.errors import (
     AccountClosed,
     AlreadyExists,
@@ -53,8 +54,10 @@ from pointsledger.io.jsonl import export_jsonl, import_jsonl
 from pointsledger.ledger.ledger import Batch, ExpiringLot, Ledger, StockLevel, Verified
 from pointsledger.reports.ratings import Rating, rate
 from pointsledger.rules.catalogue import Limit, PriceRule, RatingPolicy, Reward, StorePolicy
+from pointsledger.rules.checklist import Cap, ChecklistItem
 from pointsledger.rules.expiry import ExpiryPolicy
 from pointsledger.rules.flows import FLOWS, Case, Flow
+from pointsledger.rules.policy import DEFAULT_POLICY, Policy
 from pointsledger.rules.problems import Problem
 from pointsledger.rules.procedures import (
     ClaimPolicy,
@@ -64,7 +67,7 @@ from pointsledger.rules.procedures import (
     WishCategory,
     WishPolicy,
 )
-from pointsledger.rules.rulebook import DEFAULT_POLICY, Cap, ChecklistItem, Policy, Rulebook
+from pointsledger.rules.rulebook import Rulebook
 
 __version__ = "0.1.0"
 

@@ -31,8 +31,9 @@ from pointsledger.base.checks import (
 )
 from pointsledger.base.clock import to_us
 from pointsledger.base.periods import day_start_us, local_date, period_label
+from pointsledger.core.accounts import POOL
 from pointsledger.core.events import (
-    POOL,
+    AccountClosure,
     Awarded,
     Deducted,
     Event,
@@ -40,20 +41,16 @@ from pointsledger.core.events import (
     HouseholdRegistered,
     ItemPosting,
     MemberRegistered,
+    PeriodClosure,
     Redemption,
     RegionAdded,
     Reversed,
     RulebookAdopted,
     request_of,
 )
-from pointsledger.core.events import (
-    AccountClosed as AccountClosedEvent,
-)
-from pointsledger.core.events import (
-    PeriodClosed as PeriodClosedEvent,
-)
+from pointsledger.core.records import Adoption
 from pointsledger.core.registry import REGION_LEVELS, may_parent
-from pointsledger.core.state import Adoption, LedgerState
+from pointsledger.core.state import LedgerState
 from pointsledger.errors import (
     AccountClosed,
     AlreadyExists,
@@ -74,8 +71,10 @@ from pointsledger.errors import (
     UnknownRegion,
     ValidationError,
 )
+from pointsledger.rules.checklist import ChecklistItem
 from pointsledger.rules.flows import CLAIM
-from pointsledger.rules.rulebook import DEFAULT_POLICY, ChecklistItem, Policy, Rulebook
+from pointsledger.rules.policy import DEFAULT_POLICY, Policy
+from pointsledger.rules.rulebook import Rulebook
 
 
 class Draft(NamedTuple):
@@ -312,7 +311,7 @@ def close_period(
     key = check_key(f"close_period/{day.isoformat()}" if key is None else key)
     memo = check_text(memo, "memo")
     replay = _replayed(
-        ctx, key, request_of(PeriodClosedEvent, by.id, memo, through=day.isoformat())
+        ctx, key, request_of(PeriodClosure, by.id, memo, through=day.isoformat())
     )
     if replay:
         return replay
@@ -336,7 +335,7 @@ def close_period(
         raise ValidationError(
             f"claims for conduct up to {day} are still in review or notice {waiting[:10]}; "
             "decide them before closing the books", through=day.isoformat(), claims=waiting)
-    return [Draft(PeriodClosedEvent, ctx.now_us, by.id, key, version, memo, (day.isoformat(),))]
+    return [Draft(PeriodClosure, ctx.now_us, by.id, key, version, memo, (day.isoformat(),))]
 
 
 # -- registry -----------------------------------------------------------------------------
@@ -515,7 +514,7 @@ def close(
     replay = _replayed(
         ctx,
         key,
-        request_of(AccountClosedEvent, by.id, memo, account=account, balance_to=balance_to),
+        request_of(AccountClosure, by.id, memo, account=account, balance_to=balance_to),
     )
     if replay:
         return replay
@@ -552,7 +551,7 @@ def close(
         if balance_to != POOL:
             _open_account(state, balance_to)
     body = (account, balance, balance_to)
-    return [Draft(AccountClosedEvent, ctx.now_us, by.id, key, version, memo, body)]
+    return [Draft(AccountClosure, ctx.now_us, by.id, key, version, memo, body)]
 
 
 # -- postings -----------------------------------------------------------------------------

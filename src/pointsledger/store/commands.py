@@ -18,6 +18,7 @@ from typing import Any
 from pointsledger.base.actors import SYSTEM, Actor
 from pointsledger.base.checks import check_id, check_int, check_key, check_text
 from pointsledger.base.periods import local_date
+from pointsledger.core.accounts import COMMUNITY
 from pointsledger.core.commands import (
     Context,
     Draft,
@@ -32,7 +33,6 @@ from pointsledger.core.commands import (
     policy_now,
 )
 from pointsledger.core.events import (
-    COMMUNITY,
     Awarded,
     Expired,
     HandedOver,
@@ -45,7 +45,8 @@ from pointsledger.core.events import (
     Transferred,
     request_of,
 )
-from pointsledger.core.state import LedgerState, Reservation
+from pointsledger.core.records import Reservation
+from pointsledger.core.state import LedgerState
 from pointsledger.errors import (
     AlreadyResolved,
     InsufficientPoints,

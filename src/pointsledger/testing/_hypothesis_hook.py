@@ -8,7 +8,8 @@ def _hypothesis_setup_hook() -> None:
     from hypothesis import strategies as st
 
     from pointsledger.base.actors import Actor
-    from pointsledger.rules.rulebook import Cap, ChecklistItem, Rulebook
+    from pointsledger.rules.checklist import Cap, ChecklistItem
+    from pointsledger.rules.rulebook import Rulebook
     from pointsledger.testing._strategies import actors, caps, checklist_items, rulebooks
 
     st.register_type_strategy(Cap, caps())

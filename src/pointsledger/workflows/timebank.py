@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pointsledger.base.actors import SYSTEM, Actor
 from pointsledger.base.checks import check_account_id, check_int, check_key, check_text
 from pointsledger.base.clock import to_us
+from pointsledger.core.accounts import TIMEBANK
 from pointsledger.core.commands import (
     Context,
     Draft,
@@ -27,7 +28,7 @@ from pointsledger.core.commands import (
     policy_now,
     posting_draft,
 )
-from pointsledger.core.events import TIMEBANK, Awarded, TimeMoved, request_of
+from pointsledger.core.events import Awarded, TimeMoved, request_of
 from pointsledger.core.state import LedgerState
 from pointsledger.errors import (
     InsufficientMinutes,
