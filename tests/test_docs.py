@@ -10,7 +10,7 @@ import pytest
 
 import pointsledger
 from pointsledger.rules.flows import FLOWS
-from pointsledger.rules.rulebook import DEFAULT_POLICY
+from pointsledger.rules.policy import DEFAULT_POLICY
 from pointsledger.workflows.steps import STEP_RULES
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,15 +8,8 @@ import pendulum
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pointsledger.core.events import (
-    Awarded,
-    Deducted,
-    ItemPosting,
-    RegionAdded,
-    chain_hash,
-    decode,
-    seal,
-)
+from pointsledger.core.encoding import chain_hash, decode, seal
+from pointsledger.core.events import Awarded, Deducted, ItemPosting, RegionAdded
 
 text = st.text(st.characters(exclude_categories=("Cs",)), max_size=30)
 

@@ -57,7 +57,8 @@ loaded = sorted(m for m in sys.modules if m.startswith("pointsledger"))
 
 from hypothesis import given, settings, strategies as st
 from pointsledger.base.actors import Actor
-from pointsledger.rules.rulebook import Cap, ChecklistItem, Rulebook
+from pointsledger.rules.checklist import Cap, ChecklistItem
+from pointsledger.rules.rulebook import Rulebook
 
 drawn = []
 

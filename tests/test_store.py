@@ -363,7 +363,8 @@ def test_reward_checks() -> None:
 def test_check_invariants_finds_forged_overspending() -> None:
     """A redemption forged past the commands (more points and units than there are) is
     reported as an overspend and negative stock."""
-    from pointsledger.core.events import Redeemed, seal
+    from pointsledger.core.encoding import seal
+    from pointsledger.core.events import Redeemed
 
     shop = make_shop("memory")
     led = shop.ledger

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from pointsledger import Actor, Cap, ChecklistItem, Ledger, Rulebook
-from pointsledger.core.events import Awarded, seal
+from pointsledger.core.encoding import seal
+from pointsledger.core.events import Awarded
 from pointsledger.testing import (
     Village,
     actors,

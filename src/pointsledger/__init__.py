@@ -19,9 +19,10 @@ if TYPE_CHECKING:
     from pointsledger import reports
     from pointsledger.base.actors import Actor
     from pointsledger.base.clock import ManualClock
-    from pointsledger.core.events import COMMUNITY, EXPIRED, PENALTY, POOL, STORE, TIMEBANK, Event
+    from pointsledger.core.accounts import COMMUNITY, EXPIRED, PENALTY, POOL, STORE, TIMEBANK
+    from pointsledger.core.events import Event
+    from pointsledger.core.records import Balance
     from pointsledger.core.registry import Household, Member, Region
-    from pointsledger.core.state import Balance
     from pointsledger.errors import (
         AccountClosed,
         AlreadyExists,
@@ -63,8 +64,10 @@ if TYPE_CHECKING:
     from pointsledger.ledger.ledger import Batch, ExpiringLot, Ledger, StockLevel, Verified
     from pointsledger.reports.ratings import Rating, rate
     from pointsledger.rules.catalogue import Limit, PriceRule, RatingPolicy, Reward, StorePolicy
+    from pointsledger.rules.checklist import Cap, ChecklistItem
     from pointsledger.rules.expiry import ExpiryPolicy
     from pointsledger.rules.flows import FLOWS, Case, Flow
+    from pointsledger.rules.policy import DEFAULT_POLICY, Policy
     from pointsledger.rules.problems import Problem
     from pointsledger.rules.procedures import (
         ClaimPolicy,
@@ -74,7 +77,7 @@ if TYPE_CHECKING:
         WishCategory,
         WishPolicy,
     )
-    from pointsledger.rules.rulebook import DEFAULT_POLICY, Cap, ChecklistItem, Policy, Rulebook
+    from pointsledger.rules.rulebook import Rulebook
 
 __version__ = "0.1.0"
 
@@ -165,11 +168,10 @@ _SUBMODULES: frozenset[str] = frozenset({"reports"})
 _SOURCES: dict[str, tuple[str, ...]] = {
     "pointsledger.base.actors": ("Actor",),
     "pointsledger.base.clock": ("ManualClock",),
-    "pointsledger.core.events": (
-        "COMMUNITY", "EXPIRED", "PENALTY", "POOL", "STORE", "TIMEBANK", "Event",
-    ),
+    "pointsledger.core.accounts": ("COMMUNITY", "EXPIRED", "PENALTY", "POOL", "STORE", "TIMEBANK"),
+    "pointsledger.core.events": ("Event",),
+    "pointsledger.core.records": ("Balance",),
     "pointsledger.core.registry": ("Household", "Member", "Region"),
-    "pointsledger.core.state": ("Balance",),
     "pointsledger.errors": (
         "AccountClosed", "AlreadyExists", "AlreadyResolved", "AlreadyReversed", "BackdatedTooFar",
         "BalanceNotZero", "CapExceeded", "ConcurrencyError", "DeadlinePassed", "EvidenceRequired",
@@ -190,7 +192,9 @@ _SOURCES: dict[str, tuple[str, ...]] = {
     "pointsledger.rules.procedures": (
         "ClaimPolicy", "Service", "ServicePolicy", "TimeBankPolicy", "WishCategory", "WishPolicy",
     ),
-    "pointsledger.rules.rulebook": ("DEFAULT_POLICY", "Cap", "ChecklistItem", "Policy", "Rulebook"),
+    "pointsledger.rules.checklist": ("Cap", "ChecklistItem"),
+    "pointsledger.rules.policy": ("DEFAULT_POLICY", "Policy"),
+    "pointsledger.rules.rulebook": ("Rulebook",),
 }
 _MODULE_OF: dict[str, str] = {name: mod for mod, names in _SOURCES.items() for name in names}
 

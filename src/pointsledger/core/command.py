@@ -40,7 +40,7 @@ from pointsledger.errors import (
     UnknownAccount,
     ValidationError,
 )
-from pointsledger.rules.rulebook import DEFAULT_POLICY, Policy
+from pointsledger.rules.policy import DEFAULT_POLICY, Policy
 
 if TYPE_CHECKING:
     from pointsledger.core.events import Event

@@ -1,21 +1,18 @@
-"""Events: the immutable records the ledger is made of, their canonical encoding and hash chain.
+"""Events: the immutable records the ledger is made of.
 
 Every event has a header (``seq``, ``recorded_us``, ``occurred_us``, ``actor``, ``key``,
-``version``, ``memo``) and a body of its own kind. Its canonical encoding is a compact UTF-8 JSON
-array ``[kind, seq, recorded_us, occurred_us, actor, key, version, memo, *body]``, and its
-``hash`` is ``SHA-256(previous hash || canonical encoding)`` (32 zero bytes before the first
-event). So an event's hash commits to its own content and to the whole history before it:
-editing, removing, inserting or reordering any event breaks every hash from that point on.
+``version``, ``memo``) and a body of its own kind; ``canonical()`` is its canonical encoding,
+which its ``hash`` covers (:mod:`pointsledger.core.encoding`). :data:`EVENT_TYPES` names every
+kind by its ``KIND`` string, which never changes once written.
 
 Instants are integers: microseconds since the Unix epoch, UTC. Events that move points expose
 their double-entry ``postings()``: ``(source, destination, amount)`` triples, each moving
-``amount`` from one account to another, so every posting sums to zero by construction.
+``amount`` from one account to another (:mod:`pointsledger.core.accounts`), so every posting
+sums to zero by construction.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Sequence
 from typing import Any, ClassVar, Final
 
@@ -23,70 +20,15 @@ import attrs
 import pendulum
 
 from pointsledger.base.clock import from_us
-from pointsledger.errors import IntegrityError
+from pointsledger.core._json import encode, quote
+from pointsledger.core.accounts import EXPIRED, PENALTY, POOL, STORE
 from pointsledger.rules.rulebook import Rulebook, rulebook_from_data, rulebook_to_data
-
-POOL: Final = "@pool"
-"""The village's issuance pool (积分发放池): awards draw from it."""
-
-PENALTY: Final = "@penalty"
-"""The deduction account (扣分): deductions move points here, so deducted totals stay visible
-apart from issuance, and a reversed deduction comes back from here."""
-
-STORE: Final = "@store"
-"""The points store (积分超市): redeemed points end here."""
-
-COMMUNITY: Final = "@community"
-"""The community pool (公益积分池): points households donate."""
-
-EXPIRED: Final = "@expired"
-"""The expiry sink (清零): points that expired."""
-
-SYSTEM_ACCOUNTS: Final = frozenset({POOL, PENALTY, STORE, COMMUNITY, EXPIRED})
-
-TIMEBANK: Final = "@timebank"
-"""The time bank's own account (时间银行): deposited minutes come from it, and spent or
-converted minutes go back to it. Minutes never mix with points."""
-
-GENESIS_HASH: Final = bytes(32)
-"""The "previous hash" of the first event."""
-
-FORMAT: Final = 1
-"""The version of the canonical encoding, recorded in the genesis event."""
 
 Posting = tuple[str, str, int]
 """``(source, destination, amount)``: ``amount`` points move from source to destination."""
 
-_encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-
-
-def _not_json(value: object) -> object:
-    raise TypeError(f"{value!r} is not part of a canonical event encoding")
-
-
-# JSONEncoder.encode builds a C encoder on every call; building it once halves the cost of the
-# canonical encoding. The output is the same (tests/test_events.py checks it against json.dumps).
-_c_make_encoder = getattr(json.encoder, "c_make_encoder", None)
-_c_encode = (
-    None
-    if _c_make_encoder is None
-    else _c_make_encoder(
-        None, _not_json, json.encoder.encode_basestring, None, ":", ",", False, False, False
-    )
-)
-
-
-def _encode(value: list[Any]) -> str:
-    if _c_encode is None:  # pragma: no cover - interpreters without the C accelerator
-        return _encoder.encode(value)
-    return "".join(_c_encode(value, 0))
-
-
-_quote = json.encoder.encode_basestring  # what the C encoder above quotes strings with
 _ITEM_POSTING = '["%s",%d,%d,%d,%s,%s,%s,%s,%s,%s,%d,%d,[],[]]'
 """An award or deduction without evidence or lots (its kind is plain ASCII)."""
-_sha256 = hashlib.sha256
-_json_decode = json.JSONDecoder().decode
 
 
 Lot = tuple[int, int, int]
@@ -166,7 +108,7 @@ class Event:
 
     def canonical(self) -> bytes:
         """The canonical encoding that the hash covers."""
-        return _encode(
+        return encode(
             [
                 self.KIND,
                 self.seq,
@@ -296,7 +238,7 @@ class HouseholdMoved(Event):
 
 
 @attrs.frozen
-class AccountClosed(Event):
+class AccountClosure(Event):
     """A household or member account closed; a non-zero balance moves to ``balance_to``."""
 
     KIND = "account_closed"
@@ -338,9 +280,9 @@ class ItemPosting(Event):
         # the most common event by far, formatted directly: the same bytes as the generic
         # encoding (tests/test_events.py checks), in two thirds of the time
         return (_ITEM_POSTING % (
-            self.KIND, self.seq, self.recorded_us, self.occurred_us, _quote(self.actor),
-            _quote(self.key), _quote(self.version), _quote(self.memo), _quote(self.account),
-            _quote(self.item), self.quantity, self.points,
+            self.KIND, self.seq, self.recorded_us, self.occurred_us, quote(self.actor),
+            quote(self.key), quote(self.version), quote(self.memo), quote(self.account),
+            quote(self.item), self.quantity, self.points,
         )).encode()
 
     @classmethod
@@ -617,7 +559,7 @@ class TimeMoved(Event):
 
 
 @attrs.frozen
-class PeriodClosed(Event):
+class PeriodClosure(Event):
     """Books closed (结账) through the end of ``through`` (ISO date, ledger zone)."""
 
     KIND = "period_closed"
@@ -635,11 +577,11 @@ EVENT_TYPES: Final[dict[str, type[Event]]] = {
         HouseholdRegistered,
         MemberRegistered,
         HouseholdMoved,
-        AccountClosed,
+        AccountClosure,
         Awarded,
         Deducted,
         Reversed,
-        PeriodClosed,
+        PeriodClosure,
         StockReceived,
         StockAdjusted,
         Redeemed,
@@ -654,49 +596,3 @@ EVENT_TYPES: Final[dict[str, type[Event]]] = {
     )
 }
 """Every event kind by its ``KIND`` name."""
-
-_HEADER = 8  # kind + seven header fields
-
-
-def canonical_bytes(values: list[Any]) -> bytes:
-    """The canonical encoding of an event's decoded value list (``[kind, seq, ...]``)."""
-    return _encode(values).encode()
-
-
-def chain_hash(previous: bytes, canonical: bytes) -> bytes:
-    """The hash of an event whose canonical encoding is ``canonical``."""
-    return _sha256(previous + canonical).digest()
-
-
-def seal(event: Event, previous: bytes) -> bytes:
-    """Set a freshly built event's hash from its content and the previous hash.
-
-    Only the ledger's commit path calls this, once per event, before anyone else sees it.
-
-    Returns:
-        The event's canonical encoding (what the store keeps).
-    """
-    data = event.canonical()
-    object.__setattr__(event, "hash", _sha256(previous + data).digest())
-    return data
-
-
-def decode(seq: int, data: object, digest: object) -> Event:
-    """Rebuild the event of a stored record; the hash is *not* checked here.
-
-    Raises:
-        IntegrityError: the record is not a canonical encoding of event ``seq``.
-    """
-    try:
-        if type(data) is not bytes or type(digest) is not bytes or len(digest) != 32:
-            raise ValueError("malformed record")
-        values = _json_decode(data.decode())
-        cls = EVENT_TYPES[values[0]]
-        if len(values) != _HEADER + len(cls.BODY):
-            raise ValueError(f"{len(values)} values for a {cls.KIND} event")
-        event = cls.from_json(values[1:_HEADER], values[_HEADER:], digest)
-    except Exception as exc:  # any malformed record is an integrity failure, never a crash
-        raise IntegrityError(f"event {seq}: undecodable record ({exc!r})", seq=seq) from None
-    if event.seq != seq:
-        raise IntegrityError(f"record {seq} holds the data of event {event.seq}", seq=seq)
-    return event

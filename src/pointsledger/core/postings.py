@@ -34,7 +34,8 @@ from pointsledger.core.events import (
     Redemption,
     Reversed,
 )
-from pointsledger.core.state import Adoption, LedgerState
+from pointsledger.core.records import Adoption
+from pointsledger.core.state import LedgerState
 from pointsledger.errors import (
     AlreadyReversed,
     CapExceeded,
@@ -44,7 +45,8 @@ from pointsledger.errors import (
     UnknownEntry,
     ValidationError,
 )
-from pointsledger.rules.rulebook import ChecklistItem, Rulebook
+from pointsledger.rules.checklist import ChecklistItem
+from pointsledger.rules.rulebook import Rulebook
 
 # -- postings -----------------------------------------------------------------------------
 

@@ -15,17 +15,17 @@ from collections.abc import Sequence
 from pointsledger.base.actors import Actor, to_roles
 from pointsledger.base.checks import check_account_id, check_date, check_id, check_text
 from pointsledger.base.periods import day_start_us, local_date
+from pointsledger.core.accounts import POOL
 from pointsledger.core.command import Context, Outcome, command, open_account
 from pointsledger.core.events import (
-    POOL,
+    AccountClosure,
     HouseholdMoved,
     HouseholdRegistered,
     MemberRegistered,
+    PeriodClosure,
     RegionAdded,
     RulebookAdopted,
 )
-from pointsledger.core.events import AccountClosed as AccountClosedEvent
-from pointsledger.core.events import PeriodClosed as PeriodClosedEvent
 from pointsledger.core.registry import REGION_LEVELS, may_parent
 from pointsledger.core.state import LedgerState
 from pointsledger.errors import (
@@ -122,7 +122,7 @@ def adopt(
     return [ctx.draft(tuple(fields.values()), version)]
 
 
-@command(PeriodClosedEvent, key="close_period/{through}")
+@command(PeriodClosure, key="close_period/{through}")
 def close_period(
     ctx: Context, through: _dt.date, *, by: Actor, key: str | None = None, memo: str = ""
 ) -> Outcome:
@@ -361,7 +361,7 @@ def move_household(
     return [ctx.draft((found.id, found.grid, to_grid), version)]
 
 
-@command(AccountClosedEvent, policy="close", key="close/{account}")
+@command(AccountClosure, policy="close", key="close/{account}")
 def close_account(
     ctx: Context,
     account: str,

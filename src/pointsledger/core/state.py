@@ -5,9 +5,10 @@ replaying the log always reproduces the live state exactly. Apply trusts its inp
 validate before events exist. Every balance is the fold of the postings of the applied events,
 and since each posting moves points between two accounts, all balances sum to zero.
 
-State holds only tables (dicts) of immutable values, and immutable scalars. Since it is a
-fold of the log, state that may not match the log (a batch that failed after applying some of
-its events) is never repaired: the ledger folds the log again.
+State holds only tables (dicts) of immutable values (:mod:`pointsledger.core.records`; lots
+and cap counters as :mod:`pointsledger.core.lots` and :mod:`pointsledger.core.caps` keep them),
+and immutable scalars. Since it is a fold of the log, state that may not match the log (a batch
+that failed after applying some of its events) is never repaired: the ledger folds the log again.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import bisect
 import datetime as _dt
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any
 
 import attrs
 import pendulum
@@ -28,10 +29,11 @@ from pointsledger.base.periods import (
     period_index,
     period_label,
 )
+from pointsledger.core.accounts import TIMEBANK
+from pointsledger.core.caps import PERIOD_CODES, CapPlan, CapWindow, cap_plan
+from pointsledger.core.encoding import GENESIS_HASH
 from pointsledger.core.events import (
-    GENESIS_HASH,
-    TIMEBANK,
-    AccountClosed,
+    AccountClosure,
     Awarded,
     Deducted,
     Event,
@@ -40,8 +42,9 @@ from pointsledger.core.events import (
     HouseholdMoved,
     HouseholdRegistered,
     LedgerCreated,
+    Lot,
     MemberRegistered,
-    PeriodClosed,
+    PeriodClosure,
     Redeemed,
     RegionAdded,
     ReservationCancelled,
@@ -55,119 +58,30 @@ from pointsledger.core.events import (
     TimeMoved,
     Transferred,
 )
+from pointsledger.core.lots import (
+    LotEntry,
+    carried_from,
+    draw_lots,
+    expiring_lots,
+    fit_lots,
+    give_lots,
+    take_lots,
+)
+from pointsledger.core.records import Adoption, Balance, Reservation
 from pointsledger.core.registry import Household, Member, Region
 from pointsledger.errors import IntegrityError
 from pointsledger.rules.catalogue import Reward
+from pointsledger.rules.checklist import ChecklistItem
 from pointsledger.rules.flows import FLOWS, Case
-from pointsledger.rules.rulebook import Cap, ChecklistItem, Rulebook
-
-
-@attrs.frozen
-class Adoption:
-    """A rulebook version as adopted: its own range ``[from_us, until_us)`` (``until_us`` None
-    when open-ended); a later version also ends it at its own start."""
-
-    rulebook: Rulebook
-    effective_from: _dt.date
-    effective_until: _dt.date | None
-    from_us: int
-    until_us: int | None
-    minutes: str
-    seq: int
-
-    @property
-    def version(self) -> str:
-        """The rulebook version."""
-        return self.rulebook.version
-
-
-@attrs.frozen
-class Balance:
-    """An account's points: ``posted`` (入账), ``pending`` (公示中, never spendable), ``held``
-    (reserved), and ``available = posted - held``."""
-
-    account: str
-    posted: int
-    pending: int = 0
-    held: int = 0
-
-    @property
-    def available(self) -> int:
-        """Points that may be spent now."""
-        return self.posted - self.held
-
-    def __str__(self) -> str:
-        return (
-            f"{self.account}: posted {self.posted}, pending {self.pending}, "
-            f"held {self.held}, available {self.available}"
-        )
-
-
-LotEntry = tuple[int, int, int, int]
-"""A lot as the state keeps it: ``(expires_us, lot seq, remaining, carry limit)``, sorted, so
-the soonest-expiring lot comes first and, among those expiring together, the oldest."""
-
-
-@attrs.frozen
-class Reservation:
-    """A reservation (预约兑换) as it stands: ``status`` is open, handed_over, cancelled or
-    timed_out."""
-
-    seq: int
-    account: str
-    household: str
-    reward: str
-    quantity: int
-    points: int
-    member: str
-    expires_us: int
-    version: str
-    occurred_us: int
-    lots: tuple[tuple[int, int, int], ...] = ()
-    status: str = "open"
-
+from pointsledger.rules.rulebook import Rulebook
 
 _TABLES = (
-    "posted",
-    "cap_used",
-    "keys",
-    "reversals",
-    "regions",
-    "households",
-    "members",
-    "adoptions_by_version",
-    "account_index",
-    "scope_index",
-    "held",
-    "stock",
-    "reserved",
-    "reservations",
-    "limit_used",
-    "conduct",
-    "bans",
-    "lots",
-    "cases",
-    "pending",
-    "minutes",
+    "posted", "cap_used", "keys", "reversals", "regions", "households", "members",
+    "adoptions_by_version", "account_index", "scope_index", "held", "stock", "reserved",
+    "reservations", "limit_used", "conduct", "bans", "lots", "cases", "pending", "minutes",
     "time_moves",
 )
-_PERIOD_CODES = {"day": 0, "week": 1, "month": 2, "quarter": 3, "year": 4}
-
-
-_CapPlan = tuple[int, int, int, Cap, str, str]
-"""A cap on an item, as counters need it: ``(scope and period kind, shifted into place in a
-counter key; period kind number; max points; the cap; scope; name)``."""
-
-
-class CapWindow(NamedTuple):
-    """One cap counter an award counts against: ``key`` into ``cap_used``, the cap, and what it
-    limits (``scope`` "item" or "category", ``name``, the period index ``period``)."""
-
-    key: int
-    cap: Cap
-    scope: str
-    name: str
-    period: int
+"""The names of the state's tables: the dicts :func:`apply` writes."""
 
 
 class LedgerState:
@@ -214,7 +128,7 @@ class LedgerState:
         self.closed_before_us = 0
         self.max_occurred_us = 0
         # derived caches, never part of what apply changes
-        self._cap_plans: dict[tuple[str, str], tuple[_CapPlan, ...]] = {}
+        self._cap_plans: dict[tuple[str, str], tuple[CapPlan, ...]] = {}
         self._last_keys: tuple[int | None, str | None, str | None, str | None,
                                list[tuple[int, int]]] = (None, None, None, None, [])
         # the local day last seen: (start, end, date, its period indexes by period kind number)
@@ -282,28 +196,16 @@ class LedgerState:
         base = adoption.rulebook.store.base_points if adoption is not None else 0
         return base + self.conduct.get((household, self.local_day(us).year), 0)
 
-    def draw_lots(self, account: str, points: int,
-                  skip: int | None = None) -> tuple[tuple[int, int, int], ...]:
+    def draw_lots(self, account: str, points: int, skip: int | None = None) -> tuple[Lot, ...]:
         """The lots ``points`` of ``account`` come from: soonest-expiring first, then oldest
         (``skip`` leaves out one lot). May cover less than ``points``: the rest is points that
         never expire (or a deficit)."""
-        drawn = []
-        left = points
-        for expires, lot, remaining, _carry in self.lots.get(account, ()):
-            if left <= 0:
-                break
-            if lot == skip or remaining <= 0:
-                continue
-            take = min(remaining, left)
-            drawn.append((lot, take, expires))
-            left -= take
-        return tuple(drawn)
+        return draw_lots(self.lots.get(account, ()), points, skip)
 
-    def expiring(self, account: str, before_us: int) -> list[tuple[int, int, int]]:
+    def expiring(self, account: str, before_us: int) -> list[Lot]:
         """``(lot, remaining, expires_us)`` of the account's lots expiring before
         ``before_us``."""
-        return [(lot, remaining, expires) for expires, lot, remaining, _c in
-                self.lots.get(account, ()) if remaining > 0 and expires < before_us]
+        return expiring_lots(self.lots.get(account, ()), before_us)
 
     def banned_until(self, household: str, us: int) -> int | None:
         """The end of the latest ban in force on ``household`` at ``us`` (None: not banned)."""
@@ -360,26 +262,15 @@ class LedgerState:
         low, high, day, _indexes = self._day
         if not low <= us < high:
             low, high, day = local_day_range(us, self.tzinfo)
-            self._day = low, high, day, tuple(period_index(per, day) for per in _PERIOD_CODES)
+            self._day = low, high, day, tuple(period_index(per, day) for per in PERIOD_CODES)
         return day
 
-    def _cap_plan(self, version: str, code: str) -> tuple[_CapPlan, ...]:
-        """The caps on an item of a rulebook version, its own caps, then its category's."""
+    def _cap_plan(self, version: str, code: str) -> tuple[CapPlan, ...]:
+        """The caps on an item of a rulebook version (built once)."""
         found = self._cap_plans.get((version, code))
-        if found is not None:
-            return found
-        rulebook = self.adoptions_by_version[version].rulebook
-        item = rulebook.item(code)
-        plan = []
-        for caps, scope, name in (
-            (item.caps, "item", item.code),
-            (rulebook.caps_for_category(item.category), "category", item.category),
-        ):
-            for cap in caps:
-                per = _PERIOD_CODES[cap.per]
-                shifted = (self.scope_index[scope[0] + ":" + name] << 3 | per) << 32
-                plan.append((shifted, per, cap.max_points, cap, scope, name))
-        self._cap_plans[(version, code)] = found = tuple(plan)
+        if found is None:
+            rulebook = self.adoptions_by_version[version].rulebook
+            found = self._cap_plans[(version, code)] = cap_plan(rulebook, code, self.scope_index)
         return found
 
 
@@ -484,40 +375,6 @@ def _count_conduct(state: LedgerState, account: str, occurred_us: int, points: i
     state.conduct[key] = state.conduct.get(key, 0) + points
 
 
-def _take_lots(state: LedgerState, account: str, drawn: tuple[tuple[int, int, int], ...]) -> None:
-    if not drawn:
-        return
-    take = {(expires, lot): amount for lot, amount, expires in drawn}
-    kept = []
-    for expires, lot, remaining, carry in state.lots.get(account, ()):
-        remaining -= take.pop((expires, lot), 0)
-        if remaining > 0:
-            kept.append((expires, lot, remaining, carry))
-    state.lots[account] = tuple(kept)
-
-
-def _fit_lots(state: LedgerState, account: str) -> None:
-    """Lots never hold more than the account can spend: points that arrive while the account
-    is in deficit settle the deficit first (drawn from the soonest-expiring lots)."""
-    lots = state.lots.get(account, ())
-    excess = sum(entry[2] for entry in lots) - max(0, state.available(account))
-    if excess > 0:
-        _take_lots(state, account, state.draw_lots(account, excess))
-
-
-def _give_lots(state: LedgerState, account: str, given: tuple[tuple[int, int, int], ...],
-               carry: int | None = None) -> None:
-    if not given:
-        return
-    entries = {(e, lot): (r, c) for e, lot, r, c in state.lots.get(account, ())}
-    limits = {lot: c for _e, lot, _r, c in state.lots.get(account, ())}
-    for lot, amount, expires in given:
-        remaining, limit = entries.get((expires, lot), (0, limits.get(lot, carry or 0)))
-        entries[(expires, lot)] = (remaining + amount, limit if carry is None else carry)
-    state.lots[account] = tuple(sorted((e, lot, r, c) for (e, lot), (r, c) in entries.items()))
-    _fit_lots(state, account)
-
-
 def _awarded(state: LedgerState, event: Any) -> None:
     _count_caps(state, event.account, event.item, event.version, event.occurred_us, event.points)
     _count_conduct(state, event.account, event.occurred_us, event.points)
@@ -531,11 +388,11 @@ def _awarded(state: LedgerState, event: Any) -> None:
         carry = expiry.carry if expiry.carry is not None else 0
         lots = (*state.lots.get(event.account, ()), (expires, event.seq, event.points, carry))
         state.lots[event.account] = tuple(sorted(lots))
-        _fit_lots(state, event.account)
+        fit_lots(state, event.account)
 
 
 def _deducted(state: LedgerState, event: Any) -> None:
-    _take_lots(state, event.account, event.lots)
+    take_lots(state, event.account, event.lots)
     _count_conduct(state, event.account, event.occurred_us, event.points)
     if event.occurred_us > state.max_occurred_us:
         state.max_occurred_us = event.occurred_us
@@ -567,9 +424,9 @@ def _reversed(state: LedgerState, event: Any) -> None:
         if own:
             state.lots[event.account] = tuple(
                 e for e in state.lots[event.account] if e[1] != event.original)
-        _take_lots(state, event.account, event.lots)
+        take_lots(state, event.account, event.lots)
     else:
-        _give_lots(state, event.account, event.lots)
+        give_lots(state, event.account, event.lots)
     if kind == Deducted.KIND:
         household = state.household_of(event.account) or event.account
         bans = state.bans.get(household, ())
@@ -600,7 +457,7 @@ def _stock_adjusted(state: LedgerState, event: Any) -> None:
 
 
 def _redeemed(state: LedgerState, event: Any) -> None:
-    _take_lots(state, event.account, event.lots)
+    take_lots(state, event.account, event.lots)
     state.stock[event.reward] = state.stock.get(event.reward, 0) - event.quantity
     reward = state.adoptions_by_version[event.version].rulebook.reward(event.reward)
     _count_limits(state, reward, event.account, event.member, event.occurred_us, event.quantity)
@@ -620,7 +477,7 @@ def _reserved(state: LedgerState, event: Any) -> None:
         event.seq, event.account, household, event.reward, event.quantity, event.points,
         event.member, event.expires_us, event.version, event.occurred_us, event.lots,
     )
-    _take_lots(state, event.account, event.lots)
+    take_lots(state, event.account, event.lots)
     state.reserved[event.reward] = state.reserved.get(event.reward, 0) + event.quantity
     state.held[event.account] = state.held.get(event.account, 0) + event.points
     reward = state.adoptions_by_version[event.version].rulebook.reward(event.reward)
@@ -632,7 +489,7 @@ def _release(state: LedgerState, seq: int, status: str) -> None:
     state.reservations[seq] = attrs.evolve(reservation, status=status)
     state.reserved[reservation.reward] -= reservation.quantity
     state.held[reservation.account] -= reservation.points
-    _give_lots(state, reservation.account, reservation.lots)
+    give_lots(state, reservation.account, reservation.lots)
     reward = state.adoptions_by_version[reservation.version].rulebook.reward(reservation.reward)
     _count_limits(state, reward, reservation.account, reservation.member,
                   reservation.occurred_us, -reservation.quantity)
@@ -647,24 +504,17 @@ def _reservation_timed_out(state: LedgerState, event: Any) -> None:
 
 
 def _transferred(state: LedgerState, event: Any) -> None:
-    _take_lots(state, event.source, event.lots)
-    _give_lots(state, event.destination, event.lots)
+    take_lots(state, event.source, event.lots)
+    give_lots(state, event.destination, event.lots)
 
 
 def _expired(state: LedgerState, event: Any) -> None:
     # carried points keep the carry limit of the lots they come from
     limit = max((c for _e, _lot, _r, c in state.lots.get(event.account, ())), default=0)
-    _take_lots(state, event.account, event.lots)
-    _take_lots(state, event.account, tuple(
-        (lot, amount, expires) for lot, amount, expires in _carried_from(state, event)))
-    _give_lots(state, event.account, event.carried, carry=limit or None)
-
-
-def _carried_from(state: LedgerState, event: Any) -> list[tuple[int, int, int]]:
-    """The due lots the carried points leave (matched by lot, at their old expiry)."""
-    old = {lot: expires for expires, lot, _r, _c in state.lots.get(event.account, ())
-           if expires <= event.as_of_us}
-    return [(lot, amount, old[lot]) for lot, amount, _new in event.carried if lot in old]
+    take_lots(state, event.account, event.lots)
+    take_lots(state, event.account,
+              carried_from(state.lots.get(event.account, ()), event.as_of_us, event.carried))
+    give_lots(state, event.account, event.carried, carry=limit or None)
 
 
 _CASE_FIELDS = frozenset({"account", "household", "subject", "due_us", "assignee", "posts"})
@@ -733,11 +583,11 @@ _HANDLERS: dict[type[Event], Callable[[LedgerState, Any], None]] = {
     HouseholdRegistered: _household_registered,
     MemberRegistered: _member_registered,
     HouseholdMoved: _household_moved,
-    AccountClosed: _account_closed,
+    AccountClosure: _account_closed,
     Awarded: _awarded,
     Deducted: _deducted,
     Reversed: _reversed,
-    PeriodClosed: _period_closed,
+    PeriodClosure: _period_closed,
     StockReceived: _stock_received,
     StockAdjusted: _stock_adjusted,
     Redeemed: _redeemed,

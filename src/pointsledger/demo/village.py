@@ -31,6 +31,7 @@ from pointsledger.core.events import Event
 from pointsledger.errors import PointsLedgerError
 from pointsledger.ledger.ledger import Batch, Ledger
 from pointsledger.rules.catalogue import Limit, PriceRule, Reward, StorePolicy
+from pointsledger.rules.checklist import Cap, ChecklistItem
 from pointsledger.rules.procedures import (
     ClaimPolicy,
     Service,
@@ -39,7 +40,7 @@ from pointsledger.rules.procedures import (
     WishCategory,
     WishPolicy,
 )
-from pointsledger.rules.rulebook import Cap, ChecklistItem, Rulebook
+from pointsledger.rules.rulebook import Rulebook
 
 TZ: Final = "Asia/Shanghai"
 YEAR: Final = 2025

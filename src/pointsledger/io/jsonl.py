@@ -15,7 +15,7 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
-from pointsledger.core.events import GENESIS_HASH, canonical_bytes, chain_hash, decode
+from pointsledger.core.encoding import GENESIS_HASH, canonical_bytes, chain_hash, decode
 from pointsledger.errors import IntegrityError, StoreError
 from pointsledger.ledger.ledger import Ledger
 from pointsledger.storage import EventStore, MemoryStore, Record, SQLiteStore

@@ -42,6 +42,7 @@ from pointsledger.base.periods import PERIODS
 from pointsledger.errors import PointsLedgerError, ValidationError
 from pointsledger.ledger.ledger import Batch, Ledger
 from pointsledger.rules.catalogue import Reward, StorePolicy
+from pointsledger.rules.checklist import Cap, ChecklistItem
 from pointsledger.rules.expiry import ExpiryPolicy
 from pointsledger.rules.procedures import (
     ClaimPolicy,
@@ -51,7 +52,7 @@ from pointsledger.rules.procedures import (
     WishCategory,
     WishPolicy,
 )
-from pointsledger.rules.rulebook import Cap, ChecklistItem, Rulebook
+from pointsledger.rules.rulebook import Rulebook
 
 Row = dict[str, Any]
 

@@ -30,19 +30,13 @@ from pointsledger.base.checks import check_id, check_int
 from pointsledger.base.clock import Clock, from_us, system_clock, to_us
 from pointsledger.base.periods import DEFAULT_TZ
 from pointsledger.core import postings, registry_commands
+from pointsledger.core.accounts import SYSTEM_ACCOUNTS
 from pointsledger.core.command import Command, Context, Draft, Outcome, Replayed
-from pointsledger.core.events import (
-    FORMAT,
-    GENESIS_HASH,
-    SYSTEM_ACCOUNTS,
-    Event,
-    LedgerCreated,
-    chain_hash,
-    decode,
-    seal,
-)
+from pointsledger.core.encoding import FORMAT, GENESIS_HASH, chain_hash, decode, seal
+from pointsledger.core.events import Event, LedgerCreated
 from pointsledger.core.postings import parse_entry_id
-from pointsledger.core.state import Balance, LedgerState, apply
+from pointsledger.core.records import Balance
+from pointsledger.core.state import LedgerState, apply
 from pointsledger.errors import (
     ConcurrencyError,
     IntegrityError,

@@ -18,8 +18,9 @@ from typing import Any
 import attrs
 import pendulum
 
+from pointsledger.core.records import Adoption, Reservation
 from pointsledger.core.registry import Household, Member, Region
-from pointsledger.core.state import _TABLES, Adoption, LedgerState, Reservation
+from pointsledger.core.state import _TABLES, LedgerState
 from pointsledger.rules.flows import Case
 from pointsledger.rules.rulebook import rulebook_from_data, rulebook_to_data
 

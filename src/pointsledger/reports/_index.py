@@ -15,7 +15,8 @@ import weakref
 from array import array
 from typing import Final
 
-from pointsledger.core.events import Event, Reversed, decode
+from pointsledger.core.encoding import decode
+from pointsledger.core.events import Event, Reversed
 from pointsledger.ledger.ledger import Ledger
 from pointsledger.reports._scan import movements, occurred
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pointsledger.base.clock import from_us, to_us
 from pointsledger.base.periods import parse_period, period_bounds
 from pointsledger.core.events import (
-    AccountClosed,
+    AccountClosure,
     Awarded,
     Deducted,
     Event,
@@ -49,7 +49,7 @@ def movements(event: Event) -> Iterator[tuple[str, str, int, str]]:
     elif isinstance(event, Transferred):
         yield event.source, "transferred", -event.points, event.destination
         yield event.destination, "transferred", event.points, event.source
-    elif isinstance(event, AccountClosed) and event.balance and event.balance_to:
+    elif isinstance(event, AccountClosure) and event.balance and event.balance_to:
         yield event.account, "closed", -event.balance, event.balance_to
         yield event.balance_to, "closed", event.balance, event.account
     elif isinstance(event, Reversed):

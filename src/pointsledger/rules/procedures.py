@@ -15,13 +15,13 @@ Records are immutable and check their own values; which checklist items they nam
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any, Final
 
 import attrs
 
 from pointsledger.base.checks import check_id, check_text
 from pointsledger.errors import RulebookError, ValidationError
+from pointsledger.rules._checks import records_of
 
 
 def _int_at_least(low: int, *, optional: bool = False) -> Any:
@@ -66,19 +66,6 @@ def _text(_instance: object, attribute: attrs.Attribute[Any], value: object) -> 
         raise RulebookError(exc.message, **exc.fields) from None
 
 
-def _records(value: object, cls: type[Any], what: str) -> tuple[Any, ...]:
-    if not isinstance(value, Iterable) or isinstance(value, str | bytes | dict):
-        raise RulebookError(f"{what} must be a sequence of {cls.__name__}s, got {value!r}")
-    records = tuple(value)
-    for record in records:
-        if not isinstance(record, cls):
-            raise RulebookError(f"{what} must be {cls.__name__}s, got {record!r}", value=record)
-    codes = [getattr(r, "code", getattr(r, "name", None)) for r in records]
-    if len(set(codes)) != len(codes):
-        raise RulebookError(f"{what} repeat a code: {codes!r}", value=codes)
-    return records
-
-
 @attrs.frozen
 class ClaimPolicy:
     """How claims (申报) are reviewed and published.
@@ -111,7 +98,7 @@ DEFAULT_WISH_CATEGORIES: Final = (WishCategory("物品", 200), WishCategory("服
 
 
 def _categories(value: object) -> tuple[WishCategory, ...]:
-    return _records(value, WishCategory, "categories")
+    return records_of(value, WishCategory, "categories", unique=True)
 
 
 @attrs.frozen
@@ -151,7 +138,7 @@ class Service:
 
 
 def _services(value: object) -> tuple[Service, ...]:
-    return _records(value, Service, "services")
+    return records_of(value, Service, "services", unique=True)
 
 
 @attrs.frozen

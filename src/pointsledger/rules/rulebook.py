@@ -1,11 +1,11 @@
-"""What the village agreed: checklist items, caps, the policy table, the rulebook.
+"""The rulebook: one adopted version of what the village agreed, and its check.
 
-A :class:`Rulebook` is one version of the 积分清单 (checklist) adopted through democratic
-procedure. It is an immutable value: adopting it on a ledger records its full content in the
-adoption event, so the version in force at any time can always be recovered from the log.
-Items with positive points are awards; items with negative points are deductions (村规民约).
-Caps limit what one account may *earn* from an item or a category in a calendar period; they
-never apply to deductions.
+A :class:`Rulebook` is one version of the 积分清单 (checklist items and caps, in
+:mod:`pointsledger.rules.checklist`) with its policy table (:mod:`pointsledger.rules.policy`),
+category caps, store, expiry and workflow policies, adopted through democratic procedure. It is
+an immutable value: adopting it on a ledger records its full content in the adoption event, so
+the version in force at any time can always be recovered from the log. Whether its parts fit
+together is for :meth:`Rulebook.check`.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from typing import Any, Final, Protocol
 import attrs
 
 from pointsledger.base.actors import ROLES
-from pointsledger.base.checks import check_id, check_int, check_text
-from pointsledger.base.periods import PERIODS, check_period
-from pointsledger.errors import RulebookError, UnknownItem, UnknownReward, ValidationError
+from pointsledger.base.checks import check_text
+from pointsledger.errors import NotFound, RulebookError, UnknownItem, UnknownReward
+from pointsledger.rules._checks import code_check, records_of
 from pointsledger.rules.catalogue import (
     DEFAULT_RATINGS,
     DEFAULT_STORE,
@@ -34,8 +34,9 @@ from pointsledger.rules.catalogue import (
     store_from_data,
     store_to_data,
 )
+from pointsledger.rules.checklist import Cap, ChecklistItem, as_caps
 from pointsledger.rules.expiry import NEVER, ExpiryPolicy, expiry_from_data, expiry_to_data
-from pointsledger.rules.flows import FLOWS
+from pointsledger.rules.policy import DEFAULT_POLICY, Policy
 from pointsledger.rules.problems import Problem
 from pointsledger.rules.procedures import (
     DEFAULT_CLAIMS,
@@ -51,228 +52,12 @@ from pointsledger.rules.procedures import (
 )
 
 
-def _positive(_instance: object, attribute: attrs.Attribute[int], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise RulebookError(
-            f"{attribute.name} must be a positive integer, got {value!r}", value=value
-        )
-
-
-@attrs.frozen
-class Cap:
-    """At most ``max_points`` earned per ``per`` period (day, week, month, quarter or year)."""
-
-    max_points: int = attrs.field(validator=_positive)
-    per: str = attrs.field(validator=lambda _i, _a, v: check_period(v))
-
-
-def _caps(value: object) -> tuple[Cap, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, Cap):
-        return (value,)
-    if isinstance(value, Iterable) and not isinstance(value, str | bytes | Mapping):
-        caps = tuple(value)
-        for cap in caps:
-            if not isinstance(cap, Cap):
-                raise RulebookError(f"a cap must be a Cap, got {cap!r}", value=cap)
-        pers = [c.per for c in caps]
-        if len(set(pers)) != len(pers):
-            raise RulebookError(f"at most one cap per period, got {pers!r}", value=pers)
-        return tuple(sorted(caps, key=lambda c: PERIODS.index(c.per)))
-    raise RulebookError(f"cap must be a Cap or a sequence of Caps, got {value!r}", value=value)
-
-
-def _text(what: str, *, required: bool = False) -> Any:
-    def validate(_instance: object, _attribute: object, value: object) -> None:
-        try:
-            check_text(value, what, required=required)
-        except ValidationError as exc:
-            raise RulebookError(exc.message, **exc.fields) from None
-
-    return validate
-
-
-def _code(what: str) -> Any:
-    def validate(_instance: object, _attribute: object, value: object) -> None:
-        try:
-            check_id(value, what)
-        except ValidationError as exc:
-            raise RulebookError(exc.message, **exc.fields) from None
-
-    return validate
-
-
-def _points(_instance: object, _attribute: attrs.Attribute[int], value: int) -> None:
-    try:
-        check_int(value, "points")
-    except ValidationError as exc:
-        raise RulebookError(exc.message, **exc.fields) from None
-
-
-@attrs.frozen
-class ChecklistItem:
-    """One line of the 积分清单: conduct and the points it earns (or loses).
-
-    Attributes:
-        code: unique code within a rulebook, e.g. ``"ENV-01"``.
-        title: what the conduct is, e.g. ``"庭院环境整洁"``.
-        category: the category it is summarised under, e.g. ``"环境卫生"``.
-        points: signed points per unit: positive for an award, negative for a deduction.
-        unit: optional unit wording, e.g. ``"每人次"``.
-        caps: limits on points earned per period (pass ``cap=`` a Cap or a sequence of Caps).
-        evidence_required: whether an award or deduction must cite evidence (photo ids, text).
-        serious: a serious violation (used by redemption bans).
-
-    Invariant: deduction items carry no caps.
-    """
-
-    code: str = attrs.field(validator=_code("item code"))
-    title: str = attrs.field(validator=_text("title", required=True))
-    category: str = attrs.field(kw_only=True, validator=_text("category", required=True))
-    points: int = attrs.field(kw_only=True, validator=_points)
-    unit: str = attrs.field(kw_only=True, default="", validator=_text("unit"))
-    caps: tuple[Cap, ...] = attrs.field(kw_only=True, alias="cap", default=(), converter=_caps)
-    evidence_required: bool = attrs.field(kw_only=True, default=False)
-    serious: bool = attrs.field(kw_only=True, default=False)
-
-    def __attrs_post_init__(self) -> None:
-        if self.points < 0 and self.caps:
-            raise RulebookError(
-                f"item {self.code}: caps limit earnings; a deduction item cannot have caps",
-                item=self.code,
-            )
-
-    @property
-    def is_deduction(self) -> bool:
-        """Whether the item deducts points (negative points)."""
-        return self.points < 0
-
-
-COMMANDS: Final = (
-    "adopt",
-    "add_region",
-    "register_household",
-    "register_member",
-    "move_household",
-    "close",
-    "award",
-    "deduct",
-    "reverse",
-    "close_period",
-    "receive_stock",
-    "adjust_stock",
-    "redeem",
-    "reserve",
-    "hand_over",
-    "cancel_reservation",
-    "transfer",
-    *(f"{flow.name}.{step}" for flow in FLOWS.values()
-      for step in (flow.opening, *flow.steps) if step not in flow.system),
-    "spend_time",
-    "donate_time",
-    "convert_time",
-)
-"""The ledger commands a policy grants to roles: a workflow step is ``<flow>.<step>``, e.g.
-``claim.approve``."""
-
-
-def _grants(value: object) -> tuple[tuple[str, frozenset[str]], ...]:
-    items = value.items() if isinstance(value, Mapping) else value
-    out: dict[str, frozenset[str]] = {}
-    for command, roles in items:  # type: ignore[attr-defined]
-        if command not in COMMANDS:
-            raise RulebookError(
-                f"policy names unknown command {command!r}; commands: {', '.join(COMMANDS)}",
-                command=command,
-            )
-        out[command] = frozenset({roles} if isinstance(roles, str) else roles)
-    return tuple(sorted(out.items()))
-
-
-@attrs.frozen
-class Policy:
-    """The policy table: which roles may perform which command.
-
-    A command missing from the table falls back to :data:`DEFAULT_POLICY`.
-    """
-
-    grants: tuple[tuple[str, frozenset[str]], ...] = attrs.field(converter=_grants, default=())
-    _table: dict[str, frozenset[str]] = attrs.field(
-        init=False, eq=False, hash=False, repr=False
-    )
-
-    def __attrs_post_init__(self) -> None:
-        object.__setattr__(self, "_table", dict(self.grants))
-
-    def roles_for(self, command: str) -> frozenset[str]:
-        """The roles that may perform ``command``."""
-        roles = self._table.get(command)
-        if roles is None:
-            return _DEFAULT_GRANTS.get(command, frozenset())
-        return roles
-
-
-def _steps(flow: str, steps: tuple[str, ...], roles: Iterable[str]
-           ) -> dict[str, frozenset[str]]:
-    return {f"{flow}.{step}": frozenset(roles) for step in steps}
-
-
-_DEFAULT_GRANTS: Final[dict[str, frozenset[str]]] = {
-    "adopt": frozenset({"committee"}),
-    "add_region": frozenset({"committee"}),
-    "register_household": frozenset({"committee", "grid_worker"}),
-    "register_member": frozenset({"committee", "grid_worker"}),
-    "move_household": frozenset({"committee"}),
-    "close": frozenset({"committee"}),
-    "award": frozenset({"committee", "grid_worker"}),
-    "deduct": frozenset({"committee", "grid_worker"}),
-    "reverse": frozenset({"committee"}),
-    "close_period": frozenset({"committee"}),
-    "receive_stock": frozenset({"committee", "store_keeper"}),
-    "adjust_stock": frozenset({"committee", "store_keeper"}),
-    "redeem": frozenset({"committee", "store_keeper"}),
-    "reserve": frozenset({"committee", "store_keeper", "resident"}),
-    "hand_over": frozenset({"committee", "store_keeper"}),
-    "cancel_reservation": frozenset({"committee", "store_keeper", "resident"}),
-    "transfer": frozenset({"committee", "resident"}),
-    **_steps("claim", ("submit", "withdraw"), {"resident", "grid_worker", "committee"}),
-    **_steps("claim", ("check", "reject"), {"grid_worker", "committee"}),
-    **_steps("claim", ("approve", "dismiss", "uphold", "dismiss_appeal", "uphold_appeal"),
-             {"committee"}),
-    **_steps("claim", ("object", "appeal"), ROLES),
-    **_steps("wish", ("submit", "withdraw", "confirm"), {"resident", "grid_worker", "committee"}),
-    **_steps("wish", ("list", "reject", "take_down", "restore", "revoke", "close"),
-             {"grid_worker", "committee"}),
-    **_steps("wish", ("claim", "release", "fulfil"), {"party_member", "volunteer", "unit_rep"}),
-    **_steps("order", ("place", "cancel", "rate"), {"resident", "grid_worker", "committee"}),
-    **_steps("order", ("reject", "dispatch", "open", "close"), {"grid_worker", "committee"}),
-    **_steps("order", ("accept", "decline", "start", "finish"), {"volunteer", "party_member"}),
-    **_steps("deposit", ("submit",), {"volunteer", "party_member", "grid_worker", "committee"}),
-    **_steps("deposit", ("approve", "reject"), {"grid_worker", "committee"}),
-    "spend_time": frozenset({"committee", "grid_worker", "resident"}),
-    "donate_time": frozenset({"committee", "grid_worker", "resident"}),
-    "convert_time": frozenset({"committee", "resident"}),
-}
-
-DEFAULT_POLICY: Final = Policy(_DEFAULT_GRANTS)
-"""村两委 (committee) governs rules, regions, reversals and period closing; 网格员 (grid workers)
-and the committee score and register; 超市管理员 (store keepers) and the committee run the points
-store; residents (居民) reserve, cancel and transfer for their own household. In the workflows,
-residents submit claims, wishes and orders for their own household; grid workers check claims
-and screen wishes; the committee approves claims and decides objections and appeals; any
-registered member may object or appeal; party members, volunteers and units' representatives
-(unit_rep) claim wishes; volunteers and party members take orders."""
-
-
 def _items(value: object) -> tuple[ChecklistItem, ...]:
-    if not isinstance(value, Iterable) or isinstance(value, str | bytes | Mapping):
-        raise RulebookError(f"items must be a sequence of ChecklistItems, got {value!r}")
-    items = tuple(value)
-    for item in items:
-        if not isinstance(item, ChecklistItem):
-            raise RulebookError(f"items must be ChecklistItems, got {item!r}", value=item)
-    return items
+    return records_of(value, ChecklistItem, "items")
+
+
+def _rewards(value: object) -> tuple[Reward, ...]:
+    return records_of(value, Reward, "rewards")
 
 
 def _category_caps(value: object) -> tuple[tuple[str, tuple[Cap, ...]], ...]:
@@ -280,7 +65,7 @@ def _category_caps(value: object) -> tuple[tuple[str, tuple[Cap, ...]], ...]:
     out: dict[str, tuple[Cap, ...]] = {}
     for category, caps in pairs:  # type: ignore[attr-defined]
         check_text(category, "category", required=True)
-        out[category] = _caps(caps)
+        out[category] = as_caps(caps)
     return tuple(sorted(out.items()))
 
 
@@ -291,16 +76,6 @@ _HORIZONS: Final[dict[str, dict[str, int]]] = {
     "quarter_end": {"day": 92, "week": 14, "month": 3, "quarter": 1, "year": 1},
     "rolling": {},
 }
-
-
-def _rewards(value: object) -> tuple[Reward, ...]:
-    if not isinstance(value, Iterable) or isinstance(value, str | bytes | Mapping):
-        raise RulebookError(f"rewards must be a sequence of Rewards, got {value!r}")
-    rewards = tuple(value)
-    for reward in rewards:
-        if not isinstance(reward, Reward):
-            raise RulebookError(f"rewards must be Rewards, got {reward!r}", value=reward)
-    return rewards
 
 
 @attrs.frozen
@@ -330,7 +105,7 @@ class Rulebook:
         RulebookError: a part that is not an item, a cap or a policy.
     """
 
-    version: str = attrs.field(validator=_code("version"))
+    version: str = attrs.field(validator=code_check("version"))
     items: tuple[ChecklistItem, ...] = attrs.field(converter=_items)
     category_caps: tuple[tuple[str, tuple[Cap, ...]], ...] = attrs.field(
         kw_only=True, default=(), converter=_category_caps
@@ -378,12 +153,8 @@ class Rulebook:
         try:
             return self._by_code[code]
         except (KeyError, TypeError):
-            known = ", ".join(sorted(self._by_code)[:10])
-            raise UnknownItem(
-                f"no checklist item {code!r} in rulebook {self.version!r}; known: {known}",
-                item=code,
-                version=self.version,
-            ) from None
+            raise self._unknown(UnknownItem, "checklist item", "item", code,
+                                self._by_code) from None
 
     def reward(self, code: str) -> Reward:
         """The reward with ``code``.
@@ -394,12 +165,14 @@ class Rulebook:
         try:
             return self._rewards[code]
         except (KeyError, TypeError):
-            known = ", ".join(sorted(self._rewards)[:10])
-            raise UnknownReward(
-                f"no reward {code!r} in rulebook {self.version!r}; known: {known}",
-                reward=code,
-                version=self.version,
-            ) from None
+            raise self._unknown(UnknownReward, "reward", "reward", code, self._rewards) from None
+
+    def _unknown(self, error: type[NotFound], what: str, field: str, code: object,
+                 known: Iterable[str]) -> NotFound:
+        """The error for a ``code`` this version does not know, naming up to ten it does."""
+        names = ", ".join(sorted(known)[:10])
+        return error(f"no {what} {code!r} in rulebook {self.version!r}; known: {names}",
+                     **{field: code, "version": self.version})
 
     def caps_for_category(self, category: str) -> tuple[Cap, ...]:
         """The caps on a category (empty when uncapped)."""

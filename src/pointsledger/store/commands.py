@@ -18,6 +18,7 @@ from typing import Any
 from pointsledger.base.actors import SYSTEM, Actor
 from pointsledger.base.checks import check_id, check_int, check_text
 from pointsledger.base.periods import local_date
+from pointsledger.core.accounts import COMMUNITY
 from pointsledger.core.command import (
     Context,
     Draft,
@@ -29,7 +30,6 @@ from pointsledger.core.command import (
     policy_now,
 )
 from pointsledger.core.events import (
-    COMMUNITY,
     Awarded,
     Event,
     Expired,
@@ -43,7 +43,8 @@ from pointsledger.core.events import (
     Transferred,
 )
 from pointsledger.core.postings import item_draft, parse_entry_id
-from pointsledger.core.state import LedgerState, Reservation
+from pointsledger.core.records import Reservation
+from pointsledger.core.state import LedgerState
 from pointsledger.errors import (
     AlreadyResolved,
     InsufficientPoints,

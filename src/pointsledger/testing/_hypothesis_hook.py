@@ -15,7 +15,8 @@ if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
 
     from pointsledger.base.actors import Actor
-    from pointsledger.rules.rulebook import Cap, ChecklistItem, Rulebook
+    from pointsledger.rules.checklist import Cap, ChecklistItem
+    from pointsledger.rules.rulebook import Rulebook
 
 
 def _caps() -> SearchStrategy[Cap]:
@@ -46,7 +47,8 @@ def _hypothesis_setup_hook() -> None:
     from hypothesis import strategies as st
 
     from pointsledger.base.actors import Actor
-    from pointsledger.rules.rulebook import Cap, ChecklistItem, Rulebook
+    from pointsledger.rules.checklist import Cap, ChecklistItem
+    from pointsledger.rules.rulebook import Rulebook
 
     st.register_type_strategy(Cap, st.deferred(_caps))
     st.register_type_strategy(ChecklistItem, st.deferred(_checklist_items))

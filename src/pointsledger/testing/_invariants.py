@@ -8,15 +8,16 @@ from typing import Any
 
 import pendulum
 
+from pointsledger.core.accounts import TIMEBANK
+from pointsledger.core.encoding import decode
 from pointsledger.core.events import (
-    TIMEBANK,
-    AccountClosed,
+    AccountClosure,
     Event,
     HandedOver,
     HouseholdRegistered,
     ItemPosting,
     MemberRegistered,
-    PeriodClosed,
+    PeriodClosure,
     Redemption,
     ReservationCancelled,
     ReservationTimedOut,
@@ -26,14 +27,14 @@ from pointsledger.core.events import (
     StockAdjusted,
     StockReceived,
     Transferred,
-    decode,
 )
 from pointsledger.core.state import LedgerState, apply
 from pointsledger.errors import IntegrityError, PointsLedgerError
 from pointsledger.ledger.ledger import Ledger
+from pointsledger.rules.checklist import Cap
 from pointsledger.rules.flows import FLOWS
 from pointsledger.rules.problems import Problem
-from pointsledger.rules.rulebook import Cap, Rulebook
+from pointsledger.rules.rulebook import Rulebook
 
 _TABLES = ("posted", "keys", "reversals", "regions", "households", "members", "cap_used",
            "held", "stock", "reserved", "reservations", "limit_used", "conduct", "bans",
@@ -168,7 +169,7 @@ def _postings(state: LedgerState, events: list[Event]) -> list[Problem]:
             household_of[event.household] = event.household
         elif isinstance(event, MemberRegistered):
             household_of[event.member] = event.household
-        elif isinstance(event, PeriodClosed):
+        elif isinstance(event, PeriodClosure):
             through = _dt.date.fromisoformat(event.through) + _dt.timedelta(days=1)
             closed_before = _start_us(through, tz)
         elif isinstance(event, ItemPosting):
@@ -199,7 +200,7 @@ def _postings(state: LedgerState, events: list[Event]) -> list[Problem]:
             if _own_household(event.actor, event.account, household_of):
                 problems.append(Problem("error", "authority", f"{event.actor!r} reversed an "
                                         "entry of their own household", event.actor, event.seq))
-        elif isinstance(event, AccountClosed) and _own_household(
+        elif isinstance(event, AccountClosure) and _own_household(
                 event.actor, event.account, household_of):
             problems.append(Problem("error", "authority", f"{event.actor!r} closed an account "
                                     "of their own household", event.actor, event.seq))

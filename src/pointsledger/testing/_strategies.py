@@ -20,7 +20,8 @@ from pointsledger.base.periods import PERIODS
 from pointsledger.core.events import Event, ItemPosting
 from pointsledger.errors import PointsLedgerError
 from pointsledger.ledger.ledger import Ledger
-from pointsledger.rules.rulebook import Cap, ChecklistItem, Rulebook
+from pointsledger.rules.checklist import Cap, ChecklistItem
+from pointsledger.rules.rulebook import Rulebook
 
 CATEGORIES = ("环境卫生", "志愿服务", "移风易俗", "邻里和睦", "遵纪守法", "民主参与", "村规民约")
 TITLES = ("庭院环境整洁", "参加志愿服务", "参加治安巡逻", "婚事新办", "调解邻里纠纷",

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pointsledger.base.actors import SYSTEM, Actor
 from pointsledger.base.checks import check_account_id, check_int, check_text
 from pointsledger.base.clock import to_us
+from pointsledger.core.accounts import TIMEBANK
 from pointsledger.core.command import (
     Context,
     Draft,
@@ -25,7 +26,7 @@ from pointsledger.core.command import (
     open_account,
     policy_now,
 )
-from pointsledger.core.events import TIMEBANK, Awarded, Stepped, TimeMoved
+from pointsledger.core.events import Awarded, Stepped, TimeMoved
 from pointsledger.core.postings import posting_draft
 from pointsledger.core.state import LedgerState
 from pointsledger.errors import (

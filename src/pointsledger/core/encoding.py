@@ -1,0 +1,73 @@
+"""The canonical encoding of events and their hash chain.
+
+An event's canonical encoding (``Event.canonical()``) is a compact UTF-8 JSON array
+``[kind, seq, recorded_us, occurred_us, actor, key, version, memo, *body]``, and its ``hash``
+is ``SHA-256(previous hash || canonical encoding)`` (:data:`GENESIS_HASH`, 32 zero bytes, before
+the first event). So an event's hash commits to its own content and to the whole history
+before it: editing, removing, inserting or reordering any event breaks every hash from that
+point on. :func:`decode` rebuilds an event from what a store keeps; it never checks the hash,
+which is the chain's job (:func:`chain_hash`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, Final
+
+from pointsledger.core import _json
+from pointsledger.core.events import EVENT_TYPES, Event
+from pointsledger.errors import IntegrityError
+
+GENESIS_HASH: Final = bytes(32)
+"""The "previous hash" of the first event."""
+
+FORMAT: Final = 1
+"""The version of the canonical encoding, recorded in the genesis event."""
+
+_sha256 = hashlib.sha256
+_json_decode = _json.decode
+_HEADER = 8  # kind + seven header fields
+
+
+def canonical_bytes(values: list[Any]) -> bytes:
+    """The canonical encoding of an event's decoded value list (``[kind, seq, ...]``)."""
+    return _json.encode(values).encode()
+
+
+def chain_hash(previous: bytes, canonical: bytes) -> bytes:
+    """The hash of an event whose canonical encoding is ``canonical``."""
+    return _sha256(previous + canonical).digest()
+
+
+def seal(event: Event, previous: bytes) -> bytes:
+    """Set a freshly built event's hash from its content and the previous hash.
+
+    Only the ledger's commit path calls this, once per event, before anyone else sees it.
+
+    Returns:
+        The event's canonical encoding (what the store keeps).
+    """
+    data = event.canonical()
+    object.__setattr__(event, "hash", _sha256(previous + data).digest())
+    return data
+
+
+def decode(seq: int, data: object, digest: object) -> Event:
+    """Rebuild the event of a stored record; the hash is *not* checked here.
+
+    Raises:
+        IntegrityError: the record is not a canonical encoding of event ``seq``.
+    """
+    try:
+        if type(data) is not bytes or type(digest) is not bytes or len(digest) != 32:
+            raise ValueError("malformed record")
+        values = _json_decode(data.decode())
+        cls = EVENT_TYPES[values[0]]
+        if len(values) != _HEADER + len(cls.BODY):
+            raise ValueError(f"{len(values)} values for a {cls.KIND} event")
+        event = cls.from_json(values[1:_HEADER], values[_HEADER:], digest)
+    except Exception as exc:  # any malformed record is an integrity failure, never a crash
+        raise IntegrityError(f"event {seq}: undecodable record ({exc!r})", seq=seq) from None
+    if event.seq != seq:
+        raise IntegrityError(f"record {seq} holds the data of event {event.seq}", seq=seq)
+    return event

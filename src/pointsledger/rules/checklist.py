@@ -1,0 +1,101 @@
+"""The lines of the 积分清单 (checklist): items and the caps on what they earn.
+
+A :class:`ChecklistItem` names conduct and its signed points: positive for an award, negative
+for a deduction (村规民约). A :class:`Cap` limits what one account may *earn* in a calendar
+period. Both are immutable and check their own values. Invariants: an item holds at most one
+cap per period, sorted by period; deduction items carry no caps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import attrs
+
+from pointsledger.base.checks import check_int
+from pointsledger.base.periods import PERIODS, check_period
+from pointsledger.errors import RulebookError, ValidationError
+from pointsledger.rules._checks import code_check, text_check
+
+
+def _positive(_instance: object, attribute: attrs.Attribute[int], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise RulebookError(
+            f"{attribute.name} must be a positive integer, got {value!r}", value=value
+        )
+
+
+@attrs.frozen
+class Cap:
+    """At most ``max_points`` earned per ``per`` period (day, week, month, quarter or year)."""
+
+    max_points: int = attrs.field(validator=_positive)
+    per: str = attrs.field(validator=lambda _i, _a, v: check_period(v))
+
+
+def as_caps(value: object) -> tuple[Cap, ...]:
+    """A Cap, a sequence of Caps or None as Caps sorted by period, at most one per period.
+
+    Raises:
+        RulebookError: anything else, or two caps on one period.
+    """
+    if value is None:
+        return ()
+    if isinstance(value, Cap):
+        return (value,)
+    if isinstance(value, Iterable) and not isinstance(value, str | bytes | Mapping):
+        caps = tuple(value)
+        for cap in caps:
+            if not isinstance(cap, Cap):
+                raise RulebookError(f"a cap must be a Cap, got {cap!r}", value=cap)
+        pers = [c.per for c in caps]
+        if len(set(pers)) != len(pers):
+            raise RulebookError(f"at most one cap per period, got {pers!r}", value=pers)
+        return tuple(sorted(caps, key=lambda c: PERIODS.index(c.per)))
+    raise RulebookError(f"cap must be a Cap or a sequence of Caps, got {value!r}", value=value)
+
+
+def _points(_instance: object, _attribute: attrs.Attribute[int], value: int) -> None:
+    try:
+        check_int(value, "points")
+    except ValidationError as exc:
+        raise RulebookError(exc.message, **exc.fields) from None
+
+
+@attrs.frozen
+class ChecklistItem:
+    """One line of the 积分清单: conduct and the points it earns (or loses).
+
+    Attributes:
+        code: unique code within a rulebook, e.g. ``"ENV-01"``.
+        title: what the conduct is, e.g. ``"庭院环境整洁"``.
+        category: the category it is summarised under, e.g. ``"环境卫生"``.
+        points: signed points per unit: positive for an award, negative for a deduction.
+        unit: optional unit wording, e.g. ``"每人次"``.
+        caps: limits on points earned per period (pass ``cap=`` a Cap or a sequence of Caps).
+        evidence_required: whether an award or deduction must cite evidence (photo ids, text).
+        serious: a serious violation (used by redemption bans).
+
+    Invariant: deduction items carry no caps.
+    """
+
+    code: str = attrs.field(validator=code_check("item code"))
+    title: str = attrs.field(validator=text_check("title", required=True))
+    category: str = attrs.field(kw_only=True, validator=text_check("category", required=True))
+    points: int = attrs.field(kw_only=True, validator=_points)
+    unit: str = attrs.field(kw_only=True, default="", validator=text_check("unit"))
+    caps: tuple[Cap, ...] = attrs.field(kw_only=True, alias="cap", default=(), converter=as_caps)
+    evidence_required: bool = attrs.field(kw_only=True, default=False)
+    serious: bool = attrs.field(kw_only=True, default=False)
+
+    def __attrs_post_init__(self) -> None:
+        if self.points < 0 and self.caps:
+            raise RulebookError(
+                f"item {self.code}: caps limit earnings; a deduction item cannot have caps",
+                item=self.code,
+            )
+
+    @property
+    def is_deduction(self) -> bool:
+        """Whether the item deducts points (negative points)."""
+        return self.points < 0
