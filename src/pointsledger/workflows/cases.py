@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple
 
 from pointsledger.base.actors import SYSTEM, Actor
 from pointsledger.base.checks import check_account_id, check_int, check_text
@@ -148,6 +148,19 @@ def rulebook_now(ctx: Context) -> Rulebook | None:
     """The rulebook in force at the clock reading (None before any)."""
     adoption = ctx.state.adoption_at(ctx.now_us)
     return None if adoption is None else adoption.rulebook
+
+
+_DEFAULTS = Rulebook("@defaults", [])
+
+
+def procedures(ctx: Context) -> Rulebook:
+    """The rulebook in force at the clock reading, or before any, one holding the library's
+    default workflow policies (its ``claims``, ``wishes``, ``services`` and ``timebank``)."""
+    return rulebook_now(ctx) or _DEFAULTS
+
+
+REASON: Final = {"reason": Arg(text)}
+"""The arguments of a step that only takes a reason."""
 
 
 def replayed_step(ctx: Context, key: str, actor: str, memo: str, flow: str, case: int,

@@ -35,9 +35,9 @@ from pointsledger.core.events import Awarded, Deducted, ItemPosting, Stepped
 from pointsledger.core.postings import check_caps, posting_draft, reversal_draft, rulebook_at
 from pointsledger.errors import AlreadyReversed, EvidenceRequired, UnknownEntry, ValidationError
 from pointsledger.rules.flows import CLAIM, Case
-from pointsledger.rules.procedures import DEFAULT_CLAIMS, ClaimPolicy
 from pointsledger.rules.rulebook import Rulebook
 from pointsledger.workflows.cases import (
+    REASON,
     Arg,
     Args,
     Facts,
@@ -47,20 +47,17 @@ from pointsledger.workflows.cases import (
     entry,
     independent,
     must_be,
+    procedures,
     registered_member,
-    rulebook_now,
     stepped,
     system_step,
     text,
 )
 
-_REASON = {"reason": Arg(text)}
 # whoever took one of these steps on a claim may not review or decide it
 _PARTIES = frozenset({"submit", "check", "approve", "object", "appeal"})
 
 
-def _policy(rulebook: Rulebook | None) -> ClaimPolicy:
-    return DEFAULT_CLAIMS if rulebook is None else rulebook.claims
 
 
 @command(Stepped, policy="claim.submit", self_service=True)
@@ -108,7 +105,7 @@ def submit_claim(
     adoption = rulebook_at(ctx, occurred_us)
     checklist_item = adoption.rulebook.item(item)
     points = checklist_item.points * quantity
-    if points < 0 and not _policy(rulebook_now(ctx)).deductions:
+    if points < 0 and not procedures(ctx).claims.deductions:
         raise ValidationError(
             f"item {item!r} deducts points; the rulebook in force does not put deductions "
             "through claims and notice (ClaimPolicy.deductions)", item=item)
@@ -153,7 +150,7 @@ def _handle(ctx: Context, case: Case, step: str, target: str, by: Actor, args: A
             adoption = ctx.state.adoptions_by_version[case.detail("item_version")]
             check_caps(state, case.account, adoption.rulebook, adoption.rulebook.item(
                 case.subject), case.occurred_us, case.points)
-        facts["due_us"] = day_deadline(ctx, _policy(rulebook_now(ctx)).notice_days)
+        facts["due_us"] = day_deadline(ctx, procedures(ctx).claims.notice_days)
     elif step in ("dismiss", "uphold"):
         if args["objection"] not in case.objections:
             raise UnknownEntry(f"objection e{args['objection']} is not open on claim {case.id}",
@@ -187,7 +184,7 @@ def post_claim(ctx: Context, claim: object, now_us: int) -> Outcome:
                               case.occurred_us, int(case.detail("quantity", 1)),
                               tuple(case.detail("evidence", ())), "", caps=False)]
 
-    appeal_until = day_deadline(ctx, _policy(rulebook_now(ctx)).appeal_days)
+    appeal_until = day_deadline(ctx, procedures(ctx).claims.appeal_days)
     return system_step(ctx, claim, CLAIM, "post", now_us,
                        lambda _case: {"posts": True, "due_us": appeal_until}, posting)
 
@@ -196,14 +193,14 @@ RULES = FlowRules(
     args={
         "check": {},
         "approve": {},
-        "reject": _REASON,
+        "reject": REASON,
         "withdraw": {},
-        "object": _REASON,
+        "object": REASON,
         "dismiss": {"objection": Arg(entry), "reason": Arg(text)},
         "uphold": {"objection": Arg(entry), "reason": Arg(text)},
-        "appeal": _REASON,
-        "dismiss_appeal": _REASON,
-        "uphold_appeal": _REASON,
+        "appeal": REASON,
+        "dismiss_appeal": REASON,
+        "uphold_appeal": REASON,
     },
     excluded=_excluded,
     handle=_handle,

@@ -24,8 +24,8 @@ from pointsledger.core.command import (
 from pointsledger.core.events import Stepped
 from pointsledger.errors import NoRulebookInForce, NotFound, PermissionDenied, ValidationError
 from pointsledger.rules.flows import ORDER, Case
-from pointsledger.rules.procedures import DEFAULT_SERVICES, ServicePolicy
 from pointsledger.workflows.cases import (
+    REASON,
     Arg,
     Args,
     Facts,
@@ -36,21 +36,17 @@ from pointsledger.workflows.cases import (
     must_be,
     optional_text,
     positive,
+    procedures,
     rating,
     registered_member,
     rulebook_now,
     stepped,
     system_step,
-    text,
 )
 
 _HOUR_US = 3_600_000_000
-_REASON = {"reason": Arg(text)}
 
 
-def _menu(ctx: Context) -> ServicePolicy:
-    rulebook = rulebook_now(ctx)
-    return DEFAULT_SERVICES if rulebook is None else rulebook.services
 
 
 @command(Stepped, policy="order.place", self_service=True)
@@ -80,8 +76,8 @@ def place_order(
     ctx.authorise(household)
     if rulebook_now(ctx) is None:
         raise NoRulebookInForce("no adopted rulebook (and so no service menu) is in force")
-    if _menu(ctx).service(service) is None:
-        known = [s.code for s in _menu(ctx).services]
+    if procedures(ctx).services.service(service) is None:
+        known = [s.code for s in procedures(ctx).services.services]
         raise NotFound(f"no service {service!r} on the menu; services: {known}",
                        service=service)
     facts = {"account": account, "household": household, "subject": service}
@@ -129,7 +125,7 @@ def _handle(ctx: Context, case: Case, step: str, target: str, by: Actor, args: A
             _volunteer(ctx, case, member)
         facts["assignee"] = volunteer or ""
         facts["team"] = team
-        facts["due_us"] = ctx.now_us + _menu(ctx).accept_hours * _HOUR_US
+        facts["due_us"] = ctx.now_us + procedures(ctx).services.accept_hours * _HOUR_US
     elif step == "open":
         facts["assignee"] = ""
         facts["team"] = ()
@@ -137,7 +133,7 @@ def _handle(ctx: Context, case: Case, step: str, target: str, by: Actor, args: A
         if by.id == case.assignee:
             raise PermissionDenied(f"the volunteer {by.id!r} may not rate their own service",
                                    actor=by.id)
-        service = _menu(ctx).service(case.subject)
+        service = procedures(ctx).services.service(case.subject)
         if service is not None:
             quantity = 1
             if service.per == "hour":
@@ -157,7 +153,7 @@ def time_out_order(ctx: Context, order: object, now_us: int) -> Outcome:
 
 RULES = FlowRules(
     args={
-        "reject": _REASON,
+        "reject": REASON,
         "dispatch": {"volunteer": Arg(account, required=False),
                      "team": Arg(members, required=False)},
         "open": {},

@@ -37,22 +37,16 @@ from pointsledger.errors import (
     ValidationError,
 )
 from pointsledger.rules.flows import DEPOSIT, Case
-from pointsledger.rules.procedures import DEFAULT_TIMEBANK, TimeBankPolicy
 from pointsledger.workflows.cases import (
     Arg,
     Args,
     Facts,
     FlowRules,
     independent,
-    rulebook_now,
+    procedures,
     stepped,
     text,
 )
-
-
-def _policy(ctx: Context) -> TimeBankPolicy:
-    rulebook = rulebook_now(ctx)
-    return DEFAULT_TIMEBANK if rulebook is None else rulebook.timebank
 
 
 def _member(state: LedgerState, member: str) -> str:
@@ -64,7 +58,7 @@ def _member(state: LedgerState, member: str) -> str:
 
 
 def _room(ctx: Context, member: str, minutes: int) -> None:
-    cap = _policy(ctx).max_minutes
+    cap = procedures(ctx).timebank.max_minutes
     held = ctx.state.minutes.get(member, 0)
     if cap is not None and held + minutes > cap:
         raise LimitReached(f"member {member!r} holds {held} minutes; {minutes} more would pass "
@@ -223,7 +217,7 @@ def convert_time(ctx: Context, member: str, minutes: int, *, by: Actor, key: str
         ValidationError: not a whole number of units.
         CapExceeded: a cap would be passed.
     """
-    policy = _policy(ctx)
+    policy = procedures(ctx).timebank
 
     def eligible(source: str, _destination: str, amount: int) -> None:
         if policy.item is None:

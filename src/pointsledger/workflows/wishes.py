@@ -28,8 +28,8 @@ from pointsledger.errors import (
     ValidationError,
 )
 from pointsledger.rules.flows import WISH, Case
-from pointsledger.rules.procedures import DEFAULT_WISHES, WishPolicy
 from pointsledger.workflows.cases import (
+    REASON,
     Arg,
     Args,
     Facts,
@@ -40,20 +40,13 @@ from pointsledger.workflows.cases import (
     independent,
     must_be,
     optional_text,
+    procedures,
     rating,
     registered_member,
-    rulebook_now,
     stepped,
     system_step,
     text,
 )
-
-_REASON = {"reason": Arg(text)}
-
-
-def _policy(ctx: Context) -> WishPolicy:
-    rulebook = rulebook_now(ctx)
-    return DEFAULT_WISHES if rulebook is None else rulebook.wishes
 
 
 @command(Stepped, policy="wish.submit", self_service=True)
@@ -113,7 +106,7 @@ def _handle(ctx: Context, case: Case, step: str, target: str, by: Actor, args: A
                 raise PermissionDenied(f"{by.id!r} belongs to the wisher's household and may "
                                        f"not claim wish {case.id}", actor=by.id, case=case.id)
             facts["assignee"] = by.id
-            facts["due_us"] = day_deadline(ctx, _policy(ctx).claim_days)
+            facts["due_us"] = day_deadline(ctx, procedures(ctx).wishes.claim_days)
         else:
             must_be(case, by, case.assignee, step)
             if step == "release":
@@ -128,16 +121,16 @@ def _handle(ctx: Context, case: Case, step: str, target: str, by: Actor, args: A
             if by.id == case.assignee:
                 raise PermissionDenied(f"the claimer {by.id!r} may not confirm their own "
                                        f"fulfilment of wish {case.id}", actor=by.id)
-            following = award_for(ctx, case.assignee, _policy(ctx).item, 1, by, key, memo,
+            following = award_for(ctx, case.assignee, procedures(ctx).wishes.item, 1, by, key, memo,
                                   facts)
         return target, facts, following
     ctx.authorise(case.household, policy=f"wish.{step}")
     if step in ("list", "reject"):
         independent(ctx, case, by, step, frozenset({"submit"}))
     if step == "list":
-        category = _policy(ctx).category(args["category"])
+        category = procedures(ctx).wishes.category(args["category"])
         if category is None:
-            names = [c.name for c in _policy(ctx).categories]
+            names = [c.name for c in procedures(ctx).wishes.categories]
             raise ValidationError(f"no wish category {args['category']!r}; categories: {names}",
                                   field="category", value=args["category"])
         value = case.detail("value")
@@ -161,13 +154,13 @@ def lapse_wish(ctx: Context, wish: object, now_us: int) -> Outcome:
 RULES = FlowRules(
     args={
         "list": {"category": Arg(text)},
-        "reject": _REASON,
+        "reject": REASON,
         "withdraw": {"reason": Arg(optional_text, required=False)},
-        "take_down": _REASON,
+        "take_down": REASON,
         "restore": {},
         "claim": {},
         "release": {"reason": Arg(optional_text, required=False)},
-        "revoke": _REASON,
+        "revoke": REASON,
         "fulfil": {"evidence": Arg(evidence)},
         "confirm": {"rating": Arg(rating), "comment": Arg(optional_text, required=False)},
         "close": {"feedback": Arg(optional_text, required=False)},
