@@ -214,8 +214,8 @@ def test_export_import_and_tampering(village: Path, tmp_path: Path) -> None:
     shutil.copy(village, tmp_path / "edited.db")
     with sqlite3.connect(tmp_path / "edited.db") as db:
         db.execute("UPDATE events SET data = replace(data, '张三', '王五')")
-    edited = run("verify", str(tmp_path / "edited.db"))
-    assert edited.returncode == 1 and "IntegrityError" in edited.stderr
+    verified = run("verify", str(tmp_path / "edited.db"))
+    assert verified.returncode == 1 and "IntegrityError" in verified.stderr
 
 
 def test_bad_rulebooks_and_registries_name_every_bad_cell(village: Path, tmp_path: Path) -> None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import sqlite3
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import pendulum
 import pytest
@@ -41,6 +42,8 @@ from pointsledger.ledger.snapshot import dump as state_dump
 
 from .helpers import COMMITTEE, GRID, RESIDENT, START, TZ, Village, rulebook
 
+E = TypeVar("E", bound=Exception)
+
 
 def snapshot(ledger: Ledger) -> tuple[Any, ...]:
     """Everything a failed command must leave untouched."""
@@ -61,7 +64,7 @@ def snapshot(ledger: Ledger) -> tuple[Any, ...]:
     )
 
 
-def refused(ledger: Ledger, error: type[Exception], call: Callable[[], object]) -> Exception:
+def refused(ledger: Ledger, error: type[E], call: Callable[[], object]) -> E:
     """Assert ``call`` raises ``error`` and writes nothing; return the exception."""
     before = snapshot(ledger)
     with pytest.raises(error) as info:
@@ -267,9 +270,10 @@ def test_reverse_checks_its_entry(village: Village) -> None:
     """Ids that do not name an entry of this ledger are refused."""
     led = village.ledger
     event = led.award("H001", "ENV-01", by=GRID, key="x", occurred_at=days_ago(village, 1))
+    bad: Any
     for bad in ("nonsense", f"e{event.seq}-000000000000", "e99999-abc", 5):
-        refused(led, UnknownEntry, lambda bad=bad: led.reverse(bad, reason="r", by=COMMITTEE,
-                                                               key="k"))
+        refused(led, UnknownEntry,
+                functools.partial(led.reverse, bad, reason="r", by=COMMITTEE, key="k"))
     refused(led, NotReversible, lambda: led.reverse(led.event(2).id, reason="r", by=COMMITTEE,
                                                     key="k"))
     refused(led, PermissionDenied, lambda: led.reverse(event.id, reason="r", by=GRID, key="k"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import zoneinfo
+from collections.abc import Sequence
 from typing import Any
 
 import pendulum
@@ -117,8 +118,8 @@ def test_instants_at_the_ends_of_time_and_in_minimal_zones() -> None:
     """Aware datetimes at the ends of the datetime range, and in a zone that only gives its
     offset, convert exactly too."""
     epoch = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-    for when in (dt.datetime(2026, 1, 1, tzinfo=_EightHoursAhead()),
-                 dt.datetime(2026, 1, 1, 1, tzinfo=_EightHoursAhead()),
+    for when in (dt.datetime(2026, 1, 1, tzinfo=_EightHoursAhead()),  # type: ignore[abstract]
+                 dt.datetime(2026, 1, 1, 1, tzinfo=_EightHoursAhead()),  # type: ignore[abstract]
                  dt.datetime(9999, 12, 31, 23, tzinfo=dt.UTC),
                  dt.datetime(1, 1, 1, tzinfo=dt.UTC),
                  pendulum.datetime(9999, 12, 30, tz="Asia/Shanghai"),
@@ -180,7 +181,7 @@ def test_canonical_encoding_round_trips(event: Any) -> None:
 class WanderingClock:
     """A clock that jumps backwards and forwards (a badly set server clock)."""
 
-    def __init__(self, readings: list[dt.datetime]) -> None:
+    def __init__(self, readings: Sequence[dt.datetime]) -> None:
         self.readings = readings
         self.i = 0
 

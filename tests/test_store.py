@@ -32,6 +32,7 @@ from pointsledger import (
     UnknownReward,
     ValidationError,
 )
+from pointsledger.core.events import ReservationTimedOut
 from pointsledger.rules.rulebook import rulebook_from_data, rulebook_to_data
 from pointsledger.testing import check_invariants
 
@@ -249,7 +250,9 @@ def test_reservations_time_out_idempotently(shop: Shop) -> None:
     shop.clock.advance(days=2, minutes=1)
     refused(led, ReservationExpired, lambda: led.hand_over(reservation.id, by=KEEPER, key="h"))
     timed_out = led.time_out_due()
-    assert [e.reservation for e in timed_out] == [reservation.seq]
+    assert [e.reservation for e in timed_out if isinstance(e, ReservationTimedOut)] == [
+        reservation.seq]
+    assert len(timed_out) == 1
     assert led.time_out_due() == ()
     assert led.balance("H2").held == 0 and led.stock("SOAP").reserved == 0
     refused(led, AlreadyResolved, lambda: led.hand_over(reservation.id, by=KEEPER, key="h"))

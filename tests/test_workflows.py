@@ -28,6 +28,7 @@ from pointsledger import (
     ValidationError,
 )
 from pointsledger.base.clock import from_us
+from pointsledger.core.events import Awarded, Stepped
 from pointsledger.testing import check_invariants
 from tests.helpers import (
     COMMITTEE,
@@ -314,7 +315,8 @@ def test_a_confirmed_wish_earns_its_claimer_points_once() -> None:
         ledger.step(wish, "confirm", rating=5, by=Actor("M003", roles={"resident"}), key="c0")
     confirm = ledger.step(wish, "confirm", rating=5, comment="很满意", by=WISHER, key="c")
     award = ledger.event(ledger.case(wish).posting)
-    assert (award.kind, award.account, award.points) == ("awarded", "M003", 10)
+    assert isinstance(award, Awarded)
+    assert (award.account, award.points) == ("M003", 10)
     assert confirm.seq + 1 == award.seq
     with pytest.raises(StateError):
         ledger.step(wish, "confirm", rating=4, by=WISHER, key="c2")
@@ -375,6 +377,7 @@ def test_an_order_rated_pays_its_volunteer_per_started_hour() -> None:
     ledger.step(order, "finish", minutes=150, by=VOLUNTEER, key="f")
     ledger.step(order, "rate", rating=5, by=WISHER, key="r")
     award = ledger.event(ledger.case(order).posting)
+    assert isinstance(award, Awarded)
     assert (award.account, award.quantity, award.points) == ("M003", 3, 6)
 
 
@@ -444,7 +447,8 @@ def test_minutes_are_spent_donated_to_family_and_converted() -> None:
         ledger.convert_time("M002", 90, by=me, key="c1")
     moved = ledger.convert_time("M002", 120, by=me, key="c2")
     award = ledger.event(moved.seq + 1)
-    assert (award.kind, award.account, award.points) == ("awarded", "M002", 2)
+    assert isinstance(award, Awarded)
+    assert (award.account, award.points) == ("M002", 2)
     assert ledger.minutes("M002") == 0 and ledger.minutes("M004") == 60
     _deposit(ledger, "M002", 60, "d2")
     with pytest.raises(NotEligible, match="conversion starts at 120"):
@@ -590,7 +594,7 @@ def test_due_jobs_act_exactly_at_their_deadlines_and_once(
         now = clock()
         acted = {ledger.event(e.case).id for job in (ledger.post_due, ledger.lapse_due,
                                                      ledger.time_out_due)
-                 for e in job() if e.kind == "stepped"}  # type: ignore[attr-defined]
+                 for e in job() if isinstance(e, Stepped)}
         due = {case for case, (_flow, end) in deadlines.items() if end <= now}
         assert acted == due
         for case in due:

@@ -33,7 +33,7 @@ from pointsledger.core import postings, registry_commands
 from pointsledger.core.accounts import SYSTEM_ACCOUNTS
 from pointsledger.core.command import Command, Context, Draft, Outcome, Replayed
 from pointsledger.core.encoding import FORMAT, GENESIS_HASH, chain_hash, decode, seal
-from pointsledger.core.events import Event, LedgerCreated
+from pointsledger.core.events import Event, Expired, LedgerCreated
 from pointsledger.core.postings import parse_entry_id
 from pointsledger.core.records import Balance
 from pointsledger.core.state import LedgerState, apply
@@ -426,7 +426,7 @@ class Ledger(_Commands):
         return orders_back + tuple(
             self._execute(store_commands.time_out_reservations, (until,), {}))
 
-    def expire_due(self, as_of: _dt.datetime | None = None) -> tuple[Event, ...]:
+    def expire_due(self, as_of: _dt.datetime | None = None) -> tuple[Expired, ...]:
         """Expire (清零) what is left in lots whose expiry is at or before ``as_of`` (default:
         the ledger clock): one ``expired`` event per account; points expire once. Run it at
         least at every period boundary the rulebook's expiry policy has (a carry-over is
@@ -438,7 +438,8 @@ class Ledger(_Commands):
         Raises:
             ValidationError: ``as_of`` is after the ledger clock.
         """
-        return tuple(self._execute(store_commands.expire_lots, (self._as_of_us(as_of),), {}))
+        written = self._execute(store_commands.expire_lots, (self._as_of_us(as_of),), {})
+        return tuple(e for e in written if isinstance(e, Expired))
 
     def run_due(self, as_of: _dt.datetime | None = None) -> tuple[Event, ...]:
         """Run every due job as of ``as_of`` (default: the ledger clock), in this order:
