@@ -54,7 +54,7 @@ def main() -> None:
     parser.add_argument("--reopen", action="store_true")
     args = parser.parse_args()
     ledger = build(args.events, args.seed)
-    print(f"reports over {ledger.head:,} events, {len(ledger.state.households):,} households")
+    print(f"reports over {ledger.head:,} events, {len(ledger.households()):,} households")
     t0 = time.perf_counter()
     index = movements_of(ledger)
     print(f"{'movement index':17s} {time.perf_counter() - t0:6.2f} s  {len(index.seq):,} "

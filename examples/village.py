@@ -104,9 +104,9 @@ def build(path: Path, seed: int = 7) -> None:
 def report(path: Path) -> None:
     ledger = Ledger.open(path)  # replays and verifies every event
     verified = ledger.verify()
-    state = ledger.state
+    balances = ledger.balances()
     rows = sorted(
-        ((h.id, h.head, h.grid, ledger.balance(h.id).available) for h in state.households.values()),
+        ((h.id, h.head, h.grid, balances[h.id].available) for h in ledger.households().values()),
         key=lambda row: (-row[3], row[0]),
     )
     print(tabulate(rows[:10], headers=["户号", "户主", "网格", "可用积分"], tablefmt="github"))

@@ -204,6 +204,6 @@ def test_expiry_never_takes_more_than_is_left(steps: list[tuple[str, int]],
             from pointsledger import PointsLedgerError
 
             assert isinstance(exc, PointsLedgerError)
-        in_lots = sum(e[2] for e in led.state.lots.get("H1", ()))
-        assert 0 <= in_lots <= max(0, led.state.available("H1"))
+        in_lots = sum(e[2] for e in led._state.lots.get("H1", ()))  # white-box: private lots
+        assert 0 <= in_lots <= max(0, led.balance("H1").available)
     assert check_invariants(led) == []

@@ -170,7 +170,8 @@ def test_verify_catches_up_with_other_writers_but_finds_a_fork(
     behind = Ledger(shared, clock=clock)
     shared.records.append(honest_records[-1])  # another writer's event
     assert behind.verify().events == len(honest_records) == behind.head
-    assert behind.state.head_hash == honest_records[-1][2]
+    assert behind.event(behind.head).hash == honest_records[-1][2]
+    assert not behind.drift()
 
     other = Ledger(ListStore(honest_records[:-1]), clock=clock)
     fork = other.award("H004", "ENV-01", by=GRID, key="another", occurred_at=clock())

@@ -267,7 +267,7 @@ def test_balances_are_the_fold_of_postings(commands: list[tuple[str, str, int]])
         for source, destination, amount in event.postings():
             folded[source] = folded.get(source, 0) - amount
             folded[destination] = folded.get(destination, 0) + amount
-    assert {a: b for a, b in led.state.posted.items() if b} == {
+    assert {a: b.posted for a, b in led.balances().items() if b.posted} == {
         a: b for a, b in folded.items() if b}
     for account in ("H001", "H002", "M001"):
         assert led.balance(account, at_seq=led.head).posted == led.balance(account).posted

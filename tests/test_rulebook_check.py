@@ -80,10 +80,10 @@ def test_ranges_are_checked_against_adopted_versions(
     """A new version may not reuse a name nor overlap an adopted range."""
     led = adopted_ledger()
     problems = rulebook(version).check(effective_from=start, effective_until=end,
-                                       adopted=led.state.adoptions)
+                                       adopted=led.adoptions())
     assert [p.code for p in problems] == [code]
     assert rulebook("v2").check(effective_from=pendulum.date(2026, 3, 1),
-                                adopted=led.state.adoptions) == []
+                                adopted=led.adoptions()) == []
 
 
 def test_adopt_refuses_errors_and_records_warnings() -> None:

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pointsledger import Actor, Ledger, ManualClock
-from pointsledger.core.state import _TABLES, LedgerState
+from pointsledger.core.state import TABLES, LedgerState
 
 from .test_store import KEEPER, MONDAY, make_shop
 
@@ -18,7 +18,7 @@ RESIDENT = Actor("M-60", roles={"resident"})
 
 
 def same(a: LedgerState, b: LedgerState) -> None:
-    for name in _TABLES:
+    for name in TABLES:
         assert dict(getattr(a, name)) == dict(getattr(b, name)), name
     for name in ("seq", "head_hash", "recorded_us", "ledger_id", "tz", "closed_before_us",
                  "max_occurred_us", "adoptions", "_starts"):
@@ -49,13 +49,13 @@ def test_reopen_from_a_snapshot_equals_a_full_replay(tmp_path: Path) -> None:
     led = shop.ledger
     assert led.snapshot() == led.head
     shop.earn("H3")  # after the snapshot
-    live = led.state
+    live = led._state
     led.close()
     from_snapshot = reopen(path)
-    same(from_snapshot.state, live)
+    same(from_snapshot._state, live)
     with sqlite3.connect(path) as db:
         db.execute("DELETE FROM snapshots")
-    same(reopen(path).state, live)
+    same(reopen(path)._state, live)
     assert from_snapshot.verify() == reopen(path).verify()
     # the reopened ledger works on: an old key is still known, a reservation can be handed over
     assert from_snapshot.redeem("H1", "MEAL", member="M-60", by=KEEPER, key="meal") == soap_of(
@@ -63,13 +63,15 @@ def test_reopen_from_a_snapshot_equals_a_full_replay(tmp_path: Path) -> None:
 
 
 def soap_of(led: Ledger) -> Any:
-    return led.event(led.state.keys["meal"])
+    found = led.event_for_key("meal")
+    assert found is not None
+    return found
 
 
 def test_a_damaged_snapshot_is_ignored(tmp_path: Path) -> None:
     """Edited data, a wrong head or a snapshot beyond the log: the log is replayed instead."""
     path, shop = rich_file(tmp_path)
-    live = shop.ledger.state
+    live = shop.ledger._state
     shop.ledger.snapshot()
     shop.ledger.close()
     for statement in ("UPDATE snapshots SET data = CAST('junk' AS BLOB)",
@@ -82,7 +84,7 @@ def test_a_damaged_snapshot_is_ignored(tmp_path: Path) -> None:
         again.close()
         with sqlite3.connect(path) as db:
             db.execute(statement)
-        same(reopen(path).state, live)
+        same(reopen(path)._state, live)
 
 
 @settings(max_examples=40, deadline=None,
@@ -97,11 +99,11 @@ def test_malformed_snapshot_rows_never_crash(tmp_path: Path, data: bytes) -> Non
         shop = make_shop(str(path))
         shop.ledger.snapshot()
         shop.ledger.close()
-    live = reopen(path).state
+    live = reopen(path)._state
     with sqlite3.connect(path) as db:
         db.execute("UPDATE snapshots SET data = ?, digest = ?",
                    (data, hashlib.sha256(data).digest()))
-    same(reopen(path).state, live)
+    same(reopen(path)._state, live)
 
 
 def test_open_uses_the_snapshot_and_verify_still_checks_everything(tmp_path: Path) -> None:

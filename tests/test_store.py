@@ -118,7 +118,7 @@ def test_redeem_takes_points_and_stock_together(shop: Shop) -> None:
     assert (event.points, event.unit_price, event.postings()) == (10, 5, (("H1", STORE, 10),))
     assert led.balance("H1").available == 0
     assert led.stock("SOAP").free == 8
-    assert led.balance(STORE).posted == 10 and sum(led.state.posted.values()) == 0
+    assert led.balance(STORE).posted == 10 and sum(b.posted for b in led.balances().values()) == 0
 
 
 def test_no_overspend_and_no_negative_stock(shop: Shop) -> None:
@@ -209,7 +209,7 @@ def test_score_threshold(shop: Shop) -> None:
     shop.earn("H3", 3)  # +30
     for n in range(3):  # -90
         led.deduct("H3", "COV-01", by=GRID, key=f"d{n}", occurred_at=shop.clock())
-    assert led.state.score("H3", led.state.recorded_us) == 40
+    assert led._state.score("H3", led.event(led.head).recorded_us) == 40  # white-box
     exc = refused(led, NotEligible, lambda: led.redeem("H3", "SOAP", by=KEEPER, key="a"))
     assert exc.fields == {"reason": "threshold", "household": "H3", "score": 40, "needed": 60}
     shop.earn("H3", 2)  # score 60, balance -40
@@ -371,10 +371,10 @@ def test_check_invariants_finds_forged_overspending() -> None:
 
     shop = make_shop("memory")
     led = shop.ledger
-    now = led.state.recorded_us + 1
+    now = led.event(led.head).recorded_us + 1
     forged = Redeemed(led.head + 1, now, now, "s-01", "forged", "store-2026", "", "H1", "SOAP",
                       50, 5, 250, "", 0, ())
-    led.store.append([(forged.seq, seal(forged, led.state.head_hash), forged.hash)], led.head)
+    led.store.append([(forged.seq, seal(forged, led.event(led.head).hash), forged.hash)], led.head)
     reopened = Ledger(led.store, clock=shop.clock)
     codes = sorted({p.code for p in check_invariants(reopened)})
     assert codes == ["overspend", "stock"]
@@ -391,6 +391,6 @@ def test_reversing_a_hand_over_frees_the_limit_of_the_week_it_was_reserved_in(
     shop.clock.set(pendulum.datetime(2026, 3, 9, 9, tz=TZ))  # Monday, week 11
     handed = led.hand_over(reservation.id, by=KEEPER, key="h")
     led.reverse(handed.id, reason="退货", by=COMMITTEE, key="rev")
-    assert all(v >= 0 for v in led.state.limit_used.values())
+    assert all(v >= 0 for v in led._state.limit_used.values())  # white-box: limit counters
     assert led.balance("H1").available == 20 and led.stock("SOAP").on_hand == 10
     led.redeem("H1", "SOAP", quantity=2, by=KEEPER, key="again")  # week 11 is untouched

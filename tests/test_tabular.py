@@ -116,7 +116,7 @@ def test_an_xlsx_registry_is_all_or_nothing(tmp_path: Path) -> None:
     (problem,) = caught.value.problems
     assert (problem.table, problem.row, problem.column, problem.value) == (
         "households", 3, "grid", "G09")
-    assert ledger.head == head and not ledger.state.regions
+    assert ledger.head == head and not ledger.regions()
     households = _workbook(tmp_path / "households.xlsx", {"households": [
         ["household", "grid", "head"], ["H001", "G01", "张三"], ["H002", "G01", "李四"]]})
     seen: list[tuple[int, int]] = []

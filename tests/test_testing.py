@@ -110,7 +110,7 @@ def test_check_invariants_finds_a_corrupted_state() -> None:
     led = village.ledger
     led.award("H001", "ENV-01", by=GRID, key="a", occurred_at=village.clock())
     assert check_invariants(led) == []
-    led.state.posted["H001"] += 100
+    led._state.posted["H001"] += 100  # white-box: corrupt the private state
     codes = {p.code for p in check_invariants(led)}
     assert codes == {"conservation", "derivation"}
 
@@ -121,7 +121,7 @@ def test_check_invariants_finds_events_the_commands_would_refuse() -> None:
     village = make_village("memory")
     led = village.ledger
     led.close_period(village.clock().date().subtract(days=10), by=COMMITTEE)
-    now = led.state.recorded_us + 1
+    now = led.event(led.head).recorded_us + 1
     old = now - 20 * 86_400_000_000
     forged = [
         ("H001", "ENV-01", 1, 5, now, "g-07"), ("H001", "ENV-01", 1, 5, now, "g-07"),
@@ -131,7 +131,7 @@ def test_check_invariants_finds_events_the_commands_would_refuse() -> None:
         ("H003", "VOL-02", 1, 9, now, "g-07"),  # 9 points for a 2-point item
     ]
     records = []
-    previous = led.state.head_hash
+    previous = led.event(led.head).hash
     for offset, (account, item, qty, points, occurred, actor) in enumerate(forged, start=1):
         event = Awarded(led.head + offset, now + offset, occurred, actor, f"forged-{offset}",
                         "2026", "", account, item, qty, points, (), ())

@@ -104,9 +104,9 @@ def _occurred(args: argparse.Namespace, ledger: Ledger) -> _dt.datetime:
     """``--occurred-at``; without it, now, or for a retry (its key already used) the first
     run's time, so that running the same command again is the same request."""
     if args.occurred_at is None:
-        seq = ledger.state.keys.get(args.key)
-        if seq is not None:
-            return ledger.event(seq).occurred_at
+        first = ledger.event_for_key(args.key)
+        if first is not None:
+            return first.occurred_at
     return _when(args.occurred_at, ledger)
 
 

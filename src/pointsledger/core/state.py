@@ -75,7 +75,7 @@ from pointsledger.rules.checklist import ChecklistItem
 from pointsledger.rules.flows import FLOWS, Case
 from pointsledger.rules.rulebook import Rulebook
 
-_TABLES = (
+TABLES = (
     "posted", "cap_used", "keys", "reversals", "regions", "households", "members",
     "adoptions_by_version", "account_index", "scope_index", "held", "stock", "reserved",
     "reservations", "limit_used", "conduct", "bans", "lots", "cases", "pending", "minutes",
@@ -114,7 +114,7 @@ class LedgerState:
     time_moves: dict[str, tuple[int, ...]]
 
     def __init__(self) -> None:
-        for name in _TABLES:
+        for name in TABLES:
             setattr(self, name, {})
         self.seq = 0
         self.head_hash = GENESIS_HASH

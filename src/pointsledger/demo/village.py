@@ -210,8 +210,8 @@ def build_demo(path: str | os.PathLike[str] = "pointsledger-demo.db", *, seed: i
     try:
         village = _Village(ledger, clock, rng, households)
         village.run(progress)
-        summary = DemoSummary(os.fspath(path), ledger.head, len(ledger.state.households),
-                              len(ledger.state.members))
+        summary = DemoSummary(os.fspath(path), ledger.head, len(ledger.households()),
+                              len(ledger.members()))
     finally:
         ledger.close()
     return summary
@@ -294,11 +294,11 @@ class _Village:
                                  key=f"demo/stock/{code}/opening")
 
     def member_actor(self, member: str) -> Actor:
-        roles = self.ledger.state.members[member].roles
+        roles = self.ledger.member(member).roles
         return Actor(member, roles=roles)
 
     def grid_worker_of(self, household: str) -> Actor:
-        grid = self.ledger.state.households[household].grid
+        grid = self.ledger.household(household).grid
         return self.grid_workers[int(grid[1:]) - 1]
 
     def simulate(self, day: pendulum.Date) -> None:
@@ -456,7 +456,7 @@ class _Village:
         for member in self.volunteers[:30]:
             if rng.random() < 0.5:
                 continue
-            household = ledger.state.members[member].household
+            household = ledger.member(member).household
             deposit = ledger.submit_time(member, rng.choice((60, 90, 120, 180)),
                                          service="助老志愿服务", occurred_at=self.at(day, 9),
                                          by=self.member_actor(member), key=self.key("time"))

@@ -47,6 +47,7 @@ from pointsledger.errors import (
     ValidationError,
 )
 from pointsledger.ledger import snapshot
+from pointsledger.ledger.queries import Queries
 from pointsledger.rules.flows import Case
 from pointsledger.rules.rulebook import Rulebook
 from pointsledger.storage import EventStore, MemoryStore, Record, SQLiteStore
@@ -136,7 +137,7 @@ class _Commands:
     convert_time = timebank.convert_time
 
 
-class Ledger(_Commands):
+class Ledger(_Commands, Queries):
     """A points ledger over an event store.
 
     Use :meth:`open` for a SQLite file and :meth:`in_memory` for tests. Opening replays the
@@ -523,11 +524,6 @@ class Ledger(_Commands):
 
     # -- queries ---------------------------------------------------------------------------
     @property
-    def state(self) -> LedgerState:
-        """The derived state (read-only: change it only through commands)."""
-        return self._state
-
-    @property
     def store(self) -> EventStore:
         """The event store."""
         return self._store
@@ -751,7 +747,7 @@ class Batch(_Commands):
 
     def __init__(self, ledger: Ledger) -> None:
         self._ledger = ledger
-        self._base = ledger.state.seq
+        self._base = ledger._state.seq
         self._records: list[Record] = []
         self._firsts: list[int] = []  # the seq of the event each command returned
         self._lock = contextlib.ExitStack()
@@ -768,7 +764,7 @@ class Batch(_Commands):
             except BaseException:
                 self._lock.close()
                 raise
-        self._base = ledger.state.seq
+        self._base = ledger._state.seq
         ledger._batch = self
         return self
 

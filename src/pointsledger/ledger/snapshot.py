@@ -20,7 +20,7 @@ import pendulum
 
 from pointsledger.core.records import Adoption, Reservation
 from pointsledger.core.registry import Household, Member, Region
-from pointsledger.core.state import _TABLES, LedgerState
+from pointsledger.core.state import TABLES, LedgerState
 from pointsledger.rules.flows import Case
 from pointsledger.rules.rulebook import rulebook_from_data, rulebook_to_data
 
@@ -43,7 +43,7 @@ def _day(text: str | None) -> _dt.date | None:
 def dump(state: LedgerState) -> bytes:
     """The state as snapshot bytes."""
     tables: dict[str, Any] = {}
-    for name in _TABLES:
+    for name in TABLES:
         if name == "adoptions_by_version":
             continue
         table = getattr(state, name)
@@ -99,7 +99,7 @@ def load(blob: bytes) -> LedgerState:
     for adoption in built:
         state.adoptions_by_version[adoption.version] = adoption
     for name, values in tables.items():
-        if name not in _TABLES:
+        if name not in TABLES:
             raise ValueError(f"unknown table {name!r}")
         table: dict[Any, Any] = getattr(state, name)
         if name in _RECORDS:

@@ -72,7 +72,7 @@ class Movements:
         self.event_recorded.append(event.recorded_us)
         self.event_actor.append(self.intern(event.actor))
         self.event_kind.append(self.intern(event.KIND))
-        state = ledger.state
+        household_of = ledger.household_of
         when = occurred(event)
         reversal = 1 if isinstance(event, Reversed) else 0
         version = event.original_version if isinstance(event, Reversed) else event.version
@@ -85,7 +85,7 @@ class Movements:
             self.kind.append(_KIND_CODE[kind])
             self.reversal.append(reversal)
             self.account.append(self.intern(account))
-            self.household.append(self.intern(state.household_of(account) or account))
+            self.household.append(self.intern(household_of(account) or account))
             self.code.append(self.intern(what))
             self.version.append(self.intern(version))
             self.points.append(points)
@@ -100,7 +100,7 @@ class Movements:
         quantity, points, ...]``) without building events; every other kind goes through
         :meth:`add`.
         """
-        household_of = ledger.state.household_of
+        household_of = ledger.household_of
         ids = self._ids
         households: dict[int, int] = {}
         (seq_, recorded_, when_, at_, kind_, reversal_, account_, household_, code_, version_,

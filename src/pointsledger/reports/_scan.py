@@ -71,18 +71,19 @@ def households_under(ledger: Ledger, region: str | None) -> list[str]:
     Raises:
         UnknownRegion: no such region.
     """
-    state = ledger.state
+    households = ledger.households()
     if region is None:
-        return sorted(state.households)
-    if region not in state.regions:
+        return sorted(households)
+    regions = ledger.regions()
+    if region not in regions:
         raise UnknownRegion(f"no region {region!r}", region=region)
     inside: dict[str, bool] = {region: True}
 
     def under(code: str | None) -> bool:
-        if code is None or code not in state.regions:
+        if code is None or code not in regions:
             return False
         if code not in inside:
-            inside[code] = under(state.regions[code].parent)
+            inside[code] = under(regions[code].parent)
         return inside[code]
 
-    return sorted(h.id for h in state.households.values() if under(h.grid))
+    return sorted(h.id for h in households.values() if under(h.grid))

@@ -25,8 +25,7 @@ def statement(ledger: Ledger, account: str, *, period: str | None = None,
         UnknownAccount: not a household or member.
         ValidationError: a bad period label.
     """
-    state = ledger.state
-    if account not in state.households and account not in state.members:
+    if ledger.household_of(account) is None:
         raise UnknownAccount(f"no household or member {account!r}", account=account)
     text = labels(locale)
     start, end = bounds(ledger, period)
@@ -44,7 +43,7 @@ def statement(ledger: Ledger, account: str, *, period: str | None = None,
             entries.append((at, m.seq[i], m.points[i], m.names[m.code[i]]))
     rows = []
     balance = opening
-    reversed_by = state.reversals
+    reversed_by = ledger.reversals()
     for at, seq, delta, what in sorted(entries):
         balance += delta
         event = ledger.event(seq)
@@ -71,23 +70,24 @@ def balances(ledger: Ledger, *, region: str | None = None, locale: str = "zh") -
     Raises:
         UnknownRegion: no such region.
     """
-    state = ledger.state
     text = labels(locale)
     households = households_under(ledger, region)
+    registered = ledger.households()
+    available_points = ledger.available()
     m = movements_of(ledger)
     totals: dict[int, list[int]] = defaultdict(lambda: [0] * len(KINDS))
     for who, kind, points in zip(m.household, m.kind, m.points, strict=True):
         totals[who][kind] += points
     members: dict[str, list[str]] = defaultdict(list)
-    for member in state.members.values():
+    for member in ledger.members().values():
         members[member.household].append(member.id)
     earned, deducted = code_of("earned"), code_of("deducted")
     redeemed, expired = code_of("redeemed"), code_of("expired")
     rows = []
     for household in households:
         t = totals.get(m.number(household)) or [0] * len(KINDS)
-        available = sum(state.available(a) for a in [household, *members[household]])
-        rows.append((household, state.households[household].head, t[earned], -t[deducted],
+        available = sum(available_points[a] for a in [household, *members[household]])
+        rows.append((household, registered[household].head, t[earned], -t[deducted],
                      -t[redeemed], -t[expired], 0, available))
     columns = [text[c] for c in ("household", "name", "earned", "deducted", "redeemed",
                                  "expired", "pending", "available")]

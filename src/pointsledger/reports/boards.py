@@ -55,7 +55,6 @@ def honour_board(ledger: Ledger, period: str, *, top: int = 10, bottom: bool = F
         region: only households under this region.
         locale: "zh" or "en".
     """
-    state = ledger.state
     text = labels(locale)
     start, end = bounds(ledger, period)
     m = movements_of(ledger)
@@ -66,7 +65,8 @@ def honour_board(ledger: Ledger, period: str, *, top: int = 10, bottom: bool = F
         if kind == earn and recorded < end and start <= when < end:
             by_number[who] += points
     earned: dict[str, int] = defaultdict(int, {m.names[n]: v for n, v in by_number.items()})
-    households = [state.households[h] for h in households_under(ledger, region)]
+    registered = ledger.households()
+    households = [registered[h] for h in households_under(ledger, region)]
     order = sorted(households, key=lambda h: (earned[h.id] if bottom else -earned[h.id], h.id))
     values = [earned[h.id] for h in order]
     positions = ranks(values, method)

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from pointsledger.base.periods import local_day_range, period_index, period_label
+from pointsledger.core.registry import Region
 from pointsledger.errors import ValidationError
 from pointsledger.ledger.ledger import Ledger
 from pointsledger.reports._index import code_of, movements_of
@@ -43,9 +45,8 @@ def _save(figure: Any, path: str | os.PathLike[str]) -> None:
     figure.savefig(path, format=suffix[1:])
 
 
-def _place_of(ledger: Ledger, grid: str) -> str:
+def _place_of(regions: Mapping[str, Region], grid: str) -> str:
     """The village or community above a grid (the grid itself when there is none)."""
-    regions = ledger.state.regions
     code: str | None = grid
     while code is not None and code in regions:
         if regions[code].kind in _PLACES:
@@ -62,17 +63,19 @@ def monthly_trend(ledger: Ledger, path: str | os.PathLike[str], *,
         The plotted data: one row per month, one column per place.
     """
     text = labels(locale)
-    state = ledger.state
+    tzinfo = ledger.tzinfo
+    regions = ledger.regions()
     m = movements_of(ledger)
     earn = code_of("earned")
-    place_of_household = {h.id: _place_of(ledger, h.grid) for h in state.households.values()}
+    place_of_household = {h.id: _place_of(regions, h.grid)
+                          for h in ledger.households().values()}
     totals: dict[tuple[int, str], int] = defaultdict(int)
     low, high, day = 0, 0, None
     for when, kind, who, value in zip(m.when, m.kind, m.household, m.points, strict=True):
         if kind != earn:
             continue
         if not low <= when < high:
-            low, high, day = local_day_range(when, state.tzinfo)
+            low, high, day = local_day_range(when, tzinfo)
         place = place_of_household.get(m.names[who])
         if place is not None:
             totals[(period_index("month", day), place)] += value  # type: ignore[arg-type]
@@ -80,7 +83,7 @@ def monthly_trend(ledger: Ledger, path: str | os.PathLike[str], *,
     places = sorted({place for _month, place in totals})
     rows = [(period_label("month", month), *(totals[(month, p)] for p in places))
             for month in months]
-    names = [state.regions[p].name if p in state.regions else p for p in places]
+    names = [regions[p].name if p in regions else p for p in places]
     figure = _figure()
     axes = figure.add_subplot()
     for column, name in enumerate(names, start=1):

@@ -20,7 +20,9 @@ def public_notice(ledger: Ledger, period: str, *, objection_days: int = 7,
     The claims currently in notice have a report of their own, :func:`claims_notice`.
     """
     text = labels(locale)
-    state = ledger.state
+    reversed_ = ledger.reversals()
+    households = ledger.households()
+    adoptions = {a.version: a for a in ledger.adoptions()}
     start, end = bounds(ledger, period)
     m = movements_of(ledger)
     earn, deduct = code_of("earned"), code_of("deducted")
@@ -30,12 +32,12 @@ def public_notice(ledger: Ledger, period: str, *, objection_days: int = 7,
             strict=True):
         if reversal or kind not in (earn, deduct) or not start <= at < end:
             continue
-        if seq in state.reversals:
+        if seq in reversed_:
             continue
         household = m.names[who]
-        head = state.households[household].head if household in state.households else ""
+        head = households[household].head if household in households else ""
         item = m.names[code]
-        adoption = state.adoptions_by_version.get(m.names[version])
+        adoption = adoptions.get(m.names[version])
         category = adoption.rulebook.item(item).category if adoption else ""
         rows.append((local_date(ledger, at), household, mask_name(head), item, category,
                      value))

@@ -14,7 +14,7 @@ from collections import defaultdict
 
 import attrs
 
-from pointsledger.base.clock import to_us
+from pointsledger.base.clock import from_us, to_us
 from pointsledger.base.periods import period_bounds, period_index, period_label
 from pointsledger.core.events import ItemPosting, Reversed
 from pointsledger.errors import NoRulebookInForce
@@ -49,14 +49,19 @@ def rate(ledger: Ledger, day: _dt.date, *, per: str | None = None) -> list[Ratin
     Raises:
         NoRulebookInForce: no rulebook governs the end of the period.
     """
-    state = ledger.state
-    if not state.adoptions:
+    adoptions = ledger.adoptions()
+    if not adoptions:
         raise NoRulebookInForce("no rulebook has been adopted")
-    kind = per or state.adoptions[-1].rulebook.ratings.per
+    kind = per or adoptions[-1].rulebook.ratings.per
     index = period_index(kind, day)
-    start, end = (to_us(t, "bound") for t in period_bounds(kind, index, state.tz))
-    in_force = state.adoption_at(end - 1) or state.adoptions[-1]
-    base = in_force.rulebook.store.base_points
+    start, end = (to_us(t, "bound") for t in period_bounds(kind, index, ledger.tz))
+    try:
+        in_force = ledger.rulebook(from_us(end - 1, ledger.tz))
+    except NoRulebookInForce:
+        in_force = adoptions[-1].rulebook
+    base = in_force.store.base_points
+    by_version = {a.version: a.rulebook for a in adoptions}
+    household_of = ledger.household_of
     earned: dict[str, int] = defaultdict(int)
     deducted: dict[str, int] = defaultdict(int)
     violations: dict[str, int] = defaultdict(int)
@@ -72,19 +77,19 @@ def rate(ledger: Ledger, day: _dt.date, *, per: str | None = None) -> list[Ratin
             continue
         if not start <= when < end:
             continue
-        household = state.household_of(account) or account
+        household = household_of(account) or account
         if points > 0:
             earned[household] += sign * points
         else:
             deducted[household] += sign * -points
             violations[household] += sign
-            if state.adoptions_by_version[version].rulebook.item(item).serious:
+            if by_version[version].item(item).serious:
                 serious[household] += sign
     label = period_label(kind, index)
     ratings = []
-    for household in sorted(state.households):
+    for household in sorted(ledger.households()):
         score = base + earned[household] - deducted[household]
         ratings.append(Rating(household, label, earned[household], deducted[household],
                               violations[household], serious[household], score,
-                              in_force.rulebook.ratings.stars(score, serious[household])))
+                              in_force.ratings.stars(score, serious[household])))
     return ratings

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from itertools import chain
 
 from pointsledger.base.periods import PERIODS, local_day_range, period_index, period_label
 from pointsledger.errors import ValidationError
@@ -31,12 +32,12 @@ def category_summary(ledger: Ledger, *, period: str | None = None, locale: str =
             points[key] += value
             count[key] += sign
             reached[key][who] += sign
-    state = ledger.state
+    adoptions = {a.version: a for a in ledger.adoptions()}
     merged: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
     households: dict[tuple[str, str], set[int]] = defaultdict(set)
     for (version, code), value in points.items():
         item = m.names[code]
-        adoption = state.adoptions_by_version.get(m.names[version])
+        adoption = adoptions.get(m.names[version])
         category = adoption.rulebook.item(item).category if adoption else ""
         row = merged[(category, item)]
         row[0] += value
@@ -53,7 +54,7 @@ def period_summary(ledger: Ledger, *, per: str = "month", locale: str = "zh") ->
     if per not in PERIODS:
         raise ValidationError(f"per must be one of {', '.join(PERIODS)}, got {per!r}", per=per)
     text = labels(locale)
-    state = ledger.state
+    tzinfo = ledger.tzinfo
     m = movements_of(ledger)
     wanted = {code_of(k): k for k in ("earned", "deducted", "redeemed", "expired")}
     totals: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -63,7 +64,7 @@ def period_summary(ledger: Ledger, *, per: str = "month", locale: str = "zh") ->
         if name is None:
             continue
         if not low <= when < high:  # rows come in recording order: days repeat in runs
-            low, high, day = local_day_range(when, state.tzinfo)
+            low, high, day = local_day_range(when, tzinfo)
         totals[period_index(per, day)][name] += value  # type: ignore[arg-type]
     rows: list[tuple[object, ...]] = []
     previous = None
@@ -83,7 +84,7 @@ def rollup(ledger: Ledger, *, period: str | None = None, locale: str = "zh") -> 
     period), the participation rate, and the points earned and deducted. A region's figures
     are the sums of its children's."""
     text = labels(locale)
-    state = ledger.state
+    regions = ledger.regions()
     start, end = bounds(ledger, period)
     m = movements_of(ledger)
     earn, deduct = code_of("earned"), code_of("deducted")
@@ -98,15 +99,15 @@ def rollup(ledger: Ledger, *, period: str | None = None, locale: str = "zh") -> 
     earned = {m.names[n]: v for n, v in by_number_earned.items()}
     deducted = {m.names[n]: v for n, v in by_number_deducted.items()}
     children: dict[str | None, list[str]] = defaultdict(list)
-    for region in state.regions.values():
+    for region in regions.values():
         children[region.parent].append(region.code)
     by_grid: dict[str, list[str]] = defaultdict(list)
-    for household in state.households.values():
+    for household in ledger.households().values():
         by_grid[household.grid].append(household.id)
     rows: list[tuple[object, ...] | None] = []
 
     def visit(code: str, depth: int) -> tuple[int, int, int, int]:
-        region = state.regions[code]
+        region = regions[code]
         at = len(rows)
         rows.append(None)
         totals = [0, 0, 0, 0]
@@ -136,13 +137,13 @@ def store_summary(ledger: Ledger, *, period: str | None = None, locale: str = "z
     hand; the notes give the points still redeemable (the outstanding liability) and the points
     that expired in the period."""
     text = labels(locale)
-    state = ledger.state
+    stock = ledger.stock_levels()
     start, end = bounds(ledger, period)
     m = movements_of(ledger)
     redeem, expire = code_of("redeemed"), code_of("expired")
     units: dict[str, int] = defaultdict(int)
     points: dict[str, int] = defaultdict(int)
-    rewards: set[str] = set(state.stock)
+    rewards: set[str] = set(stock)
     expired = 0
     for when, kind, reversal, code, value, quantity in zip(
             m.when, m.kind, m.reversal, m.code, m.points, m.quantity, strict=True):
@@ -155,9 +156,10 @@ def store_summary(ledger: Ledger, *, period: str | None = None, locale: str = "z
             points[reward] -= value
         elif kind == expire:
             expired -= value
-    rows = [(r, units[r], points[r], state.stock.get(r, 0)) for r in sorted(rewards)]
-    liability = sum(max(0, state.available(a))
-                    for a in [*state.households, *state.members])
+    rows = [(r, units[r], points[r], stock[r].on_hand if r in stock else 0)
+            for r in sorted(rewards)]
+    available = ledger.available()
+    liability = sum(max(0, available[a]) for a in chain(ledger.households(), ledger.members()))
     columns = [text[c] for c in ("reward", "units", "points", "on_hand")]
     notes = (f"{text['liability']}: {liability}", f"{text['expired']}: {expired}")
     return Table(f"{text['store']} {period or ''}".strip(), columns, rows, notes)

@@ -8,7 +8,6 @@ from collections import Counter
 from typing import Any
 
 from pointsledger.base.actors import Actor
-from pointsledger.core.events import TimeMoved
 from pointsledger.errors import ValidationError
 from pointsledger.ledger.ledger import Ledger
 from pointsledger.reports._scan import bounds, local_date
@@ -38,13 +37,14 @@ def claims_notice(ledger: Ledger, *, contact: str = "村务监督委员会",
     category, points, the notice's end and the open objections. No ID or phone number is shown;
     the notes say how to object."""
     text = labels(locale)
-    state = ledger.state
+    households = ledger.households()
+    adoptions = {a.version: a.rulebook for a in ledger.adoptions()}
     rows = []
     for case in ledger.cases("claim"):
         if case.state not in FLOWS["claim"].pending:
             continue
-        head = state.households[case.household].head
-        item = state.adoptions_by_version[case.detail("item_version")].rulebook.item(case.subject)
+        head = households[case.household].head
+        item = adoptions[case.detail("item_version")].item(case.subject)
         rows.append((case.id, case.household, mask_name(head), item.title, item.category,
                      case.points, local_date(ledger, case.due_us - 1),
                      len(case.objections)))
@@ -63,11 +63,11 @@ def wish_wall(ledger: Ledger, viewer: Actor, *, state: str | None = "listed",
     shown to officials and to the wish's claimer, and masked (张*明, household hidden) for
     everyone else. ``state`` None lists wishes in every state."""
     text = labels(locale)
-    registry = ledger.state
+    members = ledger.members()
     official = not viewer.roles.isdisjoint(OFFICIALS)
     rows = []
     for case in ledger.cases("wish", state=state):
-        name = registry.members[case.account].name
+        name = members[case.account].name
         visible = official or viewer.id == case.assignee
         rows.append((case.id, case.subject, case.detail("category", ""),
                      case.detail("value"), case.state,
@@ -133,7 +133,7 @@ def claimer_ranking(ledger: Ledger, flow: str, *, period: str | None = None,
         ((len(days), statistics.median(days), who) for who, days in fulfilled.items()),
         key=lambda r: (-r[0], r[1], r[2]))
     places = ranks([r[0] for r in order], method)
-    names = ledger.state.members
+    names = ledger.members()
     rows = [(place, who, mask_name(names[who].name) if who in names else who, n,
              f"{days:.1f}") for place, (n, days, who) in zip(places, order, strict=True)]
     columns = [text[c] for c in ("rank", "account", "name", "fulfilled", "median_days")]
@@ -146,9 +146,7 @@ def passbook(ledger: Ledger, member: str, *, locale: str = "zh") -> Table:
     text = labels(locale)
     balance = 0
     rows = []
-    for seq in ledger.state.time_moves.get(member, ()):
-        event = ledger.event(seq)
-        assert isinstance(event, TimeMoved)
+    for event in ledger.time_moves(member):
         change = event.minutes if event.destination == member else -event.minutes
         balance += change
         other = event.source if change > 0 else event.destination

@@ -196,7 +196,7 @@ class Rulebook:
         item (or of an item in its category), rewards nobody can earn points for, price rules
         whose age bands overlap, a version name already adopted, an effective range that would
         overlap an adopted version (pass ``effective_from`` and the ``adopted`` versions, e.g.
-        ``ledger.state.adoptions``). Warnings: no items, a category cap below an item cap of the
+        ``ledger.adoptions()``). Warnings: no items, a category cap below an item cap of the
         same period in it (the item cap can never be reached), a cap on a category without
         items, gaps between price bands, a policy naming a role the library does not know.
 

@@ -1,0 +1,318 @@
+"""Read-only queries on a ledger: the registry, the rulebooks adopted, balances, stock, keys.
+
+The derived state of a :class:`~pointsledger.ledger.ledger.Ledger` is private: apps, reports,
+the CLI and the testing helpers read it only through these queries. Every query returns
+immutable records (:class:`~pointsledger.core.registry.Household`,
+:class:`~pointsledger.core.state.Adoption`, :class:`~pointsledger.core.state.Balance`, ...),
+tuples, or read-only mappings (:class:`types.MappingProxyType`) over a copy taken when the query
+ran: nothing a query returns can change the ledger, and a later command never changes what an
+earlier query returned.
+
+Queries that return a whole table (``households()``, ``balances()``, ...) cost one copy of the
+table; a report that walks everything asks once and looks rows up in the returned mapping
+rather than calling a one-row query (``household(id)``) per row.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Mapping
+from itertools import chain
+from types import MappingProxyType
+from typing import TYPE_CHECKING, TypeVar
+
+from pointsledger.core.encoding import decode
+from pointsledger.core.events import Event, TimeMoved
+from pointsledger.core.records import Adoption, Balance
+from pointsledger.core.registry import Household, Member, Region
+from pointsledger.core.state import TABLES, LedgerState, apply
+from pointsledger.errors import NotFound, UnknownAccount, UnknownRegion
+from pointsledger.storage import EventStore
+
+if TYPE_CHECKING:
+    from pointsledger.ledger.ledger import StockLevel
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+_SCALARS = ("seq", "head_hash", "recorded_us", "ledger_id", "tz", "closed_before_us",
+            "max_occurred_us", "adoptions")
+"""The state's values beside its tables that a fresh fold must reproduce (see ``drift``)."""
+
+
+def _frozen(table: Mapping[_K, _V]) -> Mapping[_K, _V]:
+    """A read-only mapping over a copy of ``table``."""
+    return MappingProxyType(dict(table))
+
+
+class Queries:
+    """The read-only queries of :class:`~pointsledger.ledger.ledger.Ledger` (a mixin reading
+    the ledger's private derived state)."""
+
+    _state: LedgerState
+    _store: EventStore
+
+    # implemented by Ledger
+    def event(self, entry: str | int) -> Event:
+        raise NotImplementedError
+
+    def stock(self, reward: str) -> StockLevel:
+        raise NotImplementedError
+
+    # -- time ------------------------------------------------------------------------------
+    @property
+    def tzinfo(self) -> _dt.tzinfo:
+        """The ledger's time zone (:attr:`tz`) as a ``tzinfo``, for local dates and periods."""
+        return self._state.tzinfo
+
+    # -- registry --------------------------------------------------------------------------
+    def households(self) -> Mapping[str, Household]:
+        """Every registered household, closed ones included.
+
+        Returns:
+            A read-only mapping of household id to :class:`Household`, in registration order.
+        """
+        return _frozen(self._state.households)
+
+    def household(self, household: str) -> Household:
+        """One registered household.
+
+        Args:
+            household: the household id.
+
+        Returns:
+            The :class:`Household` (its grid and head, and whether it is closed).
+
+        Raises:
+            UnknownAccount: no household has that id.
+        """
+        found = self._state.households.get(household)
+        if found is None:
+            raise UnknownAccount(f"no household {household!r}", account=household)
+        return found
+
+    def members(self, household: str | None = None) -> Mapping[str, Member]:
+        """The registered members, of every household or of one.
+
+        Args:
+            household: only this household's members (default: all).
+
+        Returns:
+            A read-only mapping of member id to :class:`Member`, in registration order.
+
+        Raises:
+            UnknownAccount: ``household`` is not a registered household.
+        """
+        members = self._state.members
+        if household is None:
+            return _frozen(members)
+        self.household(household)
+        return MappingProxyType({k: m for k, m in members.items() if m.household == household})
+
+    def member(self, member: str) -> Member:
+        """One registered member.
+
+        Args:
+            member: the member id.
+
+        Returns:
+            The :class:`Member` (household, name, roles, birth date, closed).
+
+        Raises:
+            UnknownAccount: no member has that id.
+        """
+        found = self._state.members.get(member)
+        if found is None:
+            raise UnknownAccount(f"no member {member!r}", account=member)
+        return found
+
+    def regions(self) -> Mapping[str, Region]:
+        """Every region of the region tree.
+
+        Returns:
+            A read-only mapping of region code to :class:`Region`, in the order they were
+            added (a parent before its children).
+        """
+        return _frozen(self._state.regions)
+
+    def region(self, code: str) -> Region:
+        """One region of the region tree.
+
+        Args:
+            code: the region code.
+
+        Returns:
+            The :class:`Region` (name, kind, parent code).
+
+        Raises:
+            UnknownRegion: no region has that code.
+        """
+        found = self._state.regions.get(code)
+        if found is None:
+            raise UnknownRegion(f"no region {code!r}", region=code)
+        return found
+
+    def household_of(self, account: str) -> str | None:
+        """The household an account belongs to.
+
+        Args:
+            account: a household or member id (or any other account name).
+
+        Returns:
+            The household id (the account itself for a household), or None for a system
+            account or an unknown name.
+        """
+        return self._state.household_of(account)
+
+    # -- rulebooks -------------------------------------------------------------------------
+    def adoptions(self) -> tuple[Adoption, ...]:
+        """The adopted rulebook versions with their effective ranges and adoption records.
+
+        Returns:
+            The :class:`~pointsledger.core.state.Adoption` records, oldest first.
+        """
+        return self._state.adoptions
+
+    def adoption(self, version: str) -> Adoption:
+        """One adopted rulebook version.
+
+        Args:
+            version: the rulebook version name.
+
+        Returns:
+            Its :class:`~pointsledger.core.state.Adoption` (rulebook, effective range, minutes,
+            the seq of the adopting event).
+
+        Raises:
+            NotFound: no version of that name was adopted on this ledger.
+        """
+        found = self._state.adoptions_by_version.get(version)
+        if found is None:
+            raise NotFound(f"no rulebook version {version!r} was adopted", version=version)
+        return found
+
+    # -- entries and keys ------------------------------------------------------------------
+    def reversals(self) -> Mapping[int, int]:
+        """Every reversed entry with the entry that reversed it (冲正).
+
+        Returns:
+            A read-only mapping of the reversed event's seq to the reversing event's seq.
+        """
+        return _frozen(self._state.reversals)
+
+    def reversal_of(self, entry: str | int | Event) -> Event | None:
+        """The event that reversed an entry.
+
+        Args:
+            entry: the entry's event id, seq or event.
+
+        Returns:
+            The ``reversed`` event, or None when the entry stands.
+
+        Raises:
+            UnknownEntry: no such event in this ledger.
+        """
+        seq = self.event(entry.id if isinstance(entry, Event) else entry).seq
+        later = self._state.reversals.get(seq)
+        return None if later is None else self.event(later)
+
+    def event_for_key(self, key: str) -> Event | None:
+        """The first event recorded under an idempotency key.
+
+        Args:
+            key: the idempotency key a command was given.
+
+        Returns:
+            The first event that command wrote, or None when the key was never used.
+        """
+        seq = self._state.keys.get(key)
+        return None if seq is None else self.event(seq)
+
+    # -- balances, stock, time bank --------------------------------------------------------
+    def balances(self) -> Mapping[str, Balance]:
+        """The balance of every account: each household and member (zero when nothing was
+        posted to it), then each system account that holds points.
+
+        Returns:
+            A read-only mapping of account to :class:`~pointsledger.core.state.Balance`.
+        """
+        state = self._state
+        posted, pending, held = state.posted, state.pending, state.held
+        accounts = dict.fromkeys(chain(state.households, state.members, posted, pending, held))
+        return MappingProxyType({
+            a: Balance(a, posted.get(a, 0), pending.get(a, 0), held.get(a, 0))
+            for a in accounts})
+
+    def available(self) -> Mapping[str, int]:
+        """The points every account may spend now (posted minus held), as :meth:`balances`
+        lists the accounts but without building a record per account: the cheap way for a
+        report over every household.
+
+        Returns:
+            A read-only mapping of account to available points.
+        """
+        state = self._state
+        posted, held = state.posted, state.held
+        accounts = chain(state.households, state.members, posted, state.pending, held)
+        return MappingProxyType({a: posted.get(a, 0) - held.get(a, 0) for a in accounts})
+
+    def stock_levels(self) -> Mapping[str, StockLevel]:
+        """The stock of every reward that was ever stocked or reserved.
+
+        Returns:
+            A read-only mapping of reward code to :class:`StockLevel`, sorted by code.
+        """
+        state = self._state
+        return MappingProxyType({r: self.stock(r) for r in sorted({*state.stock,
+                                                                   *state.reserved})})
+
+    def time_balances(self) -> Mapping[str, int]:
+        """The minutes every time-bank account holds (the time bank's own account included,
+        so the values sum to zero).
+
+        Returns:
+            A read-only mapping of member (or ``TIMEBANK``) to minutes.
+        """
+        return _frozen(self._state.minutes)
+
+    def time_moves(self, member: str) -> tuple[TimeMoved, ...]:
+        """A member's time-bank history: every movement of their minutes, oldest first.
+
+        Args:
+            member: the member id.
+
+        Returns:
+            The ``time_moved`` events that credit or debit the member (empty when none).
+        """
+        moves = []
+        for seq in self._state.time_moves.get(member, ()):
+            event = self.event(seq)
+            assert isinstance(event, TimeMoved)
+            moves.append(event)
+        return tuple(moves)
+
+    # -- trust -----------------------------------------------------------------------------
+    def drift(self) -> tuple[str, ...]:
+        """Compare the live derived state with a fresh fold of the stored log (invariant 4,
+        derivation): the live state must be exactly what replaying the log gives.
+
+        Folds the whole log, so it costs about as much as reopening the ledger; meant for
+        tests and audits (:func:`pointsledger.testing.check_invariants` calls it).
+
+        Returns:
+            The names of the derived tables and values that differ (empty when they agree).
+
+        Raises:
+            IntegrityError: the stored log does not follow the chain.
+        """
+        live = self._state
+        fresh = LedgerState()
+        for seq, data, digest in self._store.read(0):
+            if seq > live.seq:
+                break
+            apply(fresh, decode(seq, data, digest))
+        differ: list[str] = [
+            name for name in TABLES
+            if dict(getattr(fresh, name)) != dict(getattr(live, name))]
+        differ += [name for name in _SCALARS if getattr(fresh, name) != getattr(live, name)]
+        return tuple(differ)
