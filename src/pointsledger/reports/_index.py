@@ -3,21 +3,25 @@
 Reports must read a million events in well under two seconds; decoding that many events takes
 several. So the first report on a ledger folds the log once into columns (``array`` of machine
 integers, about 50 bytes a movement) and later reports, on the same ledger, only fold the events
-appended since. The index is derived data, cached per ledger and per store head, never written
-anywhere: a pure function of the log like every report.
+appended since. The index is derived data, cached per ledger and per store head, and a pure
+function of the log like every report: reports never write it. :meth:`Ledger.snapshot` keeps a
+copy in the store (this module registers how to derive it with
+:func:`pointsledger.ledger.derived.register`); a later process starts from that copy only while
+:func:`~pointsledger.storage.check_blob` finds it fits the log.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import weakref
 from array import array
 from typing import Final
 
 from pointsledger.core.events import Event, Reversed, decode
+from pointsledger.ledger import derived
 from pointsledger.ledger.ledger import Ledger
 from pointsledger.reports._scan import movements, occurred
+from pointsledger.storage import DerivedStore, check_blob
 
 KINDS: Final = ("earned", "deducted", "redeemed", "expired", "transferred", "closed",
                 "reversed")
@@ -154,7 +158,7 @@ class Movements:
 
 
     def dump(self) -> bytes:
-        """The columns as bytes (see :func:`save_index`)."""
+        """The columns as bytes (the copy :meth:`Ledger.snapshot` keeps)."""
         columns = [name for name, value in vars(self).items() if isinstance(value, array)]
         header = json.dumps([_FORMAT, self.done, self.names,
                              [(c, getattr(self, c).typecode, len(getattr(self, c)))
@@ -196,7 +200,7 @@ _CACHE: weakref.WeakKeyDictionary[Ledger, Movements] = weakref.WeakKeyDictionary
 
 def movements_of(ledger: Ledger) -> Movements:
     """The ledger's movement index, brought up to the store's head: from memory, else from the
-    copy :func:`save_index` left in the store (when it still matches the log), else built."""
+    copy :meth:`Ledger.snapshot` left in the store (when it still fits the log), else built."""
     index = _CACHE.get(ledger)
     if index is None:
         index = _CACHE[ledger] = _stored(ledger) or Movements()
@@ -206,42 +210,29 @@ def movements_of(ledger: Ledger) -> Movements:
 
 
 def _stored(ledger: Ledger) -> Movements | None:
-    load = getattr(ledger.store, "load_derived", None)
-    found = load(_NAME) if load is not None else None
-    if found is None:
+    store = ledger.store
+    if not isinstance(store, DerivedStore):
         return None
-    seq, head, blob, digest = found
+    found = store.load_derived(NAME)
+    data = check_blob(ledger.store, found)
+    if found is None or data is None:
+        return None
     try:
-        if (hashlib.sha256(blob).digest() != digest or not 1 <= seq <= ledger.store.head()
-                or ledger.store.get(seq)[2] != head):
-            return None
-        index = Movements.load(blob)
-    except Exception:  # a damaged or stale copy is ignored: the index is rebuilt
+        index = Movements.load(data)
+    except Exception:  # a damaged copy is ignored: the index is rebuilt
         return None
-    return index if index.done == seq else None
+    return index if index.done == found[0] else None
 
 
-def save_index(ledger: Ledger) -> int:
-    """Bring the report index up to date and keep a copy in the ledger's store (SQLite), so
-    that the first report of a later process starts from it instead of reading the whole log.
-    Run it after a large import or nightly, like :meth:`Ledger.snapshot`.
-
-    Returns:
-        The seq the copy was taken at (0 when the store keeps no derived data).
-    """
-    save = getattr(ledger.store, "save_derived", None)
-    if save is None:
-        return 0
+def _derive(ledger: Ledger) -> tuple[int, bytes] | None:
+    """The index, up to date, as ``(seq, bytes)`` for the ledger to keep; None while empty."""
     index = movements_of(ledger)
-    if index.done == 0:
-        return 0
-    blob = index.dump()
-    save(_NAME, index.done, ledger.store.get(index.done)[2], blob,
-         hashlib.sha256(blob).digest())
-    return index.done
+    return (index.done, index.dump()) if index.done else None
 
 
-_NAME = "report_index"
+NAME: Final = "report_index"
+"""The name the report index is kept under (:class:`~pointsledger.storage.DerivedStore`)."""
+derived.register(NAME, _derive)
 
 
 def code_of(kind: str) -> int:
