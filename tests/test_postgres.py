@@ -7,7 +7,7 @@ import uuid
 import pendulum
 
 from pointsledger import Ledger, ManualClock
-from pointsledger.storage import PostgresStore
+from pointsledger.storage import PostgresStore, SnapshotStore
 
 from .helpers import COMMITTEE, GRID, START, TZ, rulebook
 from .test_storage import pg_dsn
@@ -50,7 +50,7 @@ def test_snapshots_and_the_report_index_on_postgres() -> None:
     """A PostgreSQL ledger keeps a snapshot and a report index; a reopen uses them and a later
     event is replayed on top."""
     from pointsledger import reports
-    from pointsledger.reports._index import _stored
+    from pointsledger.ledger.movements import _stored
 
     name = f"village-{uuid.uuid4().hex[:8]}"
     clock = ManualClock(START)
@@ -60,12 +60,12 @@ def test_snapshots_and_the_report_index_on_postgres() -> None:
     ledger.add_region("G1", "网格", kind="grid", by=COMMITTEE)
     ledger.register_household("H1", grid="G1", head="张三", by=COMMITTEE)
     ledger.award("H1", "ENV-01", by=GRID, key="a", occurred_at=clock())
-    assert ledger.snapshot() == ledger.head
-    assert reports.save_index(ledger) == ledger.head
+    assert ledger.snapshot() == ledger.head  # the state and the report index
     ledger.award("H1", "VOL-02", by=GRID, key="b", occurred_at=clock())
     board = reports.honour_board(ledger, "2026-03").rows
     again = Ledger.open_postgres(pg_dsn(), name, clock=clock)
-    assert again.store.load_snapshot()[0] == ledger.head - 1  # type: ignore[attr-defined]
+    assert isinstance(again.store, SnapshotStore)
+    assert again.store.load_snapshot()[0] == ledger.head - 1  # type: ignore[index]
     assert again.balance("H1").posted == 7 and again.verify() == ledger.verify()
     assert _stored(again) is not None
     assert reports.honour_board(again, "2026-03").rows == board

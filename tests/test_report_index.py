@@ -1,5 +1,5 @@
-"""The report index: the fast fold equals the event-by-event one, and a copy kept in a SQLite
-store is used by a later process only while it matches the log."""
+"""The report index: the fast fold equals the event-by-event one, and the copy a snapshot keeps
+in a SQLite store is used by a later process only while it matches the log."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from pathlib import Path
 import pendulum
 
 from pointsledger import Ledger, reports
-from pointsledger.reports._index import Movements, _stored, movements_of
+from pointsledger.ledger.movements import NAME, Movements, _stored, movements_of
+from pointsledger.storage import DerivedStore
 from tests.helpers import COMMITTEE, GRID, GRID2, NEIGHBOUR, make_workflow_village
 
 COLUMNS = ("seq", "recorded", "when", "at", "kind", "reversal", "account", "household", "code",
@@ -41,6 +42,7 @@ def _busy_ledger(path: str) -> Ledger:
 
 
 def test_the_fast_fold_equals_folding_event_by_event(tmp_path: Path) -> None:
+    """Folding straight from the encoding gives the columns event-by-event folding gives."""
     ledger = _busy_ledger(str(tmp_path / "a.db"))
     slow = Movements()
     for event in ledger.events():
@@ -50,16 +52,19 @@ def test_the_fast_fold_equals_folding_event_by_event(tmp_path: Path) -> None:
 
 
 def test_a_saved_index_is_used_and_extended(tmp_path: Path) -> None:
+    """A snapshot keeps the index at the head; a reopen starts from it and folds what came
+    after, giving the same columns and reports."""
     path = str(tmp_path / "b.db")
     ledger = _busy_ledger(path)
-    seq = reports.save_index(ledger)
+    seq = ledger.snapshot()
     assert seq == ledger.head
     ledger.award("H001", "HON-01", by=GRID, key="late", occurred_at=ledger.now())
     expected = _columns(movements_of(ledger))
     board = reports.honour_board(ledger, "2026-03").rows
     ledger.close()
     reopened = Ledger.open(path)
-    stored = Movements.load(reopened.store.load_derived("report_index")[2])  # type: ignore
+    assert isinstance(reopened.store, DerivedStore)
+    stored = Movements.load(reopened.store.load_derived(NAME)[2])  # type: ignore[index]
     assert stored.done == seq
     assert _stored(reopened) is not None  # it checks out against the log, so it is used
     assert _columns(movements_of(reopened)) == expected
@@ -68,9 +73,10 @@ def test_a_saved_index_is_used_and_extended(tmp_path: Path) -> None:
 
 
 def test_a_damaged_or_stale_index_is_ignored(tmp_path: Path) -> None:
+    """A copy whose bytes or head hash do not fit the log is ignored and the index rebuilt."""
     path = str(tmp_path / "c.db")
     ledger = _busy_ledger(path)
-    reports.save_index(ledger)
+    ledger.snapshot()
     expected = _columns(movements_of(ledger))
     ledger.close()
     with sqlite3.connect(path) as db:
@@ -89,5 +95,19 @@ def test_a_damaged_or_stale_index_is_ignored(tmp_path: Path) -> None:
 
 
 def test_stores_without_derived_data_save_nothing() -> None:
+    """A snapshot of a memory ledger keeps nothing and builds no index."""
     ledger = Ledger.in_memory(clock=lambda: pendulum.datetime(2026, 3, 1, tz="UTC"))
-    assert reports.save_index(ledger) == 0
+    assert ledger.snapshot() == 0
+    assert not isinstance(ledger.store, DerivedStore) and _stored(ledger) is None
+
+
+def test_reports_write_nothing(tmp_path: Path) -> None:
+    """Running reports leaves the store's derived data untouched; only a snapshot keeps it."""
+    ledger = _busy_ledger(str(tmp_path / "d.db"))
+    reports.honour_board(ledger, "2026-03")
+    reports.balances(ledger)
+    assert isinstance(ledger.store, DerivedStore)
+    assert ledger.store.load_derived(NAME) is None
+    ledger.snapshot()
+    assert ledger.store.load_derived(NAME) is not None
+    ledger.close()

@@ -287,7 +287,7 @@ def _cmd_demo(args: argparse.Namespace, out: TextIO) -> None:
                       reports.claims_notice(ledger)):
             print(_render(table, "simple"), file=out)
             print(file=out)
-        reports.save_index(ledger)
+        ledger.snapshot()  # keeps the state and the report index for fast later runs
     print(f"Wrote the demo village 东沙沟村 ({summary.households} households, "
           f"{summary.members} members, {summary.events:,} events, seed {args.seed}) to\n"
           f"  {path}\n", file=out)

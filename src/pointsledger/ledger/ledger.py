@@ -46,11 +46,20 @@ from pointsledger.errors import (
     UnknownEntry,
     ValidationError,
 )
-from pointsledger.ledger import snapshot
+from pointsledger.ledger import movements, snapshot
 from pointsledger.ledger.queries import Queries
 from pointsledger.rules.flows import Case
 from pointsledger.rules.rulebook import Rulebook
-from pointsledger.storage import EventStore, MemoryStore, Record, SQLiteStore
+from pointsledger.storage import (
+    EventStore,
+    MemoryStore,
+    Record,
+    SnapshotStore,
+    SQLiteStore,
+    WriteLock,
+    check_blob,
+    seal_blob,
+)
 from pointsledger.store import commands as store_commands
 from pointsledger.workflows import cases, claims, orders, steps, timebank, wishes
 
@@ -170,7 +179,8 @@ class Ledger(_Commands, Queries):
         check_int(backdate_days, "backdate_days", minimum=0)
         self._store = store
         # a store other processes may write has a lock to take turns under
-        self._writing: Callable[[], Any] | None = getattr(store, "writing", None)
+        self._writing: Callable[[], Any] | None = (
+            store.writing if isinstance(store, WriteLock) else None)
         self._clock = clock or system_clock
         self._now_us: Callable[[], int] = (
             _system_now_us
@@ -276,36 +286,39 @@ class Ledger(_Commands, Queries):
     # -- snapshots -----------------------------------------------------------------------------
     def snapshot(self) -> int:
         """Store a snapshot of the derived state at the head, so that reopening replays only
-        the events after it (SQLite and PostgreSQL stores; the memory store does nothing).
+        the events after it, and the derived data layers above keep (the report index), so a
+        later process's first report reads only newer events (SQLite and PostgreSQL stores;
+        the memory store keeps nothing).
 
         Returns:
             The seq the snapshot was taken at (0 when the store keeps no snapshots).
+
+        Raises:
+            ValidationError: a batch is open on this ledger.
         """
-        save = getattr(self._store, "save_snapshot", None)
-        if save is None:
-            return 0
         if self._batch is not None:
             raise ValidationError("a batch is open on this ledger: snapshot after it")
-        blob = snapshot.dump(self._state)
-        save(self._state.seq, self._state.head_hash, blob, snapshot.digest(blob))
-        return self._state.seq
+        store, state, seq = self._store, self._state, 0
+        if isinstance(store, SnapshotStore):
+            store.save_snapshot(*seal_blob(state.seq, state.head_hash, snapshot.dump(state)))
+            seq = state.seq
+        movements.save(self)
+        return seq
 
     def _from_snapshot(self) -> None:
         """Start from the store's snapshot when it checks out; otherwise from nothing."""
-        load = getattr(self._store, "load_snapshot", None)
-        found = load() if load is not None else None
-        if found is None:
+        store = self._store
+        if not isinstance(store, SnapshotStore):
             return
-        seq, head, blob, digest = found
+        found = store.load_snapshot()
+        data = check_blob(store, found)
+        if found is None or data is None:
+            return
         try:
-            if digest != snapshot.digest(blob) or not 1 <= seq <= self._store.head():
-                return
-            if self._store.get(seq)[2] != head:
-                return
-            state = snapshot.load(blob)
+            state = snapshot.load(data)
         except Exception:  # any damage: the snapshot is ignored and the log replayed
             return
-        if state.seq == seq and state.head_hash == head:
+        if state.seq == found[0] and state.head_hash == found[1]:
             self._state = state
 
     # -- plumbing ------------------------------------------------------------------------------

@@ -1,17 +1,16 @@
 """Snapshots of the derived state, so a large ledger reopens without replaying its whole log.
 
 A snapshot is the state at some seq, serialised as JSON (plain values only: no code, no
-pickles) together with the seq, the hash of the event at that seq and a SHA-256 digest of the
-serialised bytes. Reopening uses it only if the digest matches and the stored log still
-has that hash at that seq; then only the events after it are replayed, and they are verified as
-usual. Anything else discards the snapshot and replays the whole log. ``verify()`` always checks
-the whole chain.
+pickles), stored as a blob sealed with the seq, the hash of the event at that seq and a SHA-256
+digest (:func:`~pointsledger.storage.seal_blob`). Reopening uses it only if
+:func:`~pointsledger.storage.check_blob` finds it still fits the log; then only the events after
+it are replayed, and they are verified as usual. Anything else discards the snapshot and replays
+the whole log. ``verify()`` always checks the whole chain.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import json
 from typing import Any
 
@@ -123,8 +122,3 @@ def _record(name: str, v: tuple[Any, ...]) -> Any:
     if name == "cases":
         return Case(*v)
     return Reservation(*v)  # its lots are tuples again thanks to _freeze
-
-
-def digest(blob: bytes) -> bytes:
-    """The SHA-256 digest stored beside a snapshot."""
-    return hashlib.sha256(blob).digest()

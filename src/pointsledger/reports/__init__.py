@@ -1,13 +1,13 @@
 """Reports: pure functions of a ledger returning a :class:`Table`.
 
-Every report reads the ledger and writes nothing. Labels are Chinese by default and English
+Every report reads the ledger and writes nothing (the report index is kept by
+:meth:`~pointsledger.Ledger.snapshot`). Labels are Chinese by default and English
 with ``locale="en"``; anything meant for a public notice board masks names
 (:func:`~pointsledger.reports.masking.mask_name`) and never shows ID or phone numbers.
 Periods are labels such as ``"2026"``, ``"2026-Q1"``, ``"2026-03"``, ``"2026-W11"``,
 ``"2026-03-15"`` in the ledger's time zone.
 """
 
-from pointsledger.reports._index import save_index
 from pointsledger.reports.accounts import balances, statement
 from pointsledger.reports.boards import METHODS, honour_board, ranks
 from pointsledger.reports.masking import mask_name
@@ -39,7 +39,6 @@ __all__ = [
     "public_notice",
     "ranks",
     "rollup",
-    "save_index",
     "statement",
     "store_summary",
     "wish_wall",

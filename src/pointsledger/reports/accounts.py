@@ -7,7 +7,7 @@ from collections import defaultdict
 from pointsledger.core.events import ItemPosting, Redemption, Reversed
 from pointsledger.errors import UnknownAccount
 from pointsledger.ledger.ledger import Ledger
-from pointsledger.reports._index import KINDS, code_of, movements_of
+from pointsledger.ledger.movements import KINDS, code_of, movements_of
 from pointsledger.reports._scan import bounds, households_under, local_date
 from pointsledger.reports.labels import labels
 from pointsledger.reports.table import Table

@@ -13,7 +13,7 @@ from typing import Final
 
 from pointsledger.errors import ValidationError
 from pointsledger.ledger.ledger import Ledger
-from pointsledger.reports._index import code_of, movements_of
+from pointsledger.ledger.movements import code_of, movements_of
 from pointsledger.reports._scan import bounds, households_under
 from pointsledger.reports.labels import labels
 from pointsledger.reports.masking import mask_name

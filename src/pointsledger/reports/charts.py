@@ -19,7 +19,7 @@ from pointsledger.base.periods import local_day_range, period_index, period_labe
 from pointsledger.core.registry import Region
 from pointsledger.errors import ValidationError
 from pointsledger.ledger.ledger import Ledger
-from pointsledger.reports._index import code_of, movements_of
+from pointsledger.ledger.movements import code_of, movements_of
 from pointsledger.reports.labels import labels
 from pointsledger.reports.summaries import category_summary
 from pointsledger.reports.table import Table

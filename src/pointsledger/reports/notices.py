@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pointsledger.core.events import Reversed
 from pointsledger.ledger.ledger import Ledger
-from pointsledger.reports._index import code_of, movements_of
+from pointsledger.ledger.movements import code_of, movements_of
 from pointsledger.reports._scan import bounds, local_date
 from pointsledger.reports.labels import labels
 from pointsledger.reports.masking import mask_name

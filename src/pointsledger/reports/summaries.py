@@ -8,7 +8,7 @@ from itertools import chain
 from pointsledger.base.periods import PERIODS, local_day_range, period_index, period_label
 from pointsledger.errors import ValidationError
 from pointsledger.ledger.ledger import Ledger
-from pointsledger.reports._index import code_of, movements_of
+from pointsledger.ledger.movements import code_of, movements_of
 from pointsledger.reports._scan import bounds
 from pointsledger.reports.labels import labels
 from pointsledger.reports.table import Table

@@ -5,11 +5,36 @@ canonical encoding and ``hash`` its chain hash. Stores know nothing of events; t
 decodes and verifies. Every store keeps the same contract (:class:`EventStore`): records
 numbered from 1 without gaps, appended atomically and only on top of the head the writer
 expects. The ledger never trusts a store: it re-verifies the hash chain of whatever it reads.
+
+A store may also declare optional protocols, which callers test with ``isinstance``:
+:class:`WriteLock` (a lock writers take turns under), :class:`SnapshotStore` (one snapshot of the
+state) and :class:`DerivedStore` (named derived blobs). A stored snapshot or derived blob is
+used only after :func:`check_blob` finds it still fits the log.
 """
 
-from pointsledger.storage.base import EventStore, Record
+from pointsledger.storage.base import (
+    Blob,
+    DerivedStore,
+    EventStore,
+    Record,
+    SnapshotStore,
+    WriteLock,
+)
+from pointsledger.storage.derived import check_blob, seal_blob
 from pointsledger.storage.memory import MemoryStore
 from pointsledger.storage.postgres import PostgresStore
 from pointsledger.storage.sqlite import SQLiteStore
 
-__all__ = ["EventStore", "MemoryStore", "PostgresStore", "Record", "SQLiteStore"]
+__all__ = [
+    "Blob",
+    "DerivedStore",
+    "EventStore",
+    "MemoryStore",
+    "PostgresStore",
+    "Record",
+    "SQLiteStore",
+    "SnapshotStore",
+    "WriteLock",
+    "check_blob",
+    "seal_blob",
+]

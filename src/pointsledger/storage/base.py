@@ -1,8 +1,12 @@
-"""The storage contract every backend fulfils."""
+"""The storage contracts: :class:`EventStore`, which every backend fulfils, and the optional
+protocols a backend may also declare (:class:`WriteLock`, :class:`SnapshotStore`,
+:class:`DerivedStore`). Callers test for an optional feature with ``isinstance(store, ...)``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
 from typing import Protocol, runtime_checkable
 
 from pointsledger.errors import ValidationError
@@ -47,6 +51,64 @@ class EventStore(Protocol):
 
     def close(self) -> None:
         """Release the store's resources."""
+        ...
+
+
+Blob = tuple[int, bytes, bytes, bytes]
+"""``(seq, head, data, digest)``: derived bytes, the seq and the log's hash at that seq they were
+derived at, and their SHA-256 digest (see :mod:`pointsledger.storage.derived`)."""
+
+
+@runtime_checkable
+class WriteLock(Protocol):
+    """A store other writers (processes, connections) may append to, with a lock to take turns.
+
+    Contract: while :meth:`writing` is held, appends of other writers wait (or fail with
+    :class:`~pointsledger.errors.ConcurrencyError`), so a read-validate-append cycle inside it
+    cannot lose its append; appends inside it join its transaction, which commits when the
+    block ends without an exception and writes nothing when it raises.
+    """
+
+    def writing(self) -> AbstractContextManager[None]:
+        """Hold the store's write lock (and transaction) for the ``with`` block."""
+        ...
+
+
+@runtime_checkable
+class SnapshotStore(Protocol):
+    """A store that keeps one snapshot of the derived state beside its log.
+
+    Contract: :meth:`load_snapshot` returns the last :class:`Blob` saved, byte for byte, or None
+    when none was; a save replaces the previous snapshot; the log is never touched. The store
+    does not check the blob: readers do, with :func:`~pointsledger.storage.check_blob`.
+    """
+
+    def save_snapshot(self, seq: int, head: bytes, data: bytes, digest: bytes) -> None:
+        """Keep the snapshot ``data`` taken at ``seq`` (log hash ``head``), replacing any other."""
+        ...
+
+    def load_snapshot(self) -> Blob | None:
+        """The snapshot last saved, or None."""
+        ...
+
+
+@runtime_checkable
+class DerivedStore(Protocol):
+    """A store that keeps named derived blobs (a report index, ...) beside its log.
+
+    Contract: :meth:`load_derived` returns the last :class:`Blob` saved under ``name``, byte for
+    byte, or None; a save replaces only that name's blob; names are independent of each other
+    and of the snapshot; the log is never touched. Readers check a blob with
+    :func:`~pointsledger.storage.check_blob` before use.
+    """
+
+    def save_derived(self, name: str, seq: int, head: bytes, data: bytes, digest: bytes) -> None:
+        """Keep ``data`` under ``name``, derived at ``seq`` (log hash ``head``), replacing the
+        previous blob of that name."""
+        ...
+
+    def load_derived(self, name: str) -> Blob | None:
+        """The blob last saved under ``name``, or None."""
         ...
 
 

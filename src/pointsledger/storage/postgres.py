@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from pointsledger.errors import ConcurrencyError, StoreError, UnknownEntry
-from pointsledger.storage.base import Record, check_numbering
+from pointsledger.storage.base import Blob, Record, check_numbering
 
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS pointsledger_events (
@@ -33,13 +33,22 @@ SCHEMA = (
         digest BYTEA NOT NULL,
         PRIMARY KEY (ledger_id, name)
     )""",
+    """CREATE TABLE IF NOT EXISTS pointsledger_snapshots (
+        ledger_id TEXT PRIMARY KEY,
+        seq BIGINT NOT NULL,
+        head BYTEA NOT NULL,
+        data BYTEA NOT NULL,
+        digest BYTEA NOT NULL
+    )""",
 )
-"""The tables: the events, and derived data (snapshots, report indexes) that readers check
-against the events before use."""
+"""The tables: the events, named derived data (report indexes) and one snapshot per ledger;
+readers check the last two against the events before use."""
 
 
 class PostgresStore:
-    """An :class:`~pointsledger.storage.EventStore` in a PostgreSQL database.
+    """An :class:`~pointsledger.storage.EventStore` in a PostgreSQL database; also a
+    :class:`~pointsledger.storage.WriteLock`, :class:`~pointsledger.storage.SnapshotStore` and
+    :class:`~pointsledger.storage.DerivedStore`.
 
     Args:
         conninfo: a libpq connection string, e.g. ``"host=/run/postgresql dbname=village"``.
@@ -141,7 +150,7 @@ class PostgresStore:
             "seq = EXCLUDED.seq, head = EXCLUDED.head, data = EXCLUDED.data, "
             "digest = EXCLUDED.digest", (self.ledger_id, name, seq, head, data, digest))
 
-    def load_derived(self, name: str) -> tuple[int, bytes, bytes, bytes] | None:
+    def load_derived(self, name: str) -> Blob | None:
         """Derived data ``name`` as ``(seq, head hash, data, digest)``, or None."""
         row = self._db.execute(
             "SELECT seq, head, data, digest FROM pointsledger_derived WHERE ledger_id = %s "
@@ -152,11 +161,20 @@ class PostgresStore:
 
     def save_snapshot(self, seq: int, head: bytes, data: bytes, digest: bytes) -> None:
         """Keep a snapshot of the derived state at ``seq`` (replacing the older one)."""
-        self.save_derived("snapshot", seq, head, data, digest)
+        self._db.execute(
+            "INSERT INTO pointsledger_snapshots (ledger_id, seq, head, data, digest) "
+            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (ledger_id) DO UPDATE SET "
+            "seq = EXCLUDED.seq, head = EXCLUDED.head, data = EXCLUDED.data, "
+            "digest = EXCLUDED.digest", (self.ledger_id, seq, head, data, digest))
 
-    def load_snapshot(self) -> tuple[int, bytes, bytes, bytes] | None:
+    def load_snapshot(self) -> Blob | None:
         """The snapshot ``(seq, head hash, data, digest)``, or None."""
-        return self.load_derived("snapshot")
+        row = self._db.execute(
+            "SELECT seq, head, data, digest FROM pointsledger_snapshots WHERE ledger_id = %s",
+            (self.ledger_id,)).fetchone()
+        if row is None:
+            return None
+        return int(row[0]), bytes(row[1]), bytes(row[2]), bytes(row[3])
 
     def close(self) -> None:
         """Close the connection."""

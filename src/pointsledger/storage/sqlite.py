@@ -14,7 +14,7 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 
 from pointsledger.errors import ConcurrencyError, StoreError, UnknownEntry, ValidationError
-from pointsledger.storage.base import Record, check_numbering
+from pointsledger.storage.base import Blob, Record, check_numbering
 
 APPLICATION = "pointsledger"
 SCHEMA = "1"
@@ -43,7 +43,9 @@ CREATE TABLE IF NOT EXISTS derived (
 
 
 class SQLiteStore:
-    """An :class:`~pointsledger.storage.EventStore` in a SQLite file.
+    """An :class:`~pointsledger.storage.EventStore` in a SQLite file; also a
+    :class:`~pointsledger.storage.WriteLock`, :class:`~pointsledger.storage.SnapshotStore` and
+    :class:`~pointsledger.storage.DerivedStore`.
 
     Args:
         path: the database file (created when missing).
@@ -184,7 +186,7 @@ class SQLiteStore:
                 db.execute("ROLLBACK")
             raise
 
-    def load_snapshot(self) -> tuple[int, bytes, bytes, bytes] | None:
+    def load_snapshot(self) -> Blob | None:
         """The latest snapshot ``(seq, head hash, data, digest)``, or None."""
         row = self._db.execute(
             "SELECT seq, head, data, digest FROM snapshots ORDER BY seq DESC LIMIT 1").fetchone()
@@ -203,7 +205,7 @@ class SQLiteStore:
             "INSERT OR REPLACE INTO derived (name, seq, head, data, digest) "
             "VALUES (?, ?, ?, ?, ?)", (name, seq, head, data, digest))
 
-    def load_derived(self, name: str) -> tuple[int, bytes, bytes, bytes] | None:
+    def load_derived(self, name: str) -> Blob | None:
         """Derived data ``name`` as ``(seq, head hash, data, digest)``, or None."""
         row = self._db.execute("SELECT seq, head, data, digest FROM derived WHERE name = ?",
                                (name,)).fetchone()

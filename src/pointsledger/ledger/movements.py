@@ -3,27 +3,70 @@
 Reports must read a million events in well under two seconds; decoding that many events takes
 several. So the first report on a ledger folds the log once into columns (``array`` of machine
 integers, about 50 bytes a movement) and later reports, on the same ledger, only fold the events
-appended since. The index is derived data, cached per ledger and per store head, never written
-anywhere: a pure function of the log like every report.
+appended since. The index is derived data, cached per ledger and per store head, and a pure
+function of the log. Reports only read it (:func:`movements_of`); :meth:`Ledger.snapshot` keeps
+a copy in the store (:func:`save`), and a later process starts from that copy only while
+:func:`~pointsledger.storage.check_blob` finds it fits the log.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import weakref
 from array import array
-from typing import Final
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Final
 
 from pointsledger.core.encoding import decode
-from pointsledger.core.events import Event, Reversed
-from pointsledger.ledger.ledger import Ledger
-from pointsledger.reports._scan import movements, occurred
+from pointsledger.core.events import (
+    AccountClosure,
+    Awarded,
+    Deducted,
+    Event,
+    Expired,
+    Redemption,
+    Reversed,
+    Transferred,
+)
+from pointsledger.storage import DerivedStore, check_blob, seal_blob
+
+if TYPE_CHECKING:
+    from pointsledger.ledger.ledger import Ledger
 
 KINDS: Final = ("earned", "deducted", "redeemed", "expired", "transferred", "closed",
                 "reversed")
 _KIND_CODE: Final = {kind: n for n, kind in enumerate(KINDS)}
 _json_decode = json.JSONDecoder().decode
+
+
+def movements(event: Event) -> Iterator[tuple[str, str, int, str]]:
+    """``(account, kind, points, what)`` for each account an event moves points of: kind is
+    earned, deducted, redeemed, expired, transferred or closed (signed by direction), with
+    reversals counted back against the kind they reverse."""
+    if isinstance(event, Awarded):
+        yield event.account, "earned", event.points, event.item
+    elif isinstance(event, Deducted):
+        yield event.account, "deducted", event.points, event.item
+    elif isinstance(event, Redemption):
+        yield event.account, "redeemed", -event.points, event.reward
+    elif isinstance(event, Expired) and event.points:
+        yield event.account, "expired", -event.points, ""
+    elif isinstance(event, Transferred):
+        yield event.source, "transferred", -event.points, event.destination
+        yield event.destination, "transferred", event.points, event.source
+    elif isinstance(event, AccountClosure) and event.balance and event.balance_to:
+        yield event.account, "closed", -event.balance, event.balance_to
+        yield event.balance_to, "closed", event.balance, event.account
+    elif isinstance(event, Reversed):
+        kind = {"awarded": "earned", "deducted": "deducted", "redeemed": "redeemed",
+                "handed_over": "redeemed"}.get(event.original_kind, "reversed")
+        sign = 1 if event.original_kind in ("redeemed", "handed_over") else -1
+        yield event.account, kind, sign * event.points, event.item
+
+
+def occurred(event: Event) -> int:
+    """When what an event records happened (for a reversal: when the original did)."""
+    return event.original_occurred_us if isinstance(event, Reversed) else event.occurred_us
 
 
 class Movements:
@@ -155,7 +198,7 @@ class Movements:
 
 
     def dump(self) -> bytes:
-        """The columns as bytes (see :func:`save_index`)."""
+        """The columns as bytes (the copy :meth:`Ledger.snapshot` keeps)."""
         columns = [name for name, value in vars(self).items() if isinstance(value, array)]
         header = json.dumps([_FORMAT, self.done, self.names,
                              [(c, getattr(self, c).typecode, len(getattr(self, c)))
@@ -197,7 +240,7 @@ _CACHE: weakref.WeakKeyDictionary[Ledger, Movements] = weakref.WeakKeyDictionary
 
 def movements_of(ledger: Ledger) -> Movements:
     """The ledger's movement index, brought up to the store's head: from memory, else from the
-    copy :func:`save_index` left in the store (when it still matches the log), else built."""
+    copy :meth:`Ledger.snapshot` left in the store (when it still fits the log), else built."""
     index = _CACHE.get(ledger)
     if index is None:
         index = _CACHE[ledger] = _stored(ledger) or Movements()
@@ -207,42 +250,33 @@ def movements_of(ledger: Ledger) -> Movements:
 
 
 def _stored(ledger: Ledger) -> Movements | None:
-    load = getattr(ledger.store, "load_derived", None)
-    found = load(_NAME) if load is not None else None
-    if found is None:
+    store = ledger.store
+    if not isinstance(store, DerivedStore):
         return None
-    seq, head, blob, digest = found
+    found = store.load_derived(NAME)
+    data = check_blob(ledger.store, found)
+    if found is None or data is None:
+        return None
     try:
-        if (hashlib.sha256(blob).digest() != digest or not 1 <= seq <= ledger.store.head()
-                or ledger.store.get(seq)[2] != head):
-            return None
-        index = Movements.load(blob)
-    except Exception:  # a damaged or stale copy is ignored: the index is rebuilt
+        index = Movements.load(data)
+    except Exception:  # a damaged copy is ignored: the index is rebuilt
         return None
-    return index if index.done == seq else None
+    return index if index.done == found[0] else None
 
 
-def save_index(ledger: Ledger) -> int:
-    """Bring the report index up to date and keep a copy in the ledger's store (SQLite), so
-    that the first report of a later process starts from it instead of reading the whole log.
-    Run it after a large import or nightly, like :meth:`Ledger.snapshot`.
-
-    Returns:
-        The seq the copy was taken at (0 when the store keeps no derived data).
-    """
-    save = getattr(ledger.store, "save_derived", None)
-    if save is None:
-        return 0
+def save(ledger: Ledger) -> None:
+    """Keep the index, brought up to date, in the ledger's store when it keeps derived data
+    (:class:`~pointsledger.storage.DerivedStore`)."""
+    store = ledger.store
+    if not isinstance(store, DerivedStore):
+        return
     index = movements_of(ledger)
-    if index.done == 0:
-        return 0
-    blob = index.dump()
-    save(_NAME, index.done, ledger.store.get(index.done)[2], blob,
-         hashlib.sha256(blob).digest())
-    return index.done
+    if index.done:
+        store.save_derived(NAME, *seal_blob(index.done, store.get(index.done)[2], index.dump()))
 
 
-_NAME = "report_index"
+NAME: Final = "report_index"
+"""The name the report index is kept under (:class:`~pointsledger.storage.DerivedStore`)."""
 
 
 def code_of(kind: str) -> int:
