@@ -52,7 +52,7 @@ def setup(ledger: Ledger, args: argparse.Namespace) -> list[str]:
         workload.rulebook(),
         effective_from=workload.START.date(),
         by=workload.COMMITTEE,
-        minutes="县积分制管理办法 (benchmark)",
+        resolution="县积分制管理办法 (benchmark)",
     )
     return workload.build_registry(ledger, households=args.households, grids=args.grids)
 

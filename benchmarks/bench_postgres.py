@@ -30,7 +30,7 @@ def setup(dsn: str, name: str) -> None:
     ledger = Ledger.open_postgres(dsn, name, clock=ManualClock(START), tz=TZ)
     ledger.adopt(Rulebook("pg", [ChecklistItem("COV-01", "乱倒垃圾", category="村规民约",
                                                points=-5)]),
-                 effective_from=pendulum.date(2026, 1, 1), by=COMMITTEE, minutes="bench")
+                 effective_from=pendulum.date(2026, 1, 1), by=COMMITTEE, resolution="bench")
     ledger.add_region("G", "网格", kind="grid", by=COMMITTEE)
     with ledger.batch() as b:
         for n in range(100):

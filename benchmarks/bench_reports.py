@@ -35,7 +35,7 @@ def build(events: int, seed: int) -> Ledger:
     clock = ManualClock(workload.START.subtract(days=1))
     ledger = Ledger.in_memory(clock=clock, tz=workload.TZ)
     ledger.adopt(workload.rulebook(), effective_from=workload.START.date(),
-                 by=workload.COMMITTEE, minutes="benchmark")
+                 by=workload.COMMITTEE, resolution="benchmark")
     households = workload.build_registry(ledger, households=30_000, grids=446)
     for end, commands in workload.days(households, events, seed=seed):
         clock.set(end)

@@ -53,7 +53,7 @@ def setup(awards: int, households: int, seed: int) -> tuple[Ledger, ManualClock,
     clock = ManualClock(workload.START.subtract(days=1))
     ledger = Ledger.in_memory(clock=clock, tz=workload.TZ)
     ledger.adopt(store_rulebook(), effective_from=workload.START.date(), by=workload.COMMITTEE,
-                 minutes="benchmark")
+                 resolution="benchmark")
     ids = workload.build_registry(ledger, households=households, grids=446)
     rng = random.Random(seed)
     codes = [a[0] for a in workload.AWARDS]

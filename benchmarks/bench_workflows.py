@@ -33,7 +33,7 @@ def run(claims: int, store: str) -> dict[str, float]:
     ledger = (Ledger.in_memory(clock=clock, tz=workload.TZ) if store == "memory"
               else Ledger.open(f"{folder}/claims.db", clock=clock, tz=workload.TZ))
     ledger.adopt(workload.rulebook(), effective_from=workload.START.date(),
-                 by=workload.COMMITTEE, minutes="benchmark")
+                 by=workload.COMMITTEE, resolution="benchmark")
     households = workload.build_registry(ledger, households=max(claims, 1000), grids=44)
     item = workload.AWARDS[0][0]
     started = time.perf_counter()

@@ -61,7 +61,7 @@ def build(path: Path, seed: int = 7) -> None:
     clock = ManualClock(pendulum.datetime(2026, 3, 2, 8, tz=TZ))
     ledger = Ledger.open(path, clock=clock, tz=TZ, ledger_id="demo-dongshagou")
     ledger.adopt(RULES, effective_from=pendulum.date(2026, 3, 1), by=COMMITTEE,
-                 minutes="2026年2月26日村民代表会议表决通过（四议两公开）")
+                 resolution="2026年2月26日村民代表会议表决通过（四议两公开）")
     ledger.add_region("V01", "东沙沟村", kind="village", by=COMMITTEE)
     households = []
     with ledger.batch() as b:

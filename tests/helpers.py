@@ -52,7 +52,7 @@ def make_village(backend: str, *, clock: ManualClock | None = None,
     else:
         ledger = Ledger.open(backend, clock=clock, tz=TZ)
     ledger.adopt(rules or rulebook(), effective_from=pendulum.date(2026, 1, 1), by=COMMITTEE,
-                 minutes="村民代表会议表决通过")
+                 resolution="村民代表会议表决通过")
     ledger.add_region("V01", "东沙沟村", kind="village", by=COMMITTEE)
     ledger.add_region("G01", "第一网格", kind="grid", parent="V01", by=COMMITTEE)
     ledger.add_region("G02", "第二网格", kind="grid", parent="V01", by=COMMITTEE)

@@ -82,7 +82,7 @@ def village(tmp_path: Path) -> Path:
                                           encoding="utf-8")
     assert run("init", str(db)).returncode == 0
     adopted = run("adopt", str(db), str(tmp_path / "rules.toml"), "--effective-from",
-                  "2020-01-01", "--minutes", "村民代表会议表决通过")
+                  "2020-01-01", "--resolution", "村民代表会议表决通过")
     assert adopted.returncode == 0, adopted.stderr
     registered = run("register", str(db), "--regions", str(tmp_path / "regions.csv"),
                      "--households", str(tmp_path / "households.csv"), "--members",
@@ -223,14 +223,14 @@ def test_bad_rulebooks_and_registries_name_every_bad_cell(village: Path, tmp_pat
     items.write_text("code,title,category,points,cap_month\nENV-01,整洁,环境卫生,five,\n"
                      "ENV-02,,环境卫生,3,\nENV-01,重复,环境卫生,2,x\n", encoding="utf-8")
     found = run("adopt", str(village), str(items), "--version", "v2", "--effective-from",
-                "2027-01-01", "--minutes", "m")
+                "2027-01-01", "--resolution", "m")
     assert found.returncode == 1
     for expected in ("row 2, column 'points', value 'five'", "row 3, column 'title'",
                      "row 4, column 'code', value 'ENV-01': repeats the code of row 2",
                      "row 4, column 'cap_month', value 'x'"):
         assert expected in found.stderr, found.stderr
     no_version = run("adopt", str(village), str(items), "--effective-from", "2027-01-01",
-                     "--minutes", "m")
+                     "--resolution", "m")
     assert no_version.returncode == 1 and "version" in no_version.stderr
     head = _events(village)
     members = tmp_path / "more.csv"
@@ -268,11 +268,11 @@ def test_rewards_from_their_own_table_and_more_bad_input(village: Path, tmp_path
     rewards = tmp_path / "rewards.csv"
     rewards.write_text("code,title,cost,category\nTISSUE,抽纸,50,日用品\n", encoding="utf-8")
     adopted = run("adopt", str(village), str(items), "--version", "2030", "--rewards",
-                  str(rewards), "--effective-from", "2030-01-01", "--minutes", "m")
+                  str(rewards), "--effective-from", "2030-01-01", "--resolution", "m")
     assert adopted.returncode == 0 and "1 rewards" in adopted.stdout, adopted.stderr
     rewards.write_text("code,title,cost\nTISSUE,抽纸,free\n", encoding="utf-8")
     bad = run("adopt", str(village), str(items), "--version", "2031", "--rewards", str(rewards),
-              "--effective-from", "2031-01-01", "--minutes", "m")
+              "--effective-from", "2031-01-01", "--resolution", "m")
     assert bad.returncode == 1 and "row 2, column 'cost', value 'free'" in bad.stderr
     unknown = run("receive-stock", str(village), "GOLD", "1", "--key", "g")
     assert unknown.returncode == 1 and "UnknownReward" in unknown.stderr
@@ -282,7 +282,7 @@ def test_rewards_from_their_own_table_and_more_bad_input(village: Path, tmp_path
         assert found.returncode == 2 and "no ledger file" in found.stderr, command
     assert run("import", str(tmp_path / "none.jsonl"), str(tmp_path / "n.db")).returncode == 2
     assert run("adopt", str(village), str(items), "--effective-from", "someday", "--version",
-               "2032", "--minutes", "m").returncode == 2
+               "2032", "--resolution", "m").returncode == 2
 
 
 def test_progress_lines_are_drawn_on_a_terminal() -> None:

@@ -37,7 +37,7 @@ def ledger_with(expiry: ExpiryPolicy, start: pendulum.DateTime) -> tuple[Ledger,
         rewards=[Reward("SOAP", "肥皂", cost=5)],
         expiry=expiry,
     )
-    led.adopt(rules, effective_from=pendulum.date(2025, 1, 1), by=COMMITTEE, minutes="m")
+    led.adopt(rules, effective_from=pendulum.date(2025, 1, 1), by=COMMITTEE, resolution="m")
     led.add_region("G", "网格", kind="grid", by=COMMITTEE)
     led.register_household("H1", grid="G", head="张三", by=COMMITTEE)
     led.register_household("H2", grid="G", head="李四", by=COMMITTEE)

@@ -85,7 +85,7 @@ def test_design_sketch_runs_as_written(tmp_path: Any) -> None:
     today = pendulum.now("Asia/Shanghai")
     ledger = Ledger.open(tmp_path / "village.db")
     ledger.adopt(rules, effective_from=today.subtract(months=1).date(), by=committee,
-                 minutes="村民代表会议表决通过")
+                 resolution="村民代表会议表决通过")
     ledger.add_region("V01", "东沙沟村", kind="village", by=committee)
     ledger.add_region("G01", "第一网格", kind="grid", parent="V01", by=committee)
     ledger.register_household("H001", grid="G01", head="张三", by=committee)
@@ -348,7 +348,7 @@ def test_backdate_window_is_configurable(tmp_path: Any) -> None:
     """``backdate_days`` sets how far back occurred_at may lie."""
     clock = ManualClock(START)
     led = Ledger.in_memory(clock=clock, tz=TZ, backdate_days=7)
-    led.adopt(rulebook(), effective_from=pendulum.date(2026, 1, 1), by=COMMITTEE, minutes="m")
+    led.adopt(rulebook(), effective_from=pendulum.date(2026, 1, 1), by=COMMITTEE, resolution="m")
     led.add_region("G", "网格", kind="grid", by=COMMITTEE)
     led.register_household("H", grid="G", head="户主", by=COMMITTEE)
     refused(led, BackdatedTooFar, lambda: led.award("H", "VOL-02", by=GRID, key="k",
@@ -362,19 +362,19 @@ def test_rulebook_versions_supersede_and_never_overlap(village: Village) -> None
     led.award("H001", "VOL-02", by=GRID, key="old", occurred_at=days_ago(village, 1))
     v2 = rulebook("2026b")
     refused(led, RulebookError, lambda: led.adopt(
-        v2, effective_from=village.clock().subtract(days=3).date(), by=COMMITTEE, minutes="m"))
+        v2, effective_from=village.clock().subtract(days=3).date(), by=COMMITTEE, resolution="m"))
     refused(led, AlreadyExists, lambda: led.adopt(
-        rulebook("2026"), effective_from=pendulum.date(2026, 4, 1), by=COMMITTEE, minutes="m",
+        rulebook("2026"), effective_from=pendulum.date(2026, 4, 1), by=COMMITTEE, resolution="m",
         key="other"))
     refused(led, RulebookError, lambda: led.adopt(
-        v2, effective_from=pendulum.date(2025, 12, 1), by=COMMITTEE, minutes="m"))
+        v2, effective_from=pendulum.date(2025, 12, 1), by=COMMITTEE, resolution="m"))
     refused(led, PermissionDenied, lambda: led.adopt(
-        v2, effective_from=pendulum.date(2026, 4, 1), by=GRID, minutes="m"))
+        v2, effective_from=pendulum.date(2026, 4, 1), by=GRID, resolution="m"))
     refused(led, ValidationError, lambda: led.adopt(
-        v2, effective_from=pendulum.date(2026, 4, 1), by=COMMITTEE, minutes=""))
+        v2, effective_from=pendulum.date(2026, 4, 1), by=COMMITTEE, resolution=""))
     refused(led, ValidationError, lambda: led.adopt(
-        v2, effective_from=pendulum.datetime(2026, 4, 1), by=COMMITTEE, minutes="m"))
-    led.adopt(v2, effective_from=pendulum.date(2026, 4, 1), by=COMMITTEE, minutes="第二次会议")
+        v2, effective_from=pendulum.datetime(2026, 4, 1), by=COMMITTEE, resolution="m"))
+    led.adopt(v2, effective_from=pendulum.date(2026, 4, 1), by=COMMITTEE, resolution="第二次会议")
     village.clock.set(pendulum.datetime(2026, 4, 5, tz=TZ))
     assert led.award("H001", "VOL-02", by=GRID, key="mar",
                      occurred_at=pendulum.datetime(2026, 3, 31, 12, tz=TZ)).version == "2026"
@@ -389,7 +389,7 @@ def test_effective_until_leaves_a_gap(village: Village) -> None:
     clock = ManualClock(START)
     led = Ledger.in_memory(clock=clock, tz=TZ)
     led.adopt(rulebook(), effective_from=pendulum.date(2026, 1, 1),
-              effective_until=pendulum.date(2026, 2, 28), by=COMMITTEE, minutes="m")
+              effective_until=pendulum.date(2026, 2, 28), by=COMMITTEE, resolution="m")
     led.add_region("G", "网格", kind="grid", by=COMMITTEE)
     led.register_household("H", grid="G", head="户主", by=COMMITTEE)
     led.award("H", "VOL-02", by=GRID, key="a", occurred_at=pendulum.datetime(2026, 2, 28, 23,
@@ -397,10 +397,10 @@ def test_effective_until_leaves_a_gap(village: Village) -> None:
     refused(led, NoRulebookInForce, lambda: led.award(
         "H", "VOL-02", by=GRID, key="b", occurred_at=pendulum.datetime(2026, 3, 1, tz=TZ)))
     refused(led, RulebookError, lambda: led.adopt(
-        rulebook("v2"), effective_from=pendulum.date(2026, 2, 28), by=COMMITTEE, minutes="m"))
+        rulebook("v2"), effective_from=pendulum.date(2026, 2, 28), by=COMMITTEE, resolution="m"))
     refused(led, ValidationError, lambda: led.adopt(
         rulebook("v2"), effective_from=pendulum.date(2026, 3, 2),
-        effective_until=pendulum.date(2026, 3, 1), by=COMMITTEE, minutes="m"))
+        effective_until=pendulum.date(2026, 3, 1), by=COMMITTEE, resolution="m"))
 
 
 def test_no_rulebook_means_no_postings() -> None:

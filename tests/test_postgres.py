@@ -19,7 +19,7 @@ def test_ledger_on_postgres_reopens_to_the_same_state() -> None:
     clock = ManualClock(START)
     ledger = Ledger.open_postgres(pg_dsn(), name, clock=clock, tz=TZ)
     ledger.adopt(rulebook(), effective_from=pendulum.date(2026, 1, 1), by=COMMITTEE,
-                 minutes="m")
+                 resolution="m")
     ledger.add_region("G1", "网格", kind="grid", by=COMMITTEE)
     ledger.register_household("H1", grid="G1", head="张三", by=COMMITTEE)
     first = ledger.award("H1", "ENV-01", by=GRID, key="a", occurred_at=clock())
@@ -39,7 +39,7 @@ def test_ledgers_in_one_database_are_independent() -> None:
     ledgers = [Ledger(PostgresStore(pg_dsn(), f"town-{uuid.uuid4().hex[:8]}"),
                       clock=ManualClock(START), tz=TZ) for _ in range(2)]
     ledgers[0].adopt(rulebook(), effective_from=pendulum.date(2026, 1, 1), by=COMMITTEE,
-                     minutes="m")
+                     resolution="m")
     assert ledgers[0].head == 2 and ledgers[1].head == 1
     for ledger in ledgers:
         ledger.verify()
@@ -56,7 +56,7 @@ def test_snapshots_and_the_report_index_on_postgres() -> None:
     clock = ManualClock(START)
     ledger = Ledger.open_postgres(pg_dsn(), name, clock=clock, tz=TZ)
     ledger.adopt(rulebook(), effective_from=pendulum.date(2026, 1, 1), by=COMMITTEE,
-                 minutes="m")
+                 resolution="m")
     ledger.add_region("G1", "网格", kind="grid", by=COMMITTEE)
     ledger.register_household("H1", grid="G1", head="张三", by=COMMITTEE)
     ledger.award("H1", "ENV-01", by=GRID, key="a", occurred_at=clock())

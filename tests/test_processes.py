@@ -128,7 +128,7 @@ def test_two_processes_on_one_postgres_ledger(tmp_path: Path) -> None:
     dsn, name = pg_dsn(), f"race-{uuid.uuid4().hex[:8]}"
     ledger = Ledger.open_postgres(dsn, name, clock=ManualClock(START), tz=TZ)
     ledger.adopt(rulebook(), effective_from=START.date().subtract(days=60), by=COMMITTEE,
-                 minutes="m")
+                 resolution="m")
     ledger.add_region("G", "网格", kind="grid", by=COMMITTEE)
     for h in ("H001", "H002", "H003", "H004"):
         ledger.register_household(h, grid="G", head=h, by=COMMITTEE)

@@ -197,7 +197,7 @@ def test_recorded_at_strictly_increases_whatever_the_clock(jumps: list[int]) -> 
     readings = [START.add(seconds=j) for j in jumps]
     led = Ledger.in_memory(clock=WanderingClock(readings), tz=TZ)
     led.adopt(Rulebook("v", [ChecklistItem("A-01", "a", category="c", points=1)]),
-              effective_from=pendulum.date(2026, 1, 1), by=COMMITTEE, minutes="m")
+              effective_from=pendulum.date(2026, 1, 1), by=COMMITTEE, resolution="m")
     led.add_region("G", "g", kind="grid", by=COMMITTEE)
     led.register_household("H", grid="G", head="h", by=COMMITTEE)
     for i in range(5):
@@ -238,8 +238,8 @@ def test_postings_use_the_version_in_force(first: dt.date, offsets: list[int]) -
     led = Ledger.in_memory(clock=clock, tz=TZ)
     item = ChecklistItem("A-01", "a", category="c", points=1)
     led.adopt(Rulebook("v1", [item]), effective_from=pendulum.date(2026, 1, 1), by=COMMITTEE,
-              minutes="m")
-    led.adopt(Rulebook("v2", [item]), effective_from=first, by=COMMITTEE, minutes="m")
+              resolution="m")
+    led.adopt(Rulebook("v2", [item]), effective_from=first, by=COMMITTEE, resolution="m")
     led.add_region("G", "g", kind="grid", by=COMMITTEE)
     led.register_household("H", grid="G", head="h", by=COMMITTEE)
     switch = pendulum.datetime(first.year, first.month, first.day, tz=TZ)

@@ -138,10 +138,10 @@ def test_adoptions_oldest_first_with_their_ranges(village: Village) -> None:
     led = village.ledger
     rules = led.adoption("2026").rulebook
     led.adopt(attrs.evolve(rules, version="2027"), effective_from=pendulum.date(2027, 1, 1),
-              by=COMMITTEE, minutes="第二次表决")
+              by=COMMITTEE, resolution="第二次表决")
     adoptions = led.adoptions()
     assert isinstance(adoptions, tuple)
-    assert [(a.version, a.effective_from, a.minutes) for a in adoptions] == [
+    assert [(a.version, a.effective_from, a.resolution) for a in adoptions] == [
         ("2026", _dt.date(2026, 1, 1), "村民代表会议表决通过"),
         ("2027", _dt.date(2027, 1, 1), "第二次表决")]
     assert adoptions[0].until_us is None and adoptions[1].from_us > adoptions[0].from_us

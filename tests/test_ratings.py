@@ -36,7 +36,7 @@ def ledger() -> Ledger:
         rewards=[Reward("SOAP", "肥皂", cost=5)],
         store=StorePolicy(base_points=60),
         ratings=RatingPolicy({1: 60, 2: 70, 3: 80}),
-    ), effective_from=pendulum.date(2026, 1, 1), by=COMMITTEE, minutes="m")
+    ), effective_from=pendulum.date(2026, 1, 1), by=COMMITTEE, resolution="m")
     led.add_region("G", "网格", kind="grid", by=COMMITTEE)
     for h in ("H1", "H2", "H3"):
         led.register_household(h, grid="G", head=h, by=COMMITTEE)

@@ -61,7 +61,7 @@ def test_a_sound_rulebook_has_no_problems() -> None:
 def adopted_ledger() -> Ledger:
     led = Ledger.in_memory(clock=ManualClock(START), tz=TZ)
     led.adopt(rulebook("v1"), effective_from=pendulum.date(2026, 1, 1),
-              effective_until=pendulum.date(2026, 2, 28), by=COMMITTEE, minutes="m")
+              effective_until=pendulum.date(2026, 2, 28), by=COMMITTEE, resolution="m")
     return led
 
 
@@ -92,15 +92,15 @@ def test_adopt_refuses_errors_and_records_warnings() -> None:
     head = led.head
     with pytest.raises(RulebookError) as info:
         led.adopt(Rulebook("v2", [env(), env()]), effective_from=pendulum.date(2026, 3, 1),
-                  by=COMMITTEE, minutes="m")
+                  by=COMMITTEE, resolution="m")
     assert [p.code for p in info.value.fields["problems"]] == ["duplicate_code"]
     with pytest.raises(AlreadyExists):
         led.adopt(rulebook("v1"), effective_from=pendulum.date(2026, 3, 1), by=COMMITTEE,
-                  minutes="m", key="again")
+                  resolution="m", key="again")
     assert led.head == head
     warned = Rulebook("v2", [env()], policy=Policy({"award": {"chief", "committee"}}))
     event = led.adopt(warned, effective_from=pendulum.date(2026, 3, 1), by=COMMITTEE,
-                      minutes="m")
+                      resolution="m")
     assert len(event.warnings) == 1 and "chief" in event.warnings[0]
     assert led.event(event.seq) == event
 

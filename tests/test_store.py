@@ -95,7 +95,7 @@ def make_shop(backend: str) -> Shop:
     clock = ManualClock(MONDAY)
     led = (Ledger.in_memory(clock=clock, tz=TZ) if backend == "memory"
            else Ledger.open(backend, clock=clock, tz=TZ))
-    led.adopt(RULES, effective_from=pendulum.date(2026, 1, 1), by=COMMITTEE, minutes="m")
+    led.adopt(RULES, effective_from=pendulum.date(2026, 1, 1), by=COMMITTEE, resolution="m")
     led.add_region("G1", "第一网格", kind="grid", by=COMMITTEE)
     for h in ("H1", "H2", "H3"):
         led.register_household(h, grid="G1", head=f"户主{h}", by=COMMITTEE)

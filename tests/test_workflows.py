@@ -80,7 +80,7 @@ def test_pending_points_cannot_be_redeemed() -> None:
     ledger.adopt(Rulebook("2026b", rules.items, category_caps=dict(rules.category_caps),
                           rewards=[Reward("SOAP", "肥皂", cost=5, category="日用品")],
                           claims=rules.claims),
-                 effective_from=pendulum.date(2026, 3, 3), by=COMMITTEE, minutes="增补")
+                 effective_from=pendulum.date(2026, 3, 3), by=COMMITTEE, resolution="增补")
     village.clock.advance(days=1)
     ledger.receive_stock("SOAP", 3, by=KEEPER, key="s")
     _in_notice(village)
@@ -117,7 +117,7 @@ def test_notice_ends_at_a_local_midnight(hour: int, minute: int, days: int) -> N
     village = make_workflow_village()
     base = village.ledger.rulebook()
     ledger.adopt(Rulebook("v", base.items, claims=ClaimPolicy(review_tiers=1, notice_days=days)),
-                 effective_from=pendulum.date(2026, 1, 1), by=COMMITTEE, minutes="m")
+                 effective_from=pendulum.date(2026, 1, 1), by=COMMITTEE, resolution="m")
     ledger.add_region("G", "网格", kind="grid", by=COMMITTEE)
     ledger.register_household("H1", grid="G", head="户主", by=COMMITTEE)
     claim = ledger.submit_claim("H1", "HON-01", by=GRID, key="c", occurred_at=clock())

@@ -135,7 +135,7 @@ def _cmd_adopt(args: argparse.Namespace, out: TextIO) -> None:
     rulebook = load_rulebook(args.rules, version=args.version, rewards_table=args.rewards)
     with _open(args.file) as ledger:
         event = ledger.adopt(rulebook, effective_from=_date(args.effective_from),
-                             by=_actor(args), minutes=args.minutes)
+                             by=_actor(args), resolution=args.resolution)
         _print_event(event, out)
         print(f"rulebook {rulebook.version!r}: {len(rulebook.items)} items, "
               f"{len(rulebook.rewards)} rewards", file=out)
@@ -324,7 +324,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("rules")
     p.add_argument("--effective-from", required=True, help="YYYY-MM-DD")
-    p.add_argument("--minutes", required=True, help="the meeting that approved it")
+    p.add_argument("--resolution", required=True, help="the resolution (决议) that approved it")
     p.add_argument("--version", dest="version", help="the version (CSV and XLSX checklists)")
     p.add_argument("--rewards", help="a CSV or XLSX table of the points store's rewards")
     p.set_defaults(run=_cmd_adopt)

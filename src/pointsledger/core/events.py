@@ -160,12 +160,12 @@ class RulebookAdopted(Event):
     """A rulebook version adopted, in force from ``effective_from`` (ISO date, ledger zone)."""
 
     KIND = "rulebook_adopted"
-    BODY = ("rulebook", "effective_from", "effective_until", "minutes", "warnings")
-    REQUEST = ("rulebook", "effective_from", "effective_until", "minutes")
+    BODY = ("rulebook", "effective_from", "effective_until", "resolution", "warnings")
+    REQUEST = ("rulebook", "effective_from", "effective_until", "resolution")
     rulebook: Rulebook
     effective_from: str
     effective_until: str | None
-    minutes: str
+    resolution: str
     warnings: tuple[str, ...]
     """The warnings of ``Rulebook.check()`` the adopters were shown."""
 
@@ -174,7 +174,7 @@ class RulebookAdopted(Event):
             rulebook_to_data(self.rulebook),
             self.effective_from,
             self.effective_until,
-            self.minutes,
+            self.resolution,
             self.warnings,
         ]
 

@@ -24,7 +24,7 @@ class Adoption:
     effective_until: _dt.date | None
     from_us: int
     until_us: int | None
-    minutes: str
+    resolution: str
     seq: int
 
     @property

@@ -51,7 +51,7 @@ def adopt(
     *,
     effective_from: _dt.date,
     by: Actor,
-    minutes: str,
+    resolution: str,
     key: str | None = None,
     effective_until: _dt.date | None = None,
     memo: str = "",
@@ -63,7 +63,8 @@ def adopt(
         effective_from: first day (ledger zone) it governs; after the latest version's start
             and after any posting already recorded.
         by: the adopting actor (role ``committee`` by default).
-        minutes: the minutes of the meeting that approved it (e.g. 村民代表会议表决通过).
+        resolution: the resolution (决议) of the meeting that approved it, e.g.
+            村民代表会议表决通过.
         key: idempotency key (default ``adopt/<version>``).
         effective_until: optional last day it governs.
         memo: free text.
@@ -83,12 +84,12 @@ def adopt(
         raise ValidationError(f"rulebook must be a Rulebook, got {rulebook!r}", value=rulebook)
     start = check_date(effective_from, "effective_from")
     end = None if effective_until is None else check_date(effective_until, "effective_until")
-    minutes = check_text(minutes, "minutes", required=True)
+    resolution = check_text(resolution, "resolution", required=True)
     fields = dict(
         rulebook=rulebook,
         effective_from=start.isoformat(),
         effective_until=end.isoformat() if end else None,
-        minutes=minutes,
+        resolution=resolution,
     )
     replay = ctx.replayed(key, **fields)
     if replay:

@@ -316,7 +316,7 @@ def _rulebook_adopted(state: LedgerState, event: Any) -> None:
         effective_until=end,
         from_us=day_start_us(start, state.tz),
         until_us=day_start_us(end + _dt.timedelta(days=1), state.tz) if end else None,
-        minutes=event.minutes,
+        resolution=event.resolution,
         seq=event.seq,
     )
     state.adoptions = (*state.adoptions, adoption)

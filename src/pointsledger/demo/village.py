@@ -260,7 +260,7 @@ class _Village:
     def setup(self) -> None:
         ledger, rng, chair = self.ledger, self.rng, COMMITTEE[0]
         ledger.adopt(demo_rulebook(), effective_from=pendulum.date(YEAR, 1, 1), by=chair,
-                     minutes=f"{YEAR}年1月1日村民代表会议表决通过（应到45人，实到41人，同意39人）")
+                     resolution=f"{YEAR}年1月1日村民代表会议表决通过（应到45人，实到41人，同意39人）")
         with ledger.batch() as b:
             b.add_region("T01", "城关镇", kind="town", by=chair)
             b.add_region("V01", "东沙沟村", kind="village", parent="T01", by=chair)

@@ -180,7 +180,7 @@ class Queries:
             version: the rulebook version name.
 
         Returns:
-            Its :class:`~pointsledger.core.state.Adoption` (rulebook, effective range, minutes,
+            Its :class:`~pointsledger.core.state.Adoption` (rulebook, effective range, resolution,
             the seq of the adopting event).
 
         Raises:

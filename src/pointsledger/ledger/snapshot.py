@@ -63,7 +63,7 @@ def dump(state: LedgerState) -> bytes:
             tables[name] = dict(table)
     adoptions = [(json.dumps(rulebook_to_data(a.rulebook), ensure_ascii=False),
                   _iso(a.effective_from), _iso(a.effective_until), a.from_us, a.until_us,
-                  a.minutes, a.seq) for a in state.adoptions]
+                  a.resolution, a.seq) for a in state.adoptions]
     scalars = (state.seq, state.head_hash.hex(), state.recorded_us, state.ledger_id, state.tz,
                state.closed_before_us, state.max_occurred_us)
     pairs = {name: [list(values), list(values.values())] if name in _FLAT

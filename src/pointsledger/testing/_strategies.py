@@ -218,7 +218,7 @@ class Village:
                   else Ledger.open(path, clock=clock, tz=self.tz))
         by = self.committee
         ledger.adopt(self.rulebook, effective_from=self.start.subtract(days=100).date(), by=by,
-                     minutes="村民代表会议表决通过 (test)")
+                     resolution="村民代表会议表决通过 (test)")
         regions = self.regions or (
             ("V", "测试村", "village", None),
             *((grid, f"网格{grid}", "grid", "V") for grid in self.grids),
