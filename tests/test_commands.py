@@ -20,11 +20,11 @@ from pointsledger import (
 )
 from pointsledger.core.command import Command
 from pointsledger.core.events import Awarded, Event, Redeemed, Reserved
-from pointsledger.ledger.ledger import _Commands
+from pointsledger.ledger.commands import Commands
 
 from .helpers import COMMITTEE, GRID, START, TZ, make_village
 
-COMMANDS = {name: value for name, value in vars(_Commands).items() if isinstance(value, Command)}
+COMMANDS = {name: value for name, value in vars(Commands).items() if isinstance(value, Command)}
 
 
 def test_every_command_is_one_declaration() -> None:
@@ -143,3 +143,14 @@ def test_batch_shares_the_declarations() -> None:
         event = batch.award("H001", "VOL-02", by=GRID, key="b", occurred_at=START)
         assert isinstance(event, Awarded) and event.points == 2
     assert Redeemed.KIND == "redeemed" and Reserved.KIND == "reserved"
+
+
+def test_every_declared_policy_entry_is_in_the_default_policy() -> None:
+    """Each command's policy entry names roles in the default policy table (a typo in a
+    declaration would leave the command to nobody)."""
+    from pointsledger.rules.policy import DEFAULT_POLICY
+
+    for name, declared in COMMANDS.items():
+        if name == "step":  # each step authorises its own entry, <flow>.<step>
+            continue
+        assert DEFAULT_POLICY.roles_for(declared.policy), name

@@ -61,7 +61,9 @@ if TYPE_CHECKING:
         ValidationError,
     )
     from pointsledger.io.jsonl import export_jsonl, import_jsonl
-    from pointsledger.ledger.ledger import Batch, ExpiringLot, Ledger, StockLevel, Verified
+    from pointsledger.ledger.batch import Batch
+    from pointsledger.ledger.ledger import Ledger
+    from pointsledger.ledger.records import ExpiringLot, StockLevel, Verified
     from pointsledger.reports.ratings import Rating, rate
     from pointsledger.rules.catalogue import Limit, PriceRule, RatingPolicy, Reward, StorePolicy
     from pointsledger.rules.checklist import Cap, ChecklistItem
@@ -183,7 +185,9 @@ _SOURCES: dict[str, tuple[str, ...]] = {
         "ValidationError",
     ),
     "pointsledger.io.jsonl": ("export_jsonl", "import_jsonl"),
-    "pointsledger.ledger.ledger": ("Batch", "ExpiringLot", "Ledger", "StockLevel", "Verified"),
+    "pointsledger.ledger.batch": ("Batch",),
+    "pointsledger.ledger.ledger": ("Ledger",),
+    "pointsledger.ledger.records": ("ExpiringLot", "StockLevel", "Verified"),
     "pointsledger.reports.ratings": ("Rating", "rate"),
     "pointsledger.rules.catalogue": ("Limit", "PriceRule", "RatingPolicy", "Reward", "StorePolicy"),
     "pointsledger.rules.expiry": ("ExpiryPolicy",),

@@ -349,7 +349,9 @@ def check_occurred(ctx: Context, occurred_us: int) -> None:
     window.
 
     Raises:
-        OccurredInFuture, PeriodClosed, BackdatedTooFar: naming the time and the limit.
+        OccurredInFuture: after the clock.
+        PeriodClosed: in a closed period.
+        BackdatedTooFar: beyond the backdating window.
     """
     state = ctx.state
     if occurred_us > ctx.now_us:

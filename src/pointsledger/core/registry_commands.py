@@ -362,7 +362,7 @@ def move_household(
     return [ctx.draft((found.id, found.grid, to_grid), version)]
 
 
-@command(AccountClosure, policy="close", key="close/{account}")
+@command(AccountClosure, key="close/{account}")
 def close_account(
     ctx: Context,
     account: str,

@@ -29,7 +29,7 @@ import pendulum
 from pointsledger.base.actors import Actor
 from pointsledger.core.events import Event
 from pointsledger.errors import PointsLedgerError
-from pointsledger.ledger.ledger import Batch, Ledger
+from pointsledger.ledger import Batch, Ledger
 from pointsledger.rules.catalogue import Limit, PriceRule, Reward, StorePolicy
 from pointsledger.rules.checklist import Cap, ChecklistItem
 from pointsledger.rules.procedures import (

@@ -40,7 +40,7 @@ import attrs
 from pointsledger.base.actors import Actor
 from pointsledger.base.periods import PERIODS
 from pointsledger.errors import PointsLedgerError, ValidationError
-from pointsledger.ledger.ledger import Batch, Ledger
+from pointsledger.ledger import Batch, Ledger
 from pointsledger.rules.catalogue import Reward, StorePolicy
 from pointsledger.rules.checklist import Cap, ChecklistItem
 from pointsledger.rules.expiry import ExpiryPolicy

@@ -4,6 +4,8 @@ batches, snapshots, queries and ``verify``.
 Imports the domain packages and :mod:`pointsledger.storage`; nothing above it.
 """
 
-from pointsledger.ledger.ledger import Batch, ExpiringLot, Ledger, StockLevel, Verified
+from pointsledger.ledger.batch import Batch
+from pointsledger.ledger.ledger import Ledger
+from pointsledger.ledger.records import ExpiringLot, StockLevel, Verified
 
 __all__ = ["Batch", "ExpiringLot", "Ledger", "StockLevel", "Verified"]

@@ -12,27 +12,23 @@ one microsecond after the previous event.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as _dt
 import os
 import random
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from types import TracebackType
 from typing import Any
 
-import attrs
 import pendulum
 
 from pointsledger.base.actors import SYSTEM
 from pointsledger.base.checks import check_id, check_int
 from pointsledger.base.clock import Clock, from_us, system_clock, to_us
 from pointsledger.base.periods import DEFAULT_TZ
-from pointsledger.core import postings, registry_commands
 from pointsledger.core.accounts import SYSTEM_ACCOUNTS
-from pointsledger.core.command import Command, Context, Draft, Outcome, Replayed
-from pointsledger.core.encoding import FORMAT, GENESIS_HASH, chain_hash, decode, seal
+from pointsledger.core.command import Command, Context, Outcome, Replayed
+from pointsledger.core.encoding import FORMAT, GENESIS_HASH, decode, seal
 from pointsledger.core.events import Event, Expired, LedgerCreated
 from pointsledger.core.postings import parse_entry_id
 from pointsledger.core.records import Balance
@@ -47,8 +43,11 @@ from pointsledger.errors import (
     ValidationError,
 )
 from pointsledger.ledger import movements, snapshot
+from pointsledger.ledger.batch import Batch
+from pointsledger.ledger.chain import checked, seal_drafts
+from pointsledger.ledger.commands import Commands
 from pointsledger.ledger.queries import Queries
-from pointsledger.rules.flows import Case
+from pointsledger.ledger.records import ExpiringLot, Verified
 from pointsledger.rules.rulebook import Rulebook
 from pointsledger.storage import (
     EventStore,
@@ -61,92 +60,13 @@ from pointsledger.storage import (
     seal_blob,
 )
 from pointsledger.store import commands as store_commands
-from pointsledger.workflows import cases, claims, orders, steps, timebank, wishes
+from pointsledger.workflows import cases, claims, orders, wishes
 
 _DAY_US = 86_400_000_000
 _RETRIES = 50  # appends lost to other writers before a command gives up
 
 
-@attrs.frozen
-class StockLevel:
-    """A reward's stock: units ``on_hand``, ``reserved`` for pickup, and ``free`` to redeem."""
-
-    reward: str
-    on_hand: int
-    reserved: int
-
-    @property
-    def free(self) -> int:
-        """Units that may be redeemed or reserved now."""
-        return self.on_hand - self.reserved
-
-
-@attrs.frozen
-class ExpiringLot:
-    """Points of one award that will expire: the award's ``seq``, the points left, and when."""
-
-    seq: int
-    points: int
-    expires_at: _dt.datetime
-
-
-@attrs.frozen
-class Verified:
-    """The result of a successful :meth:`Ledger.verify`: how many events, and the head hash."""
-
-    events: int
-    head_hash: str
-
-
-class _Commands:
-    """The commands of every capability, shared by :class:`Ledger` and :class:`Batch`: each
-    line names a command declared once in its own module, where its signature and docstring
-    live (see :mod:`pointsledger.core.command`).
-
-    Every command takes the acting :class:`~pointsledger.base.actors.Actor` (``by``), an
-    idempotency ``key`` and an optional ``memo``, and returns the event it wrote (or, for a
-    repeated key and payload, the event it wrote the first time), typed as its own event
-    class. A refused command raises a :class:`~pointsledger.errors.PointsLedgerError` and
-    writes nothing.
-    """
-
-    __slots__ = ("__dict__",)
-
-    def _command(self, command: Command[..., Event], /, *args: Any, **kwargs: Any) -> Event:
-        raise NotImplementedError
-
-    # rules, periods and the registry
-    adopt = registry_commands.adopt
-    close_period = registry_commands.close_period
-    add_region = registry_commands.add_region
-    register_household = registry_commands.register_household
-    register_member = registry_commands.register_member
-    move_household = registry_commands.move_household
-    close_account = registry_commands.close_account
-    # postings
-    award = postings.award
-    deduct = postings.deduct
-    reverse = postings.reverse
-    # the points store
-    receive_stock = store_commands.receive_stock
-    adjust_stock = store_commands.adjust_stock
-    redeem = store_commands.redeem
-    reserve = store_commands.reserve
-    hand_over = store_commands.hand_over
-    cancel_reservation = store_commands.cancel_reservation
-    transfer = store_commands.transfer
-    # workflows
-    submit_claim = claims.submit_claim
-    submit_wish = wishes.submit_wish
-    place_order = orders.place_order
-    submit_time = timebank.submit_time
-    step = steps.step
-    spend_time = timebank.spend_time
-    donate_time = timebank.donate_time
-    convert_time = timebank.convert_time
-
-
-class Ledger(_Commands, Queries):
+class Ledger(Commands, Queries):
     """A points ledger over an event store.
 
     Use :meth:`open` for a SQLite file and :meth:`in_memory` for tests. Opening replays the
@@ -335,7 +255,7 @@ class Ledger(_Commands, Queries):
         state = self._state
         total = self._store.head() if progress is not None else 0
         for record in self._store.read(state.seq):
-            apply(state, _checked(state.seq, state.head_hash, state.recorded_us, record))
+            apply(state, checked(state.seq, state.head_hash, state.recorded_us, record))
             if progress is not None and state.seq % 10_000 == 0:
                 progress(state.seq, total)
         if progress is not None:
@@ -345,7 +265,7 @@ class Ledger(_Commands, Queries):
         """A stored event, checked against its predecessor's hash."""
         record = self._store.get(seq)
         previous = GENESIS_HASH if seq == 1 else self._store.get(seq - 1)[2]
-        return _checked(seq - 1, previous, -1, record)
+        return checked(seq - 1, previous, -1, record)
 
     def _context(
         self, state: LedgerState, event_at: Callable[[int], Event] | None = None
@@ -403,7 +323,7 @@ class Ledger(_Commands, Queries):
             return outcome.events, []
         if not outcome:
             return (), []
-        return _seal(outcome, state.seq, state.head_hash, ctx.now_us)
+        return seal_drafts(outcome, state.seq, state.head_hash, ctx.now_us)
 
     # -- due jobs: run them on a schedule; each is idempotent and safe to run at any time ------
     def post_due(self, as_of: _dt.datetime | None = None) -> tuple[Event, ...]:
@@ -482,26 +402,6 @@ class Ledger(_Commands, Queries):
                 continue
         return tuple(written)
 
-    def case(self, case: str | Event) -> Case:
-        """The workflow case opened by event ``case`` (a claim, wish, order or deposit).
-
-        Raises:
-            UnknownEntry: no case was opened by that event.
-        """
-        return cases.find_case(self._state, case)
-
-    def cases(self, flow: str | None = None, *, state: str | None = None,
-              account: str | None = None) -> list[Case]:
-        """The workflow cases, oldest first, optionally of one ``flow``, in one ``state``, or of
-        one ``account`` (the claiming, wishing, ordering or depositing account)."""
-        return sorted((c for c in self._state.cases.values()
-                       if (flow is None or c.flow == flow) and (state is None or c.state == state)
-                       and (account is None or c.account == account)), key=lambda c: c.seq)
-
-    def minutes(self, member: str) -> int:
-        """The minutes a member holds in the time bank."""
-        return self._state.minutes.get(member, 0)
-
     def expiring(
         self, account: str, *, within: _dt.timedelta = _dt.timedelta(days=30)
     ) -> list[ExpiringLot]:
@@ -512,13 +412,6 @@ class Ledger(_Commands, Queries):
             ExpiringLot(lot, remaining, from_us(expires, self.tz))
             for lot, remaining, expires in self._state.expiring(account, horizon + 1)
         ]
-
-    def stock(self, reward: str) -> StockLevel:
-        """Units of a reward on hand, reserved for pickup, and free to redeem."""
-        state = self._state
-        on_hand = state.stock.get(reward, 0)
-        reserved = state.reserved.get(reward, 0)
-        return StockLevel(reward, on_hand, reserved)
 
     # -- batches ---------------------------------------------------------------------------
     def batch(self) -> Batch:
@@ -648,7 +541,7 @@ class Ledger(_Commands, Queries):
         state = self._state
         seq, previous, recorded = 0, GENESIS_HASH, 0
         for record in self._store.read(0):
-            event = _checked(seq, previous, recorded, record)
+            event = checked(seq, previous, recorded, record)
             seq, previous, recorded = event.seq, event.hash, event.recorded_us
             if seq == state.seq and previous != state.head_hash:
                 raise IntegrityError(
@@ -679,160 +572,3 @@ def _system_now_us() -> int:
     return time.time_ns() // 1000
 
 
-def _checked(seq: int, previous: bytes, recorded_us: int, record: Record) -> Event:
-    """The event of ``record``, which must follow event ``seq`` with hash ``previous`` recorded
-    at ``recorded_us`` (-1: do not check the time order).
-
-    Raises:
-        IntegrityError: naming the first bad seq.
-    """
-    found, data, digest = record
-    if found != seq + 1:
-        raise IntegrityError(
-            f"event {seq + 1} is missing or out of place (found seq {found})", seq=seq + 1
-        )
-    if type(data) is not bytes or digest != chain_hash(previous, data):
-        raise IntegrityError(
-            f"event {found} does not match its hash: it was edited, inserted or reordered",
-            seq=found,
-        )
-    event = decode(found, data, digest)
-    if event.occurred_us > event.recorded_us or (
-        recorded_us >= 0 and event.recorded_us <= recorded_us
-    ):
-        raise IntegrityError(f"event {found} breaks the time order", seq=found)
-    return event
-
-
-def _seal(
-    drafts: Sequence[Draft], seq: int, previous: bytes, now_us: int
-) -> tuple[list[Event], list[Record]]:
-    events = []
-    records = []
-    recorded = now_us
-    for draft in drafts:
-        seq += 1
-        event = draft.cls(
-            seq,
-            recorded,
-            draft.occurred_us,
-            draft.actor,
-            draft.key,
-            draft.version,
-            draft.memo,
-            *draft.body,
-        )
-        data = seal(event, previous)
-        previous = event.hash
-        events.append(event)
-        records.append((seq, data, previous))
-        recorded += 1
-    return events, records
-
-
-class Batch(_Commands):
-    """Commands validated one by one, appended together in one atomic append.
-
-    Obtain one with :meth:`Ledger.batch` and use it as a context manager. Each command is
-    validated against the state as the batch's earlier commands left it and returns its event
-    at once (numbered and sealed); while a batch is open, the ledger's queries show its
-    tentative state. A command that raises writes nothing even inside the block, so a caller
-    may catch a refusal and go on.
-
-    When the block ends without an exception, all events reach the store in one append. When it
-    ends with one, or the append fails, nothing is written and the ledger folds its state from
-    the log again (from the store's snapshot, when it has one that checks out): the state is
-    then exactly what the log says, at a cost that grows with the events since the snapshot
-    rather than with the batch (about 8 s for a million events without one). Nothing journals
-    the batch's state writes to undo them: the common, successful batch pays nothing for the
-    rare failed one.
-
-    On a store other processes may write (SQLite, PostgreSQL) a batch holds the store's write
-    lock from the start of the block to its end, catching up with other writers first: writers
-    take turns instead of racing, so a batch never loses its append to another writer. Other
-    writers wait meanwhile, so keep the block to the commands. (If something appends without the
-    lock anyway, the batch raises :class:`ConcurrencyError`, writes nothing and catches up.)
-
-    A batch keeps the records it will append, not its event objects: a day's batch of
-    thousands of events then costs the garbage collector little. Events are read back from
-    the records when asked for.
-    """
-
-    def __init__(self, ledger: Ledger) -> None:
-        self._ledger = ledger
-        self._base = ledger._state.seq
-        self._records: list[Record] = []
-        self._firsts: list[int] = []  # the seq of the event each command returned
-        self._lock = contextlib.ExitStack()
-        self._reader = self._event_at  # bound once: commands get it on every call
-
-    def __enter__(self) -> Batch:
-        ledger = self._ledger
-        if ledger._batch is not None:
-            raise ValidationError("a batch is already open on this ledger")
-        if ledger._writing is not None:
-            self._lock.enter_context(ledger._writing())
-            try:
-                ledger._catch_up()
-            except BaseException:
-                self._lock.close()
-                raise
-        self._base = ledger._state.seq
-        ledger._batch = self
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        ledger = self._ledger
-        ledger._batch = None
-        if exc_type is not None:
-            try:
-                self._lock.__exit__(exc_type, exc, tb)  # the store rolls back its transaction
-            finally:
-                ledger._refold()
-            return
-        try:
-            if self._records:
-                ledger.store.append(self._records, self._base)
-        except BaseException as error:
-            try:
-                self._lock.__exit__(type(error), error, error.__traceback__)
-            finally:
-                ledger._refold()
-            raise
-        try:
-            self._lock.close()  # commits the store's transaction when the batch holds a lock
-        except BaseException:
-            ledger._refold()
-            raise
-
-    @property
-    def results(self) -> list[Event]:
-        """The event each command returned, in order."""
-        return [self._event_at(seq) for seq in self._firsts]
-
-    def _event_at(self, seq: int) -> Event:
-        if seq > self._base:
-            return decode(*self._records[seq - self._base - 1])
-        return self._ledger._event_at(seq)
-
-    def _command(self, command: Command[..., Event], /, *args: Any, **kwargs: Any) -> Event:
-        ledger = self._ledger
-        if ledger._batch is not self:
-            raise ValidationError("use a batch inside its with-block")
-        state = ledger._state
-        ctx = ledger._context(state, self._reader)
-        outcome = command(ctx, *args, **kwargs)
-        if isinstance(outcome, Replayed):
-            self._firsts.append(outcome.events[0].seq)
-            return outcome.events[0]
-        events, records = _seal(outcome, state.seq, state.head_hash, ctx.now_us)
-        for event in events:
-            apply(state, event)
-        self._records.extend(records)
-        self._firsts.append(events[0].seq)
-        return events[0]

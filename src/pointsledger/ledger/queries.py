@@ -19,7 +19,7 @@ import datetime as _dt
 from collections.abc import Mapping
 from itertools import chain
 from types import MappingProxyType
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from pointsledger.core.encoding import decode
 from pointsledger.core.events import Event, TimeMoved
@@ -27,10 +27,10 @@ from pointsledger.core.records import Adoption, Balance
 from pointsledger.core.registry import Household, Member, Region
 from pointsledger.core.state import TABLES, LedgerState, apply
 from pointsledger.errors import NotFound, UnknownAccount, UnknownRegion
+from pointsledger.ledger.records import StockLevel
+from pointsledger.rules.flows import Case
 from pointsledger.storage import EventStore
-
-if TYPE_CHECKING:
-    from pointsledger.ledger.ledger import StockLevel
+from pointsledger.workflows import cases
 
 _K = TypeVar("_K")
 _V = TypeVar("_V")
@@ -56,8 +56,33 @@ class Queries:
     def event(self, entry: str | int) -> Event:
         raise NotImplementedError
 
+    # -- workflows, the time bank and the store ---------------------------------------------
+    def case(self, case: str | Event) -> Case:
+        """The workflow case opened by event ``case`` (a claim, wish, order or deposit).
+
+        Raises:
+            UnknownEntry: no case was opened by that event.
+        """
+        return cases.find_case(self._state, case)
+
+    def cases(self, flow: str | None = None, *, state: str | None = None,
+              account: str | None = None) -> list[Case]:
+        """The workflow cases, oldest first, optionally of one ``flow``, in one ``state``, or of
+        one ``account`` (the claiming, wishing, ordering or depositing account)."""
+        return sorted((c for c in self._state.cases.values()
+                       if (flow is None or c.flow == flow) and (state is None or c.state == state)
+                       and (account is None or c.account == account)), key=lambda c: c.seq)
+
+    def minutes(self, member: str) -> int:
+        """The minutes a member holds in the time bank."""
+        return self._state.minutes.get(member, 0)
+
     def stock(self, reward: str) -> StockLevel:
-        raise NotImplementedError
+        """Units of a reward on hand, reserved for pickup, and free to redeem."""
+        state = self._state
+        on_hand = state.stock.get(reward, 0)
+        reserved = state.reserved.get(reward, 0)
+        return StockLevel(reward, on_hand, reserved)
 
     # -- time ------------------------------------------------------------------------------
     @property

@@ -192,7 +192,11 @@ def price_and_check(
         ``(unit price, member id or "")``.
 
     Raises:
-        NotEligible, UnknownAccount, LimitReached, OutOfStock, InsufficientPoints.
+        NotEligible: outside the window or redemption days, a ban, or a low score.
+        UnknownAccount: ``member`` is not an open member of the household.
+        LimitReached: a quantity limit would be passed.
+        OutOfStock: not enough free stock.
+        InsufficientPoints: not enough available points.
     """
     state = ctx.state
     now = ctx.now_us

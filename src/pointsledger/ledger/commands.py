@@ -1,0 +1,63 @@
+"""The command table: every command of every capability, as :class:`Ledger` and
+:class:`~pointsledger.ledger.batch.Batch` offer it. Adding a command is one declaration in its
+own module (see :mod:`pointsledger.core.command`), one line here, and its handler in
+:func:`~pointsledger.core.state.apply`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pointsledger.core import postings, registry_commands
+from pointsledger.core.command import Command
+from pointsledger.core.events import Event
+from pointsledger.store import commands as store_commands
+from pointsledger.workflows import claims, orders, steps, timebank, wishes
+
+
+class Commands:
+    """The commands of every capability, shared by :class:`Ledger` and :class:`Batch`: each
+    line names a command declared once in its own module, where its signature and docstring
+    live (see :mod:`pointsledger.core.command`).
+
+    Every command takes the acting :class:`~pointsledger.base.actors.Actor` (``by``), an
+    idempotency ``key`` and an optional ``memo``, and returns the event it wrote (or, for a
+    repeated key and payload, the event it wrote the first time), typed as its own event
+    class. A refused command raises a :class:`~pointsledger.errors.PointsLedgerError` and
+    writes nothing.
+    """
+
+    __slots__ = ("__dict__",)
+
+    def _command(self, command: Command[..., Event], /, *args: Any, **kwargs: Any) -> Event:
+        raise NotImplementedError
+
+    # rules, periods and the registry
+    adopt = registry_commands.adopt
+    close_period = registry_commands.close_period
+    add_region = registry_commands.add_region
+    register_household = registry_commands.register_household
+    register_member = registry_commands.register_member
+    move_household = registry_commands.move_household
+    close_account = registry_commands.close_account
+    # postings
+    award = postings.award
+    deduct = postings.deduct
+    reverse = postings.reverse
+    # the points store
+    receive_stock = store_commands.receive_stock
+    adjust_stock = store_commands.adjust_stock
+    redeem = store_commands.redeem
+    reserve = store_commands.reserve
+    hand_over = store_commands.hand_over
+    cancel_reservation = store_commands.cancel_reservation
+    transfer = store_commands.transfer
+    # workflows
+    submit_claim = claims.submit_claim
+    submit_wish = wishes.submit_wish
+    place_order = orders.place_order
+    submit_time = timebank.submit_time
+    step = steps.step
+    spend_time = timebank.spend_time
+    donate_time = timebank.donate_time
+    convert_time = timebank.convert_time
