@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Generic, NamedTuple, ParamSpec, Protocol,
 import attrs
 
 from pointsledger.base.actors import RESIDENT, Actor
-from pointsledger.base.checks import MAX_KEY, check_key, check_text
+from pointsledger.base.checks import check_key, check_text
 from pointsledger.core.events import request_of
 from pointsledger.errors import (
     AccountClosed,
@@ -72,11 +72,32 @@ class Replayed:
 Outcome = list[Draft] | Replayed
 
 
+class Declared(Protocol):
+    """What a running command's declaration tells its context (see :class:`Command`)."""
+
+    @property
+    def emits(self) -> type[Event]: ...
+
+    @property
+    def policy(self) -> str: ...
+
+    @property
+    def self_service(self) -> bool: ...
+
+    @property
+    def key(self) -> str | None: ...
+
+
 class Context:
     """What a handler may look at: the state, the clock reading, earlier events, and the
     command being run with its checked actor and memo."""
 
     __slots__ = ("backdate_us", "by", "command", "event_at", "key", "memo", "now_us", "state")
+
+    command: Declared
+    by: Actor
+    memo: str
+    key: str
 
     def __init__(
         self, state: LedgerState, now_us: int, backdate_us: int, event_at: Callable[[int], Event]
@@ -85,10 +106,7 @@ class Context:
         self.now_us = now_us
         self.backdate_us = backdate_us
         self.event_at = event_at
-        self.command: Command[..., Event] | None = None
-        self.by: Actor = _NOBODY
-        self.memo = ""
-        self.key = ""
+        # command, by, memo: set by Command.begin; key: by replayed() or the handler
 
     def replayed(self, key: object, **fields: Any) -> Replayed | None:
         """Check the key (the declaration's default key, filled from ``fields``, when None) and
@@ -99,7 +117,6 @@ class Context:
             IdempotencyConflict: the key was used for a different request.
         """
         command = self.command
-        assert command is not None
         if key is None and command.key is not None:
             key = command.key.format(**fields)
         key = self.key = check_key(key)
@@ -109,7 +126,9 @@ class Context:
 
     def authorise(self, household: str | None = None, *, policy: str | None = None) -> str:
         """Authorise the command (or the ``policy`` entry, for a workflow step) for ``by``,
-        acting on ``household`` when given.
+        acting on ``household`` when given: the actor needs a role the policy allows; staff
+        roles act for other households only; for a self-service command a ``resident`` (when
+        the policy lets residents do it) acts for their own household only.
 
         Returns:
             The rulebook version in force ("" before any).
@@ -118,30 +137,44 @@ class Context:
             PermissionDenied: naming the roles allowed, or the household rule broken.
         """
         command = self.command
-        assert command is not None
-        return authorise(self, self.by, policy or command.policy, household,
-                         self_service=command.self_service)
+        by = self.by
+        name = policy or command.policy
+        rules, version = policy_now(self)
+        allowed = rules.roles_for(name)
+        roles = by.roles & allowed
+        if not roles:
+            raise PermissionDenied(
+                f"actor {by.id!r} with roles {sorted(by.roles)} may not {name}; "
+                f"roles allowed: {sorted(allowed)}",
+                actor=by.id, command=name, allowed=sorted(allowed),
+            )
+        if household is None:
+            return version
+        own = self.state.household_of(by.id) == household
+        if own and not (command.self_service and RESIDENT in roles):
+            raise PermissionDenied(
+                f"actor {by.id!r} belongs to household {household!r} and may not {name} for it",
+                actor=by.id, command=name, household=household,
+            )
+        if not own and command.self_service and not roles - {RESIDENT}:
+            raise PermissionDenied(
+                f"a resident may {name} only for their own household, not for {household!r}",
+                actor=by.id, command=name, household=household,
+            )
+        return version
 
     def draft(self, body: tuple[Any, ...], version: str, *, occurred_us: int | None = None,
               cls: type[Event] | None = None) -> Draft:
         """A draft of the command's event (or of ``cls``) under its key, actor and memo."""
         command = self.command
-        assert command is not None
         return Draft(cls or command.emits, self.now_us if occurred_us is None else occurred_us,
                      self.by.id, self.key, version, self.memo, body)
-
-
-_NOBODY = Actor("@nobody")
 
 
 class Runner(Protocol):
     """What runs commands: a ledger or a batch."""
 
     def _command(self, command: Command[..., Event], /, *args: Any, **kwargs: Any) -> Event: ...
-
-
-class _Bound(functools.partial[Any]):
-    """A command bound to a runner: ``partial(runner._command, command)`` with its doc."""
 
 
 class Command(Generic[P, E]):
@@ -158,15 +191,17 @@ class Command(Generic[P, E]):
         handler: the function that validates and drafts.
     """
 
-    def __init__(self, handler: Callable[..., Outcome], emits: type[E], policy: str,
-                 self_service: bool, key: str | None) -> None:
+    def __init__(self, handler: Callable[..., Outcome], emits: type[E], policy: str | None,
+                 self_service: bool, key: str | None, *, name: str | None = None,
+                 doc: str | None = None) -> None:
+        functools.update_wrapper(self, handler)
         self.handler = handler
-        self.name = handler.__name__
+        self.name = self.__name__ = name or handler.__name__
+        self.__doc__ = doc or handler.__doc__
         self.emits = emits
-        self.policy = policy
+        self.policy = policy or self.name
         self.self_service = self_service
         self.key = key
-        functools.update_wrapper(self, handler)
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.attribute = name
@@ -180,14 +215,16 @@ class Command(Generic[P, E]):
     def __get__(self, runner: Runner | None, owner: type) -> Command[P, E] | Callable[P, E]:
         if runner is None:
             return self
-        bound = _Bound(runner._command, self)
+        # a plain partial (a subclass of it would be called more slowly), with the docstring
+        bound = functools.partial(runner._command, self)
         bound.__doc__ = self.__doc__
         # cached on the instance: later look-ups find it there, at no cost
         runner.__dict__[self.attribute] = bound
-        return bound
+        return bound  # type: ignore[return-value]  # partial drops the signature P
 
-    def __call__(self, ctx: Context, *args: Any, **kwargs: Any) -> Outcome:
-        """Run the handler on a context: check ``by`` and ``memo`` first."""
+    def begin(self, ctx: Context, kwargs: dict[str, Any]) -> Callable[..., Outcome]:
+        """Check ``by`` and ``memo`` (in ``kwargs``, in place), set up ``ctx`` for this command,
+        and return the handler to call with ``ctx`` and the arguments."""
         by = kwargs.get("by")
         if type(by) is not Actor:
             by = kwargs["by"] = check_actor(by)
@@ -195,12 +232,16 @@ class Command(Generic[P, E]):
         if memo != "":
             memo = kwargs["memo"] = check_text(memo, "memo")
         ctx.command, ctx.by, ctx.memo = self, by, memo
-        return self.handler(ctx, *args, **kwargs)
+        return self.handler
+
+    def __call__(self, ctx: Context, *args: Any, **kwargs: Any) -> Outcome:
+        """Run the handler on a context (``by`` and ``memo`` checked first)."""
+        return self.begin(ctx, kwargs)(ctx, *args, **kwargs)
 
 
 def command(
     emits: type[E], *, policy: str | None = None, self_service: bool = False,
-    key: str | None = None,
+    key: str | None = None, name: str | None = None, doc: str | None = None,
 ) -> Callable[[Callable[..., Outcome]], Command[Any, E]]:
     """Declare a command: the handler's signature (after its :class:`Context`) and docstring are
     the public ones.
@@ -211,10 +252,13 @@ def command(
         self_service: a resident may do it for their own household (see :class:`Command`).
         key: the default idempotency key, a ``str.format`` template over the request fields,
             e.g. ``"household/{household}"`` (None: a key is required).
+        name: the command's name when it is not the handler's (one handler serving two
+            commands, told apart by ``ctx.command``).
+        doc: its docstring when it is not the handler's.
     """
 
     def declare(handler: Callable[..., Outcome]) -> Command[Any, E]:
-        return Command(handler, emits, policy or handler.__name__, self_service, key)
+        return Command(handler, emits, policy, self_service, key, name=name, doc=doc)
 
     return declare
 
@@ -262,13 +306,6 @@ def replay(ctx: Context, key: str, request: tuple[Any, ...]) -> Replayed | None:
     return Replayed(tuple(events))
 
 
-def fast_key(key: object) -> str:
-    """``key`` checked, with the common valid case first (the hot path of a scoring day)."""
-    if type(key) is str and 0 < len(key) <= MAX_KEY and not key.isspace():
-        return key
-    return check_key(key)
-
-
 def policy_now(ctx: Context) -> tuple[Policy, str]:
     """The policy table and rulebook version in force at the clock reading.
 
@@ -278,43 +315,6 @@ def policy_now(ctx: Context) -> tuple[Policy, str]:
     if adoption is None:
         return DEFAULT_POLICY, ""
     return adoption.rulebook.policy, adoption.version
-
-
-def authorise(ctx: Context, by: Actor, command: str, household: str | None, *,
-              self_service: bool) -> str:
-    """Authorise ``command`` for ``by`` on ``household``: the actor needs a role the policy
-    allows; staff roles act for other households only; with ``self_service`` a ``resident``
-    (when the policy lets residents do it) acts for their own household only.
-
-    Returns:
-        The rulebook version in force ("" before any).
-
-    Raises:
-        PermissionDenied: naming the roles allowed, or the household rule broken.
-    """
-    policy, version = policy_now(ctx)
-    allowed = policy.roles_for(command)
-    roles = by.roles & allowed
-    if not roles:
-        raise PermissionDenied(
-            f"actor {by.id!r} with roles {sorted(by.roles)} may not {command}; "
-            f"roles allowed: {sorted(allowed)}",
-            actor=by.id, command=command, allowed=sorted(allowed),
-        )
-    if household is None:
-        return version
-    own = ctx.state.household_of(by.id) == household
-    if own and not (self_service and RESIDENT in roles):
-        raise PermissionDenied(
-            f"actor {by.id!r} belongs to household {household!r} and may not {command} for it",
-            actor=by.id, command=command, household=household,
-        )
-    if not own and self_service and not roles - {RESIDENT}:
-        raise PermissionDenied(
-            f"a resident may {command} only for their own household, not for {household!r}",
-            actor=by.id, command=command, household=household,
-        )
-    return version
 
 
 def open_account(state: LedgerState, account: str) -> str:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Sequence
+from typing import Any
 
 from pointsledger.base.actors import Actor
-from pointsledger.base.checks import check_id, check_int, check_text
+from pointsledger.base.checks import MAX_KEY, check_id, check_int, check_key, check_text
 from pointsledger.base.clock import to_us
 from pointsledger.base.periods import period_label
 from pointsledger.core.command import (
@@ -20,7 +21,6 @@ from pointsledger.core.command import (
     Outcome,
     check_occurred,
     command,
-    fast_key,
     iso,
     open_account,
     replay,
@@ -51,38 +51,17 @@ from pointsledger.rules.rulebook import Rulebook
 # -- postings -----------------------------------------------------------------------------
 
 
-def _post(
-    ctx: Context,
-    cls: type[Awarded] | type[Deducted],
-    account: object,
-    item: object,
-    key: object,
-    occurred_at: object,
-    quantity: object,
-    evidence: object,
-) -> Outcome:
-    """Award (``cls`` Awarded) or deduct (``cls`` Deducted) a checklist item's points."""
-    state = ctx.state
-    # the hot path: a registered account id is a valid id; a rulebook lookup checks an item code
-    if type(account) is not str or (
-        account not in state.households and account not in state.members
-    ):
-        account = check_id(account, "account")
-    if type(item) is not str:
-        item = check_id(item, "item")
-    key = ctx.key = fast_key(key)
-    occurred_us = to_us(occurred_at, "occurred_at")
-    if quantity != 1 or type(quantity) is not int:
-        quantity = check_int(quantity, "quantity", minimum=1)
-    evidence = () if evidence == () else strings(evidence, "evidence")
-    by, memo = ctx.by, ctx.memo
-    if key in state.keys:
-        # the order of Awarded.REQUEST / Deducted.REQUEST, spelled out on this hot path
-        request = (cls.KIND, by.id, memo, account, item, quantity, occurred_us, evidence)
-        replayed = replay(ctx, key, request)
-        if replayed:
-            return replayed
-    return [item_draft(ctx, cls, account, item, by, key, occurred_us, quantity, evidence, memo)]
+_DEDUCT_DOC = """Deduct a listed violation's points (村规民约). Always recorded, even when the
+    balance goes negative: the conduct happened.
+
+    Takes the same arguments as ``award``; ``item`` must have negative points.
+
+    Returns:
+        The ``deducted`` event.
+
+    Raises:
+        The errors of ``award`` (caps aside: deductions have none).
+    """
 
 
 @command(Awarded)
@@ -128,34 +107,35 @@ def award(
         ValidationError: a bad argument, named in the message.
         IdempotencyConflict: the key was used for a different request.
     """
-    return _post(ctx, Awarded, account, item, key, occurred_at, quantity, evidence)
+    state = ctx.state
+    cls: Any = ctx.command.emits  # Awarded, or Deducted when run as deduct (below)
+    # the hot path: a registered account id is a valid id; a rulebook lookup checks an item code
+    if type(account) is not str or (
+        account not in state.households and account not in state.members
+    ):
+        account = check_id(account, "account")
+    if type(item) is not str:
+        item = check_id(item, "item")
+    if type(key) is not str or not 0 < len(key) <= MAX_KEY or key.isspace():
+        key = check_key(key)
+    ctx.key = key
+    occurred_us = to_us(occurred_at, "occurred_at")
+    if quantity != 1 or type(quantity) is not int:
+        quantity = check_int(quantity, "quantity", minimum=1)
+    checked = () if evidence == () else strings(evidence, "evidence")
+    memo = ctx.memo
+    if key in state.keys:
+        # the order of Awarded.REQUEST / Deducted.REQUEST, spelled out on this hot path
+        request = (cls.KIND, by.id, memo, account, item, quantity, occurred_us, checked)
+        replayed = replay(ctx, key, request)
+        if replayed:
+            return replayed
+    return [item_draft(ctx, cls, account, item, by, key, occurred_us, quantity, checked, memo)]
 
 
-@command(Deducted)
-def deduct(
-    ctx: Context,
-    account: str,
-    item: str,
-    *,
-    by: Actor,
-    key: str,
-    occurred_at: _dt.datetime,
-    quantity: int = 1,
-    evidence: Sequence[str] = (),
-    memo: str = "",
-) -> Outcome:
-    """Deduct a listed violation's points (村规民约). Always recorded, even when the balance
-    goes negative: the conduct happened.
-
-    Takes the same arguments as ``award``; ``item`` must have negative points.
-
-    Returns:
-        The ``deducted`` event.
-
-    Raises:
-        The errors of ``award`` (caps aside: deductions have none).
-    """
-    return _post(ctx, Deducted, account, item, key, occurred_at, quantity, evidence)
+deduct = command(Deducted, name="deduct", doc=_DEDUCT_DOC)(award.handler)
+"""Deduct a listed violation's points: :func:`award`'s handler, declared to emit ``deducted``
+(the command being run, ``ctx.command``, tells the two apart)."""
 
 
 def item_draft(

@@ -115,7 +115,7 @@ class Batch(Commands):
             raise ValidationError("use a batch inside its with-block")
         state = ledger._state
         ctx = ledger._context(state, self._reader)
-        outcome = command(ctx, *args, **kwargs)
+        outcome = command.begin(ctx, kwargs)(ctx, *args, **kwargs)
         if isinstance(outcome, Replayed):
             self._firsts.append(outcome.events[0].seq)
             return outcome.events[0]

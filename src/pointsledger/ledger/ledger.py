@@ -318,6 +318,8 @@ class Ledger(Commands, Queries):
         records for a repeated request (its first events) or a command with nothing to do."""
         state = self._state
         ctx = self._context(state)
+        if type(command) is Command:  # not a due job: check by and memo, set up ctx
+            command = command.begin(ctx, kwargs)
         outcome = command(ctx, *args, **kwargs)
         if isinstance(outcome, Replayed):
             return outcome.events, []
