@@ -583,16 +583,17 @@ def test_two_writers_on_one_file_never_fork(tmp_path: Any) -> None:
     assert info.value.fields["used"] == 10
     assert second.head == second.store.head() == head
     event = second.award("H002", "ENV-01", by=GRID, key="d", occurred_at=when)
-    assert event.seq == first.ledger.head + 1
-    first.ledger.award("H003", "VOL-02", by=GRID, key="e", occurred_at=when)  # catches up too
+    assert event.seq == head + 1
+    assert first.ledger.head == event.seq  # reads see what other writers appended
+    e = first.ledger.award("H003", "VOL-02", by=GRID, key="e", occurred_at=when)
     with second.batch() as b:
-        assert second.head == first.ledger.head  # caught up under the lock
+        assert second.head == e.seq  # caught up under the lock
         f = b.award("H004", "VOL-02", by=GRID, key="f", occurred_at=when)
         other = sqlite3.connect(path, timeout=0)
         with pytest.raises(sqlite3.OperationalError, match="locked"):
             other.execute("BEGIN IMMEDIATE")
         other.close()
-    assert f.seq == first.ledger.head + 1 and second.store.head() == f.seq
+    assert f.seq == e.seq + 1 and second.store.head() == f.seq
     g = first.ledger.award("H004", "VOL-02", by=GRID, key="g", occurred_at=when)  # lock is free
     assert g.seq == f.seq + 1 and first.ledger.balance("H004").posted == 4
     assert first.ledger.verify().events == g.seq

@@ -42,6 +42,9 @@ class Batch(Commands):
     writers wait meanwhile, so keep the block to the commands. (If something appends without the
     lock anyway, the batch raises :class:`ConcurrencyError`, writes nothing and catches up.)
 
+    A batch belongs to the thread that opened it: while it is open, other threads' commands and
+    reads on the same ledger wait for it to end.
+
     A batch keeps the records it will append, not its event objects: a day's batch of
     thousands of events then costs the garbage collector little. Events are read back from
     the records when asked for.
@@ -57,20 +60,37 @@ class Batch(Commands):
 
     def __enter__(self) -> Batch:
         ledger = self._ledger
-        if ledger._batch is not None:
-            raise ValidationError("a batch is already open on this ledger")
-        if ledger._writing is not None:
-            self._lock.enter_context(ledger._writing())
+        ledger._lock.acquire()  # other threads wait for the batch; released by __exit__
+        try:
+            if ledger._batch is not None:
+                raise ValidationError("a batch is already open on this ledger")
+            if ledger._writing is not None:
+                self._lock.enter_context(ledger._writing())
             try:
                 ledger._catch_up()
             except BaseException:
                 self._lock.close()
                 raise
+        except BaseException:
+            ledger._lock.release()
+            raise
         self._base = ledger._state.seq
         ledger._batch = self
         return self
 
     def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        ledger = self._ledger
+        try:
+            self._finish(exc_type, exc, tb)
+        finally:
+            ledger._lock.release()
+
+    def _finish(
         self,
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
@@ -110,6 +130,12 @@ class Batch(Commands):
         return self._ledger._event_at(seq)
 
     def _command(self, command: Command[..., Event], /, *args: Any, **kwargs: Any) -> Event:
+        ledger = self._ledger
+        with ledger._lock:
+            return self._run(command, args, kwargs)
+
+    def _run(self, command: Command[..., Event], args: tuple[Any, ...],
+             kwargs: dict[str, Any]) -> Event:
         ledger = self._ledger
         if ledger._batch is not self:
             raise ValidationError("use a batch inside its with-block")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import random
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -46,7 +47,7 @@ from pointsledger.ledger import movements, snapshot
 from pointsledger.ledger.batch import Batch
 from pointsledger.ledger.chain import checked, seal_drafts
 from pointsledger.ledger.commands import Commands
-from pointsledger.ledger.queries import Queries
+from pointsledger.ledger.queries import Queries, fresh
 from pointsledger.ledger.records import ExpiringLot, Verified
 from pointsledger.rules.rulebook import Rulebook
 from pointsledger.storage import (
@@ -55,6 +56,7 @@ from pointsledger.storage import (
     Record,
     SnapshotStore,
     SQLiteStore,
+    Versioned,
     WriteLock,
     check_blob,
     seal_blob,
@@ -110,6 +112,9 @@ class Ledger(Commands, Queries):
         self._backdate_us = backdate_days * _DAY_US
         self._state = LedgerState()
         self._batch: Batch | None = None
+        # one command, batch or read at a time: the state is never seen half applied
+        self._lock = threading.RLock()
+        self._seen = store.data_version() if isinstance(store, Versioned) else 0
         self._from_snapshot()
         self._catch_up(progress)
         if self._state.seq == 0:
@@ -216,14 +221,16 @@ class Ledger(Commands, Queries):
         Raises:
             ValidationError: a batch is open on this ledger.
         """
-        if self._batch is not None:
-            raise ValidationError("a batch is open on this ledger: snapshot after it")
-        store, state, seq = self._store, self._state, 0
-        if isinstance(store, SnapshotStore):
-            store.save_snapshot(*seal_blob(state.seq, state.head_hash, snapshot.dump(state)))
-            seq = state.seq
-        movements.save(self)
-        return seq
+        with self._lock:
+            if self._batch is not None:
+                raise ValidationError("a batch is open on this ledger: snapshot after it")
+            self.refresh()
+            store, state, seq = self._store, self._state, 0
+            if isinstance(store, SnapshotStore):
+                store.save_snapshot(*seal_blob(state.seq, state.head_hash, snapshot.dump(state)))
+                seq = state.seq
+            movements.save(self)
+            return seq
 
     def _from_snapshot(self) -> None:
         """Start from the store's snapshot when it checks out; otherwise from nothing."""
@@ -240,6 +247,38 @@ class Ledger(Commands, Queries):
             return
         if state.seq == found[0] and state.head_hash == found[1]:
             self._state = state
+
+    # -- other writers -----------------------------------------------------------------------
+    def refresh(self) -> int:
+        """Take in the events other writers (processes, other ``Ledger`` objects on the same
+        file or database) appended since this ledger last looked, checking their chain.
+
+        Every read (queries, ``balance``, ``events``, reports, ``verify``) and every command
+        does this first, so a ledger never answers from a stale state; call it yourself to
+        catch up ahead of time. It is cheap when nothing changed: one ``PRAGMA data_version``
+        on SQLite, a head query on PostgreSQL, a length on the memory store. Inside a batch it
+        does nothing (the batch holds the store's write lock).
+
+        Returns:
+            How many events were taken in.
+
+        Raises:
+            IntegrityError: what others appended does not verify.
+        """
+        with self._lock:
+            if self._batch is not None:
+                return 0
+            store = self._store
+            if isinstance(store, Versioned):
+                version = store.data_version()
+                if version == self._seen:
+                    return 0
+                self._seen = version
+            elif store.head() == self._state.seq:
+                return 0
+            before = self._state.seq
+            self._catch_up()
+            return self._state.seq - before
 
     # -- plumbing ------------------------------------------------------------------------------
     def _refold(self) -> None:
@@ -276,12 +315,14 @@ class Ledger(Commands, Queries):
         return Context(state, now, self._backdate_us, event_at or self._event_at)
 
     def _command(self, command: Command[..., Event], /, *args: Any, **kwargs: Any) -> Event:
-        return self._execute(command, args, kwargs)[0]
+        with self._lock:
+            return self._execute(command, args, kwargs)[0]
 
     def _execute(
         self, command: Callable[..., Outcome], args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> Sequence[Event]:
-        """Run a command to its end: validate, append its events, and apply them."""
+        """Run a command to its end: validate, append its events, and apply them (the caller
+        holds the ledger's lock)."""
         if self._batch is not None:
             raise ValidationError("a batch is open on this ledger: issue commands through it")
         state = self._state
@@ -295,6 +336,7 @@ class Ledger(Commands, Queries):
             for event in events if records else ():  # only once the store has committed
                 apply(state, event)
             return events
+        self.refresh()  # another Ledger object may share this store
         for _attempt in range(_RETRIES):
             events, records = self._prepare(command, args, kwargs)
             if not records:
@@ -357,10 +399,11 @@ class Ledger(Commands, Queries):
         Returns:
             The ``stepped`` and ``reservation_timed_out`` events written.
         """
-        orders_back = self._due("order", "dispatched", orders.time_out_order, as_of)
-        until = self._as_of_us(as_of)
-        return orders_back + tuple(
-            self._execute(store_commands.time_out_reservations, (until,), {}))
+        with self._lock:
+            orders_back = self._due("order", "dispatched", orders.time_out_order, as_of)
+            until = self._as_of_us(as_of)
+            return orders_back + tuple(
+                self._execute(store_commands.time_out_reservations, (until,), {}))
 
     def expire_due(self, as_of: _dt.datetime | None = None) -> tuple[Expired, ...]:
         """Expire (清零) what is left in lots whose expiry is at or before ``as_of`` (default:
@@ -374,8 +417,9 @@ class Ledger(Commands, Queries):
         Raises:
             ValidationError: ``as_of`` is after the ledger clock.
         """
-        written = self._execute(store_commands.expire_lots, (self._as_of_us(as_of),), {})
-        return tuple(e for e in written if isinstance(e, Expired))
+        with self._lock:
+            written = self._execute(store_commands.expire_lots, (self._as_of_us(as_of),), {})
+            return tuple(e for e in written if isinstance(e, Expired))
 
     def run_due(self, as_of: _dt.datetime | None = None) -> tuple[Event, ...]:
         """Run every due job as of ``as_of`` (default: the ledger clock), in this order:
@@ -384,8 +428,9 @@ class Ledger(Commands, Queries):
         Returns:
             All the events written, in order.
         """
-        return (self.post_due(as_of) + self.lapse_due(as_of) + self.time_out_due(as_of)
-                + self.expire_due(as_of))
+        with self._lock:
+            return (self.post_due(as_of) + self.lapse_due(as_of) + self.time_out_due(as_of)
+                    + self.expire_due(as_of))
 
     def _as_of_us(self, as_of: _dt.datetime | None) -> int:
         until = to_us(self._clock() if as_of is None else as_of, "as_of")
@@ -395,15 +440,18 @@ class Ledger(Commands, Queries):
 
     def _due(self, flow: str, waiting: str, command: Callable[..., Outcome],
              as_of: _dt.datetime | None) -> tuple[Event, ...]:
-        until = self._as_of_us(as_of)
-        written: list[Event] = []
-        for case in cases.due_cases(self._state, flow, waiting, until):
-            try:
-                written.extend(self._execute(command, (case.id, until), {}))
-            except StateError:  # another writer moved it meanwhile: nothing is due any more
-                continue
-        return tuple(written)
+        with self._lock:
+            self.refresh()
+            until = self._as_of_us(as_of)
+            written: list[Event] = []
+            for case in cases.due_cases(self._state, flow, waiting, until):
+                try:
+                    written.extend(self._execute(command, (case.id, until), {}))
+                except StateError:  # another writer moved it meanwhile: nothing is due any more
+                    continue
+            return tuple(written)
 
+    @fresh
     def expiring(
         self, account: str, *, within: _dt.timedelta = _dt.timedelta(days=30)
     ) -> list[ExpiringLot]:
@@ -448,13 +496,16 @@ class Ledger(Commands, Queries):
 
     @property
     def head(self) -> int:
-        """The seq of the last event."""
-        return self._state.seq
+        """The seq of the last event (after :meth:`refresh`)."""
+        with self._lock:
+            self.refresh()
+            return self._state.seq
 
     def now(self) -> pendulum.DateTime:
         """The ledger clock's current reading, in the ledger's zone."""
         return pendulum.instance(self._clock()).in_timezone(self._state.tz)
 
+    @fresh
     def rulebook(self, at: _dt.datetime | None = None) -> Rulebook:
         """The rulebook in force at ``at`` (default: now).
 
@@ -467,6 +518,7 @@ class Ledger(Commands, Queries):
             raise NoRulebookInForce("no adopted rulebook is in force then", at=us)
         return adoption.rulebook
 
+    @fresh
     def events(self, after: int = 0) -> Iterator[Event]:
         """The stored events with ``seq > after``, in order.
 
@@ -476,6 +528,7 @@ class Ledger(Commands, Queries):
         for seq, data, digest in self._store.read(after):
             yield decode(seq, data, digest)
 
+    @fresh
     def event(self, entry: str | int) -> Event:
         """The event with id ``entry`` (or with seq ``entry``).
 
@@ -493,6 +546,7 @@ class Ledger(Commands, Queries):
             raise UnknownEntry(f"event {seq} is {event.id}, not {entry!r}", entry=entry)
         return event
 
+    @fresh
     def balance(
         self, account: str, *, as_of: _dt.datetime | None = None, at_seq: int | None = None
     ) -> Balance:
@@ -538,6 +592,10 @@ class Ledger(Commands, Queries):
                 event, or a log that no longer holds the events this ledger applied).
             ValidationError: a batch is open on this ledger.
         """
+        with self._lock:
+            return self._verify()
+
+    def _verify(self) -> Verified:
         if self._batch is not None:
             raise ValidationError("a batch is open on this ledger: verify after it")
         state = self._state
@@ -561,7 +619,8 @@ class Ledger(Commands, Queries):
         """Release the store (a SQLite file, a PostgreSQL connection); the ledger cannot be
         used afterwards. ``with Ledger.open(path) as ledger:`` calls it on leaving the block.
         (Closing a household or member account is :meth:`close_account`.)"""
-        self._store.close()
+        with self._lock:
+            self._store.close()
 
     def __enter__(self) -> Ledger:
         return self

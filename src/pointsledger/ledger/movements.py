@@ -115,7 +115,7 @@ class Movements:
         self.event_recorded.append(event.recorded_us)
         self.event_actor.append(self.intern(event.actor))
         self.event_kind.append(self.intern(event.KIND))
-        household_of = ledger.household_of
+        household_of = ledger._state.household_of  # unlocked: the caller holds the lock
         when = occurred(event)
         reversal = 1 if isinstance(event, Reversed) else 0
         version = event.original_version if isinstance(event, Reversed) else event.version
@@ -143,7 +143,7 @@ class Movements:
         quantity, points, ...]``) without building events; every other kind goes through
         :meth:`add`.
         """
-        household_of = ledger.household_of
+        household_of = ledger._state.household_of  # unlocked: the caller holds the lock
         ids = self._ids
         households: dict[int, int] = {}
         (seq_, recorded_, when_, at_, kind_, reversal_, account_, household_, code_, version_,
@@ -241,12 +241,14 @@ _CACHE: weakref.WeakKeyDictionary[Ledger, Movements] = weakref.WeakKeyDictionary
 def movements_of(ledger: Ledger) -> Movements:
     """The ledger's movement index, brought up to the store's head: from memory, else from the
     copy :meth:`Ledger.snapshot` left in the store (when it still fits the log), else built."""
-    index = _CACHE.get(ledger)
-    if index is None:
-        index = _CACHE[ledger] = _stored(ledger) or Movements()
-    if index.done < ledger.store.head():
-        index.fold(ledger)
-    return index
+    with ledger._lock:  # one thread folds at a time, and never into a command half applied
+        ledger.refresh()
+        index = _CACHE.get(ledger)
+        if index is None:
+            index = _CACHE[ledger] = _stored(ledger) or Movements()
+        if index.done < ledger._state.seq:
+            index.fold(ledger)
+        return index
 
 
 def _stored(ledger: Ledger) -> Movements | None:

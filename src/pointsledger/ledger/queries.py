@@ -11,15 +11,21 @@ earlier query returned.
 Queries that return a whole table (``households()``, ``balances()``, ...) cost one copy of the
 table; a report that walks everything asks once and looks rows up in the returned mapping
 rather than calling a one-row query (``household(id)``) per row.
+
+Every query is :func:`fresh`: under the ledger's lock (so threads never see a command half
+applied) it first takes in what other writers appended (:meth:`Ledger.refresh`, cheap when
+nothing changed).
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Mapping
+import functools
+import threading
+from collections.abc import Callable, Mapping
 from itertools import chain
 from types import MappingProxyType
-from typing import TypeVar
+from typing import Concatenate, ParamSpec, TypeVar
 
 from pointsledger.core.encoding import decode
 from pointsledger.core.events import Event, TimeMoved
@@ -34,6 +40,21 @@ from pointsledger.workflows import cases
 
 _K = TypeVar("_K")
 _V = TypeVar("_V")
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+_Q = TypeVar("_Q", bound="Queries")
+
+
+def fresh(read: Callable[Concatenate[_Q, _P], _R]) -> Callable[Concatenate[_Q, _P], _R]:
+    """A read that first sees what other writers appended, under the ledger's lock."""
+
+    @functools.wraps(read)
+    def fresh_read(self: _Q, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with self._lock:
+            self.refresh()
+            return read(self, *args, **kwargs)
+
+    return fresh_read
 
 _SCALARS = ("seq", "head_hash", "recorded_us", "ledger_id", "tz", "closed_before_us",
             "max_occurred_us", "adoptions")
@@ -51,12 +72,17 @@ class Queries:
 
     _state: LedgerState
     _store: EventStore
+    _lock: threading.RLock
 
     # implemented by Ledger
     def event(self, entry: str | int) -> Event:
         raise NotImplementedError
 
+    def refresh(self) -> int:
+        raise NotImplementedError
+
     # -- workflows, the time bank and the store ---------------------------------------------
+    @fresh
     def case(self, case: str | Event) -> Case:
         """The workflow case opened by event ``case`` (a claim, wish, order or deposit).
 
@@ -65,6 +91,7 @@ class Queries:
         """
         return cases.find_case(self._state, case)
 
+    @fresh
     def cases(self, flow: str | None = None, *, state: str | None = None,
               account: str | None = None) -> list[Case]:
         """The workflow cases, oldest first, optionally of one ``flow``, in one ``state``, or of
@@ -73,10 +100,12 @@ class Queries:
                        if (flow is None or c.flow == flow) and (state is None or c.state == state)
                        and (account is None or c.account == account)), key=lambda c: c.seq)
 
+    @fresh
     def minutes(self, member: str) -> int:
         """The minutes a member holds in the time bank."""
         return self._state.minutes.get(member, 0)
 
+    @fresh
     def stock(self, reward: str) -> StockLevel:
         """Units of a reward on hand, reserved for pickup, and free to redeem."""
         state = self._state
@@ -91,6 +120,7 @@ class Queries:
         return self._state.tzinfo
 
     # -- registry --------------------------------------------------------------------------
+    @fresh
     def households(self) -> Mapping[str, Household]:
         """Every registered household, closed ones included.
 
@@ -99,6 +129,7 @@ class Queries:
         """
         return _frozen(self._state.households)
 
+    @fresh
     def household(self, household: str) -> Household:
         """One registered household.
 
@@ -116,6 +147,7 @@ class Queries:
             raise UnknownAccount(f"no household {household!r}", account=household)
         return found
 
+    @fresh
     def members(self, household: str | None = None) -> Mapping[str, Member]:
         """The registered members, of every household or of one.
 
@@ -134,6 +166,7 @@ class Queries:
         self.household(household)
         return MappingProxyType({k: m for k, m in members.items() if m.household == household})
 
+    @fresh
     def member(self, member: str) -> Member:
         """One registered member.
 
@@ -151,6 +184,7 @@ class Queries:
             raise UnknownAccount(f"no member {member!r}", account=member)
         return found
 
+    @fresh
     def regions(self) -> Mapping[str, Region]:
         """Every region of the region tree.
 
@@ -160,6 +194,7 @@ class Queries:
         """
         return _frozen(self._state.regions)
 
+    @fresh
     def region(self, code: str) -> Region:
         """One region of the region tree.
 
@@ -177,6 +212,7 @@ class Queries:
             raise UnknownRegion(f"no region {code!r}", region=code)
         return found
 
+    @fresh
     def household_of(self, account: str) -> str | None:
         """The household an account belongs to.
 
@@ -190,6 +226,7 @@ class Queries:
         return self._state.household_of(account)
 
     # -- rulebooks -------------------------------------------------------------------------
+    @fresh
     def adoptions(self) -> tuple[Adoption, ...]:
         """The adopted rulebook versions with their effective ranges and adoption records.
 
@@ -198,6 +235,7 @@ class Queries:
         """
         return self._state.adoptions
 
+    @fresh
     def adoption(self, version: str) -> Adoption:
         """One adopted rulebook version.
 
@@ -217,6 +255,7 @@ class Queries:
         return found
 
     # -- entries and keys ------------------------------------------------------------------
+    @fresh
     def reversals(self) -> Mapping[int, int]:
         """Every reversed entry with the entry that reversed it (冲正).
 
@@ -225,6 +264,7 @@ class Queries:
         """
         return _frozen(self._state.reversals)
 
+    @fresh
     def reversal_of(self, entry: str | int | Event) -> Event | None:
         """The event that reversed an entry.
 
@@ -241,6 +281,7 @@ class Queries:
         later = self._state.reversals.get(seq)
         return None if later is None else self.event(later)
 
+    @fresh
     def event_for_key(self, key: str) -> Event | None:
         """The first event recorded under an idempotency key.
 
@@ -254,6 +295,7 @@ class Queries:
         return None if seq is None else self.event(seq)
 
     # -- balances, stock, time bank --------------------------------------------------------
+    @fresh
     def balances(self) -> Mapping[str, Balance]:
         """The balance of every account: each household and member (zero when nothing was
         posted to it), then each system account that holds points.
@@ -268,6 +310,7 @@ class Queries:
             a: Balance(a, posted.get(a, 0), pending.get(a, 0), held.get(a, 0))
             for a in accounts})
 
+    @fresh
     def available(self) -> Mapping[str, int]:
         """The points every account may spend now (posted minus held), as :meth:`balances`
         lists the accounts but without building a record per account: the cheap way for a
@@ -281,6 +324,7 @@ class Queries:
         accounts = chain(state.households, state.members, posted, state.pending, held)
         return MappingProxyType({a: posted.get(a, 0) - held.get(a, 0) for a in accounts})
 
+    @fresh
     def stock_levels(self) -> Mapping[str, StockLevel]:
         """The stock of every reward that was ever stocked or reserved.
 
@@ -291,6 +335,7 @@ class Queries:
         return MappingProxyType({r: self.stock(r) for r in sorted({*state.stock,
                                                                    *state.reserved})})
 
+    @fresh
     def time_balances(self) -> Mapping[str, int]:
         """The minutes every time-bank account holds (the time bank's own account included,
         so the values sum to zero).
@@ -300,6 +345,7 @@ class Queries:
         """
         return _frozen(self._state.minutes)
 
+    @fresh
     def time_moves(self, member: str) -> tuple[TimeMoved, ...]:
         """A member's time-bank history: every movement of their minutes, oldest first.
 
@@ -317,6 +363,7 @@ class Queries:
         return tuple(moves)
 
     # -- trust -----------------------------------------------------------------------------
+    @fresh
     def drift(self) -> tuple[str, ...]:
         """Compare the live derived state with a fresh fold of the stored log (invariant 4,
         derivation): the live state must be exactly what replaying the log gives.

@@ -7,8 +7,9 @@ numbered from 1 without gaps, appended atomically and only on top of the head th
 expects. The ledger never trusts a store: it re-verifies the hash chain of whatever it reads.
 
 A store may also declare optional protocols, which callers test with ``isinstance``:
-:class:`WriteLock` (a lock writers take turns under), :class:`SnapshotStore` (one snapshot of the
-state) and :class:`DerivedStore` (named derived blobs). A stored snapshot or derived blob is
+:class:`WriteLock` (a lock writers take turns under), :class:`Versioned` (a cheap "did anyone
+else commit?"), :class:`SnapshotStore` (one snapshot of the state) and :class:`DerivedStore`
+(named derived blobs). A stored snapshot or derived blob is
 used only after :func:`check_blob` finds it still fits the log.
 """
 
@@ -18,6 +19,7 @@ from pointsledger.storage.base import (
     EventStore,
     Record,
     SnapshotStore,
+    Versioned,
     WriteLock,
 )
 from pointsledger.storage.derived import check_blob, seal_blob
@@ -34,6 +36,7 @@ __all__ = [
     "Record",
     "SQLiteStore",
     "SnapshotStore",
+    "Versioned",
     "WriteLock",
     "check_blob",
     "seal_blob",

@@ -75,6 +75,21 @@ class WriteLock(Protocol):
 
 
 @runtime_checkable
+class Versioned(Protocol):
+    """A store that says cheaply whether other writers committed since it last looked.
+
+    Contract: :meth:`data_version` returns a number that differs from the previous call's
+    whenever another connection committed to the store in between (this connection's own
+    commits may leave it unchanged). Equal numbers mean nothing changed, so a reader need not
+    look for new records. Stores without it are asked for their head instead.
+    """
+
+    def data_version(self) -> int:
+        """The store's change counter as this connection sees it."""
+        ...
+
+
+@runtime_checkable
 class SnapshotStore(Protocol):
     """A store that keeps one snapshot of the derived state beside its log.
 

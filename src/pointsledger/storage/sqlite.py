@@ -4,6 +4,16 @@ Each record is one row ``(seq, data, hash)`` where ``data`` is an event's canoni
 so the chain can be re-verified from the file alone. An append is one ``BEGIN IMMEDIATE``
 transaction that first checks the head, so two processes writing the same file can never fork
 the chain: the loser gets :class:`~pointsledger.errors.ConcurrencyError` and nothing is written.
+
+Writers take turns fairly: :meth:`SQLiteStore.writing` first takes an operating-system lock on
+a file beside the database (``<file>.lock``), queueing through a second one
+(``<file>.queue``), so a waiting writer sleeps in the kernel and wakes when the lock is free,
+and a writer that just wrote queues behind the others instead of taking the lock again at
+once (SQLite's own busy handler polls with growing sleeps and is not fair). Where the
+operating system has no ``fcntl`` (Windows), writers fall back to SQLite's busy handler.
+
+One store may be used from any thread: a lock serialises its use of the connection, and a
+read waits for a write transaction of another thread to end rather than seeing inside it.
 """
 
 from __future__ import annotations
@@ -11,10 +21,18 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
 
 from pointsledger.errors import ConcurrencyError, StoreError, UnknownEntry, ValidationError
 from pointsledger.storage.base import Blob, Record, check_numbering
+
+_CHUNK = 5_000  # records a read fetches at a time
 
 APPLICATION = "pointsledger"
 SCHEMA = "1"
@@ -68,8 +86,11 @@ class SQLiteStore:
         self.path = os.fspath(path)
         self._closed = False
         self._locked = False
+        self._mutex = threading.RLock()
+        self._turns: tuple[int, int] | None = None  # the queue and lock files, opened lazily
         try:
-            self._connection = sqlite3.connect(self.path, isolation_level=None, timeout=timeout)
+            self._connection = sqlite3.connect(
+                self.path, isolation_level=None, timeout=timeout, check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute(f"PRAGMA synchronous={synchronous.upper()}")
             self._init_schema()
@@ -113,25 +134,58 @@ class SQLiteStore:
     @contextlib.contextmanager
     def writing(self) -> Iterator[None]:
         """Hold the file's write lock for a whole read-validate-append cycle: writers that use
-        it take turns instead of racing (an append inside it joins its transaction)."""
-        db = self._db
-        db.execute("BEGIN IMMEDIATE")
-        self._locked = True
+        it take turns, fairly, instead of racing (an append inside it joins its transaction)."""
+        with self._mutex, self._turn():
+            db = self._db
+            db.execute("BEGIN IMMEDIATE")
+            self._locked = True
+            try:
+                yield
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+            else:
+                if db.in_transaction:
+                    db.execute("COMMIT")
+            finally:
+                self._locked = False
+
+    @contextlib.contextmanager
+    def _turn(self) -> Iterator[None]:
+        """The writers' turn: queue on ``<file>.queue``, take ``<file>.lock``, leave the queue.
+        Whoever holds the lock is followed by whoever waited at the head of the queue."""
+        if fcntl is None:  # pragma: no cover - Windows: SQLite's busy handler decides
+            yield
+            return
+        if self._turns is None:
+            self._turns = (os.open(self.path + ".queue", os.O_RDWR | os.O_CREAT, 0o644),
+                           os.open(self.path + ".lock", os.O_RDWR | os.O_CREAT, 0o644))
+        queue, lock = self._turns
+        fcntl.flock(queue, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        finally:
+            fcntl.flock(queue, fcntl.LOCK_UN)
         try:
             yield
-        except BaseException:
-            if db.in_transaction:
-                db.execute("ROLLBACK")
-            raise
-        else:
-            if db.in_transaction:
-                db.execute("COMMIT")
         finally:
-            self._locked = False
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def data_version(self) -> int:
+        """A number that changes whenever another connection commits to the file (SQLite's
+        ``PRAGMA data_version``); this connection's own commits leave it as it is."""
+        with self._mutex:
+            version: int = self._db.execute("PRAGMA data_version").fetchone()[0]
+            return version
 
     def append(self, records: Sequence[Record], expected_seq: int) -> None:
         """Append ``records`` in one transaction on top of ``expected_seq``."""
         check_numbering(records, expected_seq)
+        with self._mutex:
+            self._append(records, expected_seq)
+
+    def _append(self, records: Sequence[Record], expected_seq: int) -> None:
         db = self._db
         if self._locked:
             head = db.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()[0]
@@ -157,23 +211,32 @@ class SQLiteStore:
             raise
 
     def read(self, after_seq: int = 0) -> Iterator[Record]:
-        """The records after ``after_seq``, in order (as stored: the ledger checks them)."""
-        return iter(
-            self._db.execute(
-                "SELECT seq, data, hash FROM events WHERE seq > ? ORDER BY seq", (after_seq,)
-            )
-        )
+        """The records after ``after_seq``, in order (as stored: the ledger checks them),
+        fetched in chunks, each under the store's lock."""
+        query = "SELECT seq, data, hash FROM events WHERE seq > ? ORDER BY seq LIMIT ?"
+        while True:
+            with self._mutex:
+                rows: list[Record] = self._db.execute(query, (after_seq, _CHUNK)).fetchall()
+            yield from rows
+            if len(rows) < _CHUNK:
+                return
+            after_seq = rows[-1][0]
 
     def get(self, seq: int) -> Record:
         """The record with ``seq``."""
         query = "SELECT seq, data, hash FROM events WHERE seq = ?"
-        row: Record | None = self._db.execute(query, (seq,)).fetchone()
+        with self._mutex:
+            row: Record | None = self._db.execute(query, (seq,)).fetchone()
         if row is None:
             raise UnknownEntry(f"no event {seq} in {self.path!r}", seq=seq)
         return row
 
     def save_snapshot(self, seq: int, head: bytes, data: bytes, digest: bytes) -> None:
         """Keep a snapshot of the derived state at ``seq`` (replacing older ones)."""
+        with self._mutex:
+            self._save_snapshot(seq, head, data, digest)
+
+    def _save_snapshot(self, seq: int, head: bytes, data: bytes, digest: bytes) -> None:
         db = self._db
         db.execute("BEGIN IMMEDIATE")
         try:
@@ -188,8 +251,10 @@ class SQLiteStore:
 
     def load_snapshot(self) -> Blob | None:
         """The latest snapshot ``(seq, head hash, data, digest)``, or None."""
-        row = self._db.execute(
-            "SELECT seq, head, data, digest FROM snapshots ORDER BY seq DESC LIMIT 1").fetchone()
+        with self._mutex:
+            row = self._db.execute(
+                "SELECT seq, head, data, digest FROM snapshots ORDER BY seq DESC LIMIT 1"
+            ).fetchone()
         if row is None:
             return None
         seq, head, data, digest = row
@@ -201,14 +266,16 @@ class SQLiteStore:
                      digest: bytes) -> None:
         """Keep derived data ``name`` (a report index, ...) computed up to ``seq``, replacing
         the previous version. Derived data is a cache: readers check it against the log."""
-        self._db.execute(
-            "INSERT OR REPLACE INTO derived (name, seq, head, data, digest) "
-            "VALUES (?, ?, ?, ?, ?)", (name, seq, head, data, digest))
+        with self._mutex:
+            self._db.execute(
+                "INSERT OR REPLACE INTO derived (name, seq, head, data, digest) "
+                "VALUES (?, ?, ?, ?, ?)", (name, seq, head, data, digest))
 
     def load_derived(self, name: str) -> Blob | None:
         """Derived data ``name`` as ``(seq, head hash, data, digest)``, or None."""
-        row = self._db.execute("SELECT seq, head, data, digest FROM derived WHERE name = ?",
-                               (name,)).fetchone()
+        with self._mutex:
+            row = self._db.execute(
+                "SELECT seq, head, data, digest FROM derived WHERE name = ?", (name,)).fetchone()
         if row is None:
             return None
         seq, head, data, digest = row
@@ -218,14 +285,22 @@ class SQLiteStore:
 
     def head(self) -> int:
         """The seq of the last event."""
-        head: int = self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()[0]
-        return head
+        with self._mutex:
+            head: int = self._db.execute(
+                "SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()[0]
+            return head
 
     def close(self) -> None:
-        """Close the database connection; later calls (but close) raise StoreError."""
-        if not self._closed:
-            self._connection.close()
-            self._closed = True
+        """Close the database connection (and the turn files); later calls (but close) raise
+        StoreError."""
+        with self._mutex:
+            if not self._closed:
+                self._connection.close()
+                self._closed = True
+                if self._turns is not None:
+                    for fd in self._turns:
+                        os.close(fd)
+                    self._turns = None
 
     @property
     def _db(self) -> sqlite3.Connection:
