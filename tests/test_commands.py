@@ -12,6 +12,7 @@ import pytest
 from pointsledger import (
     Actor,
     Batch,
+    IdempotencyConflict,
     Ledger,
     ManualClock,
     PermissionDenied,
@@ -154,3 +155,32 @@ def test_every_declared_policy_entry_is_in_the_default_policy() -> None:
         if name == "step":  # each step authorises its own entry, <flow>.<step>
             continue
         assert DEFAULT_POLICY.roles_for(declared.policy), name
+
+
+def test_occurred_at_may_be_omitted_and_a_retry_gets_the_first_answer() -> None:
+    """Without ``occurred_at`` an award occurs when first recorded; retried later with the
+    same key and no ``occurred_at``, it returns the first event and writes nothing."""
+    village = make_village("memory")
+    ledger, clock = village.ledger, village.clock
+    first = ledger.award("H001", "VOL-02", by=GRID, key="retry")
+    assert first.occurred_us == first.recorded_us
+    head = ledger.head
+    clock.advance(minutes=5)
+    assert ledger.award("H001", "VOL-02", by=GRID, key="retry") == first
+    assert ledger.deduct("H002", "COV-03", by=GRID, key="d").occurred_us > first.occurred_us
+    assert ledger.head == head + 1
+    with pytest.raises(IdempotencyConflict):  # the same key for another request still clashes
+        ledger.award("H002", "VOL-02", by=GRID, key="retry")
+
+
+def test_workflow_openings_take_the_same_rule() -> None:
+    """submit_claim and submit_time without ``occurred_at``: retries return the first event."""
+    from .helpers import VOLUNTEER, WISHER, make_workflow_village
+
+    village = make_workflow_village()
+    ledger, clock = village.ledger, village.clock
+    claim = ledger.submit_claim("H002", "HON-01", by=WISHER, key="claim")
+    deposit = ledger.submit_time("M003", 60, service="助老", by=VOLUNTEER, key="time")
+    clock.advance(hours=1)
+    assert ledger.submit_claim("H002", "HON-01", by=WISHER, key="claim") == claim
+    assert ledger.submit_time("M003", 60, service="助老", by=VOLUNTEER, key="time") == deposit

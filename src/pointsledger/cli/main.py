@@ -100,14 +100,10 @@ def _when(text: str | None, ledger: Ledger) -> _dt.datetime:
     return parsed
 
 
-def _occurred(args: argparse.Namespace, ledger: Ledger) -> _dt.datetime:
-    """``--occurred-at``; without it, now, or for a retry (its key already used) the first
-    run's time, so that running the same command again is the same request."""
-    if args.occurred_at is None:
-        first = ledger.event_for_key(args.key)
-        if first is not None:
-            return first.occurred_at
-    return _when(args.occurred_at, ledger)
+def _occurred(args: argparse.Namespace, ledger: Ledger) -> _dt.datetime | None:
+    """``--occurred-at``; without it None: the library then takes the time of the first
+    recording, so that running the same command again is the same request."""
+    return None if args.occurred_at is None else _when(args.occurred_at, ledger)
 
 
 def _open(path: str, **kwargs: Any) -> Ledger:

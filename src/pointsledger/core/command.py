@@ -29,6 +29,7 @@ import attrs
 
 from pointsledger.base.actors import RESIDENT, Actor
 from pointsledger.base.checks import check_key, check_text
+from pointsledger.base.clock import to_us
 from pointsledger.core.events import request_of
 from pointsledger.errors import (
     AccountClosed,
@@ -376,6 +377,21 @@ def check_occurred(ctx: Context, occurred_us: int) -> None:
             occurred_at=iso(occurred_us, state),
             window_days=days,
         )
+
+
+def occurred(ctx: Context, occurred_at: object, key: str) -> int:
+    """When the conduct happened, in microseconds: ``occurred_at``, or when it is None the
+    time of the first recording under ``key`` (an already checked key): the clock reading for a
+    new key, the first event's occurred time for a key already used, so that a retry without
+    ``occurred_at`` is the same request and gets the first answer.
+
+    Raises:
+        ValidationError: not an aware datetime.
+    """
+    if occurred_at is None:
+        seq = ctx.state.keys.get(key)
+        return ctx.now_us if seq is None else ctx.event_at(seq).occurred_us
+    return to_us(occurred_at, "occurred_at")
 
 
 def iso(us: int, state: LedgerState) -> str:

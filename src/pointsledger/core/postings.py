@@ -13,7 +13,6 @@ from typing import Any
 
 from pointsledger.base.actors import Actor
 from pointsledger.base.checks import MAX_KEY, check_id, check_int, check_key, check_text
-from pointsledger.base.clock import to_us
 from pointsledger.base.periods import period_label
 from pointsledger.core.command import (
     Context,
@@ -22,6 +21,7 @@ from pointsledger.core.command import (
     check_occurred,
     command,
     iso,
+    occurred,
     open_account,
     replay,
     strings,
@@ -72,7 +72,7 @@ def award(
     *,
     by: Actor,
     key: str,
-    occurred_at: _dt.datetime,
+    occurred_at: _dt.datetime | None = None,
     quantity: int = 1,
     evidence: Sequence[str] = (),
     memo: str = "",
@@ -87,7 +87,9 @@ def award(
             of the account's household.
         key: idempotency key.
         occurred_at: when the conduct happened (aware datetime); not in the future, not in a
-            closed period, not beyond the backdating window.
+            closed period, not beyond the backdating window. Omitted, it is the time the
+            command is first recorded: a retry with the same key and no ``occurred_at`` is the
+            same request and returns the first event.
         quantity: units (e.g. person-times), at least 1.
         evidence: references to evidence (photo ids, text); required by some items.
         memo: free text.
@@ -119,7 +121,7 @@ def award(
     if type(key) is not str or not 0 < len(key) <= MAX_KEY or key.isspace():
         key = check_key(key)
     ctx.key = key
-    occurred_us = to_us(occurred_at, "occurred_at")
+    occurred_us = occurred(ctx, occurred_at, key)
     if quantity != 1 or type(quantity) is not int:
         quantity = check_int(quantity, "quantity", minimum=1)
     checked = () if evidence == () else strings(evidence, "evidence")

@@ -19,14 +19,15 @@ from pointsledger.base.checks import (
     check_account_id,
     check_id,
     check_int,
+    check_key,
 )
-from pointsledger.base.clock import to_us
 from pointsledger.core.command import (
     Context,
     Draft,
     Outcome,
     check_occurred,
     command,
+    occurred,
     open_account,
     policy_now,
     strings,
@@ -68,7 +69,7 @@ def submit_claim(
     *,
     by: Actor,
     key: str,
-    occurred_at: _dt.datetime,
+    occurred_at: _dt.datetime | None = None,
     quantity: int = 1,
     evidence: Sequence[str] = (),
     memo: str = "",
@@ -90,7 +91,7 @@ def submit_claim(
     """
     account = check_account_id(account, "account")
     item = check_id(item, "item")
-    occurred_us = to_us(occurred_at, "occurred_at")
+    occurred_us = occurred(ctx, occurred_at, check_key(key))
     quantity = check_int(quantity, "quantity", minimum=1)
     proof = () if evidence == () else strings(evidence, "evidence")
     args = (("account", account), ("evidence", proof), ("item", item),

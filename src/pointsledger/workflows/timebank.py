@@ -14,8 +14,7 @@ import datetime as _dt
 from collections.abc import Callable
 
 from pointsledger.base.actors import SYSTEM, Actor
-from pointsledger.base.checks import check_account_id, check_int, check_text
-from pointsledger.base.clock import to_us
+from pointsledger.base.checks import check_account_id, check_int, check_key, check_text
 from pointsledger.core.accounts import TIMEBANK
 from pointsledger.core.command import (
     Context,
@@ -23,6 +22,7 @@ from pointsledger.core.command import (
     Outcome,
     check_occurred,
     command,
+    occurred,
     open_account,
     policy_now,
 )
@@ -80,7 +80,7 @@ def submit_time(
     minutes: int,
     *,
     service: str,
-    occurred_at: _dt.datetime,
+    occurred_at: _dt.datetime | None = None,
     by: Actor,
     key: str,
     memo: str = "",
@@ -100,7 +100,7 @@ def submit_time(
     member = check_account_id(member, "member")
     minutes = check_int(minutes, "minutes", minimum=1)
     service = check_text(service, "service", required=True)
-    occurred_us = to_us(occurred_at, "occurred_at")
+    occurred_us = occurred(ctx, occurred_at, check_key(key))
     args = (("member", member), ("minutes", minutes), ("occurred_us", occurred_us),
             ("service", service))
     replay = ctx.replayed(key, flow="deposit", case=0, step="submit", args=args)
