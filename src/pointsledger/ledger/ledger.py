@@ -114,7 +114,11 @@ class Ledger(Commands, Queries):
         self._batch: Batch | None = None
         # one command, batch or read at a time: the state is never seen half applied
         self._lock = threading.RLock()
-        self._seen = store.data_version() if isinstance(store, Versioned) else 0
+        # a store that says cheaply whether others committed (isinstance on a protocol is slow:
+        # asked once)
+        self._version: Callable[[], int] | None = (
+            store.data_version if isinstance(store, Versioned) else None)
+        self._seen = self._version() if self._version is not None else 0
         self._from_snapshot()
         self._catch_up(progress)
         if self._state.seq == 0:
@@ -268,13 +272,12 @@ class Ledger(Commands, Queries):
         with self._lock:
             if self._batch is not None:
                 return 0
-            store = self._store
-            if isinstance(store, Versioned):
-                version = store.data_version()
+            if self._version is not None:
+                version = self._version()
                 if version == self._seen:
                     return 0
                 self._seen = version
-            elif store.head() == self._state.seq:
+            elif self._store.head() == self._state.seq:
                 return 0
             before = self._state.seq
             self._catch_up()
