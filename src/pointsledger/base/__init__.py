@@ -1,4 +1,5 @@
-"""Values every layer uses: argument checks, actors and roles, the clock and instants, periods.
+"""Values every layer uses: argument checks, actors and roles, the clock and instants, periods,
+and the JSON forms of records.
 
 Imports only :mod:`pointsledger.errors`.
 """

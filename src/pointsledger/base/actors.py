@@ -14,6 +14,7 @@ from typing import Final
 import attrs
 
 from pointsledger.base.checks import check_id
+from pointsledger.base.jsonforms import JsonForm
 from pointsledger.errors import ValidationError
 
 RESIDENT: Final = "resident"
@@ -46,7 +47,7 @@ def to_roles(value: object) -> frozenset[str]:
 
 
 @attrs.frozen
-class Actor:
+class Actor(JsonForm):
     """Whoever performs a command.
 
     Attributes:

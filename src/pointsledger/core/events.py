@@ -20,6 +20,8 @@ import attrs
 import pendulum
 
 from pointsledger.base.clock import from_us
+from pointsledger.base.jsonforms import fields_to_dict, instant_to_json, zone
+from pointsledger.base.periods import DEFAULT_TZ
 from pointsledger.core._json import encode, quote
 from pointsledger.core.accounts import EXPIRED, PENALTY, POOL, STORE
 from pointsledger.rules.rulebook import Rulebook, rulebook_from_data, rulebook_to_data
@@ -121,6 +123,38 @@ class Event:
                 *self.body_json(),
             ]
         ).encode()
+
+    def to_dict(self, tz: str = DEFAULT_TZ) -> dict[str, Any]:
+        """The event as a dict of JSON-safe values (docs/json.md).
+
+        The header first: ``seq``, ``kind``, ``id``, ``recorded_at`` and ``occurred_at``
+        (ISO 8601 with offset in ``tz``), ``actor``, ``key``, ``version``, ``memo``, ``hash``
+        (hex); then the body fields in declared order, as in the canonical encoding (tuples
+        become lists, a rulebook its data form), with a body field ``<name>_us`` given as
+        ``<name>_at`` in ISO 8601.
+
+        Args:
+            tz: the zone the instants are shown in (default Asia/Shanghai; pass ``ledger.tz``
+                for a ledger in another zone).
+
+        Raises:
+            ValidationError: ``tz`` is not a known zone.
+        """
+        zone(tz)
+        out: dict[str, Any] = {
+            "seq": self.seq,
+            "kind": self.KIND,
+            "id": self.id,
+            "recorded_at": instant_to_json(self.recorded_us, tz),
+            "occurred_at": instant_to_json(self.occurred_us, tz),
+            "actor": self.actor,
+            "key": self.key,
+            "version": self.version,
+            "memo": self.memo,
+            "hash": self.hash.hex(),
+        }
+        out.update(fields_to_dict(zip(self.BODY, self.body_json(), strict=True), tz))
+        return out
 
     def request(self) -> tuple[Any, ...]:
         """What the caller asked for: compared when an idempotency key is reused."""

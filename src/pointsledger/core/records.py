@@ -10,12 +10,13 @@ import datetime as _dt
 
 import attrs
 
+from pointsledger.base.jsonforms import JsonForm
 from pointsledger.core.events import Lot
 from pointsledger.rules.rulebook import Rulebook
 
 
 @attrs.frozen
-class Adoption:
+class Adoption(JsonForm):
     """A rulebook version as adopted: its own range ``[from_us, until_us)`` (``until_us`` None
     when open-ended); a later version also ends it at its own start."""
 
@@ -27,6 +28,8 @@ class Adoption:
     resolution: str
     seq: int
 
+    JSON_EXTRA = ("version",)
+
     @property
     def version(self) -> str:
         """The rulebook version."""
@@ -34,7 +37,7 @@ class Adoption:
 
 
 @attrs.frozen
-class Balance:
+class Balance(JsonForm):
     """An account's points: ``posted`` (入账), ``pending`` (公示中, never spendable), ``held``
     (reserved), and ``available = posted - held``."""
 
@@ -42,6 +45,8 @@ class Balance:
     posted: int
     pending: int = 0
     held: int = 0
+
+    JSON_EXTRA = ("available",)
 
     @property
     def available(self) -> int:
@@ -56,7 +61,7 @@ class Balance:
 
 
 @attrs.frozen
-class Reservation:
+class Reservation(JsonForm):
     """A reservation (预约兑换) as it stands: ``status`` is open, handed_over, cancelled or
     timed_out."""
 

@@ -14,6 +14,8 @@ from typing import Final
 
 import attrs
 
+from pointsledger.base.jsonforms import JsonForm
+
 REGION_LEVELS: Final[dict[str, int]] = {
     "county": 0,
     "town": 1,
@@ -25,7 +27,7 @@ REGION_LEVELS: Final[dict[str, int]] = {
 
 
 @attrs.frozen
-class Region:
+class Region(JsonForm):
     """A node of the region tree (县/镇/村(社区)/网格/微网格)."""
 
     code: str
@@ -35,7 +37,7 @@ class Region:
 
 
 @attrs.frozen
-class Household:
+class Household(JsonForm):
     """A household (户): an account in one grid, with a head of household's name."""
 
     id: str
@@ -45,7 +47,7 @@ class Household:
 
 
 @attrs.frozen
-class Member:
+class Member(JsonForm):
     """A household member (成员): an account of its own, with roles and an optional birth date."""
 
     id: str

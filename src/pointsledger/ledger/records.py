@@ -6,14 +6,18 @@ import datetime as _dt
 
 import attrs
 
+from pointsledger.base.jsonforms import JsonForm
+
 
 @attrs.frozen
-class StockLevel:
+class StockLevel(JsonForm):
     """A reward's stock: units ``on_hand``, ``reserved`` for pickup, and ``free`` to redeem."""
 
     reward: str
     on_hand: int
     reserved: int
+
+    JSON_EXTRA = ("free",)
 
     @property
     def free(self) -> int:
@@ -22,7 +26,7 @@ class StockLevel:
 
 
 @attrs.frozen
-class ExpiringLot:
+class ExpiringLot(JsonForm):
     """Points of one award that will expire: the award's ``seq``, the points left, and when."""
 
     seq: int
@@ -31,7 +35,7 @@ class ExpiringLot:
 
 
 @attrs.frozen
-class Verified:
+class Verified(JsonForm):
     """The result of a successful :meth:`Ledger.verify`: how many events, and the head hash."""
 
     events: int

@@ -56,10 +56,11 @@ def statement(ledger: Ledger, account: str, *, period: str | None = None,
         entry = what if isinstance(event, ItemPosting | Redemption | Reversed) else event.KIND
         rows.append((local_date(ledger, at), seq, entry, delta, balance, event.actor, reason,
                      link))
-    columns = [text[c] for c in ("date", "seq", "entry", "points", "balance", "actor",
-                                 "reason", "link")]
+    keys = ("date", "seq", "entry", "points", "balance", "actor", "reason", "link")
     notes = (f"{text['opening']}: {opening}", f"{text['closing']}: {balance}")
-    return Table(f"{text['statement']} {account} {period or ''}".strip(), columns, rows, notes)
+    summary = {"account": account, "period": period, "opening": opening, "closing": balance}
+    return Table(f"{text['statement']} {account} {period or ''}".strip(),
+                 [text[k] for k in keys], rows, notes, keys=keys, summary=summary)
 
 
 def balances(ledger: Ledger, *, region: str | None = None, locale: str = "zh") -> Table:
@@ -89,6 +90,10 @@ def balances(ledger: Ledger, *, region: str | None = None, locale: str = "zh") -
         available = sum(available_points[a] for a in [household, *members[household]])
         rows.append((household, registered[household].head, t[earned], -t[deducted],
                      -t[redeemed], -t[expired], 0, available))
-    columns = [text[c] for c in ("household", "name", "earned", "deducted", "redeemed",
-                                 "expired", "pending", "available")]
-    return Table(f"{text['balances']} {region or ''}".strip(), columns, rows)
+    keys = ("household", "name", "earned", "deducted", "redeemed", "expired", "pending",
+            "available")
+    summary: dict[str, object] = {"region": region, "households": len(rows)}
+    for i, key in enumerate(keys[2:], start=2):
+        summary[key] = sum(int(row[i]) for row in rows)
+    return Table(f"{text['balances']} {region or ''}".strip(), [text[k] for k in keys], rows,
+                 keys=keys, summary=summary)

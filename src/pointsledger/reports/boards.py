@@ -76,5 +76,5 @@ def honour_board(ledger: Ledger, period: str, *, top: int = 10, bottom: bool = F
             break
         rows.append((rank, household.id, mask_name(household.head), value))
     title = text["board_bottom" if bottom else "board_top"]
-    columns = [text[c] for c in ("rank", "household", "name", "earned")]
-    return Table(f"{title} {period}", columns, rows)
+    keys = ("rank", "household", "name", "earned")
+    return Table(f"{title} {period}", [text[k] for k in keys], rows, keys=keys)

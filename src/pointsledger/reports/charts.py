@@ -95,7 +95,8 @@ def monthly_trend(ledger: Ledger, path: str | os.PathLike[str], *,
         axes.legend()
     _use_fonts(figure)
     _save(figure, path)
-    return Table(f"{text['periods']} ({text['earned']})", [text["period"], *names], rows)
+    return Table(f"{text['periods']} ({text['earned']})", [text["period"], *names], rows,
+                 keys=("period", *places))
 
 
 def points_by_category(ledger: Ledger, path: str | os.PathLike[str], *,
@@ -119,7 +120,8 @@ def points_by_category(ledger: Ledger, path: str | os.PathLike[str], *,
     axes.set_ylabel(text["points"])
     _use_fonts(figure)
     _save(figure, path)
-    return Table(summary.title, [text["category"], text["points"]], rows)
+    return Table(summary.title, [text["category"], text["points"]], rows,
+                 keys=("category", "points"))
 
 
 def _use_fonts(figure: Any) -> None:

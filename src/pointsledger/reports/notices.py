@@ -50,8 +50,11 @@ def public_notice(ledger: Ledger, period: str, *, objection_days: int = 7,
         notes = (f"Notice from {now.date()} to {until.date()}.",
                  f"Objections during the notice period to: {contact} (named, with the entry "
                  "and the reason).")
-    columns = [text[c] for c in ("date", "household", "name", "item", "category", "points")]
-    return Table(f"{text['notice']} {period}", columns, rows, notes)
+    keys = ("date", "household", "name", "item", "category", "points")
+    summary = {"period": period, "notice_from": now.date(), "notice_until": until.date(),
+               "contact": contact}
+    return Table(f"{text['notice']} {period}", [text[k] for k in keys], rows, notes, keys=keys,
+                 summary=summary)
 
 
 def audit_trail(ledger: Ledger, *, actor: str | None = None, kind: str | None = None,
@@ -74,5 +77,5 @@ def audit_trail(ledger: Ledger, *, actor: str | None = None, kind: str | None = 
         detail = f"e{event.original}" if isinstance(event, Reversed) else ""
         rows.append((event.seq, event.recorded_at.in_timezone(ledger.tz).isoformat(),
                      event.actor, event.KIND, event.key, detail))
-    columns = [text[c] for c in ("seq", "recorded", "actor", "kind", "key", "link")]
-    return Table(text["audit"], columns, rows)
+    keys = ("seq", "recorded", "actor", "kind", "key", "link")
+    return Table(text["audit"], [text[k] for k in keys], rows, keys=keys)

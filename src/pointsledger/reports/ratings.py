@@ -15,6 +15,7 @@ from collections import defaultdict
 import attrs
 
 from pointsledger.base.clock import from_us, to_us
+from pointsledger.base.jsonforms import JsonForm
 from pointsledger.base.periods import period_bounds, period_index, period_label
 from pointsledger.core.events import ItemPosting, Reversed
 from pointsledger.errors import NoRulebookInForce
@@ -22,7 +23,7 @@ from pointsledger.ledger.ledger import Ledger
 
 
 @attrs.frozen
-class Rating:
+class Rating(JsonForm):
     """One household's record for one rating period."""
 
     household: str

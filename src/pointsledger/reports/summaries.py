@@ -44,8 +44,9 @@ def category_summary(ledger: Ledger, *, period: str | None = None, locale: str =
         row[1] += count[(version, code)]
         households[(category, item)] |= {h for h, n in reached[(version, code)].items() if n > 0}
     rows = [(c, i, v[0], v[1], len(households[(c, i)])) for (c, i), v in sorted(merged.items())]
-    columns = [text[c] for c in ("category", "item", "points", "events", "households")]
-    return Table(f"{text['categories']} {period or ''}".strip(), columns, rows)
+    keys = ("category", "item", "points", "events", "households")
+    return Table(f"{text['categories']} {period or ''}".strip(), [text[k] for k in keys], rows,
+                 keys=keys)
 
 
 def period_summary(ledger: Ledger, *, per: str = "month", locale: str = "zh") -> Table:
@@ -74,9 +75,8 @@ def period_summary(ledger: Ledger, *, per: str = "month", locale: str = "zh") ->
         rows.append((period_label(per, index), t["earned"], -t["deducted"], -t["redeemed"],
                      -t["expired"], change))
         previous = t["earned"]
-    columns = [text[c] for c in ("period", "earned", "deducted", "redeemed", "expired",
-                                 "change")]
-    return Table(f"{text['periods']} ({per})", columns, rows)
+    keys = ("period", "earned", "deducted", "redeemed", "expired", "change")
+    return Table(f"{text['periods']} ({per})", [text[k] for k in keys], rows, keys=keys)
 
 
 def rollup(ledger: Ledger, *, period: str | None = None, locale: str = "zh") -> Table:
@@ -127,9 +127,9 @@ def rollup(ledger: Ledger, *, period: str | None = None, locale: str = "zh") -> 
     for top in sorted(children.get(None, ())):
         visit(top, 0)
     rows = [row for row in rows if row is not None]
-    columns = [text[c] for c in ("region", "kind", "households", "participating", "rate",
-                                 "earned", "deducted")]
-    return Table(f"{text['rollup']} {period or ''}".strip(), columns, rows)
+    keys = ("region", "kind", "households", "participating", "rate", "earned", "deducted")
+    return Table(f"{text['rollup']} {period or ''}".strip(), [text[k] for k in keys], rows,
+                 keys=keys)
 
 
 def store_summary(ledger: Ledger, *, period: str | None = None, locale: str = "zh") -> Table:
@@ -160,6 +160,8 @@ def store_summary(ledger: Ledger, *, period: str | None = None, locale: str = "z
             for r in sorted(rewards)]
     available = ledger.available()
     liability = sum(max(0, available[a]) for a in chain(ledger.households(), ledger.members()))
-    columns = [text[c] for c in ("reward", "units", "points", "on_hand")]
+    keys = ("reward", "units", "points", "on_hand")
     notes = (f"{text['liability']}: {liability}", f"{text['expired']}: {expired}")
-    return Table(f"{text['store']} {period or ''}".strip(), columns, rows, notes)
+    summary = {"period": period, "liability": liability, "expired": expired}
+    return Table(f"{text['store']} {period or ''}".strip(), [text[k] for k in keys], rows,
+                 notes, keys=keys, summary=summary)

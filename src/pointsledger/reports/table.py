@@ -1,15 +1,28 @@
-"""Table: what every report returns, and how it renders (tabulate, CSV, JSON)."""
+"""Table: what every report returns, and how it renders (tabulate, CSV, JSON).
+
+A table carries, beside its localized column labels, a stable key per column (``"date"``,
+``"points"``, ...: the same under every locale) and its summary figures (a statement's opening
+and closing balance, ...) as named values, so :meth:`Table.to_dict` gives programs a form that
+does not change with the locale or depend on parsing notes.
+
+Invariants: every row has one value per column; there is one key per column, and keys are
+unique; summary names are unique strings.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
 from tabulate import tabulate
+
+from pointsledger.base.jsonforms import to_json_value
+from pointsledger.base.periods import DEFAULT_TZ
+from pointsledger.errors import ValidationError
 
 
 def _tuple(value: Any) -> tuple[Any, ...]:
@@ -20,23 +33,59 @@ def _rows(value: Any) -> tuple[tuple[Any, ...], ...]:
     return tuple(tuple(row) for row in value)
 
 
+def _pairs(value: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> tuple[tuple[str, Any], ...]:
+    items = value.items() if isinstance(value, Mapping) else value
+    return tuple((name, figure) for name, figure in items)
+
+
+def _cell(value: Any, tz: str) -> Any:
+    """A cell's JSON form; a value without one (an app's own type) as its text."""
+    try:
+        return to_json_value(value, tz)
+    except ValidationError:
+        return str(value)
+
+
 @attrs.frozen
 class Table:
-    """A report's result: a title, column labels, rows of values and notes.
+    """A report's result: a title, column labels, rows of values and notes; a stable key per
+    column and named summary figures.
 
-    Invariant: every row has one value per column.
+    Attributes:
+        title: the localized title.
+        columns: the localized column labels.
+        rows: one tuple of values per row, one value per column.
+        notes: localized lines printed under the table.
+        keys: a stable key per column, the same under every locale (default: the labels).
+        summary: ``(name, value)`` pairs of the report's summary figures (opening and
+            closing balance, totals, ...), with stable names; pass a mapping or pairs.
+
+    Raises:
+        ValueError: a row with the wrong number of values, the wrong number of keys, or a
+            repeated key or summary name.
     """
 
     title: str
     columns: tuple[str, ...] = attrs.field(converter=_tuple)
     rows: tuple[tuple[Any, ...], ...] = attrs.field(converter=_rows)
     notes: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    keys: tuple[str, ...] = attrs.field(
+        kw_only=True, converter=_tuple,
+        default=attrs.Factory(lambda self: self.columns, takes_self=True))
+    summary: tuple[tuple[str, Any], ...] = attrs.field(kw_only=True, default=(),
+                                                        converter=_pairs)
 
     def __attrs_post_init__(self) -> None:
         for row in self.rows:
             if len(row) != len(self.columns):
                 raise ValueError(f"row {row!r} has {len(row)} values for "
                                  f"{len(self.columns)} columns")
+        if len(self.keys) != len(self.columns):
+            raise ValueError(f"{len(self.keys)} keys {self.keys!r} for {len(self.columns)} "
+                             "columns")
+        for what, names in (("key", self.keys), ("summary name", [n for n, _ in self.summary])):
+            if len(set(names)) != len(names) or not all(isinstance(n, str) for n in names):
+                raise ValueError(f"each {what} must be a distinct string, got {names!r}")
 
     def render(self, fmt: str = "github") -> str:
         """The table in any tabulate format (plain, github, grid, html, ...), with its title
@@ -51,10 +100,29 @@ class Table:
         """The rows as dicts keyed by column label."""
         return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
 
+    def to_dict(self, tz: str = DEFAULT_TZ) -> dict[str, Any]:
+        """The table as a dict of JSON-safe values, keyed by the stable column keys.
+
+        Returns:
+            ``{"title", "columns", "labels", "rows", "notes", "summary"}``: ``columns`` the
+            keys in order, ``labels`` each key's localized label, ``rows`` a dict per row
+            keyed by the column keys, ``notes`` the localized notes, ``summary`` the summary
+            figures by name (docs/json.md). A cell without a JSON form is given as its text;
+            a datetime cell is shown in ``tz``.
+        """
+        return {
+            "title": self.title,
+            "columns": list(self.keys),
+            "labels": dict(zip(self.keys, self.columns, strict=True)),
+            "rows": [{k: _cell(v, tz) for k, v in zip(self.keys, row, strict=True)}
+                     for row in self.rows],
+            "notes": list(self.notes),
+            "summary": {name: _cell(value, tz) for name, value in self.summary},
+        }
+
     def to_json(self) -> str:
-        """The table as JSON: title, notes and the rows as records."""
-        return json.dumps({"title": self.title, "notes": list(self.notes),
-                           "records": self.records()}, ensure_ascii=False, default=str)
+        """``json.dumps(self.to_dict())``, with Chinese text as is (not ``\\u`` escaped)."""
+        return json.dumps(self.to_dict(), ensure_ascii=False)
 
     def to_csv(self, *, bom: bool = False) -> str:
         """The columns and rows as CSV; ``bom=True`` starts it with a UTF-8 byte-order mark so

@@ -48,13 +48,14 @@ def claims_notice(ledger: Ledger, *, contact: str = "村务监督委员会",
         rows.append((case.id, case.household, mask_name(head), item.title, item.category,
                      case.points, local_date(ledger, case.due_us - 1),
                      len(case.objections)))
-    columns = [text[c] for c in ("entry", "household", "name", "item", "category", "points",
-                                 "notice_until", "objections")]
+    keys = ("entry", "household", "name", "item", "category", "points", "notice_until",
+            "objections")
     if locale == "zh":
         notes = (f"公示期内如有异议，请向{contact}实名提出，说明事项和理由。",)
     else:
         notes = (f"Objections during the notice period to: {contact} (named, with the reason).",)
-    return Table(text["claims_notice"], columns, rows, notes)
+    return Table(text["claims_notice"], [text[k] for k in keys], rows, notes, keys=keys,
+                 summary={"claims": len(rows), "contact": contact})
 
 
 def wish_wall(ledger: Ledger, viewer: Actor, *, state: str | None = "listed",
@@ -73,9 +74,8 @@ def wish_wall(ledger: Ledger, viewer: Actor, *, state: str | None = "listed",
                      case.detail("value"), case.state,
                      name if visible else mask_name(name),
                      case.household if visible else "***"))
-    columns = [text[c] for c in ("entry", "wish", "category", "value", "status", "wisher",
-                                 "household")]
-    return Table(text["wish_wall"], columns, rows)
+    keys = ("entry", "wish", "category", "value", "status", "wisher", "household")
+    return Table(text["wish_wall"], [text[k] for k in keys], rows, keys=keys)
 
 
 def case_board(ledger: Ledger, flow: str, *, period: str | None = None,
@@ -109,8 +109,12 @@ def case_board(ledger: Ledger, flow: str, *, period: str | None = None,
         notes = (f"{len(cases)} cases; fulfilment rate {rate} (reached {finished!r}).",
                  f"Median days to take on: {median_take}; to fulfil: {median_done}.")
     title = text["wish_board" if flow == "wish" else "order_board"]
+    summary = {"flow": flow, "period": period, "cases": len(cases), "fulfilled": reached,
+               "fulfilment_rate": reached / len(cases) if cases else None,
+               "median_days_to_take_on": statistics.median(taken) if taken else None,
+               "median_days_to_fulfil": statistics.median(done) if done else None}
     return Table(f"{title} {period or ''}".strip(), [text["status"], text["count"]], rows,
-                 notes)
+                 notes, keys=("status", "count"), summary=summary)
 
 
 def claimer_ranking(ledger: Ledger, flow: str, *, period: str | None = None,
@@ -136,8 +140,9 @@ def claimer_ranking(ledger: Ledger, flow: str, *, period: str | None = None,
     names = ledger.members()
     rows = [(place, who, mask_name(names[who].name) if who in names else who, n,
              f"{days:.1f}") for place, (n, days, who) in zip(places, order, strict=True)]
-    columns = [text[c] for c in ("rank", "account", "name", "fulfilled", "median_days")]
-    return Table(f"{text['claimers']} {period or ''}".strip(), columns, rows)
+    keys = ("rank", "account", "name", "fulfilled", "median_days")
+    return Table(f"{text['claimers']} {period or ''}".strip(), [text[k] for k in keys], rows,
+                 keys=keys)
 
 
 def passbook(ledger: Ledger, member: str, *, locale: str = "zh") -> Table:
@@ -152,5 +157,6 @@ def passbook(ledger: Ledger, member: str, *, locale: str = "zh") -> Table:
         other = event.source if change > 0 else event.destination
         rows.append((local_date(ledger, event.recorded_us), event.purpose, other, change,
                      balance, event.note))
-    columns = [text[c] for c in ("date", "kind", "counterparty", "minutes", "balance", "note")]
-    return Table(f"{text['passbook']} {member}", columns, rows)
+    keys = ("date", "kind", "counterparty", "minutes", "balance", "note")
+    return Table(f"{text['passbook']} {member}", [text[k] for k in keys], rows, keys=keys,
+                 summary={"member": member, "balance": balance})

@@ -15,6 +15,8 @@ from typing import Any, Final
 
 import attrs
 
+from pointsledger.base.jsonforms import JsonForm
+from pointsledger.base.periods import DEFAULT_TZ
 from pointsledger.errors import StateError
 
 Transitions = tuple[tuple[str, str, str], ...]
@@ -176,7 +178,7 @@ FLOWS: Final[dict[str, Flow]] = {f.name: f for f in (CLAIM, WISH, ORDER, DEPOSIT
 
 
 @attrs.frozen
-class Case:
+class Case(JsonForm):
     """A workflow case as it stands (derived from its ``stepped`` events).
 
     Attributes:
@@ -220,6 +222,16 @@ class Case:
     objections: tuple[int, ...] = ()
     posting: int = 0
     details: tuple[tuple[str, Any], ...] = ()
+
+    JSON_EXTRA = ("points", "is_live")
+
+    def to_dict(self, tz: str = DEFAULT_TZ) -> dict[str, Any]:
+        """The case as a dict of JSON-safe values (docs/json.md); ``due_at`` is None when the
+        current state has no deadline."""
+        out = super().to_dict(tz)
+        if not self.due_us:
+            out["due_at"] = None
+        return out
 
     def detail(self, name: str, default: Any = None) -> Any:
         """The latest recorded value of ``name``."""

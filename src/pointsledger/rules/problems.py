@@ -11,11 +11,13 @@ from typing import Literal
 
 import attrs
 
+from pointsledger.base.jsonforms import JsonForm
+
 Severity = Literal["error", "warning"]
 
 
 @attrs.frozen
-class Problem:
+class Problem(JsonForm):
     """One finding.
 
     Attributes:

@@ -19,6 +19,8 @@ import attrs
 
 from pointsledger.base.actors import ROLES
 from pointsledger.base.checks import check_text
+from pointsledger.base.jsonforms import to_json_value
+from pointsledger.base.periods import DEFAULT_TZ
 from pointsledger.errors import NotFound, RulebookError, UnknownItem, UnknownReward
 from pointsledger.rules._checks import code_check, records_of
 from pointsledger.rules.catalogue import (
@@ -143,6 +145,12 @@ class Rulebook:
             if not isinstance(getattr(self, name), cls):
                 raise RulebookError(f"{name} must be a {cls.__name__}, got "
                                     f"{getattr(self, name)!r}", field=name)
+
+    def to_dict(self, tz: str = DEFAULT_TZ) -> dict[str, Any]:
+        """The rulebook's data form (:func:`rulebook_to_data`, as recorded in its adoption
+        event) with JSON-safe values; ``tz`` is accepted like every record's and unused."""
+        data: dict[str, Any] = to_json_value(rulebook_to_data(self), tz)
+        return data
 
     def item(self, code: str) -> ChecklistItem:
         """The item with ``code``.
