@@ -37,7 +37,7 @@ from pointsledger import (
 from pointsledger.base.clock import from_us, to_us
 from pointsledger.base.jsonforms import fields_to_dict, instant_to_json, to_json_value
 from pointsledger.core import events as events_module
-from pointsledger.core.events import EVENT_TYPES, Awarded, Details, Lot, Posting
+from pointsledger.core.events import EVENT_TYPES, Awarded, Details, Lot, Posting, Reserved
 from pointsledger.core.records import Adoption, Reservation
 from pointsledger.reports.table import Table
 from pointsledger.rules.rulebook import rulebook_from_data, rulebook_to_data
@@ -65,7 +65,10 @@ def check_event_dict(event: Event, tz: str) -> dict[str, Any]:
     """The checks every event's JSON form must pass; returns the form."""
     data = event.to_dict(tz)
     assert round_trip(data) == data
-    assert list(data) == [*HEADER, *(body_key(n) for n in event.BODY)]
+    extra = ["pickup_code"] if isinstance(event, Reserved) else []
+    assert list(data) == [*HEADER, *(body_key(n) for n in event.BODY), *extra]
+    if isinstance(event, Reserved):
+        assert data["pickup_code"] == event.pickup_code
     assert (data["seq"], data["kind"], data["id"]) == (event.seq, event.KIND, event.id)
     assert bytes.fromhex(data["hash"]) == event.hash
     assert to_us(dt.datetime.fromisoformat(data["recorded_at"])) == event.recorded_us
@@ -432,8 +435,10 @@ def _doc_rows(heading: str) -> dict[str, list[list[str]]]:
 def test_the_schema_page_lists_every_event_kinds_body_keys() -> None:
     """docs/json.md gives each event kind's body keys as to_dict() writes them."""
     documented = _doc_rows("Events")
+    derived = {"reserved": ["pickup_code"]}
     for kind, cls in EVENT_TYPES.items():
-        assert documented[kind][0] == [body_key(n) for n in cls.BODY], kind
+        expected = [body_key(n) for n in cls.BODY] + derived.get(kind, [])
+        assert documented[kind][0] == expected, kind
 
 
 def test_the_schema_page_lists_every_records_keys() -> None:

@@ -490,6 +490,11 @@ class Reserved(Event):
         """Six digits to show at the counter."""
         return f"{int.from_bytes(self.hash[:8], 'big') % 1_000_000:06d}"
 
+    def to_dict(self, tz: str = DEFAULT_TZ) -> dict[str, Any]:
+        """The event's dict (:meth:`Event.to_dict`) and its ``pickup_code`` (取货码), which an
+        app shows the resident."""
+        return {**super().to_dict(tz), "pickup_code": self.pickup_code}
+
 
 @attrs.frozen
 class ReservationCancelled(Event):
