@@ -98,26 +98,30 @@ class Batch(Commands):
     ) -> None:
         ledger = self._ledger
         ledger._batch = None
-        if exc_type is not None:
+        if exc_type is None:
             try:
-                self._lock.__exit__(exc_type, exc, tb)  # the store rolls back its transaction
-            finally:
-                ledger._refold()
+                if self._records:
+                    ledger.store.append(self._records, self._base)
+            except BaseException as error:
+                self._abandon(type(error), error, error.__traceback__)
+                raise
+        else:
+            self._abandon(exc_type, exc, tb)
             return
-        try:
-            if self._records:
-                ledger.store.append(self._records, self._base)
-        except BaseException as error:
-            try:
-                self._lock.__exit__(type(error), error, error.__traceback__)
-            finally:
-                ledger._refold()
-            raise
         try:
             self._lock.close()  # commits the store's transaction when the batch holds a lock
         except BaseException:
             ledger._refold()
             raise
+
+    def _abandon(self, exc_type: type[BaseException], exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        """Nothing is written: the store rolls its transaction back and the ledger folds its
+        state from the log again."""
+        try:
+            self._lock.__exit__(exc_type, exc, tb)
+        finally:
+            self._ledger._refold()
 
     @property
     def results(self) -> list[Event]:

@@ -255,12 +255,7 @@ class SQLiteStore:
             row = self._db.execute(
                 "SELECT seq, head, data, digest FROM snapshots ORDER BY seq DESC LIMIT 1"
             ).fetchone()
-        if row is None:
-            return None
-        seq, head, data, digest = row
-        if not (isinstance(seq, int) and all(isinstance(x, bytes) for x in (head, data, digest))):
-            return None
-        return seq, head, data, digest
+        return _blob(row)
 
     def save_derived(self, name: str, seq: int, head: bytes, data: bytes,
                      digest: bytes) -> None:
@@ -276,12 +271,7 @@ class SQLiteStore:
         with self._mutex:
             row = self._db.execute(
                 "SELECT seq, head, data, digest FROM derived WHERE name = ?", (name,)).fetchone()
-        if row is None:
-            return None
-        seq, head, data, digest = row
-        if not (isinstance(seq, int) and all(isinstance(x, bytes) for x in (head, data, digest))):
-            return None
-        return seq, head, data, digest
+        return _blob(row)
 
     def head(self) -> int:
         """The seq of the last event."""
@@ -307,3 +297,15 @@ class SQLiteStore:
         if self._closed:
             raise StoreError(f"the store {self.path!r} is closed", path=self.path)
         return self._connection
+
+
+def _blob(row: tuple[object, ...] | None) -> Blob | None:
+    """A stored ``(seq, head, data, digest)`` row as a :class:`Blob`; None for no row or a row
+    whose columns do not have the blob's types (an edited file: the blob is then not used)."""
+    if row is None:
+        return None
+    seq, head, data, digest = row
+    if not (isinstance(seq, int) and isinstance(head, bytes) and isinstance(data, bytes)
+            and isinstance(digest, bytes)):
+        return None
+    return seq, head, data, digest
