@@ -30,7 +30,7 @@ from pointsledger.base.periods import DEFAULT_TZ
 from pointsledger.core.accounts import SYSTEM_ACCOUNTS
 from pointsledger.core.command import Command, Context, Outcome, Replayed
 from pointsledger.core.encoding import FORMAT, GENESIS_HASH, decode, seal
-from pointsledger.core.events import Event, Expired, LedgerCreated
+from pointsledger.core.events import Event, LedgerCreated
 from pointsledger.core.postings import parse_entry_id
 from pointsledger.core.records import Balance
 from pointsledger.core.state import LedgerState, apply
@@ -38,7 +38,6 @@ from pointsledger.errors import (
     ConcurrencyError,
     IntegrityError,
     NoRulebookInForce,
-    StateError,
     UnknownAccount,
     UnknownEntry,
     ValidationError,
@@ -47,6 +46,7 @@ from pointsledger.ledger import movements, snapshot
 from pointsledger.ledger.batch import Batch
 from pointsledger.ledger.chain import checked, seal_drafts
 from pointsledger.ledger.commands import Commands
+from pointsledger.ledger.due import DueJobs
 from pointsledger.ledger.queries import Queries, fresh
 from pointsledger.ledger.records import ExpiringLot, Verified
 from pointsledger.rules.rulebook import Rulebook
@@ -61,14 +61,12 @@ from pointsledger.storage import (
     check_blob,
     seal_blob,
 )
-from pointsledger.store import commands as store_commands
-from pointsledger.workflows import cases, claims, orders, wishes
 
 _DAY_US = 86_400_000_000
 _RETRIES = 50  # appends lost to other writers before a command gives up
 
 
-class Ledger(Commands, Queries):
+class Ledger(Commands, DueJobs, Queries):
     """A points ledger over an event store.
 
     Use :meth:`open` for a SQLite file and :meth:`in_memory` for tests. Opening replays the
@@ -371,88 +369,6 @@ class Ledger(Commands, Queries):
         if not outcome:
             return (), []
         return seal_drafts(outcome, state.seq, state.head_hash, ctx.now_us)
-
-    # -- due jobs: run them on a schedule; each is idempotent and safe to run at any time ------
-    def post_due(self, as_of: _dt.datetime | None = None) -> tuple[Event, ...]:
-        """Post (入账) every claim whose public notice ended by ``as_of`` (default: the ledger
-        clock) with no open objection: each as its own atomic command, exactly once.
-
-        Returns:
-            The events written: for each claim, its ``post`` step and the award or deduction.
-
-        Raises:
-            ValidationError: ``as_of`` is after the ledger clock.
-        """
-        return self._due("claim", "in_notice", claims.post_claim, as_of)
-
-    def lapse_due(self, as_of: _dt.datetime | None = None) -> tuple[Event, ...]:
-        """Put every wish whose claim was not fulfilled in time (by ``as_of``, default the
-        ledger clock) back on the wall.
-
-        Returns:
-            The ``stepped`` events written.
-        """
-        return self._due("wish", "claimed", wishes.lapse_wish, as_of)
-
-    def time_out_due(self, as_of: _dt.datetime | None = None) -> tuple[Event, ...]:
-        """Time out what waited too long by ``as_of`` (default: the ledger clock): dispatched
-        orders not accepted in time go back to dispatch, and reservations not picked up in
-        time release their points and stock.
-
-        Returns:
-            The ``stepped`` and ``reservation_timed_out`` events written.
-        """
-        with self._lock:
-            orders_back = self._due("order", "dispatched", orders.time_out_order, as_of)
-            until = self._as_of_us(as_of)
-            return orders_back + tuple(
-                self._execute(store_commands.time_out_reservations, (until,), {}))
-
-    def expire_due(self, as_of: _dt.datetime | None = None) -> tuple[Expired, ...]:
-        """Expire (清零) what is left in lots whose expiry is at or before ``as_of`` (default:
-        the ledger clock): one ``expired`` event per account; points expire once. Run it at
-        least at every period boundary the rulebook's expiry policy has (a carry-over is
-        applied one year end per run).
-
-        Returns:
-            The ``expired`` events written.
-
-        Raises:
-            ValidationError: ``as_of`` is after the ledger clock.
-        """
-        with self._lock:
-            written = self._execute(store_commands.expire_lots, (self._as_of_us(as_of),), {})
-            return tuple(e for e in written if isinstance(e, Expired))
-
-    def run_due(self, as_of: _dt.datetime | None = None) -> tuple[Event, ...]:
-        """Run every due job as of ``as_of`` (default: the ledger clock), in this order:
-        :meth:`post_due`, :meth:`lapse_due`, :meth:`time_out_due`, :meth:`expire_due`.
-
-        Returns:
-            All the events written, in order.
-        """
-        with self._lock:
-            return (self.post_due(as_of) + self.lapse_due(as_of) + self.time_out_due(as_of)
-                    + self.expire_due(as_of))
-
-    def _as_of_us(self, as_of: _dt.datetime | None) -> int:
-        until = to_us(self._clock() if as_of is None else as_of, "as_of")
-        if until > self._context(self._state).now_us:
-            raise ValidationError(f"as_of {as_of} is after the ledger clock", as_of=str(as_of))
-        return until
-
-    def _due(self, flow: str, waiting: str, command: Callable[..., Outcome],
-             as_of: _dt.datetime | None) -> tuple[Event, ...]:
-        with self._lock:
-            self.refresh()
-            until = self._as_of_us(as_of)
-            written: list[Event] = []
-            for case in cases.due_cases(self._state, flow, waiting, until):
-                try:
-                    written.extend(self._execute(command, (case.id, until), {}))
-                except StateError:  # another writer moved it meanwhile: nothing is due any more
-                    continue
-            return tuple(written)
 
     @fresh
     def expiring(
