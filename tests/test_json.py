@@ -364,10 +364,12 @@ def test_statement_summary_names_the_opening_and_closing_balance(scored: Ledger)
     to the balance."""
     table = reports.statement(scored, "H001", period="2026-03", locale="en")
     data = table.to_dict()
+    anchor = str(scored.anchor())
     assert data["summary"] == {"account": "H001", "period": "2026-03", "opening": 0,
-                               "closing": scored.balance("H001").posted}
+                               "closing": scored.balance("H001").posted, "anchor": anchor}
     assert table.notes == (f"opening balance: {data['summary']['opening']}",
-                           f"closing balance: {data['summary']['closing']}")
+                           f"closing balance: {data['summary']['closing']}",
+                           f"ledger anchor (to verify): {anchor}")
     assert data["columns"] == ["date", "seq", "entry", "points", "balance", "actor", "reason",
                                "link"]
     assert data["labels"]["date"] == "date"

@@ -50,7 +50,7 @@ def test_snapshots_and_the_report_index_on_postgres() -> None:
     """A PostgreSQL ledger keeps a snapshot and a report index; a reopen uses them and a later
     event is replayed on top."""
     from pointsledger import reports
-    from pointsledger.ledger.movements import _stored
+    from pointsledger.ledger.movements import stored
 
     name = f"village-{uuid.uuid4().hex[:8]}"
     clock = ManualClock(START)
@@ -67,7 +67,7 @@ def test_snapshots_and_the_report_index_on_postgres() -> None:
     assert isinstance(again.store, SnapshotStore)
     assert again.store.load_snapshot()[0] == ledger.head - 1  # type: ignore[index]
     assert again.balance("H1").posted == 7 and again.verify() == ledger.verify()
-    assert _stored(again) is not None
+    assert stored(again) is not None
     assert reports.honour_board(again, "2026-03").rows == board
     ledger.close()
     again.close()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pendulum
 
 from pointsledger import Ledger, reports
-from pointsledger.ledger.movements import NAME, Movements, _stored, movements_of
+from pointsledger.ledger.movements import NAME, Movements, movements_of, stored
 from pointsledger.storage import DerivedStore
 from tests.helpers import COMMITTEE, GRID, GRID2, NEIGHBOUR, make_workflow_village
 
@@ -46,7 +46,7 @@ def test_the_fast_fold_equals_folding_event_by_event(tmp_path: Path) -> None:
     ledger = _busy_ledger(str(tmp_path / "a.db"))
     slow = Movements()
     for event in ledger.events():
-        slow.add(ledger, event)
+        slow.add(event, ledger.household_of)
     assert _columns(movements_of(ledger)) == _columns(slow)
     ledger.close()
 
@@ -64,9 +64,9 @@ def test_a_saved_index_is_used_and_extended(tmp_path: Path) -> None:
     ledger.close()
     reopened = Ledger.open(path)
     assert isinstance(reopened.store, DerivedStore)
-    stored = Movements.load(reopened.store.load_derived(NAME)[2])  # type: ignore[index]
-    assert stored.done == seq
-    assert _stored(reopened) is not None  # it checks out against the log, so it is used
+    kept = Movements.load(reopened.store.load_derived(NAME)[2])  # type: ignore[index]
+    assert kept.done == seq
+    assert stored(reopened) is not None  # it checks out against the log, so it is used
     assert _columns(movements_of(reopened)) == expected
     assert reports.honour_board(reopened, "2026-03").rows == board
     reopened.close()
@@ -83,13 +83,13 @@ def test_a_damaged_or_stale_index_is_ignored(tmp_path: Path) -> None:
         data = db.execute("SELECT data FROM derived").fetchone()[0]
         db.execute("UPDATE derived SET data = ?", (data[:-1] + bytes([data[-1] ^ 1]),))
     reopened = Ledger.open(path)
-    assert _stored(reopened) is None
+    assert stored(reopened) is None
     assert _columns(movements_of(reopened)) == expected
     reopened.close()
     with sqlite3.connect(path) as db:  # a digest that fits, but the log is not the one indexed
         db.execute("UPDATE derived SET data = ?, head = ?", (data, bytes(32)))
     again = Ledger.open(path)
-    assert _stored(again) is None
+    assert stored(again) is None
     assert _columns(movements_of(again)) == expected
     again.close()
 
@@ -98,7 +98,7 @@ def test_stores_without_derived_data_save_nothing() -> None:
     """A snapshot of a memory ledger keeps nothing and builds no index."""
     ledger = Ledger.in_memory(clock=lambda: pendulum.datetime(2026, 3, 1, tz="UTC"))
     assert ledger.snapshot() == 0
-    assert not isinstance(ledger.store, DerivedStore) and _stored(ledger) is None
+    assert not isinstance(ledger.store, DerivedStore) and stored(ledger) is None
 
 
 def test_reports_write_nothing(tmp_path: Path) -> None:

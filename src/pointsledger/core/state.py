@@ -83,6 +83,10 @@ TABLES = (
 )
 """The names of the state's tables: the dicts :func:`apply` writes."""
 
+SCALARS = ("seq", "head_hash", "recorded_us", "ledger_id", "tz", "closed_before_us",
+           "max_occurred_us", "adoptions")
+"""The state's values beside its tables that a fold of the log determines."""
+
 
 class LedgerState:
     """Everything derived from the log: registry, rulebooks, balances, caps used, keys.
@@ -600,3 +604,11 @@ _HANDLERS: dict[type[Event], Callable[[LedgerState, Any], None]] = {
     Stepped: _stepped,
     TimeMoved: _time_moved,
 }
+
+
+def differences(one: LedgerState, other: LedgerState) -> tuple[str, ...]:
+    """The names of the tables and values in which two states differ (empty when they are the
+    same fold)."""
+    differ = [name for name in TABLES if dict(getattr(one, name)) != dict(getattr(other, name))]
+    differ += [name for name in SCALARS if getattr(one, name) != getattr(other, name)]
+    return tuple(differ)

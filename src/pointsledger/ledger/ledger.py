@@ -18,7 +18,7 @@ import random
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import pendulum
@@ -36,7 +36,6 @@ from pointsledger.core.records import Balance
 from pointsledger.core.state import LedgerState, apply
 from pointsledger.errors import (
     ConcurrencyError,
-    IntegrityError,
     NoRulebookInForce,
     UnknownAccount,
     UnknownEntry,
@@ -49,6 +48,7 @@ from pointsledger.ledger.commands import Commands
 from pointsledger.ledger.due import DueJobs
 from pointsledger.ledger.queries import Queries, fresh
 from pointsledger.ledger.records import ExpiringLot, Verified
+from pointsledger.ledger.trust import Anchor, as_anchor, audit, check_anchors
 from pointsledger.rules.rulebook import Rulebook
 from pointsledger.storage import (
     EventStore,
@@ -80,9 +80,15 @@ class Ledger(Commands, DueJobs, Queries):
         backdate_days: how far before the clock ``occurred_at`` may lie (default 90).
         ledger_id: the id recorded in a new ledger's genesis event (default: a random UUID).
         progress: told (events applied, events in all) while the stored log is replayed.
+        anchors: published anchors (:meth:`anchor`) the stored log must hold: a log cut short
+            or rewritten since is refused.
+        trust_snapshot: start from the stored snapshot (fast; a nightly :meth:`verify`
+            checks it against the log), or, when False, replay the whole log and refuse a
+            stored snapshot or report index that differs from it.
 
     Raises:
-        IntegrityError: the stored log does not verify.
+        IntegrityError: the stored log does not verify, lacks or contradicts an anchor, or
+            (``trust_snapshot=False``) a stored snapshot or index differs from it.
         ValidationError: ``tz`` differs from the zone the ledger was created with.
     """
 
@@ -95,8 +101,11 @@ class Ledger(Commands, DueJobs, Queries):
         backdate_days: int = 90,
         ledger_id: str | None = None,
         progress: Callable[[int, int], None] | None = None,
+        anchors: Iterable[Anchor | str] = (),
+        trust_snapshot: bool = True,
     ) -> None:
         check_int(backdate_days, "backdate_days", minimum=0)
+        wanted = [as_anchor(a) for a in anchors]
         self._store = store
         # a store other processes may write has a lock to take turns under
         self._writing: Callable[[], Any] | None = (
@@ -117,8 +126,13 @@ class Ledger(Commands, DueJobs, Queries):
         self._version: Callable[[], int] | None = (
             store.data_version if isinstance(store, Versioned) else None)
         self._seen = self._version() if self._version is not None else 0
-        self._from_snapshot()
-        self._catch_up(progress)
+        if trust_snapshot:
+            self._from_snapshot()
+            self._catch_up(progress)
+        else:  # one fold from the genesis event, checking the stored snapshot and index by it
+            self._state = audit(self, LedgerState())[2]
+        if wanted:
+            check_anchors(store, self._state.ledger_id, wanted)
         if self._state.seq == 0:
             self._create(tz or DEFAULT_TZ, ledger_id or uuid.uuid4().hex)
         elif tz is not None and tz != self._state.tz:
@@ -138,9 +152,12 @@ class Ledger(Commands, DueJobs, Queries):
         ledger_id: str | None = None,
         synchronous: str = "FULL",
         progress: Callable[[int, int], None] | None = None,
+        anchors: Iterable[Anchor | str] = (),
+        trust_snapshot: bool = True,
     ) -> Ledger:
         """Create or reopen a ledger in a SQLite file (replaying and verifying it; ``progress``
-        is told (events applied, events in all) as the replay goes).
+        is told (events applied, events in all) as the replay goes; ``anchors`` and
+        ``trust_snapshot`` as for :class:`Ledger`).
 
         Raises:
             StoreError: the file is not a pointsledger file.
@@ -149,7 +166,7 @@ class Ledger(Commands, DueJobs, Queries):
         store = SQLiteStore(path, synchronous=synchronous)
         try:
             return cls(store, clock=clock, tz=tz, backdate_days=backdate_days, ledger_id=ledger_id,
-                       progress=progress)
+                       progress=progress, anchors=anchors, trust_snapshot=trust_snapshot)
         except BaseException:
             store.close()
             raise
@@ -163,9 +180,12 @@ class Ledger(Commands, DueJobs, Queries):
         clock: Clock | None = None,
         tz: str | None = None,
         backdate_days: int = 90,
+        anchors: Iterable[Anchor | str] = (),
+        trust_snapshot: bool = True,
     ) -> Ledger:
         """Create or reopen ledger ``ledger_id`` in a PostgreSQL database (needs the
-        ``postgres`` extra). Many ledgers, one per village or town, share one database.
+        ``postgres`` extra). Many ledgers, one per village or town, share one database
+        (``anchors`` and ``trust_snapshot`` as for :class:`Ledger`).
 
         Raises:
             StoreError: the database cannot be used.
@@ -176,7 +196,7 @@ class Ledger(Commands, DueJobs, Queries):
         store = PostgresStore(conninfo, ledger_id)
         try:
             return cls(store, clock=clock, tz=tz, backdate_days=backdate_days,
-                       ledger_id=ledger_id)
+                       ledger_id=ledger_id, anchors=anchors, trust_snapshot=trust_snapshot)
         except BaseException:
             store.close()
             raise
@@ -498,41 +518,48 @@ class Ledger(Commands, DueJobs, Queries):
                     total += amount
         return Balance(account, total)
 
-    def verify(self) -> Verified:
-        """Recompute the whole hash chain from the store and check that this ledger's state is
-        a prefix of it: the same event at this ledger's head. Events other writers appended
-        since are then applied too (the ledger catches up).
+    def verify(self, anchors: Iterable[Anchor | str] = ()) -> Verified:
+        """Check everything this ledger trusts against its stored log: the whole hash chain;
+        that this ledger's state is what a fold of the log gives (the same event at its head,
+        the same balances, caps, keys ...); that the stored snapshot and the stored report
+        index, which later opens and reports would start from, equal a fold of the log at their
+        seq; and that the log holds every published ``anchor`` (neither cut short nor
+        rewritten). Events other writers appended since are then taken in.
+
+        It folds the whole log once, about the cost of opening without a snapshot: run it
+        nightly (see docs/operations.md).
+
+        Args:
+            anchors: anchors published earlier (:meth:`anchor`, or their printed form).
 
         Returns:
             How many events verified and the head hash.
 
         Raises:
             IntegrityError: naming the first bad seq (an edited, missing, inserted or reordered
-                event, or a log that no longer holds the events this ledger applied).
-            ValidationError: a batch is open on this ledger.
+                event, or a log that no longer holds the events this ledger applied); the
+                derived data that differs from the log (``fields["derived"]``: the live state,
+                the stored snapshot, the report index); or an anchor the log lacks or
+                contradicts.
+            ValidationError: a batch is open on this ledger; an anchor that does not parse.
         """
+        wanted = [as_anchor(a) for a in anchors]
         with self._lock:
-            return self._verify()
+            if self._batch is not None:
+                raise ValidationError("a batch is open on this ledger: verify after it")
+            events, head, _fold = audit(self, self._state)
+            check_anchors(self._store, self._state.ledger_id, wanted)
+            if events > self._state.seq:  # other writers appended since: take their events
+                self._catch_up()
+            return Verified(events, head.hex())
 
-    def _verify(self) -> Verified:
-        if self._batch is not None:
-            raise ValidationError("a batch is open on this ledger: verify after it")
+    @fresh
+    def anchor(self) -> Anchor:
+        """The head to publish (公示栏锚点): ledger id, seq, hash and time of the last event.
+        Print ``str(anchor)`` on notices; give anchors to :meth:`verify` or :meth:`open` later
+        to refuse a log that was cut short or rewritten since."""
         state = self._state
-        seq, previous, recorded = 0, GENESIS_HASH, 0
-        for record in self._store.read(0):
-            event = checked(seq, previous, recorded, record)
-            seq, previous, recorded = event.seq, event.hash, event.recorded_us
-            if seq == state.seq and previous != state.head_hash:
-                raise IntegrityError(
-                    f"event {seq} in the store has hash {previous.hex()[:12]}, but this ledger "
-                    f"applied {state.head_hash.hex()[:12]} as event {seq}", seq=seq)
-        if seq < state.seq:
-            raise IntegrityError(
-                f"the stored log ends at seq {seq}, but this ledger applied up to seq "
-                f"{state.seq}", seq=seq + 1)
-        if seq > state.seq:  # other writers appended since: take their events too
-            self._catch_up()
-        return Verified(seq, previous.hex())
+        return Anchor(state.ledger_id, state.seq, state.head_hash.hex(), state.recorded_us)
 
     def close(self) -> None:
         """Release the store (a SQLite file, a PostgreSQL connection); the ledger cannot be

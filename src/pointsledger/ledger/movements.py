@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import weakref
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Final
 
 from pointsledger.core.encoding import decode
@@ -110,12 +110,11 @@ class Movements:
         """The number of ``name``, or -1 when it never moved points."""
         return self._ids.get(name, -1)
 
-    def add(self, ledger: Ledger, event: Event) -> None:
-        """Fold one event into the columns."""
+    def add(self, event: Event, household_of: Callable[[str], str | None]) -> None:
+        """Fold one event into the columns, placing accounts by ``household_of``."""
         self.event_recorded.append(event.recorded_us)
         self.event_actor.append(self.intern(event.actor))
         self.event_kind.append(self.intern(event.KIND))
-        household_of = ledger._state.household_of  # unlocked: the caller holds the lock
         when = occurred(event)
         reversal = 1 if isinstance(event, Reversed) else 0
         version = event.original_version if isinstance(event, Reversed) else event.version
@@ -135,15 +134,18 @@ class Movements:
             self.quantity.append(quantity)
 
 
-    def fold(self, ledger: Ledger) -> None:
-        """Fold the events after ``done`` into the columns.
+    def fold(self, ledger: Ledger, until: int | None = None,
+             household_of: Callable[[str], str | None] | None = None) -> None:
+        """Fold the events after ``done`` (up to ``until``, default all) into the columns,
+        placing accounts in households by ``household_of`` (default: the ledger's state).
 
         Awards and deductions, nearly all of a ledger, are read straight from their canonical
         encoding (``[kind, seq, recorded, occurred, actor, key, version, memo, account, item,
         quantity, points, ...]``) without building events; every other kind goes through
         :meth:`add`.
         """
-        household_of = ledger._state.household_of  # unlocked: the caller holds the lock
+        if household_of is None:
+            household_of = ledger._state.household_of  # unlocked: the caller holds the lock
         ids = self._ids
         households: dict[int, int] = {}
         (seq_, recorded_, when_, at_, kind_, reversal_, account_, household_, code_, version_,
@@ -155,10 +157,12 @@ class Movements:
         earned, deducted = _KIND_CODE["earned"], _KIND_CODE["deducted"]
         intern = self.intern
         for seq, data, digest in ledger.store.read(self.done):
+            if until is not None and seq > until:
+                break
             values = _json_decode(data.decode())
             kind = values[0]
             if kind != "awarded" and kind != "deducted":
-                self.add(ledger, decode(seq, data, digest))
+                self.add(decode(seq, data, digest), household_of)
                 self.done = seq
                 continue
             _k, _s, recorded, at, actor, _key, version, _memo, account, item, quantity, points = (
@@ -245,13 +249,15 @@ def movements_of(ledger: Ledger) -> Movements:
         ledger.refresh()
         index = _CACHE.get(ledger)
         if index is None:
-            index = _CACHE[ledger] = _stored(ledger) or Movements()
+            index = _CACHE[ledger] = stored(ledger) or Movements()
         if index.done < ledger._state.seq:
             index.fold(ledger)
         return index
 
 
-def _stored(ledger: Ledger) -> Movements | None:
+def stored(ledger: Ledger) -> Movements | None:
+    """The index :meth:`Ledger.snapshot` kept in the store, when it still fits the log (a
+    damaged copy is None: the index is rebuilt)."""
     store = ledger.store
     if not isinstance(store, DerivedStore):
         return None

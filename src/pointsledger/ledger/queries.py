@@ -31,7 +31,7 @@ from pointsledger.core.encoding import decode
 from pointsledger.core.events import Event, TimeMoved
 from pointsledger.core.records import Adoption, Balance
 from pointsledger.core.registry import Household, Member, Region
-from pointsledger.core.state import TABLES, LedgerState, apply
+from pointsledger.core.state import LedgerState, apply, differences
 from pointsledger.errors import NotFound, UnknownAccount, UnknownRegion
 from pointsledger.ledger.records import StockLevel
 from pointsledger.rules.flows import Case
@@ -55,10 +55,6 @@ def fresh(read: Callable[Concatenate[_Q, _P], _R]) -> Callable[Concatenate[_Q, _
             return read(self, *args, **kwargs)
 
     return fresh_read
-
-_SCALARS = ("seq", "head_hash", "recorded_us", "ledger_id", "tz", "closed_before_us",
-            "max_occurred_us", "adoptions")
-"""The state's values beside its tables that a fresh fold must reproduce (see ``drift``)."""
 
 
 def _frozen(table: Mapping[_K, _V]) -> Mapping[_K, _V]:
@@ -383,8 +379,4 @@ class Queries:
             if seq > live.seq:
                 break
             apply(fresh, decode(seq, data, digest))
-        differ: list[str] = [
-            name for name in TABLES
-            if dict(getattr(fresh, name)) != dict(getattr(live, name))]
-        differ += [name for name in _SCALARS if getattr(fresh, name) != getattr(live, name)]
-        return tuple(differ)
+        return differences(fresh, live)

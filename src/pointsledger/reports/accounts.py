@@ -57,8 +57,11 @@ def statement(ledger: Ledger, account: str, *, period: str | None = None,
         rows.append((local_date(ledger, at), seq, entry, delta, balance, event.actor, reason,
                      link))
     keys = ("date", "seq", "entry", "points", "balance", "actor", "reason", "link")
-    notes = (f"{text['opening']}: {opening}", f"{text['closing']}: {balance}")
-    summary = {"account": account, "period": period, "opening": opening, "closing": balance}
+    anchor = str(ledger.anchor())
+    notes = (f"{text['opening']}: {opening}", f"{text['closing']}: {balance}",
+             f"{text['anchor']}: {anchor}")
+    summary = {"account": account, "period": period, "opening": opening, "closing": balance,
+               "anchor": anchor}
     return Table(f"{text['statement']} {account} {period or ''}".strip(),
                  [text[k] for k in keys], rows, notes, keys=keys, summary=summary)
 

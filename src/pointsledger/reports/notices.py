@@ -43,16 +43,18 @@ def public_notice(ledger: Ledger, period: str, *, objection_days: int = 7,
                      value))
     now = ledger.now()
     until = now.add(days=objection_days) if hasattr(now, "add") else now
+    anchor = str(ledger.anchor())
     if locale == "zh":
         notes = (f"公示期：{now.date()} 至 {until.date()}。",
-                 f"如有异议，请在公示期内向{contact}提出（实名，说明事项和理由）。")
+                 f"如有异议，请在公示期内向{contact}提出（实名，说明事项和理由）。",
+                 f"{text['anchor']}：{anchor}")
     else:
         notes = (f"Notice from {now.date()} to {until.date()}.",
                  f"Objections during the notice period to: {contact} (named, with the entry "
-                 "and the reason).")
+                 "and the reason).", f"{text['anchor']}: {anchor}")
     keys = ("date", "household", "name", "item", "category", "points")
     summary = {"period": period, "notice_from": now.date(), "notice_until": until.date(),
-               "contact": contact}
+               "contact": contact, "anchor": anchor}
     return Table(f"{text['notice']} {period}", [text[k] for k in keys], rows, notes, keys=keys,
                  summary=summary)
 
