@@ -1,7 +1,9 @@
 """The ``pointsledger`` command: a thin shell over the public API for a ledger in a SQLite file.
 
 Exit codes: 0 success, 1 a refusal or a bad file (with its message), 2 a usage error. Bad input
-never ends in a traceback.
+never ends in a traceback, and a command that fails leaves no file and no write behind: the
+commands that use a ledger check first, read-only, that the file is one (a missing, empty or
+foreign file is refused untouched), and ``init`` removes what it created when it fails.
 
 The acting person is ``--by`` (default ``$POINTSLEDGER_ACTOR``, else ``operator``) with the
 roles of ``--role`` (default ``$POINTSLEDGER_ROLES``, else ``committee,grid_worker,
@@ -11,11 +13,13 @@ store_keeper``): the ledger authorises them exactly as it does in an app.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as _dt
 import inspect
 import os
+import sqlite3
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
@@ -53,6 +57,10 @@ FORMATS = ("github", "plain", "simple", "grid", "pipe", "html", "csv", "csv-bom"
 
 class _Usage(Exception):
     """A usage error found after parsing (exit code 2)."""
+
+
+class _BadFile(Exception):
+    """A file that is not what the command needs (exit code 1)."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -106,10 +114,52 @@ def _occurred(args: argparse.Namespace, ledger: Ledger) -> _dt.datetime | None:
     return None if args.occurred_at is None else _when(args.occurred_at, ledger)
 
 
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
 def _open(path: str, **kwargs: Any) -> Ledger:
-    if not Path(path).exists():
-        raise _Usage(f"no ledger file {path!r} (create one with: pointsledger init {path})")
+    """Open an existing ledger file, after checking read-only that it holds a ledger (so that
+    a missing, empty or foreign file is refused, not turned into a new ledger)."""
+    _check_ledger_file(path)
     return Ledger.open(path, **kwargs)
+
+
+def _check_ledger_file(path: str) -> None:
+    """Refuse, writing nothing, a path that does not hold a pointsledger ledger.
+
+    Raises:
+        _Usage: no such file.
+        _BadFile: a directory, an empty file, not a SQLite file, another application's
+            SQLite file, or a ledger file without events.
+    """
+    file = Path(path)
+    if not file.exists():
+        raise _Usage(f"no ledger file {path!r} (create one with: pointsledger init {path})")
+    if not file.is_file():
+        raise _BadFile(f"{path!r} is not a file")
+    with file.open("rb") as stream:
+        magic = stream.read(len(_SQLITE_MAGIC))
+    if not magic:
+        raise _BadFile(f"{path!r} is empty (0 bytes), not a ledger file; left as it is "
+                       f"(a new ledger is made with: pointsledger init NEW_FILE)")
+    if magic != _SQLITE_MAGIC:
+        raise _BadFile(f"{path!r} is not a ledger file (not a SQLite database); left as it is")
+    try:
+        db = sqlite3.connect(f"{file.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            tables = {r[0] for r in db.execute(
+                "SELECT name FROM sqlite_master WHERE type='table'")}
+            has_events = {"meta", "events"} <= tables and bool(
+                db.execute("SELECT EXISTS (SELECT 1 FROM events)").fetchone()[0])
+        finally:
+            db.close()
+    except sqlite3.Error as exc:
+        raise _BadFile(f"{path!r} cannot be read as a ledger file: {exc}") from None
+    if not {"meta", "events"} <= tables:
+        raise _BadFile(f"{path!r} is a SQLite file of another application, not a ledger; "
+                       "left as it is")
+    if not has_events:
+        raise _BadFile(f"{path!r} holds no ledger (no events); left as it is")
 
 
 def _print_event(event: Event, out: TextIO) -> None:
@@ -122,9 +172,24 @@ def _print_event(event: Event, out: TextIO) -> None:
 def _cmd_init(args: argparse.Namespace, out: TextIO) -> None:
     if Path(args.file).exists():
         raise _Usage(f"{args.file!r} already exists")
-    with Ledger.open(args.file, tz=args.tz) as ledger:
+    Ledger.in_memory(tz=args.tz).close()  # an unknown time zone fails here, before any file
+    with _new_file(args.file), Ledger.open(args.file, tz=args.tz) as ledger:
         print(f"created {args.file} (ledger {ledger.ledger_id}, time zone {ledger.tz})",
               file=out)
+
+
+@contextlib.contextmanager
+def _new_file(path: str) -> Iterator[None]:
+    """Remove the ledger file (and its SQLite and lock side files) made inside the block if
+    the block fails, so a failed ``init`` or ``import`` leaves no file behind."""
+    made = [Path(path + suffix) for suffix in ("", "-wal", "-shm", ".lock", ".queue")]
+    made = [file for file in made if not file.exists()]
+    try:
+        yield
+    except BaseException:
+        for file in made:
+            file.unlink(missing_ok=True)
+        raise
 
 
 def _cmd_adopt(args: argparse.Namespace, out: TextIO) -> None:
@@ -261,7 +326,8 @@ def _cmd_import(args: argparse.Namespace, out: TextIO) -> None:
         raise _Usage(f"{args.file!r} already exists: import into a new file")
     if not Path(args.jsonl).exists():
         raise _Usage(f"no file {args.jsonl!r}")
-    ledger = import_jsonl(args.jsonl, args.file)
+    with _new_file(args.file):
+        ledger = import_jsonl(args.jsonl, args.file)
     try:
         print(f"imported {ledger.head} events into {args.file} (hash chain verified)", file=out)
     finally:
@@ -427,6 +493,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     except _Usage as exc:
         print(f"pointsledger {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except _BadFile as exc:
+        print(f"pointsledger {args.command}: error: {exc}", file=sys.stderr)
+        return 1
     except PointsLedgerError as exc:
         print(f"pointsledger {args.command}: {type(exc).__name__}: {exc.message}",
               file=sys.stderr)
@@ -439,6 +508,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         return 1
     except OSError as exc:
         print(f"pointsledger {args.command}: {exc}", file=sys.stderr)
+        return 1
+    except UnicodeError as exc:  # a file that is not UTF-8 text the importers did not catch
+        print(f"pointsledger {args.command}: error: not UTF-8 text: {exc}", file=sys.stderr)
         return 1
     return 0
 

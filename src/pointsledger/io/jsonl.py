@@ -4,8 +4,8 @@ One line per event: ``{"seq": n, "hash": "<hex>", "event": <canonical encoding>}
 then a closing line ``{"end": true, "events": n, "head": "<hex>"}``. The ``event`` is the
 event's canonical encoding exactly as its hash covers it, so a file can be checked line by
 line. Import verifies the whole chain and the closing line before anything is written, and
-refuses a tampered, reordered or truncated file with an :class:`IntegrityError` naming the
-line.
+refuses a tampered, reordered or truncated file, or a line that is not UTF-8 text, with an
+:class:`IntegrityError` naming the line.
 """
 
 from __future__ import annotations
@@ -42,8 +42,9 @@ def _records(path: str | os.PathLike[str]) -> Iterator[tuple[int, Record]]:
     """``(line number, record)`` of each event line, checked link by link."""
     previous, expected, line_no = GENESIS_HASH, 1, 0
     closed = False
-    with open(path, encoding="utf-8") as source:
-        for line_no, line in enumerate(source, start=1):
+    with open(path, "rb") as source:
+        for line_no, raw in enumerate(source, start=1):
+            line = _text(raw, line_no)
             if closed:
                 raise IntegrityError(f"line {line_no}: text after the closing line",
                                      line=line_no, seq=None)
@@ -78,6 +79,15 @@ def _records(path: str | os.PathLike[str]) -> Iterator[tuple[int, Record]]:
                              "(truncated)", line=line_no + 1, seq=expected)
 
 
+def _text(raw: bytes, line_no: int) -> str:
+    """A line's bytes as text, or an :class:`IntegrityError` naming the line if not UTF-8."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise IntegrityError(f"line {line_no}: not UTF-8 text (byte {exc.start + 1} of the line "
+                             f"is {raw[exc.start]:#04x})", line=line_no, seq=None) from None
+
+
 def _parse(line: str, line_no: int) -> dict[str, Any]:
     try:
         value = json.loads(line)
@@ -99,7 +109,7 @@ def import_jsonl(path: str | os.PathLike[str], target: str | os.PathLike[str] | 
         ledger_args: passed to :class:`~pointsledger.ledger.ledger.Ledger` (``clock``, ...).
 
     Raises:
-        IntegrityError: naming the first bad line.
+        IntegrityError: naming the first bad line (also a line that is not UTF-8 text).
         StoreError: ``target`` already holds events.
     """
     records = [record for _line, record in _records(path)]

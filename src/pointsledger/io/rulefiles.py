@@ -2,7 +2,8 @@
 
 Imports are all-or-nothing. Every row is checked, and every error is reported with its row
 number, column, value and reason, in one :class:`ImportFailed`. If any row fails, nothing is
-adopted or registered.
+adopted or registered. A rulebook needs at least one checklist item, and a registry table
+names each region, household or member once (a repeated id is refused, naming both rows).
 
 CSV files are UTF-8, with or without a BOM, and have a header row. An XLSX workbook (the
 ``xlsx`` extra, openpyxl) has one sheet per table, each with a header row.
@@ -79,6 +80,9 @@ class ImportFailed(ValidationError):
 
 
 def _fail(problems: list[RowProblem], what: str) -> ImportFailed:
+    """One problem on one line; several as a count and a line each."""
+    if len(problems) == 1:
+        return ImportFailed(f"{what}: {problems[0]}; nothing was imported", problems=problems)
     lines = "\n".join(f"  {p}" for p in problems)
     return ImportFailed(f"{what}: {len(problems)} problem(s), nothing was imported\n{lines}",
                         problems=problems)
@@ -295,9 +299,14 @@ def load_rulebook(path: str | os.PathLike[str], *, version: str | None = None,
     XLSX of rewards may be given as ``rewards_table``; its rewards replace the file's own.
 
     Raises:
-        ImportFailed: bad rows or values, each named.
+        ImportFailed: bad rows or values, each named; a checklist without items.
     """
     rulebook = _load_rulebook(Path(path), version)
+    if not rulebook.items:
+        reason = ("the checklist has no items; a rulebook needs at least one (adopting an empty "
+                  "one would end the rules in force)")
+        raise ImportFailed(f"{path}: {reason}; nothing was imported", path=str(path),
+                           problems=[RowProblem(0, "items", "", reason)])
     if rewards_table is None:
         return rulebook
     found = rewards(read_table(rewards_table, "rewards" if Path(rewards_table).suffix.lower()
@@ -392,28 +401,35 @@ def import_registry(
     Returns:
         The number of events written.
 
+    A row repeating an earlier row's id (region code, household, member) is refused, naming
+    both row numbers: an identical repeat as a duplicate, a differing one by the first column
+    where the two differ. A row that differs from what the ledger already registered under
+    its id is refused by that column too.
+
     Raises:
         ImportFailed: every bad row, with its table, row number, column, value and reason.
     """
     tables = [(name, read_table(path)) for name, path in (
         ("regions", regions), ("households", households), ("members", members)) if path]
     total = sum(len(rows) for _name, rows in tables)
+    registered = _registered(ledger, [name for name, _rows in tables])
     problems: list[RowProblem] = []
     head = ledger.head
     done = 0
     with ledger.batch() as batch:
         for name, rows in tables:
             found = _Rows(name)
+            seen: dict[str, Row] = {}
             for row in rows:
-                command = _registration(found, batch, name, row, by)
+                repeat = _repeat(name, row, seen)
+                command = None if repeat else _registration(found, batch, name, row, by)
+                if repeat is not None:
+                    problems.append(repeat)
                 if command is not None:
                     try:
                         command()
                     except PointsLedgerError as exc:
-                        column = _column(row, exc)
-                        value = row.get(column, "") if column else ""
-                        problems.append(RowProblem(row["_row"], column, str(value),
-                                                   exc.message, name))
+                        problems.append(_refusal(name, row, exc, registered[name]))
                 done += 1
                 if progress is not None:
                     progress(done, total)
@@ -421,6 +437,75 @@ def import_registry(
         if problems:
             raise _fail(problems, "the registry")
     return ledger.head - head
+
+
+_IDS = {"regions": "code", "households": "household", "members": "member"}
+"""The column that names each registry table's rows."""
+
+
+def _row_values(row: Row) -> dict[str, str]:
+    return {c: str(v) for c, v in row.items() if c != "_row" and str(v) != ""}
+
+
+def _repeat(table: str, row: Row, seen: dict[str, Row]) -> RowProblem | None:
+    """A problem if ``row`` repeats the id of an earlier row of the same table."""
+    column = _IDS[table]
+    ident = str(row.get(column, ""))
+    if ident == "":
+        return None
+    first = seen.setdefault(ident, row)
+    if first is row:
+        return None
+    mine, theirs = _row_values(row), _row_values(first)
+    if mine == theirs:
+        return RowProblem(row["_row"], column, ident, f"repeats row {first['_row']} exactly "
+                          "(a duplicate row: give each once)", table)
+    differs = next(c for c in [*mine, *theirs] if mine.get(c) != theirs.get(c))
+    return RowProblem(row["_row"], differs, mine.get(differs, ""),
+                      f"{column} {ident!r} is also in row {first['_row']}, with {differs} "
+                      f"{theirs.get(differs, '')!r}", table)
+
+
+def _registered(ledger: Ledger, tables: list[str]) -> dict[str, dict[str, dict[str, str]]]:
+    """What the ledger already holds under each id of the tables imported, as the cells a row
+    would give."""
+    found: dict[str, dict[str, dict[str, str]]] = {name: {} for name in _IDS}
+    if "regions" in tables:
+        found["regions"] = {code: {"name": r.name, "kind": r.kind, "parent": r.parent or ""}
+                            for code, r in ledger.regions().items()}
+    if "households" in tables:
+        found["households"] = {h.id: {"grid": h.grid, "head": h.head}
+                               for h in ledger.households().values()}
+    if "members" in tables:
+        found["members"] = {
+            m.id: {"household": m.household, "name": m.name, "roles": ";".join(sorted(m.roles)),
+                   "birth_date": "" if m.birth_date is None else m.birth_date.isoformat()}
+            for m in ledger.members().values()}
+    return found
+
+
+def _refusal(table: str, row: Row, exc: PointsLedgerError,
+             registered: dict[str, dict[str, str]]) -> RowProblem:
+    """The problem of a row the ledger refused, by the column it is about: for a row whose id
+    is already registered with other values, the first column that differs."""
+    before = registered.get(str(row.get(_IDS[table], "")))
+    if before is not None and exc.code == "idempotency_conflict":
+        for column, value in before.items():
+            given = str(row.get(column, ""))
+            if column == "roles":
+                given = ";".join(sorted({r.strip() for r in given.split(";") if r.strip()}))
+            if given != value:
+                return RowProblem(row["_row"], column, str(row.get(column, "")),
+                                  f"{_IDS[table]} {row[_IDS[table]]!r} is already registered "
+                                  f"with {column} {value!r}; an import does not change it",
+                                  table)
+        ident = str(row[_IDS[table]])
+        return RowProblem(row["_row"], _IDS[table], ident,
+                          f"{_IDS[table]} {ident!r} is already registered with these values by "
+                          f"another request (another actor?): {exc.message}", table)
+    column = _column(row, exc)
+    value = row.get(column, "") if column else ""
+    return RowProblem(row["_row"], column, str(value), exc.message, table)
 
 
 def _registration(found: _Rows, batch: Batch, table: str, row: Row,

@@ -7,13 +7,22 @@ does not change with the locale or depend on parsing notes.
 
 Invariants: every row has one value per column; there is one key per column, and keys are
 unique; summary names are unique strings.
+
+Safe outputs: the HTML form escapes everything it prints (title, headers, cells, notes), and the
+CSV form neutralises every text cell a spreadsheet would run as a formula (one starting with
+``=``, ``+``, ``-``, ``@``, a tab or a carriage return is given a leading ``'``, the OWASP rule;
+see :func:`spreadsheet_cell`), so a household head named ``=cmd|' /C calc'!A0`` is shown as
+text. Real numbers (ints, floats, decimals, such as the points ``-5``) stay numbers.
 """
 
 from __future__ import annotations
 
 import csv
+import decimal
+import html
 import io
 import json
+import numbers
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -36,6 +45,44 @@ def _rows(value: Any) -> tuple[tuple[Any, ...], ...]:
 def _pairs(value: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> tuple[tuple[str, Any], ...]:
     items = value.items() if isinstance(value, Mapping) else value
     return tuple((name, figure) for name, figure in items)
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""The first characters that make a spreadsheet (Excel, WPS, LibreOffice) read a cell as a
+formula."""
+
+
+def spreadsheet_cell(value: Any) -> Any:
+    """``value`` as it may be written into a spreadsheet (CSV or XLSX) cell.
+
+    A number (int, float, Decimal; not a bool's text) is returned unchanged, so negative points
+    stay numbers. Any other value is taken as its text, and text starting with ``=``, ``+``,
+    ``-``, ``@``, a tab or a carriage return gets a leading ``'`` so that the spreadsheet shows
+    it instead of running it as a formula (the OWASP CSV-injection rule). So that
+    :func:`from_csv` can undo it exactly, text that already starts with ``'`` before such a
+    character gets one more. None and booleans are returned unchanged.
+
+    Examples: ``"=1+1"`` → ``"'=1+1"``, ``"-5"`` (text) → ``"'-5"``, ``-5`` → ``-5``,
+    ``"张三"`` → ``"张三"``.
+    """
+    if value is None or isinstance(value, bool | numbers.Number | decimal.Decimal):
+        return value
+    text = str(value)
+    return "'" + text if text.lstrip("'").startswith(FORMULA_STARTS) else text
+
+
+def _from_spreadsheet(text: str) -> str:
+    """Undo :func:`spreadsheet_cell` on a cell's text."""
+    if text.startswith("'") and text.lstrip("'").startswith(FORMULA_STARTS):
+        return text[1:]
+    return text
+
+
+def _html_cell(value: Any) -> Any:
+    """A cell for the HTML table: numbers as they are, anything else as escaped text."""
+    if value is None or isinstance(value, bool | numbers.Number | decimal.Decimal):
+        return value
+    return html.escape(str(value))
 
 
 def _cell(value: Any, tz: str) -> Any:
@@ -89,11 +136,18 @@ class Table:
 
     def render(self, fmt: str = "github") -> str:
         """The table in any tabulate format (plain, github, grid, html, ...), with its title
-        and notes."""
+        and notes.
+
+        The ``html`` form (``unsafehtml`` too) escapes every text it prints: the title, the
+        column labels, the cells and the notes, so a value such as ``<script>`` shows as text.
+        """
+        if fmt in ("html", "unsafehtml"):
+            body = tabulate([[_html_cell(v) for v in row] for row in self.rows],
+                            headers=[html.escape(str(c)) for c in self.columns],
+                            tablefmt="unsafehtml", disable_numparse=True)
+            notes = "".join(f"<p>{html.escape(str(n))}</p>" for n in self.notes)
+            return f"<h3>{html.escape(str(self.title))}</h3>\n{body}\n{notes}"
         body = tabulate(self.rows, headers=self.columns, tablefmt=fmt, disable_numparse=True)
-        if fmt == "html":
-            notes = "".join(f"<p>{n}</p>" for n in self.notes)
-            return f"<h3>{self.title}</h3>\n{body}\n{notes}"
         return "\n".join([self.title, "", body, *([""] if self.notes else []), *self.notes])
 
     def records(self) -> list[dict[str, Any]]:
@@ -126,16 +180,23 @@ class Table:
 
     def to_csv(self, *, bom: bool = False) -> str:
         """The columns and rows as CSV; ``bom=True`` starts it with a UTF-8 byte-order mark so
-        Excel opens Chinese text correctly."""
+        Excel opens Chinese text correctly.
+
+        Every label and cell goes through :func:`spreadsheet_cell`: text a spreadsheet would
+        run as a formula (starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return)
+        is given a leading ``'``; numbers stay numbers.
+        """
         out = io.StringIO(newline="")
         writer = csv.writer(out)  # \r\n line ends, as Excel writes them
-        writer.writerow(self.columns)
-        writer.writerows(self.rows)
+        writer.writerow([spreadsheet_cell(c) for c in self.columns])
+        writer.writerows([spreadsheet_cell(v) for v in row] for row in self.rows)
         return ("\ufeff" if bom else "") + out.getvalue()
 
 
 def from_csv(text: str, *, title: str = "") -> Table:
-    """Read a table back from :meth:`Table.to_csv` output (values come back as text)."""
+    """Read a table back from :meth:`Table.to_csv` output (values come back as text, and a
+    cell :meth:`Table.to_csv` neutralised with a leading ``'`` comes back as it was)."""
     source = io.StringIO(text.removeprefix("\ufeff"), newline="")
-    rows: Sequence[list[str]] = list(csv.reader(source))
+    rows: Sequence[list[str]] = [[_from_spreadsheet(v) for v in row]
+                                 for row in csv.reader(source)]
     return Table(title, rows[0], rows[1:])

@@ -13,7 +13,7 @@ from pointsledger.ledger.ledger import Ledger
 from pointsledger.reports._scan import bounds, local_date
 from pointsledger.reports.boards import ranks
 from pointsledger.reports.labels import labels
-from pointsledger.reports.masking import mask_name
+from pointsledger.reports.masking import mask_name, mask_text, maskable_names
 from pointsledger.reports.table import Table
 from pointsledger.rules.flows import FLOWS, Case
 
@@ -29,6 +29,13 @@ def _when(case: Case, step: str, last: bool = True) -> tuple[str, int] | None:
     """The actor and time of the last (or first) ``step`` in a case's history."""
     found = [(actor, at) for name, actor, at in case.history if name == step]
     return (found[-1] if last else found[0]) if found else None
+
+
+def registered_names(ledger: Ledger) -> frozenset[str]:
+    """The names of the ledger's registered people (heads of household and members, closed
+    accounts included) that free text on a public notice is masked for."""
+    heads = (h.head for h in ledger.households().values())
+    return maskable_names([*heads, *(m.name for m in ledger.members().values())])
 
 
 def claims_notice(ledger: Ledger, *, contact: str = "村务监督委员会",
@@ -62,15 +69,25 @@ def wish_wall(ledger: Ledger, viewer: Actor, *, state: str | None = "listed",
               locale: str = "zh") -> Table:
     """The wish wall (心愿墙) as ``viewer`` may see it: the wisher's name and household are
     shown to officials and to the wish's claimer, and masked (张*明, household hidden) for
-    everyone else. ``state`` None lists wishes in every state."""
+    everyone else. ``state`` None lists wishes in every state.
+
+    For everyone but officials and the claimer the wish's title is public free text and is
+    masked with :func:`~pointsledger.reports.masking.mask_text`: phone and ID numbers typed
+    into it become ``*``, and the names of registered people (household heads, members) are
+    masked (张*明)."""
     text = labels(locale)
     members = ledger.members()
     official = not viewer.roles.isdisjoint(OFFICIALS)
+    names: frozenset[str] | None = None
     rows = []
     for case in ledger.cases("wish", state=state):
         name = members[case.account].name
         visible = official or viewer.id == case.assignee
-        rows.append((case.id, case.subject, case.detail("category", ""),
+        title = case.subject
+        if not visible:
+            names = registered_names(ledger) if names is None else names
+            title = mask_text(title, names)
+        rows.append((case.id, title, case.detail("category", ""),
                      case.detail("value"), case.state,
                      name if visible else mask_name(name),
                      case.household if visible else "***"))
