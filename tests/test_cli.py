@@ -315,3 +315,21 @@ def test_output_cut_short_by_the_reader_is_quiet(demo: Path,
 
     assert main(["report", str(demo), "balances", "--format", "plain"], out=ClosedPipe()) == 1
     assert capsys.readouterr().err == ""
+
+
+def test_anchor_is_printed_and_checked(village: Path, tmp_path: Path) -> None:
+    """`anchor` prints the head to publish; `verify --anchor` holds it, and refuses it once
+    the log was cut short behind the library's back (one line, exit 1)."""
+    printed = run("anchor", str(village))
+    assert printed.returncode == 0, printed.stderr
+    anchor = printed.stdout.splitlines()[0]
+    assert anchor.count(":") == 2 and "recorded" in printed.stdout
+    held = run("verify", str(village), "--anchor", anchor)
+    assert held.returncode == 0 and "1 anchor(s) held" in held.stdout
+    with sqlite3.connect(village) as db:
+        db.execute("DELETE FROM events WHERE seq = (SELECT MAX(seq) FROM events)")
+    cut = run("verify", str(village), "--anchor", anchor)
+    assert cut.returncode == 1 and "cut from the end" in cut.stderr
+    assert len(cut.stderr.strip().splitlines()) == 1
+    bad = run("verify", str(village), "--anchor", "not-an-anchor")
+    assert bad.returncode == 1 and "ValidationError" in bad.stderr

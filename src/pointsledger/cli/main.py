@@ -311,8 +311,16 @@ def _render(table: Table, fmt: str) -> str:
 
 def _cmd_verify(args: argparse.Namespace, out: TextIO) -> None:
     with _open(args.file, progress=Progress("replay")) as ledger:
-        verified = ledger.verify()
-        print(f"ok: {verified.events} events, head {verified.head_hash[:16]}", file=out)
+        verified = ledger.verify(anchors=args.anchor)
+        print(f"ok: {verified.events} events, head {verified.head_hash[:16]}"
+              + (f", {len(args.anchor)} anchor(s) held" if args.anchor else ""), file=out)
+
+
+def _cmd_anchor(args: argparse.Namespace, out: TextIO) -> None:
+    with _open(args.file) as ledger:
+        anchor = ledger.anchor()
+        print(anchor, file=out)
+        print(f"recorded {anchor.recorded_at(ledger.tz).isoformat()}", file=out)
 
 
 def _cmd_export(args: argparse.Namespace, out: TextIO) -> None:
@@ -459,9 +467,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", help="write to this file instead of stdout")
     p.set_defaults(run=_cmd_report)
 
-    p = sub.add_parser("verify", help="replay and verify the whole hash chain", parents=[common])
+    p = sub.add_parser("verify", help="replay and verify the whole hash chain, the derived data "
+                       "and published anchors", parents=[common])
     p.add_argument("file")
+    p.add_argument("--anchor", action="append", default=[],
+                   help="a published anchor the log must hold (repeatable)")
     p.set_defaults(run=_cmd_verify)
+
+    p = sub.add_parser("anchor", help="print the head to publish (公示栏锚点)", parents=[common])
+    p.add_argument("file")
+    p.set_defaults(run=_cmd_anchor)
 
     p = sub.add_parser("export", help="export to JSON Lines", parents=[common])
     p.add_argument("file")
