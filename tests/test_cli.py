@@ -124,7 +124,7 @@ def test_a_file_that_is_not_a_ledger(tmp_path: Path) -> None:
     junk = tmp_path / "junk.db"
     junk.write_text("not a database", encoding="utf-8")
     found = run("verify", str(junk))
-    assert found.returncode == 1 and "not a usable pointsledger" in found.stderr
+    assert found.returncode == 1 and "is not a ledger file" in found.stderr
 
 
 def test_award_deduct_reverse_and_refusals(village: Path) -> None:

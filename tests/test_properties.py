@@ -38,8 +38,9 @@ from pointsledger.testing import checklist_items, rulebooks
 from .helpers import COMMITTEE, GRID, START, TZ, make_village
 
 codes = st.from_regex(r"[A-Z]{2,4}-[0-9]{2}", fullmatch=True)
-titles = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1,
-                 max_size=12).filter(str.strip)
+titles = st.text(st.characters(codec="utf-8",
+                               exclude_categories=("Cs", "Cc", "Cf", "Zl", "Zp")),
+                 min_size=1, max_size=12).filter(str.strip)
 
 
 aware_datetimes = st.datetimes(
@@ -149,8 +150,9 @@ def events(draw: st.DrawFn) -> Any:
     led = village.ledger
     when = village.clock().subtract(hours=draw(st.integers(1, 1000)))
     kind = draw(st.sampled_from(["award", "deduct", "reverse", "region", "member", "close"]))
-    key = draw(st.text(min_size=1, max_size=30).filter(str.strip))
-    memo = draw(st.text(max_size=20))
+    # keys and memos the commands accept (printable: see docs/input.md)
+    key = draw(st.text(min_size=1, max_size=30).filter(lambda k: k.strip() and k.isprintable()))
+    memo = draw(st.text(max_size=20).filter(str.isprintable))
     if kind == "award":
         return led.award("H001", "VOL-02", by=GRID, key=key, occurred_at=when, memo=memo,
                          evidence=draw(st.lists(titles, max_size=2)))

@@ -8,14 +8,13 @@ applies separation of duties (nobody scores, reviews or reverses for their own h
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Final
 
 import attrs
 
-from pointsledger.base.checks import check_id
+from pointsledger.base.checks import check_id, refused
 from pointsledger.base.jsonforms import JsonForm
-from pointsledger.errors import ValidationError
 
 RESIDENT: Final = "resident"
 GRID_WORKER: Final = "grid_worker"
@@ -41,9 +40,14 @@ def to_roles(value: object) -> frozenset[str]:
     """
     if isinstance(value, str):
         value = (value,)
-    if not isinstance(value, Iterable):
-        raise ValidationError(f"roles must be a set of role names, got {value!r}", value=value)
+    if not isinstance(value, Iterable) or isinstance(value, bytes | Mapping):
+        raise refused("roles", "must be a set of role names", value)
     return frozenset(check_id(role, "role") for role in value)
+
+
+def _actor_id(value: object) -> str:
+    """An actor's id, normalised like every identifier (see :func:`check_id`)."""
+    return check_id(value, "actor id")
 
 
 @attrs.frozen
@@ -51,11 +55,13 @@ class Actor(JsonForm):
     """Whoever performs a command.
 
     Attributes:
-        id: the app's identifier for the person (a member id when they are a registered resident).
+        id: the app's identifier for the person (a member id when they are a registered
+            resident), normalised like every id. Ids starting with ``@`` are the ledger's own
+            (:data:`SYSTEM`): such an actor may not be passed to a command.
         roles: role names, e.g. ``{"grid_worker"}``.
     """
 
-    id: str = attrs.field(validator=lambda _i, _a, v: check_id(v, "actor id"))
+    id: str = attrs.field(converter=_actor_id)
     roles: frozenset[str] = attrs.field(converter=to_roles, factory=frozenset)
 
 

@@ -138,6 +138,44 @@ def _remember_span(value: _dt.datetime, wall: int, offset: _dt.timedelta) -> Non
                         + offset.microseconds)
 
 
+def check_zone(tz: object) -> str | None:
+    """A time zone name for a ledger (None: the default, or the zone it was created with).
+
+    Returns:
+        ``tz``.
+
+    Raises:
+        ValidationError: not a string, blank (``""`` never means the default), or not a zone
+            of the tz database, e.g. ``"Asia/Shanghai"``.
+    """
+    if tz is None:
+        return None
+    from pointsledger.base.checks import shown
+
+    if not isinstance(tz, str) or not tz.strip():
+        raise ValidationError(
+            f"tz must be a time zone name such as 'Asia/Shanghai' (or None for the default), "
+            f"got {shown(tz)}", field="tz", value=shown(tz))
+    try:
+        pendulum.timezone(tz)
+    except Exception:  # pendulum raises its own errors, or ValueError for odd names
+        raise ValidationError(f"unknown time zone {shown(tz)}; use a tz database name such as "
+                              "'Asia/Shanghai'", field="tz", value=shown(tz)) from None
+    return tz
+
+
+def iso_us(us: int, zone: _dt.tzinfo) -> str:
+    """The instant ``us`` as ISO 8601 in ``zone``, for messages: never raises, however far off
+    (beyond the years a datetime holds, it says so in UTC microseconds)."""
+    try:
+        return (_EPOCH + _dt.timedelta(microseconds=us)).astimezone(zone).isoformat()
+    except (OverflowError, ValueError, OSError):
+        try:
+            return (_EPOCH + _dt.timedelta(microseconds=us)).isoformat()
+        except (OverflowError, ValueError):
+            return f"{us:,} microseconds after 1970-01-01T00:00:00+00:00"
+
+
 def from_us(us: int, tz: str = "UTC") -> pendulum.DateTime:
     """The instant ``us`` (microseconds since the epoch) as a pendulum datetime in ``tz``."""
     return pendulum.instance(_EPOCH + _dt.timedelta(microseconds=us)).in_timezone(tz)

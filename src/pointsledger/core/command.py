@@ -20,16 +20,15 @@ if it would now be refused), then authority (:meth:`Context.authorise`), then st
 
 from __future__ import annotations
 
-import datetime as _dt
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, ParamSpec, Protocol, TypeVar, overload
 
 import attrs
 
 from pointsledger.base.actors import RESIDENT, Actor
-from pointsledger.base.checks import check_key, check_text
-from pointsledger.base.clock import to_us
+from pointsledger.base.checks import check_key, check_text, refused
+from pointsledger.base.clock import iso_us, to_us
 from pointsledger.core.events import request_of
 from pointsledger.errors import (
     AccountClosed,
@@ -39,7 +38,6 @@ from pointsledger.errors import (
     PeriodClosed,
     PermissionDenied,
     UnknownAccount,
-    ValidationError,
 )
 from pointsledger.rules.policy import DEFAULT_POLICY, Policy
 
@@ -227,11 +225,11 @@ class Command(Generic[P, E]):
         """Check ``by`` and ``memo`` (in ``kwargs``, in place), set up ``ctx`` for this command,
         and return the handler to call with ``ctx`` and the arguments."""
         by = kwargs.get("by")
-        if type(by) is not Actor:
+        if type(by) is not Actor or by.id[0] == "@":
             by = kwargs["by"] = check_actor(by)
         memo = kwargs.get("memo", "")
         if memo != "":
-            memo = kwargs["memo"] = check_text(memo, "memo")
+            memo = kwargs["memo"] = check_text(memo, "memo", multiline=True)
         ctx.command, ctx.by, ctx.memo = self, by, memo
         return self.handler
 
@@ -268,13 +266,17 @@ def command(
 
 
 def check_actor(by: object) -> Actor:
-    """``by`` as an Actor.
+    """``by`` as an Actor that may act: ids starting with ``@`` (``@system``, ``@genesis``)
+    are the ledger's own, which callers may not use (the ledger's due jobs write as
+    :data:`~pointsledger.base.actors.SYSTEM` without passing here).
 
     Raises:
-        ValidationError: not an :class:`~pointsledger.base.actors.Actor`.
+        ValidationError: not an :class:`~pointsledger.base.actors.Actor`, or a reserved id.
     """
     if not isinstance(by, Actor):
-        raise ValidationError(f"by must be an Actor, got {by!r}", field="by", value=by)
+        raise refused("by", "must be an Actor", by)
+    if by.id.startswith("@"):
+        raise refused("by", "may not be a reserved '@' actor (the ledger's own)", by.id)
     return by
 
 
@@ -395,8 +397,12 @@ def occurred(ctx: Context, occurred_at: object, key: str) -> int:
 
 
 def iso(us: int, state: LedgerState) -> str:
-    """An instant as ISO 8601 in the ledger's zone (for messages)."""
-    return _dt.datetime.fromtimestamp(us / 1_000_000, state.tzinfo).isoformat()
+    """An instant as ISO 8601 in the ledger's zone (for messages; never raises, even for the
+    year 9999 in a zone east of UTC)."""
+    return iso_us(us, state.tzinfo)
+
+
+_MAX_STRINGS = 100
 
 
 def strings(value: object, what: str) -> tuple[str, ...]:
@@ -405,12 +411,10 @@ def strings(value: object, what: str) -> tuple[str, ...]:
     Raises:
         ValidationError: not a sequence of strings.
     """
-    if isinstance(value, str) or not isinstance(value, Iterable):
-        raise ValidationError(
-            f"{what} must be a sequence of strings, got {value!r}", field=what, value=value
-        )
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        raise refused(what, "must be a sequence of strings", value)
     out = tuple(value)
-    for v in out:
-        check_text(v, what, required=True)
-    return out
+    if len(out) > _MAX_STRINGS:
+        raise refused(what, f"may have at most {_MAX_STRINGS} entries", out)
+    return tuple(check_text(v, what, required=True) for v in out)
 

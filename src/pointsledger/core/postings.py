@@ -12,7 +12,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from pointsledger.base.actors import Actor
-from pointsledger.base.checks import MAX_KEY, check_id, check_int, check_key, check_text
+from pointsledger.base.checks import (
+    MAX_KEY,
+    MAX_QUANTITY,
+    check_id,
+    check_int,
+    check_key,
+    check_text,
+)
 from pointsledger.base.periods import period_label
 from pointsledger.core.command import (
     Context,
@@ -90,7 +97,7 @@ def award(
             closed period, not beyond the backdating window. Omitted, it is the time the
             command is first recorded: a retry with the same key and no ``occurred_at`` is the
             same request and returns the first event.
-        quantity: units (e.g. person-times), at least 1.
+        quantity: units (e.g. person-times), 1 to 10,000.
         evidence: references to evidence (photo ids, text); required by some items.
         memo: free text.
 
@@ -116,14 +123,15 @@ def award(
         account not in state.households and account not in state.members
     ):
         account = check_id(account, "account")
-    if type(item) is not str:
+    if type(item) is not str or not item.isascii() or not item.isprintable():
         item = check_id(item, "item")
-    if type(key) is not str or not 0 < len(key) <= MAX_KEY or key.isspace():
+    if (type(key) is not str or not 0 < len(key) <= MAX_KEY or key.isspace()
+            or not key.isascii() or not key.isprintable()):
         key = check_key(key)
     ctx.key = key
     occurred_us = occurred(ctx, occurred_at, key)
     if quantity != 1 or type(quantity) is not int:
-        quantity = check_int(quantity, "quantity", minimum=1)
+        quantity = check_int(quantity, "quantity", minimum=1, maximum=MAX_QUANTITY)
     checked = () if evidence == () else strings(evidence, "evidence")
     memo = ctx.memo
     if key in state.keys:
@@ -296,7 +304,7 @@ def reverse(
         AccountClosed: the account is closed.
     """
     seq, digest = parse_entry_id(entry)
-    reason = check_text(reason, "reason", required=True)
+    reason = check_text(reason, "reason", required=True, multiline=True)
     state = ctx.state
     if not 1 <= seq <= state.seq:
         raise UnknownEntry(f"no event {entry!r} in this ledger", entry=entry)

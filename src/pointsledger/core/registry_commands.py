@@ -13,7 +13,15 @@ import datetime as _dt
 from collections.abc import Sequence
 
 from pointsledger.base.actors import Actor, to_roles
-from pointsledger.base.checks import check_account_id, check_date, check_id, check_text
+from pointsledger.base.checks import (
+    EARLIEST_BIRTH,
+    check_account_id,
+    check_date,
+    check_day,
+    check_id,
+    check_text,
+    refused,
+)
 from pointsledger.base.periods import day_start_us, local_date
 from pointsledger.core.accounts import POOL
 from pointsledger.core.command import Context, Outcome, command, open_account
@@ -82,9 +90,9 @@ def adopt(
     """
     if not isinstance(rulebook, Rulebook):
         raise ValidationError(f"rulebook must be a Rulebook, got {rulebook!r}", value=rulebook)
-    start = check_date(effective_from, "effective_from")
-    end = None if effective_until is None else check_date(effective_until, "effective_until")
-    resolution = check_text(resolution, "resolution", required=True)
+    start = check_day(effective_from, "effective_from")
+    end = None if effective_until is None else check_day(effective_until, "effective_until")
+    resolution = check_text(resolution, "resolution", required=True, multiline=True)
     fields = dict(
         rulebook=rulebook,
         effective_from=start.isoformat(),
@@ -144,7 +152,7 @@ def close_period(
             up to then are still in review or notice.
         PermissionDenied: the actor's roles do not allow it.
     """
-    day = check_date(through, "through")
+    day = check_day(through, "through")
     replay = ctx.replayed(key, through=day.isoformat())
     if replay:
         return replay
@@ -207,10 +215,8 @@ def add_region(
     """
     code = check_id(code, "region code")
     name = check_text(name, "name", required=True)
-    if kind not in REGION_LEVELS:
-        raise ValidationError(
-            f"kind must be one of {', '.join(REGION_LEVELS)}, got {kind!r}", kind=kind
-        )
+    if type(kind) is not str or kind not in REGION_LEVELS:
+        raise refused("kind", f"must be one of {', '.join(REGION_LEVELS)}", kind)
     if parent is not None:
         parent = check_id(parent, "parent")
     fields = dict(code=code, name=name, region_kind=kind, parent=parent)
@@ -282,6 +288,7 @@ def register_household(
     """
     household = check_account_id(household, "household")
     head = check_text(head, "head", required=True)
+    grid = check_id(grid, "grid")
     fields = dict(household=household, grid=grid, head=head)
     replay = ctx.replayed(key, **fields)
     if replay:
@@ -317,8 +324,11 @@ def register_member(
     """
     member = check_account_id(member, "member")
     name = check_text(name, "name", required=True)
+    household = check_id(household, "household")
     role_set = to_roles(roles)
-    birth = None if birth_date is None else check_date(birth_date, "birth_date").isoformat()
+    birth = None if birth_date is None else check_date(
+        birth_date, "birth_date", earliest=EARLIEST_BIRTH,
+        latest=local_date(ctx.now_us, ctx.state.tzinfo)).isoformat()
     fields = dict(
         member=member, household=household, name=name, roles=tuple(sorted(role_set)),
         birth_date=birth,
@@ -329,7 +339,7 @@ def register_member(
     version = ctx.authorise()
     state = ctx.state
     _new_account(state, member)
-    _open_household(state, check_id(household, "household"))
+    _open_household(state, household)
     return [ctx.draft(tuple(fields.values()), version)]
 
 
@@ -349,6 +359,7 @@ def move_household(
         ValidationError: the same grid.
     """
     household = check_id(household, "household")
+    grid = check_id(grid, "grid")
     replay = ctx.replayed(key, household=household, to_grid=grid)
     if replay:
         return replay

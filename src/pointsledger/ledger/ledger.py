@@ -24,8 +24,8 @@ from typing import Any
 import pendulum
 
 from pointsledger.base.actors import SYSTEM
-from pointsledger.base.checks import check_id, check_int
-from pointsledger.base.clock import Clock, from_us, system_clock, to_us
+from pointsledger.base.checks import check_duration, check_id, check_int
+from pointsledger.base.clock import Clock, check_zone, from_us, system_clock, to_us
 from pointsledger.base.periods import DEFAULT_TZ
 from pointsledger.core.accounts import SYSTEM_ACCOUNTS
 from pointsledger.core.command import Command, Context, Outcome, Replayed
@@ -105,6 +105,7 @@ class Ledger(Commands, DueJobs, Queries):
         trust_snapshot: bool = True,
     ) -> None:
         check_int(backdate_days, "backdate_days", minimum=0)
+        tz = check_zone(tz)
         wanted = [as_anchor(a) for a in anchors]
         self._store = store
         # a store other processes may write has a lock to take turns under
@@ -220,7 +221,7 @@ class Ledger(Commands, DueJobs, Queries):
             from_us(0, tz)
         except Exception:
             raise ValidationError(f"unknown time zone {tz!r}", tz=tz) from None
-        check_id(ledger_id, "ledger_id")
+        ledger_id = check_id(ledger_id, "ledger_id")
         now = max(self._now_us(), 1)
         genesis = LedgerCreated(1, now, now, SYSTEM.id, "@genesis", "", "", ledger_id, tz, FORMAT)
         try:
@@ -396,6 +397,7 @@ class Ledger(Commands, DueJobs, Queries):
     ) -> list[ExpiringLot]:
         """An account's points that expire within ``within`` of the clock (即将过期),
         soonest first."""
+        within = check_duration(within, "within")
         horizon = to_us(self._clock(), "clock()") + round(within.total_seconds() * 1_000_000)
         return [
             ExpiringLot(lot, remaining, from_us(expires, self.tz))
@@ -497,6 +499,7 @@ class Ledger(Commands, DueJobs, Queries):
         Raises:
             UnknownAccount: not a household, member or system account.
         """
+        account = check_id(account, "account")
         state = self._state
         known = account in state.households or account in state.members
         if not known and account not in SYSTEM_ACCOUNTS:

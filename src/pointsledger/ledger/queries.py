@@ -27,6 +27,7 @@ from itertools import chain
 from types import MappingProxyType
 from typing import Concatenate, ParamSpec, TypeVar
 
+from pointsledger.base.checks import check_id
 from pointsledger.core.encoding import decode
 from pointsledger.core.events import Event, TimeMoved
 from pointsledger.core.records import Adoption, Balance
@@ -99,11 +100,13 @@ class Queries:
     @fresh
     def minutes(self, member: str) -> int:
         """The minutes a member holds in the time bank."""
+        member = check_id(member, "member")
         return self._state.minutes.get(member, 0)
 
     @fresh
     def stock(self, reward: str) -> StockLevel:
         """Units of a reward on hand, reserved for pickup, and free to redeem."""
+        reward = check_id(reward, "reward")
         state = self._state
         on_hand = state.stock.get(reward, 0)
         reserved = state.reserved.get(reward, 0)
@@ -138,6 +141,7 @@ class Queries:
         Raises:
             UnknownAccount: no household has that id.
         """
+        household = check_id(household, "household")
         found = self._state.households.get(household)
         if found is None:
             raise UnknownAccount(f"no household {household!r}", account=household)
@@ -156,6 +160,8 @@ class Queries:
         Raises:
             UnknownAccount: ``household`` is not a registered household.
         """
+        if household is not None:
+            household = check_id(household, "household")
         members = self._state.members
         if household is None:
             return _frozen(members)
@@ -175,6 +181,7 @@ class Queries:
         Raises:
             UnknownAccount: no member has that id.
         """
+        member = check_id(member, "member")
         found = self._state.members.get(member)
         if found is None:
             raise UnknownAccount(f"no member {member!r}", account=member)
@@ -203,6 +210,7 @@ class Queries:
         Raises:
             UnknownRegion: no region has that code.
         """
+        code = check_id(code, "code")
         found = self._state.regions.get(code)
         if found is None:
             raise UnknownRegion(f"no region {code!r}", region=code)
@@ -219,6 +227,7 @@ class Queries:
             The household id (the account itself for a household), or None for a system
             account or an unknown name.
         """
+        account = check_id(account, "account")
         return self._state.household_of(account)
 
     # -- rulebooks -------------------------------------------------------------------------
@@ -351,6 +360,7 @@ class Queries:
         Returns:
             The ``time_moved`` events that credit or debit the member (empty when none).
         """
+        member = check_id(member, "member")
         moves = []
         for seq in self._state.time_moves.get(member, ()):
             event = self.event(seq)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
-from pointsledger.base.checks import check_id, check_text
+from pointsledger.base.checks import check_code, check_text
 from pointsledger.errors import RulebookError, ValidationError
 
 R = TypeVar("R")
@@ -29,11 +29,12 @@ def text_check(what: str, *, required: bool = False) -> Any:
 
 
 def code_check(what: str) -> Any:
-    """An attrs validator: the value is a code (an identifier) for the field ``what``."""
+    """An attrs validator: the value is a code (an identifier in its normal form) for the field
+    ``what``."""
 
     def validate(_instance: object, _attribute: object, value: object) -> None:
         try:
-            check_id(value, what)
+            check_code(value, what)
         except ValidationError as exc:
             raise RulebookError(exc.message, **exc.fields) from None
 

@@ -15,7 +15,7 @@ from typing import Any, Final
 
 import attrs
 
-from pointsledger.base.checks import check_id, check_text
+from pointsledger.base.checks import MAX_INT, MAX_POINTS, check_code, check_int, check_text
 from pointsledger.base.periods import check_period
 from pointsledger.errors import RulebookError, ValidationError
 
@@ -33,11 +33,9 @@ def _rule_error(check: Any) -> Any:
     return validate
 
 
-def _int_at_least(low: int) -> Any:
+def _int_at_least(low: int, high: int = MAX_INT) -> Any:
     def check(name: str, value: object) -> None:
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise ValidationError(f"{name} must be an integer of at least {low}, got {value!r}",
-                                  field=name, value=value)
+        check_int(value, name, minimum=low, maximum=high)
 
     return _rule_error(check)
 
@@ -140,10 +138,10 @@ class Reward:
         price_rules: age bands with their percentage of the cost (first band that applies).
     """
 
-    code: str = attrs.field(validator=_rule_error(lambda n, v: check_id(v, "reward code")))
+    code: str = attrs.field(validator=_rule_error(lambda n, v: check_code(v, "reward code")))
     title: str = attrs.field(validator=_rule_error(
         lambda n, v: check_text(v, "title", required=True)))
-    cost: int = attrs.field(kw_only=True, validator=_int_at_least(1))
+    cost: int = attrs.field(kw_only=True, validator=_int_at_least(1, MAX_POINTS))
     category: str = attrs.field(kw_only=True, default="", validator=_rule_error(
         lambda n, v: check_text(v, "category")))
     limits: tuple[Limit, ...] = attrs.field(kw_only=True, default=(), converter=_limits)

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 
 import attrs
 
-from pointsledger.base.checks import check_int
+from pointsledger.base.checks import MAX_ITEM_POINTS, check_int
 from pointsledger.base.periods import PERIODS, check_period
 from pointsledger.errors import RulebookError, ValidationError
 from pointsledger.rules._checks import code_check, text_check
@@ -57,7 +57,9 @@ def as_caps(value: object) -> tuple[Cap, ...]:
 
 def _points(_instance: object, _attribute: attrs.Attribute[int], value: int) -> None:
     try:
-        check_int(value, "points")
+        if check_int(value, "points", maximum=MAX_ITEM_POINTS) < -MAX_ITEM_POINTS:
+            raise ValidationError(f"points must be at least {-MAX_ITEM_POINTS:,}, got {value:,}",
+                                  field="points", value=value)
     except ValidationError as exc:
         raise RulebookError(exc.message, **exc.fields) from None
 

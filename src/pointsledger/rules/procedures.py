@@ -19,7 +19,7 @@ from typing import Any, Final
 
 import attrs
 
-from pointsledger.base.checks import check_id, check_text
+from pointsledger.base.checks import check_code, check_text
 from pointsledger.errors import RulebookError, ValidationError
 from pointsledger.rules._checks import records_of
 
@@ -48,7 +48,7 @@ def _one_of(*allowed: object) -> Any:
 def _optional_code(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is not None:
         try:
-            check_id(value, attribute.name)
+            check_code(value, attribute.name)
         except ValidationError as exc:
             raise RulebookError(exc.message, **exc.fields) from None
 

@@ -16,7 +16,14 @@ import datetime as _dt
 from typing import Any
 
 from pointsledger.base.actors import SYSTEM, Actor
-from pointsledger.base.checks import check_id, check_int, check_text
+from pointsledger.base.checks import (
+    MAX_POINTS,
+    MAX_QUANTITY,
+    MAX_STOCK,
+    check_id,
+    check_int,
+    check_text,
+)
 from pointsledger.base.periods import local_date
 from pointsledger.core.accounts import COMMUNITY
 from pointsledger.core.command import (
@@ -106,7 +113,7 @@ def receive_stock(
         CapExceeded: the donor's award would pass a cap (and the other errors of ``award``).
     """
     reward = _reward_arg(reward)
-    quantity = check_int(quantity, "quantity", minimum=1)
+    quantity = check_int(quantity, "quantity", minimum=1, maximum=MAX_STOCK)
     donor = None if donor is None else check_id(donor, "donor")
     donation_item = None if donation_item is None else check_id(donation_item, "donation_item")
     if donation_item is not None and donor is None:
@@ -141,8 +148,8 @@ def adjust_stock(
         PermissionDenied: the actor's roles do not allow it.
     """
     reward = _reward_arg(reward)
-    counted = check_int(counted, "counted", minimum=0)
-    reason = check_text(reason, "reason", required=True)
+    counted = check_int(counted, "counted", minimum=0, maximum=MAX_STOCK)
+    reason = check_text(reason, "reason", required=True, multiline=True)
     replay = ctx.replayed(key, reward=reward, counted=counted, reason=reason)
     if replay:
         return replay
@@ -258,7 +265,7 @@ def _take(
     returns the replay, or the rulebook version and the body ``(account, reward, quantity,
     unit price, points, member, lots)``."""
     account, reward = check_id(account, "account"), _reward_arg(reward)
-    quantity = check_int(quantity, "quantity", minimum=1)
+    quantity = check_int(quantity, "quantity", minimum=1, maximum=MAX_QUANTITY)
     member_arg = None if member is None else check_id(member, "member")
     replay = ctx.replayed(key, account=account, reward=reward, quantity=quantity,
                           member=member_arg or "")
@@ -417,7 +424,7 @@ def cancel_reservation(
         UnknownEntry: no such entry.
         PermissionDenied: the actor's roles or household do not allow it.
     """
-    reason = check_text(reason, "reason", required=True)
+    reason = check_text(reason, "reason", required=True, multiline=True)
     seq, _digest = parse_entry_id(reservation)
     replay = ctx.replayed(key, reservation=seq, reason=reason)
     if replay:
@@ -515,7 +522,7 @@ def transfer(
         PermissionDenied: the actor's roles or household do not allow it.
     """
     source, destination = check_id(source, "source"), check_id(destination, "destination")
-    points = check_int(points, "points", minimum=1)
+    points = check_int(points, "points", minimum=1, maximum=MAX_POINTS)
     state = ctx.state
     kind = _transfer_kind(state, source, destination)
     fields: dict[str, Any] = dict(source=source, destination=destination, points=points,

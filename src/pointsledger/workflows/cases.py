@@ -14,7 +14,13 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final, NamedTuple
 
 from pointsledger.base.actors import SYSTEM, Actor
-from pointsledger.base.checks import check_account_id, check_int, check_text
+from pointsledger.base.checks import (
+    MAX_MINUTES,
+    check_account_id,
+    check_int,
+    check_text,
+    refused,
+)
 from pointsledger.base.periods import day_start_us, local_date
 from pointsledger.core.command import (
     Context,
@@ -51,14 +57,19 @@ class Arg(NamedTuple):
     required: bool = True
 
 
-def text(value: object, name: str) -> str:
-    """Required free text."""
+def line(value: object, name: str) -> str:
+    """Required one-line text (a category, a name)."""
     return check_text(value, name, required=True)
 
 
+def text(value: object, name: str) -> str:
+    """Required free text (a reason: line feeds allowed)."""
+    return check_text(value, name, required=True, multiline=True)
+
+
 def optional_text(value: object, name: str) -> str:
-    """Free text that may be empty."""
-    return check_text(value, name)
+    """Free text that may be empty (a comment: line feeds allowed)."""
+    return check_text(value, name, multiline=True)
 
 
 def rating(value: object, name: str) -> int:
@@ -70,8 +81,8 @@ def rating(value: object, name: str) -> int:
 
 
 def positive(value: object, name: str) -> int:
-    """A whole number of at least 1."""
-    return check_int(value, name, minimum=1)
+    """A whole number of minutes, 1 to :data:`~pointsledger.base.checks.MAX_MINUTES`."""
+    return check_int(value, name, minimum=1, maximum=MAX_MINUTES)
 
 
 def evidence(value: object, name: str) -> tuple[str, ...]:
@@ -88,8 +99,7 @@ def members(value: object, name: str) -> tuple[str, ...]:
     """A non-empty team of distinct member ids."""
     found = tuple(account(v, name) for v in strings(value, name))
     if not found or len(set(found)) != len(found):
-        raise ValidationError(f"{name} must list distinct members, got {value!r}", field=name,
-                              value=value)
+        raise refused(name, "must list distinct members", value)
     return found
 
 

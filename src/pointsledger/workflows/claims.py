@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from pointsledger.base.actors import SYSTEM, Actor
 from pointsledger.base.checks import (
+    MAX_QUANTITY,
     check_account_id,
     check_id,
     check_int,
@@ -92,7 +93,7 @@ def submit_claim(
     account = check_account_id(account, "account")
     item = check_id(item, "item")
     occurred_us = occurred(ctx, occurred_at, check_key(key))
-    quantity = check_int(quantity, "quantity", minimum=1)
+    quantity = check_int(quantity, "quantity", minimum=1, maximum=MAX_QUANTITY)
     proof = () if evidence == () else strings(evidence, "evidence")
     args = (("account", account), ("evidence", proof), ("item", item),
             ("occurred_us", occurred_us), ("quantity", quantity))

@@ -67,7 +67,7 @@ def place_order(
     """
     account = check_account_id(account, "account")
     service = check_id(service, "service")
-    note = check_text(note, "note")
+    note = check_text(note, "note", multiline=True)
     args = (("account", account), ("note", note), ("service", service))
     replay = ctx.replayed(key, flow="order", case=0, step="place", args=args)
     if replay:

@@ -14,7 +14,13 @@ import datetime as _dt
 from collections.abc import Callable
 
 from pointsledger.base.actors import SYSTEM, Actor
-from pointsledger.base.checks import check_account_id, check_int, check_key, check_text
+from pointsledger.base.checks import (
+    MAX_MINUTES,
+    check_account_id,
+    check_int,
+    check_key,
+    check_text,
+)
 from pointsledger.core.accounts import TIMEBANK
 from pointsledger.core.command import (
     Context,
@@ -98,7 +104,7 @@ def submit_time(
         PermissionDenied: the actor's roles do not allow it.
     """
     member = check_account_id(member, "member")
-    minutes = check_int(minutes, "minutes", minimum=1)
+    minutes = check_int(minutes, "minutes", minimum=1, maximum=MAX_MINUTES)
     service = check_text(service, "service", required=True)
     occurred_us = occurred(ctx, occurred_at, check_key(key))
     args = (("member", member), ("minutes", minutes), ("occurred_us", occurred_us),
@@ -148,7 +154,7 @@ def _movement(
     and followed by whatever ``follow`` drafts (a conversion's award)."""
     source = check_account_id(member, "member")
     destination = TIMEBANK if to is None else check_account_id(to, "to")
-    minutes = check_int(minutes, "minutes", minimum=1)
+    minutes = check_int(minutes, "minutes", minimum=1, maximum=MAX_MINUTES)
     body = (source, destination, minutes, purpose, 0, note)
     replay = ctx.replayed(key, **dict(zip(TimeMoved.BODY, body, strict=True)))
     if replay:

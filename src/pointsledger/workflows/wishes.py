@@ -11,7 +11,7 @@ confirmation still stands and the withheld points are recorded in its facts.
 from __future__ import annotations
 
 from pointsledger.base.actors import Actor
-from pointsledger.base.checks import check_account_id, check_int, check_text
+from pointsledger.base.checks import MAX_VALUE, check_account_id, check_int, check_text
 from pointsledger.core.command import (
     Context,
     Draft,
@@ -38,6 +38,7 @@ from pointsledger.workflows.cases import (
     day_deadline,
     evidence,
     independent,
+    line,
     must_be,
     optional_text,
     procedures,
@@ -45,7 +46,6 @@ from pointsledger.workflows.cases import (
     registered_member,
     stepped,
     system_step,
-    text,
 )
 
 
@@ -74,9 +74,9 @@ def submit_wish(
     """
     wisher = check_account_id(wisher, "wisher")
     title = check_text(title, "title", required=True)
-    description = check_text(description, "description")
+    description = check_text(description, "description", multiline=True)
     if value is not None:
-        value = check_int(value, "value", minimum=0)
+        value = check_int(value, "value", minimum=0, maximum=MAX_VALUE)
     args = (("description", description), ("title", title), ("value", value),
             ("wisher", wisher))
     replay = ctx.replayed(key, flow="wish", case=0, step="submit", args=args)
@@ -153,7 +153,7 @@ def lapse_wish(ctx: Context, wish: object, now_us: int) -> Outcome:
 
 RULES = FlowRules(
     args={
-        "list": {"category": Arg(text)},
+        "list": {"category": Arg(line)},
         "reject": REASON,
         "withdraw": {"reason": Arg(optional_text, required=False)},
         "take_down": REASON,
