@@ -20,6 +20,7 @@ from pointsledger.base.checks import (
     check_key,
     check_text,
 )
+from pointsledger.base.clock import to_us
 from pointsledger.base.periods import period_label
 from pointsledger.core.command import (
     Context,
@@ -129,7 +130,8 @@ def award(
             or not key.isascii() or not key.isprintable()):
         key = check_key(key)
     ctx.key = key
-    occurred_us = occurred(ctx, occurred_at, key)
+    occurred_us = (to_us(occurred_at, "occurred_at") if occurred_at is not None
+                   else occurred(ctx, None, key))
     if quantity != 1 or type(quantity) is not int:
         quantity = check_int(quantity, "quantity", minimum=1, maximum=MAX_QUANTITY)
     checked = () if evidence == () else strings(evidence, "evidence")

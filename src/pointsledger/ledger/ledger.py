@@ -358,7 +358,8 @@ class Ledger(Commands, DueJobs, Queries):
             for event in events if records else ():  # only once the store has committed
                 apply(state, event)
             return events
-        self.refresh()  # another Ledger object may share this store
+        # a store without a write lock (the memory store): another Ledger object sharing it
+        # makes the append fail, and the command is validated again on the caught-up state
         for _attempt in range(_RETRIES):
             events, records = self._prepare(command, args, kwargs)
             if not records:
