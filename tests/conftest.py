@@ -1,9 +1,17 @@
 """Shared fixtures and the hypothesis profiles.
 
-Profiles: ``ci`` (derandomised, no deadline, a fixed example budget: a slow shared machine never
-makes a test flaky) and ``dev`` (random, no deadline, prints the seed to reproduce a failure).
-``ci`` is the default when the ``CI`` environment variable is set; choose with
-``HYPOTHESIS_PROFILE``.
+Profiles (choose with ``HYPOTHESIS_PROFILE``; ``ci`` is the default when the ``CI`` environment
+variable is set, ``dev`` otherwise), all without a deadline (a slow shared machine never makes
+a test flaky) and printing the blob that reproduces a failure:
+
+- ``ci``: derandomised, a fixed budget of ``CI_EXAMPLES`` examples: the same inputs on every
+  run, so a red CI always means the change under test, and any failure replays exactly.
+- ``dev``: random, the same budget: each local run tries new inputs.
+- ``thorough``: random and ten times the budget, for a search before a release (or nightly):
+  ``HYPOTHESIS_PROFILE=thorough python -m pytest tests/...``. Whatever it finds becomes an
+  example test, so that ``ci`` replays it from then on.
+
+Tests that set their own ``max_examples`` scale it with :func:`tests.helpers.budget`.
 """
 
 from __future__ import annotations
@@ -17,23 +25,16 @@ from hypothesis import HealthCheck, settings
 
 from pointsledger import Ledger, ManualClock
 
-from .helpers import Village, make_village
+from .helpers import CI_EXAMPLES, THOROUGH_FACTOR, Village, make_village
 
-settings.register_profile(
-    "ci",
-    derandomize=True,
-    deadline=None,
-    max_examples=60,
-    print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-settings.register_profile(
-    "dev",
-    deadline=None,
-    max_examples=60,
-    print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+_QUIET = [HealthCheck.too_slow, HealthCheck.data_too_large]
+settings.register_profile("ci", derandomize=True, deadline=None, max_examples=CI_EXAMPLES,
+                          print_blob=True, suppress_health_check=_QUIET)
+settings.register_profile("dev", deadline=None, max_examples=CI_EXAMPLES, print_blob=True,
+                          suppress_health_check=_QUIET)
+settings.register_profile("thorough", derandomize=False, deadline=None,
+                          max_examples=THOROUGH_FACTOR * CI_EXAMPLES, print_blob=True,
+                          suppress_health_check=_QUIET)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
 

@@ -5,8 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pendulum
+from hypothesis import settings
 
 from pointsledger import Actor, Cap, ChecklistItem, Ledger, ManualClock, Rulebook
+
+CI_EXAMPLES = 60
+"""The example budget of the ``ci`` and ``dev`` hypothesis profiles (see conftest.py)."""
+THOROUGH_FACTOR = 10
+"""How many times that budget the ``thorough`` profile spends."""
+
+
+def budget(ci_examples: int) -> int:
+    """``max_examples`` for a test that sets its own: ``ci_examples`` under the ``ci`` and
+    ``dev`` profiles, scaled like the loaded profile's budget under another (``thorough``
+    runs ten times as many). Call it at import time: conftest.py loads the profile first."""
+    return max(1, ci_examples * settings().max_examples // CI_EXAMPLES)
+
 
 TZ = "Asia/Shanghai"
 START = pendulum.datetime(2026, 3, 2, 9, 0, tz=TZ)  # a Monday

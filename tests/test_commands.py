@@ -3,7 +3,9 @@ resource protocol come from the declarations (pointsledger.core.command)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import inspect
+from collections.abc import Callable
 from pathlib import Path
 
 import pendulum
@@ -15,10 +17,12 @@ from pointsledger import (
     IdempotencyConflict,
     Ledger,
     ManualClock,
+    OccurredInFuture,
     PermissionDenied,
     StoreError,
     ValidationError,
 )
+from pointsledger.base.clock import from_us, to_us
 from pointsledger.core.command import Command
 from pointsledger.core.events import Awarded, Event, Redeemed, Reserved
 from pointsledger.ledger.commands import Commands
@@ -184,3 +188,70 @@ def test_workflow_openings_take_the_same_rule() -> None:
     clock.advance(hours=1)
     assert ledger.submit_claim("H002", "HON-01", by=WISHER, key="claim") == claim
     assert ledger.submit_time("M003", 60, service="助老", by=VOLUNTEER, key="time") == deposit
+
+
+# -- the future boundary of occurred_at (check_occurred), to the microsecond ------------------
+
+US = dt.timedelta(microseconds=1)
+
+
+def _boundary(backend: str, opening: Callable[[Ledger, dt.datetime, str], Event]) -> None:
+    """``opening(ledger, occurred_at, key)`` is refused with OccurredInFuture, writing nothing,
+    one microsecond after the ledger's now, and accepted exactly at it, both where the clock is
+    ahead of the log (now is the clock's reading) and where it is not (now is the last
+    recorded_at plus 1 µs); the accepted events reopen from the file."""
+    from .helpers import make_workflow_village
+    from .test_ledger import refused
+
+    village = make_workflow_village(backend)
+    ledger, clock = village.ledger, village.clock
+    # 1. the clock is ahead of every recorded_at: the boundary is the clock's reading
+    clock.advance(hours=1)
+    now = clock()
+    assert to_us(now) > ledger.event(ledger.head).recorded_us
+    exc = refused(ledger, OccurredInFuture, lambda: opening(ledger, now + US, "late"))
+    assert exc.fields["now"] == now.isoformat()
+    at_clock = opening(ledger, now, "at-clock")
+    assert at_clock.occurred_us == at_clock.recorded_us == to_us(now)
+    # 2. the clock has not moved: now is bumped to the last recorded_at + 1 µs, which is the
+    # boundary (an occurred_at there is not after the recorded_at it gets)
+    bumped = from_us(at_clock.recorded_us, TZ) + US
+    refused(ledger, OccurredInFuture, lambda: opening(ledger, bumped + US, "late2"))
+    at_bump = opening(ledger, bumped, "at-bump")
+    assert at_bump.occurred_us == at_bump.recorded_us == to_us(bumped)
+    # nothing after its recorded_at was written, so the log still opens and verifies
+    ledger.close()
+    if backend != "memory":
+        with Ledger.open(backend, clock=ManualClock(clock())) as reopened:
+            assert reopened.head == at_bump.seq
+            assert all(e.occurred_us <= e.recorded_us for e in reopened.events())
+            reopened.verify()
+
+
+def test_an_award_at_the_clock_is_accepted_and_a_microsecond_later_refused(
+        backend: str) -> None:
+    """award: occurred_at = the ledger's now is accepted; now + 1 µs raises OccurredInFuture
+    and writes nothing (no grace: a grace would record an event that happened after its
+    recorded_at, and the file would no longer open)."""
+    _boundary(backend, lambda ledger, when, key: ledger.award(
+        "H001", "VOL-02", by=GRID, key=key, occurred_at=when))
+
+
+def test_a_deduction_has_the_same_future_boundary(backend: str) -> None:
+    """deduct: the same microsecond boundary as award."""
+    _boundary(backend, lambda ledger, when, key: ledger.deduct(
+        "H002", "COV-03", by=GRID, key=key, occurred_at=when))
+
+
+def test_a_claim_has_the_same_future_boundary(backend: str) -> None:
+    """submit_claim: occurred_at = now is accepted, now + 1 µs refused, writing nothing."""
+    _boundary(backend, lambda ledger, when, key: ledger.submit_claim(
+        "H002", "HON-01", by=GRID, key=key, occurred_at=when))
+
+
+def test_a_time_deposit_has_the_same_future_boundary(backend: str) -> None:
+    """submit_time: occurred_at = now is accepted, now + 1 µs refused, writing nothing."""
+    from .helpers import VOLUNTEER
+
+    _boundary(backend, lambda ledger, when, key: ledger.submit_time(
+        "M003", 30, service="助老", by=VOLUNTEER, key=key, occurred_at=when))

@@ -21,6 +21,8 @@ from pointsledger import (
 )
 from pointsledger.testing import check_invariants
 
+from .helpers import budget
+
 TZ = "Asia/Shanghai"
 COMMITTEE = Actor("c-01", roles={"committee"})
 GRID = Actor("g-07", roles={"grid_worker"})
@@ -177,7 +179,7 @@ def test_bad_policies(kwargs: dict[str, object]) -> None:
         ExpiryPolicy(**kwargs)  # type: ignore[arg-type]
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=budget(40), deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(["award", "deduct", "redeem", "expire", "wait"]),
                           st.integers(0, 40)), max_size=25),
        st.sampled_from([ExpiryPolicy("year_end"), ExpiryPolicy("quarter_end"),

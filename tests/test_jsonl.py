@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from pointsledger import IntegrityError, StoreError, export_jsonl, import_jsonl
 
-from .helpers import COMMITTEE, GRID, make_village
+from .helpers import COMMITTEE, GRID, budget, make_village
 
 
 @pytest.fixture
@@ -85,13 +86,14 @@ def test_truncated_file_is_refused(exported: tuple[Path, str, int]) -> None:
     assert first_bad_line(path) == count + 2
 
 
-@settings(max_examples=60, deadline=None,
+@settings(max_examples=budget(60), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.data())
 def test_malformed_lines_raise_integrity_errors_only(exported: tuple[Path, str, int],
                                                      data: st.DataObject) -> None:
-    """Whatever a line is replaced with, import raises IntegrityError, never anything else.
-    (The fixture's export is only read, so sharing it between examples is safe.)"""
+    """Whatever else a line is replaced with, import raises IntegrityError, never anything
+    else and never nothing. (The fixture's export is only read, so sharing it between
+    examples is safe; each example writes its damaged copy in a fresh directory.)"""
     path, _head, _count = exported
     text = lines(path)
     index = data.draw(st.integers(0, len(text) - 1))
@@ -103,10 +105,10 @@ def test_malformed_lines_raise_integrity_errors_only(exported: tuple[Path, str, 
                 st.sampled_from(["seq", "hash", "event", "end", "events", "head"]), inner,
                 max_size=4), max_leaves=8)),
     )).replace("\n", " ")
-    broken = path.with_suffix(".broken")
-    broken.write_text("".join([*text[:index], junk + "\n", *text[index + 1:]]),
-                      encoding="utf-8")
-    if junk + "\n" == text[index]:
-        return
-    with pytest.raises(IntegrityError):
-        import_jsonl(broken)
+    assume(junk + "\n" != text[index])
+    with tempfile.TemporaryDirectory() as tmp:
+        broken = Path(tmp) / "broken.jsonl"
+        broken.write_text("".join([*text[:index], junk + "\n", *text[index + 1:]]),
+                          encoding="utf-8")
+        with pytest.raises(IntegrityError):
+            import_jsonl(broken)

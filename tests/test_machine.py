@@ -10,7 +10,7 @@ from hypothesis import settings
 from pointsledger import ExpiryPolicy, Limit, Reward, StorePolicy
 from pointsledger.testing import LedgerMachine, SQLiteLedgerMachine
 
-from .helpers import rulebook
+from .helpers import budget, rulebook
 
 # the test village's rulebook with a store (limits, thresholds) and year-end expiry
 STORE_RULES = attrs.evolve(
@@ -35,6 +35,8 @@ class VillageRulesOnSQLite(SQLiteLedgerMachine):
 
 
 TestLedgerInMemory = VillageRules.TestCase
-TestLedgerInMemory.settings = settings(max_examples=60, stateful_step_count=40, deadline=None)
+TestLedgerInMemory.settings = settings(max_examples=budget(60), stateful_step_count=40,
+                                         deadline=None)
 TestLedgerOnSQLite = VillageRulesOnSQLite.TestCase
-TestLedgerOnSQLite.settings = settings(max_examples=20, stateful_step_count=30, deadline=None)
+TestLedgerOnSQLite.settings = settings(max_examples=budget(20), stateful_step_count=30,
+                                         deadline=None)

@@ -14,13 +14,13 @@ from pointsledger import Ledger, ValidationError, reports
 from pointsledger.reports import Table, from_csv, mask_name, ranks
 from pointsledger.testing import command_sequences, run_commands, villages
 
-from .helpers import COMMITTEE, GRID, TZ, make_village
+from .helpers import COMMITTEE, GRID, TZ, budget, make_village
 
 LETTERS: tuple[Literal["Lo"]] = ("Lo",)
 NAMES = st.text(st.characters(categories=LETTERS), min_size=1, max_size=6)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=budget(25), deadline=None)
 @given(st.data())
 def test_statement_closes_at_the_balance_as_of_the_period_end(data: st.DataObject) -> None:
     """For any ledger, a month's statement closes at the balance as of the month's end."""
@@ -37,7 +37,7 @@ def test_statement_closes_at_the_balance_as_of_the_period_end(data: st.DataObjec
     assert int(everything.notes[1].split(": ")[1]) == ledger.balance(account).posted
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=budget(25), deadline=None)
 @given(st.data())
 def test_rollup_children_sum_to_their_parent(data: st.DataObject) -> None:
     """Every region's households, participants and points are the sums of its grids'."""

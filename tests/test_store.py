@@ -269,6 +269,32 @@ def test_cancel_releases_and_frees_the_limit(shop: Shop) -> None:
     led.reserve("H1", "SOAP", quantity=2, by=KEEPER, key="b")
 
 
+def test_a_reserved_last_unit_is_not_sold_twice(shop: Shop) -> None:
+    """With one unit left and H1 holding it in a reservation, H2 can neither redeem nor
+    reserve it (OutOfStock, nothing written; 0 free, 1 on hand); once H1 cancels, H2 redeems
+    it and the stock is 0, never -1."""
+    led = shop.ledger
+    shop.earn("H1")
+    shop.earn("H2")
+    led.adjust_stock("SOAP", counted=1, reason="盘点", by=KEEPER, key="count")
+    reservation = led.reserve("H1", "SOAP", by=KEEPER, key="res")
+    level = led.stock("SOAP")
+    assert (level.on_hand, level.reserved, level.free) == (1, 1, 0)
+    exc = refused(led, OutOfStock, lambda: led.redeem("H2", "SOAP", by=KEEPER, key="b"))
+    assert exc.fields == {"reward": "SOAP", "available": 0, "asked": 1}
+    refused(led, OutOfStock, lambda: led.reserve("H2", "SOAP", by=KEEPER, key="b2"))
+    level = led.stock("SOAP")
+    assert (level.on_hand, level.reserved, level.free) == (1, 1, 0)
+    assert led.balance("H2").available == 10
+    led.cancel_reservation(reservation.id, reason="不要了", by=KEEPER, key="cancel")
+    assert led.stock("SOAP").free == 1
+    led.redeem("H2", "SOAP", by=KEEPER, key="b")
+    level = led.stock("SOAP")
+    assert (level.on_hand, level.reserved, level.free) == (0, 0, 0)
+    assert led.balance("H2").available == 5 and led.balance("H1").available == 10
+    refused(led, OutOfStock, lambda: led.redeem("H1", "SOAP", by=KEEPER, key="c"))
+
+
 def test_residents_act_only_for_their_own_household(shop: Shop) -> None:
     """A resident reserves for their household, never for another; keepers never for their
     own."""
