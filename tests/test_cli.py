@@ -333,3 +333,14 @@ def test_anchor_is_printed_and_checked(village: Path, tmp_path: Path) -> None:
     assert len(cut.stderr.strip().splitlines()) == 1
     bad = run("verify", str(village), "--anchor", "not-an-anchor")
     assert bad.returncode == 1 and "ValidationError" in bad.stderr
+
+
+def test_an_absurd_time_is_a_one_line_refusal(village: Path) -> None:
+    """An award dated in the year 9999 is refused in one line (no traceback) and writes
+    nothing."""
+    before = run("verify", str(village)).stdout
+    far = run("award", str(village), "H001", "ENV-01", "--key", "far", "--occurred-at",
+              "9999-12-31T00:00:00", "--by", "g-07", "--role", "grid_worker")
+    assert far.returncode == 1 and "OccurredInFuture" in far.stderr
+    assert len(far.stderr.strip().splitlines()) == 1
+    assert run("verify", str(village)).stdout == before
