@@ -24,7 +24,8 @@ from pointsledger import (
 )
 from pointsledger.base.clock import from_us, to_us
 from pointsledger.core.command import Command
-from pointsledger.core.events import Awarded, Event, Redeemed, Reserved
+from pointsledger.core.events import Awarded, Event
+from pointsledger.core.store_events import Redeemed, Reserved
 from pointsledger.ledger.commands import Commands
 
 from .helpers import COMMITTEE, GRID, START, TZ, make_village

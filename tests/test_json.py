@@ -37,8 +37,10 @@ from pointsledger import (
 from pointsledger.base.clock import from_us, to_us
 from pointsledger.base.jsonforms import fields_to_dict, instant_to_json, to_json_value
 from pointsledger.core import events as events_module
-from pointsledger.core.events import EVENT_TYPES, Awarded, Details, Lot, Posting, Reserved
+from pointsledger.core.encoding import EVENT_TYPES
+from pointsledger.core.events import Awarded, Details, Lot, Posting
 from pointsledger.core.records import Adoption, Reservation
+from pointsledger.core.store_events import Reserved
 from pointsledger.reports.table import Table
 from pointsledger.rules.rulebook import rulebook_from_data, rulebook_to_data
 from pointsledger.testing import command_sequences, rulebooks, run_commands, villages
@@ -186,8 +188,8 @@ def test_an_adoption_event_carries_the_rulebook_data() -> None:
 def test_body_instants_are_named_at() -> None:
     """A body field ``<name>_us`` becomes ``<name>_at`` in ISO 8601 with offset."""
     lot: Lot = (3, 5, WHEN_US)
-    event = events_module.Reserved(9, WHEN_US, WHEN_US, "s-01", "k", "2026", "", "H001", "SOAP",
-                                   1, 5, 5, "", WHEN_US + 3_600_000_000, (lot,))
+    event = Reserved(9, WHEN_US, WHEN_US, "s-01", "k", "2026", "", "H001", "SOAP",
+                     1, 5, 5, "", WHEN_US + 3_600_000_000, (lot,))
     data = event.to_dict()
     assert data["expires_at"] == "2026-03-02T09:30:00+08:00"
     assert data["lots"] == [[3, 5, WHEN_US]]  # nested instants stay microseconds

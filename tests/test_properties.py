@@ -30,8 +30,7 @@ from pointsledger.base.periods import (
     period_index,
     period_label,
 )
-from pointsledger.core.encoding import decode
-from pointsledger.core.events import EVENT_TYPES
+from pointsledger.core.encoding import EVENT_TYPES, decode
 from pointsledger.rules.rulebook import rulebook_from_data, rulebook_to_data
 from pointsledger.testing import checklist_items, rulebooks
 

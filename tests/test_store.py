@@ -32,7 +32,7 @@ from pointsledger import (
     UnknownReward,
     ValidationError,
 )
-from pointsledger.core.events import ReservationTimedOut
+from pointsledger.core.store_events import ReservationTimedOut
 from pointsledger.rules.rulebook import rulebook_from_data, rulebook_to_data
 from pointsledger.testing import check_invariants
 
@@ -393,7 +393,7 @@ def test_check_invariants_finds_forged_overspending() -> None:
     """A redemption forged past the commands (more points and units than there are) is
     reported as an overspend and negative stock."""
     from pointsledger.core.encoding import seal
-    from pointsledger.core.events import Redeemed
+    from pointsledger.core.store_events import Redeemed
 
     shop = make_shop("memory")
     led = shop.ledger

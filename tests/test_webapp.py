@@ -19,7 +19,8 @@ from typing import Any
 import pytest
 
 from pointsledger import Ledger
-from pointsledger.core.events import Awarded, Redeemed
+from pointsledger.core.events import Awarded
+from pointsledger.core.store_events import Redeemed
 from pointsledger.testing import check_invariants
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,7 +15,33 @@ import hashlib
 from typing import Any, Final
 
 from pointsledger.core import _json
-from pointsledger.core.events import EVENT_TYPES, Event
+from pointsledger.core.events import (
+    AccountClosure,
+    Awarded,
+    Deducted,
+    Event,
+    HouseholdMoved,
+    HouseholdRegistered,
+    LedgerCreated,
+    MemberRegistered,
+    PeriodClosure,
+    RegionAdded,
+    Reversed,
+    RulebookAdopted,
+    Stepped,
+    TimeMoved,
+)
+from pointsledger.core.store_events import (
+    Expired,
+    HandedOver,
+    Redeemed,
+    ReservationCancelled,
+    ReservationTimedOut,
+    Reserved,
+    StockAdjusted,
+    StockReceived,
+    Transferred,
+)
 from pointsledger.errors import IntegrityError
 
 GENESIS_HASH: Final = bytes(32)
@@ -27,6 +53,36 @@ FORMAT: Final = 1
 _sha256 = hashlib.sha256
 _json_decode = _json.decode
 _HEADER = 8  # kind + seven header fields
+
+EVENT_TYPES: Final[dict[str, type[Event]]] = {
+    cls.KIND: cls
+    for cls in (
+        LedgerCreated,
+        RulebookAdopted,
+        RegionAdded,
+        HouseholdRegistered,
+        MemberRegistered,
+        HouseholdMoved,
+        AccountClosure,
+        Awarded,
+        Deducted,
+        Reversed,
+        PeriodClosure,
+        StockReceived,
+        StockAdjusted,
+        Redeemed,
+        HandedOver,
+        Reserved,
+        ReservationCancelled,
+        ReservationTimedOut,
+        Transferred,
+        Expired,
+        Stepped,
+        TimeMoved,
+    )
+}
+"""Every event kind by its ``KIND`` name."""
+
 
 
 def canonical_bytes(values: list[Any]) -> bytes:

@@ -34,16 +34,10 @@ from pointsledger.core.command import (
     replay,
     strings,
 )
-from pointsledger.core.events import (
-    Awarded,
-    Deducted,
-    Event,
-    ItemPosting,
-    Redemption,
-    Reversed,
-)
+from pointsledger.core.events import Awarded, Deducted, Event, ItemPosting, Reversed
 from pointsledger.core.records import Adoption
 from pointsledger.core.state import LedgerState
+from pointsledger.core.store_events import Redemption
 from pointsledger.errors import (
     AlreadyReversed,
     CapExceeded,

@@ -37,26 +37,17 @@ from pointsledger.core.events import (
     Awarded,
     Deducted,
     Event,
-    Expired,
-    HandedOver,
     HouseholdMoved,
     HouseholdRegistered,
     LedgerCreated,
     Lot,
     MemberRegistered,
     PeriodClosure,
-    Redeemed,
     RegionAdded,
-    ReservationCancelled,
-    ReservationTimedOut,
-    Reserved,
     Reversed,
     RulebookAdopted,
     Stepped,
-    StockAdjusted,
-    StockReceived,
     TimeMoved,
-    Transferred,
 )
 from pointsledger.core.lots import (
     LotEntry,
@@ -69,6 +60,17 @@ from pointsledger.core.lots import (
 )
 from pointsledger.core.records import Adoption, Balance, Reservation
 from pointsledger.core.registry import Household, Member, Region
+from pointsledger.core.store_events import (
+    Expired,
+    HandedOver,
+    Redeemed,
+    ReservationCancelled,
+    ReservationTimedOut,
+    Reserved,
+    StockAdjusted,
+    StockReceived,
+    Transferred,
+)
 from pointsledger.errors import IntegrityError
 from pointsledger.rules.catalogue import Reward
 from pointsledger.rules.checklist import ChecklistItem

@@ -12,8 +12,9 @@ from typing import Any
 
 from pointsledger.base.clock import Clock, to_us
 from pointsledger.core.command import Context, Outcome
-from pointsledger.core.events import Event, Expired
+from pointsledger.core.events import Event
 from pointsledger.core.state import LedgerState
+from pointsledger.core.store_events import Expired
 from pointsledger.errors import StateError, ValidationError
 from pointsledger.store import commands as store_commands
 from pointsledger.workflows import cases, claims, orders, wishes

@@ -18,16 +18,8 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Final
 
 from pointsledger.core.encoding import decode
-from pointsledger.core.events import (
-    AccountClosure,
-    Awarded,
-    Deducted,
-    Event,
-    Expired,
-    Redemption,
-    Reversed,
-    Transferred,
-)
+from pointsledger.core.events import AccountClosure, Awarded, Deducted, Event, Reversed
+from pointsledger.core.store_events import Expired, Redemption, Transferred
 from pointsledger.storage import DerivedStore, check_blob, seal_blob
 
 if TYPE_CHECKING:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from pointsledger.core.events import ItemPosting, Redemption, Reversed
+from pointsledger.core.events import ItemPosting, Reversed
+from pointsledger.core.store_events import Redemption
 from pointsledger.errors import UnknownAccount
 from pointsledger.ledger.ledger import Ledger
 from pointsledger.ledger.movements import KINDS, code_of, movements_of

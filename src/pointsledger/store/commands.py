@@ -36,9 +36,11 @@ from pointsledger.core.command import (
     open_account,
     policy_now,
 )
-from pointsledger.core.events import (
-    Awarded,
-    Event,
+from pointsledger.core.events import Awarded, Event
+from pointsledger.core.postings import item_draft, parse_entry_id
+from pointsledger.core.records import Reservation
+from pointsledger.core.state import LedgerState
+from pointsledger.core.store_events import (
     Expired,
     HandedOver,
     Redeemed,
@@ -49,9 +51,6 @@ from pointsledger.core.events import (
     StockReceived,
     Transferred,
 )
-from pointsledger.core.postings import item_draft, parse_entry_id
-from pointsledger.core.records import Reservation
-from pointsledger.core.state import LedgerState
 from pointsledger.errors import (
     AlreadyResolved,
     InsufficientPoints,

@@ -12,17 +12,19 @@ from pointsledger.core.accounts import TIMEBANK
 from pointsledger.core.events import (
     AccountClosure,
     Event,
-    HandedOver,
     HouseholdRegistered,
     ItemPosting,
     MemberRegistered,
     PeriodClosure,
+    Reversed,
+    RulebookAdopted,
+)
+from pointsledger.core.store_events import (
+    HandedOver,
     Redemption,
     ReservationCancelled,
     ReservationTimedOut,
     Reserved,
-    Reversed,
-    RulebookAdopted,
     StockAdjusted,
     StockReceived,
     Transferred,

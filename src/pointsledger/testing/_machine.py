@@ -23,7 +23,8 @@ from hypothesis.stateful import (
 
 from pointsledger.base.actors import COMMITTEE, GRID_WORKER, RESIDENT, Actor
 from pointsledger.base.clock import to_us
-from pointsledger.core.events import Expired, Stepped
+from pointsledger.core.events import Stepped
+from pointsledger.core.store_events import Expired
 from pointsledger.errors import (
     AlreadyReversed,
     BackdatedTooFar,
