@@ -187,3 +187,41 @@ def test_refresh_counts_what_it_took_in(tmp_path: Path) -> None:
     assert second.refresh() == 3 and second.refresh() == 0
     first.close()
     second.close()
+
+
+def test_a_report_holds_the_ledger_still(monkeypatch: pytest.MonkeyPatch) -> None:
+    """While a report reads the shared movement index, another thread's command waits for it
+    (so no fold lands halfway through the report's columns)."""
+    import time
+
+    from pointsledger.reports import accounts
+
+    ledger = _village(Ledger.in_memory(tz=TZ))
+    ledger.award("H01", "VOL-01", by=GRID, key="first", occurred_at=pendulum.now(TZ))
+    inside = threading.Event()
+    real = accounts.movements_of  # type: ignore[attr-defined]
+
+    def slow_index(of: Ledger) -> object:
+        index = real(of)
+        inside.set()
+        time.sleep(0.3)  # the report is reading its columns
+        return index
+
+    monkeypatch.setattr(accounts, "movements_of", slow_index)
+    moments: dict[str, float] = {}
+
+    def report() -> None:
+        reports.balances(ledger)
+        moments["report done"] = time.monotonic()
+
+    def command() -> None:
+        inside.wait(5)
+        ledger.award("H02", "VOL-01", by=GRID, key="during", occurred_at=pendulum.now(TZ))
+        moments["award done"] = time.monotonic()
+
+    threads = [threading.Thread(target=report), threading.Thread(target=command)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert moments["award done"] >= moments["report done"]

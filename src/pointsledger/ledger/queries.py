@@ -19,10 +19,11 @@ nothing changed).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import functools
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from itertools import chain
 from types import MappingProxyType
 from typing import Concatenate, ParamSpec, TypeVar
@@ -70,6 +71,16 @@ class Queries:
     _state: LedgerState
     _store: EventStore
     _lock: threading.RLock
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        """Hold the ledger still for a read made of several parts (a report): inside the block,
+        other threads' commands wait, and every read sees the one state the block began with
+        (after taking in other writers' events once). Reports use it; an app that reads
+        several queries that must agree (a balance and the head it reflects) may too."""
+        with self._lock:
+            self.refresh()
+            yield
 
     # implemented by Ledger
     def event(self, entry: str | int) -> Event:

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Concatenate, ParamSpec, TypeVar
+
 from pointsledger.base.clock import from_us, to_us
 from pointsledger.base.periods import parse_period, period_bounds
 from pointsledger.errors import UnknownRegion
 from pointsledger.ledger.ledger import Ledger
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 
 def bounds(ledger: Ledger, period: str | None) -> tuple[int, int]:
@@ -44,3 +51,17 @@ def households_under(ledger: Ledger, region: str | None) -> list[str]:
         return inside[code]
 
     return sorted(h.id for h in households.values() if under(h.grid))
+
+
+def consistent(
+    report: Callable[Concatenate[Ledger, _P], _R],
+) -> Callable[Concatenate[Ledger, _P], _R]:
+    """A report computed from one state of its ledger (:meth:`Ledger.reading`): another
+    thread's command never lands halfway through it."""
+
+    @functools.wraps(report)
+    def read(ledger: Ledger, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with ledger.reading():
+            return report(ledger, *args, **kwargs)
+
+    return read

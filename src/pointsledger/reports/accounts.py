@@ -9,11 +9,12 @@ from pointsledger.core.store_events import Redemption
 from pointsledger.errors import UnknownAccount
 from pointsledger.ledger.ledger import Ledger
 from pointsledger.ledger.movements import KINDS, code_of, movements_of
-from pointsledger.reports._scan import bounds, households_under, local_date
+from pointsledger.reports._scan import bounds, consistent, households_under, local_date
 from pointsledger.reports.labels import labels
 from pointsledger.reports.table import Table
 
 
+@consistent
 def statement(ledger: Ledger, account: str, *, period: str | None = None,
               locale: str = "zh") -> Table:
     """The passbook of a household or member for a period: opening balance, every posting
@@ -67,6 +68,7 @@ def statement(ledger: Ledger, account: str, *, period: str | None = None,
                  [text[k] for k in keys], rows, notes, keys=keys, summary=summary)
 
 
+@consistent
 def balances(ledger: Ledger, *, region: str | None = None, locale: str = "zh") -> Table:
     """Every household in a region (default: all) with what it earned, had deducted,
     redeemed and saw expire, its pending and available points. Members' own accounts are

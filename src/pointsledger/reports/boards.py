@@ -14,7 +14,7 @@ from typing import Final
 from pointsledger.errors import ValidationError
 from pointsledger.ledger.ledger import Ledger
 from pointsledger.ledger.movements import code_of, movements_of
-from pointsledger.reports._scan import bounds, households_under
+from pointsledger.reports._scan import bounds, consistent, households_under
 from pointsledger.reports.labels import labels
 from pointsledger.reports.masking import mask_name
 from pointsledger.reports.table import Table
@@ -40,6 +40,7 @@ def ranks(values: list[int], method: str = "competition") -> list[int]:
     return out
 
 
+@consistent
 def honour_board(ledger: Ledger, period: str, *, top: int = 10, bottom: bool = False,
                  method: str = "competition", region: str | None = None,
                  locale: str = "zh") -> Table:

@@ -20,6 +20,7 @@ from pointsledger.core.registry import Region
 from pointsledger.errors import ValidationError
 from pointsledger.ledger.ledger import Ledger
 from pointsledger.ledger.movements import code_of, movements_of
+from pointsledger.reports._scan import consistent
 from pointsledger.reports.labels import labels
 from pointsledger.reports.summaries import category_summary
 from pointsledger.reports.table import Table
@@ -55,6 +56,7 @@ def _place_of(regions: Mapping[str, Region], grid: str) -> str:
     return grid
 
 
+@consistent
 def monthly_trend(ledger: Ledger, path: str | os.PathLike[str], *,
                   locale: str = "zh") -> Table:
     """Points earned per month in each village and community, one line each.
@@ -99,6 +101,7 @@ def monthly_trend(ledger: Ledger, path: str | os.PathLike[str], *,
                  keys=("period", *places))
 
 
+@consistent
 def points_by_category(ledger: Ledger, path: str | os.PathLike[str], *,
                        period: str | None = None, locale: str = "zh") -> Table:
     """Net points by category in a period, one bar each (deductions below zero).

@@ -5,12 +5,13 @@ from __future__ import annotations
 from pointsledger.core.events import Reversed
 from pointsledger.ledger.ledger import Ledger
 from pointsledger.ledger.movements import code_of, movements_of
-from pointsledger.reports._scan import bounds, local_date
+from pointsledger.reports._scan import bounds, consistent, local_date
 from pointsledger.reports.labels import labels
 from pointsledger.reports.masking import mask_name
 from pointsledger.reports.table import Table
 
 
+@consistent
 def public_notice(ledger: Ledger, period: str, *, objection_days: int = 7,
                   contact: str = "村务监督委员会", locale: str = "zh") -> Table:
     """A period's awards and deductions for the notice board: date, household, the head of
@@ -59,6 +60,7 @@ def public_notice(ledger: Ledger, period: str, *, objection_days: int = 7,
                  summary=summary)
 
 
+@consistent
 def audit_trail(ledger: Ledger, *, actor: str | None = None, kind: str | None = None,
                 period: str | None = None, locale: str = "zh") -> Table:
     """Who did what: every event (or those of one actor, one kind, one period by recording

@@ -20,6 +20,7 @@ from pointsledger.base.periods import period_bounds, period_index, period_label
 from pointsledger.core.events import ItemPosting, Reversed
 from pointsledger.errors import NoRulebookInForce
 from pointsledger.ledger.ledger import Ledger
+from pointsledger.reports._scan import consistent
 
 
 @attrs.frozen
@@ -36,6 +37,7 @@ class Rating(JsonForm):
     stars: int
 
 
+@consistent
 def rate(ledger: Ledger, day: _dt.date, *, per: str | None = None) -> list[Rating]:
     """Rate every household for the period holding the local date ``day``.
 

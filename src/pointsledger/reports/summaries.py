@@ -9,11 +9,12 @@ from pointsledger.base.periods import PERIODS, local_day_range, period_index, pe
 from pointsledger.errors import ValidationError
 from pointsledger.ledger.ledger import Ledger
 from pointsledger.ledger.movements import code_of, movements_of
-from pointsledger.reports._scan import bounds
+from pointsledger.reports._scan import bounds, consistent
 from pointsledger.reports.labels import labels
 from pointsledger.reports.table import Table
 
 
+@consistent
 def category_summary(ledger: Ledger, *, period: str | None = None, locale: str = "zh") -> Table:
     """Points by category and item in a period: points and number of entries (net of
     reversals), and households reached (with at least one entry that was not reversed)."""
@@ -49,6 +50,7 @@ def category_summary(ledger: Ledger, *, period: str | None = None, locale: str =
                  keys=keys)
 
 
+@consistent
 def period_summary(ledger: Ledger, *, per: str = "month", locale: str = "zh") -> Table:
     """Totals per month, quarter or year: earned, deducted, redeemed, expired, and the change in
     points earned against the previous period."""
@@ -79,6 +81,7 @@ def period_summary(ledger: Ledger, *, per: str = "month", locale: str = "zh") ->
     return Table(f"{text['periods']} ({per})", [text[k] for k in keys], rows, keys=keys)
 
 
+@consistent
 def rollup(ledger: Ledger, *, period: str | None = None, locale: str = "zh") -> Table:
     """Each region with the households under it, how many took part (at least one award in the
     period), the participation rate, and the points earned and deducted. A region's figures
@@ -132,6 +135,7 @@ def rollup(ledger: Ledger, *, period: str | None = None, locale: str = "zh") -> 
                  keys=keys)
 
 
+@consistent
 def store_summary(ledger: Ledger, *, period: str | None = None, locale: str = "zh") -> Table:
     """Redemptions by reward in a period (units and points, net of reversals) with stock on
     hand; the notes give the points still redeemable (the outstanding liability) and the points

@@ -10,7 +10,7 @@ from typing import Any
 from pointsledger.base.actors import Actor
 from pointsledger.errors import ValidationError
 from pointsledger.ledger.ledger import Ledger
-from pointsledger.reports._scan import bounds, local_date
+from pointsledger.reports._scan import bounds, consistent, local_date
 from pointsledger.reports.boards import ranks
 from pointsledger.reports.labels import labels
 from pointsledger.reports.masking import mask_name, mask_text, maskable_names
@@ -31,6 +31,7 @@ def _when(case: Case, step: str, last: bool = True) -> tuple[str, int] | None:
     return (found[-1] if last else found[0]) if found else None
 
 
+@consistent
 def registered_names(ledger: Ledger) -> frozenset[str]:
     """The names of the ledger's registered people (heads of household and members, closed
     accounts included) that free text on a public notice is masked for."""
@@ -38,6 +39,7 @@ def registered_names(ledger: Ledger) -> frozenset[str]:
     return maskable_names([*heads, *(m.name for m in ledger.members().values())])
 
 
+@consistent
 def claims_notice(ledger: Ledger, *, contact: str = "村务监督委员会",
                   locale: str = "zh") -> Table:
     """The claims in public notice (公示中): household, the head's masked name (张*明), item,
@@ -65,6 +67,7 @@ def claims_notice(ledger: Ledger, *, contact: str = "村务监督委员会",
                  summary={"claims": len(rows), "contact": contact})
 
 
+@consistent
 def wish_wall(ledger: Ledger, viewer: Actor, *, state: str | None = "listed",
               locale: str = "zh") -> Table:
     """The wish wall (心愿墙) as ``viewer`` may see it: the wisher's name and household are
@@ -95,6 +98,7 @@ def wish_wall(ledger: Ledger, viewer: Actor, *, state: str | None = "listed",
     return Table(text["wish_wall"], [text[k] for k in keys], rows, keys=keys)
 
 
+@consistent
 def case_board(ledger: Ledger, flow: str, *, period: str | None = None,
                locale: str = "zh") -> Table:
     """A wish or order board: cases opened in ``period`` by state, with the fulfilment rate and
@@ -134,6 +138,7 @@ def case_board(ledger: Ledger, flow: str, *, period: str | None = None,
                  notes, keys=("status", "count"), summary=summary)
 
 
+@consistent
 def claimer_ranking(ledger: Ledger, flow: str, *, period: str | None = None,
                     method: str = "competition", locale: str = "zh") -> Table:
     """Claimers of wishes (or volunteers of orders) ranked by how many they fulfilled in
@@ -162,6 +167,7 @@ def claimer_ranking(ledger: Ledger, flow: str, *, period: str | None = None,
                  keys=keys)
 
 
+@consistent
 def passbook(ledger: Ledger, member: str, *, locale: str = "zh") -> Table:
     """A member's time-bank passbook (存折): every movement of their minutes with the running
     balance."""
