@@ -162,12 +162,10 @@ class Context:
             )
         return version
 
-    def draft(self, body: tuple[Any, ...], version: str, *, occurred_us: int | None = None,
-              cls: type[Event] | None = None) -> Draft:
-        """A draft of the command's event (or of ``cls``) under its key, actor and memo."""
-        command = self.command
-        return Draft(cls or command.emits, self.now_us if occurred_us is None else occurred_us,
-                     self.by.id, self.key, version, self.memo, body)
+    def draft(self, body: tuple[Any, ...], version: str) -> Draft:
+        """A draft of the command's event, occurring now, under its key, actor and memo."""
+        return Draft(self.command.emits, self.now_us, self.by.id, self.key, version, self.memo,
+                     body)
 
 
 class Runner(Protocol):
