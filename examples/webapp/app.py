@@ -192,9 +192,10 @@ def redeem(household: str, body: RedemptionIn, request: Request,
 def balance(household: str, request: Request) -> dict[str, Any]:
     """A household's balance, with the seq it includes every event up to."""
     ledger = ledger_of(request)
-    ledger.household(household)        # UnknownAccount (404) for anything but a household
-    seen = ledger.head                 # read first: the balance below includes at least this
-    b = ledger.balance(household)
+    with ledger.reading():             # the balance and the head of one state
+        ledger.household(household)    # UnknownAccount (404) for anything but a household
+        seen = ledger.head
+        b = ledger.balance(household)
     return {"household": household, "posted": b.posted, "pending": b.pending, "held": b.held,
             "available": b.available, "as_of_seq": seen}
 
