@@ -84,6 +84,9 @@ def test_from_type_knows_the_core_types(item: ChecklistItem, rules: Rulebook, ca
         lambda: villages(rulebook="2026"),  # type: ignore[arg-type]
         lambda: commands("village"),  # type: ignore[arg-type]
         lambda: command_sequences(make_plan(), min_size=3, max_size=1),
+        lambda: commands(make_plan(), invalid="yes"),  # type: ignore[arg-type]
+        lambda: command_sequences(make_plan(), invalid=0.2),  # type: ignore[arg-type]
+        lambda: commands(make_plan(), invalid=st.integers()),  # type: ignore[arg-type]
     ],
 )
 def test_bad_arguments_raise_invalid_argument_when_drawn(strategy: object) -> None:
@@ -97,6 +100,20 @@ def test_bad_arguments_raise_invalid_argument_when_drawn(strategy: object) -> No
 
     with pytest.raises(InvalidArgument):
         draw()
+
+
+@given(st.data())
+def test_invalid_means_the_same_for_commands_and_sequences(data: st.DataObject) -> None:
+    """``invalid`` takes a bool or a strategy of bools in both strategies: True draws only
+    commands that must be refused, False none, a strategy decides per command."""
+    plan = make_plan()
+    assert data.draw(commands(plan, invalid=True)).expect is not None
+    assert data.draw(commands(plan, invalid=st.just(True))).expect is not None
+    assert data.draw(commands(plan, invalid=False)).expect is None
+    steps = data.draw(command_sequences(plan, invalid=True, max_size=5))
+    assert all(step.expect is not None for step in steps)
+    steps = data.draw(command_sequences(plan, invalid=st.just(False), max_size=5))
+    assert all(step.expect is None for step in steps)
 
 
 def make_plan() -> Village:

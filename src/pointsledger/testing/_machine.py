@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 import pendulum
 from hypothesis import event as note_event
 from hypothesis import strategies as st
+from hypothesis import target
 from hypothesis.stateful import (
     Bundle,
     RuleBasedStateMachine,
@@ -48,6 +49,10 @@ def _snapshot(ledger: Ledger) -> tuple[Any, ...]:
     return (ledger.store.head(), ledger.head, dict(ledger.balances()),
             dict(ledger.reversals()), dict(ledger.stock_levels()),
             dict(ledger.time_balances()))
+
+
+STORE_KINDS = ("redemption", "reservation", "hand-over", "redemption reversal")
+"""The store's kinds of success that teardown reports as missing when a run had none."""
 
 
 def default_village(rulebook: Rulebook) -> Village:
@@ -105,9 +110,6 @@ class LedgerMachine(RuleBasedStateMachine):
         self.redemptions: list[Any] = []
         self.rewards = sorted(r.code for r in self.checklist.rewards)
         self.keeper = Actor("test-store-keeper", roles={"store_keeper"})
-        for reward in self.rewards:  # an opening stock, so the store has something to give
-            self.ledger.receive_stock(reward, 20, by=self.keeper, key=f"opening/{reward}")
-            self.stock[reward] = 20
         self.closed_before: pendulum.DateTime | None = None
         self.pending: dict[str, int] = defaultdict(int)
         # claims in notice: id -> (account, points, cap counters, occurred, notice end)
@@ -117,6 +119,8 @@ class LedgerMachine(RuleBasedStateMachine):
         self.approver = Actor("test-claim-approver", roles={COMMITTEE})
         self.events = self.ledger.head
         self.n = 0
+        # what succeeded in this run, by kind: teardown reports it as events and a target
+        self.done: dict[str, int] = defaultdict(int)
 
     @classmethod
     def _rules(cls) -> Rulebook:
@@ -126,6 +130,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         self.ledger.close()
+        self._report_run()
         if self.tmp:
             shutil.rmtree(self.tmp, ignore_errors=True)
 
@@ -133,6 +138,24 @@ class LedgerMachine(RuleBasedStateMachine):
     def fresh_key(self) -> str:
         self.n += 1
         return f"machine-{self.n}"
+
+    def succeeded(self, kind: str, count: int = 1) -> None:
+        """Count ``count`` successful commands of ``kind`` in this run (see :meth:`teardown`)."""
+        self.done[kind] += count
+
+    def _report_run(self) -> None:
+        """One event per kind of command that succeeded in this run, one per store kind that
+        never did (``--hypothesis-show-statistics`` shows how many runs reached each), and a
+        target: hypothesis steers towards runs where the store did more."""
+        for kind in sorted(self.done):
+            note_event(f"run: {kind} succeeded")
+        if self.rewards:
+            for kind in STORE_KINDS:
+                if not self.done.get(kind):
+                    note_event(f"run: no {kind}")
+            target(float(sum(self.done.get(kind, 0) for kind in STORE_KINDS)),
+                   label="store commands that succeeded")
+        target(float(sum(self.done.values())), label="commands that succeeded")
 
     def refused(self, error: type[Exception], call: Any) -> None:
         before = _snapshot(self.ledger)
@@ -158,27 +181,44 @@ class LedgerMachine(RuleBasedStateMachine):
                     return CapExceeded
         return None
 
-    @initialize()
-    def opening_awards(self) -> None:
-        """Every account starts with one award of the smallest award item, so the store has
-        customers from the first step."""
+    @initialize(data=st.data())
+    def opening_awards(self, data: st.DataObject) -> None:
+        """Every account starts with an award of the smallest award item (one to three
+        units, as its caps allow), so the store has customers from the first step."""
         if not self.awards:
             return
         item = min(self.awards, key=lambda code: self.checklist.item(code).points)
-        points = self.checklist.item(item).points
+        unit = self.checklist.item(item).points
         for account in self.plan.accounts:
             occurred = self.clock()
+            counters = cap_counters(account, self.checklist, item, to_us(occurred),
+                                    self.plan.tz)
+            most = min([3, *((cap.max_points - self.used[k]) // unit for k, cap in counters)])
+            if most < 1:
+                continue
+            quantity = data.draw(st.integers(1, most), label=f"opening units for {account}")
             key = self.fresh_key()
-            posted = self.ledger.award(account, item, by=self.plan.grid_worker, key=key,
-                                       occurred_at=occurred, evidence=("photo-1",))
+            args = dict(by=self.plan.grid_worker, key=key, occurred_at=occurred,
+                        quantity=quantity, evidence=("photo-1",))
+            posted = self.ledger.award(account, item, **args)
             self.events += 1
-            self.balances[account] += points
-            for counter, _cap in cap_counters(account, self.checklist, item, to_us(occurred),
-                                              self.plan.tz):
-                self.used[counter] += points
-            self.requests[key] = ("award", account, item,
-                                  dict(by=self.plan.grid_worker, key=key, occurred_at=occurred,
-                                       quantity=1, evidence=("photo-1",)), posted)
+            self.balances[account] += posted.points
+            for counter, _cap in counters:
+                self.used[counter] += posted.points
+            self.requests[key] = ("award", account, item, args, posted)
+
+    @initialize(data=st.data())
+    def opening_stock(self, data: st.DataObject) -> None:
+        """An opening stock of each reward: often only a unit or a few, so that reservations
+        and redemptions reach the last units (the stock checks' edge), sometimes plenty."""
+        for reward in self.rewards:
+            units = data.draw(st.one_of(st.integers(0, 3), st.integers(4, 30)),
+                              label=f"opening stock of {reward}")
+            if units:
+                self.ledger.receive_stock(reward, units, by=self.keeper,
+                                          key=f"opening/{reward}")
+                self.events += 1
+                self.stock[reward] = units
 
     # -- postings -------------------------------------------------------------------------
     @rule(target=entries, data=st.data(), age=st.integers(0, 100 * 24),
@@ -209,6 +249,7 @@ class LedgerMachine(RuleBasedStateMachine):
         for counter, _cap in counters:
             self.used[counter] += points
         self.requests[key] = (name, account, item, args, posted)
+        self.succeeded(name)
         return (posted, counters)
 
     @rule(entry=entries)
@@ -226,6 +267,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.events += 1
         assert reversal.seq == self.events
         self.reversed.add(posted.seq)
+        self.succeeded("reversal")
         self.balances[posted.account] -= posted.points
         for counter, _cap in counters:
             self.used[counter] -= posted.points
@@ -307,6 +349,7 @@ class LedgerMachine(RuleBasedStateMachine):
             return
         self.ledger.close_period(through, by=by, key=self.fresh_key())
         self.events += 1
+        self.succeeded("period closing")
         self.closed_before = boundary
 
     # -- batches ----------------------------------------------------------------------------
@@ -340,6 +383,7 @@ class LedgerMachine(RuleBasedStateMachine):
             assert _snapshot(self.ledger) == before, "a failed batch wrote something"
             return
         self.events += len(planned)
+        self.succeeded("batch")
         for account, counters in planned:
             self.balances[account] += points
             for k, _cap in counters:
@@ -352,15 +396,40 @@ class LedgerMachine(RuleBasedStateMachine):
         reward = data.draw(st.sampled_from(self.rewards))
         self.ledger.receive_stock(reward, quantity, by=self.keeper, key=self.fresh_key())
         self.events += 1
+        self.succeeded("stock receipt")
         self.stock[reward] += quantity
 
-    def _spend(self, data: st.DataObject, reserve: bool) -> None:
-        reward = data.draw(st.sampled_from(self.rewards))
-        account = data.draw(st.sampled_from(self.plan.accounts))
-        quantity = data.draw(st.integers(1, 3))
-        free = self.stock[reward] - sum(
-            r.quantity for r in self.open.values() if r.reward == reward)
+    def _free(self, reward: str) -> int:
+        """The model's units of ``reward`` on hand and not reserved."""
+        return self.stock[reward] - self._reserved(reward)
+
+    def _reserved(self, reward: str) -> int:
+        return sum(r.quantity for r in self.open.values() if r.reward == reward)
+
+    def _customer(self, data: st.DataObject, reward: str) -> str:
+        """Any account, or (half the time) the one with the most points available among those
+        whose household holds no reservation of ``reward``, so that the stock checks are
+        reached before the points or the household's limits run out."""
+        holders = {self.plan.household_of(r.account) for r in self.open.values()
+                   if r.reward == reward}
+        others = [a for a in self.plan.accounts
+                  if self.plan.household_of(a) not in holders] or list(self.plan.accounts)
+        richest = max(others, key=lambda a: (self.balances[a] - self.held[a], a))
+        return data.draw(st.one_of(st.just(richest), st.sampled_from(self.plan.accounts)),
+                         label="account")
+
+    def _spend(self, data: st.DataObject, reserve: bool, reward: str | None = None,
+               quantity: int | None = None) -> None:
+        if reward is None:
+            reward = data.draw(st.sampled_from(self.rewards), label="reward")
+        account = self._customer(data, reward)
+        free = self._free(reward)
+        if quantity is None:  # few units, or exactly the free stock, one past it, all on hand
+            edges = sorted({q for q in (free, free + 1, self.stock[reward]) if q >= 1})
+            quantity = data.draw(st.one_of(st.integers(1, 3), st.sampled_from(edges or [1])),
+                                 label="quantity")
         command = self.ledger.reserve if reserve else self.ledger.redeem
+        what = "reservation" if reserve else "redemption"
         before = _snapshot(self.ledger)
         try:
             event: Any = command(account, reward, quantity=quantity, by=self.keeper,
@@ -370,9 +439,15 @@ class LedgerMachine(RuleBasedStateMachine):
             assert _snapshot(self.ledger) == before, "a refused command wrote something"
             return
         available = self.balances[account] - self.held[account]
-        assert event.points <= available, "a redemption overspent the model's balance"
-        assert quantity <= free, "a redemption took stock that was not free"
-        note_event("store: reserved" if reserve else "store: redeemed")
+        assert event.points <= available, (
+            f"a {what} of {quantity} {reward!r} for {event.points} points overspent "
+            f"{account!r}, which had {available} available")
+        assert quantity <= free, (
+            f"a {what} took {quantity} {reward!r} with only {free} free: {self.stock[reward]} "
+            f"on hand, {self._reserved(reward)} reserved for pickup")
+        note_event(f"store: {what} succeeded" + (" (the last free units)"
+                                                 if quantity == free else ""))
+        self.succeeded(what)
         self.events += 1
         if reserve:
             self.held[account] += event.points
@@ -392,6 +467,19 @@ class LedgerMachine(RuleBasedStateMachine):
     def reserve(self, data: st.DataObject) -> None:
         self._spend(data, reserve=True)
 
+    @precondition(lambda self: bool(self.rewards))
+    @rule(data=st.data(), reserve=st.booleans())
+    def ask_past_the_free_stock(self, data: st.DataObject, reserve: bool) -> None:
+        """Ask for one unit more than is free, of a reward with units reserved when there is
+        one (the last unit on the shelf while it is held for pickup): must be refused."""
+        held = [r for r in self.rewards if self._reserved(r)]
+        reward = data.draw(st.sampled_from(held or self.rewards), label="reward")
+        if 1 <= self._free(reward) <= 3 and data.draw(st.booleans(), label="hold the rest"):
+            self._spend(data, True, reward, self._free(reward))  # hold the last free units
+        if self._reserved(reward):
+            note_event("store: asked past the free stock while units are reserved")
+        self._spend(data, reserve, reward, self._free(reward) + 1)
+
     @precondition(lambda self: bool(self.open))
     @rule(data=st.data(), hand_over=st.booleans())
     def resolve_reservation(self, data: st.DataObject, hand_over: bool) -> None:
@@ -403,6 +491,7 @@ class LedgerMachine(RuleBasedStateMachine):
             return
         self._resolve(reservation, hand_over, key)
         note_event("store: handed over" if hand_over else "store: cancelled")
+        self.succeeded("hand-over" if hand_over else "cancellation")
         if hand_over:
             self.held[reservation.account] -= reservation.points
             self.balances[reservation.account] -= reservation.points
@@ -437,6 +526,7 @@ class LedgerMachine(RuleBasedStateMachine):
         assert [e.reservation for e in timed_out] == due  # type: ignore[attr-defined]
         for seq in due:
             note_event("store: timed out")
+            self.succeeded("time-out")
             self._release(self.open[seq])
         assert self.ledger.time_out_due() == ()
 
@@ -447,6 +537,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.redemptions.remove(event)
         self.ledger.reverse(event.id, reason="退货", by=self.plan.committee, key=self.fresh_key())
         self.events += 1
+        self.succeeded("redemption reversal")
         self.balances[event.account] += event.points
         self.stock[event.reward] += event.quantity
 
@@ -455,6 +546,7 @@ class LedgerMachine(RuleBasedStateMachine):
         for expired in self.ledger.expire_due():
             assert isinstance(expired, Expired)
             note_event("points expired")
+            self.succeeded("expiry")
             self.events += 1
             self.balances[expired.account] -= expired.points
         assert self.ledger.expire_due() == ()
@@ -496,6 +588,7 @@ class LedgerMachine(RuleBasedStateMachine):
                                 tz=self.plan.tz).add(days=self.checklist.claims.notice_days + 1)
         self.claims[claim.id] = (account, points, counters, occurred, end)
         note_event("claim in notice")
+        self.succeeded("claim")
         self.pending[account] += points
         for counter, _cap in counters:  # the claim holds its cap room while in notice
             self.used[counter] += points
@@ -512,6 +605,7 @@ class LedgerMachine(RuleBasedStateMachine):
         assert len(written) == 2 * len(due)
         self.events += len(written)
         note_event("claims posted" if due else "no claim due")
+        self.succeeded("claim posting", len(due))
         for cid in due:
             account, points, _counters, _occurred, _end = self.claims.pop(cid)
             self.balances[account] += points

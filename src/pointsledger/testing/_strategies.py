@@ -10,6 +10,7 @@ from typing import Any
 
 import attrs
 import pendulum
+from hypothesis import currently_in_test_context, event, target
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from hypothesis.strategies import SearchStrategy
@@ -328,15 +329,37 @@ class Command:
             return exc
 
 
-def commands(village: Village, *, invalid: bool = False) -> SearchStrategy[Command]:
+def _invalid_chooser(invalid: object) -> SearchStrategy[bool]:
+    """``invalid`` as a strategy of bools: a bool always, a strategy drawn from, None one
+    step in five."""
+    if invalid is None:
+        return st.integers(0, 4).map(lambda n: n == 0)
+    if isinstance(invalid, bool):
+        return st.just(invalid)
+    if isinstance(invalid, SearchStrategy):
+        return invalid
+    raise InvalidArgument(f"invalid must be a bool, a strategy of bools or None, got "
+                          f"{invalid!r}")
+
+
+def commands(village: Village, *,
+             invalid: bool | SearchStrategy[bool] | None = None) -> SearchStrategy[Command]:
     """Commands on a village built from ``village``: awards, deductions, reversals, period
-    closings and clock moves; with ``invalid=True``, commands that must be refused (naive or
-    future times, unknown accounts or items, wrong signs, empty keys, unauthorised actors)."""
+    closings and clock moves, or commands that must be refused (naive or future times,
+    unknown accounts or items, wrong signs, empty keys, unauthorised actors).
+
+    Args:
+        invalid: whether the command is a deliberately invalid one: ``True`` or ``False``
+            always, a strategy of bools drawn from, or ``None`` (the default) one in five.
+    """
 
     @st.composite
     def draw_command(draw: st.DrawFn) -> Command:
         if not isinstance(village, Village):
             raise InvalidArgument(f"village must be a Village, got {village!r}")
+        wrong = draw(_invalid_chooser(invalid))
+        if not isinstance(wrong, bool):
+            raise InvalidArgument(f"invalid drew {wrong!r}, not a bool")
         key = ("key", f"k-{draw(st.uuids())}")
         rules = village.rulebook
         awards = [i.code for i in rules.items if i.points > 0]
@@ -345,7 +368,7 @@ def commands(village: Village, *, invalid: bool = False) -> SearchStrategy[Comma
         by = ("by", village.grid_worker)
         evidence = ("evidence", ("photo-1",))
         before = ("occurred_before", {"hours": draw(st.integers(0, 24 * 30))})
-        if invalid:
+        if wrong:
             return draw(_invalid(village, account, awards, deductions, key, by))
         choices: list[Command] = [
             Command("advance", kwargs=(("hours", draw(st.integers(1, 24 * 10))),)),
@@ -402,19 +425,19 @@ def _invalid(village: Village, account: str, awards: list[str], deductions: list
 
 
 def command_sequences(village: Village, *, min_size: int = 1, max_size: int = 20,
-                      invalid: SearchStrategy[bool] | None = None
+                      invalid: bool | SearchStrategy[bool] | None = None
                       ) -> SearchStrategy[list[Command]]:
-    """Lists of :func:`commands` with the clock advancing between them; ``invalid`` decides
-    per step whether to draw a deliberately invalid command (default: one in five)."""
+    """Lists of :func:`commands` with the clock advancing between them; ``invalid`` means what
+    it means for :func:`commands`, decided afresh for every step (a bool: every step or none;
+    a strategy: drawn per step; ``None``, the default: one step in five)."""
 
     @st.composite
     def draw_sequence(draw: st.DrawFn) -> list[Command]:
         low, high = _size(min_size, "min_size"), _size(max_size, "max_size")
         if low > high:
             raise InvalidArgument(f"min_size={low} is more than max_size={high}")
-        _strategy(invalid, "invalid")
-        chooser = st.integers(0, 4).map(lambda n: n == 0) if invalid is None else invalid
-        return [draw(commands(village, invalid=draw(chooser)))
+        _invalid_chooser(invalid)  # a bad argument raises before anything is drawn
+        return [draw(commands(village, invalid=invalid))
                 for _ in range(draw(st.integers(low, high)))]
 
     return draw_sequence()
@@ -429,6 +452,7 @@ def run_commands(ledger: Ledger, clock: ManualClock,
     """
     history: list[Event] = []
     results: list[Event | PointsLedgerError | None] = []
+    succeeded: dict[str, int] = {}
     for step in steps:
         outcome = step.run(ledger, clock, history)
         if step.expect is not None and not isinstance(outcome, step.expect):
@@ -436,5 +460,19 @@ def run_commands(ledger: Ledger, clock: ManualClock,
                                  f"got {outcome!r}")
         if isinstance(outcome, Event):
             history.append(outcome)
+            succeeded[step.name] = succeeded.get(step.name, 0) + 1
+        elif isinstance(outcome, PointsLedgerError):
+            _note(f"command refused: {step.name} ({type(outcome).__name__}"
+                  f"{', as expected' if step.expect else ''})")
         results.append(outcome)
+    for name in ("award", "deduct", "reverse", "close_period"):
+        _note(f"run: {name} succeeded" if succeeded.get(name) else f"run: no {name}")
+    if currently_in_test_context():
+        target(float(sum(succeeded.values())), label="commands that succeeded")
     return results
+
+
+def _note(value: str) -> None:
+    """``hypothesis.event`` inside a test; nothing outside one (run_commands is public)."""
+    if currently_in_test_context():
+        event(value)
