@@ -27,7 +27,8 @@ Endpoints:
 - ``GET /notices/points?period=2026-03``: the public notice (积分公示) of a period (default: this
   month) as JSON.
 
-A refusal answers with the error's HTTP status and ``{"error": {"code", "status", "message", "fields"}}``.
+A refusal answers with the error's HTTP status and
+``{"error": {"code", "status", "message", "fields"}}``.
 """
 
 from __future__ import annotations
