@@ -51,7 +51,6 @@ from pointsledger.core.events import (
 )
 from pointsledger.core.lots import (
     LotEntry,
-    carried_from,
     draw_lots,
     expiring_lots,
     fit_lots,
@@ -61,16 +60,10 @@ from pointsledger.core.lots import (
 from pointsledger.core.records import Adoption, Balance, Reservation
 from pointsledger.core.registry import Household, Member, Region
 from pointsledger.core.store_events import (
-    Expired,
     HandedOver,
     Redeemed,
-    ReservationCancelled,
-    ReservationTimedOut,
-    Reserved,
-    StockAdjusted,
-    StockReceived,
-    Transferred,
 )
+from pointsledger.core.store_state import STORE_HANDLERS, count_limits
 from pointsledger.errors import IntegrityError
 from pointsledger.rules.catalogue import Reward
 from pointsledger.rules.checklist import ChecklistItem
@@ -441,86 +434,8 @@ def _reversed(state: LedgerState, event: Any) -> None:
     if kind in (Redeemed.KIND, HandedOver.KIND):
         state.stock[event.item] = state.stock.get(event.item, 0) + event.quantity
         reward = state.adoptions_by_version[event.original_version].rulebook.reward(event.item)
-        _count_limits(state, reward, event.account, event.member, event.original_occurred_us,
+        count_limits(state, reward, event.account, event.member, event.original_occurred_us,
                       -event.quantity)
-
-
-def _count_limits(state: LedgerState, reward: Reward, account: str, member: str, us: int,
-                  quantity: int) -> None:
-    household = state.household_of(account) or account
-    who = member or (account if account in state.members else "")
-    used = state.limit_used
-    for key, _max, _what, _label in state.limit_windows(reward, household, who, us):
-        used[key] = used.get(key, 0) + quantity
-
-
-def _stock_received(state: LedgerState, event: Any) -> None:
-    state.stock[event.reward] = state.stock.get(event.reward, 0) + event.quantity
-
-
-def _stock_adjusted(state: LedgerState, event: Any) -> None:
-    state.stock[event.reward] = state.stock.get(event.reward, 0) + event.change
-
-
-def _redeemed(state: LedgerState, event: Any) -> None:
-    take_lots(state, event.account, event.lots)
-    state.stock[event.reward] = state.stock.get(event.reward, 0) - event.quantity
-    reward = state.adoptions_by_version[event.version].rulebook.reward(event.reward)
-    _count_limits(state, reward, event.account, event.member, event.occurred_us, event.quantity)
-
-
-def _handed_over(state: LedgerState, event: Any) -> None:
-    reservation = state.reservations[event.reservation]
-    state.reservations[event.reservation] = attrs.evolve(reservation, status="handed_over")
-    state.stock[event.reward] = state.stock.get(event.reward, 0) - event.quantity
-    state.reserved[event.reward] = state.reserved.get(event.reward, 0) - event.quantity
-    state.held[event.account] = state.held.get(event.account, 0) - event.points
-
-
-def _reserved(state: LedgerState, event: Any) -> None:
-    household = state.household_of(event.account) or event.account
-    state.reservations[event.seq] = Reservation(
-        event.seq, event.account, household, event.reward, event.quantity, event.points,
-        event.member, event.expires_us, event.version, event.occurred_us, event.lots,
-    )
-    take_lots(state, event.account, event.lots)
-    state.reserved[event.reward] = state.reserved.get(event.reward, 0) + event.quantity
-    state.held[event.account] = state.held.get(event.account, 0) + event.points
-    reward = state.adoptions_by_version[event.version].rulebook.reward(event.reward)
-    _count_limits(state, reward, event.account, event.member, event.occurred_us, event.quantity)
-
-
-def _release(state: LedgerState, seq: int, status: str) -> None:
-    reservation = state.reservations[seq]
-    state.reservations[seq] = attrs.evolve(reservation, status=status)
-    state.reserved[reservation.reward] -= reservation.quantity
-    state.held[reservation.account] -= reservation.points
-    give_lots(state, reservation.account, reservation.lots)
-    reward = state.adoptions_by_version[reservation.version].rulebook.reward(reservation.reward)
-    _count_limits(state, reward, reservation.account, reservation.member,
-                  reservation.occurred_us, -reservation.quantity)
-
-
-def _reservation_cancelled(state: LedgerState, event: Any) -> None:
-    _release(state, event.reservation, "cancelled")
-
-
-def _reservation_timed_out(state: LedgerState, event: Any) -> None:
-    _release(state, event.reservation, "timed_out")
-
-
-def _transferred(state: LedgerState, event: Any) -> None:
-    take_lots(state, event.source, event.lots)
-    give_lots(state, event.destination, event.lots)
-
-
-def _expired(state: LedgerState, event: Any) -> None:
-    # carried points keep the carry limit of the lots they come from
-    limit = max((c for _e, _lot, _r, c in state.lots.get(event.account, ())), default=0)
-    take_lots(state, event.account, event.lots)
-    take_lots(state, event.account,
-              carried_from(state.lots.get(event.account, ()), event.as_of_us, event.carried))
-    give_lots(state, event.account, event.carried, carry=limit or None)
 
 
 _CASE_FIELDS = frozenset({"account", "household", "subject", "due_us", "assignee", "posts"})
@@ -594,17 +509,9 @@ _HANDLERS: dict[type[Event], Callable[[LedgerState, Any], None]] = {
     Deducted: _deducted,
     Reversed: _reversed,
     PeriodClosure: _period_closed,
-    StockReceived: _stock_received,
-    StockAdjusted: _stock_adjusted,
-    Redeemed: _redeemed,
-    HandedOver: _handed_over,
-    Reserved: _reserved,
-    ReservationCancelled: _reservation_cancelled,
-    ReservationTimedOut: _reservation_timed_out,
-    Transferred: _transferred,
-    Expired: _expired,
     Stepped: _stepped,
     TimeMoved: _time_moved,
+    **STORE_HANDLERS,
 }
 
 

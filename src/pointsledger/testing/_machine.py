@@ -25,7 +25,6 @@ from hypothesis.stateful import (
 from pointsledger.base.actors import COMMITTEE, GRID_WORKER, RESIDENT, Actor
 from pointsledger.base.clock import to_us
 from pointsledger.core.events import Stepped
-from pointsledger.core.store_events import Expired
 from pointsledger.errors import (
     AlreadyReversed,
     BackdatedTooFar,
@@ -34,22 +33,13 @@ from pointsledger.errors import (
     PeriodClosed,
     PermissionDenied,
     PointsLedgerError,
-    ReservationExpired,
     ValidationError,
 )
 from pointsledger.ledger.ledger import Ledger
 from pointsledger.rules.rulebook import Rulebook
 from pointsledger.testing._invariants import cap_counters, check_invariants
+from pointsledger.testing._store_rules import StoreRules, ledger_snapshot
 from pointsledger.testing._strategies import Village
-
-
-def _snapshot(ledger: Ledger) -> tuple[Any, ...]:
-    """What a refused command must leave as it was (the derived tables queries do not show,
-    such as caps used, are compared with a fresh fold by :func:`check_invariants`)."""
-    return (ledger.store.head(), ledger.head, dict(ledger.balances()),
-            dict(ledger.reversals()), dict(ledger.stock_levels()),
-            dict(ledger.time_balances()))
-
 
 STORE_KINDS = ("redemption", "reservation", "hand-over", "redemption reversal")
 """The store's kinds of success that teardown reports as missing when a run had none."""
@@ -68,7 +58,7 @@ def default_village(rulebook: Rulebook) -> Village:
     )
 
 
-class LedgerMachine(RuleBasedStateMachine):
+class LedgerMachine(StoreRules, RuleBasedStateMachine):
     """Random command sequences, valid and invalid, against a model of what the ledger holds.
 
     Subclass it with your rulebook (and optionally your village plan) and run its ``TestCase``::
@@ -158,14 +148,14 @@ class LedgerMachine(RuleBasedStateMachine):
         target(float(sum(self.done.values())), label="commands that succeeded")
 
     def refused(self, error: type[Exception], call: Any) -> None:
-        before = _snapshot(self.ledger)
+        before = ledger_snapshot(self.ledger)
         try:
             call()
         except error as exc:
             note_event(f"refused: {type(exc).__name__}")
         else:
             raise AssertionError(f"expected {error.__name__}")
-        assert _snapshot(self.ledger) == before, "a refused command wrote something"
+        assert ledger_snapshot(self.ledger) == before, "a refused command wrote something"
 
     def expected_refusal(self, occurred: pendulum.DateTime, points: int,
                          counters: list[Any]) -> type[Exception] | None:
@@ -278,9 +268,9 @@ class LedgerMachine(RuleBasedStateMachine):
         key = data.draw(st.sampled_from(sorted(self.requests)))
         name, account, item, args, first = self.requests[key]
         self.clock.advance(seconds=1)
-        before = _snapshot(self.ledger)
+        before = ledger_snapshot(self.ledger)
         assert getattr(self.ledger, name)(account, item, **args) == first
-        assert _snapshot(self.ledger) == before
+        assert ledger_snapshot(self.ledger) == before
 
     @precondition(lambda self: bool(self.requests))
     @rule(data=st.data())
@@ -371,7 +361,7 @@ class LedgerMachine(RuleBasedStateMachine):
             for k, _cap in counters:
                 used[k] = used.get(k, 0) + points
             planned.append((account, counters))
-        before = _snapshot(self.ledger)
+        before = ledger_snapshot(self.ledger)
         try:
             with self.ledger.batch() as b:
                 for account, _counters in planned:
@@ -380,7 +370,7 @@ class LedgerMachine(RuleBasedStateMachine):
                 if fail:
                     raise _Cancelled
         except _Cancelled:
-            assert _snapshot(self.ledger) == before, "a failed batch wrote something"
+            assert ledger_snapshot(self.ledger) == before, "a failed batch wrote something"
             return
         self.events += len(planned)
         self.succeeded("batch")
@@ -388,168 +378,6 @@ class LedgerMachine(RuleBasedStateMachine):
             self.balances[account] += points
             for k, _cap in counters:
                 self.used[k] += points
-
-    # -- the points store -------------------------------------------------------------------
-    @precondition(lambda self: bool(self.rewards))
-    @rule(data=st.data(), quantity=st.integers(1, 20))
-    def receive_stock(self, data: st.DataObject, quantity: int) -> None:
-        reward = data.draw(st.sampled_from(self.rewards))
-        self.ledger.receive_stock(reward, quantity, by=self.keeper, key=self.fresh_key())
-        self.events += 1
-        self.succeeded("stock receipt")
-        self.stock[reward] += quantity
-
-    def _free(self, reward: str) -> int:
-        """The model's units of ``reward`` on hand and not reserved."""
-        return self.stock[reward] - self._reserved(reward)
-
-    def _reserved(self, reward: str) -> int:
-        return sum(r.quantity for r in self.open.values() if r.reward == reward)
-
-    def _customer(self, data: st.DataObject, reward: str) -> str:
-        """Any account, or (half the time) the one with the most points available among those
-        whose household holds no reservation of ``reward``, so that the stock checks are
-        reached before the points or the household's limits run out."""
-        holders = {self.plan.household_of(r.account) for r in self.open.values()
-                   if r.reward == reward}
-        others = [a for a in self.plan.accounts
-                  if self.plan.household_of(a) not in holders] or list(self.plan.accounts)
-        richest = max(others, key=lambda a: (self.balances[a] - self.held[a], a))
-        return data.draw(st.one_of(st.just(richest), st.sampled_from(self.plan.accounts)),
-                         label="account")
-
-    def _spend(self, data: st.DataObject, reserve: bool, reward: str | None = None,
-               quantity: int | None = None) -> None:
-        if reward is None:
-            reward = data.draw(st.sampled_from(self.rewards), label="reward")
-        account = self._customer(data, reward)
-        free = self._free(reward)
-        if quantity is None:  # few units, or exactly the free stock, one past it, all on hand
-            edges = sorted({q for q in (free, free + 1, self.stock[reward]) if q >= 1})
-            quantity = data.draw(st.one_of(st.integers(1, 3), st.sampled_from(edges or [1])),
-                                 label="quantity")
-        command = self.ledger.reserve if reserve else self.ledger.redeem
-        what = "reservation" if reserve else "redemption"
-        before = _snapshot(self.ledger)
-        try:
-            event: Any = command(account, reward, quantity=quantity, by=self.keeper,
-                                 key=self.fresh_key())
-        except PointsLedgerError as exc:
-            note_event(f"store refused: {type(exc).__name__}")
-            assert _snapshot(self.ledger) == before, "a refused command wrote something"
-            return
-        available = self.balances[account] - self.held[account]
-        assert event.points <= available, (
-            f"a {what} of {quantity} {reward!r} for {event.points} points overspent "
-            f"{account!r}, which had {available} available")
-        assert quantity <= free, (
-            f"a {what} took {quantity} {reward!r} with only {free} free: {self.stock[reward]} "
-            f"on hand, {self._reserved(reward)} reserved for pickup")
-        note_event(f"store: {what} succeeded" + (" (the last free units)"
-                                                 if quantity == free else ""))
-        self.succeeded(what)
-        self.events += 1
-        if reserve:
-            self.held[account] += event.points
-            self.open[event.seq] = event
-        else:
-            self.balances[account] -= event.points
-            self.stock[reward] -= quantity
-            self.redemptions.append(event)
-
-    @precondition(lambda self: bool(self.rewards))
-    @rule(data=st.data())
-    def redeem(self, data: st.DataObject) -> None:
-        self._spend(data, reserve=False)
-
-    @precondition(lambda self: bool(self.rewards))
-    @rule(data=st.data())
-    def reserve(self, data: st.DataObject) -> None:
-        self._spend(data, reserve=True)
-
-    @precondition(lambda self: bool(self.rewards))
-    @rule(data=st.data(), reserve=st.booleans())
-    def ask_past_the_free_stock(self, data: st.DataObject, reserve: bool) -> None:
-        """Ask for one unit more than is free, of a reward with units reserved when there is
-        one (the last unit on the shelf while it is held for pickup): must be refused."""
-        held = [r for r in self.rewards if self._reserved(r)]
-        reward = data.draw(st.sampled_from(held or self.rewards), label="reward")
-        if 1 <= self._free(reward) <= 3 and data.draw(st.booleans(), label="hold the rest"):
-            self._spend(data, True, reward, self._free(reward))  # hold the last free units
-        if self._reserved(reward):
-            note_event("store: asked past the free stock while units are reserved")
-        self._spend(data, reserve, reward, self._free(reward) + 1)
-
-    @precondition(lambda self: bool(self.open))
-    @rule(data=st.data(), hand_over=st.booleans())
-    def resolve_reservation(self, data: st.DataObject, hand_over: bool) -> None:
-        seq = data.draw(st.sampled_from(sorted(self.open)))
-        reservation = self.open[seq]
-        key = self.fresh_key()
-        if hand_over and self._now_us() >= reservation.expires_us:
-            self.refused(ReservationExpired, lambda: self._resolve(reservation, True, key))
-            return
-        self._resolve(reservation, hand_over, key)
-        note_event("store: handed over" if hand_over else "store: cancelled")
-        self.succeeded("hand-over" if hand_over else "cancellation")
-        if hand_over:
-            self.held[reservation.account] -= reservation.points
-            self.balances[reservation.account] -= reservation.points
-            self.stock[reservation.reward] -= reservation.quantity
-            del self.open[seq]
-            self.events += 1
-        else:
-            self._release(reservation)
-
-    def _now_us(self) -> int:
-        """The instant the ledger will record the next command at."""
-        return max(to_us(self.clock()), self.ledger.event(self.ledger.head).recorded_us + 1)
-
-    def _resolve(self, reservation: Any, hand_over: bool, key: str) -> Any:
-        if hand_over:
-            return self.ledger.hand_over(reservation.id, pickup_code=reservation.pickup_code,
-                                         by=self.keeper, key=key)
-        return self.ledger.cancel_reservation(reservation.id, reason="不要了", by=self.keeper,
-                                              key=key)
-
-    def _release(self, reservation: Any) -> None:
-        self.held[reservation.account] -= reservation.points
-        del self.open[reservation.seq]
-        self.events += 1
-
-    @precondition(lambda self: bool(self.open))
-    @rule()
-    def expire_reservations(self) -> None:
-        now = self._now_us()
-        timed_out = self.ledger.time_out_due()
-        due = sorted(seq for seq, r in self.open.items() if r.expires_us <= now)
-        assert [e.reservation for e in timed_out] == due  # type: ignore[attr-defined]
-        for seq in due:
-            note_event("store: timed out")
-            self.succeeded("time-out")
-            self._release(self.open[seq])
-        assert self.ledger.time_out_due() == ()
-
-    @precondition(lambda self: bool(self.redemptions))
-    @rule(data=st.data())
-    def reverse_a_redemption(self, data: st.DataObject) -> None:
-        event = data.draw(st.sampled_from(self.redemptions))
-        self.redemptions.remove(event)
-        self.ledger.reverse(event.id, reason="退货", by=self.plan.committee, key=self.fresh_key())
-        self.events += 1
-        self.succeeded("redemption reversal")
-        self.balances[event.account] += event.points
-        self.stock[event.reward] += event.quantity
-
-    @rule()
-    def expire_due(self) -> None:
-        for expired in self.ledger.expire_due():
-            assert isinstance(expired, Expired)
-            note_event("points expired")
-            self.succeeded("expiry")
-            self.events += 1
-            self.balances[expired.account] -= expired.points
-        assert self.ledger.expire_due() == ()
 
     # -- claims and public notice ------------------------------------------------------------
     def _claims_allowed(self) -> bool:
@@ -649,16 +477,16 @@ class SQLiteLedgerMachine(LedgerMachine):
 
     @rule()
     def snapshot(self) -> None:
-        before = _snapshot(self.ledger)
+        before = ledger_snapshot(self.ledger)
         assert self.ledger.snapshot() == self.ledger.head
-        assert _snapshot(self.ledger) == before
+        assert ledger_snapshot(self.ledger) == before
 
     @rule()
     def reopen(self) -> None:
-        before = _snapshot(self.ledger)
+        before = ledger_snapshot(self.ledger)
         self.ledger.close()
         self.ledger = Ledger.open(self.path or "", clock=self.clock)
-        assert _snapshot(self.ledger) == before
+        assert ledger_snapshot(self.ledger) == before
 
 
 class _Cancelled(Exception):
