@@ -18,6 +18,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from pointsledger.testing._coverage import Coverage, NeverSucceeded
     from pointsledger.testing._invariants import check_invariants
     from pointsledger.testing._machine import LedgerMachine, SQLiteLedgerMachine, default_village
     from pointsledger.testing._strategies import (
@@ -35,7 +36,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Command",
+    "Coverage",
     "LedgerMachine",
+    "NeverSucceeded",
     "SQLiteLedgerMachine",
     "Village",
     "actors",
@@ -51,6 +54,7 @@ __all__ = [
 ]
 
 _SOURCES: dict[str, tuple[str, ...]] = {
+    "pointsledger.testing._coverage": ("Coverage", "NeverSucceeded"),
     "pointsledger.testing._invariants": ("check_invariants",),
     "pointsledger.testing._machine": ("LedgerMachine", "SQLiteLedgerMachine", "default_village"),
     "pointsledger.testing._strategies": (

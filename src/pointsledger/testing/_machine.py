@@ -37,6 +37,7 @@ from pointsledger.errors import (
 )
 from pointsledger.ledger.ledger import Ledger
 from pointsledger.rules.rulebook import Rulebook
+from pointsledger.testing._coverage import CoveredMachine
 from pointsledger.testing._invariants import cap_counters, check_invariants
 from pointsledger.testing._store_rules import StoreRules, ledger_snapshot
 from pointsledger.testing._strategies import Village
@@ -58,7 +59,7 @@ def default_village(rulebook: Rulebook) -> Village:
     )
 
 
-class LedgerMachine(StoreRules, RuleBasedStateMachine):
+class LedgerMachine(CoveredMachine, StoreRules, RuleBasedStateMachine):
     """Random command sequences, valid and invalid, against a model of what the ledger holds.
 
     Subclass it with your rulebook (and optionally your village plan) and run its ``TestCase``::
@@ -118,8 +119,15 @@ class LedgerMachine(StoreRules, RuleBasedStateMachine):
             raise TypeError("set the rulebook class attribute of your LedgerMachine subclass")
         return cls.rulebook
 
+    @classmethod
+    def expected_successes(cls) -> tuple[str, ...]:
+        """Awards, and with rewards in the rulebook the store's kinds of success."""
+        rules = cls.village.rulebook if cls.village else cls._rules()
+        return ("award", *(STORE_KINDS if rules.rewards else ()))
+
     def teardown(self) -> None:
         self.ledger.close()
+        self.count_run()
         self._report_run()
         if self.tmp:
             shutil.rmtree(self.tmp, ignore_errors=True)
@@ -132,6 +140,8 @@ class LedgerMachine(StoreRules, RuleBasedStateMachine):
     def succeeded(self, kind: str, count: int = 1) -> None:
         """Count ``count`` successful commands of ``kind`` in this run (see :meth:`teardown`)."""
         self.done[kind] += count
+        for _ in range(count):
+            self.count_success(kind)
 
     def _report_run(self) -> None:
         """One event per kind of command that succeeded in this run, one per store kind that
@@ -153,6 +163,7 @@ class LedgerMachine(StoreRules, RuleBasedStateMachine):
             call()
         except error as exc:
             note_event(f"refused: {type(exc).__name__}")
+            self.count_refusal("command", type(exc).__name__)
         else:
             raise AssertionError(f"expected {error.__name__}")
         assert ledger_snapshot(self.ledger) == before, "a refused command wrote something"
@@ -196,6 +207,7 @@ class LedgerMachine(StoreRules, RuleBasedStateMachine):
             for counter, _cap in counters:
                 self.used[counter] += posted.points
             self.requests[key] = ("award", account, item, args, posted)
+            self.succeeded("award")
 
     @initialize(data=st.data())
     def opening_stock(self, data: st.DataObject) -> None:
