@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import attrs
 from hypothesis import HealthCheck
 from hypothesis import settings as Settings
-from hypothesis.stateful import run_state_machine_as_test
+from hypothesis.stateful import invariant, run_state_machine_as_test
 
 if TYPE_CHECKING:
     from hypothesis.stateful import RuleBasedStateMachine
@@ -53,7 +53,8 @@ class CoveredMachine:
     runs the machine as hypothesis's does, keeps a :class:`Coverage` of all its runs in the
     class attribute ``coverage``, and, when the test passed, warns :class:`NeverSucceeded`
     naming the commands of ``expected_successes()`` that never succeeded. The machine reports
-    each outcome with :meth:`count_success`, :meth:`count_refusal` and :meth:`count_step`."""
+    each outcome with :meth:`count_success` and :meth:`count_refusal`, each run's end with
+    :meth:`count_run`; the steps are counted as they are checked."""
 
     coverage: ClassVar[Coverage] = Coverage()
     _test_cases: ClassVar[dict[type, type[unittest.TestCase]]] = {}
@@ -71,8 +72,10 @@ class CoveredMachine:
         """Count one refusal of command ``name`` with the error named ``error``."""
         type(self).coverage.refused[f"{name}: {error}"] += 1
 
+    @invariant()
     def count_step(self) -> None:
-        """Count one step (a rule run)."""
+        """Count one step: hypothesis checks invariants after the initialisation and after
+        every rule, so this counts the rules run plus one per run."""
         type(self).coverage.steps += 1
 
     def count_run(self) -> None:
