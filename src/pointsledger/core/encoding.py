@@ -11,6 +11,7 @@ which is the chain's job (:func:`chain_hash`).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from typing import Any, Final
 
@@ -111,12 +112,22 @@ def seal(event: Event, previous: bytes) -> bytes:
 def decode(seq: int, data: object, digest: object) -> Event:
     """Rebuild the event of a stored record; the hash is *not* checked here.
 
+    Events are immutable and decoding is a pure function of the record, so the most recently
+    decoded records are remembered: reading the same log again (verify, then a report, then a
+    query) decodes each record once.
+
     Raises:
         IntegrityError: the record is not a canonical encoding of event ``seq``.
     """
+    if type(data) is not bytes or type(digest) is not bytes or len(digest) != 32:
+        raise IntegrityError(f"event {seq}: undecodable record "
+                             f"({ValueError('malformed record')!r})", seq=seq)
+    return _decode(seq, data, digest)
+
+
+@functools.lru_cache(maxsize=4096)
+def _decode(seq: int, data: bytes, digest: bytes) -> Event:
     try:
-        if type(data) is not bytes or type(digest) is not bytes or len(digest) != 32:
-            raise ValueError("malformed record")
         values = _json_decode(data.decode())
         cls = EVENT_TYPES[values[0]]
         if len(values) != _HEADER + len(cls.BODY):
