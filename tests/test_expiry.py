@@ -209,3 +209,30 @@ def test_expiry_never_takes_more_than_is_left(steps: list[tuple[str, int]],
         in_lots = sum(e[2] for e in led._state.lots.get("H1", ()))  # white-box: private lots
         assert 0 <= in_lots <= max(0, led.balance("H1").available)
     assert check_invariants(led) == []
+
+
+def test_closing_an_account_sends_its_lots_with_its_points() -> None:
+    """The points a closed account hands on keep their expiry at ``balance_to``; nothing is
+    left behind to expire from the closed account (which would take it below zero)."""
+    led, clock = ledger_with(ExpiryPolicy("rolling", days=30),
+                             pendulum.datetime(2026, 3, 1, 9, tz=TZ))
+    award(led, clock(), "a", account="H1")
+    led.close_account("H1", by=COMMITTEE, key="close", balance_to="H2")
+    assert list(led.expiring("H1", within=pendulum.duration(days=40))) == []
+    assert [lot.points for lot in led.expiring("H2", within=pendulum.duration(days=40))] == [10]
+    clock.advance(days=31)
+    led.expire_due()
+    assert led.balance("H1").posted == 0
+    assert led.balance("H2").posted == 0
+    assert check_invariants(led) == []
+
+
+def test_closing_into_the_pool_leaves_no_lots() -> None:
+    led, clock = ledger_with(ExpiryPolicy("rolling", days=30),
+                             pendulum.datetime(2026, 3, 1, 9, tz=TZ))
+    award(led, clock(), "a", account="H1")
+    led.close_account("H1", by=COMMITTEE, key="close", balance_to="@pool")
+    clock.advance(days=31)
+    assert led.expire_due() == ()
+    assert led.balance("H1").posted == 0
+    assert check_invariants(led) == []

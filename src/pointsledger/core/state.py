@@ -352,6 +352,11 @@ def _household_moved(state: LedgerState, event: Any) -> None:
 
 
 def _account_closed(state: LedgerState, event: Any) -> None:
+    # the points that move to balance_to keep their expiry, as a transfer's do
+    lots = state.lots.pop(event.account, ())
+    if event.balance > 0 and event.balance_to is not None:
+        give_lots(state, event.balance_to,
+                  tuple((lot, remaining, expires) for expires, lot, remaining, _c in lots))
     if event.account in state.households:
         state.households[event.account] = attrs.evolve(
             state.households[event.account], closed=True
