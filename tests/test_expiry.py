@@ -236,3 +236,31 @@ def test_closing_into_the_pool_leaves_no_lots() -> None:
     assert led.expire_due() == ()
     assert led.balance("H1").posted == 0
     assert check_invariants(led) == []
+
+
+def test_reversing_a_redemption_restores_the_lots_carry_over() -> None:
+    """Under a carry-over policy, a redemption that emptied a lot and was reversed leaves the
+    year end exactly as if it had never happened: the points carry over (found by the mutation
+    run: the lot came back without its carry limit)."""
+    led, clock = ledger_with(ExpiryPolicy("carry_over", carry=15),
+                             pendulum.datetime(2026, 12, 1, tz=TZ))
+    award(led, clock(), "a")
+    redemption = led.redeem("H1", "SOAP", quantity=2, by=KEEPER, key="r")
+    led.reverse(redemption.id, reason="误录", by=COMMITTEE, key="rev")
+    clock.set(pendulum.datetime(2027, 1, 1, tz=TZ))
+    (event,) = led.expire_due()
+    assert (event.points, sum(a for _l, a, _e in event.carried)) == (0, 10)
+    assert led.balance("H1").posted == 10
+    assert check_invariants(led) == []
+
+
+def test_a_cancelled_reservation_restores_the_lots_carry_over() -> None:
+    led, clock = ledger_with(ExpiryPolicy("carry_over", carry=15),
+                             pendulum.datetime(2026, 12, 1, tz=TZ))
+    award(led, clock(), "a")
+    reservation = led.reserve("H1", "SOAP", quantity=2, by=KEEPER, key="r")
+    led.cancel_reservation(reservation.id, reason="不要了", by=KEEPER, key="c")
+    clock.set(pendulum.datetime(2027, 1, 1, tz=TZ))
+    (event,) = led.expire_due()
+    assert (event.points, sum(a for _l, a, _e in event.carried)) == (0, 10)
+    assert check_invariants(led) == []

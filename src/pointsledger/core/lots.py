@@ -72,15 +72,17 @@ def fit_lots(state: LotHolder, account: str) -> None:
 
 
 def give_lots(state: LotHolder, account: str, given: tuple[Lot, ...],
-              carry: int | None = None) -> None:
+              carry: int | None = None, *, new_carry: int = 0) -> None:
     """Give the ``given`` points back to (or into) the account's lots, keeping each lot's carry
-    limit (``carry`` sets it instead), then fit them to what the account can spend."""
+    limit (``carry`` sets it instead; a lot the account no longer holds gets ``new_carry``),
+    then fit them to what the account can spend."""
     if not given:
         return
     entries = {(e, lot): (r, c) for e, lot, r, c in state.lots.get(account, ())}
     limits = {lot: c for _e, lot, _r, c in state.lots.get(account, ())}
     for lot, amount, expires in given:
-        remaining, limit = entries.get((expires, lot), (0, limits.get(lot, carry or 0)))
+        fallback = carry if carry is not None else limits.get(lot, new_carry)
+        remaining, limit = entries.get((expires, lot), (0, fallback))
         entries[(expires, lot)] = (remaining + amount, limit if carry is None else carry)
     state.lots[account] = tuple(sorted((e, lot, r, c) for (e, lot), (r, c) in entries.items()))
     fit_lots(state, account)

@@ -206,6 +206,11 @@ class LedgerState:
         ``before_us``."""
         return expiring_lots(self.lots.get(account, ()), before_us)
 
+    def carry_limit(self, version: str) -> int:
+        """The carry-over limit of rulebook ``version``'s expiry policy (0: none): what a lot
+        given back after it was emptied carries, as it would have when it was awarded."""
+        return self.adoptions_by_version[version].rulebook.expiry.carry or 0
+
     def banned_until(self, household: str, us: int) -> int | None:
         """The end of the latest ban in force on ``household`` at ``us`` (None: not banned)."""
         ends = [until for _seq, until in self.bans.get(household, ()) if until > us]
@@ -356,7 +361,8 @@ def _account_closed(state: LedgerState, event: Any) -> None:
     lots = state.lots.pop(event.account, ())
     if event.balance > 0 and event.balance_to is not None:
         give_lots(state, event.balance_to,
-                  tuple((lot, remaining, expires) for expires, lot, remaining, _c in lots))
+                  tuple((lot, remaining, expires) for expires, lot, remaining, _c in lots),
+                  new_carry=state.carry_limit(event.version))
     if event.account in state.households:
         state.households[event.account] = attrs.evolve(
             state.households[event.account], closed=True
@@ -430,7 +436,7 @@ def _reversed(state: LedgerState, event: Any) -> None:
                 e for e in state.lots[event.account] if e[1] != event.original)
         take_lots(state, event.account, event.lots)
     else:
-        give_lots(state, event.account, event.lots)
+        give_lots(state, event.account, event.lots, new_carry=state.carry_limit(event.version))
     if kind == Deducted.KIND:
         household = state.household_of(event.account) or event.account
         bans = state.bans.get(household, ())

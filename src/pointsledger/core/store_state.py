@@ -86,7 +86,8 @@ def _release(state: LedgerState, seq: int, status: str) -> None:
     state.reservations[seq] = attrs.evolve(reservation, status=status)
     state.reserved[reservation.reward] -= reservation.quantity
     state.held[reservation.account] -= reservation.points
-    give_lots(state, reservation.account, reservation.lots)
+    give_lots(state, reservation.account, reservation.lots,
+              new_carry=state.carry_limit(reservation.version))
     reward = state.adoptions_by_version[reservation.version].rulebook.reward(reservation.reward)
     count_limits(state, reward, reservation.account, reservation.member,
                   reservation.occurred_us, -reservation.quantity)
@@ -102,7 +103,7 @@ def _reservation_timed_out(state: LedgerState, event: Any) -> None:
 
 def _transferred(state: LedgerState, event: Any) -> None:
     take_lots(state, event.source, event.lots)
-    give_lots(state, event.destination, event.lots)
+    give_lots(state, event.destination, event.lots, new_carry=state.carry_limit(event.version))
 
 
 def _expired(state: LedgerState, event: Any) -> None:
