@@ -606,3 +606,47 @@ def test_due_jobs_act_exactly_at_their_deadlines_and_once(
     for case, (flow, _end) in deadlines.items():
         assert ledger.case(case).state == {"claim": "in_notice", "wish": "claimed",
                                            "order": "dispatched"}[flow]
+
+
+def test_a_posted_claim_past_its_appeal_window_no_longer_keeps_the_account_open() -> None:
+    """Found by the independent model (KNOWN-BUG 2): a posted claim whose appeal window closed
+    has nobody left to act on it, so it does not stop closing the account."""
+    village = make_workflow_village()
+    ledger, clock = village.ledger, village.clock
+    claim = _in_notice(village, account="M004")
+    clock.advance(days=9)
+    ledger.post_due()
+    with pytest.raises(ValidationError, match="open workflow cases"):  # appeals still possible
+        ledger.close_account("M004", by=COMMITTEE, key="x", balance_to="H002")
+    clock.advance(days=31)
+    with pytest.raises(DeadlinePassed):
+        ledger.step(claim, "appeal", reason="晚了", by=NEIGHBOUR, key="ap")
+    ledger.close_account("M004", by=COMMITTEE, key="x", balance_to="H002")
+    assert check_invariants(ledger) == []
+
+
+@pytest.mark.parametrize("flow", ["wish", "order"])
+def test_nobody_confirms_or_rates_the_work_of_their_own_household(flow: str) -> None:
+    """Found by the independent model (KNOWN-BUG 4): confirming a wish or rating an order
+    awards its claimer or volunteer; an official of that household may not do it."""
+    village = make_workflow_village()
+    ledger = village.ledger
+    ledger.register_member("M005", household="H003", name="李小光",
+                           roles={"resident", "grid_worker"}, by=COMMITTEE)
+    kin = Actor("M005", roles={"grid_worker", "committee"})          # of H003, like M003
+    if flow == "wish":
+        case = _claimed_wish(village)
+        ledger.step(case, "fulfil", evidence=["photo-3"], by=VOLUNTEER, key="f")
+        step, args = "confirm", {"rating": 5}
+    else:
+        case = ledger.place_order("H002", "CARE", by=WISHER, key="o").id
+        ledger.step(case, "dispatch", volunteer="M003", by=GRID, key="o/d")
+        ledger.step(case, "accept", by=VOLUNTEER, key="o/a")
+        ledger.step(case, "start", by=VOLUNTEER, key="o/s")
+        ledger.step(case, "finish", minutes=60, by=VOLUNTEER, key="o/f")
+        step, args = "rate", {"rating": 5}
+    before = ledger.head
+    with pytest.raises(PermissionDenied, match="H003"):
+        ledger.step(case, step, by=kin, key="kin", **args)
+    assert ledger.head == before
+    assert check_invariants(ledger) == []

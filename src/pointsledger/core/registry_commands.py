@@ -418,7 +418,7 @@ def close_account(
                 members=open_members,
             )
     live = [c.id for c in state.cases.values()
-            if c.is_live and account in (c.account, c.assignee, c.household)]
+            if c.is_open_at(ctx.now_us) and account in (c.account, c.assignee, c.household)]
     if live:
         raise ValidationError(
             f"account {account!r} still has open workflow cases {live[:10]}; finish them first",

@@ -244,5 +244,16 @@ class Case(JsonForm):
 
     @property
     def is_live(self) -> bool:
-        """Whether someone still has to act on the case."""
+        """Whether the case is in a state with steps left (see :meth:`is_open_at`)."""
         return self.state in FLOWS[self.flow].live
+
+    def is_open_at(self, now_us: int) -> bool:
+        """Whether someone can still act on the case at ``now_us``: it is live, and its
+        deadline has not passed or a due job takes it on then. A posted claim whose appeal
+        window has closed is live in the table but over."""
+        if not self.is_live:
+            return False
+        if 0 < self.due_us <= now_us:
+            flow = FLOWS[self.flow]
+            return any(step in flow.system for step in flow.allowed(self.state))
+        return True

@@ -225,6 +225,27 @@ def independent(ctx: Context, case: Case, by: Actor, what: str,
             f"{case.flow}", actor=by.id, case=case.id, household=case.household)
 
 
+def not_the_earner(ctx: Context, case: Case, by: Actor, what: str) -> None:
+    """Nobody confirms or rates the work of someone of their own household: the award it
+    earns the case's assignee would be posted by them to their own household (invariant 13).
+
+    Raises:
+        PermissionDenied: the actor is the assignee or of the assignee's household.
+    """
+    earner = case.assignee
+    if not earner:
+        return
+    if by.id == earner:
+        raise PermissionDenied(f"{by.id!r} may not {what} their own work on {case.flow} "
+                               f"{case.id}", actor=by.id, case=case.id)
+    household = ctx.state.household_of(by.id)
+    if household is not None and household == ctx.state.household_of(earner):
+        raise PermissionDenied(
+            f"actor {by.id!r} belongs to household {household!r}, the household of "
+            f"{earner!r}, and may not {what} their work on {case.flow} {case.id}",
+            actor=by.id, case=case.id, household=household)
+
+
 def must_be(case: Case, by: Actor, who: str, what: str) -> None:
     """Only ``who`` (an actor id) may take this step.
 

@@ -34,6 +34,7 @@ from pointsledger.workflows.cases import (
     award_for,
     members,
     must_be,
+    not_the_earner,
     optional_text,
     positive,
     procedures,
@@ -130,9 +131,7 @@ def _handle(ctx: Context, case: Case, step: str, target: str, by: Actor, args: A
         facts["assignee"] = ""
         facts["team"] = ()
     elif step == "rate":
-        if by.id == case.assignee:
-            raise PermissionDenied(f"the volunteer {by.id!r} may not rate their own service",
-                                   actor=by.id)
+        not_the_earner(ctx, case, by, "rate")
         service = procedures(ctx).services.service(case.subject)
         if service is not None:
             quantity = 1

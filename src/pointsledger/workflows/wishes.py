@@ -40,6 +40,7 @@ from pointsledger.workflows.cases import (
     independent,
     line,
     must_be,
+    not_the_earner,
     optional_text,
     procedures,
     rating,
@@ -118,9 +119,7 @@ def _handle(ctx: Context, case: Case, step: str, target: str, by: Actor, args: A
     if step in ("withdraw", "confirm"):
         ctx.authorise(case.household, policy=f"wish.{step}")
         if step == "confirm":
-            if by.id == case.assignee:
-                raise PermissionDenied(f"the claimer {by.id!r} may not confirm their own "
-                                       f"fulfilment of wish {case.id}", actor=by.id)
+            not_the_earner(ctx, case, by, "confirm")
             following = award_for(ctx, case.assignee, procedures(ctx).wishes.item, 1, by, key, memo,
                                   facts)
         return target, facts, following
