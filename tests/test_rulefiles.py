@@ -356,7 +356,8 @@ def test_a_rulebook_that_does_not_fit_is_refused_by_check_not_by_loading(tmp_pat
 def test_dump_refuses_a_single_csv_file(tmp_path: Path) -> None:
     """One CSV file cannot hold every table: dump_rulebook says where it can write."""
     rules = Rulebook("2027", [ChecklistItem("ENV-01", "整洁", category="环境卫生", points=5)])
-    with pytest.raises(ImportFailed, match=r"\.toml or \.xlsx file or a folder"):
+    with pytest.raises(ValidationError, match=r"\.toml or \.xlsx file or a folder"):
         dump_rulebook(rules, tmp_path / "rules.csv")
-    with pytest.raises(ImportFailed, match=r"\.toml or \.xlsx file or a folder"):
+    with pytest.raises(ValidationError, match=r"\.toml or \.xlsx file or a folder") as caught:
         dump_rulebook(rules, tmp_path / "rules.json")
+    assert caught.value.field == "path"

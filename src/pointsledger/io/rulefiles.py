@@ -32,7 +32,7 @@ from typing import Any
 import attrs
 
 from pointsledger.base.actors import Actor
-from pointsledger.errors import PointsLedgerError
+from pointsledger.errors import PointsLedgerError, ValidationError
 from pointsledger.io._cells import (
     Cells,
     ImportFailed,
@@ -145,6 +145,10 @@ def dump_rulebook(rulebook: Rulebook, path: str | os.PathLike[str]) -> Path:
 
     Returns:
         The path written.
+
+    Raises:
+        ValidationError: a path that is none of these (a single ``.csv`` file cannot hold
+            every table).
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -154,12 +158,13 @@ def dump_rulebook(rulebook: Rulebook, path: str | os.PathLike[str]) -> Path:
         write_xlsx(form_to_sheets(rulebook_to_form(rulebook)), path)
     elif suffix in ("", ".csv") or path.is_dir():
         if suffix == ".csv":
-            raise ImportFailed(f"a rulebook is written to a .toml or .xlsx file or a folder, "
-                               f"not to one CSV file {path.name!r}", path=str(path))
+            raise ValidationError(f"a rulebook is written to a .toml or .xlsx file or a "
+                                  f"folder, not to one CSV file {path.name!r}", field="path",
+                                  value=str(path))
         write_csv_folder(form_to_sheets(rulebook_to_form(rulebook)), path)
     else:
-        raise ImportFailed(f"a rulebook is written to a .toml or .xlsx file or a folder, not "
-                           f"{path.name!r}", path=str(path))
+        raise ValidationError(f"a rulebook is written to a .toml or .xlsx file or a folder, "
+                              f"not {path.name!r}", field="path", value=str(path))
     return path
 
 
