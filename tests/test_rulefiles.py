@@ -361,3 +361,19 @@ def test_dump_refuses_a_single_csv_file(tmp_path: Path) -> None:
     with pytest.raises(ValidationError, match=r"\.toml or \.xlsx file or a folder") as caught:
         dump_rulebook(rules, tmp_path / "rules.json")
     assert caught.value.field == "path"
+
+
+def test_problems_in_tables_name_their_sheet_row_and_setting(tmp_path: Path) -> None:
+    """A workbook's problems name the sheet, its row and column, and a setting by its name."""
+    rules = Rulebook("2027", [ChecklistItem("ENV-01", "整洁", category="环境卫生", points=5)],
+                     rewards=[Reward("SOAP", "肥皂", cost=5, limits=[Limit(2, "week")])])
+    path = dump_rulebook(rules, tmp_path / "rules.xlsx")
+    book = openpyxl.load_workbook(path)
+    book["settings"].append(["store.min_score", "六十"])
+    book["limits"]["C2"] = "fortnight"
+    book["items"]["D2"] = "5.5"
+    book.save(path)
+    error = _refused(path)
+    assert {(p.table, p.row, p.column) for p in error.problems} == {
+        ("settings", 0, "store.min_score"), ("limits", 2, "per"), ("items", 2, "points")}
+    assert "settings column 'store.min_score', value '六十'" in str(error)

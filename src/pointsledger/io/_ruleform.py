@@ -198,14 +198,16 @@ def _build(cells: Cells, row: Row, values: dict[str, Any],
     return cells.build(row, make, dict(values))
 
 
-def rulebook_from_form(form: Mapping[str, Any], *, where: str,
-                       version: str | None = None) -> Rulebook:
+def rulebook_from_form(form: Mapping[str, Any], *, where: str, version: str | None = None,
+                       tabular: bool = False) -> Rulebook:
     """Read a rulebook from the nested data of a rule file.
 
     Args:
         form: the data, as `tomllib` reads a TOML rule file.
         where: the file, for messages.
         version: the version name, overriding the file's own.
+        tabular: the form came from tables: problems name the tables' sheets and settings
+            (``settings``, column ``store.min_score``) instead of TOML tables.
 
     Raises:
         ImportFailed: every unknown table or key and every bad value, each named with its
@@ -234,13 +236,23 @@ def rulebook_from_form(form: Mapping[str, Any], *, where: str,
     if "services" in form and "service_policy" not in form:
         parts["services"] = _policy_table(read, "service_policy", {}, form["services"])
     if read.problems:
-        raise fail(read.problems, where)
+        raise fail([_as_table(p) if tabular else p for p in read.problems], where)
     try:
         return Rulebook(str(name), **parts)
     except PointsLedgerError as exc:
         field = str(exc.fields.get("field", ""))
         raise fail([RowProblem(0, field, str(exc.fields.get("value", "")), exc.message)],
                    where) from None
+
+
+def _as_table(problem: RowProblem) -> RowProblem:
+    """A problem found in a form read from tables, as the table and column it came from."""
+    table = problem.table.strip("[]")
+    if table in POLICIES:
+        return attrs.evolve(problem, table="settings", column=f"{table}.{problem.column}")
+    name = table.split(" ")[-1]
+    nested = {"tiers": "tiers", "categories": "wish_categories"}
+    return attrs.evolve(problem, table=nested.get(name, name))
 
 
 def _items(read: _Reader, value: object) -> list[ChecklistItem]:

@@ -88,7 +88,7 @@ def _part(rows: Iterable[Row], key: str, table: str) -> Rulebook:
     rows = list(rows)
     sheets_to_form({key: rows}, f"the {table} table")  # refuses unknown columns by name
     form = {"version": "import", "items": [], key: rows}
-    return rulebook_from_form(form, where=f"the {table} table")
+    return rulebook_from_form(form, where=f"the {table} table", tabular=True)
 
 
 def load_rulebook(path: str | os.PathLike[str], *, version: str | None = None,
@@ -126,14 +126,14 @@ def _load_rulebook(path: Path, version: str | None) -> Rulebook:
             raise ImportFailed(f"a {suffix} checklist carries no version: give one",
                                field="version")
         return rulebook_from_form(sheets_to_form({"items": read_table(path)}, str(path)),
-                                  where=str(path), version=version)
+                                  where=str(path), version=version, tabular=True)
     if suffix == ".xlsx" or path.is_dir():
         sheets = read_xlsx(path) if suffix == ".xlsx" else read_csv_folder(path)
         form = sheets_to_form(sheets, str(path))
         if version is None and "version" not in form:
             raise ImportFailed(f"{path} names no version (a settings table with the row "
                                "version): give one", field="version")
-        return rulebook_from_form(form, where=str(path), version=version)
+        return rulebook_from_form(form, where=str(path), version=version, tabular=True)
     raise ImportFailed(f"rulebooks are read from .toml, .csv or .xlsx files or a folder of "
                        f"CSV files, not {path.name!r}", path=str(path))
 
