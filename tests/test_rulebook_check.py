@@ -228,3 +228,22 @@ def test_a_deduction_beyond_a_year_of_earnings_is_a_warning() -> None:
     assert [p.code for p in alone.check()] == ["deduction_beyond_earnings"]
     uncapped = Rulebook("b", [env(), harsh])
     assert uncapped.check() == []
+
+
+def test_adopt_refuses_the_new_errors_and_records_the_new_warnings() -> None:
+    """An unreachable min_score stops adoption; an unreachable star tier is recorded."""
+    from pointsledger import RatingPolicy, Reward, StorePolicy
+
+    led = adopted_ledger()
+    head = led.head
+    with pytest.raises(RulebookError) as info:
+        led.adopt(Rulebook("v2", [env(cap=Cap(20, per="month"))],
+                           rewards=[Reward("SOAP", "肥皂", cost=5)],
+                           store=StorePolicy(min_score=241)),
+                  effective_from=pendulum.date(2026, 3, 1), by=COMMITTEE, resolution="m")
+    assert [p.code for p in info.value.fields["problems"]] == ["unreachable_min_score"]
+    assert led.head == head
+    event = led.adopt(Rulebook("v2", [env(cap=Cap(20, per="month"))],
+                               ratings=RatingPolicy({1: 60, 2: 300})),
+                      effective_from=pendulum.date(2026, 3, 1), by=COMMITTEE, resolution="m")
+    assert len(event.warnings) == 1 and "2 stars" in event.warnings[0]
