@@ -3,6 +3,7 @@ refuses errors and records warnings."""
 
 from __future__ import annotations
 
+import attrs
 import pendulum
 import pytest
 from hypothesis import given
@@ -135,11 +136,114 @@ def test_rewards_no_one_can_afford_before_expiry() -> None:
         Reward("TV", "电视机", cost=1000, price_rules=[PriceRule(75, None, 0)])],
         expiry=ExpiryPolicy("year_end"))
     assert free_for_elders.check() == []
-    never = Rulebook("b", [item], rewards=[Reward("TV", "电视机", cost=10**6)])
-    assert never.check() == []  # points that never expire add up without end
+    uncapped = Rulebook("b", [env()], rewards=[Reward("TV", "电视机", cost=10**6)])
+    assert uncapped.check() == []  # uncapped points that never expire add up without end
     def rolling(cost: int) -> Rulebook:  # 30 days touch at most 3 calendar months: 60 points
         return Rulebook("b", [item], rewards=[Reward("TV", "电视机", cost=cost)],
                         expiry=ExpiryPolicy("rolling", days=30))
 
     assert rolling(60).check() == []
     assert [p.code for p in rolling(61).check()] == ["unaffordable_reward"]
+
+
+def _store_book(**kw: object) -> Rulebook:
+    """ENV-01 at 5 a time, at most 20 a month: one account earns at most 240 a year."""
+    return Rulebook("b", [env(cap=Cap(20, per="month"))], **kw)  # type: ignore[arg-type]
+
+
+def test_an_unreachable_min_score_is_an_error() -> None:
+    """A store threshold above base points plus a year's most earnings: nobody ever redeems."""
+    from pointsledger import Reward, StorePolicy
+
+    soap = [Reward("SOAP", "肥皂", cost=5)]
+    book = _store_book(rewards=soap, store=StorePolicy(base_points=100, min_score=341))
+    (problem,) = book.check()
+    assert (problem.severity, problem.code) == ("error", "unreachable_min_score")
+    assert "341" in problem.message and "340" in problem.message
+    assert _store_book(rewards=soap, store=StorePolicy(base_points=100, min_score=340)
+                       ).check() == []
+    dear = [Reward("SOAP", "肥皂", cost=5, min_score=500)]
+    assert [(p.code, p.subject) for p in _store_book(rewards=dear).check()] == [
+        ("unreachable_min_score", "SOAP")]
+    uncapped = Rulebook("b", [env()], rewards=dear)
+    assert uncapped.check() == []
+
+
+def test_unreachable_star_tiers_are_warnings() -> None:
+    """A star tier needing more than base points plus a period's most earnings is flagged."""
+    from pointsledger import RatingPolicy
+
+    book = _store_book(ratings=RatingPolicy({1: 60, 2: 200, 3: 300}))
+    problems = book.check()
+    assert [(p.severity, p.code, p.subject) for p in problems] == [
+        ("warning", "unreachable_tier", "3 stars")]
+    assert "300" in problems[0].message and "240" in problems[0].message
+    monthly = _store_book(ratings=RatingPolicy({1: 10, 2: 21}, per="month"))
+    assert [p.subject for p in monthly.check()] == ["2 stars"]
+
+
+def test_a_reward_window_ending_before_it_starts_is_an_error() -> None:
+    """available_until before available_from: the reward can never be redeemed."""
+    import datetime as dt
+
+    from pointsledger import Reward
+
+    reward = Reward("SOAP", "肥皂", cost=5, available_from=dt.date(2026, 6, 1),
+                    available_until=dt.date(2026, 5, 31))
+    (problem,) = Rulebook("b", [env()], rewards=[reward]).check()
+    assert (problem.severity, problem.code, problem.subject) == (
+        "error", "empty_reward_window", "SOAP")
+    assert "2026-05-31" in problem.message and "2026-06-01" in problem.message
+    same_day = attrs.evolve(reward, available_until=dt.date(2026, 6, 1))
+    assert Rulebook("b", [env()], rewards=[same_day]).check() == []
+
+
+def test_a_reward_out_of_reach_for_years_without_expiry() -> None:
+    """Points that never expire still accrue slowly under caps: decades away is a warning,
+    beyond a lifetime an error."""
+    from pointsledger import Reward
+
+    def book(cost: int) -> Rulebook:
+        return _store_book(rewards=[Reward("TV", "电视机", cost=cost)])
+
+    assert book(2400).check() == []                       # ten years of the most earnings
+    (slow,) = book(2401).check()
+    assert (slow.severity, slow.code, slow.subject) == ("warning", "slow_reward", "TV")
+    assert "11 years" in slow.message
+    (never,) = book(24_001).check()
+    assert (never.severity, never.code) == ("error", "unaffordable_reward")
+    assert "100 years" in never.message
+
+
+def test_a_deduction_beyond_a_year_of_earnings_is_a_warning() -> None:
+    """A deduction larger than one account can earn back in a year is flagged."""
+    fine = ChecklistItem("COV-01", "焚烧秸秆", category="村规民约", points=-240)
+    assert Rulebook("b", [env(cap=Cap(20, per="month")), fine]).check() == []
+    harsh = attrs.evolve(fine, points=-241)
+    (problem,) = Rulebook("b", [env(cap=Cap(20, per="month")), harsh]).check()
+    assert (problem.severity, problem.code, problem.subject) == (
+        "warning", "deduction_beyond_earnings", "COV-01")
+    assert "241" in problem.message and "240" in problem.message
+    alone = Rulebook("b", [harsh])                         # nothing to earn it back with
+    assert [p.code for p in alone.check()] == ["deduction_beyond_earnings"]
+    uncapped = Rulebook("b", [env(), harsh])
+    assert uncapped.check() == []
+
+
+def test_adopt_refuses_the_new_errors_and_records_the_new_warnings() -> None:
+    """An unreachable min_score stops adoption; an unreachable star tier is recorded."""
+    from pointsledger import RatingPolicy, Reward, StorePolicy
+
+    led = adopted_ledger()
+    head = led.head
+    with pytest.raises(RulebookError) as info:
+        led.adopt(Rulebook("v2", [env(cap=Cap(20, per="month"))],
+                           rewards=[Reward("SOAP", "肥皂", cost=5)],
+                           store=StorePolicy(min_score=241)),
+                  effective_from=pendulum.date(2026, 3, 1), by=COMMITTEE, resolution="m")
+    assert [p.code for p in info.value.fields["problems"]] == ["unreachable_min_score"]
+    assert led.head == head
+    event = led.adopt(Rulebook("v2", [env(cap=Cap(20, per="month"))],
+                               ratings=RatingPolicy({1: 60, 2: 300})),
+                      effective_from=pendulum.date(2026, 3, 1), by=COMMITTEE, resolution="m")
+    assert len(event.warnings) == 1 and "2 stars" in event.warnings[0]

@@ -386,7 +386,8 @@ def test_reward_checks() -> None:
         "duplicate_reward", "price_bands_gap", "price_bands_overlap", "price_bands_overlap"]
     nothing_to_earn = Rulebook("y", [ChecklistItem("D-1", "d", category="c", points=-1)],
                                rewards=[Reward("S", "皂", cost=5)])
-    assert [p.code for p in nothing_to_earn.check()] == ["unaffordable_reward"]
+    assert [p.code for p in nothing_to_earn.check()] == ["unaffordable_reward",
+                                                     "deduction_beyond_earnings"]
 
 
 def test_check_invariants_finds_forged_overspending() -> None:

@@ -1,307 +1,110 @@
-"""Importing rulebooks and registries from spreadsheets: TOML, CSV and XLSX files.
+"""Rule files and registries: rulebooks read from and written to TOML, XLSX and CSV, and
+registries imported from tables.
 
-Imports are all-or-nothing. Every row is checked, and every error is reported with its row
-number, column, value and reason, in one :class:`ImportFailed`. If any row fails, nothing is
-adopted or registered. A rulebook needs at least one checklist item, and a registry table
-names each region, household or member once (a repeated id is refused, naming both rows).
+Imports are all-or-nothing. Every row is checked, and every error is reported with its table,
+row number, column, value and reason, in one `ImportFailed`; an unknown table, key or column is
+refused by name. If any row fails, nothing is adopted or registered. A rulebook needs at least
+one checklist item, and a registry table names each region, household or member once (a
+repeated id is refused, naming both rows).
 
-CSV files are UTF-8, with or without a BOM, and have a header row. An XLSX workbook (the
-``xlsx`` extra, openpyxl) has one sheet per table, each with a header row.
+A rule file carries everything a `Rulebook` holds: items and their caps, category caps, the
+policy table, rewards (limits, windows, price rules), the store policy, star tiers, expiry and
+the workflow policies. `dump_rulebook` writes one that `load_rulebook` reads back equal. The
+layouts (a TOML file; an XLSX workbook or a folder of CSV files with one table each) are in
+docs/input.md, with a complete example; the parts live in `pointsledger.io._ruleform` (the
+file form and its checks), `pointsledger.io._ruletoml` and `pointsledger.io._ruletables`.
 
-The columns:
+Registry tables (CSV, or one sheet of an XLSX workbook, each with a header row):
 
-- Checklist (sheet ``items``): ``code, title, category, points`` and optionally ``unit``,
-  ``cap_day``, ``cap_week``, ``cap_month``, ``cap_quarter``, ``cap_year``, ``evidence_required``,
-  ``serious``.
-- Rewards (sheet ``rewards``): ``code, title, cost`` and optionally ``category``.
 - Regions: ``code, name, kind`` and optionally ``parent``.
 - Households: ``household, grid, head``.
 - Members: ``member, household, name`` and optionally ``roles`` (separated by ``;``) and
   ``birth_date`` (YYYY-MM-DD).
-
-A TOML rulebook holds ``version``, ``[[items]]`` and ``[[rewards]]`` with the same columns as
-keys, and optional tables ``[store]``, ``[expiry]``, ``[claims]``, ``[wishes]`` (with
-``[[wishes.categories]]``: name, max_value), ``[[services]]`` (code, title, category, item, per)
-with ``[service_policy]`` (accept_hours), and ``[timebank]``.
 """
 
 from __future__ import annotations
 
-import csv
-import datetime as _dt
-import io
 import os
-import tomllib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 import attrs
 
 from pointsledger.base.actors import Actor
-from pointsledger.base.periods import PERIODS
 from pointsledger.errors import PointsLedgerError, ValidationError
-from pointsledger.ledger import Batch, Ledger
-from pointsledger.rules.catalogue import Reward, StorePolicy
-from pointsledger.rules.checklist import Cap, ChecklistItem
-from pointsledger.rules.expiry import ExpiryPolicy
-from pointsledger.rules.procedures import (
-    ClaimPolicy,
-    Service,
-    ServicePolicy,
-    TimeBankPolicy,
-    WishCategory,
-    WishPolicy,
+from pointsledger.io._cells import (
+    Cells,
+    ImportFailed,
+    Row,
+    RowProblem,
+    column_of,
+    day,
+    fail,
+    text,
 )
+from pointsledger.io._read import read_table
+from pointsledger.io._ruleform import rulebook_from_form, rulebook_to_form
+from pointsledger.io._ruletables import (
+    form_to_sheets,
+    read_csv_folder,
+    read_xlsx,
+    sheets_to_form,
+    write_csv_folder,
+    write_xlsx,
+)
+from pointsledger.io._ruletoml import read_toml, toml_text
+from pointsledger.ledger import Batch, Ledger
+from pointsledger.rules.catalogue import Reward
+from pointsledger.rules.checklist import ChecklistItem
 from pointsledger.rules.rulebook import Rulebook
 
-Row = dict[str, Any]
-
-
-@attrs.frozen
-class RowProblem:
-    """One bad cell: the row number (the header is row 1), column, value and reason."""
-
-    row: int
-    column: str
-    value: str
-    reason: str
-    table: str = ""
-
-    def __str__(self) -> str:
-        where = f"{self.table} " if self.table else ""
-        return f"{where}row {self.row}, column {self.column!r}, value {self.value!r}: {self.reason}"
-
-
-class ImportFailed(ValidationError):
-    """An import found bad rows; ``problems`` lists every one (nothing was written)."""
-
-    code = "import_failed"
-
-
-def _fail(problems: list[RowProblem], what: str) -> ImportFailed:
-    """One problem on one line; several as a count and a line each."""
-    if len(problems) == 1:
-        return ImportFailed(f"{what}: {problems[0]}; nothing was imported", problems=problems)
-    lines = "\n".join(f"  {p}" for p in problems)
-    return ImportFailed(f"{what}: {len(problems)} problem(s), nothing was imported\n{lines}",
-                        problems=problems)
-
-
-def read_table(path: str | os.PathLike[str], sheet: str | None = None) -> list[Row]:
-    """The rows of a CSV file or of one sheet of an XLSX workbook, as dicts keyed by the
-    header; each row also has ``"_row"``, its row number in the file.
-
-    Raises:
-        ImportFailed: the file cannot be read as a table.
-    """
-    path = Path(path)
-    try:
-        if path.suffix.lower() == ".xlsx":
-            return _xlsx_rows(path, sheet)
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError, KeyError) as exc:
-        raise _fail([RowProblem(0, "", str(path), f"cannot read the file: {exc}")],
-                    str(path)) from None
-    reader = csv.reader(io.StringIO(text))
-    header = [h.strip() for h in next(reader, [])]
-    rows = []
-    for number, values in enumerate(reader, start=2):
-        if not any(v.strip() for v in values):
-            continue
-        row: Row = dict(zip(header, (v.strip() for v in values), strict=False))
-        row["_row"] = number
-        rows.append(row)
-    return rows
-
-
-def _xlsx_rows(path: Path, sheet: str | None) -> list[Row]:
-    try:
-        import openpyxl
-    except ImportError:  # pragma: no cover - the xlsx extra is installed with the tests
-        raise ImportFailed("reading .xlsx needs the xlsx extra: pip install "
-                           "'pointsledger[xlsx]'", path=str(path)) from None
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-        raise ImportFailed(f"{path} is not an XLSX workbook: {exc}", path=str(path)) from None
-    names = book.sheetnames
-    if sheet is not None and sheet not in names:
-        raise _fail([RowProblem(0, "", sheet, f"no sheet {sheet!r}; sheets: {names}")],
-                    str(path))
-    found = book[sheet or names[0]].iter_rows(values_only=True)
-    header = [str(h).strip() if h is not None else "" for h in next(found, ())]
-    rows = []
-    for number, values in enumerate(found, start=2):
-        if all(v is None or str(v).strip() == "" for v in values):
-            continue
-        row: Row = {h: _cell(v) for h, v in zip(header, values, strict=False)}
-        row["_row"] = number
-        rows.append(row)
-    book.close()
-    return rows
-
-
-def _cell(value: object) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, _dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value if isinstance(value, int | bool) else str(value).strip()
-
-
-# -- cells ----------------------------------------------------------------------------------
-
-
-class _Rows:
-    """Collects the problems of a table while its rows are read."""
-
-    def __init__(self, table: str) -> None:
-        self.table = table
-        self.problems: list[RowProblem] = []
-
-    def cell(self, row: Row, column: str, parse: Callable[[Any], Any], *,
-             required: bool = True, default: Any = None) -> Any:
-        value = row.get(column, "")
-        if value == "" or value is None:
-            if required:
-                self.problems.append(RowProblem(row.get("_row", 0), column, "", "is required",
-                                                self.table))
-            return default
-        try:
-            return parse(value)
-        except (ValueError, TypeError) as exc:
-            reason = exc.message if isinstance(exc, PointsLedgerError) else str(exc)
-            self.problems.append(RowProblem(row.get("_row", 0), column, str(value), reason,
-                                            self.table))
-            return default
-
-    def build(self, row: Row, make: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        try:
-            return make(*args, **kwargs)
-        except PointsLedgerError as exc:
-            column = _column(row, exc)
-            self.problems.append(RowProblem(row.get("_row", 0), column,
-                                            str(row.get(column, "")), exc.message, self.table))
-            return None
-
-
-def _column(row: Row, exc: PointsLedgerError) -> str:
-    """The column a refusal is about: the field it names, else the cell holding a value it
-    names."""
-    field = str(exc.fields.get("field", ""))
-    if field in row:
-        return field
-    named = {str(v) for v in exc.fields.values()}
-    return next((c for c, v in row.items() if c != "_row" and v != "" and str(v) in named), "")
-
-
-def _int(value: Any) -> int:
-    if isinstance(value, bool):
-        raise ValueError("not a whole number")
-    if isinstance(value, int):
-        return value
-    text = str(value).strip()
-    if not text.lstrip("+-").isdigit():
-        raise ValueError("not a whole number")
-    return int(text)
-
-
-def _bool(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("1", "true", "yes", "y", "是", "x"):
-        return True
-    if text in ("0", "false", "no", "n", "否"):
-        return False
-    raise ValueError("not yes or no (true/false, 是/否)")
-
-
-def _text(value: Any) -> str:
-    return str(value).strip()
-
-
-def _date(value: Any) -> str:
-    return _dt.date.fromisoformat(str(value).strip()).isoformat()
+__all__ = ["ImportFailed", "RowProblem", "checklist_items", "dump_rulebook", "import_registry",
+           "load_rulebook", "read_table", "rewards", "toml_text"]
 
 
 # -- rulebooks --------------------------------------------------------------------------------
 
 
 def checklist_items(rows: Iterable[Row], table: str = "items") -> list[ChecklistItem]:
-    """Checklist items from rows.
+    """Checklist items from rows (the columns of the ``items`` table).
 
     Raises:
-        ImportFailed: listing every bad cell, and duplicate codes.
+        ImportFailed: listing every bad cell, unknown columns and duplicate codes.
     """
-    found = _Rows(table)
-    items: list[ChecklistItem] = []
-    seen: dict[str, int] = {}
-    for row in rows:
-        code = found.cell(row, "code", _text)
-        values = dict(
-            title=found.cell(row, "title", _text),
-            category=found.cell(row, "category", _text),
-            points=found.cell(row, "points", _int),
-            unit=found.cell(row, "unit", _text, required=False, default=""),
-            caps=[Cap(cap, per=per) for per in PERIODS
-                  if (cap := found.cell(row, f"cap_{per}", _int, required=False)) is not None],
-            evidence=found.cell(row, "evidence_required", _bool, required=False, default=False),
-            serious=found.cell(row, "serious", _bool, required=False, default=False),
-        )
-        if code in seen:
-            found.problems.append(RowProblem(row["_row"], "code", code, f"repeats the code of "
-                                             f"row {seen[code]}", table))
-        elif code is not None:
-            seen[code] = row["_row"]
-        if None in (code, values["title"], values["category"], values["points"]):
-            continue
-        item = found.build(row, ChecklistItem, code, values["title"],
-                           category=values["category"], points=values["points"],
-                           unit=values["unit"], cap=values["caps"],
-                           evidence_required=values["evidence"], serious=values["serious"])
-        if item is not None:
-            items.append(item)
-    if found.problems:
-        raise _fail(found.problems, "the checklist")
-    return items
+    return list(_part(rows, "items", table).items)
 
 
 def rewards(rows: Iterable[Row], table: str = "rewards") -> list[Reward]:
-    """Rewards from rows (``code, title, cost``, optional ``category``).
+    """Rewards from rows (the columns of the ``rewards`` table).
 
     Raises:
-        ImportFailed: listing every bad cell.
+        ImportFailed: listing every bad cell and unknown column.
     """
-    found = _Rows(table)
-    out = []
-    for row in rows:
-        code, title = found.cell(row, "code", _text), found.cell(row, "title", _text)
-        cost = found.cell(row, "cost", _int)
-        category = found.cell(row, "category", _text, required=False, default="")
-        if None in (code, title, cost):
-            continue
-        reward = found.build(row, Reward, code, title, cost=cost, category=category)
-        if reward is not None:
-            out.append(reward)
-    if found.problems:
-        raise _fail(found.problems, "the rewards")
-    return out
+    return list(_part(rows, "rewards", table).rewards)
+
+
+def _part(rows: Iterable[Row], key: str, table: str) -> Rulebook:
+    rows = list(rows)
+    sheets_to_form({key: rows}, f"the {table} table")  # refuses unknown columns by name
+    form = {"version": "import", "items": [], key: rows}
+    return rulebook_from_form(form, where=f"the {table} table", tabular=True)
 
 
 def load_rulebook(path: str | os.PathLike[str], *, version: str | None = None,
                   rewards_table: str | os.PathLike[str] | None = None) -> Rulebook:
-    """A rulebook from a TOML file, a checklist CSV (``version`` required), or an XLSX workbook
-    with sheets ``items`` and optionally ``rewards`` (``version`` required). A separate CSV or
-    XLSX of rewards may be given as ``rewards_table``; its rewards replace the file's own.
+    """A rulebook from a rule file: TOML, an XLSX workbook with a sheet per table, a folder of
+    CSV files (one per table), or a single checklist CSV (items only). The layouts are in
+    docs/input.md. ``version`` overrides the file's own, and is required when the file names
+    none. A separate CSV or XLSX of rewards may be given as ``rewards_table``; its rewards
+    replace the file's own.
 
     Raises:
-        ImportFailed: bad rows or values, each named; a checklist without items.
+        ImportFailed: an unknown table, key or column (named), bad values (each with its table,
+            row and column), a checklist without items.
     """
-    rulebook = _load_rulebook(Path(path), version)
+    path = Path(path)
+    rulebook = _load_rulebook(path, version)
     if not rulebook.items:
         reason = ("the checklist has no items; a rulebook needs at least one (adopting an empty "
                   "one would end the rules in force)")
@@ -317,66 +120,52 @@ def load_rulebook(path: str | os.PathLike[str], *, version: str | None = None,
 def _load_rulebook(path: Path, version: str | None) -> Rulebook:
     suffix = path.suffix.lower()
     if suffix == ".toml":
-        return _toml_rulebook(path, version)
-    if version is None:
-        raise ImportFailed(f"a {suffix} checklist carries no version: give one", field="version")
+        return read_toml(path, version)
     if suffix == ".csv":
-        return _rulebook(version, checklist_items(read_table(path)), {})
-    if suffix == ".xlsx":
-        import openpyxl  # noqa: F401 - fail early and clearly without the extra
-
-        items = checklist_items(read_table(path, "items"))
-        try:
-            found = rewards(read_table(path, "rewards"))
-        except ImportFailed as exc:
-            if any("no sheet" in p.reason for p in exc.problems):
-                found = []
-            else:
-                raise
-        return _rulebook(version, items, {"rewards": found})
-    raise ImportFailed(f"rulebooks are read from .toml, .csv or .xlsx files, not {path.name!r}",
-                       path=str(path))
-
-
-def _rulebook(version: str, items: list[ChecklistItem], parts: Mapping[str, Any]) -> Rulebook:
-    try:
-        return Rulebook(version, items, **parts)
-    except PointsLedgerError as exc:
-        raise _fail([RowProblem(0, str(exc.fields.get("field", "")),
-                                str(exc.fields.get("value", "")), exc.message)],
-                    "the rulebook") from None
+        if version is None:
+            raise ImportFailed(f"a {suffix} checklist carries no version: give one",
+                               field="version")
+        return rulebook_from_form(sheets_to_form({"items": read_table(path)}, str(path)),
+                                  where=str(path), version=version, tabular=True)
+    if suffix == ".xlsx" or path.is_dir():
+        sheets = read_xlsx(path) if suffix == ".xlsx" else read_csv_folder(path)
+        form = sheets_to_form(sheets, str(path))
+        if version is None and "version" not in form:
+            raise ImportFailed(f"{path} names no version (a settings table with the row "
+                               "version): give one", field="version")
+        return rulebook_from_form(form, where=str(path), version=version, tabular=True)
+    raise ImportFailed(f"rulebooks are read from .toml, .csv or .xlsx files or a folder of "
+                       f"CSV files, not {path.name!r}", path=str(path))
 
 
-def _toml_rulebook(path: Path, version: str | None) -> Rulebook:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ImportFailed(f"{path} is not a readable TOML file: {exc}", path=str(path)) from None
-    version = version or data.get("version")
-    if not isinstance(version, str):
-        raise ImportFailed(f"{path} names no version (version = \"2026\")", field="version")
-    numbered = [{**item, "_row": n} for n, item in enumerate(data.get("items", []), start=1)]
-    items = checklist_items(numbered, table="[[items]]")
-    parts: dict[str, Any] = {"rewards": rewards(
-        [{**r, "_row": n} for n, r in enumerate(data.get("rewards", []), start=1)],
-        table="[[rewards]]")}
-    try:
-        for key, cls in (("store", StorePolicy), ("expiry", ExpiryPolicy),
-                         ("claims", ClaimPolicy), ("timebank", TimeBankPolicy)):
-            if key in data:
-                parts[key] = cls(**data[key])
-        if "wishes" in data:
-            wishes = dict(data["wishes"])
-            categories = [WishCategory(**c) for c in wishes.pop("categories", [])]
-            parts["wishes"] = WishPolicy(categories or WishPolicy().categories, **wishes)
-        if "services" in data:
-            parts["services"] = ServicePolicy([Service(**s) for s in data["services"]],
-                                              **data.get("service_policy", {}))
-    except TypeError as exc:
-        raise ImportFailed(f"{path}: {exc}", path=str(path)) from None
-    except PointsLedgerError as exc:
-        raise ImportFailed(f"{path}: {exc.message}", path=str(path)) from None
-    return _rulebook(version, items, parts)
+def dump_rulebook(rulebook: Rulebook, path: str | os.PathLike[str]) -> Path:
+    """Write every part of ``rulebook`` to a rule file that `load_rulebook` reads back equal:
+    TOML for a ``.toml`` path, an XLSX workbook for ``.xlsx``, and otherwise a folder of CSV
+    files (one per table), created if need be. An existing file is replaced.
+
+    Returns:
+        The path written.
+
+    Raises:
+        ValidationError: a path that is none of these (a single ``.csv`` file cannot hold
+            every table).
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".toml":
+        path.write_text(toml_text(rulebook), encoding="utf-8")
+    elif suffix == ".xlsx":
+        write_xlsx(form_to_sheets(rulebook_to_form(rulebook)), path)
+    elif suffix in ("", ".csv") or path.is_dir():
+        if suffix == ".csv":
+            raise ValidationError(f"a rulebook is written to a .toml or .xlsx file or a "
+                                  f"folder, not to one CSV file {path.name!r}", field="path",
+                                  value=str(path))
+        write_csv_folder(form_to_sheets(rulebook_to_form(rulebook)), path)
+    else:
+        raise ValidationError(f"a rulebook is written to a .toml or .xlsx file or a folder, "
+                              f"not {path.name!r}", field="path", value=str(path))
+    return path
 
 
 # -- registries -------------------------------------------------------------------------------
@@ -418,7 +207,7 @@ def import_registry(
     done = 0
     with ledger.batch() as batch:
         for name, rows in tables:
-            found = _Rows(name)
+            found = Cells(name)
             seen: dict[str, Row] = {}
             for row in rows:
                 repeat = _repeat(name, row, seen)
@@ -435,7 +224,7 @@ def import_registry(
                     progress(done, total)
             problems += found.problems
         if problems:
-            raise _fail(problems, "the registry")
+            raise fail(problems, "the registry")
     return ledger.head - head
 
 
@@ -503,33 +292,32 @@ def _refusal(table: str, row: Row, exc: PointsLedgerError,
         return RowProblem(row["_row"], _IDS[table], ident,
                           f"{_IDS[table]} {ident!r} is already registered with these values by "
                           f"another request (another actor?): {exc.message}", table)
-    column = _column(row, exc)
+    column = column_of(row, exc)
     value = row.get(column, "") if column else ""
     return RowProblem(row["_row"], column, str(value), exc.message, table)
 
 
-def _registration(found: _Rows, batch: Batch, table: str, row: Row,
+def _registration(found: Cells, batch: Batch, table: str, row: Row,
                   by: Actor) -> Callable[[], Any] | None:
     if table == "regions":
-        code, name = found.cell(row, "code", _text), found.cell(row, "name", _text)
-        kind = found.cell(row, "kind", _text)
-        parent = found.cell(row, "parent", _text, required=False)
+        code, name = found.cell(row, "code", text), found.cell(row, "name", text)
+        kind = found.cell(row, "kind", text)
+        parent = found.cell(row, "parent", text, required=False)
         if None in (code, name, kind):
             return None
         return lambda: batch.add_region(code, name, kind=kind, parent=parent, by=by)
     if table == "households":
-        household, grid = found.cell(row, "household", _text), found.cell(row, "grid", _text)
-        head = found.cell(row, "head", _text)
+        household, grid = found.cell(row, "household", text), found.cell(row, "grid", text)
+        head = found.cell(row, "head", text)
         if None in (household, grid, head):
             return None
         return lambda: batch.register_household(household, grid=grid, head=head, by=by)
-    member, household = found.cell(row, "member", _text), found.cell(row, "household", _text)
-    name = found.cell(row, "name", _text)
+    member, household = found.cell(row, "member", text), found.cell(row, "household", text)
+    name = found.cell(row, "name", text)
     roles = found.cell(row, "roles", lambda v: [r.strip() for r in str(v).split(";")
                                                 if r.strip()], required=False, default=[])
-    birth = found.cell(row, "birth_date", _date, required=False)
+    birth = found.cell(row, "birth_date", day, required=False)
     if None in (member, household, name):
         return None
     return lambda: batch.register_member(member, household=household, name=name, roles=roles,
-                                         birth_date=None if birth is None
-                                         else _dt.date.fromisoformat(birth), by=by)
+                                         birth_date=birth, by=by)

@@ -15,7 +15,14 @@ from typing import Any, Final
 
 import attrs
 
-from pointsledger.base.checks import MAX_INT, MAX_POINTS, check_code, check_int, check_text
+from pointsledger.base.checks import (
+    MAX_INT,
+    MAX_POINTS,
+    check_code,
+    check_day,
+    check_int,
+    check_text,
+)
 from pointsledger.base.periods import check_period
 from pointsledger.errors import RulebookError, ValidationError
 
@@ -48,6 +55,18 @@ def _optional_int_at_least(low: int) -> Any:
             inner(instance, attribute, value)
 
     return validate
+
+
+def _optional_score(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A qualifying score: None, or a whole number (negative scores exist: deductions)."""
+    if value is not None:
+        _rule_error(lambda n, v: check_int(v, n, minimum=-MAX_INT))(None, attribute, value)
+
+
+def _optional_day(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A window's end: None, or a date from 2000 to 2100 (not a datetime)."""
+    if value is not None:
+        _rule_error(lambda n, v: check_day(v, n))(None, attribute, value)
 
 
 @attrs.frozen
@@ -112,11 +131,13 @@ def _price_rules(value: object) -> tuple[PriceRule, ...]:
 
 def _weekdays(value: object) -> frozenset[str]:
     if not isinstance(value, str | Iterable):
-        raise RulebookError(f"weekdays must be day names, got {value!r}")
+        raise RulebookError(f"weekdays must be day names, got {value!r}", field="weekdays",
+                            value=value)
     days = frozenset({value} if isinstance(value, str) else {str(v) for v in value})
     unknown = sorted(days - set(WEEKDAYS))
     if unknown:
-        raise RulebookError(f"weekdays must be among {', '.join(WEEKDAYS)}, got {unknown}")
+        raise RulebookError(f"weekdays must be among {', '.join(WEEKDAYS)}, got {unknown}",
+                            field="weekdays", value="; ".join(unknown))
     return days
 
 
@@ -147,12 +168,14 @@ class Reward:
     limits: tuple[Limit, ...] = attrs.field(kw_only=True, default=(), converter=_limits)
     total_limit: int | None = attrs.field(kw_only=True, default=None,
                                           validator=_optional_int_at_least(1))
-    available_from: _dt.date | None = attrs.field(kw_only=True, default=None)
-    available_until: _dt.date | None = attrs.field(kw_only=True, default=None)
+    available_from: _dt.date | None = attrs.field(kw_only=True, default=None,
+                                                  validator=_optional_day)
+    available_until: _dt.date | None = attrs.field(kw_only=True, default=None,
+                                                   validator=_optional_day)
     weekdays: frozenset[str] = attrs.field(kw_only=True, factory=frozenset,
                                            converter=_weekdays)
     month_end: bool = attrs.field(kw_only=True, default=False)
-    min_score: int | None = attrs.field(kw_only=True, default=None)
+    min_score: int | None = attrs.field(kw_only=True, default=None, validator=_optional_score)
     price_rules: tuple[PriceRule, ...] = attrs.field(kw_only=True, default=(),
                                                      converter=_price_rules)
 
@@ -198,7 +221,7 @@ class StorePolicy:
     """
 
     base_points: int = attrs.field(default=0, validator=_int_at_least(0))
-    min_score: int | None = attrs.field(default=None)
+    min_score: int | None = attrs.field(default=None, validator=_optional_score)
     ban_years: int | None = attrs.field(default=None, validator=_optional_int_at_least(0))
     reservation_days: int = attrs.field(default=3, validator=_int_at_least(1))
     member_to_household: bool = True
@@ -213,7 +236,16 @@ def _tiers(value: object) -> tuple[tuple[int, int], ...]:
     pairs = value.items() if isinstance(value, dict) else value
     if not isinstance(pairs, Iterable):
         raise RulebookError(f"tiers must map stars to minimum scores, got {value!r}")
-    tiers = tuple(sorted((int(stars), int(score)) for stars, score in pairs))
+    try:
+        tiers = tuple(sorted((check_int(stars, "stars", minimum=1, maximum=100),
+                              check_int(score, "min_score", minimum=-MAX_INT))
+                             for stars, score in pairs))
+    except ValidationError as exc:
+        raise RulebookError(f"tiers: {exc.message}", **exc.fields) from None
+    except (TypeError, ValueError):
+        raise RulebookError(f"tiers must map stars to minimum scores, got {value!r}") from None
+    if len({stars for stars, _score in tiers}) != len(tiers):
+        raise RulebookError(f"tiers name a number of stars twice, got {tiers}")
     scores = [score for _stars, score in tiers]
     if scores != sorted(scores) or len(set(scores)) != len(scores):
         raise RulebookError(f"more stars must need a higher score, got {tiers}")

@@ -12,16 +12,17 @@ from collections.abc import Iterable, Mapping
 
 import attrs
 
-from pointsledger.base.checks import MAX_ITEM_POINTS, check_int
+from pointsledger.base.checks import MAX_ITEM_POINTS, MAX_POINTS, check_int, clipped, shown
 from pointsledger.base.periods import PERIODS, check_period
 from pointsledger.errors import RulebookError, ValidationError
 from pointsledger.rules._checks import code_check, text_check
 
 
 def _positive(_instance: object, attribute: attrs.Attribute[int], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_POINTS:
         raise RulebookError(
-            f"{attribute.name} must be a positive integer, got {value!r}", value=value
+            f"{attribute.name} must be a whole number from 1 to {MAX_POINTS:,}, got "
+            f"{shown(value)}", field=attribute.name, value=clipped(value)
         )
 
 

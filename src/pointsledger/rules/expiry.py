@@ -22,6 +22,7 @@ from typing import Any, Final
 
 import attrs
 
+from pointsledger.base.checks import MAX_DURATION, MAX_POINTS, clipped, shown
 from pointsledger.base.periods import day_start_us, local_date
 from pointsledger.errors import RulebookError
 
@@ -50,11 +51,12 @@ class ExpiryPolicy:
             raise RulebookError("rolling expiry needs days=, and only rolling takes it")
         if (self.kind == "carry_over") != (self.carry is not None):
             raise RulebookError("carry_over expiry needs carry=, and only carry_over takes it")
-        for name in ("days", "carry"):
+        for name, low, high in (("days", 1, MAX_DURATION.days), ("carry", 0, MAX_POINTS)):
             value = getattr(self, name)
             if value is not None and (isinstance(value, bool) or not isinstance(value, int)
-                                      or value < (1 if name == "days" else 0)):
-                raise RulebookError(f"{name} must be a whole number, got {value!r}")
+                                      or not low <= value <= high):
+                raise RulebookError(f"{name} must be a whole number from {low} to {high:,}, "
+                                    f"got {shown(value)}", field=name, value=clipped(value))
 
     def expires_us(self, occurred_us: int, tz: str, tzinfo: _dt.tzinfo) -> int | None:
         """When points of conduct at ``occurred_us`` expire (None: never)."""

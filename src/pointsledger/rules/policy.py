@@ -12,7 +12,8 @@ from typing import Final
 import attrs
 
 from pointsledger.base.actors import ROLES
-from pointsledger.errors import RulebookError
+from pointsledger.base.checks import check_code
+from pointsledger.errors import RulebookError, ValidationError
 from pointsledger.rules.flows import FLOWS
 
 COMMANDS: Final = (
@@ -52,7 +53,17 @@ def _grants(value: object) -> tuple[tuple[str, frozenset[str]], ...]:
                 f"policy names unknown command {command!r}; commands: {', '.join(COMMANDS)}",
                 command=command,
             )
-        out[command] = frozenset({roles} if isinstance(roles, str) else roles)
+        if not isinstance(roles, str | Iterable) or isinstance(roles, Mapping):
+            raise RulebookError(f"policy for {command!r}: roles must be role names, got "
+                                f"{roles!r}", command=command)
+        found = frozenset({roles} if isinstance(roles, str) else roles)
+        for role in found:
+            try:
+                check_code(role, "role")
+            except ValidationError as exc:
+                raise RulebookError(f"policy for {command!r}: {exc.message}",
+                                    **exc.fields) from None
+        out[command] = found
     return tuple(sorted(out.items()))
 
 

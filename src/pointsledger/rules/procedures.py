@@ -19,19 +19,19 @@ from typing import Any, Final
 
 import attrs
 
-from pointsledger.base.checks import check_code, check_text
+from pointsledger.base.checks import MAX_INT, MAX_VALUE, check_code, check_text, clipped, shown
 from pointsledger.errors import RulebookError, ValidationError
 from pointsledger.rules._checks import records_of
 
 
-def _int_at_least(low: int, *, optional: bool = False) -> Any:
+def _int_at_least(low: int, *, optional: bool = False, high: int = MAX_INT) -> Any:
     def validate(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
         if optional and value is None:
             return
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             raise RulebookError(
-                f"{attribute.name} must be an integer of at least {low}, got {value!r}",
-                field=attribute.name, value=value)
+                f"{attribute.name} must be a whole number from {low:,} to {high:,}, got "
+                f"{shown(value)}", field=attribute.name, value=clipped(value))
 
     return validate
 
@@ -91,7 +91,8 @@ class WishCategory:
     """A category of micro-wishes with an optional value cap in yuan (e.g. 物品, 200)."""
 
     name: str = attrs.field(validator=_text)
-    max_value: int | None = attrs.field(default=None, validator=_int_at_least(1, optional=True))
+    max_value: int | None = attrs.field(default=None, validator=_int_at_least(
+        1, optional=True, high=MAX_VALUE))
 
 
 DEFAULT_WISH_CATEGORIES: Final = (WishCategory("物品", 200), WishCategory("服务"))

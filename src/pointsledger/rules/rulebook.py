@@ -52,6 +52,7 @@ from pointsledger.rules.procedures import (
     procedures_from_data,
     procedures_to_data,
 )
+from pointsledger.rules.reach import SPANS, Span, days_span, most_earned
 
 
 def _items(value: object) -> tuple[ChecklistItem, ...]:
@@ -71,13 +72,11 @@ def _category_caps(value: object) -> tuple[tuple[str, tuple[Cap, ...]], ...]:
     return tuple(sorted(out.items()))
 
 
-# how many periods of each kind an expiry horizon spans (an upper bound)
-_HORIZONS: Final[dict[str, dict[str, int]]] = {
-    "year_end": {"day": 366, "week": 53, "month": 12, "quarter": 4, "year": 1},
-    "carry_over": {"day": 366, "week": 53, "month": 12, "quarter": 4, "year": 1},
-    "quarter_end": {"day": 92, "week": 14, "month": 3, "quarter": 1, "year": 1},
-    "rolling": {},
-}
+LIFETIME: Final = 100
+"""Years beyond which a reward is out of reach even when points never expire."""
+
+SLOW: Final = 10
+"""Years of the most earnings beyond which a reward is flagged as slow (a warning)."""
 
 
 @attrs.frozen
@@ -201,18 +200,24 @@ class Rulebook:
         """Find inconsistencies before adoption; never raises.
 
         Errors: duplicate item or reward codes, zero-point items, a cap below one award of its
-        item (or of an item in its category), rewards nobody can earn points for, price rules
-        whose age bands overlap, a version name already adopted, an effective range that would
-        overlap an adopted version (pass ``effective_from`` and the ``adopted`` versions, e.g.
-        ``ledger.adoptions()``). Warnings: no items, a category cap below an item cap of the
-        same period in it (the item cap can never be reached), a cap on a category without
-        items, gaps between price bands, a policy naming a role the library does not know.
+        item (or of an item in its category), rewards nobody can earn points for (before they
+        expire, or within a hundred years when they never expire), a reward window that ends
+        before it starts, a store or reward `min_score` above the most a household's score
+        reaches in a year, price rules whose age bands overlap, a version name already
+        adopted, an effective range that would overlap an adopted version (pass
+        ``effective_from`` and the ``adopted`` versions, e.g. ``ledger.adoptions()``).
+        Warnings: no items, a category cap below an item cap of the same period in it (the
+        item cap can never be reached), a cap on a category without items, gaps between price
+        bands, a policy naming a role the library does not know, a reward that takes more
+        than ten years of the most earnings, a star tier no score reaches, a deduction larger
+        than a year of the most earnings. Reach is counted for one account under the caps
+        (`pointsledger.rules.reach`); an uncapped award item makes it unlimited.
 
         Returns:
             The problems, errors first, each with a stable code.
         """
-        problems = [*self._item_problems(), *self._reward_problems(), *self._policy_problems(),
-                    *self._workflow_problems()]
+        problems = [*self._item_problems(), *self._reward_problems(), *self._reach_problems(),
+                    *self._policy_problems(), *self._workflow_problems()]
         if effective_from is not None:
             problems += self._range_problems(effective_from, effective_until, adopted)
         return sorted(problems, key=lambda p: p.severity != "error")
@@ -255,45 +260,43 @@ class Rulebook:
     def most_earnable(self) -> int | None:
         """The most points one account can earn before its points expire, given the caps
         (None: no limit, because some award item is uncapped or points never expire)."""
-        horizon = _HORIZONS.get(self.expiry.kind)
-        if horizon is None:
+        kind = self.expiry.kind
+        if kind == "never":
             return None if any(i.points > 0 for i in self.items) else 0
-        if self.expiry.kind == "rolling":
-            days = self.expiry.days or 0
-            horizon = {"day": days, "week": days // 7 + 2, "month": days // 28 + 2,
-                       "quarter": days // 89 + 2, "year": days // 365 + 2}
-        total = 0
-        by_category: dict[str, int] = {}
-        for item in self.items:
-            if item.points <= 0:
-                continue
-            if not item.caps and not self.caps_for_category(item.category):
-                return None
-            best = min((c.max_points * horizon[c.per] for c in item.caps), default=None)
-            by_category[item.category] = by_category.get(item.category, 0) + (
-                best if best is not None else 10**12)
-        for category, earnable in by_category.items():
-            limit = min((c.max_points * horizon[c.per] for c in self.caps_for_category(category)),
-                        default=earnable)
-            total += min(earnable, limit)
-        if self.expiry.kind == "carry_over":
-            total += self.expiry.carry or 0
-        return total
+        span = days_span(self.expiry.days or 0) if kind == "rolling" else SPANS[
+            "quarter" if kind == "quarter_end" else "year"]
+        earned = self.earned_within(span)
+        if earned is None:
+            return None
+        return earned + (self.expiry.carry or 0)
+
+    def earned_within(self, span: Span) -> int | None:
+        """The most one account can earn within ``span`` (see `pointsledger.rules.reach`),
+        given the item and category caps; None when some award item is uncapped."""
+        return most_earned(self.items, self.caps_for_category, span)
 
     def _reward_problems(self) -> Iterator[Problem]:
         seen: set[str] = set()
         earnable = self.most_earnable() if self.rewards else None
+        yearly = self.earned_within(SPANS["year"]) if self.rewards else None
         for reward in self.rewards:
             if reward.code in seen:
                 yield Problem("error", "duplicate_reward", f"reward code {reward.code!r} appears "
                               "more than once", reward.code)
             seen.add(reward.code)
+            start, end = reward.available_from, reward.available_until
+            if start is not None and end is not None and end < start:
+                yield Problem("error", "empty_reward_window", f"reward {reward.code!r} is "
+                              f"available until {end}, before it becomes available on {start}: "
+                              "it can never be redeemed", reward.code)
             cheapest = min([reward.unit_price(None)] + [
                 reward.unit_price(r.min_age) for r in reward.price_rules])
             if earnable is not None and cheapest > earnable:
                 yield Problem("error", "unaffordable_reward", f"reward {reward.code!r} costs "
                               f"{cheapest} but an account can earn at most {earnable} points "
                               "before they expire, given the caps", reward.code)
+            elif self.expiry.kind == "never" and yearly:
+                yield from self._slow_reward(reward.code, cheapest, yearly)
             bands = sorted(reward.price_rules, key=lambda r: r.min_age)
             for lower, upper in itertools.pairwise(bands):
                 if lower.max_age is None or lower.max_age > upper.min_age:
@@ -304,6 +307,57 @@ class Rulebook:
                     yield Problem("warning", "price_bands_gap", f"reward {reward.code!r}: no "
                                   f"price rule for ages {lower.max_age} to {upper.min_age - 1} "
                                   "(they pay full price)", reward.code)
+
+    def _slow_reward(self, code: str, cheapest: int, yearly: int) -> Iterator[Problem]:
+        """A reward whose points never expire but that takes an account years of the most
+        earnings: beyond a lifetime an error, beyond ten years a warning."""
+        years = -(-cheapest // yearly)
+        earns = (f"an account earns at most {yearly} points a year under the caps, so it takes "
+                 f"at least {years} years")
+        if cheapest > LIFETIME * yearly:
+            yield Problem("error", "unaffordable_reward", f"reward {code!r} costs {cheapest}: "
+                          f"{earns}, more than {LIFETIME} years", code)
+        elif cheapest > SLOW * yearly:
+            yield Problem("warning", "slow_reward", f"reward {code!r} costs {cheapest}: {earns} "
+                          f"(more than {SLOW})", code)
+
+    def _reach_problems(self) -> Iterator[Problem]:
+        """Scores, star tiers and deductions beyond what accounts can earn under the caps."""
+        if not self.items:
+            return
+        yearly = self.earned_within(SPANS["year"])
+        if yearly is None:
+            return
+        base = self.store.base_points
+        most = (f"a household's score is at most {base + yearly} in a calendar year "
+                f"(base_points {base} + the {yearly} points one account can earn under the "
+                "caps)")
+        if self.rewards:
+            if self.store.min_score is not None and self.store.min_score > base + yearly:
+                yield Problem("error", "unreachable_min_score", f"store.min_score "
+                              f"{self.store.min_score} is out of reach: {most}; nobody can ever "
+                              "redeem", "store.min_score")
+            for reward in self.rewards:
+                if reward.min_score is not None and reward.min_score > base + yearly:
+                    yield Problem("error", "unreachable_min_score", f"reward {reward.code!r} "
+                                  f"needs a score of {reward.min_score}, out of reach: {most}; "
+                                  "nobody can ever redeem it", reward.code)
+        for item in self.items:
+            if item.points < 0 and -item.points > yearly:
+                yield Problem("warning", "deduction_beyond_earnings", f"item {item.code!r} "
+                              f"deducts {-item.points}, more than the {yearly} points one "
+                              "account can earn in a year under the caps: it cannot be earned "
+                              "back within the year", item.code)
+        if not any(i.points > 0 for i in self.items):
+            return
+        per = self.ratings.per
+        earned = self.earned_within(SPANS[per]) or 0
+        for stars, needed in self.ratings.tiers:
+            if needed > base + earned:
+                yield Problem("warning", "unreachable_tier", f"{stars} stars need a score of "
+                              f"{needed}, but a household's score reaches at most "
+                              f"{base + earned} per {per} (base_points {base} + the {earned} "
+                              "points one account can earn under the caps)", f"{stars} stars")
 
     def _policy_problems(self) -> Iterator[Problem]:
         for command, roles in self.policy.grants:

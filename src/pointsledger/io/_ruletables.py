@@ -1,0 +1,234 @@
+"""Tabular rule files: a rulebook as tables, one sheet of an XLSX workbook or one CSV file of a
+folder per table.
+
+The tables (docs/input.md shows their columns) convert to and from the file form of
+`pointsledger.io._ruleform`, which checks every value:
+
+- ``settings`` (``setting, value``): ``version`` and the single tables' keys as
+  ``<table>.<key>``, e.g. ``store.min_score``;
+- ``items``, ``category_caps``, ``policy``, ``rewards``, ``services``: a row per record;
+- ``limits`` and ``price_rules``: a row per limit or age band, naming its ``reward``;
+- ``tiers`` (the star tiers) and ``wish_categories``.
+
+A table that is absent leaves its part at the default; a table with a header and no rows makes
+it empty. Cells are read without surrounding white space; an empty cell is a value not given.
+Unknown tables, columns and settings are refused by name.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, Final
+
+from pointsledger.io._cells import Row, RowProblem, fail
+from pointsledger.io._read import read_table, sheet_names
+from pointsledger.io._ruleform import (
+    CAPS,
+    ITEM,
+    LIMIT,
+    NESTED,
+    POLICIES,
+    PRICE_RULE,
+    REWARD,
+    SERVICE,
+    TIER,
+    WISH_CATEGORY,
+)
+
+SHEETS: Final[dict[str, tuple[str, ...]]] = {
+    "settings": ("setting", "value"),
+    "items": tuple(ITEM),
+    "category_caps": ("category", *CAPS),
+    "policy": ("command", "roles"),
+    "rewards": tuple(REWARD),
+    "limits": ("reward", *LIMIT),
+    "price_rules": ("reward", *PRICE_RULE),
+    "tiers": tuple(TIER),
+    "wish_categories": tuple(WISH_CATEGORY),
+    "services": tuple(SERVICE),
+}
+"""Each table and its columns, in the order they are written."""
+
+SETTINGS: Final = ("version", *(f"{table}.{key}" for table, (_cls, fields) in POLICIES.items()
+                                for key in fields))
+"""The rows of the ``settings`` table."""
+
+
+# -- writing ----------------------------------------------------------------------------------
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return "; ".join(str(v) for v in value)
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    return value
+
+
+def form_to_sheets(form: Mapping[str, Any]) -> dict[str, list[list[Any]]]:
+    """The tables of a rule file's form: each a header row and its rows."""
+    settings: list[list[Any]] = [["version", form["version"]]]
+    for table in POLICIES:
+        nested = NESTED.get(table, ("",))[0]
+        settings += [[f"{table}.{key}", _cell(value)] for key, value in form[table].items()
+                     if key != nested]
+    rows: dict[str, list[dict[str, Any]]] = {
+        "items": form["items"],
+        "category_caps": [{"category": c, **caps} for c, caps in form["category_caps"].items()],
+        "policy": [{"command": c, "roles": roles} for c, roles in form["policy"].items()],
+        "rewards": form["rewards"],
+        "limits": [{"reward": r["code"], **lim} for r in form["rewards"]
+                   for lim in r.get("limits", [])],
+        "price_rules": [{"reward": r["code"], **band} for r in form["rewards"]
+                        for band in r.get("price_rules", [])],
+        "tiers": form["ratings"]["tiers"],
+        "wish_categories": form["wishes"]["categories"],
+        "services": form["services"],
+    }
+    sheets = {"settings": [list(SHEETS["settings"]), *settings]}
+    for name, records in rows.items():
+        header = SHEETS[name]
+        sheets[name] = [list(header), *([_cell(r.get(c, "")) for c in header] for r in records)]
+    return sheets
+
+
+def write_xlsx(sheets: Mapping[str, list[list[Any]]], path: Path) -> None:
+    """Write the tables as the sheets of an XLSX workbook (text that looks like a formula stays
+    text)."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+        for line in sheet.iter_rows():
+            for cell in line:
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    cell.data_type = "s"
+    book.save(path)
+
+
+def write_csv_folder(sheets: Mapping[str, list[list[Any]]], folder: Path) -> None:
+    """Write the tables as ``<table>.csv`` files (UTF-8 with a BOM, for spreadsheets) in
+    ``folder``, creating it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, rows in sheets.items():
+        with (folder / f"{name}.csv").open("w", encoding="utf-8-sig", newline="") as out:
+            csv.writer(out).writerows(
+                [["true" if v is True else "false" if v is False else v for v in row]
+                 for row in rows])
+
+
+# -- reading ----------------------------------------------------------------------------------
+
+
+def sheets_to_form(sheets: Mapping[str, list[Row]], where: str) -> dict[str, Any]:
+    """The form of a rule file's tables (rows as `read_table` gives them).
+
+    Raises:
+        ImportFailed: an unknown table, column or setting, a row naming an unknown reward, a
+            category or command given twice.
+    """
+    problems: list[RowProblem] = []
+    for name, rows in sheets.items():
+        if name not in SHEETS:
+            problems.append(RowProblem(0, "", name, f"unknown table {name!r}; tables: "
+                                       f"{', '.join(SHEETS)}", name))
+            continue
+        for row in rows:
+            for column in row:
+                if column not in ("_row", *SHEETS[name]) and (column or row[column] != ""):
+                    problems.append(RowProblem(row["_row"], column, str(row[column]),
+                                               f"unknown column {column!r}; columns: "
+                                               f"{', '.join(SHEETS[name])}", name))
+    if problems:
+        raise fail(problems, where)
+    form: dict[str, Any] = {}
+    for row in sheets.get("settings", []):
+        _setting(form, row, problems)
+    for name in ("items", "rewards", "services"):
+        if name in sheets:
+            form[name] = [_given(r) for r in sheets[name]]
+    if "category_caps" in sheets:
+        form["category_caps"] = _keyed(sheets["category_caps"], "category", problems,
+                                       "category_caps")
+    if "policy" in sheets:
+        form["policy"] = {k: v.get("roles", "") for k, v in
+                          _keyed(sheets["policy"], "command", problems, "policy").items()}
+    for name, part in (("limits", "limits"), ("price_rules", "price_rules")):
+        _attach(form.setdefault("rewards", []), sheets.get(name, []), name, part, problems)
+    for table, (key, _fields) in NESTED.items():
+        sheet = "tiers" if key == "tiers" else "wish_categories"
+        if sheet in sheets:
+            form.setdefault(table, {})[key] = [_given(r) for r in sheets[sheet]]
+    if problems:
+        raise fail(problems, where)
+    return form
+
+
+def _given(row: Row) -> Row:
+    return {k: v for k, v in row.items() if v not in ("", None)}
+
+
+def _setting(form: dict[str, Any], row: Row, problems: list[RowProblem]) -> None:
+    name, value = str(row.get("setting", "")), row.get("value", "")
+    if name not in SETTINGS:
+        problems.append(RowProblem(row["_row"], "setting", name, f"unknown setting {name!r}; "
+                                   f"settings: {', '.join(SETTINGS)}", "settings"))
+    elif value in ("", None):
+        return
+    elif name == "version":
+        form["version"] = str(value)
+    else:
+        table, key = name.split(".", 1)
+        part = form.setdefault(table, {})
+        if key in part:
+            problems.append(RowProblem(row["_row"], "setting", name, "is given twice",
+                                       "settings"))
+        part[key] = value
+
+
+def _keyed(rows: Iterable[Row], column: str, problems: list[RowProblem],
+           table: str) -> dict[str, Row]:
+    """Rows by their ``column``, which each must give once."""
+    out: dict[str, Row] = {}
+    for row in rows:
+        key = str(row.get(column, ""))
+        if key == "":
+            problems.append(RowProblem(row["_row"], column, "", "is required", table))
+        elif key in out:
+            problems.append(RowProblem(row["_row"], column, key, f"repeats row "
+                                       f"{out[key]['_row']}", table))
+        else:
+            out[key] = {k: v for k, v in _given(row).items() if k != column}
+            out[key]["_row"] = row["_row"]
+    return out
+
+
+def _attach(rewards: list[Row], rows: Iterable[Row], table: str, part: str,
+            problems: list[RowProblem]) -> None:
+    """Put each row of ``limits`` or ``price_rules`` into its reward."""
+    by_code = {str(r.get("code", "")): r for r in rewards}
+    for row in rows:
+        code = str(row.get("reward", ""))
+        if code not in by_code:
+            problems.append(RowProblem(row["_row"], "reward", code, "names no reward of the "
+                                       "rewards table", table))
+            continue
+        by_code[code].setdefault(part, []).append(
+            {k: v for k, v in _given(row).items() if k != "reward"})
+
+
+def read_csv_folder(folder: Path) -> dict[str, list[Row]]:
+    """The tables of a folder of ``<table>.csv`` files (every ``.csv`` file in it)."""
+    return {path.stem: read_table(path) for path in sorted(folder.glob("*.csv"))}
+
+
+def read_xlsx(path: Path) -> dict[str, list[Row]]:
+    """The tables of an XLSX workbook, one per sheet."""
+    return {name: read_table(path, name) for name in sheet_names(path)}

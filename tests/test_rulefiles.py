@@ -1,0 +1,379 @@
+"""Rule files carry every part of a rulebook: TOML, XLSX workbooks and folders of CSV files load
+what dump_rulebook wrote as an equal rulebook, and refuse unknown names and bad values by name."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pointsledger import (
+    Cap,
+    ChecklistItem,
+    ExpiryPolicy,
+    Limit,
+    Policy,
+    PriceRule,
+    RatingPolicy,
+    Reward,
+    Rulebook,
+    StorePolicy,
+    ValidationError,
+)
+from pointsledger.io.rulefiles import ImportFailed, dump_rulebook, load_rulebook, toml_text
+from pointsledger.rules.policy import COMMANDS
+from pointsledger.rules.procedures import (
+    ClaimPolicy,
+    Service,
+    ServicePolicy,
+    TimeBankPolicy,
+    WishCategory,
+    WishPolicy,
+)
+from pointsledger.testing import rulebooks
+
+ROOT = Path(__file__).resolve().parent.parent
+
+COUNTY = '''
+version = "2027"
+
+[[items]]
+code = "VOL-01"
+title = "参加志愿服务"
+category = "志愿服务"
+points = 5
+
+[[items]]
+code = "ENV-01"
+title = "庭院环境整洁"
+category = "环境卫生"
+points = 5
+cap_month = 20
+
+[category_caps]
+"志愿服务" = { cap_month = 30 }
+"环境卫生" = { cap_month = 40 }
+
+[policy]
+award = ["grid_worker", "committee"]
+"claim.approve" = ["committee"]
+'''
+
+
+def test_a_toml_category_cap_is_kept(tmp_path: Path) -> None:
+    """The county's voted 志愿服务 30/month and 环境卫生 40/month caps survive loading."""
+    path = tmp_path / "county.toml"
+    path.write_text(COUNTY, encoding="utf-8")
+    rules = load_rulebook(path)
+    assert rules.caps_for_category("志愿服务") == (Cap(30, per="month"),)
+    assert rules.caps_for_category("环境卫生") == (Cap(40, per="month"),)
+    assert rules.policy.roles_for("award") == {"grid_worker", "committee"}
+    assert rules.policy.roles_for("claim.approve") == {"committee"}
+
+
+def test_a_toml_file_with_category_caps_and_policy_round_trips(tmp_path: Path) -> None:
+    """dump_rulebook writes what load_rulebook reads back equal, in every form."""
+    source = tmp_path / "county.toml"
+    source.write_text(COUNTY, encoding="utf-8")
+    rules = load_rulebook(source)
+    for name in ("again.toml", "again.xlsx", "again"):
+        assert load_rulebook(dump_rulebook(rules, tmp_path / name)) == rules
+
+
+# -- every part, drawn ----------------------------------------------------------------------
+
+DAYS = st.dates(dt.date(2000, 1, 1), dt.date(2100, 12, 31))
+TEXT = st.text(st.characters(codec="utf-8", categories=["L", "N", "P", "Zs"]), min_size=1,
+               max_size=12).map(str.strip).filter(bool)
+
+
+@st.composite
+def full_rulebooks(draw: st.DrawFn) -> Rulebook:
+    """rulebooks() with every other part drawn too: policy, rewards, store, ratings, expiry
+    and the workflow policies (the test extends the kit's draw; the kit is not changed)."""
+    base = draw(rulebooks())
+    codes = [i.code for i in base.items]
+    award = [i.code for i in base.items if i.points > 0]
+    optional_item = st.none() | (st.sampled_from(award) if award else st.none())
+    roles = st.frozensets(st.sampled_from(["committee", "grid_worker", "resident", "村委"]),
+                          max_size=3)
+    policy = Policy(draw(st.dictionaries(st.sampled_from(COMMANDS), roles, max_size=4)))
+    reward_codes = draw(st.lists(st.from_regex(r"[A-Z]{2,5}[0-9]?", fullmatch=True),
+                                 max_size=3, unique=True).filter(
+        lambda rs: not set(rs) & set(codes)))
+    rewards = []
+    for code in reward_codes:
+        low = draw(st.integers(0, 90))
+        bands = draw(st.lists(st.tuples(st.integers(1, 10), st.integers(0, 100)), max_size=2))
+        price_rules = []
+        for width, percent in bands:
+            price_rules.append(PriceRule(low, low + width, percent))
+            low += width
+        start = draw(st.none() | DAYS)
+        rewards.append(Reward(
+            code, draw(TEXT), cost=draw(st.integers(1, 10**8)),
+            category=draw(st.sampled_from(["", "日用品"])),
+            limits=draw(st.lists(st.builds(Limit, st.integers(1, 50),
+                                           st.sampled_from(["day", "week", "ever"]),
+                                           st.sampled_from(["household", "member"])),
+                                 max_size=2)),
+            total_limit=draw(st.none() | st.integers(1, 10**6)),
+            available_from=start,
+            available_until=draw(st.none() | DAYS),
+            weekdays=draw(st.frozensets(st.sampled_from(["mon", "wed", "fri", "sun"]))),
+            month_end=draw(st.booleans()), min_score=draw(st.none() | st.integers(-50, 500)),
+            price_rules=price_rules))
+    kind = draw(st.sampled_from(["never", "year_end", "quarter_end", "carry_over", "rolling"]))
+    expiry = ExpiryPolicy(kind, days=draw(st.integers(1, 3650)) if kind == "rolling" else None,
+                          carry=draw(st.integers(0, 500)) if kind == "carry_over" else None)
+    tiers = draw(st.lists(st.integers(-100, 1000), max_size=5, unique=True))
+    service_codes = draw(st.lists(st.from_regex(r"SV-[0-9]{2}", fullmatch=True), max_size=2,
+                                  unique=True))
+    return Rulebook(
+        base.version, base.items, category_caps=dict(base.category_caps), policy=policy,
+        rewards=rewards,
+        store=StorePolicy(
+            base_points=draw(st.integers(0, 200)), min_score=draw(st.none() | st.integers(
+                -100, 300)), ban_years=draw(st.none() | st.integers(0, 3)),
+            reservation_days=draw(st.integers(1, 30)), member_to_household=draw(st.booleans()),
+            household_to_household=draw(st.booleans()),
+            household_to_community=draw(st.booleans())),
+        expiry=expiry,
+        ratings=RatingPolicy({n + 1: score for n, score in enumerate(sorted(tiers))},
+                             per=draw(st.sampled_from(["month", "quarter", "year"]))),
+        claims=ClaimPolicy(draw(st.sampled_from([1, 2])), draw(st.integers(1, 30)),
+                           draw(st.integers(0, 60)), draw(st.booleans())),
+        wishes=WishPolicy(draw(st.lists(st.builds(WishCategory, TEXT, st.none() | st.integers(
+            1, 10**6)), max_size=3, unique_by=lambda c: c.name)),
+            draw(st.integers(1, 60)), draw(optional_item)),
+        services=ServicePolicy([Service(c, draw(TEXT), category=draw(TEXT),
+                                        item=draw(optional_item),
+                                        per=draw(st.sampled_from(["order", "hour"])))
+                                for c in service_codes], draw(st.integers(1, 72))),
+        timebank=TimeBankPolicy(draw(optional_item), draw(st.integers(1, 120)),
+                                draw(st.integers(0, 10**5)),
+                                draw(st.none() | st.integers(1, 10**6))),
+    )
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(full_rulebooks())
+def test_any_rulebook_round_trips_through_toml(rules: Rulebook) -> None:
+    """Every part of a drawn rulebook survives TOML text and back."""
+    import tomllib
+
+    from pointsledger.io._ruleform import rulebook_from_form
+
+    text = toml_text(rules)
+    assert rulebook_from_form(tomllib.loads(text), where="drawn") == rules
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.function_scoped_fixture])
+@given(rules=full_rulebooks())
+def test_any_rulebook_round_trips_through_tables(rules: Rulebook, tmp_path: Path) -> None:
+    """Every part survives an XLSX workbook and a folder of CSV files."""
+    for name in ("rules.xlsx", "rules", "rules.toml"):
+        assert load_rulebook(dump_rulebook(rules, tmp_path / name)) == rules
+
+
+def test_the_example_rule_file_in_the_docs_carries_every_part(tmp_path: Path) -> None:
+    """docs/input.md's example TOML file loads, sets every table, and round-trips."""
+    page = (ROOT / "docs" / "input.md").read_text(encoding="utf-8")
+    (example,) = re.findall(r"^```toml\n(.*?)^```", page, re.S | re.M)
+    path = tmp_path / "rules.toml"
+    path.write_text(example, encoding="utf-8")
+    rules = load_rulebook(path)
+    default = Rulebook("x", [])
+    for part in ("category_caps", "policy", "rewards", "store", "expiry", "ratings", "claims",
+                 "wishes", "services", "timebank"):
+        assert getattr(rules, part) != getattr(default, part), part
+    assert all(p.severity == "warning" for p in rules.check())
+    assert load_rulebook(dump_rulebook(rules, tmp_path / "again.toml")) == rules
+    for table in re.findall(r"^\[+([a-z_.]+)\]+$", example, re.M):
+        assert f"`{table.split('.')[0]}`" in page, f"docs/input.md explains {table}"
+
+
+# -- hostile files ----------------------------------------------------------------------------
+
+
+def _toml(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "rules.toml"
+    path.write_text('version = "2027"\n' + text, encoding="utf-8")
+    return path
+
+
+ITEM = '[[items]]\ncode = "ENV-01"\ntitle = "整洁"\ncategory = "环境卫生"\npoints = 5\n'
+
+
+def _refused(path: Path, **kw: Any) -> ImportFailed:
+    with pytest.raises(ImportFailed) as caught:
+        load_rulebook(path, **kw)
+    assert isinstance(caught.value, ValidationError)
+    return caught.value
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    (ITEM + "[categry_caps]\n", "categry_caps"),
+    (ITEM + "colour = 1\n", "colour"),
+    (ITEM + "[store]\nminscore = 60\n", "minscore"),
+    (ITEM.replace("points", "pionts"), "pionts"),
+    (ITEM + '[[rewards]]\ncode = "SOAP"\ntitle = "肥皂"\ncost = 5\nprice = 3\n', "price"),
+    (ITEM + '[[rewards]]\ncode = "SOAP"\ntitle = "肥皂"\ncost = 5\n'
+            'limits = [{max_quantity = 1, per = "day", scop = "member"}]\n', "scop"),
+    (ITEM + '[policy]\nawards = ["committee"]\n', "awards"),
+    (ITEM + '[category_caps]\n"环境卫生" = { cap_mnth = 3 }\n', "cap_mnth"),
+    (ITEM + "[ratings]\ntiers = [{stars = 1, score = 60}]\n", "score"),
+    (ITEM + '[wishes]\ncategories = [{name = "物品", value = 3}]\n', "value"),
+    (ITEM + "[timebank]\nmax_hours = 3\n", "max_hours"),
+])
+def test_unknown_names_are_refused_by_name(tmp_path: Path, text: str, name: str) -> None:
+    """An unknown table or key is refused, naming it, instead of being dropped."""
+    error = _refused(_toml(tmp_path, text))
+    assert repr(name) in str(error)
+    assert any(p.column == name for p in error.problems)
+
+
+def test_unknown_sheets_columns_files_and_settings_are_refused(tmp_path: Path) -> None:
+    """The tabular forms refuse an unknown sheet, column, CSV file or setting by name."""
+    rules = Rulebook("2027", [ChecklistItem("ENV-01", "整洁", category="环境卫生", points=5)])
+    book_path = dump_rulebook(rules, tmp_path / "rules.xlsx")
+    book = openpyxl.load_workbook(book_path)
+    book.create_sheet("notes").append(["anything"])
+    book["items"]["L1"] = "colour"
+    book["items"]["L2"] = "red"
+    book["settings"].append(["store.minscore", 60])
+    book.save(book_path)
+    error = _refused(book_path)
+    assert "'notes'" in str(error) and "'colour'" in str(error)
+    del book["notes"]
+    book.save(book_path)
+    error = _refused(book_path)
+    assert [(p.table, p.column, p.value) for p in error.problems] == [("items", "colour", "red")]
+    book["items"]["L1"] = None
+    book["items"]["L2"] = None
+    book.save(book_path)
+    error = _refused(book_path)
+    assert [(p.table, p.row, p.value) for p in error.problems] == [
+        ("settings", book["settings"].max_row, "store.minscore")]
+    folder = dump_rulebook(rules, tmp_path / "folder")
+    (folder / "item.csv").write_text("code\nX\n", encoding="utf-8")
+    assert "'item'" in str(_refused(folder))
+    (folder / "item.csv").unlink()
+    with (folder / "items.csv").open("a", encoding="utf-8") as out:
+        out.write("VOL-01,参加志愿服务,志愿服务,2,,,,,,,,,extra\n")
+    assert "without a header" in str(_refused(folder))
+
+
+@pytest.mark.parametrize(("text", "column", "value"), [
+    (ITEM.replace("points = 5", "points = 1000000000000000000000000000000"), "points",
+     "1000000000000000000000000000000"),
+    (ITEM.replace("points = 5", 'points = "NaN"'), "points", "NaN"),
+    (ITEM.replace("points = 5", "points = nan"), "points", "nan"),
+    (ITEM.replace("points = 5", "points = 5.5"), "points", "5.5"),
+    (ITEM.replace("points = 5", 'points = "٥"'), "points", "٥"),
+    (ITEM + "cap_month = -20\n", "cap_month", "-20"),
+    (ITEM + "cap_month = 1000000000000000000000000000000\n", "cap_month",
+     "1000000000000000000000000000000"),
+    (ITEM + '[category_caps]\n"环境卫生" = { cap_week = 0 }\n', "cap_week", "0"),
+    (ITEM + "[store]\nmin_score = 1e30\n", "min_score", "1e+30"),
+    (ITEM + "[store]\nmin_score = 1000000000000000000000000000000\n", "min_score",
+     "1000000000000000000000000000000"),
+    (ITEM + "[store]\nbase_points = -5\n", "base_points", "-5"),
+    (ITEM + "[expiry]\nkind = \"rolling\"\ndays = 99999999\n", "days", "99999999"),
+    (ITEM + '[[rewards]]\ncode = "TV"\ntitle = "电视"\ncost = 1000000000000\n', "cost",
+     "1000000000000"),
+    (ITEM + '[[rewards]]\ncode = "TV"\ntitle = "电视"\ncost = 5\n'
+            'available_from = 1900-01-01\n', "available_from", "1900-01-01"),
+    (ITEM + '[[rewards]]\ncode = "TV"\ntitle = "电视"\ncost = 5\n'
+            'available_until = 2026-02-28T08:00:00\n', "available_until", "2026-02-28 08:00:00"),
+    (ITEM + "[claims]\nnotice_days = 1000000000000000000000\n", "notice_days",
+     "1000000000000000000000"),
+    (ITEM + "[ratings]\ntiers = [{stars = 1, min_score = \"inf\"}]\n", "min_score", "inf"),
+    (ITEM + '[timebank]\nmax_minutes = "unlimited"\n', "max_minutes", "unlimited"),
+])
+def test_absurd_numbers_are_refused_naming_field_and_value(
+        tmp_path: Path, text: str, column: str, value: str) -> None:
+    """Negative caps, 10**30 points, NaN-like text: refused with the field and the value."""
+    error = _refused(_toml(tmp_path, text))
+    assert [p.column for p in error.problems] == [column]
+    assert error.field == column
+    assert value in str(error)
+
+
+@pytest.mark.parametrize(("code", "fragment"), [
+    ("Н001", "CYRILLIC"),                     # a Cyrillic Н passing for H
+    ("ＥＮＶ-01", "'ENV-01'"),                 # full-width: refused with the form to write
+    ("ENV\u202e01", "U+202E RIGHT-TO-LEFT OVERRIDE"),
+    ("ENV\x1b01", "control"),
+    ("ENV\u200b01", "U+200B"),
+    ("ENV 01", "space"),
+])
+def test_look_alike_and_control_characters_in_codes(tmp_path: Path, code: str,
+                                                    fragment: str) -> None:
+    """Codes in rule files follow the library's id rule, and messages escape what they
+    quote."""
+    escaped = code.replace("\\", "\\\\").replace('"', '\\"').replace("\x1b", "\\u001b")
+    error = _refused(_toml(tmp_path, ITEM.replace('"ENV-01"', f'"{escaped}"')))
+    assert fragment.lower() in str(error).lower()
+    assert "\u202e" not in str(error) and "\x1b" not in str(error)
+    assert [p.column for p in error.problems] == ["code"]
+
+
+def test_control_characters_in_titles_and_roles_are_refused(tmp_path: Path) -> None:
+    """Text and role names refuse control and bidi characters as the library does."""
+    error = _refused(_toml(tmp_path, ITEM.replace('"整洁"', '"整\\u202e洁"')))
+    assert [p.column for p in error.problems] == ["title"]
+    error = _refused(_toml(tmp_path, ITEM + '[policy]\naward = ["commit\\u0000tee"]\n'))
+    assert "role" in str(error) and "\x00" not in str(error)
+
+
+def test_several_problems_are_reported_together(tmp_path: Path) -> None:
+    """One import names every bad cell of every table, nothing half-read."""
+    text = (ITEM.replace("points = 5", "points = \"五\"") + "[store]\nmin_score = \"x\"\n"
+            + '[[rewards]]\ncode = "SOAP"\ntitle = "肥皂"\ncost = -5\n'
+            + 'weekdays = ["fri", "someday"]\n')
+    error = _refused(_toml(tmp_path, text))
+    assert {(p.table, p.column) for p in error.problems} == {
+        ("[[items]]", "points"), ("[store]", "min_score"), ("[[rewards]]", "weekdays")}
+
+
+def test_a_rulebook_that_does_not_fit_is_refused_by_check_not_by_loading(tmp_path: Path
+                                                                         ) -> None:
+    """Loading takes what the file says; Rulebook.check (and adopt) judge whether it works."""
+    rules = load_rulebook(_toml(tmp_path, ITEM + '[[rewards]]\ncode = "TV"\ntitle = "电视"\n'
+                                "cost = 5\navailable_from = 2026-06-01\n"
+                                "available_until = 2026-05-31\n"))
+    assert [p.code for p in rules.check()] == ["empty_reward_window"]
+
+
+def test_dump_refuses_a_single_csv_file(tmp_path: Path) -> None:
+    """One CSV file cannot hold every table: dump_rulebook says where it can write."""
+    rules = Rulebook("2027", [ChecklistItem("ENV-01", "整洁", category="环境卫生", points=5)])
+    with pytest.raises(ValidationError, match=r"\.toml or \.xlsx file or a folder"):
+        dump_rulebook(rules, tmp_path / "rules.csv")
+    with pytest.raises(ValidationError, match=r"\.toml or \.xlsx file or a folder") as caught:
+        dump_rulebook(rules, tmp_path / "rules.json")
+    assert caught.value.field == "path"
+
+
+def test_problems_in_tables_name_their_sheet_row_and_setting(tmp_path: Path) -> None:
+    """A workbook's problems name the sheet, its row and column, and a setting by its name."""
+    rules = Rulebook("2027", [ChecklistItem("ENV-01", "整洁", category="环境卫生", points=5)],
+                     rewards=[Reward("SOAP", "肥皂", cost=5, limits=[Limit(2, "week")])])
+    path = dump_rulebook(rules, tmp_path / "rules.xlsx")
+    book = openpyxl.load_workbook(path)
+    book["settings"].append(["store.min_score", "六十"])
+    book["limits"]["C2"] = "fortnight"
+    book["items"]["D2"] = "5.5"
+    book.save(path)
+    error = _refused(path)
+    assert {(p.table, p.row, p.column) for p in error.problems} == {
+        ("settings", 0, "store.min_score"), ("limits", 2, "per"), ("items", 2, "points")}
+    assert "settings column 'store.min_score', value '六十'" in str(error)
