@@ -58,8 +58,8 @@ def test_charts_write_to_a_file_object(scored) -> None:  # type: ignore[no-untyp
         monthly_trend(scored, 42, missing_font="warn")  # type: ignore[arg-type]
 
 
-def test_no_cjk_font_is_a_clear_error_naming_the_packages(
-        scored, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_no_cjk_font_is_a_clear_error_naming_the_packages(  # type: ignore[no-untyped-def]
+        scored, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
     """Without a CJK font, Chinese text raises naming fonts-noto-cjk (or warns on request)."""
     from pointsledger.reports import charts
 

@@ -84,7 +84,7 @@ def _place_of(regions: Mapping[str, Region], grid: str) -> str:
 
 @consistent
 def monthly_trend(ledger: Ledger, path: Target, *, locale: str = "zh",
-                  format: str | None = None, missing_font: str = "error") -> Table:  # noqa: A002
+                  format: str | None = None, missing_font: str = "error") -> Table:
     """Points earned per month in each village and community, one line each.
 
     Args:
@@ -144,7 +144,7 @@ def monthly_trend(ledger: Ledger, path: Target, *, locale: str = "zh",
 
 @consistent
 def points_by_category(ledger: Ledger, path: Target, *, period: str | None = None,
-                       locale: str = "zh", format: str | None = None,  # noqa: A002
+                       locale: str = "zh", format: str | None = None,
                        missing_font: str = "error") -> Table:
     """Net points by category in a period, one bar each (deductions below zero).
 

@@ -32,7 +32,8 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "violations": "违规项目", "violation_count": "违规次数", "score": "得分",
         "stars": "星级", "serious": "严重违规", "stars_title": "星级文明户评定",
         "card": "积分卡（积分存折）", "member": "成员", "due": "截止", "state": "状态",
-        "stars_none": "未评星", "unit_points": "分", "held": "预约占用", "star_count": "星数",
+        "stars_none": "未评星", "unit_points": "分", "held": "预约占用", "posted": "已入账",
+        "points_now": "当前积分", "star_count": "星数",
     },
     "en": {
         "statement": "Statement", "balances": "Balances", "board_top": "Honour board",
@@ -63,7 +64,9 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "violations": "violations", "violation_count": "violation count", "score": "score",
         "stars": "stars", "serious": "serious violations",
         "stars_title": "Star households", "card": "Points card", "member": "member",
-        "due": "due", "state": "state", "stars_none": "no star", "unit_points": "points", "held": "held", "star_count": "star count",
+        "due": "due", "state": "state", "stars_none": "no star", "unit_points": "points",
+        "held": "held", "posted": "posted", "points_now": "Points now",
+        "star_count": "star count",
     },
 }
 

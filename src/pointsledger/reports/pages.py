@@ -159,8 +159,8 @@ def household_card_page(ledger: Ledger, household: str, *, period: str | None = 
     now = ledger.household_balance(household)
     head = ledger.household(household).head
     passbook = statement(ledger, household, period=period, locale=locale)
-    figures = Table(text["balance"], [text[k] for k in ("balance", "pending", "held",
-                                                         "available")],
+    figures = Table(text["points_now"], [text[k] for k in ("posted", "pending", "held",
+                                                            "available")],
                     [(now.posted, now.pending, now.held, now.available)],
                     keys=("posted", "pending", "held", "available"))
     title = f"{text['card']} {household} {head}"

@@ -142,7 +142,8 @@ def rollup(ledger: Ledger, *, period: str | None = None, locale: str = "zh") -> 
 @consistent
 def store_summary(ledger: Ledger, *, period: str | None = None, locale: str = "zh") -> Table:
     """Redemptions by reward in a period (units and points, net of reversals) with stock on
-    hand, rewards named by their titles (洗洁精; the last column gives the codes); the notes give the points still redeemable (the outstanding liability) and the points
+    hand, rewards named by their titles (洗洁精; the last column gives the codes); the notes
+    give the points still redeemable (the outstanding liability) and the points
     that expired in the period."""
     text = labels(locale)
     stock = ledger.stock_levels()

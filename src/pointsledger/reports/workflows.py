@@ -11,8 +11,8 @@ from pointsledger.base.actors import Actor
 from pointsledger.errors import ValidationError
 from pointsledger.ledger.ledger import Ledger
 from pointsledger.reports._scan import bounds, consistent, local_date
-from pointsledger.reports.boards import ranks
 from pointsledger.reports._titles import Titles
+from pointsledger.reports.boards import ranks
 from pointsledger.reports.labels import labels, term
 from pointsledger.reports.masking import mask_name, mask_text, maskable_names
 from pointsledger.reports.table import Table
@@ -91,16 +91,17 @@ def wish_wall(ledger: Ledger, viewer: Actor, *, state: str | None = "wall",
         ledger: the ledger.
         viewer: who is looking.
         state: ``"wall"`` (default: listed and claimed), one state (e.g. ``"fulfilled"``), or
-            None for wishes in every state.
+            None (or ``"all"``) for wishes in every state.
         locale: "zh" or "en".
 
     Raises:
         ValidationError: a state the wish flow does not have, or a bad locale.
     """
     text = labels(locale)
+    state = None if state == "all" else state
     if state is not None and state != "wall" and state not in FLOWS["wish"].states:
         raise ValidationError(
-            f"state must be 'wall', None or one of {', '.join(FLOWS['wish'].states)}, "
+            f"state must be 'wall', 'all', None or one of {', '.join(FLOWS['wish'].states)}, "
             f"got {state!r}", state=state)
     shown = WALL_STATES if state == "wall" else None if state is None else (state,)
     members = ledger.members()
