@@ -123,7 +123,7 @@ def star_households(ledger: Ledger, period: str, *, locale: str = "zh") -> Table
     kind, index = parse_period(period)
     if kind not in ("year", "quarter"):
         raise ValidationError(f"star ratings are for a year (2026) or a quarter (2026-Q1), "
-                              f"not {period!r}", period=period)
+                              f"not {period!r}", rating_period=period)
     start, end = period_bounds(kind, index, ledger.tz)
     ratings = rate(ledger, start.date(), per=kind)
     adoptions = ledger.adoptions()
