@@ -382,8 +382,8 @@ def test_statement_summary_names_the_opening_and_closing_balance(scored: Ledger)
     assert reports.statement(scored, "H001", period="2026-03").to_dict()["labels"]["date"] == \
         "日期"
     assert data["rows"][0] == {"date": "2026-03-01", "seq": data["rows"][0]["seq"],
-                               "account": "H001", "entry": "庭院环境整洁", "points": 5, "balance": 5, "actor": "g-07",
-                               "reason": "", "link": ""}
+                               "account": "H001", "entry": "庭院环境整洁", "points": 5,
+                               "balance": 5, "actor": "g-07", "reason": "", "link": ""}
 
 
 def test_store_and_balance_summaries(scored: Ledger) -> None:
