@@ -41,3 +41,44 @@ def test_the_core_never_imports_matplotlib() -> None:
     code = ("import sys, pointsledger, pointsledger.reports; "
             "assert 'matplotlib' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_charts_write_to_a_file_object(scored) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    """A chart goes to a binary file object too: PNG by default, SVG when asked."""
+    import io
+
+    png, svg = io.BytesIO(), io.BytesIO()
+    monthly_trend(scored, png, locale="en", missing_font="warn")
+    points_by_category(scored, svg, format="svg", locale="en", missing_font="warn")
+    assert png.getvalue()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert b"<svg" in svg.getvalue()[:400]
+    with pytest.raises(ValidationError, match="png or svg"):
+        monthly_trend(scored, io.BytesIO(), format="pdf")
+    with pytest.raises(ValidationError, match="path or a binary file object"):
+        monthly_trend(scored, 42, missing_font="warn")  # type: ignore[arg-type]
+
+
+def test_no_cjk_font_is_a_clear_error_naming_the_packages(  # type: ignore[no-untyped-def]
+        scored, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    """Without a CJK font, Chinese text raises naming fonts-noto-cjk (or warns on request)."""
+    from pointsledger.reports import charts
+
+    monkeypatch.setattr(charts, "cjk_fonts", lambda: [])
+    with pytest.raises(ValidationError, match="fonts-noto-cjk"):
+        points_by_category(scored, tmp_path / "c.png")
+    assert not (tmp_path / "c.png").exists()
+    with pytest.warns(RuntimeWarning, match="fonts-noto-cjk"):
+        points_by_category(scored, tmp_path / "c.png", missing_font="warn")
+    assert (tmp_path / "c.png").exists()
+    with pytest.raises(ValidationError, match="missing_font"):
+        points_by_category(scored, tmp_path / "c.png", missing_font="ignore")
+
+
+def test_charts_use_an_installed_cjk_font(scored, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    """With a CJK font on the machine (CI installs fonts-noto-cjk), Chinese labels draw."""
+    from pointsledger.reports.charts import cjk_fonts
+
+    if not cjk_fonts():
+        pytest.skip("no CJK font: apt-get install fonts-noto-cjk")
+    points_by_category(scored, tmp_path / "c.svg")
+    assert (tmp_path / "c.svg").stat().st_size > 1000

@@ -333,6 +333,9 @@ REPORTS = {
     "statement": lambda led, loc: reports.statement(led, "H001", period="2026-03", locale=loc),
     "balances": lambda led, loc: reports.balances(led, locale=loc),
     "honour_board": lambda led, loc: reports.honour_board(led, "2026-03", locale=loc),
+    "black_board": lambda led, loc: reports.honour_board(led, "2026-03", bottom=True,
+                                                         locale=loc),
+    "star_households": lambda led, loc: reports.star_households(led, "2026", locale=loc),
     "category_summary": lambda led, loc: reports.category_summary(led, locale=loc),
     "period_summary": lambda led, loc: reports.period_summary(led, locale=loc),
     "rollup": lambda led, loc: reports.rollup(led, locale=loc),
@@ -368,18 +371,19 @@ def test_statement_summary_names_the_opening_and_closing_balance(scored: Ledger)
     data = table.to_dict()
     anchor = str(scored.anchor())
     assert data["summary"] == {"account": "H001", "period": "2026-03", "opening": 0,
-                               "closing": scored.balance("H001").posted, "anchor": anchor}
+                               "closing": scored.household_balance("H001").posted,
+                               "anchor": anchor, "household": True}
     assert table.notes == (f"opening balance: {data['summary']['opening']}",
                            f"closing balance: {data['summary']['closing']}",
                            f"ledger anchor (to verify): {anchor}")
-    assert data["columns"] == ["date", "seq", "entry", "points", "balance", "actor", "reason",
-                               "link"]
+    assert data["columns"] == ["date", "seq", "account", "entry", "points", "balance", "actor",
+                               "reason", "link"]
     assert data["labels"]["date"] == "date"
     assert reports.statement(scored, "H001", period="2026-03").to_dict()["labels"]["date"] == \
         "日期"
     assert data["rows"][0] == {"date": "2026-03-01", "seq": data["rows"][0]["seq"],
-                               "entry": "ENV-01", "points": 5, "balance": 5, "actor": "g-07",
-                               "reason": "", "link": ""}
+                               "account": "H001", "entry": "庭院环境整洁", "points": 5,
+                               "balance": 5, "actor": "g-07", "reason": "", "link": ""}
 
 
 def test_store_and_balance_summaries(scored: Ledger) -> None:

@@ -168,7 +168,7 @@ def test_a_masked_text_shows_no_phone_id_or_registered_name(
 
 
 def wall_titles(ledger: Ledger, viewer: Actor, state: str = "listed") -> list[str]:
-    return [row[1] for row in reports.wish_wall(ledger, viewer, state=state).rows]
+    return [row[0] for row in reports.wish_wall(ledger, viewer, state=state).rows]
 
 
 def test_the_public_wish_wall_masks_free_text_in_titles() -> None:

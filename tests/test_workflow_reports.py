@@ -26,7 +26,8 @@ def test_claims_in_notice_are_listed_with_masked_names() -> None:
     ledger.step(claim, "approve", by=COMMITTEE, key="a")
     table = reports.claims_notice(ledger)
     (row,) = table.rows
-    assert row[0] == claim.id and row[1] == "H002" and row[2] == "户*1"
+    assert row[8] == claim.id and row[1] == "H002" and row[2] == "户*1"
+    assert row[0] == "2026-03-02" and row[3] == "获评文明家庭" and claim.id not in row[:8]
     assert row[5] == 5 and str(row[6]) == "2026-03-09" and row[7] == 0
     assert "异议" in table.notes[0]
     assert reports.claims_notice(ledger, locale="en").columns[6] == "notice until"
@@ -43,7 +44,7 @@ def test_the_wish_wall_never_shows_a_wisher_to_the_public(name: str) -> None:
     ledger.step(wish, "list", category="物品", by=GRID2, key="l")
     def wisher(viewer: Actor, state: str = "listed") -> tuple[str, str]:
         (row,) = reports.wish_wall(ledger, viewer, state=state).rows
-        return row[5], row[6]
+        return row[4], row[5]
 
     public = wisher(Actor("M001", roles={"resident"}))
     assert public == (reports.mask_name(name), "***") and name not in public[0]
@@ -66,7 +67,8 @@ def test_wish_board_and_claimer_ranking() -> None:
         ledger.step(wish, "fulfil", evidence=["p"], by=claimer, key=f"f{n}")
     ledger.submit_wish("M002", "还没上墙", by=WISHER, key="w9")
     board = reports.case_board(ledger, "wish")
-    counts = dict(board.rows)
+    counts = dict(reports.case_board(ledger, "wish", locale="en").rows)
+    assert dict(board.rows)["已点亮"] == 3 and "到达“已点亮”" in board.notes[0]
     assert counts["fulfilled"] == 3 and counts["submitted"] == 1 and sum(counts.values()) == 4
     assert "75.0%" in board.notes[0] and "认领/接单 1.0 天" in board.notes[1]
     ranking = reports.claimer_ranking(ledger, "wish", period="2026-03")
@@ -100,5 +102,7 @@ def test_the_passbook_runs_a_balance() -> None:
     ledger.step(case, "approve", by=COMMITTEE, key="b")
     ledger.donate_time("M002", "M004", 30, by=WISHER, key="g")
     rows = reports.passbook(ledger, "M002").rows
+    assert [(r[1], r[3], r[4]) for r in rows] == [("存入", 120, 120), ("捐赠", -30, 90)]
+    rows = reports.passbook(ledger, "M002", locale="en").rows
     assert [(r[1], r[3], r[4]) for r in rows] == [("deposit", 120, 120), ("donate", -30, 90)]
     assert [(r[3], r[4]) for r in reports.passbook(ledger, "M004").rows] == [(30, 30)]

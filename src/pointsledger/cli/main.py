@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as _dt
+import functools
 import inspect
 import os
 import sqlite3
@@ -38,6 +39,9 @@ REPORTS: dict[str, Callable[..., Table]] = {
     "statement": reports.statement,
     "balances": reports.balances,
     "honour-board": reports.honour_board,
+    "red-board": reports.honour_board,
+    "black-board": functools.partial(reports.honour_board, bottom=True),
+    "star-households": reports.star_households,
     "category-summary": reports.category_summary,
     "period-summary": reports.period_summary,
     "rollup": reports.rollup,
@@ -51,6 +55,13 @@ REPORTS: dict[str, Callable[..., Table]] = {
     "passbook": reports.passbook,
 }
 """Report names on the command line and the functions behind them."""
+
+PAGES: dict[str, Callable[..., str]] = {
+    "notice-page": reports.monthly_notice_page,
+    "card-page": reports.household_card_page,
+    "wish-wall-page": reports.wish_wall_page,
+}
+"""Printable pages (standalone HTML for A4) on the command line, by ``report`` name."""
 
 FORMATS = ("github", "plain", "simple", "grid", "pipe", "html", "csv", "csv-bom", "json")
 
@@ -262,26 +273,37 @@ def _cmd_due(args: argparse.Namespace, out: TextIO) -> None:
 
 
 def _cmd_report(args: argparse.Namespace, out: TextIO) -> None:
-    function = REPORTS[args.name]
-    with _open(args.file) as ledger:
-        positional, keywords = _report_args(function, args)
-        table = function(ledger, *positional, **keywords)
-        text = _render(table, args.format)
+    if args.name in PAGES:
+        if args.format not in ("github", "html"):
+            raise _Usage(f"report {args.name} is an HTML page: --format html (or none)")
+        page = PAGES[args.name]
+        with _open(args.file) as ledger:
+            positional, keywords = _report_args(page, args)
+            text = page(ledger, *positional, **keywords)
+        what = "an HTML page"
+    else:
+        function = REPORTS[args.name]
+        with _open(args.file) as ledger:
+            positional, keywords = _report_args(function, args)
+            table = function(ledger, *positional, **keywords)
+            text = _render(table, args.format)
+        what = f"{len(table.rows)} rows"
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
-        print(f"wrote {args.output} ({len(table.rows)} rows)", file=out)
+        print(f"wrote {args.output} ({what})", file=out)
     else:
         out.write(text if text.endswith("\n") else text + "\n")
 
 
-def _report_args(function: Callable[..., Table], args: argparse.Namespace
+def _report_args(function: Callable[..., Any], args: argparse.Namespace
                  ) -> tuple[list[Any], dict[str, Any]]:
     """The arguments a report takes, from the options given (a missing required one is a
     usage error)."""
     options = {"period": args.period, "account": args.account, "region": args.region,
                "per": args.per, "top": args.top, "method": args.method, "flow": args.flow,
                "member": args.account, "locale": args.locale, "actor": args.actor,
-               "kind": args.kind, "state": args.state}
+               "kind": args.kind, "state": args.state, "household": args.account,
+               "bottom": True if args.bottom else None}
     positional: list[Any] = []
     keywords: dict[str, Any] = {}
     for name, parameter in list(inspect.signature(function).parameters.items())[1:]:
@@ -350,11 +372,17 @@ def _cmd_demo(args: argparse.Namespace, out: TextIO) -> None:
     path = os.path.abspath(summary.path)
     with Ledger.open(summary.path) as ledger:
         for table in (reports.honour_board(ledger, f"{YEAR}-12", top=10),
+                      reports.honour_board(ledger, f"{YEAR}-12", top=10, bottom=True),
+                      reports.star_households(ledger, f"{YEAR}"),
                       reports.category_summary(ledger, period=f"{YEAR}"),
                       reports.rollup(ledger, period=f"{YEAR}"),
                       reports.store_summary(ledger, period=f"{YEAR}"),
                       reports.case_board(ledger, "wish", period=f"{YEAR}"),
                       reports.claims_notice(ledger)):
+            if len(table.rows) > 40:  # the star list of every household: its head
+                table = Table(table.title, table.columns, table.rows[:20],
+                              (*table.notes, f"…（共{len(table.rows)}户，完整名单：pointsledger "
+                                             "report … star-households）"), keys=table.keys)
             print(_render(table, "simple"), file=out)
             print(file=out)
         ledger.snapshot()  # keeps the state and the report index for fast later runs
@@ -365,6 +393,8 @@ def _cmd_demo(args: argparse.Namespace, out: TextIO) -> None:
           f"  pointsledger report {summary.path} statement --account H0001 --period {YEAR}-12\n"
           f"  pointsledger report {summary.path} honour-board --period {YEAR}-Q4 --format html"
           " --output board.html\n"
+          f"  pointsledger report {summary.path} notice-page --period {YEAR}-12"
+          " --output notice.html   (the printable 积分公示)\n"
           f"  pointsledger verify {summary.path}\n"
           f"  pointsledger award {summary.path} H0001 ENV-01 --key my-first-award\n"
           "See docs/tutorial.md for the whole walk-through.", file=out)
@@ -451,7 +481,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("report", help="print a report", parents=[common])
     p.add_argument("file")
-    p.add_argument("name", choices=sorted(REPORTS))
+    p.add_argument("name", choices=sorted([*REPORTS, *PAGES]),
+                   help="a report, or a printable page (notice-page, card-page, "
+                   "wish-wall-page: standalone HTML for A4)")
     p.add_argument("--period")
     p.add_argument("--account")
     p.add_argument("--region")
@@ -462,6 +494,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--actor")
     p.add_argument("--kind")
     p.add_argument("--state")
+    p.add_argument("--bottom", action="store_true",
+                   help="honour-board: the 黑榜 (households with deductions)")
     p.add_argument("--locale", choices=["zh", "en"])
     p.add_argument("--format", default="github", choices=FORMATS)
     p.add_argument("--output", help="write to this file instead of stdout")

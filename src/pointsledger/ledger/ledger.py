@@ -522,6 +522,35 @@ class Ledger(Commands, DueJobs, Queries):
                     total += amount
         return Balance(account, total)
 
+    @fresh
+    def household_balance(
+        self, household: str, *, as_of: _dt.datetime | None = None, at_seq: int | None = None
+    ) -> Balance:
+        """A household's points (一户一档): its own account and the accounts of its members
+        together, now, as of an instant or after event ``at_seq`` (as :meth:`balance` takes
+        them).
+
+        This is what "a household's points" means in every report (statements, the balances
+        report, boards, ratings); :meth:`balance` gives one account on its own. The members
+        counted are the household's members now (a member who moved counts with their new
+        household).
+
+        Returns:
+            A :class:`~pointsledger.core.records.Balance` for ``household`` whose posted,
+            pending and held points are the sums over the household and its members.
+
+        Raises:
+            UnknownAccount: not a registered household.
+        """
+        household = check_id(household, "household")
+        if household not in self._state.households:
+            raise UnknownAccount(f"no household {household!r}", account=household)
+        accounts = [household, *(m.id for m in self._state.members.values()
+                                 if m.household == household)]
+        parts = [self.balance(a, as_of=as_of, at_seq=at_seq) for a in accounts]
+        return Balance(household, sum(p.posted for p in parts), sum(p.pending for p in parts),
+                       sum(p.held for p in parts))
+
     def verify(self, anchors: Iterable[Anchor | str] = ()) -> Verified:
         """Check everything this ledger trusts against its stored log: the whole hash chain;
         that this ledger's state is what a fold of the log gives (the same event at its head,

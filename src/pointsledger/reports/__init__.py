@@ -7,16 +7,23 @@ with ``locale="en"``; anything meant for a public notice board masks names
 even those typed into free text (:func:`~pointsledger.reports.masking.mask_text`). HTML output
 is escaped and CSV output neutralises spreadsheet formulas
 (:func:`~pointsledger.reports.table.spreadsheet_cell`).
+People-facing reports name items, rewards and services by their titles and print every word
+in ``locale``'s language (:func:`~pointsledger.reports.labels.term`); *a household's points*
+are its account's and its members' together (:meth:`~pointsledger.Ledger.household_balance`).
+Printable pages (:mod:`pointsledger.reports.pages`) are standalone HTML for A4.
 Periods are labels such as ``"2026"``, ``"2026-Q1"``, ``"2026-03"``, ``"2026-W11"``,
 ``"2026-03-15"`` in the ledger's time zone.
 """
 
 from pointsledger.reports.accounts import balances, statement
 from pointsledger.reports.boards import METHODS, honour_board, ranks
+from pointsledger.reports.labels import term
 from pointsledger.reports.masking import mask_name, mask_text
 from pointsledger.reports.notices import audit_trail, public_notice
+from pointsledger.reports.pages import household_card_page, monthly_notice_page, wish_wall_page
+from pointsledger.reports.ratings import star_households
 from pointsledger.reports.summaries import category_summary, period_summary, rollup, store_summary
-from pointsledger.reports.table import Table, from_csv, spreadsheet_cell
+from pointsledger.reports.table import Table, from_csv, html_text, spreadsheet_cell
 from pointsledger.reports.workflows import (
     case_board,
     claimer_ranking,
@@ -36,15 +43,21 @@ __all__ = [
     "claims_notice",
     "from_csv",
     "honour_board",
+    "household_card_page",
+    "html_text",
     "mask_name",
     "mask_text",
+    "monthly_notice_page",
     "passbook",
     "period_summary",
     "public_notice",
     "ranks",
     "rollup",
     "spreadsheet_cell",
+    "star_households",
     "statement",
     "store_summary",
+    "term",
     "wish_wall",
+    "wish_wall_page",
 ]

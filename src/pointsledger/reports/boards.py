@@ -1,6 +1,7 @@
-"""Honour boards (红黑榜): households ranked by points earned in a period.
+"""Honour boards (红黑榜): the 红榜 ranks households by points earned in a period, the 黑榜
+households with deductions (violations of the 村规民约) by points deducted.
 
-Ranked by points *earned* for conduct (awards net of their reversals), never by balance, so
+Ranked by points *earned* (or *deducted*) for conduct, net of reversals, never by balance, so
 spending, expiry and transfers never move a household on a board. A board is computed as of the
 end of its period: entries recorded after the period ended do not change it, so a past board
 never changes.
@@ -15,6 +16,7 @@ from pointsledger.errors import ValidationError
 from pointsledger.ledger.ledger import Ledger
 from pointsledger.ledger.movements import code_of, movements_of
 from pointsledger.reports._scan import bounds, consistent, households_under
+from pointsledger.reports._titles import Titles
 from pointsledger.reports.labels import labels
 from pointsledger.reports.masking import mask_name
 from pointsledger.reports.table import Table
@@ -44,38 +46,73 @@ def ranks(values: list[int], method: str = "competition") -> list[int]:
 def honour_board(ledger: Ledger, period: str, *, top: int = 10, bottom: bool = False,
                  method: str = "competition", region: str | None = None,
                  locale: str = "zh") -> Table:
-    """The top (红榜) or bottom (黑榜, ``bottom=True``) ``top`` households by points earned in
-    ``period``, names masked for the notice board.
+    """The 红榜 (households that earned points in ``period``, most first) or, with
+    ``bottom=True``, the 黑榜 (households with deductions in ``period``, most points deducted
+    first, with the titles of the items they violated), names masked for the notice board.
+
+    Both count *a household's points* (the household's account and its members') for conduct
+    that occurred in the period and was recorded by its end, net of reversals. A household
+    that earned nothing is never on the 红榜, and the 黑榜 lists only households with
+    deductions: a low earner who broke no rule is never shamed.
 
     Args:
         ledger: the ledger.
         period: a period label such as ``"2026-03"``.
         top: how many rows (ties at the cut-off are all shown).
-        bottom: the lowest earners instead of the highest.
+        bottom: the 黑榜 instead of the 红榜.
         method: competition (1224), dense (1223) or ordinal (1234, ties by household id).
         region: only households under this region.
         locale: "zh" or "en".
+
+    Returns:
+        红榜 columns ``rank, household, name, earned``; 黑榜 columns
+        ``rank, household, name, deducted, violations`` (violations: the items' titles, with
+        ``×n`` when one was violated more than once).
+
+    Raises:
+        ValidationError: a bad period, method, locale, or ``top`` below 1.
+        UnknownRegion: no such region.
     """
     text = labels(locale)
+    if isinstance(top, bool) or not isinstance(top, int) or top < 1:
+        raise ValidationError(f"top must be a whole number of at least 1, got {top!r}",
+                              top=top)
     start, end = bounds(ledger, period)
     m = movements_of(ledger)
-    earn = code_of("earned")
+    wanted = code_of("deducted" if bottom else "earned")
     by_number: dict[int, int] = defaultdict(int)
-    for recorded, when, kind, who, points in zip(
-            m.recorded, m.when, m.kind, m.household, m.points, strict=True):
-        if kind == earn and recorded < end and start <= when < end:
-            by_number[who] += points
-    earned: dict[str, int] = defaultdict(int, {m.names[n]: v for n, v in by_number.items()})
+    violated: dict[int, dict[tuple[int, int], int]] = defaultdict(lambda: defaultdict(int))
+    for recorded, when, kind, who, points, reversal, code, version in zip(
+            m.recorded, m.when, m.kind, m.household, m.points, m.reversal, m.code, m.version,
+            strict=True):
+        if kind == wanted and recorded < end and start <= when < end:
+            by_number[who] += -points if bottom else points
+            if bottom:
+                violated[who][(code, version)] += -1 if reversal else 1
     registered = ledger.households()
-    households = [registered[h] for h in households_under(ledger, region)]
-    order = sorted(households, key=lambda h: (earned[h.id] if bottom else -earned[h.id], h.id))
-    values = [earned[h.id] for h in order]
+    inside = set(households_under(ledger, region))
+    scored = sorted(((-v, m.names[n]) for n, v in by_number.items()
+                     if v > 0 and m.names[n] in inside))
+    order = [h for _v, h in scored]
+    values = [-v for v, _h in scored]
     positions = ranks(values, method)
-    rows: list[tuple[int, str, str, int]] = []
+    titles = Titles.of(ledger) if bottom else None
+    rows: list[tuple[object, ...]] = []
     for household, value, rank in zip(order, values, positions, strict=True):
         if len(rows) >= top and rank != rows[-1][0]:
             break
-        rows.append((rank, household.id, mask_name(household.head), value))
+        head = registered[household].head if household in registered else ""
+        row: tuple[object, ...] = (rank, household, mask_name(head), value)
+        if titles is not None:
+            counts: dict[str, int] = defaultdict(int)
+            for (code, version), n in violated[m.number(household)].items():
+                if n > 0:
+                    counts[titles.item(m.names[code], m.names[version])] += n
+            row += ("、".join(t if n == 1 else f"{t}×{n}" for t, n in sorted(counts.items())),)
+        rows.append(row)
     title = text["board_bottom" if bottom else "board_top"]
-    keys = ("rank", "household", "name", "earned")
-    return Table(f"{title} {period}", [text[k] for k in keys], rows, keys=keys)
+    keys: tuple[str, ...] = (("rank", "household", "name", "deducted", "violations") if bottom
+                             else ("rank", "household", "name", "earned"))
+    return Table(f"{title} {period}", [text[k] for k in keys], rows, keys=keys,
+                 summary={"period": period, "board": "black" if bottom else "red",
+                          "households": len(rows)})

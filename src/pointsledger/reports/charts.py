@@ -2,18 +2,23 @@
 
 An optional extra (``pip install "pointsledger[charts]"``, which brings matplotlib); nothing
 else in pointsledger imports this module or matplotlib. Each function draws from the same data
-a report would show, writes the file (its suffix, ``.png`` or ``.svg``, picks the format) and
-returns that data as a :class:`~pointsledger.reports.Table`. Chinese labels need a CJK font
-(for example Debian's ``fonts-noto-cjk``); with ``locale="en"`` any font will do.
+a report would show, writes it to a path (its suffix, ``.png`` or ``.svg``, picks the format)
+or a binary file object (``io.BytesIO``), and returns that data as a
+:class:`~pointsledger.reports.Table`. Chinese labels need a CJK font (Debian's
+``fonts-noto-cjk`` or ``fonts-wqy-microhei``): without one a chart with Chinese text raises a
+:class:`~pointsledger.ValidationError` naming those packages (``missing_font="warn"`` draws
+anyway, the text as boxes); with ``locale="en"`` and ASCII names any font will do.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import warnings
 from collections import defaultdict
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, Final, TypeAlias
 
 from pointsledger.base.periods import local_day_range, period_index, period_label
 from pointsledger.core.registry import Region
@@ -25,7 +30,12 @@ from pointsledger.reports.labels import labels
 from pointsledger.reports.summaries import category_summary
 from pointsledger.reports.table import Table
 
+Target: TypeAlias = "str | os.PathLike[str] | IO[bytes]"
+"""Where a chart goes: a path (its suffix, ``.png`` or ``.svg``, picks the format) or a binary
+file object such as ``io.BytesIO()`` (PNG unless ``format="svg"``)."""
+
 _FONTS = ["Noto Sans CJK SC", "Noto Sans SC", "WenQuanYi Zen Hei", "SimHei", "DejaVu Sans"]
+_FILES = ("notosanscjk", "notoserifcjk", "notosanssc", "wqy", "simhei")
 _PLACES = ("village", "community")
 
 
@@ -39,11 +49,27 @@ def _figure() -> Any:
     return figure
 
 
-def _save(figure: Any, path: str | os.PathLike[str]) -> None:
-    suffix = Path(path).suffix.lower()
-    if suffix not in (".png", ".svg"):
-        raise ValidationError(f"charts are written as .png or .svg, not {suffix!r}", path=path)
-    figure.savefig(path, format=suffix[1:])
+FONT_PACKAGES: Final = ("fonts-noto-cjk", "fonts-wqy-microhei")
+"""Debian packages that give matplotlib a CJK font (install one)."""
+
+MISSING_FONT: Final = ("error", "warn")
+
+
+def _format(target: Target, fmt: str | None) -> str:
+    """The image format: ``fmt``, else the path's suffix (``png`` for a file object)."""
+    if not hasattr(target, "write") and not isinstance(target, str | os.PathLike):
+        raise ValidationError("charts go to a path or a binary file object (with write()), "
+                              f"not {type(target).__name__}", target=type(target).__name__)
+    if fmt is None:
+        fmt = "png" if hasattr(target, "write") else Path(target).suffix.lower()[1:]  # type: ignore[arg-type]
+    if fmt not in ("png", "svg"):
+        raise ValidationError(f"charts are written as png or svg, not {fmt!r}", format=fmt)
+    return fmt
+
+
+def _save(figure: Any, target: Target, fmt: str) -> None:
+    """Write the figure to a path or a binary file object (anything with ``write``)."""
+    figure.savefig(target, format=fmt)
 
 
 def _place_of(regions: Mapping[str, Region], grid: str) -> str:
@@ -57,14 +83,29 @@ def _place_of(regions: Mapping[str, Region], grid: str) -> str:
 
 
 @consistent
-def monthly_trend(ledger: Ledger, path: str | os.PathLike[str], *,
-                  locale: str = "zh") -> Table:
+def monthly_trend(ledger: Ledger, path: Target, *, locale: str = "zh",
+                  format: str | None = None, missing_font: str = "error") -> Table:
     """Points earned per month in each village and community, one line each.
+
+    Args:
+        ledger: the ledger.
+        path: a path (``.png`` or ``.svg``) or a binary file object (``io.BytesIO()``).
+        locale: "zh" or "en".
+        format: "png" or "svg" (default: from the path's suffix; PNG for a file object).
+        missing_font: when the chart has Chinese text and no CJK font is installed:
+            ``"error"`` (default) raises, ``"warn"`` draws anyway (the text shows as boxes)
+            with a warning; both name the packages to install (``fonts-noto-cjk``).
+
+    Raises:
+        ValidationError: a bad format, target or ``missing_font``, matplotlib missing, or
+            (``missing_font="error"``) no CJK font for Chinese text.
 
     Returns:
         The plotted data: one row per month, one column per place.
     """
     text = labels(locale)
+    fmt = _format(path, format)
+    _check_choice(missing_font)
     tzinfo = ledger.tzinfo
     regions = ledger.regions()
     m = movements_of(ledger)
@@ -95,24 +136,32 @@ def monthly_trend(ledger: Ledger, path: str | os.PathLike[str], *,
     axes.set_ylabel(text["points"])
     if names:
         axes.legend()
-    _use_fonts(figure)
-    _save(figure, path)
+    _use_fonts(figure, missing_font)
+    _save(figure, path, fmt)
     return Table(f"{text['periods']} ({text['earned']})", [text["period"], *names], rows,
                  keys=("period", *places))
 
 
 @consistent
-def points_by_category(ledger: Ledger, path: str | os.PathLike[str], *,
-                       period: str | None = None, locale: str = "zh") -> Table:
+def points_by_category(ledger: Ledger, path: Target, *, period: str | None = None,
+                       locale: str = "zh", format: str | None = None,
+                       missing_font: str = "error") -> Table:
     """Net points by category in a period, one bar each (deductions below zero).
+
+    Takes ``path``, ``format`` and ``missing_font`` as :func:`monthly_trend` does.
+
+    Raises:
+        ValidationError: as :func:`monthly_trend`.
 
     Returns:
         The plotted data: one row per category.
     """
     text = labels(locale)
+    fmt = _format(path, format)
+    _check_choice(missing_font)
     summary = category_summary(ledger, period=period, locale=locale)
     by_category: dict[str, int] = defaultdict(int)
-    for category, _item, points, _events, _households in summary.rows:
+    for category, _item, points, *_rest in summary.rows:
         by_category[category] += points
     rows = sorted(by_category.items())
     figure = _figure()
@@ -121,17 +170,44 @@ def points_by_category(ledger: Ledger, path: str | os.PathLike[str], *,
     axes.axhline(0, linewidth=0.8)
     axes.set_title(f"{text['categories']} {period or ''}".strip())
     axes.set_ylabel(text["points"])
-    _use_fonts(figure)
-    _save(figure, path)
+    _use_fonts(figure, missing_font)
+    _save(figure, path, fmt)
     return Table(summary.title, [text["category"], text["points"]], rows,
                  keys=("category", "points"))
 
 
-def _use_fonts(figure: Any) -> None:
-    """Prefer an installed CJK font, so Chinese labels render."""
+def _check_choice(missing_font: str) -> None:
+    if missing_font not in MISSING_FONT:
+        raise ValidationError(f"missing_font must be one of {', '.join(MISSING_FONT)}, got "
+                              f"{missing_font!r}", missing_font=missing_font)
+
+
+def cjk_fonts() -> list[str]:
+    """The CJK fonts matplotlib finds on this machine, of those the charts use (best first)."""
     from matplotlib import font_manager
 
-    installed = {font.name for font in font_manager.fontManager.ttflist}
-    families = [name for name in _FONTS if name in installed] or ["DejaVu Sans"]
-    for text in figure.findobj(lambda artist: hasattr(artist, "set_fontfamily")):
-        text.set_fontfamily(families)
+    manager = font_manager.fontManager
+    found = [name for name in _FONTS[:-1] if name in {font.name for font in manager.ttflist}]
+    if not found:  # installed after matplotlib cached its font list: add them now
+        for file in font_manager.findSystemFonts():
+            if any(part in Path(file).name.lower() for part in _FILES):
+                with contextlib.suppress(Exception):  # a font file FreeType cannot read
+                    manager.addfont(file)
+        found = [name for name in _FONTS[:-1]
+                 if name in {font.name for font in manager.ttflist}]
+    return found
+
+
+def _use_fonts(figure: Any, missing_font: str) -> None:
+    """Use an installed CJK font, so Chinese labels render; without one, raise or warn (by
+    ``missing_font``) when the chart has any non-ASCII text."""
+    texts = figure.findobj(lambda artist: hasattr(artist, "set_fontfamily"))
+    found = cjk_fonts()
+    if not found and any(not str(getattr(t, "get_text", str)()).isascii() for t in texts):
+        message = ("no CJK font for the chart's Chinese text: install one (Debian: apt-get "
+                   f"install {' or '.join(FONT_PACKAGES)}), or draw with locale='en'")
+        if missing_font == "error":
+            raise ValidationError(message, font="CJK", packages=list(FONT_PACKAGES))
+        warnings.warn(message, RuntimeWarning, stacklevel=3)
+    for text in texts:
+        text.set_fontfamily(found or ["DejaVu Sans"])

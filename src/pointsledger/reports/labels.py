@@ -27,7 +27,13 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "wisher": "心愿人", "wish_board": "微心愿统计", "order_board": "点单服务统计",
         "count": "件数", "claimers": "认领排行", "fulfilled": "完成件数",
         "median_days": "中位用时(天)", "passbook": "时间银行存折", "counterparty": "对方",
-        "minutes": "分钟", "note": "备注",
+        "minutes": "分钟", "note": "备注", "code": "代码", "parent": "上级", "level": "层级",
+        "case": "编号",
+        "violations": "违规项目", "violation_count": "违规次数", "score": "得分",
+        "stars": "星级", "serious": "严重违规", "stars_title": "星级文明户评定",
+        "card": "积分卡（积分存折）", "member": "成员", "due": "截止", "state": "状态",
+        "stars_none": "未评星", "unit_points": "分", "held": "预约占用", "posted": "已入账",
+        "points_now": "当前积分", "star_count": "星数",
     },
     "en": {
         "statement": "Statement", "balances": "Balances", "board_top": "Honour board",
@@ -53,9 +59,70 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "wish_board": "Micro-wishes", "order_board": "Service orders", "count": "cases",
         "claimers": "Claimer ranking", "fulfilled": "fulfilled", "median_days": "median days",
         "passbook": "Time-bank passbook", "counterparty": "counterparty",
-        "minutes": "minutes", "note": "note",
+        "minutes": "minutes", "note": "note", "code": "code", "parent": "parent", "level": "level",
+        "case": "case",
+        "violations": "violations", "violation_count": "violation count", "score": "score",
+        "stars": "stars", "serious": "serious violations",
+        "stars_title": "Star households", "card": "Points card", "member": "member",
+        "due": "due", "state": "state", "stars_none": "no star", "unit_points": "points",
+        "held": "held", "posted": "posted", "points_now": "Points now",
+        "star_count": "star count",
     },
 }
+
+
+TERMS: Final[dict[str, dict[str, str]]] = {
+    "zh": {
+        # region kinds
+        "county": "县", "town": "镇（街道）", "village": "村", "community": "社区",
+        "grid": "网格",
+        # case states of the claim, wish, order and deposit flows
+        "submitted": "已提交", "checked": "已初审", "in_notice": "公示中", "objected": "有异议",
+        "rejected": "未通过", "withdrawn": "已撤回", "posted": "已入账", "appealed": "申诉中",
+        "reversed": "已冲正", "listed": "待认领", "taken_down": "已下架", "claimed": "已认领",
+        "fulfilled": "已点亮", "confirmed": "已确认", "closed": "已办结", "placed": "已点单",
+        "open": "待接单", "dispatched": "已派单", "accepted": "已接单", "cancelled": "已取消",
+        "in_service": "服务中", "done": "已完成", "rated": "已评价",
+        "approved_once": "一审通过", "deposited": "已存入",
+        # event kinds
+        "ledger_created": "建账", "rulebook_adopted": "通过积分规则",
+        "region_added": "新增区域", "household_registered": "登记农户",
+        "member_registered": "登记成员", "household_moved": "迁户",
+        "account_closed": "销户", "awarded": "加分", "deducted": "扣分",
+        "stepped": "办理", "time_moved": "时间银行记账", "period_closed": "结账",
+        "stock_received": "入库", "stock_adjusted": "库存调整", "redeemed": "兑换",
+        "handed_over": "领取", "reserved": "预约", "reservation_cancelled": "取消预约",
+        "reservation_timed_out": "预约超时", "transferred": "转赠", "expired": "过期",
+        # movement kinds and time-bank purposes
+        "earned": "获得", "deposit": "存入", "spend": "支取", "donate": "捐赠",
+        "convert": "兑换积分",
+        # period kinds
+        "year": "年", "quarter": "季度", "month": "月", "week": "周", "day": "日",
+        # system accounts
+        "@pool": "村集体", "@penalty": "扣分", "@store": "积分超市", "@community": "村集体",
+        "@expired": "过期清零", "@timebank": "时间银行",
+        # flows
+        "claim": "申报", "wish": "微心愿", "order": "点单服务",
+    },
+}
+"""Chinese words for the English codes a report prints (region kinds, case states, event
+kinds, movement kinds, time-bank purposes, flows). English reports print the codes."""
+
+
+def term(word: str, locale: str = "zh") -> str:
+    """``word`` (a region kind, case state, event kind, ...) in ``locale``'s words.
+
+    Under ``"zh"`` the Chinese word (``in_notice`` → ``公示中``, ``grid`` → ``网格``); under
+    ``"en"`` the stable English code itself (``in_notice``), which is also what filters take.
+    Unknown words come back unchanged.
+
+    Raises:
+        ValidationError: a locale other than "zh" or "en".
+    """
+    labels(locale)
+    if locale == "en":
+        return word
+    return TERMS["zh"].get(word, word)
 
 
 def labels(locale: str) -> dict[str, str]:

@@ -6,7 +6,8 @@ from pointsledger.core.events import Reversed
 from pointsledger.ledger.ledger import Ledger
 from pointsledger.ledger.movements import code_of, movements_of
 from pointsledger.reports._scan import bounds, consistent, local_date
-from pointsledger.reports.labels import labels
+from pointsledger.reports._titles import Titles
+from pointsledger.reports.labels import labels, term
 from pointsledger.reports.masking import mask_name
 from pointsledger.reports.table import Table
 
@@ -15,7 +16,8 @@ from pointsledger.reports.table import Table
 def public_notice(ledger: Ledger, period: str, *, objection_days: int = 7,
                   contact: str = "村务监督委员会", locale: str = "zh") -> Table:
     """A period's awards and deductions for the notice board: date, household, the head of
-    household's name masked (张*明), item, category and points; reversed entries are left out.
+    household's name masked (张*明), the item's title (邻里互助, never its code), category and
+    points; reversed entries are left out.
     No ID or phone number is ever shown. The notes give the notice dates and how to object.
 
     The claims currently in notice have a report of their own, :func:`claims_notice`.
@@ -23,7 +25,7 @@ def public_notice(ledger: Ledger, period: str, *, objection_days: int = 7,
     text = labels(locale)
     reversed_ = ledger.reversals()
     households = ledger.households()
-    adoptions = {a.version: a for a in ledger.adoptions()}
+    titles = Titles.of(ledger)
     start, end = bounds(ledger, period)
     m = movements_of(ledger)
     earn, deduct = code_of("earned"), code_of("deducted")
@@ -37,11 +39,9 @@ def public_notice(ledger: Ledger, period: str, *, objection_days: int = 7,
             continue
         household = m.names[who]
         head = households[household].head if household in households else ""
-        item = m.names[code]
-        adoption = adoptions.get(m.names[version])
-        category = adoption.rulebook.item(item).category if adoption else ""
-        rows.append((local_date(ledger, at), household, mask_name(head), item, category,
-                     value))
+        item, rulebook = m.names[code], m.names[version]
+        rows.append((local_date(ledger, at), household, mask_name(head),
+                     titles.item(item, rulebook), titles.category(item, rulebook), value))
     now = ledger.now()
     until = now.add(days=objection_days) if hasattr(now, "add") else now
     anchor = str(ledger.anchor())
@@ -64,7 +64,8 @@ def public_notice(ledger: Ledger, period: str, *, objection_days: int = 7,
 def audit_trail(ledger: Ledger, *, actor: str | None = None, kind: str | None = None,
                 period: str | None = None, locale: str = "zh") -> Table:
     """Who did what: every event (or those of one actor, one kind, one period by recording
-    time) with its seq, recording time, actor, kind and key."""
+    time) with its seq, recording time, actor, kind (in ``locale``'s words: 加分, 扣分, ...;
+    ``kind=`` filters by the stable English kind such as ``"awarded"``) and key."""
     text = labels(locale)
     start, end = bounds(ledger, period)
     m = movements_of(ledger)
@@ -80,6 +81,6 @@ def audit_trail(ledger: Ledger, *, actor: str | None = None, kind: str | None = 
         event = ledger.event(row + 1)  # only the events shown are decoded
         detail = f"e{event.original}" if isinstance(event, Reversed) else ""
         rows.append((event.seq, event.recorded_at.in_timezone(ledger.tz).isoformat(),
-                     event.actor, event.KIND, event.key, detail))
+                     event.actor, term(event.KIND, locale), event.key, detail))
     keys = ("seq", "recorded", "actor", "kind", "key", "link")
     return Table(text["audit"], [text[k] for k in keys], rows, keys=keys)

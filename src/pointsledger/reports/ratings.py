@@ -4,7 +4,8 @@
 earned and had deducted for conduct in the period, how many violations and how many serious
 ones, its score (the store's base points plus earned minus deducted) and its star tier under
 the rulebook's :class:`~pointsledger.rules.catalogue.RatingPolicy`. Spending never changes a rating;
-reversed entries do not count. No lending or other rules are built in: apps take the record.
+reversed entries do not count; closed households are not rated. No lending or other rules are
+built in: apps take the record. :func:`star_households` is the 星级文明户 list for 公示.
 """
 
 from __future__ import annotations
@@ -16,11 +17,15 @@ import attrs
 
 from pointsledger.base.clock import from_us, to_us
 from pointsledger.base.jsonforms import JsonForm
-from pointsledger.base.periods import period_bounds, period_index, period_label
+from pointsledger.base.periods import parse_period, period_bounds, period_index, period_label
 from pointsledger.core.events import ItemPosting, Reversed
-from pointsledger.errors import NoRulebookInForce
+from pointsledger.errors import NoRulebookInForce, ValidationError
 from pointsledger.ledger.ledger import Ledger
 from pointsledger.reports._scan import consistent
+from pointsledger.reports.boards import ranks
+from pointsledger.reports.labels import labels
+from pointsledger.reports.masking import mask_name
+from pointsledger.reports.table import Table
 
 
 @attrs.frozen
@@ -47,7 +52,8 @@ def rate(ledger: Ledger, day: _dt.date, *, per: str | None = None) -> list[Ratin
         per: the period kind (default: the rulebook's rating period).
 
     Returns:
-        One :class:`Rating` per registered household, sorted by household id.
+        One :class:`Rating` per registered household that is not closed, sorted by household
+        id (a closed household is no longer rated).
 
     Raises:
         NoRulebookInForce: no rulebook governs the end of the period.
@@ -90,9 +96,63 @@ def rate(ledger: Ledger, day: _dt.date, *, per: str | None = None) -> list[Ratin
                 serious[household] += sign
     label = period_label(kind, index)
     ratings = []
-    for household in sorted(ledger.households()):
+    for household in sorted(h.id for h in ledger.households().values() if not h.closed):
         score = base + earned[household] - deducted[household]
         ratings.append(Rating(household, label, earned[household], deducted[household],
                               violations[household], serious[household], score,
                               in_force.ratings.stars(score, serious[household])))
     return ratings
+
+
+@consistent
+def star_households(ledger: Ledger, period: str, *, locale: str = "zh") -> Table:
+    """星级文明户评定: each open household's stars for a rating period (a year such as
+    ``"2026"`` or a quarter such as ``"2026-Q1"``) by the tiers of the rulebook in force at the
+    period's end, from :func:`rate`; closed households are left out. Names are masked, so the
+    list is ready for 公示.
+
+    Rows go most stars first, then by score, then by household id: rank, household, the head's
+    masked name, stars (★★★☆☆), points earned, points deducted, violations, the score and the
+    stars as a number. The notes give each tier's minimum score and the downgrade rule.
+
+    Raises:
+        ValidationError: a period that is not a year or a quarter, or a bad locale.
+        NoRulebookInForce: no rulebook adopted.
+    """
+    text = labels(locale)
+    kind, index = parse_period(period)
+    if kind not in ("year", "quarter"):
+        raise ValidationError(f"star ratings are for a year (2026) or a quarter (2026-Q1), "
+                              f"not {period!r}", rating_period=period)
+    start, end = period_bounds(kind, index, ledger.tz)
+    ratings = rate(ledger, start.date(), per=kind)
+    adoptions = ledger.adoptions()
+    try:
+        policy = ledger.rulebook(end.subtract(microseconds=1)).ratings
+    except NoRulebookInForce:
+        policy = adoptions[-1].rulebook.ratings
+    households = ledger.households()
+    ordered = sorted(ratings, key=lambda r: (-r.stars, -r.score, r.household))
+    places = ranks([r.stars for r in ordered], "competition")
+    top = max((stars for stars, _needed in policy.tiers), default=5)
+    rows = []
+    for place, r in zip(places, ordered, strict=True):
+        shown = "★" * r.stars + "☆" * (top - r.stars) if r.stars else text["stars_none"]
+        rows.append((place, r.household, mask_name(households[r.household].head), shown,
+                     r.earned, r.deducted, r.violations, r.score, r.stars))
+    keys = ("rank", "household", "name", "stars", "earned", "deducted", "violation_count",
+            "score", "star_count")
+    tiers = "、".join(f"{stars}星 ≥ {needed}" for stars, needed in policy.tiers) \
+        if locale == "zh" else ", ".join(f"{stars} stars >= {needed}"
+                                         for stars, needed in policy.tiers)
+    if locale == "zh":
+        notes = (f"评定标准（得分 = 基础分 + 获得 − 扣除）：{tiers}；期内有严重违规的不评星。",
+                 f"{text['anchor']}：{ledger.anchor()}")
+    else:
+        notes = (f"Tiers (score = base + earned - deducted): {tiers}; a serious violation in "
+                 "the period removes every star.", f"{text['anchor']}: {ledger.anchor()}")
+    counts = {stars: sum(1 for r in ratings if r.stars == stars) for stars in range(top + 1)}
+    return Table(f"{text['stars_title']} {period}", [text[k] for k in keys], rows, notes,
+                 keys=keys, summary={"period": period, "households": len(rows),
+                                     "by_stars": {str(k): v for k, v in counts.items()},
+                                     "anchor": str(ledger.anchor())})

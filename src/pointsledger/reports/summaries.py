@@ -10,14 +10,16 @@ from pointsledger.errors import ValidationError
 from pointsledger.ledger.ledger import Ledger
 from pointsledger.ledger.movements import code_of, movements_of
 from pointsledger.reports._scan import bounds, consistent
-from pointsledger.reports.labels import labels
+from pointsledger.reports._titles import Titles
+from pointsledger.reports.labels import labels, term
 from pointsledger.reports.table import Table
 
 
 @consistent
 def category_summary(ledger: Ledger, *, period: str | None = None, locale: str = "zh") -> Table:
     """Points by category and item in a period: points and number of entries (net of
-    reversals), and households reached (with at least one entry that was not reversed)."""
+    reversals), and households reached (with at least one entry that was not reversed).
+    Items are named by their titles; the last column gives their codes for officials."""
     text = labels(locale)
     start, end = bounds(ledger, period)
     m = movements_of(ledger)
@@ -33,19 +35,19 @@ def category_summary(ledger: Ledger, *, period: str | None = None, locale: str =
             points[key] += value
             count[key] += sign
             reached[key][who] += sign
-    adoptions = {a.version: a for a in ledger.adoptions()}
+    titles = Titles.of(ledger)
     merged: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
     households: dict[tuple[str, str], set[int]] = defaultdict(set)
     for (version, code), value in points.items():
         item = m.names[code]
-        adoption = adoptions.get(m.names[version])
-        category = adoption.rulebook.item(item).category if adoption else ""
+        category = titles.category(item, m.names[version])
         row = merged[(category, item)]
         row[0] += value
         row[1] += count[(version, code)]
         households[(category, item)] |= {h for h, n in reached[(version, code)].items() if n > 0}
-    rows = [(c, i, v[0], v[1], len(households[(c, i)])) for (c, i), v in sorted(merged.items())]
-    keys = ("category", "item", "points", "events", "households")
+    rows = [(c, titles.item(i), v[0], v[1], len(households[(c, i)]), i)
+            for (c, i), v in sorted(merged.items())]
+    keys = ("category", "item", "points", "events", "households", "code")
     return Table(f"{text['categories']} {period or ''}".strip(), [text[k] for k in keys], rows,
                  keys=keys)
 
@@ -78,7 +80,8 @@ def period_summary(ledger: Ledger, *, per: str = "month", locale: str = "zh") ->
                      -t["expired"], change))
         previous = t["earned"]
     keys = ("period", "earned", "deducted", "redeemed", "expired", "change")
-    return Table(f"{text['periods']} ({per})", [text[k] for k in keys], rows, keys=keys)
+    return Table(f"{text['periods']}（{term(per, locale)}）" if locale == "zh"
+                 else f"{text['periods']} ({per})", [text[k] for k in keys], rows, keys=keys)
 
 
 @consistent
@@ -123,14 +126,15 @@ def rollup(ledger: Ledger, *, period: str | None = None, locale: str = "zh") -> 
             for i, value in enumerate(visit(child, depth + 1)):
                 totals[i] += value
         rate = f"{totals[1] / totals[0]:.0%}" if totals[0] else ""
-        rows[at] = ("  " * depth + region.name, region.kind, totals[0], totals[1], rate,
-                    totals[2], totals[3])
+        rows[at] = (region.name, term(region.kind, locale), totals[0], totals[1], rate,
+                    totals[2], totals[3], depth, region.code, region.parent or "")
         return totals[0], totals[1], totals[2], totals[3]
 
     for top in sorted(children.get(None, ())):
         visit(top, 0)
     rows = [row for row in rows if row is not None]
-    keys = ("region", "kind", "households", "participating", "rate", "earned", "deducted")
+    keys = ("region", "kind", "households", "participating", "rate", "earned", "deducted",
+            "level", "code", "parent")
     return Table(f"{text['rollup']} {period or ''}".strip(), [text[k] for k in keys], rows,
                  keys=keys)
 
@@ -138,7 +142,8 @@ def rollup(ledger: Ledger, *, period: str | None = None, locale: str = "zh") -> 
 @consistent
 def store_summary(ledger: Ledger, *, period: str | None = None, locale: str = "zh") -> Table:
     """Redemptions by reward in a period (units and points, net of reversals) with stock on
-    hand; the notes give the points still redeemable (the outstanding liability) and the points
+    hand, rewards named by their titles (洗洁精; the last column gives the codes); the notes
+    give the points still redeemable (the outstanding liability) and the points
     that expired in the period."""
     text = labels(locale)
     stock = ledger.stock_levels()
@@ -160,11 +165,12 @@ def store_summary(ledger: Ledger, *, period: str | None = None, locale: str = "z
             points[reward] -= value
         elif kind == expire:
             expired -= value
-    rows = [(r, units[r], points[r], stock[r].on_hand if r in stock else 0)
+    titles = Titles.of(ledger)
+    rows = [(titles.reward(r), units[r], points[r], stock[r].on_hand if r in stock else 0, r)
             for r in sorted(rewards)]
     available = ledger.available()
     liability = sum(max(0, available[a]) for a in chain(ledger.households(), ledger.members()))
-    keys = ("reward", "units", "points", "on_hand")
+    keys = ("reward", "units", "points", "on_hand", "code")
     notes = (f"{text['liability']}: {liability}", f"{text['expired']}: {expired}")
     summary = {"period": period, "liability": liability, "expired": expired}
     return Table(f"{text['store']} {period or ''}".strip(), [text[k] for k in keys], rows,

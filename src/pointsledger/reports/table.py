@@ -23,6 +23,7 @@ import html
 import io
 import json
 import numbers
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -78,11 +79,24 @@ def _from_spreadsheet(text: str) -> str:
     return text
 
 
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f"
+                        "\u202a-\u202e\u2060-\u2069\ufeff]")
+"""Control characters, zero-width characters and bidirectional overrides: text that would
+be invisible on a page, or reorder what is around it (a name ``\u202e...`` shown reversed)."""
+
+
+def html_text(value: Any) -> str:
+    """``value``'s text as it may go into an HTML page: escaped (``<`` → ``&lt;``, quotes
+    too), with control, zero-width and bidirectional-override characters shown as ``�`` so
+    hostile text can neither run, hide nor reorder what a page shows."""
+    return html.escape(_INVISIBLE.sub("\ufffd", str(value)))
+
+
 def _html_cell(value: Any) -> Any:
     """A cell for the HTML table: numbers as they are, anything else as escaped text."""
     if value is None or isinstance(value, bool | numbers.Number | decimal.Decimal):
         return value
-    return html.escape(str(value))
+    return html_text(value)
 
 
 def _cell(value: Any, tz: str) -> Any:
@@ -138,15 +152,18 @@ class Table:
         """The table in any tabulate format (plain, github, grid, html, ...), with its title
         and notes.
 
-        The ``html`` form (``unsafehtml`` too) escapes every text it prints: the title, the
-        column labels, the cells and the notes, so a value such as ``<script>`` shows as text.
+        The ``html`` form (``unsafehtml`` too) is a fragment (see
+        :mod:`pointsledger.reports.pages` for printable pages) and escapes every text it
+        prints: the title, the column labels, the cells and the notes, so a value such as
+        ``<script>`` shows as text; control, zero-width and bidirectional-override characters
+        show as ``�`` (:func:`html_text`).
         """
         if fmt in ("html", "unsafehtml"):
             body = tabulate([[_html_cell(v) for v in row] for row in self.rows],
-                            headers=[html.escape(str(c)) for c in self.columns],
+                            headers=[html_text(c) for c in self.columns],
                             tablefmt="unsafehtml", disable_numparse=True)
-            notes = "".join(f"<p>{html.escape(str(n))}</p>" for n in self.notes)
-            return f"<h3>{html.escape(str(self.title))}</h3>\n{body}\n{notes}"
+            notes = "".join(f"<p>{html_text(n)}</p>" for n in self.notes)
+            return f"<h3>{html_text(self.title)}</h3>\n{body}\n{notes}"
         body = tabulate(self.rows, headers=self.columns, tablefmt=fmt, disable_numparse=True)
         return "\n".join([self.title, "", body, *([""] if self.notes else []), *self.notes])
 

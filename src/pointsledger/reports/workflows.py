@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
-from typing import Any
+from typing import Any, Final
 
 from pointsledger.base.actors import Actor
 from pointsledger.errors import ValidationError
 from pointsledger.ledger.ledger import Ledger
 from pointsledger.reports._scan import bounds, consistent, local_date
+from pointsledger.reports._titles import Titles
 from pointsledger.reports.boards import ranks
-from pointsledger.reports.labels import labels
+from pointsledger.reports.labels import labels, term
 from pointsledger.reports.masking import mask_name, mask_text, maskable_names
 from pointsledger.reports.table import Table
 from pointsledger.rules.flows import FLOWS, Case
@@ -42,23 +43,26 @@ def registered_names(ledger: Ledger) -> frozenset[str]:
 @consistent
 def claims_notice(ledger: Ledger, *, contact: str = "村务监督委员会",
                   locale: str = "zh") -> Table:
-    """The claims in public notice (公示中): household, the head's masked name (张*明), item,
-    category, points, the notice's end and the open objections. No ID or phone number is shown;
-    the notes say how to object."""
+    """The claims in public notice (公示中): the matter in words (the day the conduct happened,
+    the household, the head's masked name 张*明, the item's title and category), the points,
+    the notice's last day and the open objections; the last column is the claim's number for
+    the officials who handle an objection. No ID or phone number is shown; the notes say how
+    to object."""
     text = labels(locale)
     households = ledger.households()
-    adoptions = {a.version: a.rulebook for a in ledger.adoptions()}
+    titles = Titles.of(ledger)
     rows = []
     for case in ledger.cases("claim"):
         if case.state not in FLOWS["claim"].pending:
             continue
         head = households[case.household].head
-        item = adoptions[case.detail("item_version")].item(case.subject)
-        rows.append((case.id, case.household, mask_name(head), item.title, item.category,
-                     case.points, local_date(ledger, case.due_us - 1),
-                     len(case.objections)))
-    keys = ("entry", "household", "name", "item", "category", "points", "notice_until",
-            "objections")
+        version = case.detail("item_version")
+        rows.append((local_date(ledger, case.occurred_us), case.household, mask_name(head),
+                     titles.item(case.subject, version),
+                     titles.category(case.subject, version), case.points,
+                     local_date(ledger, case.due_us - 1), len(case.objections), case.id))
+    keys = ("date", "household", "name", "item", "category", "points", "notice_until",
+            "objections", "case")
     if locale == "zh":
         notes = (f"公示期内如有异议，请向{contact}实名提出，说明事项和理由。",)
     else:
@@ -67,35 +71,58 @@ def claims_notice(ledger: Ledger, *, contact: str = "村务监督委员会",
                  summary={"claims": len(rows), "contact": contact})
 
 
-@consistent
-def wish_wall(ledger: Ledger, viewer: Actor, *, state: str | None = "listed",
-              locale: str = "zh") -> Table:
-    """The wish wall (心愿墙) as ``viewer`` may see it: the wisher's name and household are
-    shown to officials and to the wish's claimer, and masked (张*明, household hidden) for
-    everyone else. ``state`` None lists wishes in every state.
+WALL_STATES: Final = ("listed", "claimed")
+"""The states a wish is on the wall in: waiting for a claimer, or claimed and in progress."""
 
-    For everyone but officials and the claimer the wish's title is public free text and is
-    masked with :func:`~pointsledger.reports.masking.mask_text`: phone and ID numbers typed
-    into it become ``*``, and the names of registered people (household heads, members) are
-    masked (张*明)."""
+
+@consistent
+def wish_wall(ledger: Ledger, viewer: Actor, *, state: str | None = "wall",
+              locale: str = "zh") -> Table:
+    """The wish wall (心愿墙) as ``viewer`` may see it: the wishes on the wall (by default
+    those listed and those claimed and in progress, each with its state), the wisher's name
+    and household shown to officials, to the wish's claimer and to the wisher, and masked
+    (张*明, household hidden) for everyone else.
+
+    For everyone else the wish's title is public free text and is masked with
+    :func:`~pointsledger.reports.masking.mask_text`: phone and ID numbers typed into it become
+    ``*``, and the names of registered people (household heads, members) are masked (张*明).
+
+    Args:
+        ledger: the ledger.
+        viewer: who is looking.
+        state: ``"wall"`` (default: listed and claimed), one state (e.g. ``"fulfilled"``), or
+            None (or ``"all"``) for wishes in every state.
+        locale: "zh" or "en".
+
+    Raises:
+        ValidationError: a state the wish flow does not have, or a bad locale.
+    """
     text = labels(locale)
+    state = None if state == "all" else state
+    if state is not None and state != "wall" and state not in FLOWS["wish"].states:
+        raise ValidationError(
+            f"state must be 'wall', 'all', None or one of {', '.join(FLOWS['wish'].states)}, "
+            f"got {state!r}", state=state)
+    shown = WALL_STATES if state == "wall" else None if state is None else (state,)
     members = ledger.members()
     official = not viewer.roles.isdisjoint(OFFICIALS)
     names: frozenset[str] | None = None
     rows = []
-    for case in ledger.cases("wish", state=state):
+    for case in ledger.cases("wish"):
+        if shown is not None and case.state not in shown:
+            continue
         name = members[case.account].name
-        visible = official or viewer.id == case.assignee
+        visible = official or viewer.id in (case.assignee, case.account)
         title = case.subject
         if not visible:
             names = registered_names(ledger) if names is None else names
             title = mask_text(title, names)
-        rows.append((case.id, title, case.detail("category", ""),
-                     case.detail("value"), case.state,
-                     name if visible else mask_name(name),
-                     case.household if visible else "***"))
-    keys = ("entry", "wish", "category", "value", "status", "wisher", "household")
-    return Table(text["wish_wall"], [text[k] for k in keys], rows, keys=keys)
+        rows.append((title, case.detail("category", ""), case.detail("value"),
+                     term(case.state, locale), name if visible else mask_name(name),
+                     case.household if visible else "***", case.id))
+    keys = ("wish", "category", "value", "status", "wisher", "household", "case")
+    return Table(text["wish_wall"], [text[k] for k in keys], rows, keys=keys,
+                 summary={"wishes": len(rows), "states": list(shown) if shown else None})
 
 
 @consistent
@@ -111,7 +138,7 @@ def case_board(ledger: Ledger, flow: str, *, period: str | None = None,
     take, finish, finished = _MILESTONES[flow]
     cases = [c for c in ledger.cases(flow) if start <= c.opened_us < end]
     counts = Counter(c.state for c in cases)
-    rows = [(state, counts.get(state, 0)) for state in FLOWS[flow].states]
+    rows = [(term(state, locale), counts.get(state, 0)) for state in FLOWS[flow].states]
     taken, done = [], []
     for case in cases:
         took, did = _when(case, take, last=False), _when(case, finish)
@@ -124,7 +151,7 @@ def case_board(ledger: Ledger, flow: str, *, period: str | None = None,
     median_take = f"{statistics.median(taken):.1f}" if taken else "-"
     median_done = f"{statistics.median(done):.1f}" if done else "-"
     if locale == "zh":
-        notes = (f"共{len(cases)}件，完成率 {rate}（到达“{finished}”）。",
+        notes = (f"共{len(cases)}件，完成率 {rate}（到达“{term(finished)}”）。",
                  f"中位用时：认领/接单 {median_take} 天，完成 {median_done} 天。")
     else:
         notes = (f"{len(cases)} cases; fulfilment rate {rate} (reached {finished!r}).",
@@ -178,7 +205,8 @@ def passbook(ledger: Ledger, member: str, *, locale: str = "zh") -> Table:
         change = event.minutes if event.destination == member else -event.minutes
         balance += change
         other = event.source if change > 0 else event.destination
-        rows.append((local_date(ledger, event.recorded_us), event.purpose, other, change,
+        rows.append((local_date(ledger, event.recorded_us), term(event.purpose, locale),
+                     term(other, locale) if other.startswith("@") else other, change,
                      balance, event.note))
     keys = ("date", "kind", "counterparty", "minutes", "balance", "note")
     return Table(f"{text['passbook']} {member}", [text[k] for k in keys], rows, keys=keys,
