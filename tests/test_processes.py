@@ -18,18 +18,23 @@ from pointsledger.core.events import Deducted
 from .helpers import START, make_village
 
 WRITER = textwrap.dedent("""
+    import os
     import sys
     import time
     import pendulum
     from pointsledger import Actor, Ledger, ManualClock
     path, name, count, batch = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-    time.sleep(max(0.0, float(sys.argv[5]) - time.time()))  # start together
+    go = sys.argv[5]
     clock = ManualClock(pendulum.datetime(2026, 3, 3, 9, tz="Asia/Shanghai"))
     if path.startswith("postgres:"):
         dsn, _, ledger_id = path[len("postgres:"):].rpartition("|")
         ledger = Ledger.open_postgres(dsn, ledger_id, clock=clock)
     else:
         ledger = Ledger.open(path, clock=clock)
+    if go != "-":  # start together: say we are ready, wait for the go file
+        print("ready", flush=True)
+        while not os.path.exists(go):
+            time.sleep(0.001)
     grid = Actor("g-07", roles={"grid_worker"})
     households = ["H001", "H002", "H003", "H004"]
     n = 0
@@ -50,12 +55,25 @@ WRITER = textwrap.dedent("""
 """)
 
 
-def writer(tmp_path: Path, *args: object, start: float = 0.0) -> subprocess.Popen[str]:
+def writer(tmp_path: Path, *args: object, go: Path | None = None) -> subprocess.Popen[str]:
+    """A writer process; with ``go``, it opens its ledger, prints ``ready`` and waits for
+    the file ``go`` to exist (see :func:`together`)."""
     script = tmp_path / "writer.py"
     script.write_text(WRITER, encoding="utf-8")
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
-    return subprocess.Popen([sys.executable, str(script), *map(str, args), str(start)],
+    return subprocess.Popen([sys.executable, str(script), *map(str, args), str(go or "-")],
                             stdout=subprocess.PIPE, text=True, env=env)
+
+
+def together(tmp_path: Path, *writers: tuple[object, ...]) -> list[subprocess.Popen[str]]:
+    """Start writers that begin writing at the same moment, however slowly each started (a
+    fixed start time let one finish before the other had imported on a busy machine)."""
+    go = tmp_path / "go"
+    processes = [writer(tmp_path, *args, go=go) for args in writers]
+    for process in processes:
+        assert process.stdout is not None and process.stdout.readline() == "ready\n"
+    go.touch()
+    return processes
 
 
 def deductions(path: Path) -> list[str]:
@@ -71,8 +89,7 @@ def test_two_processes_append_without_losing_or_duplicating(tmp_path: Path) -> N
     once, in one chain, interleaved."""
     path = tmp_path / "shared.db"
     make_village(str(path)).ledger.close()
-    start = time.time() + 2.0
-    writers = [writer(tmp_path, path, name, 400, 0, start=start) for name in ("a", "b")]
+    writers = together(tmp_path, *((path, name, 400, 0) for name in ("a", "b")))
     for process in writers:
         assert process.wait(timeout=120) == 0
     keys = deductions(path)
@@ -88,8 +105,7 @@ def test_two_processes_writing_batches_take_turns(tmp_path: Path) -> None:
     and contiguous."""
     path = tmp_path / "batches.db"
     make_village(str(path)).ledger.close()
-    start = time.time() + 2.0
-    writers = [writer(tmp_path, path, name, 200, 10, start=start) for name in ("a", "b")]
+    writers = together(tmp_path, *((path, name, 200, 10) for name in ("a", "b")))
     for process in writers:
         assert process.wait(timeout=120) == 0
     keys = deductions(path)
@@ -133,11 +149,9 @@ def test_two_processes_on_one_postgres_ledger(tmp_path: Path) -> None:
     for h in ("H001", "H002", "H003", "H004"):
         ledger.register_household(h, grid="G", head=h, by=COMMITTEE)
     ledger.close()
-    start = time.time() + 2.0
     target = f"postgres:{dsn}|{name}"
     # one writer command by command, the other in batches of 10 holding the lock
-    writers = [writer(tmp_path, target, w, 200, size, start=start)
-               for w, size in (("a", 0), ("b", 10))]
+    writers = together(tmp_path, *((target, w, 200, size) for w, size in (("a", 0), ("b", 10))))
     for process in writers:
         assert process.wait(timeout=120) == 0
     again = Ledger.open_postgres(dsn, name, clock=ManualClock(START.add(days=2)))
