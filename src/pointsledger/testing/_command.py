@@ -19,6 +19,7 @@ from pointsledger.core.events import (
     ItemPosting,
     MemberRegistered,
     Stepped,
+    TimeMoved,
 )
 from pointsledger.core.store_events import Redemption, Reserved
 from pointsledger.errors import PointsLedgerError
@@ -42,10 +43,12 @@ KINDS: dict[str, Callable[[Event], bool]] = {
     "household": lambda e: isinstance(e, HouseholdRegistered),
     "objection": lambda e: isinstance(e, Stepped) and e.step == "object",
     "case": lambda e: isinstance(e, Stepped) and e.case == 0,
+    "minutes": lambda e: isinstance(e, TimeMoved) and e.destination != "@timebank",
     **{flow: functools.partial(_opens, flow) for flow in FLOWS},
 }
 """The kinds of earlier result a :class:`Ref` may name: reversible entries, reservations,
-registered members and households, objections, cases, and the cases of each flow."""
+registered members and households, objections, cases, the cases of each flow, and minutes
+deposited or donated (their ``destination`` holds them)."""
 
 
 @attrs.frozen
@@ -88,8 +91,10 @@ class Palette:
 @attrs.frozen
 class NextStep:
     """The ``index``-th (modulo their number) of the steps the case's flow allows from its
-    current state (those that move it towards its end first, see :data:`FORWARD`), taken by a fitting actor with arguments from ``palette``, chosen when the
-    command runs (a case with no step left: the command is skipped)."""
+    current state (those that move it towards its end first, see :data:`FORWARD`), taken by
+    a fitting actor with arguments from ``palette``, chosen when the command runs. Index 0 of
+    a state a due job leaves (a notice, a claim of a wish, a dispatched order) waits for the
+    job; a waiting or finished case makes the command a no-op."""
 
     index: int
     palette: Palette = Palette()
@@ -271,15 +276,23 @@ def next_step(village: Village, case: Case, choice: NextStep,
     """The step, actor and arguments a :class:`NextStep` stands for on ``case``.
 
     Raises:
-        _Unresolved: the case has no step left (the ledger's due jobs take system steps).
+        _Unresolved: the case has no step left, or waits for a due job (index 0 of a state a
+            due job leaves).
     """
     flow = FLOWS[case.flow]
     forward = FORWARD[case.flow]
-    allowed = sorted((s for s in flow.allowed(case.state) if s not in flow.system),
-                     key=forward.index)
-    if not allowed:
+    excluded: frozenset[tuple[str, str]] = frozenset()
+    if case.flow == "claim":  # the tiers the rulebook switches off
+        excluded = frozenset({("submitted", "approve")} if village.rulebook.claims.review_tiers
+                             == 2 else {("submitted", "check"), ("checked", "approve")})
+    every = flow.allowed(case.state, excluded)
+    allowed: list[str | None] = sorted((s for s in every if s not in flow.system),
+                                       key=forward.index)
+    if any(s in flow.system for s in every):
+        allowed.insert(0, None)  # index 0 waits for the due job (the notice, the deadline)
+    step = allowed[choice.index % len(allowed)] if allowed else None
+    if step is None:
         raise _Unresolved
-    step = allowed[choice.index % len(allowed)]
     by, args = step_call(village, case.flow, step, choice.palette, case)
     if "objection" in args:
         if not case.objections:

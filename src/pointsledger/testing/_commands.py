@@ -134,20 +134,18 @@ def run_commands(ledger: Ledger, clock: ManualClock,
     results: list[Outcome] = []
     succeeded: Counter[str] = Counter()
     for step in steps:
+        head = ledger.head
         outcome = step.run(ledger, clock, history)
         if (step.expect is not None and outcome is not None
                 and type(outcome) is not step.expect):
             raise AssertionError(f"{step} should have raised {step.expect.__name__}, "
                                  f"got {outcome!r}")
-        if isinstance(outcome, Event):
-            history.append(outcome)
-            succeeded[step.name] += 1
-            if isinstance(outcome, Stepped):
-                _note(f"step: {outcome.flow}.{outcome.step}")
-        elif isinstance(outcome, tuple):
-            history.extend(outcome)
+        if isinstance(outcome, Event | tuple):
+            history.extend(ledger.events(head))  # every event it wrote (awards it caused too)
             if outcome:
                 succeeded[step.name] += 1
+            if isinstance(outcome, Stepped):
+                _note(f"step: {outcome.flow}.{outcome.step}")
         elif isinstance(outcome, PointsLedgerError):
             _note(f"command refused: {step.name} ({type(outcome).__name__}"
                   f"{', as expected' if step.expect else ''})")

@@ -379,8 +379,8 @@ def rulebooks(
         policies: dict[str, Any] = {}
         for name in _POLICIES:
             default, drawn_policy = defaults[name]
-            chosen = given[name] or st.just(default) | drawn_policy
-            policies[name] = draw(chosen)
+            chosen = given[name]
+            policies[name] = draw(st.just(default) | drawn_policy if chosen is None else chosen)
         catalogue: list[Reward] = []
         if most_rewards:
             reward_strategy = _reward_strategy() if rewards is None else rewards

@@ -56,6 +56,11 @@ def _items(v: Village, sign: int) -> list[str]:
     return [i.code for i in v.rulebook.items if i.points * sign > 0]
 
 
+def _latest(draw: st.DrawFn) -> int:
+    """An index into earlier results: mostly the latest ones (-1, -2), sometimes any."""
+    return draw(st.sampled_from([-1, -2]) | st.integers(0, 9))
+
+
 def _hex(draw: st.DrawFn) -> str:
     return draw(st.uuids()).hex[:8].upper()
 
@@ -110,7 +115,7 @@ def _close_account(draw: st.DrawFn, v: Village) -> Command:
     # only accounts registered during the run close: the plan's accounts stay open, so the
     # invalid commands that name them fail as they must
     kind = draw(st.sampled_from(["member", "household"]))
-    return Command("close_account", (Ref(kind, draw(st.integers(0, 9)), kind),),
+    return Command("close_account", (Ref(kind, _latest(draw), kind),),
                    (("balance_to", POOL), ("by", v.committee), _key(draw)))
 
 
@@ -128,7 +133,7 @@ def _posting(name: str, sign: int) -> Draw:
 
 
 def _reverse(draw: st.DrawFn, v: Village) -> Command:
-    return Command("reverse", (Ref("entry", draw(st.integers(0, 100))),),
+    return Command("reverse", (Ref("entry", _latest(draw)),),
                    (("reason", "误录"), ("by", v.committee), _key(draw)))
 
 
@@ -164,7 +169,7 @@ def _take(name: str) -> Draw:
 
 
 def _hand_over(draw: st.DrawFn, v: Village) -> Command:
-    index = draw(st.integers(0, 9))
+    index = _latest(draw)
     kwargs: tuple[tuple[str, Any], ...] = (("by", v.store_keeper), _key(draw))
     if draw(st.booleans()):
         kwargs += (("pickup_code", Ref("reservation", index, "pickup_code")),)
@@ -172,7 +177,7 @@ def _hand_over(draw: st.DrawFn, v: Village) -> Command:
 
 
 def _cancel_reservation(draw: st.DrawFn, v: Village) -> Command:
-    return Command("cancel_reservation", (Ref("reservation", draw(st.integers(0, 9))),),
+    return Command("cancel_reservation", (Ref("reservation", _latest(draw)),),
                    (("reason", "不要了"), ("by", v.store_keeper), _key(draw)))
 
 
@@ -227,14 +232,13 @@ def _submit_time(draw: st.DrawFn, v: Village) -> Command:
 
 def _step(draw: st.DrawFn, v: Village) -> Command:
     flow = draw(st.sampled_from(sorted(FLOWS)))
-    case = Ref(flow, draw(st.integers(0, 9) | st.just(-1)))
+    case = Ref(flow, _latest(draw))
     palette = Palette(reason=draw(st.sampled_from(["经核实", "不属实", "重复申报"])),
                       rating=draw(st.integers(1, 5)), minutes=draw(st.integers(1, 300)),
                       pick=draw(st.integers(0, 9)))
     if draw(st.integers(0, 3)):  # mostly some case's next step: flows get far
-        latest = draw(st.integers(0, 9) | st.just(-1) | st.just(-2))
-        return Command("step", (Ref("case", latest), NextStep(draw(st.integers(0, 3)), palette)),
-                       (_key(draw),), village=v)
+        choice = NextStep(draw(st.integers(0, 3)), palette)
+        return Command("step", (Ref("case", _latest(draw)), choice), (_key(draw),), village=v)
     steps = [s for s in FLOWS[flow].steps if s not in FLOWS[flow].system]
     step = draw(st.sampled_from(steps))
     by, args = step_call(v, flow, step, palette)
@@ -244,18 +248,26 @@ def _step(draw: st.DrawFn, v: Village) -> Command:
 def _minutes_of(name: str) -> Draw:
     def draw_minutes(draw: st.DrawFn, v: Village) -> Command:
         member = _member(draw, v) or v.households[0][0]
-        self_ = ("by", Actor(member, roles={RESIDENT}))
-        by = self_ if draw(st.booleans()) else ("by", v.committee)
+        if name == "donate_time":  # mostly from a member with family
+            families = [m for m, h, _n, _r in v.members
+                        if sum(h == o for _m, o, _n2, _r2 in v.members) > 1]
+            member = draw(st.sampled_from(families)) if families else member
+        by: tuple[str, Any] = ("by", v.committee)
+        holder: object = member
+        if name != "donate_time" and draw(st.booleans()):
+            holder = Ref("minutes", _latest(draw), "destination")  # who holds minutes
+        elif draw(st.booleans()):
+            by = ("by", Actor(member, roles={RESIDENT}))
         if name == "spend_time":
-            return Command(name, (member, draw(st.integers(1, 300))),
+            return Command(name, (holder, draw(st.integers(1, 60) | st.integers(1, 300))),
                            (("service", "理发"), by, _key(draw)))
         if name == "convert_time":
             unit = v.rulebook.timebank.unit_minutes
-            return Command(name, (member, unit * draw(st.integers(1, 3))), (by, _key(draw)))
+            return Command(name, (holder, unit * draw(st.integers(1, 3))), (by, _key(draw)))
         family = [m for m, h, _n, _r in v.members
                   if h == v.household_of(member) and m != member]
         to = draw(st.sampled_from(family)) if family else member
-        return Command(name, (member, to, draw(st.integers(1, 300))), (by, _key(draw)))
+        return Command(name, (member, to, draw(st.integers(1, 60))), (by, _key(draw)))
 
     return draw_minutes
 
