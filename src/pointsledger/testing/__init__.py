@@ -1,7 +1,8 @@
 """pointsledger.testing: tools for testing rulebooks and apps built on pointsledger.
 
-Hypothesis strategies for the core types (:func:`checklist_items`, :func:`rulebooks`,
-:func:`actors`, :func:`villages`, :func:`commands`, :func:`command_sequences`), a state machine
+Hypothesis strategies for the core types (:func:`checklist_items`, :func:`rewards`, the
+policies, :func:`rulebooks`, :func:`actors`, :func:`villages`, and :func:`commands` and
+:func:`command_sequences` of every command family), a state machine
 to subclass with your own rulebook (:class:`LedgerMachine`), and :func:`check_invariants`, which
 reports what does not hold in a ledger instead of raising. Needs the ``testing`` extra
 (``pip install "pointsledger[testing]"``, which brings hypothesis); importing
@@ -18,49 +19,69 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from pointsledger.testing._command import Ago, Command, DaysAgo, NextStep, Palette, Ref
+    from pointsledger.testing._commands import command_sequences, commands, run_commands
     from pointsledger.testing._coverage import Coverage, NeverSucceeded
     from pointsledger.testing._invariants import check_invariants
     from pointsledger.testing._machine import LedgerMachine, SQLiteLedgerMachine, default_village
-    from pointsledger.testing._strategies import (
-        Command,
-        Village,
-        actors,
+    from pointsledger.testing._rule_strategies import (
         caps,
         checklist_items,
-        command_sequences,
-        commands,
+        claim_policies,
+        expiry_policies,
+        price_rules,
+        rewards,
         rulebooks,
-        run_commands,
-        villages,
+        service_policies,
+        store_policies,
+        timebank_policies,
+        wish_policies,
     )
+    from pointsledger.testing._strategies import Village, actors, villages
 
 __all__ = [
+    "Ago",
     "Command",
     "Coverage",
+    "DaysAgo",
     "LedgerMachine",
     "NeverSucceeded",
+    "NextStep",
+    "Palette",
+    "Ref",
     "SQLiteLedgerMachine",
     "Village",
     "actors",
     "caps",
     "check_invariants",
     "checklist_items",
+    "claim_policies",
     "command_sequences",
     "commands",
     "default_village",
+    "expiry_policies",
+    "price_rules",
+    "rewards",
     "rulebooks",
     "run_commands",
+    "service_policies",
+    "store_policies",
+    "timebank_policies",
     "villages",
+    "wish_policies",
 ]
 
 _SOURCES: dict[str, tuple[str, ...]] = {
+    "pointsledger.testing._command": ("Ago", "Command", "DaysAgo", "NextStep", "Palette", "Ref"),
+    "pointsledger.testing._commands": ("command_sequences", "commands", "run_commands"),
     "pointsledger.testing._coverage": ("Coverage", "NeverSucceeded"),
     "pointsledger.testing._invariants": ("check_invariants",),
     "pointsledger.testing._machine": ("LedgerMachine", "SQLiteLedgerMachine", "default_village"),
-    "pointsledger.testing._strategies": (
-        "Command", "Village", "actors", "caps", "checklist_items", "command_sequences",
-        "commands", "rulebooks", "run_commands", "villages",
+    "pointsledger.testing._rule_strategies": (
+        "caps", "checklist_items", "claim_policies", "expiry_policies", "price_rules", "rewards",
+        "rulebooks", "service_policies", "store_policies", "timebank_policies", "wish_policies",
     ),
+    "pointsledger.testing._strategies": ("Village", "actors", "villages"),
 }
 _MODULE_OF: dict[str, str] = {name: mod for mod, names in _SOURCES.items() for name in names}
 

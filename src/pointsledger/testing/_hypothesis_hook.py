@@ -20,19 +20,19 @@ if TYPE_CHECKING:
 
 
 def _caps() -> SearchStrategy[Cap]:
-    from pointsledger.testing._strategies import caps
+    from pointsledger.testing._rule_strategies import caps
 
     return caps()
 
 
 def _checklist_items() -> SearchStrategy[ChecklistItem]:
-    from pointsledger.testing._strategies import checklist_items
+    from pointsledger.testing._rule_strategies import checklist_items
 
     return checklist_items()
 
 
 def _rulebooks() -> SearchStrategy[Rulebook]:
-    from pointsledger.testing._strategies import rulebooks
+    from pointsledger.testing._rule_strategies import rulebooks
 
     return rulebooks()
 
