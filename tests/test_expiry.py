@@ -121,6 +121,25 @@ def test_reversing_a_spent_award_takes_the_spent_part_from_other_lots() -> None:
     assert led.expire_due() == ()
 
 
+def test_reversing_a_partly_spent_award_takes_only_the_spent_part_from_other_lots() -> None:
+    """Half of an award spent: its reversal takes the other half from the award's own lot and
+    the spent half from the next lot, never from the award's own lot twice."""
+    led, clock = ledger_with(ExpiryPolicy("rolling", days=30),
+                             pendulum.datetime(2026, 3, 1, tz=TZ))
+    first = led.award("H1", "VOL-01", by=GRID, key="a", occurred_at=clock().subtract(days=2))
+    second = award(led, clock(), "b")
+    led.redeem("H1", "SOAP", quantity=1, by=KEEPER, key="r")  # 5 of the first lot's 10
+    (lot,) = [x for x in led.expiring("H1", within=pendulum.duration(days=90))
+              if x.seq == second]
+    reversal = led.reverse(first.id, reason="误录", by=COMMITTEE, key="rev")
+    assert [(seq, amount) for seq, amount, _e in reversal.lots] == [(second, 5)]
+    assert led.balance("H1").posted == 5
+    assert [(x.seq, x.points) for x in led.expiring("H1", within=pendulum.duration(days=90))] \
+        == [(second, 5)]
+    assert lot.points == 10
+    assert check_invariants(led) == []
+
+
 def test_reservations_hold_lots_until_handed_over_or_cancelled() -> None:
     """Held points cannot expire; a cancelled reservation gives its lots back."""
     led, clock = ledger_with(ExpiryPolicy("rolling", days=3),

@@ -282,6 +282,33 @@ def test_reverse_checks_its_entry(village: Village) -> None:
     assert led.reverse(event, reason="r", by=COMMITTEE, key="k").original == event.seq
 
 
+def test_a_reversal_records_who_when_and_under_which_rules(village: Village) -> None:
+    """A reversal's event names its actor, key, memo and the version in force, and restates an
+    award's or a deduction's item with no member (members are for redemptions)."""
+    led = village.ledger
+    when = days_ago(village, 1)
+    award = led.award("H001", "ENV-01", by=GRID, key="a", occurred_at=when)
+    deduction = led.deduct("H002", "COV-03", by=GRID, key="d", occurred_at=when)
+    for original, key in ((award, "rev/a"), (deduction, "rev/d")):
+        reversal = led.reverse(original.id, reason="误录", by=COMMITTEE, key=key, memo="复核")
+        assert (reversal.actor, reversal.key, reversal.memo, reversal.version) == (
+            COMMITTEE.id, key, "复核", "2026")
+        assert (reversal.original, reversal.item, reversal.member, reversal.account) == (
+            original.seq, original.item, "", original.account)
+
+
+@pytest.mark.parametrize("bad", ["e1-", "ex-abc", "e-abc", "1-abc", "e1"])
+def test_an_entry_id_needs_a_sequence_number_and_a_digest(mem_village: Village,
+                                                          bad: str) -> None:
+    """``e<seq>-<hex>`` with both parts: anything else is refused with UnknownEntry naming
+    the id, even when every event's digest starts with the empty text."""
+    led = mem_village.ledger
+    exc = refused(led, UnknownEntry,
+                  lambda: led.reverse(bad, reason="r", by=COMMITTEE, key="k"))
+    assert exc.fields == {"entry": bad}
+    assert repr(bad) in str(exc) and "e42-1a2b3c4d5e6f" in str(exc)
+
+
 def test_idempotent_repeat_returns_first_result(village: Village) -> None:
     """The same key and payload returns the first event and writes nothing."""
     led = village.ledger
