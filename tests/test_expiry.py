@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pointsledger import (
+    COMMUNITY,
     EXPIRED,
     Actor,
     ChecklistItem,
@@ -140,6 +141,27 @@ def test_reversing_a_partly_spent_award_takes_only_the_spent_part_from_other_lot
     assert check_invariants(led) == []
 
 
+@pytest.mark.parametrize("deficit", [1, 9, 10])
+def test_points_arriving_in_deficit_settle_it_before_filling_a_lot(deficit: int) -> None:
+    """An award to an account ``deficit`` points short keeps only what is left after the
+    deficit in its lot: 9, 1, and none at all when it exactly settles the deficit."""
+    led, clock = ledger_with(ExpiryPolicy("year_end"), pendulum.datetime(2026, 6, 1, tz=TZ))
+    rules = Rulebook("e2", [ChecklistItem("VOL-01", "志愿服务", category="志愿服务", points=10),
+                            ChecklistItem("LIT-01", "乱扔烟头", category="村规民约", points=-1)],
+                     expiry=ExpiryPolicy("year_end"))
+    led.adopt(rules, effective_from=pendulum.date(2026, 6, 1), by=COMMITTEE, resolution="m")
+    led.deduct("H1", "LIT-01", quantity=deficit, by=GRID, key="d", occurred_at=clock())
+    assert led.balance("H1").available == -deficit
+    lot = award(led, clock(), "a")
+    kept = [(lot, 10 - deficit)] if deficit < 10 else []
+    assert [(x.seq, x.points) for x in led.expiring("H1", within=pendulum.duration(days=400))] \
+        == kept
+    clock.set(pendulum.datetime(2027, 1, 1, tz=TZ))
+    assert [e.points for e in led.expire_due()] == ([10 - deficit] if kept else [])
+    assert led.balance("H1").posted == 0
+    assert check_invariants(led) == []
+
+
 def test_reservations_hold_lots_until_handed_over_or_cancelled() -> None:
     """Held points cannot expire; a cancelled reservation gives its lots back."""
     led, clock = ledger_with(ExpiryPolicy("rolling", days=3),
@@ -177,6 +199,22 @@ def test_carry_over_keeps_up_to_the_limit() -> None:
     clock.set(pendulum.datetime(2028, 1, 1, tz=TZ))
     assert [e.points for e in led.expire_due()] == [0]  # 15 carry again, none expire
     assert led.balance("H1").posted == 15
+    assert check_invariants(led) == []
+
+
+def test_a_lot_expires_at_its_instant_even_with_one_point_left() -> None:
+    """A microsecond before its expiry a lot is kept; at the instant even its last point
+    expires."""
+    led, clock = ledger_with(ExpiryPolicy("year_end"), pendulum.datetime(2026, 12, 1, tz=TZ))
+    lot = award(led, clock(), "a")
+    led.transfer("H1", COMMUNITY, 9, by=COMMITTEE, key="t")
+    clock.set(pendulum.datetime(2026, 12, 31, 23, 59, 59, 999999, tz=TZ))
+    assert led.expire_due() == ()
+    assert [(x.seq, x.points) for x in led.expiring("H1")] == [(lot, 1)]
+    clock.set(pendulum.datetime(2027, 1, 1, tz=TZ))
+    # transfers keep expiry dates: the community's 9 expire with them
+    assert {e.account: e.points for e in led.expire_due()} == {"H1": 1, COMMUNITY: 9}
+    assert led.balance("H1").posted == 0 and led.expiring("H1") == []
     assert check_invariants(led) == []
 
 
