@@ -218,6 +218,35 @@ def test_a_lot_expires_at_its_instant_even_with_one_point_left() -> None:
     assert check_invariants(led) == []
 
 
+def test_a_lot_with_one_point_left_is_drawn_first_and_dropped_when_empty() -> None:
+    """Spending draws even a single point left in the soonest lot, and an emptied lot is no
+    longer kept (white-box: the state keeps only lots with points remaining)."""
+    led, clock = ledger_with(ExpiryPolicy("year_end"), pendulum.datetime(2026, 12, 1, tz=TZ))
+    first = award(led, clock().subtract(days=1), "a")
+    led.transfer("H1", COMMUNITY, 9, by=COMMITTEE, key="t")  # 1 point left in the first lot
+    second = award(led, clock(), "b")
+    redemption = led.redeem("H1", "SOAP", by=KEEPER, key="r")
+    assert [(lot, amount) for lot, amount, _e in redemption.lots] == [(first, 1), (second, 4)]
+    assert [entry[1:3] for entry in led._state.lots["H1"]] == [(second, 6)]
+    assert check_invariants(led) == []
+
+
+@pytest.mark.xfail(strict=True, reason="bug: a lot given back after it was emptied loses its "
+                   "carry limit (lots.give_lots), so its points expire instead of carrying")
+def test_reversing_a_redemption_restores_the_lots_carry_over() -> None:
+    """Under a carry-over policy, a redemption that emptied a lot and was reversed leaves the
+    year end exactly as if it had never happened: the points carry over."""
+    led, clock = ledger_with(ExpiryPolicy("carry_over", carry=15),
+                             pendulum.datetime(2026, 12, 1, tz=TZ))
+    award(led, clock(), "a")
+    redemption = led.redeem("H1", "SOAP", quantity=2, by=KEEPER, key="r")
+    led.reverse(redemption.id, reason="误录", by=COMMITTEE, key="rev")
+    clock.set(pendulum.datetime(2027, 1, 1, tz=TZ))
+    (event,) = led.expire_due()
+    assert (event.points, sum(a for _l, a, _e in event.carried)) == (0, 10)
+    assert led.balance("H1").posted == 10
+
+
 def test_expire_due_refuses_the_future() -> None:
     """expire_due cannot run ahead of the clock."""
     led, clock = ledger_with(ExpiryPolicy("year_end"), pendulum.datetime(2026, 6, 1, tz=TZ))
