@@ -187,6 +187,19 @@ def test_deduct_refuses_an_award_item(village: Village) -> None:
     assert "use award" in str(exc)
 
 
+def test_the_sign_of_an_item_picks_award_or_deduct(mem_village: Village) -> None:
+    """award refuses a deduction item and deduct an award item, naming the item and its
+    points in the error's fields."""
+    led = mem_village.ledger
+    when = days_ago(mem_village, 1)
+    exc = refused(led, ValidationError, lambda: led.award("H001", "COV-03", by=GRID, key="a",
+                                                          occurred_at=when))
+    assert exc.fields == {"item": "COV-03", "points": -5}
+    exc = refused(led, ValidationError, lambda: led.deduct("H001", "ENV-01", by=GRID, key="d",
+                                                           occurred_at=when))
+    assert exc.fields == {"item": "ENV-01", "points": 5}
+
+
 def test_evidence_required(village: Village) -> None:
     """An item that requires evidence refuses a posting without any."""
     led = village.ledger
