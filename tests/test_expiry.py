@@ -231,6 +231,20 @@ def test_a_lot_with_one_point_left_is_drawn_first_and_dropped_when_empty() -> No
     assert check_invariants(led) == []
 
 
+def test_points_given_back_into_a_deficit_settle_it_first() -> None:
+    """A reversed redemption gives its lot back, but a deficit run up meanwhile is settled
+    first: the lot keeps only what the account can spend."""
+    led, clock = ledger_with(ExpiryPolicy("year_end"), pendulum.datetime(2026, 12, 1, tz=TZ))
+    lot = award(led, clock(), "a")
+    redemption = led.redeem("H1", "SOAP", quantity=2, by=KEEPER, key="r")
+    led.deduct("H1", "COV-01", by=GRID, key="d", occurred_at=clock())
+    assert led.balance("H1").available == -5
+    led.reverse(redemption.id, reason="误录", by=COMMITTEE, key="rev")
+    assert [(x.seq, x.points) for x in led.expiring("H1", within=pendulum.duration(days=60))] \
+        == [(lot, 5)]
+    assert check_invariants(led) == []
+
+
 @pytest.mark.xfail(strict=True, reason="bug: a lot given back after it was emptied loses its "
                    "carry limit (lots.give_lots), so its points expire instead of carrying")
 def test_reversing_a_redemption_restores_the_lots_carry_over() -> None:
