@@ -201,10 +201,11 @@ def test_the_sign_of_an_item_picks_award_or_deduct(mem_village: Village) -> None
 
 
 def test_evidence_required(village: Village) -> None:
-    """An item that requires evidence refuses a posting without any."""
+    """An item that requires evidence refuses a posting without any, naming the item."""
     led = village.ledger
-    refused(led, EvidenceRequired, lambda: led.deduct(
+    exc = refused(led, EvidenceRequired, lambda: led.deduct(
         "H001", "COV-09", by=GRID, key="e", occurred_at=days_ago(village, 1)))
+    assert exc.fields == {"item": "COV-09"} and "'COV-09' requires evidence" in str(exc)
     event = led.deduct("H001", "COV-09", by=GRID, key="e", occurred_at=days_ago(village, 1),
                        evidence=["photo-123"])
     assert event.evidence == ("photo-123",)
