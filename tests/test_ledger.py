@@ -20,7 +20,9 @@ from pointsledger import (
     AlreadyReversed,
     BackdatedTooFar,
     BalanceNotZero,
+    Cap,
     CapExceeded,
+    ChecklistItem,
     EvidenceRequired,
     IdempotencyConflict,
     Ledger,
@@ -31,6 +33,7 @@ from pointsledger import (
     PeriodClosed,
     PermissionDenied,
     PointsLedgerError,
+    Rulebook,
     RulebookError,
     UnknownAccount,
     UnknownEntry,
@@ -40,7 +43,7 @@ from pointsledger import (
 )
 from pointsledger.ledger.snapshot import dump as state_dump
 
-from .helpers import COMMITTEE, GRID, RESIDENT, START, TZ, Village, rulebook
+from .helpers import COMMITTEE, GRID, RESIDENT, START, TZ, Village, make_village, rulebook
 
 E = TypeVar("E", bound=Exception)
 
@@ -198,6 +201,43 @@ def test_the_sign_of_an_item_picks_award_or_deduct(mem_village: Village) -> None
     exc = refused(led, ValidationError, lambda: led.deduct("H001", "ENV-01", by=GRID, key="d",
                                                            occurred_at=when))
     assert exc.fields == {"item": "ENV-01", "points": 5}
+
+
+def test_a_category_cap_is_checked_after_an_item_cap_it_leaves_room_in(
+        mem_village: Village) -> None:
+    """With the category's day cap used up by another item, an award that exactly reaches its
+    own (unused) item cap is refused by the category, not by the item."""
+    led = mem_village.ledger
+    when = days_ago(mem_village, 0.5)
+    led.award("H001", "VOL-02", quantity=4, by=GRID, key="v2", occurred_at=when)  # 8 of 8
+    exc = refused(led, CapExceeded, lambda: led.award("H001", "VOL-01", quantity=2, by=GRID,
+                                                      key="v1", occurred_at=when))
+    assert (exc.fields["scope"], exc.fields["name"], exc.fields["used"],
+            exc.fields["remaining"], exc.fields["requested"]) == ("category", "志愿服务", 8, 0, 6)
+
+
+def test_caps_of_the_same_period_kind_count_apart(backend: str) -> None:
+    """Two items capped per month, and their category per month: each counter is its own."""
+    rules = Rulebook("caps", [
+        ChecklistItem("A-01", "甲", category="甲类", points=5, cap=Cap(10, per="month")),
+        ChecklistItem("B-01", "乙", category="乙类", points=5, cap=Cap(10, per="month")),
+        ChecklistItem("C-01", "丙", category="乙类", points=5),
+    ], category_caps={"乙类": Cap(15, per="month")})
+    village = make_village(backend, rules=rules)
+    led = village.ledger
+    when = days_ago(village, 1)
+    led.award("H001", "A-01", quantity=2, by=GRID, key="a", occurred_at=when)
+    led.award("H001", "B-01", quantity=2, by=GRID, key="b", occurred_at=when)
+    led.award("H001", "C-01", by=GRID, key="c", occurred_at=when)
+    led.award("H002", "A-01", quantity=2, by=GRID, key="a2", occurred_at=when)
+    exc = refused(led, CapExceeded, lambda: led.award("H001", "C-01", by=GRID, key="c2",
+                                                      occurred_at=when))
+    assert (exc.fields["scope"], exc.fields["used"]) == ("category", 15)
+    exc = refused(led, CapExceeded, lambda: led.award("H001", "A-01", by=GRID, key="a3",
+                                                      occurred_at=when))
+    assert (exc.fields["scope"], exc.fields["name"], exc.fields["used"]) == ("item", "A-01", 10)
+    assert led.balance("H001").posted == 25
+    village.ledger.close()
 
 
 def test_evidence_required(village: Village) -> None:
@@ -435,8 +475,10 @@ def test_effective_until_leaves_a_gap(village: Village) -> None:
     led.register_household("H", grid="G", head="户主", by=COMMITTEE)
     led.award("H", "VOL-02", by=GRID, key="a", occurred_at=pendulum.datetime(2026, 2, 28, 23,
                                                                            tz=TZ))
-    refused(led, NoRulebookInForce, lambda: led.award(
+    exc = refused(led, NoRulebookInForce, lambda: led.award(
         "H", "VOL-02", by=GRID, key="b", occurred_at=pendulum.datetime(2026, 3, 1, tz=TZ)))
+    assert exc.fields == {"occurred_at": "2026-03-01T00:00:00+08:00"}
+    assert "2026-03-01T00:00:00+08:00" in str(exc)
     refused(led, RulebookError, lambda: led.adopt(
         rulebook("v2"), effective_from=pendulum.date(2026, 2, 28), by=COMMITTEE, resolution="m"))
     refused(led, ValidationError, lambda: led.adopt(
