@@ -189,12 +189,18 @@ def test_carry_over_keeps_up_to_the_limit() -> None:
     """At year end up to `carry` points carry to the next year end; the rest expire."""
     led, clock = ledger_with(ExpiryPolicy("carry_over", carry=15),
                              pendulum.datetime(2026, 12, 1, tz=TZ))
-    award(led, clock(), "a")
-    award(led, clock(), "b")
-    award(led, clock(), "c")
+    a = award(led, clock(), "a")
+    b = award(led, clock(), "b")
+    c = award(led, clock(), "c")
     clock.set(pendulum.datetime(2027, 1, 1, tz=TZ))
     (event,) = led.expire_due()
     assert event.points == 15 and sum(a for _l, a, _e in event.carried) == 15
+    # the newest points carry, to the next year end (local time); the oldest expire
+    year_end = int(pendulum.datetime(2028, 1, 1, tz=TZ).timestamp()) * 1_000_000
+    assert event.carried == ((b, 5, year_end), (c, 10, year_end))
+    assert [(lot, amount) for lot, amount, _e in event.lots] == [(a, 10), (b, 5)]
+    assert (event.actor, event.key, event.version, event.memo) == (
+        "@system", f"expire/{c}/H1", "e", "")
     assert led.balance("H1").posted == 15
     clock.set(pendulum.datetime(2028, 1, 1, tz=TZ))
     assert [e.points for e in led.expire_due()] == [0]  # 15 carry again, none expire
