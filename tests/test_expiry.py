@@ -166,8 +166,10 @@ def test_reservations_hold_lots_until_handed_over_or_cancelled() -> None:
     """Held points cannot expire; a cancelled reservation gives its lots back."""
     led, clock = ledger_with(ExpiryPolicy("rolling", days=3),
                              pendulum.datetime(2026, 3, 1, tz=TZ))
-    award(led, clock(), "a")
+    lot = award(led, clock(), "a")
     reservation = led.reserve("H1", "SOAP", quantity=2, by=KEEPER, key="r")
+    assert [(seq, amount) for seq, amount, _e in reservation.lots] == [(lot, 10)]
+    assert led.expiring("H1", within=pendulum.duration(days=30)) == []  # held, not in a lot
     clock.advance(days=2, hours=12)
     led.cancel_reservation(reservation.id, reason="不要了", by=KEEPER, key="c")
     clock.advance(days=1)

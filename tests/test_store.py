@@ -237,6 +237,7 @@ def test_reservation_hand_over_with_pickup_code(shop: Shop) -> None:
     assert handed.reservation == reservation.seq and handed.points == 10
     balance = led.balance("H1")
     assert (balance.posted, balance.held, led.stock("SOAP").on_hand) == (0, 0, 8)
+    assert (led.stock("SOAP").reserved, led.stock("SOAP").free) == (0, 8)
     refused(led, AlreadyResolved, lambda: led.hand_over(reservation.id, by=KEEPER, key="h2"))
     refused(led, AlreadyResolved, lambda: led.cancel_reservation(
         reservation.id, reason="r", by=KEEPER, key="c"))
