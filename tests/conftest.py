@@ -10,6 +10,8 @@ a test flaky) and printing the blob that reproduces a failure:
 - ``thorough``: random and ten times the budget, for a search before a release (or nightly):
   ``HYPOTHESIS_PROFILE=thorough python -m pytest tests/...``. Whatever it finds becomes an
   example test, so that ``ci`` replays it from then on.
+- ``mutation``: derandomised like ``ci`` with a sixth of its budget, for mutation testing
+  (README, "Mutation testing"), where the suite runs once per mutant.
 
 Tests that set their own ``max_examples`` scale it with :func:`tests.helpers.budget`.
 """
@@ -34,6 +36,9 @@ settings.register_profile("dev", deadline=None, max_examples=CI_EXAMPLES, print_
                           suppress_health_check=_QUIET)
 settings.register_profile("thorough", derandomize=False, deadline=None,
                           max_examples=THOROUGH_FACTOR * CI_EXAMPLES, print_blob=True,
+                          suppress_health_check=_QUIET)
+settings.register_profile("mutation", derandomize=True, deadline=None,
+                          max_examples=CI_EXAMPLES // 6, print_blob=True,
                           suppress_health_check=_QUIET)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 

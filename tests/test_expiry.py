@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pointsledger import (
+    COMMUNITY,
     EXPIRED,
     Actor,
     ChecklistItem,
@@ -121,12 +122,54 @@ def test_reversing_a_spent_award_takes_the_spent_part_from_other_lots() -> None:
     assert led.expire_due() == ()
 
 
+def test_reversing_a_partly_spent_award_takes_only_the_spent_part_from_other_lots() -> None:
+    """Half of an award spent: its reversal takes the other half from the award's own lot and
+    the spent half from the next lot, never from the award's own lot twice."""
+    led, clock = ledger_with(ExpiryPolicy("rolling", days=30),
+                             pendulum.datetime(2026, 3, 1, tz=TZ))
+    first = led.award("H1", "VOL-01", by=GRID, key="a", occurred_at=clock().subtract(days=2))
+    second = award(led, clock(), "b")
+    led.redeem("H1", "SOAP", quantity=1, by=KEEPER, key="r")  # 5 of the first lot's 10
+    (lot,) = [x for x in led.expiring("H1", within=pendulum.duration(days=90))
+              if x.seq == second]
+    reversal = led.reverse(first.id, reason="误录", by=COMMITTEE, key="rev")
+    assert [(seq, amount) for seq, amount, _e in reversal.lots] == [(second, 5)]
+    assert led.balance("H1").posted == 5
+    assert [(x.seq, x.points) for x in led.expiring("H1", within=pendulum.duration(days=90))] \
+        == [(second, 5)]
+    assert lot.points == 10
+    assert check_invariants(led) == []
+
+
+@pytest.mark.parametrize("deficit", [1, 9, 10])
+def test_points_arriving_in_deficit_settle_it_before_filling_a_lot(deficit: int) -> None:
+    """An award to an account ``deficit`` points short keeps only what is left after the
+    deficit in its lot: 9, 1, and none at all when it exactly settles the deficit."""
+    led, clock = ledger_with(ExpiryPolicy("year_end"), pendulum.datetime(2026, 6, 1, tz=TZ))
+    rules = Rulebook("e2", [ChecklistItem("VOL-01", "志愿服务", category="志愿服务", points=10),
+                            ChecklistItem("LIT-01", "乱扔烟头", category="村规民约", points=-1)],
+                     expiry=ExpiryPolicy("year_end"))
+    led.adopt(rules, effective_from=pendulum.date(2026, 6, 1), by=COMMITTEE, resolution="m")
+    led.deduct("H1", "LIT-01", quantity=deficit, by=GRID, key="d", occurred_at=clock())
+    assert led.balance("H1").available == -deficit
+    lot = award(led, clock(), "a")
+    kept = [(lot, 10 - deficit)] if deficit < 10 else []
+    assert [(x.seq, x.points) for x in led.expiring("H1", within=pendulum.duration(days=400))] \
+        == kept
+    clock.set(pendulum.datetime(2027, 1, 1, tz=TZ))
+    assert [e.points for e in led.expire_due()] == ([10 - deficit] if kept else [])
+    assert led.balance("H1").posted == 0
+    assert check_invariants(led) == []
+
+
 def test_reservations_hold_lots_until_handed_over_or_cancelled() -> None:
     """Held points cannot expire; a cancelled reservation gives its lots back."""
     led, clock = ledger_with(ExpiryPolicy("rolling", days=3),
                              pendulum.datetime(2026, 3, 1, tz=TZ))
-    award(led, clock(), "a")
+    lot = award(led, clock(), "a")
     reservation = led.reserve("H1", "SOAP", quantity=2, by=KEEPER, key="r")
+    assert [(seq, amount) for seq, amount, _e in reservation.lots] == [(lot, 10)]
+    assert led.expiring("H1", within=pendulum.duration(days=30)) == []  # held, not in a lot
     clock.advance(days=2, hours=12)
     led.cancel_reservation(reservation.id, reason="不要了", by=KEEPER, key="c")
     clock.advance(days=1)
@@ -148,16 +191,65 @@ def test_carry_over_keeps_up_to_the_limit() -> None:
     """At year end up to `carry` points carry to the next year end; the rest expire."""
     led, clock = ledger_with(ExpiryPolicy("carry_over", carry=15),
                              pendulum.datetime(2026, 12, 1, tz=TZ))
-    award(led, clock(), "a")
-    award(led, clock(), "b")
-    award(led, clock(), "c")
+    a = award(led, clock(), "a")
+    b = award(led, clock(), "b")
+    c = award(led, clock(), "c")
     clock.set(pendulum.datetime(2027, 1, 1, tz=TZ))
     (event,) = led.expire_due()
     assert event.points == 15 and sum(a for _l, a, _e in event.carried) == 15
+    # the newest points carry, to the next year end (local time); the oldest expire
+    year_end = int(pendulum.datetime(2028, 1, 1, tz=TZ).timestamp()) * 1_000_000
+    assert event.carried == ((b, 5, year_end), (c, 10, year_end))
+    assert [(lot, amount) for lot, amount, _e in event.lots] == [(a, 10), (b, 5)]
+    assert (event.actor, event.key, event.version, event.memo) == (
+        "@system", f"expire/{c}/H1", "e", "")
     assert led.balance("H1").posted == 15
     clock.set(pendulum.datetime(2028, 1, 1, tz=TZ))
     assert [e.points for e in led.expire_due()] == [0]  # 15 carry again, none expire
     assert led.balance("H1").posted == 15
+    assert check_invariants(led) == []
+
+
+def test_a_lot_expires_at_its_instant_even_with_one_point_left() -> None:
+    """A microsecond before its expiry a lot is kept; at the instant even its last point
+    expires."""
+    led, clock = ledger_with(ExpiryPolicy("year_end"), pendulum.datetime(2026, 12, 1, tz=TZ))
+    lot = award(led, clock(), "a")
+    led.transfer("H1", COMMUNITY, 9, by=COMMITTEE, key="t")
+    clock.set(pendulum.datetime(2026, 12, 31, 23, 59, 59, 999999, tz=TZ))
+    assert led.expire_due() == ()
+    assert [(x.seq, x.points) for x in led.expiring("H1")] == [(lot, 1)]
+    clock.set(pendulum.datetime(2027, 1, 1, tz=TZ))
+    # transfers keep expiry dates: the community's 9 expire with them
+    assert {e.account: e.points for e in led.expire_due()} == {"H1": 1, COMMUNITY: 9}
+    assert led.balance("H1").posted == 0 and led.expiring("H1") == []
+    assert check_invariants(led) == []
+
+
+def test_a_lot_with_one_point_left_is_drawn_first_and_dropped_when_empty() -> None:
+    """Spending draws even a single point left in the soonest lot, and an emptied lot is no
+    longer kept (white-box: the state keeps only lots with points remaining)."""
+    led, clock = ledger_with(ExpiryPolicy("year_end"), pendulum.datetime(2026, 12, 1, tz=TZ))
+    first = award(led, clock().subtract(days=1), "a")
+    led.transfer("H1", COMMUNITY, 9, by=COMMITTEE, key="t")  # 1 point left in the first lot
+    second = award(led, clock(), "b")
+    redemption = led.redeem("H1", "SOAP", by=KEEPER, key="r")
+    assert [(lot, amount) for lot, amount, _e in redemption.lots] == [(first, 1), (second, 4)]
+    assert [entry[1:3] for entry in led._state.lots["H1"]] == [(second, 6)]
+    assert check_invariants(led) == []
+
+
+def test_points_given_back_into_a_deficit_settle_it_first() -> None:
+    """A reversed redemption gives its lot back, but a deficit run up meanwhile is settled
+    first: the lot keeps only what the account can spend."""
+    led, clock = ledger_with(ExpiryPolicy("year_end"), pendulum.datetime(2026, 12, 1, tz=TZ))
+    lot = award(led, clock(), "a")
+    redemption = led.redeem("H1", "SOAP", quantity=2, by=KEEPER, key="r")
+    led.deduct("H1", "COV-01", by=GRID, key="d", occurred_at=clock())
+    assert led.balance("H1").available == -5
+    led.reverse(redemption.id, reason="误录", by=COMMITTEE, key="rev")
+    assert [(x.seq, x.points) for x in led.expiring("H1", within=pendulum.duration(days=60))] \
+        == [(lot, 5)]
     assert check_invariants(led) == []
 
 

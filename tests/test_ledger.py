@@ -20,7 +20,9 @@ from pointsledger import (
     AlreadyReversed,
     BackdatedTooFar,
     BalanceNotZero,
+    Cap,
     CapExceeded,
+    ChecklistItem,
     EvidenceRequired,
     IdempotencyConflict,
     Ledger,
@@ -31,6 +33,7 @@ from pointsledger import (
     PeriodClosed,
     PermissionDenied,
     PointsLedgerError,
+    Rulebook,
     RulebookError,
     UnknownAccount,
     UnknownEntry,
@@ -40,7 +43,7 @@ from pointsledger import (
 )
 from pointsledger.ledger.snapshot import dump as state_dump
 
-from .helpers import COMMITTEE, GRID, RESIDENT, START, TZ, Village, rulebook
+from .helpers import COMMITTEE, GRID, RESIDENT, START, TZ, Village, make_village, rulebook
 
 E = TypeVar("E", bound=Exception)
 
@@ -187,11 +190,62 @@ def test_deduct_refuses_an_award_item(village: Village) -> None:
     assert "use award" in str(exc)
 
 
-def test_evidence_required(village: Village) -> None:
-    """An item that requires evidence refuses a posting without any."""
+def test_the_sign_of_an_item_picks_award_or_deduct(mem_village: Village) -> None:
+    """award refuses a deduction item and deduct an award item, naming the item and its
+    points in the error's fields."""
+    led = mem_village.ledger
+    when = days_ago(mem_village, 1)
+    exc = refused(led, ValidationError, lambda: led.award("H001", "COV-03", by=GRID, key="a",
+                                                          occurred_at=when))
+    assert exc.fields == {"item": "COV-03", "points": -5}
+    exc = refused(led, ValidationError, lambda: led.deduct("H001", "ENV-01", by=GRID, key="d",
+                                                           occurred_at=when))
+    assert exc.fields == {"item": "ENV-01", "points": 5}
+
+
+def test_a_category_cap_is_checked_after_an_item_cap_it_leaves_room_in(
+        mem_village: Village) -> None:
+    """With the category's day cap used up by another item, an award that exactly reaches its
+    own (unused) item cap is refused by the category, not by the item."""
+    led = mem_village.ledger
+    when = days_ago(mem_village, 0.5)
+    led.award("H001", "VOL-02", quantity=4, by=GRID, key="v2", occurred_at=when)  # 8 of 8
+    exc = refused(led, CapExceeded, lambda: led.award("H001", "VOL-01", quantity=2, by=GRID,
+                                                      key="v1", occurred_at=when))
+    assert (exc.fields["scope"], exc.fields["name"], exc.fields["used"],
+            exc.fields["remaining"], exc.fields["requested"]) == ("category", "志愿服务", 8, 0, 6)
+
+
+def test_caps_of_the_same_period_kind_count_apart(backend: str) -> None:
+    """Two items capped per month, and their category per month: each counter is its own."""
+    rules = Rulebook("caps", [
+        ChecklistItem("A-01", "甲", category="甲类", points=5, cap=Cap(10, per="month")),
+        ChecklistItem("B-01", "乙", category="乙类", points=5, cap=Cap(10, per="month")),
+        ChecklistItem("C-01", "丙", category="乙类", points=5),
+    ], category_caps={"乙类": Cap(15, per="month")})
+    village = make_village(backend, rules=rules)
     led = village.ledger
-    refused(led, EvidenceRequired, lambda: led.deduct(
+    when = days_ago(village, 1)
+    led.award("H001", "A-01", quantity=2, by=GRID, key="a", occurred_at=when)
+    led.award("H001", "B-01", quantity=2, by=GRID, key="b", occurred_at=when)
+    led.award("H001", "C-01", by=GRID, key="c", occurred_at=when)
+    led.award("H002", "A-01", quantity=2, by=GRID, key="a2", occurred_at=when)
+    exc = refused(led, CapExceeded, lambda: led.award("H001", "C-01", by=GRID, key="c2",
+                                                      occurred_at=when))
+    assert (exc.fields["scope"], exc.fields["used"]) == ("category", 15)
+    exc = refused(led, CapExceeded, lambda: led.award("H001", "A-01", by=GRID, key="a3",
+                                                      occurred_at=when))
+    assert (exc.fields["scope"], exc.fields["name"], exc.fields["used"]) == ("item", "A-01", 10)
+    assert led.balance("H001").posted == 25
+    village.ledger.close()
+
+
+def test_evidence_required(village: Village) -> None:
+    """An item that requires evidence refuses a posting without any, naming the item."""
+    led = village.ledger
+    exc = refused(led, EvidenceRequired, lambda: led.deduct(
         "H001", "COV-09", by=GRID, key="e", occurred_at=days_ago(village, 1)))
+    assert exc.fields == {"item": "COV-09"} and "'COV-09' requires evidence" in str(exc)
     event = led.deduct("H001", "COV-09", by=GRID, key="e", occurred_at=days_ago(village, 1),
                        evidence=["photo-123"])
     assert event.evidence == ("photo-123",)
@@ -280,6 +334,33 @@ def test_reverse_checks_its_entry(village: Village) -> None:
     refused(led, ValidationError, lambda: led.reverse(event.id, reason=" ", by=COMMITTEE,
                                                       key="k"))
     assert led.reverse(event, reason="r", by=COMMITTEE, key="k").original == event.seq
+
+
+def test_a_reversal_records_who_when_and_under_which_rules(village: Village) -> None:
+    """A reversal's event names its actor, key, memo and the version in force, and restates an
+    award's or a deduction's item with no member (members are for redemptions)."""
+    led = village.ledger
+    when = days_ago(village, 1)
+    award = led.award("H001", "ENV-01", by=GRID, key="a", occurred_at=when)
+    deduction = led.deduct("H002", "COV-03", by=GRID, key="d", occurred_at=when)
+    for original, key in ((award, "rev/a"), (deduction, "rev/d")):
+        reversal = led.reverse(original.id, reason="误录", by=COMMITTEE, key=key, memo="复核")
+        assert (reversal.actor, reversal.key, reversal.memo, reversal.version) == (
+            COMMITTEE.id, key, "复核", "2026")
+        assert (reversal.original, reversal.item, reversal.member, reversal.account) == (
+            original.seq, original.item, "", original.account)
+
+
+@pytest.mark.parametrize("bad", ["e1-", "ex-abc", "e-abc", "1-abc", "e1"])
+def test_an_entry_id_needs_a_sequence_number_and_a_digest(mem_village: Village,
+                                                          bad: str) -> None:
+    """``e<seq>-<hex>`` with both parts: anything else is refused with UnknownEntry naming
+    the id, even when every event's digest starts with the empty text."""
+    led = mem_village.ledger
+    exc = refused(led, UnknownEntry,
+                  lambda: led.reverse(bad, reason="r", by=COMMITTEE, key="k"))
+    assert exc.fields == {"entry": bad}
+    assert repr(bad) in str(exc) and "e42-1a2b3c4d5e6f" in str(exc)
 
 
 def test_idempotent_repeat_returns_first_result(village: Village) -> None:
@@ -394,8 +475,10 @@ def test_effective_until_leaves_a_gap(village: Village) -> None:
     led.register_household("H", grid="G", head="户主", by=COMMITTEE)
     led.award("H", "VOL-02", by=GRID, key="a", occurred_at=pendulum.datetime(2026, 2, 28, 23,
                                                                            tz=TZ))
-    refused(led, NoRulebookInForce, lambda: led.award(
+    exc = refused(led, NoRulebookInForce, lambda: led.award(
         "H", "VOL-02", by=GRID, key="b", occurred_at=pendulum.datetime(2026, 3, 1, tz=TZ)))
+    assert exc.fields == {"occurred_at": "2026-03-01T00:00:00+08:00"}
+    assert "2026-03-01T00:00:00+08:00" in str(exc)
     refused(led, RulebookError, lambda: led.adopt(
         rulebook("v2"), effective_from=pendulum.date(2026, 2, 28), by=COMMITTEE, resolution="m"))
     refused(led, ValidationError, lambda: led.adopt(

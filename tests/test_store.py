@@ -15,6 +15,7 @@ from pointsledger import (
     AlreadyResolved,
     Cap,
     ChecklistItem,
+    IdempotencyConflict,
     InsufficientPoints,
     Ledger,
     Limit,
@@ -236,6 +237,7 @@ def test_reservation_hand_over_with_pickup_code(shop: Shop) -> None:
     assert handed.reservation == reservation.seq and handed.points == 10
     balance = led.balance("H1")
     assert (balance.posted, balance.held, led.stock("SOAP").on_hand) == (0, 0, 8)
+    assert (led.stock("SOAP").reserved, led.stock("SOAP").free) == (0, 8)
     refused(led, AlreadyResolved, lambda: led.hand_over(reservation.id, by=KEEPER, key="h2"))
     refused(led, AlreadyResolved, lambda: led.cancel_reservation(
         reservation.id, reason="r", by=KEEPER, key="c"))
@@ -256,6 +258,58 @@ def test_reservations_time_out_idempotently(shop: Shop) -> None:
     assert led.time_out_due() == ()
     assert led.balance("H2").held == 0 and led.stock("SOAP").reserved == 0
     refused(led, AlreadyResolved, lambda: led.hand_over(reservation.id, by=KEEPER, key="h"))
+
+
+def test_a_reservation_times_out_at_its_instant_as_a_system_step(shop: Shop) -> None:
+    """A microsecond before its pickup time ends a reservation stays open; at the instant it
+    times out, recorded by the system under the key ``timeout/<seq>`` and the rules in force."""
+    led = shop.ledger
+    shop.earn("H2")
+    reservation = led.reserve("H2", "SOAP", by=KEEPER, key="res")
+    ends = pendulum.from_timestamp(reservation.expires_us / 1e6, tz=TZ)
+    assert ends == pendulum.from_timestamp(reservation.recorded_us / 1e6, tz=TZ).add(days=2)
+    shop.clock.set(ends.subtract(microseconds=1))
+    assert led.time_out_due() == ()
+    shop.clock.set(ends)
+    (event,) = led.time_out_due()
+    assert isinstance(event, ReservationTimedOut) and event.reservation == reservation.seq
+    assert (event.actor, event.key, event.version, event.memo) == (
+        "@system", f"timeout/{reservation.seq}", "store-2026", "")
+
+
+@pytest.mark.parametrize("change", [{"account": "M-60"}, {"reward": "MEAL"}, {"quantity": 2},
+                                    {"member": "M-60"}])
+def test_a_redemption_key_reused_with_another_request_is_refused(
+        shop: Shop, change: dict[str, object]) -> None:
+    """The same key with a different account, reward, quantity or member is an
+    IdempotencyConflict and writes nothing; the same request returns the first event."""
+    led = shop.ledger
+    shop.earn("H1", 3)
+    shop.earn("M-60")
+    first = led.redeem("H1", "SOAP", by=KEEPER, key="same")
+    request: dict[str, object] = {"account": "H1", "reward": "SOAP", "quantity": 1}
+    assert led.redeem(**request, by=KEEPER, key="same") == first
+    request.update(change)
+    refused(led, IdempotencyConflict,
+            lambda: led.redeem(**request, by=KEEPER, key="same"))
+
+
+def test_a_reward_never_stocked_is_out_of_stock(shop: Shop) -> None:
+    """A reward in the rulebook that never received stock cannot be redeemed."""
+    led = shop.ledger
+    rules = attrs.evolve(RULES, version="store-2026b",
+                         rewards=[*RULES.rewards, Reward("FAN", "电扇", cost=5)])
+    led.adopt(rules, effective_from=pendulum.date(2026, 3, 2), by=COMMITTEE, resolution="m")
+    shop.earn("H1")
+    exc = refused(led, OutOfStock, lambda: led.redeem("H1", "FAN", by=KEEPER, key="f"))
+    assert (exc.fields["available"], exc.fields["asked"]) == (0, 1)
+
+
+def test_a_member_without_a_birth_date_pays_the_full_price(shop: Shop) -> None:
+    """Price rules go by age: a member with no recorded birth date pays the cost."""
+    led = shop.ledger
+    shop.earn("H2")
+    assert led.redeem("H2", "MEAL", member="M-KID", by=KEEPER, key="k").points == 10
 
 
 def test_cancel_releases_and_frees_the_limit(shop: Shop) -> None:

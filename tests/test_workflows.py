@@ -28,7 +28,7 @@ from pointsledger import (
     ValidationError,
 )
 from pointsledger.base.clock import from_us
-from pointsledger.core.events import Awarded, Stepped
+from pointsledger.core.events import Awarded, Stepped, TimeMoved
 from pointsledger.testing import check_invariants
 from tests.helpers import (
     COMMITTEE,
@@ -453,6 +453,31 @@ def test_minutes_are_spent_donated_to_family_and_converted() -> None:
     _deposit(ledger, "M002", 60, "d2")
     with pytest.raises(NotEligible, match="conversion starts at 120"):
         ledger.convert_time("M002", 60, by=me, key="c3")
+
+
+def test_time_bank_movements_are_whole_minutes_by_the_members_household() -> None:
+    """One minute is the least a member spends (0 and negatives are refused); a movement is
+    recorded with its actor, key, memo and the rules in force, and a deposit's second
+    approval moves the minutes as the approver; a resident of another household may not
+    spend a member's minutes."""
+    village = make_workflow_village()
+    ledger = village.ledger
+    _deposit(ledger, "M002", 30, "d1")
+    deposit = ledger.event(ledger.head)
+    assert isinstance(deposit, TimeMoved)
+    assert (deposit.actor, deposit.key, deposit.version, deposit.source, deposit.destination,
+            deposit.minutes) == (COMMITTEE.id, "d1/2", "2026", TIMEBANK, "M002", 30)
+    me = Actor("M002", roles={"resident"})
+    for bad in (0, -5):
+        with pytest.raises(ValidationError, match="minutes"):
+            ledger.spend_time("M002", bad, service="理发", by=me, key=f"bad{bad}")
+    spent = ledger.spend_time("M002", 1, service="理发", by=me, key="s", memo="一分钟")
+    assert (spent.actor, spent.key, spent.memo, spent.version, spent.minutes) == (
+        "M002", "s", "一分钟", "2026", 1)
+    with pytest.raises(PermissionDenied):
+        ledger.spend_time("M002", 1, service="理发", by=Actor("M003", roles={"resident"}),
+                          key="other")
+    assert ledger.minutes("M002") == 29
 
 
 def test_the_storage_cap_holds() -> None:
