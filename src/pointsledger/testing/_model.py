@@ -966,7 +966,8 @@ class CoreModel:
             member = account
         household = self.household_of(account)
         if member is not None and (member not in self.members
-                                   or self.members[member]["household"] != household):
+                                   or self.members[member]["household"] != household
+                                   or self.members[member]["closed"]):
             errors |= {ValidationError, UnknownAccount}
             member = None
         if reward is None or household is None or self.account_errors(account):
@@ -1039,8 +1040,9 @@ class CoreModel:
                 spend.pickup_code = result.pickup_code
             self.spends[result.seq] = spend
             self.wrote()
-        price = "full price" if points == 0 or self.reward(reward) is None or (
-            points == quantity * self.reward(reward).cost) else "price rule"  # type: ignore
+        known = self.reward(reward)
+        price = "" if errors or known is None else (
+            "full price" if points == quantity * known.cost else "price rule")
         return self.accept(key, name, payload, errors, apply, check, label=price)
 
     def reservation(self, reservation: Any) -> Spend | None:
