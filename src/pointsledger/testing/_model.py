@@ -320,7 +320,7 @@ class CoreModel:
         entry = next((i for i in rulebook.items if i.code == item), None)
         if entry is None or entry.points < 0:
             return []
-        found = []
+        found: list[tuple[tuple[str, ...], int]] = []
         for cap in entry.caps:
             found.append((("item", account, item, cap.per, self.period(at, cap.per)),
                           cap.max_points))

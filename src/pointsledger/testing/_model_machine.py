@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 import pendulum
 from hypothesis import currently_in_test_context, event, note
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from pointsledger import (
     Actor,
@@ -145,7 +145,7 @@ def _event(text: str) -> None:
         event(text)
 
 
-def _times(machine: ModelMachine) -> st.SearchStrategy[tuple[str, Any]]:
+def _times(machine: CoreRules) -> st.SearchStrategy[tuple[str, Any]]:
     """``occurred_at`` draws at the edges: omitted, now, just in the future, at the
     backdating boundary and 1 µs past it, naive, in a closed period, recent."""
     now = machine.clock()
@@ -281,9 +281,9 @@ class CoreRules:
         levels = self.ledger.stock_levels()
         for reward in set(levels) | set(self.model.on_hand):
             level = levels.get(reward)
-            got = (level.on_hand, level.reserved) if level else (0, 0)
-            expected = (self.model.on_hand.get(reward, 0), self.model.reserved.get(reward, 0))
-            assert got == expected, f"stock {reward}: {got}, model {expected}"
+            stock = (level.on_hand, level.reserved) if level else (0, 0)
+            model = (self.model.on_hand.get(reward, 0), self.model.reserved.get(reward, 0))
+            assert stock == model, f"stock {reward}: {stock}, model {model}"
 
     @invariant()
     def keeps_the_invariants(self) -> None:
@@ -320,7 +320,7 @@ class CoreRules:
           evidence=st.sampled_from([(), ("photo-1",)]))
     def post(self, data: st.DataObject, name: str, who: str, quantity: int,
              evidence: tuple[str, ...]) -> None:
-        account = data.draw(st.sampled_from(self.accounts + ["H9"]), label="account")
+        account = data.draw(st.sampled_from([*self.accounts, "H9"]), label="account")
         items = [i for i in self.items
                  if (self.plan.rulebook.item(i).points < 0) == (name == "deduct")]
         item = data.draw(st.sampled_from(items + items + ["NOPE", self.items[-1]]),
@@ -549,7 +549,7 @@ class CoreRules:
                       by=data.draw(st.sampled_from([self.committee, self.grid_worker,
                                                     self.keeper]), label="by"))
         else:
-            household = data.draw(st.sampled_from(sorted(self.model.households) + ["H9"]),
+            household = data.draw(st.sampled_from([*sorted(self.model.households), "H9"]),
                                   label="household")
             born = data.draw(st.sampled_from([None, _dt.date(1960, 1, 1)]), label="born")
             self.both("register_member", f"M{n}", household=household, name="新成员",
@@ -557,7 +557,7 @@ class CoreRules:
 
     @rule(data=st.data())
     def move_household(self, data: st.DataObject) -> None:
-        household = data.draw(st.sampled_from(sorted(self.model.households) + ["H9"]),
+        household = data.draw(st.sampled_from([*sorted(self.model.households), "H9"]),
                               label="household")
         grid = data.draw(st.sampled_from(["G1", "G2", "V", "G9"]), label="grid")
         self.keyed("move_household", household, grid=grid, by=self.committee,
