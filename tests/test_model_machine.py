@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from hypothesis import settings
-
 import datetime as _dt
+
+from hypothesis import settings
 
 from pointsledger.testing._model_machine import CoreModelMachine, ModelMachine, SQLiteModelMachine
 from tests.helpers import budget

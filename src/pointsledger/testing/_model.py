@@ -139,6 +139,8 @@ class CoreModel:
         self.caps_used: dict[tuple[str, ...], int] = {}
         self.postings: dict[int, Posting] = {}
         self.spends: dict[int, Spend] = {}
+        self.handovers: dict[int, Spend] = {}
+        """Hand-overs by their seq: each a redemption of its reservation (reversible)."""
         self.on_hand: dict[str, int] = {}
         self.reserved: dict[str, int] = {}
         self.keys: dict[str, tuple[str, tuple[Any, ...], Any]] = {}
@@ -474,7 +476,7 @@ class CoreModel:
         def apply(result: Any) -> None:
             self.regions[code] = kind
             self.wrote()
-        return self.accept(key, "add_region", (code, name, kind, parent), errors, apply)
+        return self.accept(key, "add_region", (code, name, kind, parent, by, memo), errors, apply)
 
     def register_household(self, household: str, *, grid: str, head: str, by: Actor,
                            key: str | None = None, memo: str = "") -> Prediction:
@@ -490,7 +492,7 @@ class CoreModel:
         def apply(result: Any) -> None:
             self.households[household] = {"grid": grid, "closed": False}
             self.wrote()
-        return self.accept(key, "register_household", (household, grid, head), errors, apply)
+        return self.accept(key, "register_household", (household, grid, head, by, memo), errors, apply)
 
     def register_member(self, member: str, *, household: str, name: str, by: Actor,
                         key: str | None = None, roles: Sequence[str] | frozenset[str] = (),
@@ -510,7 +512,7 @@ class CoreModel:
             self.members[member] = {"household": household, "roles": frozenset(roles),
                                     "birth_date": birth_date, "closed": False}
             self.wrote()
-        payload = (member, household, name, frozenset(roles), birth_date)
+        payload = (member, household, name, frozenset(roles), birth_date, by, memo)
         return self.accept(key, "register_member", payload, errors, apply)
 
     def move_household(self, household: str, *, grid: str, by: Actor, key: str,
@@ -530,7 +532,7 @@ class CoreModel:
         def apply(result: Any) -> None:
             self.households[household]["grid"] = grid
             self.wrote()
-        return self.accept(key, "move_household", (household, grid), errors, apply)
+        return self.accept(key, "move_household", (household, grid, by, memo), errors, apply)
 
     def open_case_accounts(self) -> set[str]:
         """Accounts with live workflow cases (FlowModel overrides it)."""
@@ -567,7 +569,7 @@ class CoreModel:
             record = self.households.get(account) or self.members[account]
             record["closed"] = True
             self.wrote()
-        return self.accept(key, "close_account", (account, balance_to), errors, apply)
+        return self.accept(key, "close_account", (account, balance_to, by, memo), errors, apply)
 
     def receive_lots(self, account: str, draws: Draws) -> None:
         """Transferred points (already posted) keep their lots' expiry at the destination (docs
@@ -607,7 +609,7 @@ class CoreModel:
             self.versions[-1] = (last_start, start, last)
             self.versions.append((start, end, rulebook))
             self.wrote()
-        payload = (rulebook, effective_from, resolution, effective_until)
+        payload = (rulebook, effective_from, resolution, effective_until, by, memo)
         return self.accept(key, "adopt", payload, errors, apply)
 
     def claims_open_through(self, through: _dt.date) -> bool:
@@ -629,7 +631,7 @@ class CoreModel:
             self.closed_through = through
             self.closed_before_us = self.day_start_us(through) + DAY_US
             self.wrote()
-        return self.accept(key, "close_period", (through,), errors, apply)
+        return self.accept(key, "close_period", (through, by, memo), errors, apply)
 
     # -- postings ------------------------------------------------------------------------
 
@@ -662,15 +664,17 @@ class CoreModel:
     def award(self, account: str, item: str, *, by: Actor, key: str,
               occurred_at: _dt.datetime | None = None, quantity: int = 1,
               evidence: Sequence[str] = (), memo: str = "") -> Prediction:
-        return self._post("award", account, item, by, key, occurred_at, quantity, evidence)
+        return self._post("award", account, item, by, key, occurred_at, quantity, evidence,
+                          memo)
 
     def deduct(self, account: str, item: str, *, by: Actor, key: str,
                occurred_at: _dt.datetime | None = None, quantity: int = 1,
                evidence: Sequence[str] = (), memo: str = "") -> Prediction:
-        return self._post("deduct", account, item, by, key, occurred_at, quantity, evidence)
+        return self._post("deduct", account, item, by, key, occurred_at, quantity, evidence,
+                          memo)
 
     def _post(self, name: str, account: str, item: str, by: Actor, key: str,
-              occurred: Any, quantity: int, evidence: Sequence[str]) -> Prediction:
+              occurred: Any, quantity: int, evidence: Sequence[str], memo: str) -> Prediction:
         errors = self.item_errors(name, account, item, by, occurred, quantity, evidence)
         points = 0
         at = self.occurred_us(occurred) if not errors & {ValidationError} else 0
@@ -680,7 +684,7 @@ class CoreModel:
             points = rulebook.item(item).points * quantity
             if name == "award":
                 errors |= self.cap_errors(account, item, points, at)
-        payload = self.posting_payload(account, item, occurred, quantity, evidence)
+        payload = (*self.posting_payload(account, item, occurred, quantity, evidence), by, memo)
 
         def check(result: Any) -> list[str]:
             problems = []
@@ -721,14 +725,16 @@ class CoreModel:
                 memo: str = "") -> Prediction:
         seq = self.entry_seq(entry)
         target = self.postings.get(seq) if seq is not None else None
-        spend = self.spends.get(seq) if seq is not None else None
+        spend = None if seq is None else self.handovers.get(seq, self.spends.get(seq))
+        if spend is not None and spend.kind == "reserved" and seq not in self.handovers:
+            spend = None
         account = target.account if target else (spend.account if spend else None)
         errors = self.actor_errors("reverse", by, account)
         if not reason:
             errors.add(ValidationError)
         if seq is None:
             errors.add(UnknownEntry)
-        elif target is None and (spend is None or spend.kind == "reserved"):
+        elif target is None and spend is None:
             errors.add(NotReversible)
         elif (target or spend) and (target or spend).reversed:  # type: ignore[union-attr]
             errors.add(AlreadyReversed)
@@ -745,7 +751,7 @@ class CoreModel:
             elif spend is not None:
                 self.undo_spend(spend)
             self.wrote()
-        return self.accept(key, "reverse", (seq, reason), errors, apply, check)
+        return self.accept(key, "reverse", (seq, reason, by, memo), errors, apply, check)
 
     def learn(self, result: Any) -> None:
         """Remember the ids of the events a command returned (the model cannot predict them)."""
@@ -774,6 +780,7 @@ class CoreModel:
         else:
             self.move(PENALTY, posting.account, -posting.points)
             self.give_back(posting.draws)
+            self.trim_lots(posting.account)
 
     def take_back_award(self, posting: Posting) -> None:
         """What reversing an award takes from the lots: what is left of its own lot, then
@@ -864,7 +871,7 @@ class CoreModel:
             else:
                 points = entry.points
                 errors |= self.cap_errors(donor, donation_item, points, self.next_recorded_us(2))
-        payload = (reward, quantity, donor, donation_item)
+        payload = (reward, quantity, donor, donation_item, by, memo)
 
         def apply(result: Any) -> None:
             self.on_hand[reward] = self.on_hand.get(reward, 0) + quantity
@@ -895,7 +902,7 @@ class CoreModel:
         def apply(result: Any) -> None:
             self.on_hand[reward] = counted
             self.wrote()
-        return self.accept(key, "adjust_stock", (reward, counted, reason), errors, apply, check)
+        return self.accept(key, "adjust_stock", (reward, counted, reason, by, memo), errors, apply, check)
 
     def age(self, member: str | None, day: _dt.date) -> int | None:
         """A member's age in whole years on ``day`` (None: no member or no birth date)."""
@@ -1003,17 +1010,17 @@ class CoreModel:
 
     def redeem(self, account: str, reward: str, *, by: Actor, key: str, quantity: int = 1,
                member: str | None = None, memo: str = "") -> Prediction:
-        return self._spend("redeem", account, reward, by, key, quantity, member)
+        return self._spend("redeem", account, reward, by, key, quantity, member, memo)
 
     def reserve(self, account: str, reward: str, *, by: Actor, key: str, quantity: int = 1,
                 member: str | None = None, memo: str = "") -> Prediction:
-        return self._spend("reserve", account, reward, by, key, quantity, member)
+        return self._spend("reserve", account, reward, by, key, quantity, member, memo)
 
     def _spend(self, name: str, account: str, reward: str, by: Actor, key: str,
-               quantity: int, member: str | None) -> Prediction:
+               quantity: int, member: str | None, memo: str) -> Prediction:
         errors, points, for_member = self.store_errors(name, account, reward, by, quantity,
                                                        member)
-        payload = (account, reward, quantity, member)
+        payload = (account, reward, quantity, member, by, memo)
 
         def check(result: Any) -> list[str]:
             problems = []
@@ -1067,13 +1074,14 @@ class CoreModel:
 
         def apply(result: Any) -> None:
             assert spend is not None
-            spend.state = "handed_over"
+            spend.state = "redeemed"
+            self.handovers[result.seq] = spend
             self.held[spend.account] -= spend.points
             self.move(spend.account, STORE, spend.points)
             self.on_hand[spend.reward] -= spend.quantity
             self.reserved[spend.reward] -= spend.quantity
             self.wrote()
-        return self.accept(key, "hand_over", (seq, pickup_code), errors, apply)
+        return self.accept(key, "hand_over", (seq, pickup_code, by, memo), errors, apply)
 
     def cancel_reservation(self, reservation: str | Any, *, reason: str, by: Actor, key: str,
                            memo: str = "") -> Prediction:
@@ -1091,20 +1099,23 @@ class CoreModel:
             assert spend is not None
             self.release(spend, "cancelled")
             self.wrote()
-        return self.accept(key, "cancel_reservation", (seq, reason), errors, apply)
+        return self.accept(key, "cancel_reservation", (seq, reason, by, memo), errors, apply)
 
     def release(self, spend: Spend, state: str) -> None:
-        """A reservation ends without pickup: its points and stock are free again."""
+        """A reservation ends without pickup: its points and stock are free again, and its
+        lots what the account can spend of them (none while it is in deficit)."""
         spend.state = state
         self.held[spend.account] -= spend.points
         self.reserved[spend.reward] -= spend.quantity
         self.give_back(spend.draws)
+        self.trim_lots(spend.account)
 
     def undo_spend(self, spend: Spend) -> None:
         """Reversing a redemption returns the points, the lots and the stock."""
         spend.reversed = True
         self.move(STORE, spend.account, spend.points)
         self.give_back(spend.draws)
+        self.trim_lots(spend.account)
         self.on_hand[spend.reward] += spend.quantity
 
     def reservation_time_outs(self, limit: int) -> list[int]:
@@ -1162,7 +1173,7 @@ class CoreModel:
             self.move(source, destination, points)
             self.receive_lots(destination, draws)
             self.wrote()
-        return self.accept(key, "transfer", (source, destination, points), errors, apply)
+        return self.accept(key, "transfer", (source, destination, points, by, memo), errors, apply)
 
     # -- due jobs ------------------------------------------------------------------------
 
