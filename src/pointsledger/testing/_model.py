@@ -492,7 +492,8 @@ class CoreModel:
         def apply(result: Any) -> None:
             self.households[household] = {"grid": grid, "closed": False}
             self.wrote()
-        return self.accept(key, "register_household", (household, grid, head, by, memo), errors, apply)
+        return self.accept(key, "register_household", (household, grid, head, by, memo), errors,
+                           apply)
 
     def register_member(self, member: str, *, household: str, name: str, by: Actor,
                         key: str | None = None, roles: Sequence[str] | frozenset[str] = (),
@@ -902,7 +903,8 @@ class CoreModel:
         def apply(result: Any) -> None:
             self.on_hand[reward] = counted
             self.wrote()
-        return self.accept(key, "adjust_stock", (reward, counted, reason, by, memo), errors, apply, check)
+        return self.accept(key, "adjust_stock", (reward, counted, reason, by, memo), errors,
+                           apply, check)
 
     def age(self, member: str | None, day: _dt.date) -> int | None:
         """A member's age in whole years on ``day`` (None: no member or no birth date)."""
