@@ -158,7 +158,7 @@ LIVE = {
     "deposit": {"submitted", "approved_once"},
 }
 """States with a step out. A posted claim counts while its appeal window is open; the
-library also counts it afterwards (KNOWN-BUG 1, in ``open_case_accounts``)."""
+library also counts it afterwards (KNOWN-BUG 2, in ``open_case_accounts``)."""
 
 
 class FlowCase:
@@ -246,7 +246,7 @@ class FlowModel(_Base):
         """Accounts with live cases (their own, or assigned to them): closing is refused."""
         found: set[str] = set()
         for case in self.cases.values():
-            # KNOWN-BUG 1: a posted claim stays live after its appeal window ended, so it
+            # KNOWN-BUG 2: a posted claim stays live after its appeal window ended, so it
             # blocks closing its account for ever. Per the docs only an open window should.
             if case.state in LIVE[case.flow]:
                 found.add(case.account)
@@ -327,15 +327,20 @@ class FlowModel(_Base):
             return False
         if not isinstance(as_of, _dt.datetime) or as_of.utcoffset() is None:
             return True
-        return self.to_us(as_of) > self.now_us()
+        return self.to_us(as_of) > self.stamp()
 
     def limit_us(self, as_of: _dt.datetime | None) -> int:
-        return self.now_us() if as_of is None else self.to_us(as_of)
+        """A due job's instant: ``as_of``, or the ledger's now (the next recording time)."""
+        return self.stamp() if as_of is None else self.to_us(as_of)
 
     @staticmethod
     def to_us(moment: _dt.datetime) -> int:
-        epoch = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
-        return (moment - epoch) // _dt.timedelta(microseconds=1)
+        """Whole microseconds since the epoch (pendulum's subtraction gives an Interval, so
+        the instant is rebuilt as a plain UTC datetime first)."""
+        utc = moment.astimezone(_dt.UTC)
+        plain = _dt.datetime(utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second,
+                             utc.microsecond)
+        return (plain - _dt.datetime(1970, 1, 1)) // _dt.timedelta(microseconds=1)
 
     def opened(self, flow: str, account: str, household: str, subject: str, by: Actor,
                occurred_us: int) -> Any:
@@ -377,7 +382,7 @@ class FlowModel(_Base):
                 if points > 0:
                     errors |= self.cap_errors(account, item, points, at)
         payload = (account, item, None if occurred_at is None else at, quantity,
-                   tuple(evidence), by)
+                   tuple(evidence), by, memo)
         opened = self.opened("claim", account, household or "", item, by, at)
 
         def apply(result: Any) -> None:
@@ -412,8 +417,9 @@ class FlowModel(_Base):
 
         def check(result: Any) -> list[str]:
             return self.check_opened(result, "wish", "submitted")
-        return self.accept(key, "submit_wish", (wisher, title, description, value, by), errors,
-                           apply, check, label="wish submitted")
+        payload = (wisher, title, description, value, by, memo)
+        return self.accept(key, "submit_wish", payload, errors, apply, check,
+                           label="wish submitted")
 
     def place_order(self, account: str, service: str, *, by: Actor, key: str,
                     note: str = "", memo: str = "") -> Prediction:
@@ -426,7 +432,7 @@ class FlowModel(_Base):
 
         def check(result: Any) -> list[str]:
             return self.check_opened(result, "order", "placed")
-        return self.accept(key, "place_order", (account, service, note, by), errors, apply,
+        return self.accept(key, "place_order", (account, service, note, by, memo), errors, apply,
                            check, label="order placed")
 
     def submit_time(self, member: str, minutes: int, *, service: str,
@@ -455,7 +461,7 @@ class FlowModel(_Base):
 
         def check(result: Any) -> list[str]:
             return self.check_opened(result, "deposit", "submitted")
-        payload = (member, minutes, service, None if occurred_at is None else at, by)
+        payload = (member, minutes, service, None if occurred_at is None else at, by, memo)
         return self.accept(key, "submit_time", payload, errors, apply, check,
                            label="time submitted")
 
@@ -472,7 +478,7 @@ class FlowModel(_Base):
         """A workflow step (docs/workflows.md, "Reference: every step")."""
         found = self.cases.get(_event_id(case)) if isinstance(_event_id(case), str) else None
         payload = (_event_id(case), step, tuple(sorted((k, _frozen(v)) for k, v in
-                                                       args.items())), by)
+                                                       args.items())), by, memo)
         if found is None:
             return self.accept(key, "step", payload, {UnknownEntry}, lambda result: None)
         errors: Errors = set()
@@ -753,7 +759,10 @@ class FlowModel(_Base):
 
     def _order_cancel(self, case: FlowCase, by: Actor, args: dict[str, Any]) -> Rule:
         errors = self.authorise("order.cancel", by, case.household)
-        return errors | self.reason_errors(args, optional=True), {"apply": self.unassign(case)}
+
+        def apply(result: Any) -> None:
+            case.team, case.due_us = (), 0
+        return errors | self.reason_errors(args, optional=True), {"apply": apply}
 
     def _order_dispatch(self, case: FlowCase, by: Actor, args: dict[str, Any]) -> Rule:
         """To one volunteer or a team; only members who may serve this household."""
@@ -883,7 +892,7 @@ class FlowModel(_Base):
         def apply(result: Any) -> None:
             self.move_minutes(member, TIMEBANK, minutes)
             self.wrote()
-        return self.accept(key, "spend_time", (member, minutes, service, by), errors, apply,
+        return self.accept(key, "spend_time", (member, minutes, service, by, memo), errors, apply,
                            label="time spent")
 
     def donate_time(self, member: str, to: str, minutes: int, *, by: Actor, key: str,
@@ -906,7 +915,7 @@ class FlowModel(_Base):
         def apply(result: Any) -> None:
             self.move_minutes(member, to, minutes)
             self.wrote()
-        return self.accept(key, "donate_time", (member, to, minutes, by), errors, apply,
+        return self.accept(key, "donate_time", (member, to, minutes, by, memo), errors, apply,
                            label="time donated")
 
     def convert_time(self, member: str, minutes: int, *, by: Actor, key: str,
@@ -923,9 +932,9 @@ class FlowModel(_Base):
         if not self.minutes_errors(minutes):
             if minutes % policy.unit_minutes:
                 errors.add(ValidationError)
-            elif minutes > held:
+            if minutes > held:
                 errors.add(InsufficientMinutes)
-            elif policy.item is not None:
+            if not errors and policy.item is not None:
                 points = self.item_points(policy.item) * (minutes // policy.unit_minutes)
                 errors |= self.cap_errors(member, policy.item, points, self.stamp(2))
 
@@ -935,7 +944,7 @@ class FlowModel(_Base):
             self.post_entry("award", result.seq + 1, member, policy.item, points,
                             self.stamp(2))
             self.wrote(2)
-        return self.accept(key, "convert_time", (member, minutes, by), errors, apply,
+        return self.accept(key, "convert_time", (member, minutes, by, memo), errors, apply,
                            label="time converted")
 
     # -- due jobs ------------------------------------------------------------------------
