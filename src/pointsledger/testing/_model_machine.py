@@ -171,9 +171,12 @@ class CoreRules:
     """The harness and the rules of the core commands (a mixin of the machines)."""
 
     model_class: ClassVar[type[CoreModel]] = Model
+    checks: ClassVar[int] = 0
+    """How many times the machines compared ledger and model (steps, plus one per run)."""
     rulebook: ClassVar[Rulebook | None] = None
     village: ClassVar[Village | None] = None
     backdate_days: ClassVar[int] = 90
+    invariants_every: ClassVar[int] = 1
 
     committee = Actor("test-committee", roles={"committee"})
     committee2 = Actor("test-committee-2", roles={"committee"})
@@ -268,6 +271,7 @@ class CoreRules:
     def agrees_with_the_model(self) -> None:
         if not hasattr(self, "model"):
             return
+        CoreRules.checks += 1
         assert self.ledger.head == self.model.model_events, (
             f"head {self.ledger.head}, model {self.model.model_events}")
         for account, balance in self.ledger.balances().items():
@@ -287,7 +291,17 @@ class CoreRules:
 
     @invariant()
     def keeps_the_invariants(self) -> None:
-        if hasattr(self, "ledger"):
+        """check_invariants after every step (every ``invariants_every``-th step when a
+        subclass sets it higher for long runs: it is most of a step's cost), and at the end."""
+        if not hasattr(self, "ledger"):
+            return
+        self.steps = getattr(self, "steps", 0) + 1
+        if self.steps % self.invariants_every == 0:
+            problems = check_invariants(self.ledger)
+            assert problems == [], problems
+
+    def teardown(self) -> None:
+        if hasattr(self, "ledger") and getattr(self, "steps", 0) % self.invariants_every:
             problems = check_invariants(self.ledger)
             assert problems == [], problems
 
@@ -484,11 +498,20 @@ class CoreRules:
         elif result is not None:
             self.entries.append(result.id)
 
-    @rule(elder=st.sampled_from([e[0] for e in ELDERS]),
+    @rule(elder=st.sampled_from([e[0] for e in ELDERS] + ["new"] * 4),
+          age=st.sampled_from([60, 75]), short=st.booleans(),
           name=st.sampled_from(["redeem", "reserve"]))
-    def elder_meal(self, elder: str, name: str) -> None:
-        """A canteen meal for an elder: at 60 and 75 (birthday on the start day) or a day
-        short of it, the price band's age boundary."""
+    def elder_meal(self, elder: str, age: int, short: bool, name: str) -> None:
+        """A canteen meal for an elder at a price band's age boundary: turning 60 or 75
+        today, or a day short of it (a new member born so, or one of ``ELDERS``)."""
+        if elder == "new":
+            today = self.model.now().date()
+            if (today.month, today.day) == (2, 29):
+                return
+            born = today.replace(year=today.year - age) + _dt.timedelta(days=int(short))
+            elder = f"E{len(self.model.members) + 1}"
+            self.both("register_member", elder, household="H1", name="老人",
+                      roles=frozenset({"resident"}), birth_date=born, by=self.committee)
         if elder not in self.model.members:
             return
         if not self.model.on_hand.get("MEAL", 0) - self.model.reserved.get("MEAL", 0):
@@ -596,6 +619,7 @@ class SQLiteModelMachine(ModelMachine):
         return plan.build(self.path)
 
     def teardown(self) -> None:
+        super().teardown()
         if hasattr(self, "ledger"):
             self.ledger.close()
         if hasattr(self, "directory"):
