@@ -330,8 +330,9 @@ class FlowModel(_Base):
         return self.to_us(as_of) > self.stamp()
 
     def limit_us(self, as_of: _dt.datetime | None) -> int:
-        """A due job's instant: ``as_of``, or the ledger's now (the next recording time)."""
-        return self.stamp() if as_of is None else self.to_us(as_of)
+        """A due job's instant: ``as_of``, or the clock's reading (not the next recording
+        time, which may be later; see MODEL_NOTES, docs silent)."""
+        return self.now_us() if as_of is None else self.to_us(as_of)
 
     @staticmethod
     def to_us(moment: _dt.datetime) -> int:
@@ -979,6 +980,7 @@ class FlowModel(_Base):
             return problems
 
         def commit(result: Any) -> None:
+            self.learn(result)
             for case, posting in zip(due, result[1::2], strict=True):
                 posted_at = self.stamp()
                 self.pending[case.account] = self.pending.get(case.account, 0) - case.points
@@ -1009,6 +1011,7 @@ class FlowModel(_Base):
             return [] if got == want else [f"lapse_due: ledger {got}, model {want}"]
 
         def commit(result: Any) -> None:
+            self.learn(result)
             for case in due:
                 case.state, case.assignee, case.due_us = "listed", "", 0
             self.wrote(len(due))
@@ -1037,6 +1040,7 @@ class FlowModel(_Base):
             return problems
 
         def commit(result: Any) -> None:
+            self.learn(result)
             for case in due:
                 case.state, case.assignee, case.team, case.due_us = "placed", "", (), 0
             self.wrote(len(due))
