@@ -379,6 +379,11 @@ class CoreRules:
                                                "own"]),
           reason=st.sampled_from(["核实为误录", ""]))
     def reverse(self, data: st.DataObject, who: str, reason: str) -> None:
+        if not self.entries:
+            result = self.keyed("award", "H2", "VOL-01", by=self.grid_worker,
+                                key=self.fresh_key())
+            if result is not None:
+                self.entries.append(result.id)
         others = [r.id for r in self.reservations[-2:]] + [1, "e999-000000000000"]
         entry = data.draw(st.sampled_from(self.entries[-6:] + others), label="entry")
         seq = self.model.entry_seq(entry)
@@ -416,8 +421,19 @@ class CoreRules:
     # -- due jobs --------------------------------------------------------------------------
 
     @rule(job=st.sampled_from(["expire_due", "expire_due", "time_out_due", "run_due"]),
-          when=st.sampled_from(["default", "default", "now", "an hour ago", "future"]))
+          when=st.sampled_from(["default", "default", "now", "an hour ago", "future",
+                                "next expiry", "next expiry"]))
     def due_job(self, job: str, when: str) -> None:
+        if when == "next expiry":
+            """The clock to exactly the soonest expiry of a lot with points left (or a
+            reservation's end): the boundary of ``expire_due`` and ``time_out_due``."""
+            ends = [lot.expires_us for lots in self.model.lots.values() for lot in lots
+                    if lot.points > 0] + [s.expires_us for s in self.model.spends.values()
+                                          if s.state == "open"]
+            ends = [end for end in ends if end > self.model.ledger_now_us()]
+            if ends:
+                self.clock.set(self.model.local(min(ends)))
+            when = "default"
         now = self.model.local(self.model.ledger_now_us())
         as_of = {"default": None, "now": now, "an hour ago": now - _dt.timedelta(hours=1),
                  "future": now + _dt.timedelta(microseconds=1)}[when]
@@ -524,10 +540,20 @@ class CoreRules:
         elif result is not None:
             self.entries.append(result.id)
 
-    @precondition(lambda self: bool(self.reservations))
     @rule(data=st.data(), how=st.sampled_from(["hand over", "hand over", "wrong code",
                                                "no code", "cancel", "cancel by resident"]))
     def end_a_reservation(self, data: st.DataObject, how: str) -> None:
+        """Hand over (with the code, a wrong one or none) or cancel a reservation; when none
+        is open, first reserve a soap for the richest household."""
+        if not any(self.model.spends[r.seq].state == "open" for r in self.reservations):
+            account = max(self.model.households, key=self.model.available)
+            if not self.model.on_hand.get("SOAP", 0) - self.model.reserved.get("SOAP", 0):
+                self.keyed("receive_stock", "SOAP", 2, by=self.keeper, key=self.fresh_key())
+            result = self.keyed("reserve", account, "SOAP", by=self.keeper,
+                                key=self.fresh_key())
+            if result is None:
+                return
+            self.reservations.append(result)
         reservation = data.draw(st.sampled_from(self.reservations), label="reservation")
         if how.startswith("cancel"):
             household = self.model.household_of(reservation.account)
@@ -545,11 +571,15 @@ class CoreRules:
           kind=st.sampled_from(["member", "community", "household", "household"]))
     def transfer(self, data: st.DataObject, points: int | str, kind: str) -> None:
         if kind == "member":
-            source = data.draw(st.sampled_from(sorted(self.model.members)), label="source")
+            richest = max(self.model.members, key=self.model.available)
+            source = data.draw(st.sampled_from([richest, *sorted(self.model.members)]),
+                               label="source")
             destination = data.draw(st.sampled_from(
                 [self.model.household_of(source) or "H1", "H3"]), label="destination")
         else:
-            source = data.draw(st.sampled_from(sorted(self.model.households)), label="source")
+            richest = max(self.model.households, key=self.model.available)
+            source = data.draw(st.sampled_from([richest, richest, *sorted(self.model.households)]),
+                               label="source")
             destination = COMMUNITY if kind == "community" else data.draw(
                 st.sampled_from(sorted(self.model.households)), label="destination")
         available = self.model.available(source)
