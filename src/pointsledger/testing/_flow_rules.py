@@ -218,6 +218,58 @@ class FlowRules:
     def advance_a_case(self, data: st.DataObject, case: str, steps: int) -> None:
         self.advance(data, case, steps)
 
+    @rule(data=st.data(), flow=st.sampled_from(["claim", "wish", "order", "deposit"]),
+          deadline=st.sampled_from(["none", "at", "1µs before"]))
+    def a_case_from_start_to_end(self, data: st.DataObject, flow: str, deadline: str) -> None:
+        """One case opened validly and walked a long way, through its deadline (at it or
+        1 µs before, then the due job), and on: a posted claim's appeal, a deposit's minutes
+        converted or spent."""
+        account = data.draw(st.sampled_from(["H1", "H2", "H3", "H4"]), label="household")
+        member = data.draw(st.sampled_from(self.volunteers()), label="member").id
+        if flow == "claim":
+            item = data.draw(st.sampled_from(["VOL-02", "ENV-01", "MTG-01", "COV-01"]),
+                             label="item")
+            result = self.keyed("submit_claim", account, item, by=self.grid_worker,
+                                key=self.fresh_key(), occurred_at=self.clock())
+        elif flow == "wish":
+            wisher = self.resident(account).id
+            result = self.keyed("submit_wish", wisher, "想要一台收音机", by=self.grid_worker,
+                                key=self.fresh_key(), value=80)
+        elif flow == "order":
+            result = self.keyed("place_order", account, data.draw(
+                st.sampled_from(["CARE", "FIX", "TALK"]), label="service"),
+                by=self.resident(account), key=self.fresh_key())
+        else:
+            result = self.keyed("submit_time", member, data.draw(
+                st.sampled_from([120, 180, 300]), label="minutes"), service="助老陪护",
+                by=self.grid_worker, key=self.fresh_key())
+        if result is None:
+            return
+        self.advance(data, result.id, data.draw(st.integers(1, 8), label="walk"))
+        case = self.model.cases[result.id]
+        if case.due_us and deadline != "none":
+            target = self.model.local(case.due_us - (1 if deadline == "1µs before" else 0))
+            if target > self.model.now():
+                self.clock.set(target)
+            job = {"claim": "post_due", "wish": "lapse_due", "order": "time_out_due"}
+            self.both(job[case.flow], None)
+        self.advance(data, result.id, data.draw(st.integers(0, 6), label="walk on"))
+        if flow == "deposit" and self.model.minutes.get(member, 0) > 0:
+            name = data.draw(st.sampled_from(["convert_time", "spend_time", "donate_time"]),
+                             label="then")
+            held = self.model.minutes[member]
+            by = data.draw(st.sampled_from([self.committee, self.resident(
+                self.model.household_of(member))]), label="by")
+            if name == "convert_time":
+                self.keyed(name, member, held // 60 * 60, by=by, key=self.fresh_key())
+            elif name == "spend_time":
+                self.keyed(name, member, held, service="理发", by=by, key=self.fresh_key())
+            else:
+                family = [m for m, r in sorted(self.model.members.items()) if m != member
+                          and r["household"] == self.model.household_of(member)]
+                if family:
+                    self.keyed(name, member, family[0], held, by=by, key=self.fresh_key())
+
     @rule(data=st.data(), case=claims)
     def claim_step(self, data: st.DataObject, case: str) -> None:
         self.take_step(data, case)
@@ -236,8 +288,13 @@ class FlowRules:
 
     # -- opening cases -------------------------------------------------------------------
 
-    def opened(self, result: Any) -> Any:
-        return multiple() if result is None else result.id
+    def opened(self, data: st.DataObject, result: Any) -> Any:
+        """The new case's id for its bundle (none when refused), after walking it on a few
+        steps so that runs reach the ends of the flows."""
+        if result is None:
+            return multiple()
+        self.advance(data, result.id, data.draw(st.integers(0, 8), label="walk"))
+        return result.id
 
     @rule(target=claims, data=st.data(),
           who=st.sampled_from(["grid", "grid", "own resident", "other resident", "auditor"]),
@@ -255,7 +312,7 @@ class FlowRules:
         now = self.clock()
         occurred = {"now": now, "omitted": None, "yesterday": now - _dt.timedelta(days=1),
                     "future 1µs": now + US}[when]
-        return self.opened(self.keyed("submit_claim", account, item, by=by,
+        return self.opened(data, self.keyed("submit_claim", account, item, by=by,
                                       key=self.fresh_key(), occurred_at=occurred,
                                       quantity=quantity, evidence=evidence))
 
@@ -271,7 +328,7 @@ class FlowRules:
         by = {"grid": self.grid_worker, "own resident": self.resident(household),
               "other resident": self.resident("H4" if household != "H4" else "H3"),
               "volunteer": Actor("M22", roles={"volunteer"})}[who]
-        return self.opened(self.keyed("submit_wish", wisher, title, by=by,
+        return self.opened(data, self.keyed("submit_wish", wisher, title, by=by,
                                       key=self.fresh_key(), value=value))
 
     @rule(target=orders, data=st.data(),
@@ -284,7 +341,7 @@ class FlowRules:
         by = {"grid": self.grid_worker, "own resident": self.resident(household),
               "other resident": self.resident("H4" if household != "H4" else "H3"),
               "volunteer": Actor("M41", roles={"volunteer"})}[who]
-        return self.opened(self.keyed("place_order", account, service, by=by,
+        return self.opened(data, self.keyed("place_order", account, service, by=by,
                                       key=self.fresh_key(), note="周三下午"))
 
     @rule(target=deposits, data=st.data(),
@@ -299,7 +356,7 @@ class FlowRules:
               "resident": Actor("M11", roles={"resident"})}[who]
         now = self.clock()
         occurred = {"omitted": None, "now": now, "future 1µs": now + US}[when]
-        return self.opened(self.keyed("submit_time", member, minutes, service="助老陪护",
+        return self.opened(data, self.keyed("submit_time", member, minutes, service="助老陪护",
                                       occurred_at=occurred, by=by, key=self.fresh_key()))
 
     # -- the time bank -------------------------------------------------------------------
