@@ -288,6 +288,13 @@ class FlowModel(_Base):
             return set() if own == household else {PermissionDenied}
         return {PermissionDenied} if own is not None and own == household else set()
 
+    def awards_own_household(self, by: Actor, earner: str) -> bool:
+        """Whether a step by ``by`` would award points to their own household ("nobody
+        awards ... for their own household", concepts.md invariant 13). The library accepts
+        it (KNOWN-BUG 4); the machine's rules never draw it."""
+        own = self.household_of(by.id) if by.id in self.members else None
+        return own is not None and own == self.household_of(earner)
+
     def may_serve(self, member: str, household: str) -> bool:
         """Orders go to open registered members holding a registered role granted
         ``order.accept``, never of the ordering household."""
@@ -727,7 +734,7 @@ class FlowModel(_Base):
         """The wisher's side confirms (never the claimer); the claimer earns the wish item
         once, unless a cap has no room or their account closed (then it is withheld)."""
         errors = self.authorise("wish.confirm", by, case.household)
-        if by.id == case.assignee:
+        if by.id == case.assignee or self.awards_own_household(by, case.assignee):
             errors.add(PermissionDenied)
         if "rating" in args:
             errors |= self.rating_errors(args["rating"])
@@ -825,7 +832,7 @@ class FlowModel(_Base):
         """The ordering side rates (never the volunteer); the volunteer earns the service's
         item once per order, or once per started hour of the minutes given at finish."""
         errors = self.authorise("order.rate", by, case.household)
-        if by.id == case.assignee:
+        if by.id == case.assignee or self.awards_own_household(by, case.assignee):
             errors.add(PermissionDenied)
         if "rating" in args:
             errors |= self.rating_errors(args["rating"])
