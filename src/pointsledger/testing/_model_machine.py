@@ -540,6 +540,27 @@ class CoreRules:
         elif result is not None:
             self.entries.append(result.id)
 
+    @rule(then=st.sampled_from(["redeem", "reserve", "adjust_stock"]))
+    def hold_the_last_unit(self, then: str) -> None:
+        """One soap free (a stock-take makes it so), reserved by the richest household;
+        then another household asks for it, or a count below the reserved units."""
+        if not self.model.on_hand.get("SOAP", 0) - self.model.reserved.get("SOAP", 0):
+            self.keyed("receive_stock", "SOAP", 1, by=self.keeper, key=self.fresh_key())
+        self.keyed("adjust_stock", "SOAP", counted=self.model.reserved.get("SOAP", 0) + 1,
+                   reason="盘点", by=self.keeper, key=self.fresh_key())
+        first, second = sorted(self.model.households, key=self.model.available)[-2:][::-1]
+        held = self.keyed("reserve", first, "SOAP", by=self.keeper, key=self.fresh_key())
+        if held is None:
+            return
+        self.reservations.append(held)
+        if then == "adjust_stock":
+            self.keyed("adjust_stock", "SOAP", counted=self.model.reserved["SOAP"] - 1,
+                       reason="盘点短少", by=self.keeper, key=self.fresh_key())
+        else:
+            if self.model.available(second) < 5:
+                self.keyed("award", second, "DON-01", by=self.grid_worker, key=self.fresh_key())
+            self.keyed(then, second, "SOAP", by=self.keeper, key=self.fresh_key())
+
     @rule(data=st.data(), how=st.sampled_from(["hand over", "hand over", "wrong code",
                                                "no code", "cancel", "cancel by resident"]))
     def end_a_reservation(self, data: st.DataObject, how: str) -> None:
