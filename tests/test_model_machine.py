@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import datetime as _dt
 
+import attrs
 from hypothesis import settings
 
-from pointsledger.testing._model_machine import CoreModelMachine, ModelMachine, SQLiteModelMachine
+from pointsledger import ExpiryPolicy
+from pointsledger.testing._model_machine import (
+    CoreModelMachine,
+    ModelMachine,
+    SQLiteModelMachine,
+    default_model_rulebook,
+)
 from tests.helpers import budget
 
 TestModelMachine = ModelMachine.TestCase
@@ -105,4 +112,38 @@ def test_retry_returns_the_first_event_and_another_request_conflicts() -> None:
     m.clock.advance(minutes=3)
     assert m.both("award", "H1", "VOL-01", by=m.grid_worker, key="k") == first
     assert m.both("award", "H2", "VOL-01", by=m.grid_worker, key="k") is None
+    m.agrees_with_the_model()
+
+
+class QuarterEndMachine(CoreModelMachine):
+    """The core machine under 季度清零: points expire when their quarter ends."""
+
+    rulebook = attrs.evolve(default_model_rulebook(), expiry=ExpiryPolicy("quarter_end"))
+
+
+class YearEndMachine(CoreModelMachine):
+    """The core machine under 年底清零 (the clock starts in March, so a run seldom reaches
+    the year end: the rule draws cross months; the edge is in the examples above)."""
+
+    rulebook = attrs.evolve(default_model_rulebook(), expiry=ExpiryPolicy("year_end"))
+
+
+TestQuarterEndMachine = QuarterEndMachine.TestCase
+TestQuarterEndMachine.settings = settings(max_examples=budget(10), stateful_step_count=50,
+                                          deadline=None)
+TestYearEndMachine = YearEndMachine.TestCase
+TestYearEndMachine.settings = settings(max_examples=budget(5), stateful_step_count=50,
+                                       deadline=None)
+
+
+def test_year_end_expiry_at_exactly_midnight() -> None:
+    """Under 年底清零 nothing expires 1 µs before the new year; at midnight it all does."""
+    m = YearEndMachine()
+    m.both("award", "H1", "VOL-02", by=m.grid_worker, key="a")
+    new_year = _dt.datetime(2027, 1, 1, tzinfo=m.model.now().tzinfo)
+    m.clock.set(new_year - _dt.timedelta(microseconds=1))
+    assert m.both("expire_due") == ()
+    m.clock.set(new_year)
+    (expired,) = m.both("expire_due")
+    assert (expired.account, expired.points) == ("H1", 10)
     m.agrees_with_the_model()

@@ -156,6 +156,8 @@ class CoreModel:
 
     def _build(self, plan: Village) -> None:
         """What ``Village.build`` writes: genesis, the adoption, the regions and registry."""
+        if plan.rulebook.expiry.kind == "carry_over":
+            raise NotImplementedError("the model does not cover carry-over expiry (结转)")
         start = to_us(plan.start)
         effective = plan.start.subtract(days=100).date()
         self.versions.append((self.day_start_us(effective), None, plan.rulebook))
