@@ -198,13 +198,14 @@ class FlowRules:
     def allowed_states(flow: str) -> set[str]:
         return {state for (state, _step) in TABLES[flow]}
 
-    def advance(self, data: st.DataObject, case_id: str, steps: int) -> None:
+    def advance(self, data: st.DataObject, case_id: str, steps: int, *,
+                to_a_deadline: bool = False) -> None:
         """Up to ``steps`` valid steps along the case's way (forward steps preferred), each
-        by someone the model lets take it."""
+        by someone the model lets take it (``to_a_deadline``: stop at a state with one)."""
         for _ in range(steps):
             case = self.model.cases.get(case_id)
             allowed = [] if case is None else self.allowed_steps(case)
-            if case is None or not allowed:
+            if case is None or not allowed or (to_a_deadline and case.due_us):
                 return
             weighted = [s for s in allowed for _ in range(4 if s in FORWARD else 1)]
             step = data.draw(st.sampled_from(weighted), label="step")
@@ -250,7 +251,8 @@ class FlowRules:
                 by=self.grid_worker, key=self.fresh_key())
         if result is None:
             return
-        self.advance(data, result.id, data.draw(st.integers(1, 8), label="walk"))
+        self.advance(data, result.id, data.draw(st.integers(1, 8), label="walk"),
+                     to_a_deadline=deadline != "none")
         case = self.model.cases[result.id]
         if case.due_us and deadline != "none":
             target = self.model.local(case.due_us - (1 if deadline == "1µs before" else 0))
@@ -258,7 +260,7 @@ class FlowRules:
                 self.clock.set(target)
             job = {"claim": "post_due", "wish": "lapse_due", "order": "time_out_due"}
             self.both(job[case.flow], None)
-        self.advance(data, result.id, data.draw(st.integers(0, 6), label="walk on"))
+        self.advance(data, result.id, data.draw(st.integers(2, 8), label="walk on"))
         if flow == "deposit" and self.model.minutes.get(member, 0) > 0:
             name = data.draw(st.sampled_from(["convert_time", "spend_time", "donate_time"]),
                              label="then")
