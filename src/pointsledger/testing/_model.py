@@ -22,7 +22,8 @@ from typing import Any
 
 import pendulum
 
-from pointsledger import Actor, ManualClock, Reward, Rulebook
+from pointsledger.base.actors import Actor
+from pointsledger.base.clock import ManualClock
 from pointsledger.errors import (
     AccountClosed,
     AlreadyExists,
@@ -52,6 +53,8 @@ from pointsledger.errors import (
     UnknownReward,
     ValidationError,
 )
+from pointsledger.rules.catalogue import Reward
+from pointsledger.rules.rulebook import Rulebook
 from pointsledger.testing._model_base import Prediction
 from pointsledger.testing._model_flows import FlowModel
 from pointsledger.testing._strategies import Village

@@ -22,26 +22,22 @@ from hypothesis import currently_in_test_context, event, note
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from pointsledger import (
-    Actor,
-    Cap,
-    ChecklistItem,
+from pointsledger.base.actors import Actor
+from pointsledger.base.clock import ManualClock
+from pointsledger.errors import PointsLedgerError
+from pointsledger.ledger.ledger import Ledger
+from pointsledger.rules.catalogue import Limit, PriceRule, Reward, StorePolicy
+from pointsledger.rules.checklist import Cap, ChecklistItem
+from pointsledger.rules.expiry import ExpiryPolicy
+from pointsledger.rules.procedures import (
     ClaimPolicy,
-    ExpiryPolicy,
-    Ledger,
-    Limit,
-    ManualClock,
-    PriceRule,
-    Reward,
-    Rulebook,
     Service,
     ServicePolicy,
-    StorePolicy,
     TimeBankPolicy,
     WishCategory,
     WishPolicy,
 )
-from pointsledger.errors import PointsLedgerError
+from pointsledger.rules.rulebook import Rulebook
 from pointsledger.testing._flow_rules import FlowRules
 from pointsledger.testing._invariants import check_invariants
 from pointsledger.testing._model import COMMUNITY, POOL, CoreModel, Model
