@@ -6,6 +6,7 @@ import datetime as _dt
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from pointsledger import Actor, Ledger, ManualClock
 from pointsledger.errors import (
@@ -23,7 +24,8 @@ from pointsledger.errors import (
     ValidationError,
 )
 from pointsledger.testing._model import Model
-from pointsledger.testing._model_machine import default_model_village
+from pointsledger.testing._model_machine import ModelMachine, default_model_village
+from tests.helpers import budget
 
 US = _dt.timedelta(microseconds=1)
 GRID = Actor("test-grid-worker", roles={"grid_worker"})
@@ -254,3 +256,22 @@ def test_models_build_from_any_ledger() -> None:
     plan = default_model_village()
     ledger, clock = plan.build()
     assert isinstance(ledger, Ledger) and isinstance(clock, ManualClock)
+
+
+class FlowsMachine(ModelMachine):
+    """The model machine with the workflows' rules in front: the points store's and the
+    registry's rules are switched off (a plain method of the same name hides a rule), so each
+    run takes cases further; the clock, the due jobs, periods, reversals, closings and key
+    reuse stay on, as they interact with the cases."""
+
+    def _off(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    adjust_stock = elder_meal = end_a_reservation = fill_a_cap = hold_the_last_unit = _off
+    move_household = receive_stock = register = shop = spend = transfer = _off
+    adopt_next_version = _off
+
+
+TestFlowsMachine = FlowsMachine.TestCase
+TestFlowsMachine.settings = settings(max_examples=budget(60), stateful_step_count=50,
+                                     deadline=None)
