@@ -551,8 +551,8 @@ class FlowModel(_Base):
         if name not in args:
             return set()
         value = args[name]
-        if optional and value is None:
-            return set()
+        if optional and value in (None, ""):
+            return set()  # an optional reason may be left empty (MODEL_NOTES, docs silent)
         return set() if _text(value) else {ValidationError}
 
     # Each rule below returns (errors, effect): ``effect`` may hold "state" (when the next
