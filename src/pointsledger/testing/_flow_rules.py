@@ -254,6 +254,8 @@ class FlowRules:
         self.advance(data, result.id, data.draw(st.integers(1, 8), label="walk"),
                      to_a_deadline=deadline != "none")
         case = self.model.cases[result.id]
+        if case.flow == "wish" and case.state == "claimed":
+            self.a_second_claim_on_a_wish(data)
         if case.due_us and deadline != "none":
             target = self.model.local(case.due_us - (1 if deadline == "1µs before" else 0))
             if target > self.model.now():
@@ -276,6 +278,22 @@ class FlowRules:
                           and r["household"] == self.model.household_of(member)]
                 if family:
                     self.keyed(name, member, family[0], held, by=by, key=self.fresh_key())
+
+    @precondition(lambda self: any(c.flow == "wish" and c.state == "claimed"
+                                   for c in self.model.cases.values()))
+    @rule(data=st.data())
+    def a_second_claim_on_a_wish(self, data: st.DataObject) -> None:
+        """One live claim: claiming a claimed wish again (by another volunteer, or by the
+        same claimer) must be refused."""
+        claimed = [c for c in self.model.cases.values()
+                   if c.flow == "wish" and c.state == "claimed"]
+        if not claimed:
+            return
+        case = data.draw(st.sampled_from(claimed), label="wish")
+        others = [v for v in self.volunteers()
+                  if self.model.household_of(v.id) != case.household]
+        by = data.draw(st.sampled_from(others or self.volunteers()), label="by")
+        self.keyed("step", case.id, "claim", by=by, key=self.fresh_key())
 
     @rule(data=st.data(), case=claims)
     def claim_step(self, data: st.DataObject, case: str) -> None:
