@@ -157,8 +157,8 @@ LIVE = {
     "order": {"placed", "open", "dispatched", "accepted", "in_service", "done", "rated"},
     "deposit": {"submitted", "approved_once"},
 }
-"""States with a step out. A posted claim counts while its appeal window is open; the
-library also counts it afterwards (KNOWN-BUG 2, in ``open_case_accounts``)."""
+"""States with a step out (a posted claim counts while its appeal window is open, see
+``open_case_accounts``)."""
 
 
 class FlowCase:
@@ -245,9 +245,11 @@ class FlowModel(_Base):
     def open_case_accounts(self) -> set[str]:
         """Accounts with live cases (their own, or assigned to them): closing is refused."""
         found: set[str] = set()
+        now = self.stamp()
         for case in self.cases.values():
-            # KNOWN-BUG 2: a posted claim stays live after its appeal window ended, so it
-            # blocks closing its account for ever. Per the docs only an open window should.
+            # a posted claim counts only while its appeal window is open
+            if case.flow == "claim" and case.state == "posted" and case.appeal_end_us <= now:
+                continue
             if case.state in LIVE[case.flow]:
                 found.add(case.account)
                 if case.assignee:
@@ -290,8 +292,7 @@ class FlowModel(_Base):
 
     def awards_own_household(self, by: Actor, earner: str) -> bool:
         """Whether a step by ``by`` would award points to their own household ("nobody
-        awards ... for their own household", concepts.md invariant 13). The library accepts
-        it (KNOWN-BUG 4); the machine's rules never draw it."""
+        awards ... for their own household", concepts.md invariant 13)."""
         own = self.household_of(by.id) if by.id in self.members else None
         return own is not None and own == self.household_of(earner)
 
