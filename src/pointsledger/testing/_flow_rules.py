@@ -21,7 +21,7 @@ from hypothesis import event
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, invariant, multiple, precondition, rule
 
-from pointsledger import Actor
+from pointsledger.base.actors import Actor
 from pointsledger.testing._model_flows import ARGUMENTS, SYSTEM_STEPS, TABLES, FlowCase
 
 if TYPE_CHECKING:

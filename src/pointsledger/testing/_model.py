@@ -285,9 +285,10 @@ class CoreModel:
             return set()
         own = self.household_of(by.id)
         target = self.household_of(account)
+        if own is not None and own == target:  # only as a resident, where that is theirs
+            self_service = command in ("reserve", "cancel_reservation", "transfer")
+            return set() if self_service and "resident" in allowed else {PermissionDenied}
         if command in ("reserve", "cancel_reservation", "transfer") and allowed == {"resident"}:
-            return set() if own is not None and own == target else {PermissionDenied}
-        if own is not None and own == target:
             return {PermissionDenied}
         return set()
 
@@ -472,6 +473,8 @@ class CoreModel:
         errors = self.actor_errors("add_region", by, None)
         if code in self.regions:
             errors.add(AlreadyExists)
+        if kind not in ("county", "town", "village", "community", "grid"):
+            errors.add(ValidationError)
         if parent is not None and parent not in self.regions:
             errors.add(UnknownRegion)
         elif parent is not None and kind != _GRID_KINDS.get(self.regions[parent]) and not (

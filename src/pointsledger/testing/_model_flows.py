@@ -31,7 +31,7 @@ import datetime as _dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from pointsledger import Actor
+from pointsledger.base.actors import Actor
 from pointsledger.errors import (
     AlreadyReversed,
     DeadlinePassed,
@@ -278,17 +278,17 @@ class FlowModel(_Base):
         return actor_id in self.members and not self.account_errors(actor_id)
 
     def authorise(self, command: str, by: Actor, household: str | None) -> Errors:
-        """The policy's roles, then households: a resident acts only for their own household
-        (when only their resident role allows the command), officials only for others."""
+        """The policy's roles, then households: a resident acts only for their own household,
+        officials only for others (someone who is both acts for their own as a resident)."""
         allowed = self.rulebook.policy.roles_for(command) & by.roles
         if not allowed:
             return {PermissionDenied}
         if household is None:
             return set()
         own = self.household_of(by.id) if by.id in self.members else None
-        if allowed == {"resident"}:
-            return set() if own == household else {PermissionDenied}
-        return {PermissionDenied} if own is not None and own == household else set()
+        if own is not None and own == household:  # as a resident, never as an official
+            return set() if "resident" in allowed else {PermissionDenied}
+        return set() if allowed - {"resident"} else {PermissionDenied}
 
     def awards_own_household(self, by: Actor, earner: str) -> bool:
         """Whether a step by ``by`` would award points to their own household ("nobody

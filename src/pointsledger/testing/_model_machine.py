@@ -38,6 +38,7 @@ from pointsledger.rules.procedures import (
     WishPolicy,
 )
 from pointsledger.rules.rulebook import Rulebook
+from pointsledger.testing._coverage import CoveredMachine
 from pointsledger.testing._flow_rules import FlowRules
 from pointsledger.testing._invariants import check_invariants
 from pointsledger.testing._model import COMMUNITY, POOL, CoreModel, Model
@@ -163,7 +164,21 @@ def _times(machine: CoreRules) -> st.SearchStrategy[tuple[str, Any]]:
     return st.one_of(recent, recent, recent, st.sampled_from(options))
 
 
-class CoreRules:
+CORE_COMMANDS = (
+    "adopt", "close_period", "add_region", "register_household", "register_member",
+    "move_household", "close_account", "award", "deduct", "reverse", "receive_stock",
+    "adjust_stock", "redeem", "reserve", "hand_over", "cancel_reservation", "transfer",
+    "expire_due", "time_out_due", "run_due",
+)
+"""The commands and due jobs the core rules call."""
+FLOW_COMMANDS = (
+    "submit_claim", "submit_wish", "place_order", "submit_time", "step", "spend_time",
+    "donate_time", "convert_time", "post_due", "lapse_due",
+)
+"""The commands and due jobs the workflow rules call (beyond the core's)."""
+
+
+class CoreRules(CoveredMachine):
     """The harness and the rules of the core commands (a mixin of the machines)."""
 
     model_class: ClassVar[type[CoreModel]] = Model
@@ -229,9 +244,7 @@ class CoreRules:
         """Run one command (or due job) on the model and the ledger and compare them."""
         prediction = getattr(self.model, name)(*args, **kwargs)
         call = f"{name}{args!r} {kwargs!r}"
-        before = ledger_snapshot(self.ledger) if not prediction.accepted else None
-        if before is None:
-            before = ledger_snapshot(self.ledger)
+        before = ledger_snapshot(self.ledger)
         try:
             result = getattr(self.ledger, name)(*args, **kwargs)
         except PointsLedgerError as exc:
@@ -244,6 +257,7 @@ class CoreRules:
                     f"{sorted(e.__name__ for e in prediction.errors)}") from exc
             assert ledger_snapshot(self.ledger) == before, f"{call}: a refusal wrote something"
             _event(f"{name}: refused {type(exc).__name__}")
+            self.count_refusal(name, type(exc).__name__)
             return None
         if not prediction.accepted:
             raise AssertionError(f"{call}: the ledger accepted it (result {result!r}), the "
@@ -254,6 +268,8 @@ class CoreRules:
         label = prediction.label
         _event(f"{name}: ok{' (' + label + ')' if label else ''}")
         self.done[name] = self.done.get(name, 0) + 1
+        if not (isinstance(result, tuple) and not result):  # a due job that found nothing
+            self.count_success(name)
         return result
 
     def keyed(self, name: str, /, *args: Any, **kwargs: Any) -> Any:
@@ -296,7 +312,13 @@ class CoreRules:
             problems = check_invariants(self.ledger)
             assert problems == [], problems
 
+    @classmethod
+    def expected_successes(cls) -> tuple[str, ...]:
+        """Every command and due job the machine's rules call."""
+        return CORE_COMMANDS
+
     def teardown(self) -> None:
+        self.count_run()
         if hasattr(self, "ledger") and getattr(self, "steps", 0) % self.invariants_every:
             problems = check_invariants(self.ledger)
             assert problems == [], problems
@@ -625,6 +647,17 @@ class CoreRules:
             self.both("register_member", f"M{n}", household=household, name="新成员",
                       roles=frozenset({"resident"}), birth_date=born, by=self.committee)
 
+    @rule(data=st.data(), kind=st.sampled_from(["grid", "grid", "village", "planet"]))
+    def add_region(self, data: st.DataObject, kind: str) -> None:
+        """A new grid under the village (or a code taken, a parent unknown, a kind unknown)."""
+        code = data.draw(st.sampled_from([f"G{len(self.model.regions) + 1}", "G1", "V"]),
+                         label="code")
+        parent = data.draw(st.sampled_from(["V", "V", "G9", None]), label="parent")
+        by = data.draw(st.sampled_from([self.committee, self.committee, self.grid_worker]),
+                       label="by")
+        self.keyed("add_region", code, "新网格", kind=kind, parent=parent, by=by,
+                   key=self.fresh_key())
+
     @rule(data=st.data())
     def move_household(self, data: st.DataObject) -> None:
         household = data.draw(st.sampled_from([*sorted(self.model.households), "H9"]),
@@ -646,6 +679,11 @@ class ModelMachine(FlowRules, CoreRules, RuleBasedStateMachine):
 
     Subclasses may set ``rulebook`` and ``village`` (a :class:`Village`; its rulebook is
     replaced by ``rulebook`` when both are set)."""
+
+    @classmethod
+    def expected_successes(cls) -> tuple[str, ...]:
+        """Every public command and due job."""
+        return CORE_COMMANDS + FLOW_COMMANDS
 
 
 class CoreModelMachine(CoreRules, RuleBasedStateMachine):

@@ -9,6 +9,7 @@ import datetime as _dt
 from collections.abc import Sequence
 from typing import Any
 
+import attrs
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from hypothesis.strategies import SearchStrategy
@@ -393,8 +394,12 @@ def rulebooks(
                          **policies)
         errors = [p for p in rules.check() if p.severity == "error"]
         bad = {p.subject for p in errors if p.code in ("unaffordable_reward",
-                                                        "price_bands_overlap")}
-        if bad:  # rewards no account could afford (or a user's overlapping bands): left out
+                                                        "price_bands_overlap",
+                                                        "unreachable_min_score",
+                                                        "empty_reward_window")}
+        if bad:  # rewards no account could afford or reach (or a user's bands): left out
+            if "store.min_score" in bad:  # a store-wide score nobody reaches: none instead
+                policies["store"] = attrs.evolve(policies["store"], min_score=None)
             rules = Rulebook(version, drawn, category_caps=category_caps,
                              rewards=[r for r in catalogue if r.code not in bad], **policies)
             errors = [p for p in rules.check() if p.severity == "error"]
