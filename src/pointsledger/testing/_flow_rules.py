@@ -25,7 +25,8 @@ from pointsledger.base.actors import Actor
 from pointsledger.testing._model_flows import ARGUMENTS, SYSTEM_STEPS, TABLES, FlowCase
 
 if TYPE_CHECKING:
-    from pointsledger import Ledger, ManualClock
+    from pointsledger.base.clock import ManualClock
+    from pointsledger.ledger.ledger import Ledger
     from pointsledger.testing._model import Model
 
 US = _dt.timedelta(microseconds=1)
