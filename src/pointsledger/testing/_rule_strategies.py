@@ -322,11 +322,16 @@ def rulebooks(
         rewards: strategy for the catalogue's rewards (default :func:`rewards`); a reward no
             account could afford under the drawn caps and expiry is left out.
         max_rewards: the most rewards (0: none); by default some rulebooks have none.
-        store, expiry, claims, wishes, services, timebank: strategies for the policies
-            (defaults: the library's default policy or one of :func:`store_policies`,
-            :func:`expiry_policies`, :func:`claim_policies`, :func:`wish_policies`,
-            :func:`service_policies`, :func:`timebank_policies`, naming the drawn award
-            items). A policy naming an item the rulebook lacks raises InvalidArgument.
+        store: strategy for the store policy (default: the library's, or
+            :func:`store_policies`).
+        expiry: strategy for the expiry policy (likewise, :func:`expiry_policies`).
+        claims: strategy for the claim policy (likewise, :func:`claim_policies`).
+        wishes: strategy for the wish policy (likewise, :func:`wish_policies`).
+        services: strategy for the service policy (likewise, :func:`service_policies`).
+        timebank: strategy for the time-bank policy (likewise, :func:`timebank_policies`).
+
+    Drawn policies name the drawn award items; a policy naming an item the rulebook lacks
+    raises InvalidArgument.
     """
 
     @st.composite
