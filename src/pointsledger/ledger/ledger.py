@@ -507,8 +507,14 @@ class Ledger(Commands, DueJobs, Queries):
             raise UnknownAccount(f"no account {account!r}", account=account)
         if as_of is None and at_seq is None:
             return state.balance(account)
+        return Balance(account, self._posted_then({account}, as_of, at_seq))
+
+    def _posted_then(self, accounts: set[str], as_of: _dt.datetime | None,
+                     at_seq: int | None) -> int:
+        """The points posted to ``accounts`` together as of ``as_of`` or after event
+        ``at_seq``: one pass over the log, however many accounts."""
         limit_us = None if as_of is None else to_us(as_of, "as_of")
-        last = state.seq if at_seq is None else check_int(at_seq, "at_seq", minimum=0)
+        last = self._state.seq if at_seq is None else check_int(at_seq, "at_seq", minimum=0)
         total = 0
         for event in self.events(0):
             if event.seq > last:
@@ -516,11 +522,8 @@ class Ledger(Commands, DueJobs, Queries):
             if limit_us is not None and event.occurred_us > limit_us:
                 continue
             for source, destination, amount in event.postings():
-                if source == account:
-                    total -= amount
-                if destination == account:
-                    total += amount
-        return Balance(account, total)
+                total += (destination in accounts) * amount - (source in accounts) * amount
+        return total
 
     @fresh
     def household_balance(
@@ -547,7 +550,9 @@ class Ledger(Commands, DueJobs, Queries):
             raise UnknownAccount(f"no household {household!r}", account=household)
         accounts = [household, *(m.id for m in self._state.members.values()
                                  if m.household == household)]
-        parts = [self.balance(a, as_of=as_of, at_seq=at_seq) for a in accounts]
+        if as_of is not None or at_seq is not None:  # as balance() gives them: posted only
+            return Balance(household, self._posted_then(set(accounts), as_of, at_seq))
+        parts = [self._state.balance(a) for a in accounts]
         return Balance(household, sum(p.posted for p in parts), sum(p.pending for p in parts),
                        sum(p.held for p in parts))
 
