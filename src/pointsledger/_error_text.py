@@ -57,7 +57,9 @@ _STATUS: Final = {"open": "待取货", "handed_over": "已交付", "cancelled": 
 _COMMAND: Final = {
     "adopt": "通过积分规则", "add_region": "新增区域", "register_household": "登记户",
     "register_member": "登记成员", "move_household": "调整户所属网格",
-    "close_account": "注销账户", "award": "加分", "deduct": "扣分", "reverse": "冲正",
+    "close_account": "注销账户", "move_member": "成员转户", "split_household": "分户",
+    "merge_households": "合户", "member_leaves": "成员迁出", "member_returns": "成员迁回",
+    "award": "加分", "deduct": "扣分", "reverse": "冲正",
     "close_period": "结账", "receive_stock": "物品入库", "adjust_stock": "盘点库存",
     "redeem": "兑换", "reserve": "预约兑换", "hand_over": "取货交付",
     "cancel_reservation": "取消预约", "transfer": "转让积分", "spend_time": "使用时间银行时长",

@@ -32,6 +32,13 @@ from pointsledger.core.events import (
     Stepped,
     TimeMoved,
 )
+from pointsledger.core.registry_events import (
+    HouseholdsMerged,
+    HouseholdSplit,
+    MemberLeft,
+    MemberMoved,
+    MemberReturned,
+)
 from pointsledger.core.store_events import (
     Expired,
     HandedOver,
@@ -80,6 +87,11 @@ EVENT_TYPES: Final[dict[str, type[Event]]] = {
         Expired,
         Stepped,
         TimeMoved,
+        MemberMoved,
+        HouseholdSplit,
+        HouseholdsMerged,
+        MemberLeft,
+        MemberReturned,
     )
 }
 """Every event kind by its ``KIND`` name."""

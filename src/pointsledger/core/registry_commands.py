@@ -40,6 +40,7 @@ from pointsledger.errors import (
     AccountClosed,
     AlreadyExists,
     BalanceNotZero,
+    IdempotencyConflict,
     PeriodClosed,
     RulebookError,
     UnknownAccount,
@@ -257,6 +258,29 @@ def _new_account(state: LedgerState, account: str) -> None:
         raise AlreadyExists(f"account {account!r} is already registered", account=account)
 
 
+def _registered_again(ctx: Context, key: str | None, account: str, fields: dict[str, object]
+                      ) -> Outcome | None:
+    """The replay of a registration; a new request under the default key of an account
+    already registered is refused as :class:`AlreadyExists` (its key was taken by the first
+    registration, which an :class:`IdempotencyConflict` would wrongly blame), pointing a closed
+    member to :func:`~pointsledger.core.household_commands.member_returns`."""
+    try:
+        return ctx.replayed(key, **fields)
+    except IdempotencyConflict:
+        state = ctx.state
+        if key is not None or (account not in state.households
+                               and account not in state.members):
+            raise
+        member = state.members.get(account)
+        if member is not None and member.closed:
+            raise AlreadyExists(
+                f"member {account!r} is already registered and closed (they left household "
+                f"{member.household!r}); a member who comes back is re-opened with "
+                "member_returns, not registered again", account=account) from None
+        raise AlreadyExists(f"account {account!r} is already registered",
+                            account=account) from None
+
+
 def _open_household(state: LedgerState, household: str) -> None:
     found = state.households.get(household)
     if found is None:
@@ -290,7 +314,7 @@ def register_household(
     head = check_text(head, "head", required=True)
     grid = check_id(grid, "grid")
     fields = dict(household=household, grid=grid, head=head)
-    replay = ctx.replayed(key, **fields)
+    replay = _registered_again(ctx, key, household, fields)
     if replay:
         return replay
     version = ctx.authorise()
@@ -318,7 +342,8 @@ def register_member(
         The ``member_registered`` event (default key ``member/<id>``).
 
     Raises:
-        AlreadyExists: the id is taken.
+        AlreadyExists: the id is taken (also when the member is closed: a member who comes
+            back is re-opened with ``member_returns``).
         UnknownAccount: no such household.
         AccountClosed: the household is closed.
     """
@@ -333,7 +358,7 @@ def register_member(
         member=member, household=household, name=name, roles=tuple(sorted(role_set)),
         birth_date=birth,
     )
-    replay = ctx.replayed(key, **fields)
+    replay = _registered_again(ctx, key, member, fields)
     if replay:
         return replay
     version = ctx.authorise()

@@ -37,8 +37,10 @@ if TYPE_CHECKING:
 
 
 def count_limits(state: LedgerState, reward: Reward, account: str, member: str, us: int,
-                  quantity: int) -> None:
-    household = state.household_of(account) or account
+                 quantity: int, household: str | None = None) -> None:
+    """Count ``quantity`` units of ``reward`` against its limits, for ``household`` (default:
+    the account's household now)."""
+    household = household or state.household_of(account) or account
     who = member or (account if account in state.members else "")
     used = state.limit_used
     for key, _max, _what, _label in state.limit_windows(reward, household, who, us):

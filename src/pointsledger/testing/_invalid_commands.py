@@ -101,6 +101,34 @@ def invalid_commands(v: Village, key: str) -> dict[str, list[Command]]:
     add("close_account", (home,), (auditor, k), PermissionDenied)
     for _member, household in members[:1]:
         add("close_account", (household,), (committee, k), ValidationError)  # open members
+    # households and members as they change
+    why = ("reason", "婚嫁")
+    add("move_member", ("NO-SUCH",), (("household", home), why, committee, k), UnknownAccount)
+    add("move_member", ("NO-SUCH",), (("household", home), ("reason", ""), committee, k),
+        ValidationError)
+    add("split_household", ("NO-SUCH",), (("new_household", "H-BAD"), ("head", "某"),
+                                          ("members", ("M-BAD",)), ("reason", "分户"),
+                                          committee, k), UnknownAccount)
+    add("split_household", (home,), (("new_household", "H-BAD"), ("head", "某"),
+                                      ("members", ()), ("reason", "分户"), committee, k),
+        ValidationError)
+    add("merge_households", ("NO-SUCH",), (("into", home), ("reason", "合户"), committee, k),
+        UnknownAccount)
+    add("merge_households", (home,), (("into", home), ("reason", "合户"), committee, k),
+        ValidationError)
+    add("merge_households", (home,), (("into", home), ("reason", "合户"), auditor, k),
+        PermissionDenied)
+    add("member_leaves", ("NO-SUCH",), (("reason", "迁出"), committee, k), UnknownAccount)
+    add("member_leaves", ("NO-SUCH",), (("reason", "出国"), committee, k), ValidationError)
+    add("member_returns", ("NO-SUCH",), (("household", home), ("reason", "返乡"), committee, k),
+        UnknownAccount)
+    for member, household in members[:1]:
+        add("move_member", (member,), (("household", household), why, committee, k),
+            ValidationError)  # the household it is in
+        add("move_member", (member,), (("household", home), why, auditor, k), PermissionDenied)
+        add("member_leaves", (member,), (("reason", "迁出"), auditor, k), PermissionDenied)
+        add("member_returns", (member,), (("household", home), ("reason", "返乡"), committee,
+                                          k), ValidationError)  # not closed
     # postings
     for name, code in (("award", item), ("deduct", deduction)):
         if code is None:

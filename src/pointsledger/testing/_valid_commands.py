@@ -111,6 +111,34 @@ def _move_household(draw: st.DrawFn, v: Village) -> Command:
                    (("grid", draw(st.sampled_from(v.grids))), ("by", v.committee), _key(draw)))
 
 
+def _household_change(name: str) -> Draw:
+    """Registry changes on accounts registered during the run (the plan's accounts keep their
+    places, so the invalid commands that name them fail as they must)."""
+    def draw_change(draw: st.DrawFn, v: Village) -> Command:
+        member = Ref("member", _latest(draw), "member")
+        household = draw(st.sampled_from([h for h, _g, _n in v.households]))
+        common = (("by", v.committee), _key(draw))
+        if name == "move_member":
+            return Command(name, (member,), (("household", household), ("reason", "婚嫁"),
+                                             *common))
+        if name == "split_household":
+            index = _latest(draw)
+            return Command(name, (Ref("member", index, "household"),), (
+                ("new_household", f"H{_hex(draw)}"), ("head", "新户主"),
+                ("members", (Ref("member", index, "member"),)), ("reason", "分户"),
+                ("share", draw(st.sampled_from(["1/2", "0", "1"]))), *common))
+        if name == "merge_households":
+            return Command(name, (Ref("household", _latest(draw), "household"),),
+                           (("into", household), ("reason", "合户"), *common))
+        if name == "member_leaves":
+            return Command(name, (member,), (
+                ("reason", draw(st.sampled_from(["迁出", "去世", "婚嫁"]))), *common))
+        return Command(name, (member,), (("household", household), ("reason", "返乡"),
+                                         *common))
+
+    return draw_change
+
+
 def _close_account(draw: st.DrawFn, v: Village) -> Command:
     # only accounts registered during the run close: the plan's accounts stay open, so the
     # invalid commands that name them fail as they must
@@ -288,6 +316,9 @@ VALID: dict[str, Draw] = {
     "register_member": _register_member,
     "move_household": _move_household,
     "close_account": _close_account,
+    **{name: _household_change(name) for name in (
+        "move_member", "split_household", "merge_households", "member_leaves",
+        "member_returns")},
     "award": _posting("award", 1),
     "deduct": _posting("deduct", -1),
     "reverse": _reverse,
