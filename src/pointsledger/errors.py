@@ -140,6 +140,13 @@ class ValidationError(PointsLedgerError, ValueError):
         "户「{account}」还有未注销的成员（{members}），请先注销这些成员",
         "账户「{account}」还有未办结的事项（{cases}），请先办结",
         "「{parent}」下面不能设立{kind}",
+        "账户「{account}」还有未取货的预约（{reservations}），请先交付或取消",
+        "「{not_member}」是户，不是成员",
+        "成员「{member}」已经在户「{in_household}」中",
+        "成员「{member}」不是户「{not_in_household}」的成员",
+        "户「{merge_into}」不能并入自己",
+        "成员「{open_member}」没有迁出或注销，不需要迁回",
+        "分户时按积分数（{points}）或按比例（{share}）只能选一种",
         "积分不能从「{source}」转给「{destination}」：只能由成员转给本户、户转给其他户，"
         "或由户捐给村集体",
         "时长要按{unit}分钟的整数倍兑换，{minutes}分钟不符合",

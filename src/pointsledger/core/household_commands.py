@@ -59,7 +59,7 @@ def _open_member(state: LedgerState, member: str) -> Member:
     found = state.members.get(member)
     if found is None:
         if member in state.households:
-            raise ValidationError(f"{member!r} is a household, not a member", account=member)
+            raise ValidationError(f"{member!r} is a household, not a member", not_member=member)
         raise UnknownAccount(f"no member {member!r}", account=member)
     if found.closed:
         raise AccountClosed(f"member {member!r} is closed", account=member)
@@ -129,7 +129,7 @@ def move_member(
     ctx.authorise(household)
     if household == found.household:
         raise ValidationError(f"member {member!r} is already in household {household!r}",
-                              account=member, household=household)
+                              member=member, in_household=household)
     _idle(ctx, [member])
     body = (member, found.household, household, reason, state.posted.get(member, 0))
     return [ctx.draft(body, version)]
@@ -222,7 +222,7 @@ def split_household(
         if _open_member(state, member).household != household:
             raise ValidationError(
                 f"member {member!r} is not a member of household {household!r}",
-                account=member, household=household)
+                member=member, not_in_household=household)
     _idle(ctx, chosen)
     available = state.available(household)
     if count is None:
@@ -275,7 +275,7 @@ def merge_households(
     version = ctx.authorise(household)
     ctx.authorise(into)
     if into == household:
-        raise ValidationError("a household cannot merge into itself", household=household)
+        raise ValidationError("a household cannot merge into itself", merge_into=household)
     members = tuple(m.id for m in state.members.values()
                     if m.household == household and not m.closed)
     _idle(ctx, (household, *members))
@@ -362,6 +362,6 @@ def member_returns(
     version = ctx.authorise(household)
     if not found.closed:
         raise ValidationError(f"member {member!r} is open; only a closed member returns",
-                              account=member)
+                              open_member=member)
     body = (member, found.household, household, reason, state.posted.get(member, 0))
     return [ctx.draft(body, version)]

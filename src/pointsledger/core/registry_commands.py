@@ -260,25 +260,23 @@ def _new_account(state: LedgerState, account: str) -> None:
 
 def _registered_again(ctx: Context, key: str | None, account: str, fields: dict[str, object]
                       ) -> Outcome | None:
-    """The replay of a registration; a new request under the default key of an account
-    already registered is refused as :class:`AlreadyExists` (its key was taken by the first
-    registration, which an :class:`IdempotencyConflict` would wrongly blame), pointing a closed
-    member to :func:`~pointsledger.core.household_commands.member_returns`."""
+    """The replay of a registration; registering a closed member again under the default key
+    (taken by their first registration) is refused as :class:`AlreadyExists` pointing to
+    :func:`~pointsledger.core.household_commands.member_returns`, not as a misleading
+    :class:`IdempotencyConflict`."""
     try:
         return ctx.replayed(key, **fields)
     except IdempotencyConflict:
         state = ctx.state
-        if key is not None or (account not in state.households
-                               and account not in state.members):
+        if key is not None:
             raise
         member = state.members.get(account)
-        if member is not None and member.closed:
-            raise AlreadyExists(
-                f"member {account!r} is already registered and closed (they left household "
-                f"{member.household!r}); a member who comes back is re-opened with "
-                "member_returns, not registered again", account=account) from None
-        raise AlreadyExists(f"account {account!r} is already registered",
-                            account=account) from None
+        if member is None or not member.closed:
+            raise
+        raise AlreadyExists(
+            f"member {account!r} is already registered and closed (they left household "
+            f"{member.household!r}); a member who comes back is re-opened with "
+            "member_returns, not registered again", account=account) from None
 
 
 def _open_household(state: LedgerState, household: str) -> None:
@@ -314,7 +312,7 @@ def register_household(
     head = check_text(head, "head", required=True)
     grid = check_id(grid, "grid")
     fields = dict(household=household, grid=grid, head=head)
-    replay = _registered_again(ctx, key, household, fields)
+    replay = ctx.replayed(key, **fields)
     if replay:
         return replay
     version = ctx.authorise()
