@@ -496,8 +496,8 @@ def _stepped(state: LedgerState, event: Any) -> None:
         case = Case(flow.name, event.seq, event.id, event.state, facts["account"],
                     facts["household"], facts["subject"], event.actor, event.recorded_us,
                     event.occurred_us, event.recorded_us)
-        if event.occurred_us > state.max_occurred_us:  # a claim fixes its rulebook version
-            state.max_occurred_us = event.occurred_us
+        if flow.name == "claim" and event.occurred_us > state.max_occurred_us:
+            state.max_occurred_us = event.occurred_us  # a claim fixes its rulebook version
     else:
         case = state.cases[event.case]
         details = {**dict(case.details), **details}

@@ -57,6 +57,7 @@ from pointsledger.rules.catalogue import Reward
 from pointsledger.rules.rulebook import Rulebook
 from pointsledger.testing._model_base import Prediction
 from pointsledger.testing._model_flows import FlowModel
+from pointsledger.testing._model_registry import RegistryModel
 from pointsledger.testing._strategies import Village
 
 Errors = set[type[PointsLedgerError]]
@@ -1230,5 +1231,5 @@ class CoreModel:
 DUE_JOBS = ("post_due", "lapse_due", "time_out_due", "expire_due")
 
 
-class Model(FlowModel, CoreModel):
+class Model(RegistryModel, FlowModel, CoreModel):
     """The whole model: the core and the workflows."""

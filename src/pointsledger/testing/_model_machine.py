@@ -42,6 +42,7 @@ from pointsledger.testing._coverage import CoveredMachine
 from pointsledger.testing._flow_rules import FlowRules
 from pointsledger.testing._invariants import check_invariants
 from pointsledger.testing._model import COMMUNITY, POOL, CoreModel, Model
+from pointsledger.testing._model_registry import REGISTRY_COMMANDS, RegistryRules
 from pointsledger.testing._store_rules import ledger_snapshot
 from pointsledger.testing._strategies import Village
 
@@ -674,7 +675,7 @@ class CoreRules(CoveredMachine):
         self.both("close_account", account, by=self.committee, balance_to=to)
 
 
-class ModelMachine(FlowRules, CoreRules, RuleBasedStateMachine):
+class ModelMachine(RegistryRules, FlowRules, CoreRules, RuleBasedStateMachine):
     """The ledger against the independent model (:class:`~pointsledger.testing._model.Model`).
 
     Subclasses may set ``rulebook`` and ``village`` (a :class:`Village`; its rulebook is
@@ -683,7 +684,7 @@ class ModelMachine(FlowRules, CoreRules, RuleBasedStateMachine):
     @classmethod
     def expected_successes(cls) -> tuple[str, ...]:
         """Every public command and due job."""
-        return CORE_COMMANDS + FLOW_COMMANDS
+        return CORE_COMMANDS + FLOW_COMMANDS + REGISTRY_COMMANDS
 
 
 class CoreModelMachine(CoreRules, RuleBasedStateMachine):
