@@ -10,7 +10,7 @@ key to it: ``adopt/<version>``, ``region/<code>``, ``household/<id>``, ``member/
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from pointsledger.base.actors import Actor, to_roles
 from pointsledger.base.checks import (
@@ -258,8 +258,8 @@ def _new_account(state: LedgerState, account: str) -> None:
         raise AlreadyExists(f"account {account!r} is already registered", account=account)
 
 
-def _registered_again(ctx: Context, key: str | None, account: str, fields: dict[str, object]
-                      ) -> Outcome | None:
+def _registered_again(ctx: Context, key: str | None, account: str,
+                      fields: Mapping[str, object]) -> Outcome | None:
     """The replay of a registration; registering a closed member again under the default key
     (taken by their first registration) is refused as :class:`AlreadyExists` pointing to
     :func:`~pointsledger.core.household_commands.member_returns`, not as a misleading

@@ -62,26 +62,33 @@ def fresh(read: Callable[Concatenate[_Q, _P], _R]) -> Callable[Concatenate[_Q, _
     return fresh_read
 
 
-_Registered = TypeVar("_Registered", Household, Member)
+def _stood(state: LedgerState, account: str, us: int) -> tuple[str, bool] | None:
+    """Where an account was (a member's household, a household's grid) and whether it was
+    closed, as the registry stood at instant ``us`` (recorded by then); None: not registered
+    yet."""
+    stood = None
+    for _seq, recorded, where, closed in state.placements.get(account, ()):
+        if recorded > us:
+            break
+        stood = (where, closed)
+    return stood
 
 
-def _as_stood(state: LedgerState, table: dict[str, _Registered], us: int
-              ) -> dict[str, _Registered]:
-    """The records of ``table`` as the registry stood at instant ``us`` (recorded by then)."""
-    out: dict[str, _Registered] = {}
-    for account, record in table.items():
-        stood = None
-        for entry in state.placements.get(account, ()):
-            if entry[1] > us:
-                break
-            stood = entry
-        if stood is None:
-            continue
-        _seq, _recorded, where, closed = stood
-        if isinstance(record, Household):
-            out[account] = attrs.evolve(record, grid=where, closed=closed)
-        else:
-            out[account] = attrs.evolve(record, household=where, closed=closed)
+def _households_as_stood(state: LedgerState, us: int) -> dict[str, Household]:
+    out = {}
+    for account, record in state.households.items():
+        stood = _stood(state, account, us)
+        if stood is not None:
+            out[account] = attrs.evolve(record, grid=stood[0], closed=stood[1])
+    return out
+
+
+def _members_as_stood(state: LedgerState, us: int) -> dict[str, Member]:
+    out = {}
+    for account, record in state.members.items():
+        stood = _stood(state, account, us)
+        if stood is not None:
+            out[account] = attrs.evolve(record, household=stood[0], closed=stood[1])
     return out
 
 
@@ -175,7 +182,7 @@ class Queries:
         state = self._state
         if as_of is None:
             return _frozen(state.households)
-        return MappingProxyType(_as_stood(state, state.households, to_us(as_of, "as_of")))
+        return MappingProxyType(_households_as_stood(state, to_us(as_of, "as_of")))
 
     @fresh
     def household(self, household: str) -> Household:
@@ -218,8 +225,8 @@ class Queries:
         if household is not None:
             household = check_id(household, "household")
         state = self._state
-        members = state.members if as_of is None else _as_stood(
-            state, state.members, to_us(as_of, "as_of"))
+        members = state.members if as_of is None else _members_as_stood(
+            state, to_us(as_of, "as_of"))
         if household is None:
             return _frozen(members)
         self.household(household)
