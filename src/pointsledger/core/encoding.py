@@ -33,6 +33,8 @@ from pointsledger.core.events import (
     TimeMoved,
 )
 from pointsledger.core.store_events import (
+    DonatedGoodsPriced,
+    DonationReceived,
     Expired,
     HandedOver,
     Redeemed,
@@ -70,6 +72,8 @@ EVENT_TYPES: Final[dict[str, type[Event]]] = {
         Reversed,
         PeriodClosure,
         StockReceived,
+        DonationReceived,
+        DonatedGoodsPriced,
         StockAdjusted,
         Redeemed,
         HandedOver,

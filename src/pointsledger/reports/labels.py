@@ -75,7 +75,7 @@ TERMS: Final[dict[str, dict[str, str]]] = {
     "zh": {
         # region kinds
         "county": "县", "town": "镇（街道）", "village": "村", "community": "社区",
-        "grid": "网格",
+        "grid": "网格", "micro_grid": "微网格",
         # case states of the claim, wish, order and deposit flows
         "submitted": "已提交", "checked": "已初审", "in_notice": "公示中", "objected": "有异议",
         "rejected": "未通过", "withdrawn": "已撤回", "posted": "已入账", "appealed": "申诉中",

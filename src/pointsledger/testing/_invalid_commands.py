@@ -15,6 +15,7 @@ import pendulum
 from pointsledger.base.actors import AUDITOR, GRID_WORKER, RESIDENT, STORE_KEEPER, Actor
 from pointsledger.errors import (
     AlreadyExists,
+    NotEligible,
     NotFound,
     NotReversible,
     OccurredInFuture,
@@ -78,6 +79,10 @@ def invalid_commands(v: Village, key: str) -> dict[str, list[Command]]:
                                      committee, k), AlreadyExists)
     add("add_region", ("R-BAD", "网格"), (("kind", "grid"), ("parent", top), auditor, k),
         PermissionDenied)
+    add("add_region", ("R-BAD", "微网格"), (("kind", "micro_grid"), ("parent", top), committee,
+                                          k), ValidationError)  # micro-grids sit under grids
+    add("add_region", ("R-BAD", "网格"), (("kind", "grid"), ("parent", v.grids[0]), committee,
+                                        k), ValidationError)  # a grid never under a grid
     add("register_household", ("H-BAD",), (("grid", "NO-SUCH-GRID"), ("head", "某"),
                                            committee, k), UnknownRegion)
     add("register_household", ("H-BAD",), (("grid", top), ("head", "某"), committee, k),
@@ -137,6 +142,9 @@ def invalid_commands(v: Village, key: str) -> dict[str, list[Command]]:
         add(name, (home, "NO-SUCH-REWARD"), (keeper, k), UnknownReward)
         add(name, (home, reward), (auditor, k), PermissionDenied)
     add("redeem", (home, reward), (outsider, k), PermissionDenied)
+    for priced in [r.code for r in rules.rewards if r.price_rules][:1]:
+        for name in ("redeem", "reserve"):  # age-priced: no member named
+            add(name, (home, priced), (keeper, k), NotEligible)
     for member, household in members[:1]:
         add("redeem", (household, reward), (("by", Actor(member, roles={STORE_KEEPER})), k),
             PermissionDenied)

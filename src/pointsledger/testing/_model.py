@@ -63,8 +63,13 @@ Errors = set[type[PointsLedgerError]]
 
 POOL, PENALTY, STORE, EXPIRED, COMMUNITY = "@pool", "@penalty", "@store", "@expired", "@community"
 DAY_US = 86_400_000_000
-_GRID_KINDS = {"county": "town", "town": "village", "village": "grid", "community": "grid"}
-"""A region kind and the kind that sits under it (a grid under a village or a community)."""
+_UNDER = {"county": {"town"}, "town": {"village", "community"}, "village": {"grid"},
+          "community": {"grid"}, "grid": {"micro_grid"}, "micro_grid": set()}
+"""A region kind and the kinds that may sit directly under it (docs/concepts.md: a town under
+a county, a village or community under a town, a grid under either, a micro-grid under a
+grid)."""
+_HOUSEHOLD_REGIONS = ("grid", "micro_grid")
+"""Households are registered in a grid or a micro-grid."""
 
 
 def to_us(moment: _dt.datetime) -> int:
@@ -473,12 +478,11 @@ class CoreModel:
         errors = self.actor_errors("add_region", by, None)
         if code in self.regions:
             errors.add(AlreadyExists)
-        if kind not in ("county", "town", "village", "community", "grid"):
+        if kind not in _UNDER:
             errors.add(ValidationError)
         if parent is not None and parent not in self.regions:
             errors.add(UnknownRegion)
-        elif parent is not None and kind != _GRID_KINDS.get(self.regions[parent]) and not (
-                kind == "community" and self.regions[parent] == "town"):
+        elif parent is not None and kind not in _UNDER[self.regions[parent]]:
             errors.add(ValidationError)
 
         def apply(result: Any) -> None:
@@ -494,7 +498,7 @@ class CoreModel:
             errors.add(AlreadyExists)
         if grid not in self.regions:
             errors.add(UnknownRegion)
-        elif self.regions[grid] != "grid":
+        elif self.regions[grid] not in _HOUSEHOLD_REGIONS:
             errors.add(ValidationError)
 
         def apply(result: Any) -> None:
@@ -535,7 +539,7 @@ class CoreModel:
             errors.add(ValidationError)
         if grid not in self.regions:
             errors.add(UnknownRegion)
-        elif self.regions[grid] != "grid":
+        elif self.regions[grid] not in _HOUSEHOLD_REGIONS:
             errors.add(ValidationError)
 
         def apply(result: Any) -> None:
@@ -993,6 +997,8 @@ class CoreModel:
         reason = reward.open_on(today)
         if reason is not None:
             errors.add(NotEligible)
+        if reward.price_rules and self.age(member, today) is None:
+            errors.add(NotEligible)  # age-priced: a member with a known birth date is needed
         store = self.rulebook.store
         score = self.score(household)
         if self.banned(household):

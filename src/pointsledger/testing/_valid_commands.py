@@ -82,11 +82,18 @@ def _close_period(draw: st.DrawFn, v: Village) -> Command:
                    (("by", v.committee), _key(draw)))
 
 
+_REGION_UNDER = {"village": "grid", "community": "grid", "grid": "micro_grid"}
+"""The kind a new region takes under a region of each kind (grids and micro-grids)."""
+
+
 def _add_region(draw: st.DrawFn, v: Village) -> Command:
-    parents = [c for c, _n, kind, _p in v.regions if kind in ("village", "community", "grid")]
-    parent = draw(st.sampled_from(parents or ["V", *v.grids]))
-    return Command("add_region", (f"R{_hex(draw)}", "新网格"),
-                   (("kind", "grid"), ("parent", parent), ("by", v.committee), _key(draw)))
+    regions = v.regions or (("V", "", "village", None),
+                            *((g, "", "grid", "V") for g in v.grids))
+    parents = [(c, kind) for c, _n, kind, _p in regions if kind in _REGION_UNDER]
+    parent, kind = draw(st.sampled_from(parents))
+    return Command("add_region", (f"R{_hex(draw)}", "新网格" if kind == "grid" else "新微网格"),
+                   (("kind", _REGION_UNDER[kind]), ("parent", parent), ("by", v.committee),
+                    _key(draw)))
 
 
 def _register_household(draw: st.DrawFn, v: Village) -> Command:
@@ -157,13 +164,18 @@ def _take(name: str) -> Draw:
         kwargs: tuple[tuple[str, Any], ...] = (("quantity", draw(st.integers(1, 2))), _key(draw))
         household = v.household_of(account)
         family = [m for m, h, _n, _r in v.members if h == household]
-        if account == household and family and draw(st.booleans()):
+        reward = _reward(draw, v)
+        priced = any(r.code == reward and r.price_rules for r in v.rulebook.rewards)
+        if priced:  # an age-priced reward needs a member with a known birth date
+            born = dict(v.birth_dates)
+            family = [m for m in family if m in born] or family
+        if family and (priced or (account == household and draw(st.booleans()))):
             kwargs += (("member", draw(st.sampled_from(family))),)  # price rules by age
         if name == "reserve":
             kwargs += (_by_official_or_resident(draw, v, account, v.store_keeper),)
         else:
             kwargs += (("by", v.store_keeper),)
-        return Command(name, (account, _reward(draw, v)), kwargs)
+        return Command(name, (account, reward), kwargs)
 
     return draw_take
 
