@@ -59,6 +59,7 @@ _COMMAND: Final = {
     "register_member": "登记成员", "move_household": "调整户所属网格",
     "close_account": "注销账户", "award": "加分", "deduct": "扣分", "reverse": "冲正",
     "close_period": "结账", "receive_stock": "物品入库", "adjust_stock": "盘点库存",
+    "price_donated_goods": "捐赠物品定价",
     "redeem": "兑换", "reserve": "预约兑换", "hand_over": "取货交付",
     "cancel_reservation": "取消预约", "transfer": "转让积分", "spend_time": "使用时间银行时长",
     "donate_time": "转赠时间银行时长", "convert_time": "时长兑换积分",

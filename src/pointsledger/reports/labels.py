@@ -91,6 +91,7 @@ TERMS: Final[dict[str, dict[str, str]]] = {
         "account_closed": "销户", "awarded": "加分", "deducted": "扣分",
         "stepped": "办理", "time_moved": "时间银行记账", "period_closed": "结账",
         "stock_received": "入库", "stock_adjusted": "库存调整", "redeemed": "兑换",
+        "donation_received": "爱心捐赠入库", "donated_goods_priced": "捐赠物品定价",
         "handed_over": "领取", "reserved": "预约", "reservation_cancelled": "取消预约",
         "reservation_timed_out": "预约超时", "transferred": "转赠", "expired": "过期",
         # movement kinds and time-bank purposes

@@ -131,6 +131,21 @@ def invalid_commands(v: Village, key: str) -> dict[str, list[Command]]:
     add("receive_stock", (reward, 0), (keeper, k), ValidationError)
     add("receive_stock", (reward, 1), (("donation_item", item), keeper, k), ValidationError)
     add("receive_stock", (reward, 1), (auditor, k), PermissionDenied)
+    add("receive_stock", (reward, 1), (("donor_name", "爱心企业"), ("donation_item", item), keeper,
+                                      k), ValidationError)  # outside donors earn nothing
+    add("receive_stock", (reward, 1), (("value", 100), keeper, k), ValidationError)  # no donor
+    add("receive_stock", (reward, 1), (("donor_name", "爱心企业"), ("value", 0), keeper, k),
+        ValidationError)
+    add("receive_stock", ("NEVER-PRICED", 1), (("donor_name", "王某"), keeper, k), UnknownReward)
+    for by_value in [i.code for i in rules.items if i.points > 0 and i.per_value][:1]:
+        add("receive_stock", (reward, 1), (("donor", home), ("donation_item", by_value),
+                                          keeper, k), ValidationError)  # no assessed value
+    add("price_donated_goods", ("SHOES", "捐赠鞋子"), (("cost", 0), ("resolution", "定价"),
+                                                   committee, k), ValidationError)
+    add("price_donated_goods", ("SHOES", "捐赠鞋子"), (("cost", 5), ("resolution", ""),
+                                                   committee, k), ValidationError)
+    add("price_donated_goods", ("SHOES", "捐赠鞋子"), (("cost", 5), ("resolution", "定价"),
+                                                   keeper, k), PermissionDenied)
     add("adjust_stock", (reward,), (("counted", -1), ("reason", "盘点"), keeper, k),
         ValidationError)
     add("adjust_stock", (reward,), (("counted", 1), ("reason", ""), keeper, k), ValidationError)

@@ -359,6 +359,8 @@ class FlowModel(_Base):
                             occurred_us)
             self.setup_case(case)
             self.cases[case.id] = case
+            # docs/ledger.md: a new version starts after every posting and case opening
+            self.latest_occurred_us = max(self.latest_occurred_us, occurred_us)
             self.wrote()
         return apply
 
