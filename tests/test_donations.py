@@ -26,6 +26,7 @@ from pointsledger import (
     ValidationError,
     reports,
 )
+from pointsledger.core.events import Awarded
 from pointsledger.core.store_events import DonationReceived
 from pointsledger.rules.rulebook import rulebook_from_data, rulebook_to_data
 from pointsledger.testing import check_invariants
@@ -68,14 +69,20 @@ def ledger(backend: str) -> Iterator[Ledger]:
 # -- donations -----------------------------------------------------------------------------
 
 
+def _award(ledger: Ledger, seq: int) -> Awarded:
+    event = ledger.event(seq)
+    assert isinstance(event, Awarded)
+    return event
+
+
 def test_a_donation_earns_its_points_per_unit(ledger: Ledger) -> None:
     """Ten bags of washing powder earn ten times what one soap earns (per-unit items)."""
     ten = ledger.receive_stock("POWDER", 10, donor="H1", donation_item="DON-01", by=KEEPER,
                                key="d1")
-    assert ledger.event(ten.seq + 1).points == 50
+    assert _award(ledger, ten.seq + 1).points == 50
     one = ledger.receive_stock("SOAP", 1, donor="H1", donation_item="DON-01", by=KEEPER,
                                key="d2")
-    assert ledger.event(one.seq + 1).points == 5
+    assert _award(ledger, one.seq + 1).points == 5
     assert ledger.balance("H1").posted == 55 and ledger.stock("POWDER").on_hand == 10
 
 
@@ -85,11 +92,13 @@ def test_a_donation_by_value_earns_per_step_of_assessed_value(ledger: Ledger) ->
     event = ledger.receive_stock("SOAP", 3, donor="M1", donation_item="DON-V", value=105,
                                  by=KEEPER, key="v1")
     assert isinstance(event, DonationReceived) and event.value == 105
-    award = ledger.event(event.seq + 1)
+    award = _award(ledger, event.seq + 1)
     assert (award.kind, award.account, award.quantity, award.points) == ("awarded", "M1", 10, 10)
     for value in (None, 9):
-        exc = refused(ledger, ValidationError, lambda value=value: ledger.receive_stock(
-            "SOAP", 3, donor="M1", donation_item="DON-V", value=value, by=KEEPER, key="v2"))
+        def donate(value: int | None = value) -> object:
+            return ledger.receive_stock("SOAP", 3, donor="M1", donation_item="DON-V",
+                                        value=value, by=KEEPER, key="v2")
+        exc = refused(ledger, ValidationError, donate)
         assert exc.fields["per_value"] == 10 and "10 yuan" in exc.message
 
 
@@ -109,7 +118,7 @@ def test_outside_donors_are_recorded_by_name_and_earn_nothing(ledger: Ledger) ->
     head = ledger.head
     event = ledger.receive_stock("POWDER", 20, donor_name="爱心企业某某公司", value=600,
                                  by=KEEPER, key="e1")
-    assert ledger.head == head + 1 and event.kind == "donation_received"
+    assert ledger.head == head + 1 and isinstance(event, DonationReceived)
     assert (event.donor, event.donor_name, event.value) == (None, "爱心企业某某公司", 600)
     assert ledger.stock("POWDER").on_hand == 20
     refused(ledger, ValidationError, lambda: ledger.receive_stock(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import attrs
 import pendulum
@@ -313,16 +313,19 @@ def test_an_age_priced_reward_needs_a_member_with_a_birth_date(shop: Shop) -> No
     led = shop.ledger
     shop.earn("H2")
     shop.earn("H1")
-    for name in ("redeem", "reserve"):
-        take = getattr(led, name)
-        exc = refused(led, NotEligible, lambda take=take: take("H2", "MEAL", member="M-KID",
-                                                               by=KEEPER, key="age-1"))
+    for take in (led.redeem, led.reserve):
+        def for_kid(take: Callable[..., object] = take) -> object:
+            return take("H2", "MEAL", member="M-KID", by=KEEPER, key="age-1")
+
+        def for_nobody(take: Callable[..., object] = take) -> object:
+            return take("H1", "MEAL", by=KEEPER, key="age-2")
+
+        exc = refused(led, NotEligible, for_kid)
         assert exc.fields == {"reason": "age_unknown", "reward": "MEAL", "member": "M-KID",
                               "missing": "birth_date"}
         assert "'MEAL'" in exc.message and "birth date" in exc.message
         assert "出生日期" in exc.message_for("zh")
-        exc = refused(led, NotEligible, lambda take=take: take("H1", "MEAL", by=KEEPER,
-                                                               key="age-2"))
+        exc = refused(led, NotEligible, for_nobody)
         assert exc.fields == {"reason": "age_unknown", "reward": "MEAL", "missing": "member"}
         assert "member" in exc.message and "成员" in exc.message_for("zh")
     assert led.redeem("H1", "MEAL", member="M-60", by=KEEPER, key="age-3").points == 10
