@@ -268,3 +268,26 @@ def test_an_old_log_with_a_grid_under_a_grid_still_replays() -> None:
     reopened.verify()
     assert reopened.regions()["G2"].parent == "G"
     assert reopened.register_household("H", grid="G2", head="某", by=COMMITTEE).grid == "G2"
+
+
+def test_priced_goods_survive_a_snapshot_and_a_reopen(tmp_path: object) -> None:
+    """The committee's prices are derived state: a snapshot keeps them and a reopen from the
+    snapshot or from the log alone gives the same catalogue and stock."""
+    import os
+
+    path = os.path.join(str(tmp_path), "store.db")
+    clock = ManualClock(NOW)
+    with Ledger.open(path, clock=clock, tz=TZ) as led:
+        led.adopt(RULES, effective_from=pendulum.date(2026, 1, 1), by=COMMITTEE,
+                  resolution="m")
+        led.price_donated_goods("CLOTHES", "二手衣物", cost=3, resolution="定价",
+                                by=COMMITTEE, category="二手")
+        led.receive_stock("CLOTHES", 7, donor_name="县妇联", by=KEEPER, key="c")
+        led.snapshot()
+        led.price_donated_goods("CLOTHES", "二手衣物", cost=2, resolution="降价",
+                                by=COMMITTEE, category="二手")  # re-priced after the snapshot
+        expected = dict(led.donated_goods())
+    with Ledger.open(path, clock=clock, tz=TZ) as again:
+        assert dict(again.donated_goods()) == expected
+        assert expected["CLOTHES"].cost == 2 and again.stock("CLOTHES").on_hand == 7
+        assert again.drift() == ()
