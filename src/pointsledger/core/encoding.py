@@ -40,6 +40,8 @@ from pointsledger.core.registry_events import (
     MemberReturned,
 )
 from pointsledger.core.store_events import (
+    DonatedGoodsPriced,
+    DonationReceived,
     Expired,
     HandedOver,
     Redeemed,
@@ -77,6 +79,8 @@ EVENT_TYPES: Final[dict[str, type[Event]]] = {
         Reversed,
         PeriodClosure,
         StockReceived,
+        DonationReceived,
+        DonatedGoodsPriced,
         StockAdjusted,
         Redeemed,
         HandedOver,

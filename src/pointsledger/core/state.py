@@ -65,7 +65,7 @@ from pointsledger.core.store_events import (
     Redeemed,
 )
 from pointsledger.core.store_state import STORE_HANDLERS, count_limits
-from pointsledger.errors import IntegrityError
+from pointsledger.errors import IntegrityError, UnknownReward
 from pointsledger.rules.catalogue import Reward
 from pointsledger.rules.checklist import ChecklistItem
 from pointsledger.rules.flows import FLOWS, Case
@@ -75,7 +75,7 @@ TABLES = (
     "posted", "cap_used", "keys", "reversals", "regions", "households", "members",
     "adoptions_by_version", "account_index", "scope_index", "held", "stock", "reserved",
     "reservations", "limit_used", "conduct", "bans", "lots", "cases", "pending", "minutes",
-    "time_moves", "placements",
+    "time_moves", "placements", "priced_goods",
 )
 """The names of the state's tables: the dicts :func:`apply` writes."""
 
@@ -119,6 +119,9 @@ class LedgerState:
     placements: dict[str, tuple[Placed, ...]]
     """The registry's history, one entry per change of each account: a member's household, a
     household's grid, and whether the account was closed from then on."""
+    priced_goods: dict[str, tuple[str, int, str, int]]
+    """Donated goods the store committee priced (``price_donated_goods``): ``(title, cost,
+    category, seq of the act)`` by reward code."""
 
     def __init__(self) -> None:
         for name in TABLES:
@@ -147,6 +150,22 @@ class LedgerState:
         self._day = (0, 0, _dt.date.min, ())
 
     # -- queries ---------------------------------------------------------------------------
+    def store_reward(self, version: str, code: str) -> Reward:
+        """Reward ``code`` as rulebook ``version`` has it, else the donated goods the store
+        committee priced under that code (a reward with no limits or price rules).
+
+        Raises:
+            UnknownReward: neither knows the code.
+        """
+        try:
+            return self.adoptions_by_version[version].rulebook.reward(code)
+        except UnknownReward:
+            priced = self.priced_goods.get(code)
+            if priced is None:
+                raise
+            title, cost, category, _seq = priced
+            return Reward(code, title, cost=cost, category=category)
+
     def adoption_at(self, us: int) -> Adoption | None:
         """The adopted rulebook in force at instant ``us``, or None."""
         low, high, found = self._adoption_range
@@ -479,7 +498,7 @@ def _reversed(state: LedgerState, event: Any) -> None:
             state.bans[household] = tuple(b for b in bans if b[0] != event.original)
     if kind in (Redeemed.KIND, HandedOver.KIND):
         state.stock[event.item] = state.stock.get(event.item, 0) + event.quantity
-        reward = state.adoptions_by_version[event.original_version].rulebook.reward(event.item)
+        reward = state.store_reward(event.original_version, event.item)
         count_limits(state, reward, event.account, event.member, event.original_occurred_us,
                      -event.quantity, state.household_at(event.account, event.original))
 

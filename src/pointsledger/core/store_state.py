@@ -20,6 +20,8 @@ from pointsledger.core.lots import (
 )
 from pointsledger.core.records import Reservation
 from pointsledger.core.store_events import (
+    DonatedGoodsPriced,
+    DonationReceived,
     Expired,
     HandedOver,
     Redeemed,
@@ -51,6 +53,10 @@ def _stock_received(state: LedgerState, event: Any) -> None:
     state.stock[event.reward] = state.stock.get(event.reward, 0) + event.quantity
 
 
+def _donated_goods_priced(state: LedgerState, event: Any) -> None:
+    state.priced_goods[event.reward] = (event.title, event.cost, event.category, event.seq)
+
+
 def _stock_adjusted(state: LedgerState, event: Any) -> None:
     state.stock[event.reward] = state.stock.get(event.reward, 0) + event.change
 
@@ -58,7 +64,7 @@ def _stock_adjusted(state: LedgerState, event: Any) -> None:
 def _redeemed(state: LedgerState, event: Any) -> None:
     take_lots(state, event.account, event.lots)
     state.stock[event.reward] = state.stock.get(event.reward, 0) - event.quantity
-    reward = state.adoptions_by_version[event.version].rulebook.reward(event.reward)
+    reward = state.store_reward(event.version, event.reward)
     count_limits(state, reward, event.account, event.member, event.occurred_us, event.quantity)
 
 
@@ -79,7 +85,7 @@ def _reserved(state: LedgerState, event: Any) -> None:
     take_lots(state, event.account, event.lots)
     state.reserved[event.reward] = state.reserved.get(event.reward, 0) + event.quantity
     state.held[event.account] = state.held.get(event.account, 0) + event.points
-    reward = state.adoptions_by_version[event.version].rulebook.reward(event.reward)
+    reward = state.store_reward(event.version, event.reward)
     count_limits(state, reward, event.account, event.member, event.occurred_us, event.quantity)
 
 
@@ -90,7 +96,7 @@ def _release(state: LedgerState, seq: int, status: str) -> None:
     state.held[reservation.account] -= reservation.points
     give_lots(state, reservation.account, reservation.lots,
               new_carry=state.carry_limit(reservation.version))
-    reward = state.adoptions_by_version[reservation.version].rulebook.reward(reservation.reward)
+    reward = state.store_reward(reservation.version, reservation.reward)
     count_limits(state, reward, reservation.account, reservation.member,
                   reservation.occurred_us, -reservation.quantity)
 
@@ -119,6 +125,8 @@ def _expired(state: LedgerState, event: Any) -> None:
 
 STORE_HANDLERS: dict[type[Event], Callable[[LedgerState, Any], None]] = {
     StockReceived: _stock_received,
+    DonationReceived: _stock_received,
+    DonatedGoodsPriced: _donated_goods_priced,
     StockAdjusted: _stock_adjusted,
     Redeemed: _redeemed,
     HandedOver: _handed_over,

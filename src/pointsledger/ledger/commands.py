@@ -12,6 +12,7 @@ from pointsledger.core import household_commands, postings, registry_commands
 from pointsledger.core.command import Command
 from pointsledger.core.events import Event
 from pointsledger.store import commands as store_commands
+from pointsledger.store import donations
 from pointsledger.workflows import claims, orders, steps, timebank, wishes
 
 
@@ -50,7 +51,8 @@ class Commands:
     deduct = postings.deduct
     reverse = postings.reverse
     # the points store
-    receive_stock = store_commands.receive_stock
+    receive_stock = donations.receive_stock
+    price_donated_goods = donations.price_donated_goods
     adjust_stock = store_commands.adjust_stock
     redeem = store_commands.redeem
     reserve = store_commands.reserve

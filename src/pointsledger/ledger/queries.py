@@ -39,6 +39,7 @@ from pointsledger.core.registry import Household, Member, Region
 from pointsledger.core.state import LedgerState, apply, differences
 from pointsledger.errors import NotFound, UnknownAccount, UnknownRegion
 from pointsledger.ledger.records import StockLevel
+from pointsledger.rules.catalogue import Reward
 from pointsledger.rules.flows import Case
 from pointsledger.storage import EventStore
 from pointsledger.workflows import cases
@@ -155,6 +156,19 @@ class Queries:
         on_hand = state.stock.get(reward, 0)
         reserved = state.reserved.get(reward, 0)
         return StockLevel(reward, on_hand, reserved)
+
+    @fresh
+    def donated_goods(self) -> Mapping[str, Reward]:
+        """Donated goods the store committee priced (``price_donated_goods``): store-catalogue
+        entries beside the rulebook's rewards, each the latest price set.
+
+        Returns:
+            A read-only mapping of reward code to :class:`~pointsledger.Reward` (no limits or
+            price rules), sorted by code.
+        """
+        return MappingProxyType({
+            code: Reward(code, title, cost=cost, category=category)
+            for code, (title, cost, category, _seq) in sorted(self._state.priced_goods.items())})
 
     # -- time ------------------------------------------------------------------------------
     @property

@@ -33,6 +33,7 @@ COMMANDS: Final = (
     "reverse",
     "close_period",
     "receive_stock",
+    "price_donated_goods",
     "adjust_stock",
     "redeem",
     "reserve",
@@ -117,6 +118,7 @@ _DEFAULT_GRANTS: Final[dict[str, frozenset[str]]] = {
     "reverse": frozenset({"committee"}),
     "close_period": frozenset({"committee"}),
     "receive_stock": frozenset({"committee", "store_keeper"}),
+    "price_donated_goods": frozenset({"committee"}),
     "adjust_stock": frozenset({"committee", "store_keeper"}),
     "redeem": frozenset({"committee", "store_keeper"}),
     "reserve": frozenset({"committee", "store_keeper", "resident"}),
@@ -145,8 +147,9 @@ _DEFAULT_GRANTS: Final[dict[str, frozenset[str]]] = {
 DEFAULT_POLICY: Final = Policy(_DEFAULT_GRANTS)
 """村两委 (committee) governs rules, regions, reversals and period closing; 网格员 (grid workers)
 and the committee score and register; 超市管理员 (store keepers) and the committee run the points
-store; residents (居民) reserve, cancel and transfer for their own household. In the workflows,
-residents submit claims, wishes and orders for their own household; grid workers check claims
-and screen wishes; the committee approves claims and decides objections and appeals; any
-registered member may object or appeal; party members, volunteers and units' representatives
-(unit_rep) claim wishes; volunteers and party members take orders."""
+store, and the committee prices donated goods the catalogue lacks; residents (居民) reserve,
+cancel and transfer for their own household. In the workflows, residents submit claims, wishes
+and orders for their own household; grid workers check claims and screen wishes; the committee
+approves claims and decides objections and appeals; any registered member may object or
+appeal; party members, volunteers and units' representatives (unit_rep) claim wishes;
+volunteers and party members take orders."""
