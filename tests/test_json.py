@@ -28,6 +28,7 @@ from pointsledger import (
     Rating,
     Region,
     Rulebook,
+    ShareRule,
     StockLevel,
     ValidationError,
     Verified,
@@ -111,6 +112,12 @@ _VALUES: dict[Any, st.SearchStrategy[Any]] = {
     Details: st.lists(st.tuples(_TEXT, _SCALAR | st.lists(_SCALAR, max_size=2).map(tuple)),
                       max_size=3).map(tuple),
     Rulebook: rulebooks(),
+    ShareRule: st.builds(ShareRule, st.sampled_from(["points", "stars"]),
+                         st.lists(st.tuples(st.integers(1, 5), st.integers(0, 9)), max_size=3),
+                         st.booleans()),
+    tuple[tuple[str, int, int], ...]: st.lists(st.tuples(_TEXT, st.integers(0, 99),
+                                                         st.integers(0, 10**6)),
+                                               max_size=3).map(tuple),
 }
 
 
@@ -289,7 +296,8 @@ def test_verified_problem_rating_actor_rulebook() -> None:
     assert all(isinstance(r, Rating) and round_trip(r.to_dict()) == r.to_dict()
                for r in ratings)
     assert set(ratings[0].to_dict()) == {"household", "period", "earned", "deducted",
-                                         "violations", "serious", "score", "stars"}
+                                         "violations", "serious", "score", "stars",
+                                         "vetoes"}
     assert COMMITTEE.to_dict() == {"id": "c-01", "roles": ["committee"]}
     assert Actor("x", roles={"b", "a"}).to_dict("UTC") == {"id": "x", "roles": ["a", "b"]}
     book = rulebook()

@@ -20,6 +20,7 @@ from pointsledger.core.events import (
     AccountClosure,
     Awarded,
     Deducted,
+    Distributed,
     Event,
     HouseholdMoved,
     HouseholdRegistered,
@@ -80,6 +81,7 @@ EVENT_TYPES: Final[dict[str, type[Event]]] = {
         Expired,
         Stepped,
         TimeMoved,
+        Distributed,
     )
 }
 """Every event kind by its ``KIND`` name."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pointsledger.core import postings, registry_commands
+from pointsledger.core import distributions, postings, registry_commands
 from pointsledger.core.command import Command
 from pointsledger.core.events import Event
 from pointsledger.store import commands as store_commands
@@ -44,6 +44,8 @@ class Commands:
     award = postings.award
     deduct = postings.deduct
     reverse = postings.reverse
+    # benefits (积分分红)
+    distribute = distributions.distribute
     # the points store
     receive_stock = store_commands.receive_stock
     adjust_stock = store_commands.adjust_stock
