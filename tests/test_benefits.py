@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pendulum
 import pytest
@@ -217,10 +218,11 @@ def test_distribute_refusals_write_nothing() -> None:
     and a reused key with another payload are refused and write nothing; a repeat returns
     the first event."""
     led, clock = scored()
-    args = {"rule": ShareRule("points"), "amount_fen": 100, "minutes": "决议", "by": COMMITTEE}
-    first = led.distribute("2026", key="k", **args)  # type: ignore[arg-type]
+    args: dict[str, Any] = {"rule": ShareRule("points"), "amount_fen": 100, "minutes": "决议",
+                            "by": COMMITTEE}
+    first = led.distribute("2026", key="k", **args)
     head = led.head
-    assert led.distribute("2026", key="k", **args) == first  # type: ignore[arg-type]
+    assert led.distribute("2026", key="k", **args) == first
     bad: list[tuple[type[Exception], str, dict[str, object]]] = [
         (ValidationError, "2027", {}),
         (ValidationError, "2026", {"minutes": " "}),
@@ -234,7 +236,7 @@ def test_distribute_refusals_write_nothing() -> None:
     for error, period, change in bad:
         with pytest.raises(error):
             led.distribute(period, key="k" if error is IdempotencyConflict else "new",
-                           **(args | change))  # type: ignore[arg-type]
+                           **(args | change))
         assert led.head == head
     clock.advance(days=1)
 
@@ -304,8 +306,9 @@ def test_campaign_awards_count_multiplied_and_caps_count_them() -> None:
 
 def test_campaign_records_check_their_own_values() -> None:
     """A campaign ends after it starts, covers something and changes something."""
-    for bad in ({"end": dt.date(2026, 2, 1)}, {"categories": set()},
-                {"multiplier": 1}, {"multiplier": 11}):
+    bads: list[dict[str, object]] = [{"end": dt.date(2026, 2, 1)}, {"categories": set()},
+                                     {"multiplier": 1}, {"multiplier": 11}]
+    for bad in bads:
         fields: dict[str, object] = {"start": dt.date(2026, 3, 1), "end": dt.date(2026, 3, 31),
                                      "categories": {"环境卫生"}, "multiplier": 2} | bad
         with pytest.raises(RulebookError):
@@ -367,3 +370,21 @@ def test_check_finds_unreachable_points_and_campaigns_outside_the_range() -> Non
     assert codes(rules(), effective_from=dt.date(2026, 1, 1),
                  effective_until=dt.date(2026, 3, 30)) == {"campaign_outside_range"}
     assert not codes(rules(), effective_from=dt.date(2026, 1, 1))
+
+
+def test_rule_files_carry_benefits_vetoes_and_campaigns(tmp_path: Path) -> None:
+    """TOML, a CSV folder and XLSX load back what dump_rulebook wrote; an unknown key of a
+    campaign is refused by name."""
+    from pointsledger.io.rulefiles import ImportFailed, dump_rulebook, load_rulebook
+
+    book = rules()
+    for name in ("r.toml", "r.xlsx", "folder"):
+        assert load_rulebook(dump_rulebook(book, tmp_path / name)) == book
+    text = (tmp_path / "r.toml").read_text(encoding="utf-8")
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text.replace("multiplier = 2", "multiplyer = 2"), encoding="utf-8")
+    with pytest.raises(ImportFailed, match="multiplyer"):
+        load_rulebook(bad)
+    bad.write_text(text.replace("[vetoes]", "[vetos]"), encoding="utf-8")
+    with pytest.raises(ImportFailed, match="vetos"):
+        load_rulebook(bad)

@@ -179,11 +179,11 @@ class Campaign:
 
 
 def _weights(value: object) -> tuple[tuple[int, int], ...]:
-    pairs = value.items() if isinstance(value, Mapping) else value
+    pairs: Any = value.items() if isinstance(value, Mapping) else value
     try:
         out = {check_int(s, "stars", minimum=1, maximum=100):
                check_int(w, "weight", minimum=0, maximum=MAX_ITEM_POINTS)
-               for s, w in pairs}  # type: ignore[union-attr]
+               for s, w in pairs}
     except ValidationError as exc:
         raise RulebookError(exc.message, **exc.fields) from None
     except (TypeError, ValueError):
