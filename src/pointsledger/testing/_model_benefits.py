@@ -160,14 +160,20 @@ class BenefitRules:
         def fresh_key(self) -> str: ...
         def keyed(self, name: str, /, *args: Any, **kwargs: Any) -> Any: ...
 
-    @rule(when=st.sampled_from(["last month", "last month", "last year", "last quarter"]),
-          basis=st.sampled_from(["stars", "points", "stars"]), exclude=st.booleans(),
-          amount=st.sampled_from([1, 100, 99_999]),
-          wrong=st.sampled_from([None, None, None, None, "this month", "bad period",
-                                 "amount", "grid", "minutes"]))
-    def distribute(self, when: str, basis: str, exclude: bool, amount: int,
-                   wrong: str | None) -> None:
-        """A distribution for a past period (or, ``wrong``, one the ledger must refuse)."""
+    @rule(when=st.sampled_from(["last month", "last year", "last quarter"]),
+          basis=st.sampled_from(["stars", "stars", "points"]), exclude=st.booleans(),
+          amount=st.sampled_from([1, 100, 99_999]))
+    def distribute(self, when: str, basis: str, exclude: bool, amount: int) -> None:
+        """A distribution for a past period (refused only when nobody weighs anything)."""
+        self._distribute(when, basis, exclude, amount, None)
+
+    @rule(wrong=st.sampled_from(["this month", "bad period", "amount", "grid", "minutes"]))
+    def distribute_wrongly(self, wrong: str) -> None:
+        """A distribution the ledger must refuse."""
+        self._distribute("last month", "stars", True, 100, wrong)
+
+    def _distribute(self, when: str, basis: str, exclude: bool, amount: int,
+                    wrong: str | None) -> None:
         now = self.model.now()
         last = now.start_of("month").subtract(days=1)
         period = {"last month": f"{last.year}-{last.month:02d}",
