@@ -135,6 +135,7 @@ class ValidationError(PointsLedgerError, ValueError):
     code = "invalid"
     http_status = 400
     zh_templates: ClassVar[tuple[str, ...]] = (
+        "没有可以分得{amount_fen}分的农户：各户的分配权重都是0",
         "{through}及以前的积分申报还有{claims}件在审核或公示中，请先处理完再结账",
         "积分项目「{item}」的分值是{points}分：加分项目请用加分，扣分项目请用扣分",
         "户「{account}」还有未注销的成员（{members}），请先注销这些成员",
@@ -195,6 +196,8 @@ class RulebookError(ValidationError):
         "权限表中有不存在的操作「{command}」",
         "积分过期方式「{kind}」无效",
         "积分项目「{item}」是扣分项目，不能设置封顶",
+        "专项活动「{campaign}」设置有误：起止日期、适用项目或加分方式不符合要求",
+        "分红规则的计分依据「{basis}」无效，应为按积分（points）或按星级（stars）",
         "积分规则中「{field}」的值不符合要求（填写的是：{value}）",
         "积分规则缺少「{field}」或填写有误",
         "积分规则中有不符合要求的取值：{value}",
@@ -209,6 +212,8 @@ class NotFound(PointsLedgerError, LookupError):
     http_status = 404
     zh_templates: ClassVar[tuple[str, ...]] = (
         "服务菜单中没有「{service}」这项服务",
+        "积分规则「{version}」中没有待遇「{benefit}」",
+        "记录「{entry}」不是积分分红记录",
         "积分规则版本「{version}」尚未通过",
     )
     zh_generic = "没有找到要办理的对象，请核对后再试。"

@@ -20,6 +20,7 @@ from pointsledger.core.events import (
     AccountClosure,
     Awarded,
     Deducted,
+    Distributed,
     Event,
     HouseholdMoved,
     HouseholdRegistered,
@@ -96,6 +97,7 @@ EVENT_TYPES: Final[dict[str, type[Event]]] = {
         HouseholdsMerged,
         MemberLeft,
         MemberReturned,
+        Distributed,
     )
 }
 """Every event kind by its ``KIND`` name."""

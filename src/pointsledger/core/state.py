@@ -267,6 +267,37 @@ class LedgerState:
             found = where
         return found
 
+    def stood(self, account: str, us: int) -> tuple[str, bool] | None:
+        """Where an account was (a member's household, a household's grid) and whether it was
+        closed, as the registry stood at instant ``us`` (recorded by then); None: not
+        registered yet."""
+        stood = None
+        for _seq, recorded, where, closed in self.placements.get(account, ()):
+            if recorded > us:
+                break
+            stood = (where, closed)
+        return stood
+
+    def households_as_stood(self, us: int) -> dict[str, Household]:
+        """The households registered by instant ``us``, each in its grid then and closed only
+        if closed by then."""
+        out = {}
+        for account, record in self.households.items():
+            stood = self.stood(account, us)
+            if stood is not None:
+                out[account] = attrs.evolve(record, grid=stood[0], closed=stood[1])
+        return out
+
+    def members_as_stood(self, us: int) -> dict[str, Member]:
+        """The members registered by instant ``us``, each in its household then and closed
+        only if closed by then."""
+        out = {}
+        for account, record in self.members.items():
+            stood = self.stood(account, us)
+            if stood is not None:
+                out[account] = attrs.evolve(record, household=stood[0], closed=stood[1])
+        return out
+
     def cap_windows(
         self, account: str, rulebook: Rulebook, item: ChecklistItem, occurred_us: int
     ) -> list[CapWindow]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pointsledger.core import household_commands, postings, registry_commands
+from pointsledger.core import distributions, household_commands, postings, registry_commands
 from pointsledger.core.command import Command
 from pointsledger.core.events import Event
 from pointsledger.store import commands as store_commands
@@ -50,6 +50,8 @@ class Commands:
     award = postings.award
     deduct = postings.deduct
     reverse = postings.reverse
+    # benefits (积分分红)
+    distribute = distributions.distribute
     # the points store
     receive_stock = donations.receive_stock
     price_donated_goods = donations.price_donated_goods

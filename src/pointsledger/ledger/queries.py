@@ -28,8 +28,6 @@ from itertools import chain
 from types import MappingProxyType
 from typing import Concatenate, ParamSpec, TypeVar
 
-import attrs
-
 from pointsledger.base.checks import check_id, check_int
 from pointsledger.base.clock import to_us
 from pointsledger.core.encoding import decode
@@ -61,36 +59,6 @@ def fresh(read: Callable[Concatenate[_Q, _P], _R]) -> Callable[Concatenate[_Q, _
             return read(self, *args, **kwargs)
 
     return fresh_read
-
-
-def _stood(state: LedgerState, account: str, us: int) -> tuple[str, bool] | None:
-    """Where an account was (a member's household, a household's grid) and whether it was
-    closed, as the registry stood at instant ``us`` (recorded by then); None: not registered
-    yet."""
-    stood = None
-    for _seq, recorded, where, closed in state.placements.get(account, ()):
-        if recorded > us:
-            break
-        stood = (where, closed)
-    return stood
-
-
-def _households_as_stood(state: LedgerState, us: int) -> dict[str, Household]:
-    out = {}
-    for account, record in state.households.items():
-        stood = _stood(state, account, us)
-        if stood is not None:
-            out[account] = attrs.evolve(record, grid=stood[0], closed=stood[1])
-    return out
-
-
-def _members_as_stood(state: LedgerState, us: int) -> dict[str, Member]:
-    out = {}
-    for account, record in state.members.items():
-        stood = _stood(state, account, us)
-        if stood is not None:
-            out[account] = attrs.evolve(record, household=stood[0], closed=stood[1])
-    return out
 
 
 def _frozen(table: Mapping[_K, _V]) -> Mapping[_K, _V]:
@@ -196,7 +164,7 @@ class Queries:
         state = self._state
         if as_of is None:
             return _frozen(state.households)
-        return MappingProxyType(_households_as_stood(state, to_us(as_of, "as_of")))
+        return MappingProxyType(state.households_as_stood(to_us(as_of, "as_of")))
 
     @fresh
     def household(self, household: str) -> Household:
@@ -239,8 +207,8 @@ class Queries:
         if household is not None:
             household = check_id(household, "household")
         state = self._state
-        members = state.members if as_of is None else _members_as_stood(
-            state, to_us(as_of, "as_of"))
+        members = state.members if as_of is None else state.members_as_stood(
+            to_us(as_of, "as_of"))
         if household is None:
             return _frozen(members)
         self.household(household)

@@ -21,10 +21,16 @@ from pointsledger.reports.table import Table
 
 def entry_text(event: Event, titles: Titles, locale: str) -> str:
     """What a posting event was, in words: the item's, reward's or service's title (a
-    reversal: "冲正：<title>"), else the event kind in ``locale``'s words."""
+    reversal: "冲正：<title>"), else the event kind in ``locale``'s words. An award that fell in
+    a campaign (专项活动) carries the campaign's title: "庭院环境整洁（人居环境整治月）"."""
     text = labels(locale)
     if isinstance(event, ItemPosting):
-        return titles.item(event.item, event.version)
+        title = titles.item(event.item, event.version)
+        campaign = titles.campaign(event.item, event.version, event.occurred_us) \
+            if event.points > 0 else ""
+        if campaign:
+            return f"{title}（{campaign}）" if locale == "zh" else f"{title} ({campaign})"
+        return title
     if isinstance(event, Redemption):
         return f"{term('redeemed', locale)}：{titles.reward(event.reward)}" \
             if locale == "zh" else f"redeemed: {titles.reward(event.reward)}"

@@ -28,8 +28,9 @@ from pointsledger.errors import (
     UnknownReward,
     ValidationError,
 )
+from pointsledger.rules.benefits import ShareRule
 from pointsledger.rules.flows import FLOWS
-from pointsledger.testing._command import Ago, Command, DaysAgo, Ref, naive
+from pointsledger.testing._command import Ago, Command, DaysAgo, MonthAgo, Ref, naive
 from pointsledger.testing._strategies import Village
 from pointsledger.testing._valid_commands import DUE_JOBS
 
@@ -72,6 +73,14 @@ def invalid_commands(v: Village, key: str) -> dict[str, list[Command]]:
     add("close_period", (DaysAgo(0),), (committee, k), ValidationError)
     add("close_period", (DaysAgo(-1),), (committee, k), ValidationError)
     add("close_period", (DaysAgo(5),), (auditor, k), PermissionDenied)
+    share = ("rule", ShareRule("stars"))
+    fen = ("amount_fen", 100)
+    add("distribute", (MonthAgo(0),), (share, fen, ("minutes", "决议"), committee, k),
+        ValidationError)  # the month has not ended
+    add("distribute", (MonthAgo(1),), (share, fen, ("minutes", ""), committee, k),
+        ValidationError)
+    add("distribute", (MonthAgo(1),), (share, fen, ("minutes", "决议"), auditor, k),
+        PermissionDenied)
     add("add_region", ("R-BAD", "星球"), (("kind", "planet"), committee, k), ValidationError)
     add("add_region", ("R-BAD", "网格"), (("kind", "grid"), ("parent", "NO-SUCH-REGION"),
                                         committee, k), UnknownRegion)

@@ -288,7 +288,8 @@ def _item_posting(event: ItemPosting, adoptions: list[RulebookAdopted], tz: str,
         problems.append(Problem("error", "rules_in_force", f"event {event.seq} was checked "
                                 f"against version {event.version!r}, not the one in force",
                                 event.version, event.seq))
-    elif in_force.rulebook.item(event.item).points * event.quantity != event.points:
+    elif in_force.rulebook.points_for(event.item, event.quantity, pendulum.from_timestamp(
+            event.occurred_us / 1_000_000, tz=tz).date()) != event.points:
         problems.append(Problem("error", "rules_in_force", f"event {event.seq} posts "
                                 f"{event.points} for {event.quantity} x {event.item!r}",
                                 event.item, event.seq))

@@ -56,6 +56,7 @@ from pointsledger.errors import (
 from pointsledger.rules.catalogue import Reward
 from pointsledger.rules.rulebook import Rulebook
 from pointsledger.testing._model_base import Prediction
+from pointsledger.testing._model_benefits import BenefitModel, campaign_points
 from pointsledger.testing._model_donations import DonationModel
 from pointsledger.testing._model_flows import FlowModel
 from pointsledger.testing._model_registry import RegistryModel
@@ -696,7 +697,7 @@ class CoreModel:
         if not errors:
             rulebook = self.version_at(at)
             assert rulebook is not None
-            points = rulebook.item(item).points * quantity
+            points = campaign_points(rulebook, item, quantity, self.local(at).date())
             if name == "award":
                 errors |= self.cap_errors(account, item, points, at)
         payload = (*self.posting_payload(account, item, occurred, quantity, evidence), by, memo)
@@ -951,7 +952,7 @@ class CoreModel:
     def unit_price(self, reward: Reward, member: str | None) -> int:
         """The cost, or the first price rule whose age band holds the member's age today,
         ``percent`` of the cost rounded up."""
-        age = self.age(member, self.local(self.next_recorded_us()).date())
+        age = self.age(member, self.local(self.ledger_now_us()).date())  # the ledger's today
         if age is not None:
             for rule in reward.price_rules:
                 if rule.min_age <= age and (rule.max_age is None or age < rule.max_age):
@@ -1014,7 +1015,7 @@ class CoreModel:
             member = None
         if reward is None or household is None or self.account_errors(account):
             return errors, 0, member
-        today = self.local(self.next_recorded_us()).date()  # the ledger's day, not the clock's
+        today = self.local(self.ledger_now_us()).date()  # the ledger's, not the clock's
         reason = reward.open_on(today)
         if reason is not None:
             errors.add(NotEligible)
@@ -1257,5 +1258,5 @@ class CoreModel:
 DUE_JOBS = ("post_due", "lapse_due", "time_out_due", "expire_due")
 
 
-class Model(RegistryModel, DonationModel, FlowModel, CoreModel):
+class Model(RegistryModel, DonationModel, BenefitModel, FlowModel, CoreModel):
     """The whole model: the core and the workflows."""

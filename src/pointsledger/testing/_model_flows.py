@@ -49,6 +49,7 @@ from pointsledger.errors import (
     ValidationError,
 )
 from pointsledger.testing._model_base import Prediction
+from pointsledger.testing._model_benefits import campaign_points
 
 if TYPE_CHECKING:
     from pointsledger.testing._model import CoreModel
@@ -385,7 +386,8 @@ class FlowModel(_Base):
             if entry is None:
                 errors.add(UnknownItem)
             else:
-                points = entry.points * quantity
+                points = campaign_points(self.rulebook, item, quantity,
+                                         self.local(at).date())
                 if points < 0 and not self.rulebook.claims.deductions:
                     errors.add(ValidationError)
                 if entry.evidence_required and not evidence:

@@ -26,6 +26,7 @@ from pointsledger.base.actors import Actor
 from pointsledger.base.clock import ManualClock
 from pointsledger.errors import PointsLedgerError
 from pointsledger.ledger.ledger import Ledger
+from pointsledger.rules.benefits import Campaign, Vetoes
 from pointsledger.rules.catalogue import Limit, PriceRule, Reward, StorePolicy
 from pointsledger.rules.checklist import Cap, ChecklistItem
 from pointsledger.rules.expiry import ExpiryPolicy
@@ -42,8 +43,9 @@ from pointsledger.testing._coverage import CoveredMachine
 from pointsledger.testing._flow_rules import FlowRules
 from pointsledger.testing._invariants import check_invariants
 from pointsledger.testing._model import COMMUNITY, POOL, CoreModel, Model
-from pointsledger.testing._model_registry import REGISTRY_COMMANDS, RegistryRules
+from pointsledger.testing._model_benefits import BENEFIT_COMMANDS, BenefitRules
 from pointsledger.testing._model_donations import DONATION_COMMANDS, DonationRules
+from pointsledger.testing._model_registry import REGISTRY_COMMANDS, RegistryRules
 from pointsledger.testing._store_rules import ledger_snapshot
 from pointsledger.testing._strategies import Village
 
@@ -56,7 +58,8 @@ def default_model_rulebook(version: str = "2026") -> Rulebook:
     """A realistic rulebook from the docs and DOMAIN.md: capped items and a capped category,
     deductions (one serious, with evidence), rewards with limits, days, a window, a total,
     a qualifying score and an age-priced canteen meal, rolling expiry, and the workflows'
-    policies (claims with deductions, wishes, services, a time bank)."""
+    policies (claims with deductions, wishes, services, a time bank), a veto (一票否决) and a
+    campaign doubling 环境卫生 in April 2026 (the examples run in March)."""
     return Rulebook(
         version,
         [
@@ -106,6 +109,9 @@ def default_model_rulebook(version: str = "2026") -> Rulebook:
         ], accept_hours=24),
         timebank=TimeBankPolicy(item="TB-01", unit_minutes=60, threshold_minutes=120,
                                 max_minutes=600),
+        vetoes=Vetoes(items={"COV-01"}),
+        campaigns=[Campaign("ENV-MONTH", "人居环境整治月", start=_dt.date(2026, 4, 1),
+                            end=_dt.date(2026, 4, 30), categories={"环境卫生"}, multiplier=2)],
     )
 
 
@@ -678,7 +684,8 @@ class CoreRules(CoveredMachine):
         self.both("close_account", account, by=self.committee, balance_to=to)
 
 
-class ModelMachine(RegistryRules, DonationRules, FlowRules, CoreRules, RuleBasedStateMachine):
+class ModelMachine(RegistryRules, DonationRules, BenefitRules, FlowRules, CoreRules,
+                   RuleBasedStateMachine):
     """The ledger against the independent model (:class:`~pointsledger.testing._model.Model`).
 
     Subclasses may set ``rulebook`` and ``village`` (a :class:`Village`; its rulebook is
@@ -687,7 +694,8 @@ class ModelMachine(RegistryRules, DonationRules, FlowRules, CoreRules, RuleBased
     @classmethod
     def expected_successes(cls) -> tuple[str, ...]:
         """Every public command and due job."""
-        return CORE_COMMANDS + FLOW_COMMANDS + REGISTRY_COMMANDS + DONATION_COMMANDS
+        return (CORE_COMMANDS + FLOW_COMMANDS + REGISTRY_COMMANDS + DONATION_COMMANDS
+                + BENEFIT_COMMANDS)
 
 
 class CoreModelMachine(CoreRules, RuleBasedStateMachine):

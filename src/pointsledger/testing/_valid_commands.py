@@ -12,8 +12,18 @@ from hypothesis import strategies as st
 
 from pointsledger.base.actors import RESIDENT, Actor
 from pointsledger.core.accounts import COMMUNITY, POOL
+from pointsledger.rules.benefits import ShareRule
 from pointsledger.rules.flows import FLOWS
-from pointsledger.testing._command import Ago, Command, DaysAgo, NextStep, Palette, Ref, step_call
+from pointsledger.testing._command import (
+    Ago,
+    Command,
+    DaysAgo,
+    MonthAgo,
+    NextStep,
+    Palette,
+    Ref,
+    step_call,
+)
 from pointsledger.testing._strategies import Village
 
 Draw = Callable[[st.DrawFn, Village], Command]
@@ -84,6 +94,15 @@ def _close_period(draw: st.DrawFn, v: Village) -> Command:
 
 _REGION_UNDER = {"village": "grid", "community": "grid", "grid": "micro_grid"}
 """The kind a new region takes under a region of each kind (grids and micro-grids)."""
+
+
+def _distribute(draw: st.DrawFn, v: Village) -> Command:
+    rule = ShareRule(draw(st.sampled_from(["points", "stars"])),
+                     exclude_vetoed=draw(st.booleans()))
+    return Command("distribute", (MonthAgo(draw(st.integers(1, 3))),),
+                   (("rule", rule), ("amount_fen", draw(st.integers(1, 10**6))),
+                    ("minutes", "村民代表会议决议：集体收入分红"), ("by", v.committee),
+                    _key(draw)))
 
 
 def _add_region(draw: st.DrawFn, v: Village) -> Command:
@@ -346,6 +365,7 @@ VALID: dict[str, Draw] = {
     "advance": _advance,
     "adopt": _adopt,
     "close_period": _close_period,
+    "distribute": _distribute,
     "add_region": _add_region,
     "register_household": _register_household,
     "register_member": _register_member,
