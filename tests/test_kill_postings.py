@@ -59,7 +59,7 @@ def test_a_cap_refusal_says_what_is_used_and_left() -> None:
                   lambda: ledger_.award("H001", "ENV-01", by=GRID, key="c",
                                         occurred_at=village.clock()))
     assert str(exc).startswith("item 'ENV-01' caps 'H001' at 10 points per month; 10 used in")
-    assert "0 left, 5 asked" in str(exc)
+    assert ", 0 left, 5 asked" in str(exc)
 
 
 def test_claims_that_fill_a_cap_in_notice_are_all_posted() -> None:
