@@ -306,9 +306,9 @@ def test_the_rulebook_in_force_changes_exactly_at_each_boundary() -> None:
                   effective_until=None if until is None else pendulum.date(*until),
                   by=COMMITTEE, resolution=f"决议{version}")
 
-    def version_at(*when: int) -> str | None:
+    def version_at(year: int, month: int, day: int, hour: int = 0) -> str | None:
         try:
-            return led.rulebook(at=pendulum.datetime(*when, tz=TZ)).version
+            return led.rulebook(at=pendulum.datetime(year, month, day, hour, tz=TZ)).version
         except NoRulebookInForce:
             return None
 
