@@ -25,10 +25,10 @@ def test_members_join_only_a_known_open_household() -> None:
                                               by=COMMITTEE))
     assert (str(exc), exc.fields) == ("no household 'H999'", {"account": "H999"})
     led.close_account("H004", by=COMMITTEE)
-    exc = refused(led, AccountClosed,
-                  lambda: led.register_member("M009", household="H004", name="赵六",
-                                              by=COMMITTEE))
-    assert (str(exc), exc.fields) == ("household 'H004' is closed", {"account": "H004"})
+    closed = refused(led, AccountClosed,
+                     lambda: led.register_member("M009", household="H004", name="赵六",
+                                                 by=COMMITTEE))
+    assert (str(closed), closed.fields) == ("household 'H004' is closed", {"account": "H004"})
 
 
 def test_households_belong_to_a_grid_and_ids_are_registered_once() -> None:
@@ -39,8 +39,8 @@ def test_households_belong_to_a_grid_and_ids_are_registered_once() -> None:
                                                  by=COMMITTEE))
     assert (str(exc), exc.fields) == ("households belong to a grid; 'V01' is a village",
                                       {"region": "V01"})
-    exc = refused(led, AlreadyExists,
-                  lambda: led.register_member("M001", household="H002", name="张三",
-                                              by=COMMITTEE, key="again"))
-    assert (str(exc), exc.fields) == ("account 'M001' is already registered",
-                                      {"account": "M001"})
+    twice = refused(led, AlreadyExists,
+                    lambda: led.register_member("M001", household="H002", name="张三",
+                                                by=COMMITTEE, key="again"))
+    assert (str(twice), twice.fields) == ("account 'M001' is already registered",
+                                          {"account": "M001"})
