@@ -104,6 +104,7 @@ _VALUES: dict[Any, st.SearchStrategy[Any]] = {
     str: _TEXT,
     str | None: st.none() | _TEXT,
     tuple[str, ...]: st.lists(_TEXT, max_size=3).map(tuple),
+    tuple[int, ...]: st.lists(st.integers(-(2**53), 2**53), max_size=3).map(tuple),
     tuple[Lot, ...]: st.lists(st.tuples(_INSTANTS, st.integers(-99, 99), _INSTANTS),
                               max_size=3).map(tuple),
     tuple[Posting, ...]: st.lists(st.tuples(_TEXT, _TEXT, st.integers(0, 99)),

@@ -267,7 +267,7 @@ def test_unknown_sheets_columns_files_and_settings_are_refused(tmp_path: Path) -
     assert "'item'" in str(_refused(folder))
     (folder / "item.csv").unlink()
     with (folder / "items.csv").open("a", encoding="utf-8") as out:
-        out.write("VOL-01,参加志愿服务,志愿服务,2,,,,,,,,,extra\n")
+        out.write("VOL-01,参加志愿服务,志愿服务,2,,,,,,,,,,extra\n")  # one past per_value
     assert "without a header" in str(_refused(folder))
 
 

@@ -139,7 +139,15 @@ class ValidationError(PointsLedgerError, ValueError):
         "积分项目「{item}」的分值是{points}分：加分项目请用加分，扣分项目请用扣分",
         "户「{account}」还有未注销的成员（{members}），请先注销这些成员",
         "账户「{account}」还有未办结的事项（{cases}），请先办结",
+        "{parent_kind}「{parent}」下面不能设立{kind}：{kind}只能设在{accepted}下面",
         "「{parent}」下面不能设立{kind}",
+        "账户「{account}」还有未取货的预约（{reservations}），请先交付或取消",
+        "「{not_member}」是户，不是成员",
+        "成员「{member}」已经在户「{in_household}」中",
+        "成员「{member}」不是户「{not_in_household}」的成员",
+        "户「{merge_into}」不能并入自己",
+        "成员「{open_member}」没有迁出或注销，不需要迁回",
+        "分户时按积分数（{points}）或按比例（{share}）只能选一种",
         "积分不能从「{source}」转给「{destination}」：只能由成员转给本户、户转给其他户，"
         "或由户捐给村集体",
         "时长要按{unit}分钟的整数倍兑换，{minutes}分钟不符合",
@@ -158,7 +166,8 @@ class ValidationError(PointsLedgerError, ValueError):
         "本机没有中文字体（{font}），图表里的中文无法显示：请安装{packages}，"
         "或用英文（locale='en'）绘制",
         "心愿状态「{state}」无效：可选wall（墙上的心愿）、all（全部）或心愿流程中的某个状态",
-        "「{region}」不是网格：户只能登记在网格下",
+        "「{region}」是{region_kind}，不是网格或微网格：户只能登记在网格或微网格下",
+        "「{region}」不是网格：户只能登记在网格或微网格下",
         "该户已经在网格「{grid}」中",
         "「{source}」不能把积分转给自己",
         "取货码与预约「{reservation}」不符",
@@ -467,7 +476,8 @@ class LimitReached(PointsLedgerError, ValueError):
 
 
 class NotEligible(PointsLedgerError, PermissionError):
-    """The household may not redeem now: ``reason`` is threshold, ban, day or window."""
+    """The household may not redeem now: ``reason`` is threshold, ban, day, window, or
+    age_unknown (an age-priced reward without a member whose birth date is known)."""
 
     code = "not_eligible"
     http_status = 422
@@ -481,6 +491,10 @@ class NotEligible(PointsLedgerError, PermissionError):
         "window": ("{day}不在「{reward}」的兑换期内",),
         "transfer": ("现行积分规则没有开放{kind}",),
         "no_conversion": ("现行积分规则不允许把时间银行的时长兑换成积分",),
+        "age_unknown": (
+            "「{reward}」按年龄定价，成员「{member}」没有登记出生日期，请先补登出生日期",
+            "「{reward}」按年龄定价，兑换时须指明是本户哪位成员（member）",
+        ),
     }
     """Chinese templates by ``reason``, tried before :attr:`zh_templates`."""
     zh_templates = ("户「{household}」暂不符合兑换条件", "「{reward}」现在不能兑换")

@@ -38,6 +38,11 @@ Lot = tuple[int, int, int]
 """``(lot, amount, expires_us)``: ``amount`` points of the lot created by event ``lot``, which
 expire at ``expires_us``."""
 
+Move = tuple[str, str, str, int]
+"""``(member, from household, to household, points)``: a member moved between households with
+the ``points`` on their own account (no posting: *a household's points* change on both
+sides)."""
+
 
 def _freeze(value: Any) -> Any:
     return tuple(_freeze(v) for v in value) if isinstance(value, list) else value
@@ -103,6 +108,11 @@ class Event:
 
     def postings(self) -> tuple[Posting, ...]:
         """The double-entry postings this event makes (none for non-monetary events)."""
+        return ()
+
+    def moves(self) -> tuple[Move, ...]:
+        """The members this event moves between households with the points on their own
+        accounts (:mod:`pointsledger.core.registry_events`; none for other events)."""
         return ()
 
     def body_json(self) -> list[Any]:

@@ -50,7 +50,8 @@ CAPS: Final = tuple(f"cap_{per}" for per in PERIODS)
 
 ITEM: Final[dict[str, Parse]] = {
     "code": text, "title": text, "category": text, "points": whole, "unit": text,
-    **{cap: whole for cap in CAPS}, "evidence_required": yes_no, "serious": yes_no}
+    **{cap: whole for cap in CAPS}, "evidence_required": yes_no, "serious": yes_no,
+    "per_value": whole}
 REWARD: Final[dict[str, Parse]] = {
     "code": text, "title": text, "cost": whole, "category": text, "total_limit": whole,
     "available_from": day, "available_until": day, "weekdays": words, "month_end": yes_no,
@@ -102,7 +103,8 @@ def rulebook_to_form(rulebook: Rulebook) -> dict[str, Any]:
     form["items"] = [
         {"code": i.code, "title": i.title, "category": i.category, "points": i.points,
          **_given(unit=i.unit), **_caps(i.caps),
-         **_given(evidence_required=i.evidence_required, serious=i.serious)}
+         **_given(evidence_required=i.evidence_required, serious=i.serious,
+                  per_value=i.per_value)}
         for i in rulebook.items]
     form["category_caps"] = {cat: _caps(caps) for cat, caps in rulebook.category_caps}
     form["policy"] = {cmd: sorted(roles) for cmd, roles in rulebook.policy.grants}
@@ -270,7 +272,7 @@ def _items(read: _Reader, value: object) -> list[ChecklistItem]:
             v["code"], v["title"], category=v["category"], points=v["points"],
             unit=v.get("unit", ""), cap=_cap_list(v),
             evidence_required=v.get("evidence_required", False),
-            serious=v.get("serious", False)))
+            serious=v.get("serious", False), per_value=v.get("per_value")))
         if item is not None:
             items.append(item)
     return items

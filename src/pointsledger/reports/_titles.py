@@ -35,6 +35,8 @@ class Titles:
         items: dict[tuple[str | None, str], tuple[str, str]] = {}
         rewards: dict[str, str] = {}
         services: dict[str, str] = {}
+        # donated goods the store committee priced; a rulebook's reward of the code wins
+        rewards.update((code, r.title) for code, r in ledger.donated_goods().items())
         for adoption in ledger.adoptions():  # in adoption order: later versions win
             book = adoption.rulebook
             for item in book.items:

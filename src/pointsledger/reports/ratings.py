@@ -4,7 +4,9 @@
 earned and had deducted for conduct in the period, how many violations and how many serious
 ones, its score (the store's base points plus earned minus deducted) and its star tier under
 the rulebook's :class:`~pointsledger.rules.catalogue.RatingPolicy`. Spending never changes a rating;
-reversed entries do not count; closed households are not rated. No lending or other rules are
+reversed entries do not count. The registry is taken as it stood: a member's conduct counts for
+the household they belonged to when it was recorded, and the households rated are those
+registered and not closed (merged, say) by the end of the period. No lending or other rules are
 built in: apps take the record. :func:`star_households` is the 星级文明户 list for 公示.
 """
 
@@ -18,9 +20,9 @@ import attrs
 from pointsledger.base.clock import from_us, to_us
 from pointsledger.base.jsonforms import JsonForm
 from pointsledger.base.periods import parse_period, period_bounds, period_index, period_label
-from pointsledger.core.events import ItemPosting, Reversed
 from pointsledger.errors import NoRulebookInForce, ValidationError
 from pointsledger.ledger.ledger import Ledger
+from pointsledger.ledger.movements import code_of, movements_of
 from pointsledger.reports._scan import consistent
 from pointsledger.reports.boards import ranks
 from pointsledger.reports.labels import labels
@@ -52,8 +54,9 @@ def rate(ledger: Ledger, day: _dt.date, *, per: str | None = None) -> list[Ratin
         per: the period kind (default: the rulebook's rating period).
 
     Returns:
-        One :class:`Rating` per registered household that is not closed, sorted by household
-        id (a closed household is no longer rated).
+        One :class:`Rating` per household registered and not closed by the end of the
+        period, sorted by household id (a closed household, merged into another say, is no
+        longer rated; it is still rated for earlier periods).
 
     Raises:
         NoRulebookInForce: no rulebook governs the end of the period.
@@ -70,33 +73,30 @@ def rate(ledger: Ledger, day: _dt.date, *, per: str | None = None) -> list[Ratin
         in_force = adoptions[-1].rulebook
     base = in_force.store.base_points
     by_version = {a.version: a.rulebook for a in adoptions}
-    household_of = ledger.household_of
     earned: dict[str, int] = defaultdict(int)
     deducted: dict[str, int] = defaultdict(int)
     violations: dict[str, int] = defaultdict(int)
     serious: dict[str, int] = defaultdict(int)
-    for event in ledger.events():
-        if isinstance(event, ItemPosting):
-            when, points, sign = event.occurred_us, event.points, 1
-            item, version, account = event.item, event.version, event.account
-        elif isinstance(event, Reversed) and event.original_kind in ("awarded", "deducted"):
-            when, points, sign = event.original_occurred_us, event.points, -1
-            item, version, account = event.item, event.original_version, event.account
-        else:
+    m = movements_of(ledger)
+    earn, deduct = code_of("earned"), code_of("deducted")
+    names = m.names
+    for when, kind_code, reversal, who, points, code, version in zip(
+            m.when, m.kind, m.reversal, m.household, m.points, m.code, m.version, strict=True):
+        if (kind_code != earn and kind_code != deduct) or not start <= when < end:
             continue
-        if not start <= when < end:
-            continue
-        household = household_of(account) or account
-        if points > 0:
-            earned[household] += sign * points
+        household = names[who]
+        if kind_code == earn:
+            earned[household] += points
         else:
-            deducted[household] += sign * -points
+            sign = -1 if reversal else 1
+            deducted[household] -= points
             violations[household] += sign
-            if by_version[version].item(item).serious:
+            if by_version[names[version]].item(names[code]).serious:
                 serious[household] += sign
     label = period_label(kind, index)
     ratings = []
-    for household in sorted(h.id for h in ledger.households().values() if not h.closed):
+    stood = ledger.households(as_of=from_us(end - 1, ledger.tz))
+    for household in sorted(h.id for h in stood.values() if not h.closed):
         score = base + earned[household] - deducted[household]
         ratings.append(Rating(household, label, earned[household], deducted[household],
                               violations[household], serious[household], score,

@@ -248,12 +248,10 @@ class Case(JsonForm):
         return self.state in FLOWS[self.flow].live
 
     def is_open_at(self, now_us: int) -> bool:
-        """Whether someone can still act on the case at ``now_us``: it is live, and its
-        deadline has not passed or a due job takes it on then. A posted claim whose appeal
-        window has closed is live in the table but over."""
+        """Whether someone can still act on the case at ``now_us``: it is live, except a
+        posted claim whose appeal window has closed (live in the table but over). A case past
+        another deadline is still open: an objection or an appeal waits for its decision
+        however late, and a due job takes on the others."""
         if not self.is_live:
             return False
-        if 0 < self.due_us <= now_us:
-            flow = FLOWS[self.flow]
-            return any(step in flow.system for step in flow.allowed(self.state))
-        return True
+        return not (self.flow == "claim" and self.state == "posted" and 0 < self.due_us <= now_us)

@@ -431,6 +431,8 @@ def rulebook_to_data(rulebook: Rulebook) -> dict[str, Any]:
                 "caps": [[c.max_points, c.per] for c in i.caps],
                 "evidence_required": i.evidence_required,
                 "serious": i.serious,
+                # only when set, so rulebooks adopted before per_value existed encode as before
+                **({} if i.per_value is None else {"per_value": i.per_value}),
             }
             for i in rulebook.items
         ],
@@ -467,6 +469,7 @@ def rulebook_from_data(data: Mapping[str, Any]) -> Rulebook:
                     cap=[Cap(m, per=p) for m, p in i["caps"]],
                     evidence_required=i["evidence_required"],
                     serious=i["serious"],
+                    per_value=i.get("per_value"),
                 )
                 for i in data["items"]
             ],

@@ -165,6 +165,8 @@ def resolve(value: object, ledger: Ledger, clock: ManualClock, history: Sequence
         return clock().subtract(hours=value.hours)
     if isinstance(value, DaysAgo):
         return clock().in_timezone(ledger.tz).date().subtract(days=value.days)
+    if isinstance(value, tuple) and any(isinstance(v, Ref) for v in value):
+        return tuple(resolve(v, ledger, clock, history) for v in value)
     return value
 
 

@@ -19,6 +19,7 @@ from pointsledger.core.events import (
     Reversed,
     RulebookAdopted,
 )
+from pointsledger.core.registry_events import HouseholdSplit, MemberReturned
 from pointsledger.core.store_events import (
     HandedOver,
     Redemption,
@@ -164,6 +165,8 @@ def _postings(tz: str, events: list[Event]) -> list[Problem]:
             posted[source] -= amount
             posted[destination] += amount
         problems += _store_step(event, by_seq, posted, held, stock, open_reservations)
+        for member, _left, joined, _points in event.moves():
+            household_of[member] = joined
         if event.key != last_key:
             if event.key in keys_done:
                 problems.append(Problem("error", "idempotency", f"key {event.key!r} wrote "
@@ -175,6 +178,10 @@ def _postings(tz: str, events: list[Event]) -> list[Problem]:
         elif isinstance(event, HouseholdRegistered):
             household_of[event.household] = event.household
         elif isinstance(event, MemberRegistered):
+            household_of[event.member] = event.household
+        elif isinstance(event, HouseholdSplit):
+            household_of[event.new_household] = event.new_household
+        elif isinstance(event, MemberReturned):
             household_of[event.member] = event.household
         elif isinstance(event, PeriodClosure):
             through = _dt.date.fromisoformat(event.through) + _dt.timedelta(days=1)

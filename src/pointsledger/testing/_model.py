@@ -56,15 +56,22 @@ from pointsledger.errors import (
 from pointsledger.rules.catalogue import Reward
 from pointsledger.rules.rulebook import Rulebook
 from pointsledger.testing._model_base import Prediction
+from pointsledger.testing._model_donations import DonationModel
 from pointsledger.testing._model_flows import FlowModel
+from pointsledger.testing._model_registry import RegistryModel
 from pointsledger.testing._strategies import Village
 
 Errors = set[type[PointsLedgerError]]
 
 POOL, PENALTY, STORE, EXPIRED, COMMUNITY = "@pool", "@penalty", "@store", "@expired", "@community"
 DAY_US = 86_400_000_000
-_GRID_KINDS = {"county": "town", "town": "village", "village": "grid", "community": "grid"}
-"""A region kind and the kind that sits under it (a grid under a village or a community)."""
+_UNDER = {"county": {"town"}, "town": {"village", "community"}, "village": {"grid"},
+          "community": {"grid"}, "grid": {"micro_grid"}, "micro_grid": set()}
+"""A region kind and the kinds that may sit directly under it (docs/concepts.md: a town under
+a county, a village or community under a town, a grid under either, a micro-grid under a
+grid)."""
+_HOUSEHOLD_REGIONS = ("grid", "micro_grid")
+"""Households are registered in a grid or a micro-grid."""
 
 
 def to_us(moment: _dt.datetime) -> int:
@@ -473,12 +480,11 @@ class CoreModel:
         errors = self.actor_errors("add_region", by, None)
         if code in self.regions:
             errors.add(AlreadyExists)
-        if kind not in ("county", "town", "village", "community", "grid"):
+        if kind not in _UNDER:
             errors.add(ValidationError)
         if parent is not None and parent not in self.regions:
             errors.add(UnknownRegion)
-        elif parent is not None and kind != _GRID_KINDS.get(self.regions[parent]) and not (
-                kind == "community" and self.regions[parent] == "town"):
+        elif parent is not None and kind not in _UNDER[self.regions[parent]]:
             errors.add(ValidationError)
 
         def apply(result: Any) -> None:
@@ -494,7 +500,7 @@ class CoreModel:
             errors.add(AlreadyExists)
         if grid not in self.regions:
             errors.add(UnknownRegion)
-        elif self.regions[grid] != "grid":
+        elif self.regions[grid] not in _HOUSEHOLD_REGIONS:
             errors.add(ValidationError)
 
         def apply(result: Any) -> None:
@@ -535,7 +541,7 @@ class CoreModel:
             errors.add(ValidationError)
         if grid not in self.regions:
             errors.add(UnknownRegion)
-        elif self.regions[grid] != "grid":
+        elif self.regions[grid] not in _HOUSEHOLD_REGIONS:
             errors.add(ValidationError)
 
         def apply(result: Any) -> None:
@@ -858,7 +864,11 @@ class CoreModel:
 
     def receive_stock(self, reward: str, quantity: int, *, by: Actor, key: str,
                       donor: str | None = None, donation_item: str | None = None,
+                      donor_name: str = "", value: int | None = None,
                       memo: str = "") -> Prediction:
+        """docs/store.md: a donation names a registered donor or an outside donor by name;
+        only a registered donor is awarded, per unit (the quantity) or per value
+        (``value // per_value`` units, at least one)."""
         errors = self.actor_errors("receive_stock", by, donor)
         if self.reward(reward) is None:
             errors.add(UnknownReward)
@@ -868,30 +878,45 @@ class CoreModel:
             errors |= self.account_errors(donor)
         if donation_item is not None and donor is None:
             errors.add(ValidationError)
+        if value is not None and (not isinstance(value, int) or value < 1
+                                  or (donor is None and not donor_name)):
+            errors.add(ValidationError)
         points = 0
         if donation_item is not None and donor is not None and not errors:
             entry = next((i for i in self.rulebook.items if i.code == donation_item), None)
+            units = 0 if entry is None else (
+                quantity if entry.per_value is None else (value or 0) // entry.per_value)
             if entry is None:
                 errors.add(UnknownItem)
             elif entry.points < 0:
                 errors |= {ValidationError, UnknownItem}
+            elif units < 1:
+                errors.add(ValidationError)
             elif entry.evidence_required:
                 errors.add(EvidenceRequired)
             else:
-                points = entry.points
-                errors |= self.cap_errors(donor, donation_item, points, self.next_recorded_us(2))
-        payload = (reward, quantity, donor, donation_item, by, memo)
+                points = entry.points * units
+                # the award occurs when the donation is received (the command's time)
+                errors |= self.cap_errors(donor, donation_item, points, self.next_recorded_us())
+        donated = donor is not None or bool(donor_name)
+        payload = (reward, quantity, donor, donation_item, donor_name, value, by, memo)
+
+        def check(result: Any) -> list[str]:
+            kind = "donation_received" if donated else "stock_received"
+            return [] if result.kind == kind else [
+                f"receive_stock: a {result.kind} event, model {kind}"]
 
         def apply(result: Any) -> None:
+            at = self.next_recorded_us()
             self.on_hand[reward] = self.on_hand.get(reward, 0) + quantity
             self.wrote()
             if donation_item is not None and donor is not None:
-                # the award is the next event, seq result.seq + 1
-                self.post_entry("award", result.seq + 1, donor, donation_item, points,
-                                self.last_recorded_us + 1)
+                # the award is the next event, seq result.seq + 1, occurring with the receipt
+                self.post_entry("award", result.seq + 1, donor, donation_item, points, at)
                 self.wrote()
-        return self.accept(key, "receive_stock", payload, errors, apply,
-                           label="donation" if donation_item else "")
+        label = ("donation by value" if value and donation_item else "donation" if donation_item
+                 else "outside donor" if donated else "")
+        return self.accept(key, "receive_stock", payload, errors, apply, check, label=label)
 
     def adjust_stock(self, reward: str, *, counted: int, reason: str, by: Actor, key: str,
                      memo: str = "") -> Prediction:
@@ -926,7 +951,7 @@ class CoreModel:
     def unit_price(self, reward: Reward, member: str | None) -> int:
         """The cost, or the first price rule whose age band holds the member's age today,
         ``percent`` of the cost rounded up."""
-        age = self.age(member, self.now().date())
+        age = self.age(member, self.local(self.next_recorded_us()).date())
         if age is not None:
             for rule in reward.price_rules:
                 if rule.min_age <= age and (rule.max_age is None or age < rule.max_age):
@@ -989,10 +1014,12 @@ class CoreModel:
             member = None
         if reward is None or household is None or self.account_errors(account):
             return errors, 0, member
-        today = self.now().date()
+        today = self.local(self.next_recorded_us()).date()  # the ledger's day, not the clock's
         reason = reward.open_on(today)
         if reason is not None:
             errors.add(NotEligible)
+        if reward.price_rules and self.age(member, today) is None:
+            errors.add(NotEligible)  # age-priced: a member with a known birth date is needed
         store = self.rulebook.store
         score = self.score(household)
         if self.banned(household):
@@ -1230,5 +1257,5 @@ class CoreModel:
 DUE_JOBS = ("post_due", "lapse_due", "time_out_due", "expire_due")
 
 
-class Model(FlowModel, CoreModel):
+class Model(RegistryModel, DonationModel, FlowModel, CoreModel):
     """The whole model: the core and the workflows."""

@@ -359,6 +359,8 @@ class FlowModel(_Base):
                             occurred_us)
             self.setup_case(case)
             self.cases[case.id] = case
+            if flow == "claim":  # docs/ledger.md: a claim fixes its rulebook version
+                self.latest_occurred_us = max(self.latest_occurred_us, occurred_us)
             self.wrote()
         return apply
 

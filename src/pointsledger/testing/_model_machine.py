@@ -42,6 +42,8 @@ from pointsledger.testing._coverage import CoveredMachine
 from pointsledger.testing._flow_rules import FlowRules
 from pointsledger.testing._invariants import check_invariants
 from pointsledger.testing._model import COMMUNITY, POOL, CoreModel, Model
+from pointsledger.testing._model_registry import REGISTRY_COMMANDS, RegistryRules
+from pointsledger.testing._model_donations import DONATION_COMMANDS, DonationRules
 from pointsledger.testing._store_rules import ledger_snapshot
 from pointsledger.testing._strategies import Village
 
@@ -69,6 +71,8 @@ def default_model_rulebook(version: str = "2026") -> Rulebook:
                           cap=[Cap(20, per="quarter"), Cap(30, per="year")],
                           evidence_required=True),
             ChecklistItem("DON-01", "捐赠物品", category="爱心捐赠", points=10),
+            ChecklistItem("DON-02", "爱心捐赠（按价值）", category="爱心捐赠", points=1,
+                          per_value=10, cap=Cap(30, per="month")),
             ChecklistItem("WISH-01", "认领微心愿", category="微心愿", points=10,
                           cap=Cap(20, per="month")),
             ChecklistItem("SVC-02", "老人陪护", category="为民服务", points=2),
@@ -674,7 +678,7 @@ class CoreRules(CoveredMachine):
         self.both("close_account", account, by=self.committee, balance_to=to)
 
 
-class ModelMachine(FlowRules, CoreRules, RuleBasedStateMachine):
+class ModelMachine(RegistryRules, DonationRules, FlowRules, CoreRules, RuleBasedStateMachine):
     """The ledger against the independent model (:class:`~pointsledger.testing._model.Model`).
 
     Subclasses may set ``rulebook`` and ``village`` (a :class:`Village`; its rulebook is
@@ -683,7 +687,7 @@ class ModelMachine(FlowRules, CoreRules, RuleBasedStateMachine):
     @classmethod
     def expected_successes(cls) -> tuple[str, ...]:
         """Every public command and due job."""
-        return CORE_COMMANDS + FLOW_COMMANDS
+        return CORE_COMMANDS + FLOW_COMMANDS + REGISTRY_COMMANDS + DONATION_COMMANDS
 
 
 class CoreModelMachine(CoreRules, RuleBasedStateMachine):

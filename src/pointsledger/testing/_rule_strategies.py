@@ -88,7 +88,8 @@ def checklist_items(
     capped: bool = True,
 ) -> SearchStrategy[ChecklistItem]:
     """Checklist items that are sound on their own: non-zero points, awards' caps at least one
-    award, deductions uncapped.
+    award, deductions uncapped; some awards priced per value (``per_value`` 10 or 100 yuan, as
+    donations are).
 
     Args:
         codes: strategy for item codes (default like ``ENV-07``).
@@ -120,6 +121,8 @@ def checklist_items(
             cap=item_caps,
             evidence_required=draw(st.booleans()),
             serious=value < 0 and draw(st.booleans()),
+            # an award now and then priced per value (a donation: points per 10 or 100 yuan)
+            per_value=draw(st.sampled_from([None, None, None, 10, 100])) if value > 0 else None,
         )
 
     return draw_item()
