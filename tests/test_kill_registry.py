@@ -37,8 +37,8 @@ def test_households_belong_to_a_grid_and_ids_are_registered_once() -> None:
     exc = refused(led, ValidationError,
                   lambda: led.register_household("H009", grid="V01", head="王五",
                                                  by=COMMITTEE))
-    assert (str(exc), exc.fields) == ("households belong to a grid; 'V01' is a village",
-                                      {"region": "V01"})
+    assert str(exc) == "households belong to a grid or a micro_grid; 'V01' is a village"
+    assert (exc.fields["region"], exc.fields["region_kind"]) == ("V01", "village")
     twice = refused(led, AlreadyExists,
                     lambda: led.register_member("M001", household="H002", name="张三",
                                                 by=COMMITTEE, key="again"))
