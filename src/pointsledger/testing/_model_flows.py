@@ -743,8 +743,9 @@ class FlowModel(_Base):
         return errors, self.earn(case, item, self.item_points(item))
 
     def earn(self, case: FlowCase, item: str | None, points: int) -> dict[str, Any]:
-        """The effect of a step that awards ``points`` of ``item`` to the case's assignee."""
-        at = self.stamp(2)
+        """The effect of a step that awards ``points`` of ``item`` to the case's assignee:
+        conduct at the step's own recording time (the award is recorded 1 µs after it)."""
+        at = self.stamp(1)
         withheld = self.award_errors(case.assignee, item, points, at)
         if withheld:
             return {"events": 0}
@@ -752,7 +753,7 @@ class FlowModel(_Base):
         def apply(result: Any) -> None:
             assert item is not None
             self.post_entry("award", result.seq + 1, case.assignee, item, points,
-                            self.stamp(2))
+                            self.stamp(1))
         return {"apply": apply, "events": 1}
 
     def _wish_close(self, case: FlowCase, by: Actor, args: dict[str, Any]) -> Rule:
@@ -945,13 +946,13 @@ class FlowModel(_Base):
                 errors.add(InsufficientMinutes)
             if not errors and policy.item is not None:
                 points = self.item_points(policy.item) * (minutes // policy.unit_minutes)
-                errors |= self.cap_errors(member, policy.item, points, self.stamp(2))
+                errors |= self.cap_errors(member, policy.item, points, self.stamp(1))
 
         def apply(result: Any) -> None:
             assert policy.item is not None
             self.move_minutes(member, TIMEBANK, minutes)
             self.post_entry("award", result.seq + 1, member, policy.item, points,
-                            self.stamp(2))
+                            self.stamp(1))
             self.wrote(2)
         return self.accept(key, "convert_time", (member, minutes, by, memo), errors, apply,
                            label="time converted")
