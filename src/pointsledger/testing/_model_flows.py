@@ -250,11 +250,16 @@ class FlowModel(_Base):
             # a posted claim counts only while its appeal window is open
             if case.flow == "claim" and case.state == "posted" and case.appeal_end_us <= now:
                 continue
+            # past its deadline a case is over unless a due job takes it on from its state
+            if 0 < case.due_us <= now and not any(
+                    state == case.state and step in SYSTEM_STEPS[case.flow]
+                    for state, step in TABLES[case.flow]):
+                continue
             if case.state in LIVE[case.flow]:
-                found.add(case.account)
+                found |= {case.account, case.household}
                 if case.assignee:
                     found.add(case.assignee)
-        return found
+        return found - {None}
 
     def claims_open_through(self, through: _dt.date) -> bool:
         """Whether a claim for conduct on or before ``through`` is in review or notice."""

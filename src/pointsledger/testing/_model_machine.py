@@ -41,7 +41,7 @@ from pointsledger.rules.procedures import (
 from pointsledger.rules.rulebook import Rulebook
 from pointsledger.testing._coverage import CoveredMachine
 from pointsledger.testing._flow_rules import FlowRules
-from pointsledger.testing._invariants import check_invariants
+from pointsledger.testing._invariants import InvariantWatch, check_invariants
 from pointsledger.testing._model import COMMUNITY, POOL, CoreModel, Model
 from pointsledger.testing._strategies import Village
 
@@ -195,7 +195,9 @@ class CoreRules(CoveredMachine):
     rulebook: ClassVar[Rulebook | None] = None
     village: ClassVar[Village | None] = None
     backdate_days: ClassVar[int] = 90
-    invariants_every: ClassVar[int] = 1
+    invariants_every: ClassVar[int] = 0
+    """Run the full :func:`check_invariants` every this many steps too (0: only at the end
+    of each run; every step is checked incrementally)."""
 
     committee = Actor("test-committee", roles={"committee"})
     committee2 = Actor("test-committee-2", roles={"committee"})
@@ -326,12 +328,19 @@ class CoreRules(CoveredMachine):
 
     @invariant()
     def keeps_the_invariants(self) -> None:
-        """check_invariants after every step (every ``invariants_every``-th step when a
-        subclass sets it higher for long runs: it is most of a step's cost), and at the end."""
+        """The invariants after every step, for the events the step wrote
+        (:class:`~pointsledger.testing._invariants.InvariantWatch`: the chain, postings, caps,
+        reversals, keys, the store, conservation and the touched accounts' folds); the full
+        :func:`check_invariants` every ``invariants_every``-th step (0: never) and at the end
+        of every run."""
         if not hasattr(self, "ledger"):
             return
+        if not hasattr(self, "watch"):
+            self.watch = InvariantWatch(self.plan.tz)
         self.steps = getattr(self, "steps", 0) + 1
-        if self.steps % self.invariants_every == 0:
+        problems = self.watch.check(self.ledger)
+        assert problems == [], problems
+        if self.invariants_every and self.steps % self.invariants_every == 0:
             problems = check_invariants(self.ledger)
             assert problems == [], problems
 
@@ -346,7 +355,7 @@ class CoreRules(CoveredMachine):
             _event(f"run: {name} succeeded")
         if currently_in_test_context():
             target(float(sum(self.done.values())), label="commands that succeeded")
-        if hasattr(self, "ledger") and getattr(self, "steps", 0) % self.invariants_every:
+        if hasattr(self, "ledger"):
             problems = check_invariants(self.ledger)
             assert problems == [], problems
 
