@@ -789,8 +789,8 @@ class CoreRules(CoveredMachine):
     @rule(data=st.data(), kind=st.sampled_from(["grid", "grid", "village", "planet"]))
     def add_region(self, data: st.DataObject, kind: str) -> None:
         """A new grid under the village (or a code taken, a parent unknown, a kind unknown)."""
-        code = data.draw(st.sampled_from([f"G{len(self.model.regions) + 1}", "G1", "V"]),
-                         label="code")
+        new = f"G{len(self.model.regions) + 1}"
+        code = data.draw(st.sampled_from([new, new, new, "G1", "V"]), label="code")
         parent = data.draw(st.sampled_from(["V", "V", "G9", None]), label="parent")
         by = data.draw(st.sampled_from([self.committee, self.committee, self.grid_worker]),
                        label="by")
