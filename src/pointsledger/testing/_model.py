@@ -586,7 +586,7 @@ class CoreModel:
 
     def receive_lots(self, account: str, draws: Draws) -> None:
         """Transferred points (already posted) keep their lots' expiry at the destination (docs
-        silent, see MODEL_NOTES), after settling a deficit there."""
+        store.md "Transfers"), after settling a deficit there."""
         lots = self.lots.setdefault(account, [])
         room = self.available(account) - sum(lot.points for lot in lots)
         for lot, points in draws:
@@ -797,7 +797,7 @@ class CoreModel:
 
     def take_back_award(self, posting: Posting) -> None:
         """What reversing an award takes from the lots: what is left of its own lot, then
-        (docs silent, see MODEL_NOTES) the rest soonest-expiring first."""
+        (docs/expiry.md) the rest soonest-expiring first."""
         rest = posting.points
         if posting.lot is not None:
             take = min(posting.lot.points, rest)

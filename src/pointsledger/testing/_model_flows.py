@@ -344,7 +344,7 @@ class FlowModel(_Base):
 
     def limit_us(self, as_of: _dt.datetime | None) -> int:
         """A due job's instant: ``as_of``, or the clock's reading (not the next recording
-        time, which may be later; see MODEL_NOTES, docs silent)."""
+        time, which may be later; docs/ledger.md "Caps and time")."""
         return self.now_us() if as_of is None else self.to_us(as_of)
 
     @staticmethod
@@ -558,7 +558,7 @@ class FlowModel(_Base):
             return set()
         value = args[name]
         if optional and value in (None, ""):
-            return set()  # an optional reason may be left empty (MODEL_NOTES, docs silent)
+            return set()  # an optional reason may be left empty (docs/workflows.md, details)
         return set() if _text(value) else {ValidationError}
 
     # Each rule below returns (errors, effect): ``effect`` may hold "state" (when the next
