@@ -305,3 +305,23 @@ def test_a_donors_award_counts_from_the_stock_receipts_time() -> None:
     (expired,) = m.both("expire_due")
     assert (expired.account, expired.points) == ("H2", 10)
     m.agrees_with_the_model()
+
+
+def test_an_objected_claim_keeps_its_account_open_past_the_notice_end() -> None:
+    """A claim objected to waits for the committee's dismiss or uphold, past the end of its
+    notice too: its member's account may not be closed meanwhile (the ledger once let it
+    close, then posted the claim's points to the closed account; found by the machine)."""
+    from pointsledger import Actor
+
+    m = ModelMachine()
+    checker = Actor("g-2", roles={"grid_worker"})
+    claim = m.both("submit_claim", "M31", "VOL-02", by=m.grid_worker, key="c",
+                   occurred_at=m.clock())
+    m.both("step", claim.id, "check", by=checker, key="c/1")
+    m.both("step", claim.id, "approve", by=m.committee, key="c/2")
+    m.both("step", claim.id, "object", reason="不属实", by=Actor("M21", roles={"resident"}),
+           key="c/3")
+    m.clock.advance(days=9)                               # the notice ended meanwhile
+    assert m.ledger.case(claim).state == "objected"
+    assert m.both("close_account", "M31", by=m.committee, balance_to="H3") is None
+    m.agrees_with_the_model()

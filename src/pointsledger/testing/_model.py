@@ -387,7 +387,7 @@ class CoreModel:
         deficit, so lots never hold more than the account can spend."""
         rulebook = self.version_at(occurred_us)
         expires = None if rulebook is None else self.expires_us(occurred_us, rulebook)
-        if expires is None:
+        if rulebook is None or expires is None:
             return None
         lots = self.lots.setdefault(account, [])
         room = self.available(account) - sum(lot.points for lot in lots)

@@ -148,6 +148,8 @@ CLAIM_ACTED = {"submit", "check", "approve", "object", "appeal"}
 REVIEWING = {"claim": CLAIM_REVIEW, "wish": {"list", "reject"},
              "order": set(), "deposit": {"approve", "reject"}}
 
+DEADLINE_BOUND = {"object", "appeal"}
+"""Steps refused from the instant their state's deadline passes (DeadlinePassed)."""
 IN_REVIEW = {"submitted", "checked", "in_notice", "objected"}
 """Claim states that keep a period open (close_period waits for them)."""
 
@@ -250,10 +252,12 @@ class FlowModel(_Base):
             # a posted claim counts only while its appeal window is open
             if case.flow == "claim" and case.state == "posted" and case.appeal_end_us <= now:
                 continue
-            # past its deadline a case is over unless a due job takes it on from its state
-            if 0 < case.due_us <= now and not any(
-                    state == case.state and step in SYSTEM_STEPS[case.flow]
-                    for state, step in TABLES[case.flow]):
+            # past its deadline a case is over when only deadline-bound steps (objecting,
+            # appealing) are left from its state: a due job, or an official's decision, still
+            # takes it on otherwise
+            if 0 < case.due_us <= now and all(
+                    step in DEADLINE_BOUND for state, step in TABLES[case.flow]
+                    if state == case.state):
                 continue
             if case.state in LIVE[case.flow]:
                 found |= {case.account, case.household}
