@@ -325,3 +325,17 @@ def test_an_objected_claim_keeps_its_account_open_past_the_notice_end() -> None:
     assert m.ledger.case(claim).state == "objected"
     assert m.both("close_account", "M31", by=m.committee, balance_to="H3") is None
     m.agrees_with_the_model()
+
+
+def test_an_opened_case_fixes_the_rules_in_force_like_a_posting() -> None:
+    """A new rulebook version must take effect after every case already opened (a claim is
+    checked against the version in force when its conduct occurred): with a wish submitted
+    today, a version effective today is refused (found by the machine)."""
+    m = ModelMachine()
+    m.both("submit_wish", "M11", "收音机", by=m.grid_worker, key="w")
+    rules = attrs.evolve(m.plan.rulebook, version="2026-v2")
+    assert m.both("adopt", rules, by=m.committee, resolution="表决通过",
+                  effective_from=m.model.now().date()) is None
+    assert m.both("adopt", rules, by=m.committee, resolution="表决通过",
+                  effective_from=m.model.now().date() + _dt.timedelta(days=1)) is not None
+    m.agrees_with_the_model()

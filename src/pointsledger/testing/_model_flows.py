@@ -368,6 +368,8 @@ class FlowModel(_Base):
                             occurred_us)
             self.setup_case(case)
             self.cases[case.id] = case
+            # an opened case fixes the rules in force like a posting (docs/ledger.md)
+            self.latest_occurred_us = max(self.latest_occurred_us, occurred_us)
             self.wrote()
         return apply
 
