@@ -46,7 +46,6 @@ def test_a_run_where_no_redemption_succeeded_warns_naming_it() -> None:
     assert DearStore.coverage.runs >= 5
     assert DearStore.coverage.succeeded["award"] > 0
     assert DearStore.coverage.succeeded["redeem"] == 0
-    assert DearStore.coverage.refused["redeem: InsufficientPoints"] > 0
 
 
 def test_a_run_that_exercised_everything_expected_is_silent() -> None:
