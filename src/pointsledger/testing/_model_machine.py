@@ -467,6 +467,7 @@ class CoreRules(CoveredMachine):
         writes nothing at all, a committed one all its events."""
         shared = [self.model.clock, *(rules for _s, _e, rules in self.model.versions)]
         model = copy.deepcopy(self.model, {id(thing): thing for thing in shared})
+        last, entries = self.last, list(self.entries)
         before = ledger_snapshot(self.ledger)
         try:
             with self.ledger.batch() as self.batch_open:
@@ -475,7 +476,8 @@ class CoreRules(CoveredMachine):
                 if fail:
                     raise _BatchCancelled
         except _BatchCancelled:
-            self.model = model
+            # the model, and what later rules retry or reverse, as they were before the batch
+            self.model, self.last, self.entries = model, last, entries
             assert ledger_snapshot(self.ledger) == before, "a failed batch wrote something"
             _event("batch: failed, nothing written")
         else:
