@@ -280,6 +280,37 @@ class FlowRules:
                 if family:
                     self.keyed(name, member, family[0], held, by=by, key=self.fresh_key())
 
+    @rule(data=st.data())
+    def post_a_claim(self, data: st.DataObject) -> None:
+        """A claim walked straight through review by the right people into public notice,
+        the clock to the notice's end, and ``post_due``: the posting path every run can
+        reach."""
+        household = data.draw(st.sampled_from(sorted(self.model.households)[:4]),
+                              label="household")
+        rulebook = self.model.rulebook
+        uncapped = [i.code for i in rulebook.items if i.points > 0 and not i.caps
+                    and not rulebook.caps_for_category(i.category)]
+        item = data.draw(st.sampled_from(uncapped or self.items), label="item")
+        result = self.keyed("submit_claim", household, item, by=self.grid_worker,
+                            key=self.fresh_key(), occurred_at=self.clock())
+        if result is None:
+            return
+        for step in ("check", "approve"):
+            case = self.model.cases[result.id]
+            if step not in self.allowed_steps(case):
+                continue
+            right = [a for a in self.pool(case, f"claim.{step}")
+                     if self.model.step(case.id, step, by=a, key="probe").accepted]
+            if not right or self.keyed("step", result.id, step, by=right[0],
+                                       key=self.fresh_key()) is None:
+                return
+        case = self.model.cases[result.id]
+        if case.state == "in_notice" and case.due_us:
+            moment = self.model.local(case.due_us)
+            if moment > self.model.now():
+                self.clock.set(moment)
+            self.both("post_due", None)
+
     @precondition(lambda self: any(c.flow == "wish" and c.state == "claimed"
                                    for c in self.model.cases.values()))
     @rule(data=st.data())

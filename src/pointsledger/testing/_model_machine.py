@@ -683,7 +683,7 @@ class CoreRules(CoveredMachine):
     def hold_the_last_unit(self, then: str) -> None:
         """One unit of the cheapest reward free (a stock-take makes it so), reserved by the
         richest household; then another household asks for it, or a count below the reserved
-        units."""
+        units; then the holder picks it up, cancels, or lets it time out."""
         reward = self.cheapest
         if not self.free_units(reward):
             self.keyed("receive_stock", reward, 1, by=self.keeper, key=self.fresh_key())
@@ -702,10 +702,23 @@ class CoreRules(CoveredMachine):
                 self.keyed("award", second, self.richest_item, by=self.grid_worker,
                            key=self.fresh_key())
             self.keyed(then, second, reward, by=self.keeper, key=self.fresh_key())
+        # the holder then picks the unit up, lets it go, or lets the reservation time out
+        if then == "redeem":
+            self.keyed("hand_over", held.id, by=self.keeper, key=self.fresh_key(),
+                       pickup_code=held.pickup_code)
+        elif then == "adjust_stock":
+            moment = self.model.local(held.expires_us)
+            if moment > self.model.now():
+                self.clock.set(moment)
+            self.both("time_out_due", None)
+        else:
+            self.keyed("cancel_reservation", held.id, reason="不要了", by=self.keeper,
+                       key=self.fresh_key())
 
     @precondition(lambda self: bool(self.rewards))
     @rule(data=st.data(), how=st.sampled_from(["hand over", "hand over", "wrong code",
-                                               "no code", "cancel", "cancel by resident"]))
+                                               "no code", "cancel", "cancel",
+                                               "cancel by resident"]))
     def end_a_reservation(self, data: st.DataObject, how: str) -> None:
         """Hand over (with the code, a wrong one or none) or cancel a reservation; when none
         is open, first reserve the cheapest reward for the richest household."""
