@@ -92,6 +92,9 @@ class Flow:
         return found
 
 
+DEADLINE_BOUND: Final = frozenset({"object", "appeal"})
+"""Steps refused from the instant their state's deadline passes (``DeadlinePassed``)."""
+
 CLAIM: Final = Flow(
     "claim", "submit", "submitted",
     (
@@ -248,10 +251,13 @@ class Case(JsonForm):
         return self.state in FLOWS[self.flow].live
 
     def is_open_at(self, now_us: int) -> bool:
-        """Whether someone can still act on the case at ``now_us``: it is live, except a
-        posted claim whose appeal window has closed (live in the table but over). A case past
-        another deadline is still open: an objection or an appeal waits for its decision
-        however late, and a due job takes on the others."""
+        """Whether someone can still act on the case at ``now_us``: it is live, and its
+        deadline has not passed or a step its deadline does not bind (a due job's, an
+        official's decision) is left. A posted claim whose appeal window has closed is live in
+        the table but over; an objected claim past its notice still waits for the committee."""
         if not self.is_live:
             return False
-        return not (self.flow == "claim" and self.state == "posted" and 0 < self.due_us <= now_us)
+        if 0 < self.due_us <= now_us:
+            flow = FLOWS[self.flow]
+            return any(step not in DEADLINE_BOUND for step in flow.allowed(self.state))
+        return True

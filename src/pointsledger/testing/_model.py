@@ -86,10 +86,11 @@ def is_naive(moment: Any) -> bool:
 
 
 class Lot:
-    """What is left of one award's points, and when it expires (soonest first, then oldest)."""
+    """What is left of one award's points, and when it expires (soonest first, then oldest);
+    ``carry``: the carry-over limit of the rulebook the points were earned under (0: none)."""
 
-    def __init__(self, seq: int, points: int, expires_us: int) -> None:
-        self.seq, self.points, self.expires_us = seq, points, expires_us
+    def __init__(self, seq: int, points: int, expires_us: int, carry: int = 0) -> None:
+        self.seq, self.points, self.expires_us, self.carry = seq, points, expires_us, carry
 
     def __repr__(self) -> str:
         return f"Lot(seq={self.seq}, points={self.points}, expires_us={self.expires_us})"
@@ -110,6 +111,8 @@ class Posting:
         self.points, self.occurred_us, self.version = points, occurred_us, version
         self.lot, self.draws, self.caps, self.serious = lot, draws or [], caps or [], serious
         self.reversed = False
+        self.household = account
+        """The household the account belonged to when the posting was recorded."""
 
 
 class Spend:
@@ -167,8 +170,6 @@ class CoreModel:
 
     def _build(self, plan: Village) -> None:
         """What ``Village.build`` writes: genesis, the adoption, the regions and registry."""
-        if plan.rulebook.expiry.kind == "carry_over":
-            raise NotImplementedError("the model does not cover carry-over expiry (结转)")
         start = to_us(plan.start)
         effective = plan.start.subtract(days=100).date()
         self.versions.append((self.day_start_us(effective), None, plan.rulebook))
@@ -176,8 +177,9 @@ class CoreModel:
                                    *((g, "", "grid", "V") for g in plan.grids))
         for code, _name, kind, _parent in regions:
             self.regions[code] = kind
-        for household, grid, _head in plan.households:
-            self.households[household] = {"grid": grid, "closed": False}
+        for i, (household, grid, _head) in enumerate(plan.households):
+            self.households[household] = {"grid": grid, "closed": False,
+                                          "since": start + 2 + len(regions) + i}
         for member, household, _name, roles in plan.members:
             self.members[member] = {"household": household, "roles": frozenset(roles),
                                     "birth_date": None, "closed": False}
@@ -197,6 +199,11 @@ class CoreModel:
     def now(self) -> pendulum.DateTime:
         """The clock's reading in the ledger's zone."""
         return pendulum.instance(self.clock()).in_timezone(self.tz)
+
+    def ledger_now(self) -> pendulum.DateTime:
+        """The ledger's now (the next recording time) in its zone: the day and year the store's
+        windows, limits, ages and scores, and the registry's and period closing's checks read."""
+        return self.local(self.next_recorded_us())
 
     def now_us(self) -> int:
         return to_us(self.clock())
@@ -254,7 +261,7 @@ class CoreModel:
     @property
     def rulebook(self) -> Rulebook:
         """The rulebook in force now."""
-        rulebook = self.version_at(self.now_us())
+        rulebook = self.version_at(self.next_recorded_us())
         assert rulebook is not None, "the machine always has a rulebook in force"
         return rulebook
 
@@ -391,11 +398,11 @@ class CoreModel:
         deficit, so lots never hold more than the account can spend."""
         rulebook = self.version_at(occurred_us)
         expires = None if rulebook is None else self.expires_us(occurred_us, rulebook)
-        if expires is None:
+        if rulebook is None or expires is None:
             return None
         lots = self.lots.setdefault(account, [])
         room = self.available(account) - sum(lot.points for lot in lots)
-        lot = Lot(seq, max(0, min(points, room)), expires)
+        lot = Lot(seq, max(0, min(points, room)), expires, rulebook.expiry.carry or 0)
         lots.append(lot)
         return lot
 
@@ -505,7 +512,8 @@ class CoreModel:
             errors.add(ValidationError)
 
         def apply(result: Any) -> None:
-            self.households[household] = {"grid": grid, "closed": False}
+            self.households[household] = {"grid": grid, "closed": False,
+                                          "since": result.recorded_us}
             self.wrote()
         return self.accept(key, "register_household", (household, grid, head, by, memo), errors,
                            apply)
@@ -521,7 +529,7 @@ class CoreModel:
             errors.add(UnknownAccount)
         elif self.households[household]["closed"]:
             errors.add(AccountClosed)
-        if birth_date is not None and birth_date > self.now().date():
+        if birth_date is not None and birth_date > self.ledger_now().date():
             errors.add(ValidationError)
 
         def apply(result: Any) -> None:
@@ -583,19 +591,19 @@ class CoreModel:
                 self.receive_lots(balance_to, draws)
             self.lots.pop(account, None)
             record = self.households.get(account) or self.members[account]
-            record["closed"] = True
+            record["closed"], record["closed_us"] = True, result.recorded_us
             self.wrote()
         return self.accept(key, "close_account", (account, balance_to, by, memo), errors, apply)
 
     def receive_lots(self, account: str, draws: Draws) -> None:
         """Transferred points (already posted) keep their lots' expiry at the destination (docs
-        silent, see MODEL_NOTES), after settling a deficit there."""
+        store.md "Transfers"), after settling a deficit there."""
         lots = self.lots.setdefault(account, [])
         room = self.available(account) - sum(lot.points for lot in lots)
         for lot, points in draws:
             take = max(0, min(points, room))
             room -= take
-            lots.append(Lot(lot.seq, take, lot.expires_us))
+            lots.append(Lot(lot.seq, take, lot.expires_us, lot.carry))
 
     # -- rulebook versions ---------------------------------------------------------------
 
@@ -636,7 +644,7 @@ class CoreModel:
                      memo: str = "") -> Prediction:
         key = key or f"close_period/{through.isoformat()}"
         errors = self.actor_errors("close_period", by, None)
-        if through >= self.now().date():
+        if through >= self.ledger_now().date():
             errors.add(ValidationError)
         if self.closed_through is not None and through <= self.closed_through:
             errors.add(ValidationError)
@@ -734,6 +742,7 @@ class CoreModel:
             draws = self.debit(account, -points)
             posting = Posting(seq, "deducted", account, item, points, at, rulebook.version,
                               draws=draws, serious=entry.serious)
+        posting.household = self.household_of(account) or account
         self.postings[seq] = posting
         return posting
 
@@ -800,7 +809,7 @@ class CoreModel:
 
     def take_back_award(self, posting: Posting) -> None:
         """What reversing an award takes from the lots: what is left of its own lot, then
-        (docs silent, see MODEL_NOTES) the rest soonest-expiring first."""
+        (docs/expiry.md) the rest soonest-expiring first."""
         rest = posting.points
         if posting.lot is not None:
             take = min(posting.lot.points, rest)
@@ -824,39 +833,62 @@ class CoreModel:
     # -- expiry --------------------------------------------------------------------------
 
     def expire_due(self, as_of: _dt.datetime | None = None) -> Prediction:
-        """One ``expired`` event per account for what is left in lots expired by ``as_of``,
-        in the order accounts... (checked as a set); re-running writes nothing new."""
+        """One ``expired`` event per account holding points in lots expired by ``as_of``
+        (checked as a set); under 结转 up to the policy's ``carry`` of them carry over to the
+        next year end (the event then may expire 0 points); re-running writes nothing new."""
         if as_of is not None and self.bad_as_of(as_of):
             return Prediction.refused(ValidationError)
-        limit = self.ledger_now_us() if as_of is None else to_us(as_of)
-        due = self.expiring_due(limit)
+        limit = self.now_us() if as_of is None else to_us(as_of)
+        due = {account: self.split_carry(lots, limit) for account, lots in self.lots.items()}
+        due = {account: split for account, split in due.items() if split[0] or split[1]}
+        expected = {account: (sum(n for _l, n in gone), sum(n for _l, n in kept))
+                    for account, (gone, kept) in due.items()}
 
         def check(result: Any) -> list[str]:
-            got = {e.account: e.points for e in result}
-            return [] if got == due else [f"expire_due: ledger {got}, model {due}"]
+            got = {e.account: (e.points, sum(lot[1] for lot in e.carried)) for e in result}
+            return [] if got == expected else [
+                f"expire_due: ledger (expired, carried) {got}, model {expected}"]
 
         def commit(result: Any) -> None:
-            self.apply_expiry(limit)
+            for account, (gone, kept) in due.items():
+                for lot, points in gone:
+                    lot.points -= points
+                for lot, points in kept:
+                    lot.points -= points
+                    self.lots[account].append(Lot(lot.seq, points, self.next_year_end(
+                        lot.expires_us), lot.carry))
+                expired = sum(n for _l, n in gone)
+                if expired:
+                    self.move(account, EXPIRED, expired)
             self.wrote(len(result))
+        carried = any(kept for _gone, kept in due.values())
         return Prediction(check=check, commit=commit,
-                          label="something expired" if due else "nothing due")
+                          label=("some carried over" if carried else "something expired")
+                          if due else "nothing due")
 
-    def expiring_due(self, limit: int) -> dict[str, int]:
-        due: dict[str, int] = {}
-        for account, lots in self.lots.items():
-            points = sum(lot.points for lot in lots if lot.expires_us <= limit)
-            if points > 0:
-                due[account] = points
-        return due
+    @staticmethod
+    def split_carry(lots: list[Lot], limit: int) -> tuple[Draws, Draws]:
+        """What of the lots expired by ``limit`` expires, and what carries over: under 结转 up
+        to the carry limit (the largest of the account's lots), taken from the newest lots of
+        the soonest year end first (docs/expiry.md); all of it expires otherwise."""
+        due = [lot for lot in lots if lot.points > 0 and lot.expires_us <= limit]
+        keep = max((lot.carry for lot in lots if lot.points > 0), default=0)
+        gone: Draws = []
+        kept: Draws = []
+        for lot in sorted(due, key=lambda lot: (lot.expires_us, -lot.seq)):
+            carry = min(keep, lot.points)
+            keep -= carry
+            if carry:
+                kept.append((lot, carry))
+            if lot.points - carry:
+                gone.append((lot, lot.points - carry))
+        return gone, kept
 
-    def apply_expiry(self, limit: int) -> None:
-        for account, lots in self.lots.items():
-            points = sum(lot.points for lot in lots if lot.expires_us <= limit)
-            for lot in lots:
-                if lot.expires_us <= limit:
-                    lot.points = 0
-            if points:
-                self.move(account, EXPIRED, points)
+    def next_year_end(self, expires_us: int) -> int:
+        """The local year end after the year of the instant ``expires_us`` (a carry-over's
+        new expiry: points expiring at midnight of 1 January carry to the next 1 January)."""
+        year = self.local(expires_us).year
+        return to_us(pendulum.datetime(year + 1, 1, 1, tz=self.tz))
 
     # -- the points store ----------------------------------------------------------------
 
@@ -952,7 +984,7 @@ class CoreModel:
     def unit_price(self, reward: Reward, member: str | None) -> int:
         """The cost, or the first price rule whose age band holds the member's age today,
         ``percent`` of the cost rounded up."""
-        age = self.age(member, self.local(self.ledger_now_us()).date())  # the ledger's today
+        age = self.age(member, self.ledger_now().date())
         if age is not None:
             for rule in reward.price_rules:
                 if rule.min_age <= age and (rule.max_age is None or age < rule.max_age):
@@ -962,7 +994,7 @@ class CoreModel:
     def score(self, household: str) -> int:
         """Base points plus the net points the household and its members earned this year
         (awards minus deductions, reversed entries excluded)."""
-        year = self.now().year
+        year = self.ledger_now().year
         net = sum(p.points for p in self.postings.values()
                   if not p.reversed and self.household_of(p.account) == household
                   and self.local(p.occurred_us).year == year)
@@ -973,7 +1005,7 @@ class CoreModel:
         years = self.rulebook.store.ban_years
         if years is None:
             return False
-        year = self.now().year
+        year = self.ledger_now().year
         return any(p.serious and not p.reversed and self.household_of(p.account) == household
                    and self.local(p.occurred_us).year + years >= year
                    for p in self.postings.values())
@@ -981,7 +1013,7 @@ class CoreModel:
     def counted(self, reward: str, household: str, member: str | None, per: str,
                 scope: str) -> int:
         """Units of ``reward`` given out or held in the current ``per`` period."""
-        now = self.now_us()
+        now = self.next_recorded_us()
         period = self.period(now, per)
         total = 0
         for spend in self.spends.values():
@@ -1015,7 +1047,7 @@ class CoreModel:
             member = None
         if reward is None or household is None or self.account_errors(account):
             return errors, 0, member
-        today = self.local(self.ledger_now_us()).date()  # the ledger's, not the clock's
+        today = self.ledger_now().date()
         reason = reward.open_on(today)
         if reason is not None:
             errors.add(NotEligible)
@@ -1101,7 +1133,7 @@ class CoreModel:
         errors = self.actor_errors("hand_over", by, spend.account if spend else None)
         if spend is None:
             errors.add(UnknownEntry)
-        elif spend.state == "open" and self.now_us() >= spend.expires_us:
+        elif spend.state == "open" and self.next_recorded_us() >= spend.expires_us:
             errors.add(ReservationExpired)
         elif spend.state != "open":
             errors |= {AlreadyResolved} | (
@@ -1172,7 +1204,7 @@ class CoreModel:
         """Reservations not picked up in time release their points and stock."""
         if as_of is not None and self.bad_as_of(as_of):
             return Prediction.refused(ValidationError)
-        limit = self.ledger_now_us() if as_of is None else to_us(as_of)
+        limit = self.now_us() if as_of is None else to_us(as_of)
         due = self.reservation_time_outs(limit)
 
         def check(result: Any) -> list[str]:

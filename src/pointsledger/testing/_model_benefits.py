@@ -99,13 +99,16 @@ class BenefitModel(_Base):
         for posting in self.postings.values():
             if posting.reversed or not start <= posting.occurred_us < end:
                 continue
-            household = self.household_of(posting.account) or posting.account
+            household = posting.household  # docs: the household at the posting's recording
             earned[household] = earned.get(household, 0) + posting.points
             if posting.points < 0 and self._vetoes(posting):
                 vetoed.add(household)
         book = self.version_at(end - 1) or self.versions[-1][2]
         out = {}
-        for household in sorted(h for h, d in self.households.items() if not d["closed"]):
+        # the households registered and not closed by the period's end (the registry then)
+        stood = sorted(h for h, d in self.households.items()
+                       if d.get("since", 0) < end and not (d["closed"] and d["closed_us"] < end))
+        for household in stood:
             points = earned.get(household, 0)
             score = book.store.base_points + points
             stars = 0 if household in vetoed else max(

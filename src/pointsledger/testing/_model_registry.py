@@ -229,7 +229,8 @@ class RegistryModel(_Base):
             return [] if got == expected else [f"split_household: {got}, model {expected}"]
 
         def apply(result: Any) -> None:
-            self.households[new_household] = {"grid": grid, "closed": False}
+            self.households[new_household] = {"grid": grid, "closed": False,
+                                              "since": result.recorded_us}
             for member in chosen:
                 self.move_to(member, new_household, result.seq)
             if count:
@@ -266,7 +267,7 @@ class RegistryModel(_Base):
             for member in members:
                 self.move_to(member, into, result.seq)
             self.hand_all(household, into)
-            self.households[household]["closed"] = True
+            self.households[household].update(closed=True, closed_us=result.recorded_us)
             self.wrote()
         return self.accept(key, "merge_households", (household, into, reason, by, memo),
                            errors, apply, check)
