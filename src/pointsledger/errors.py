@@ -201,6 +201,7 @@ class NotFound(PointsLedgerError, LookupError):
     zh_templates: ClassVar[tuple[str, ...]] = (
         "服务菜单中没有「{service}」这项服务",
         "积分规则版本「{version}」尚未通过",
+        "事项清单中没有事项「{matter}」",
     )
     zh_generic = "没有找到要办理的对象，请核对后再试。"
 

@@ -32,6 +32,7 @@ from pointsledger.io._cells import (
 from pointsledger.rules.catalogue import Limit, PriceRule, RatingPolicy, Reward, StorePolicy
 from pointsledger.rules.checklist import Cap, ChecklistItem
 from pointsledger.rules.expiry import ExpiryPolicy
+from pointsledger.rules.matters import Matter, ProcedureStep
 from pointsledger.rules.policy import COMMANDS, Policy
 from pointsledger.rules.procedures import (
     ClaimPolicy,
@@ -61,6 +62,11 @@ TIER: Final[dict[str, Parse]] = {"stars": whole, "min_score": whole}
 WISH_CATEGORY: Final[dict[str, Parse]] = {"name": text, "max_value": whole}
 SERVICE: Final[dict[str, Parse]] = {
     "code": text, "title": text, "category": text, "item": text, "per": text}
+MATTER: Final[dict[str, Parse]] = {
+    "code": text, "title": text, "kind": text, "role": text, "supervisor": text, "basis": text}
+STEP: Final[dict[str, Parse]] = {
+    "code": text, "title": text, "role": text, "evidence_required": yes_no, "days": whole,
+    "day_kind": text}
 POLICIES: Final[dict[str, tuple[type, dict[str, Parse]]]] = {
     "store": (StorePolicy, {
         "base_points": whole, "min_score": whole, "ban_years": whole,
@@ -79,7 +85,7 @@ POLICIES: Final[dict[str, tuple[type, dict[str, Parse]]]] = {
 NESTED: Final[dict[str, tuple[str, dict[str, Parse]]]] = {
     "ratings": ("tiers", TIER), "wishes": ("categories", WISH_CATEGORY)}
 TABLES: Final = ("version", "items", "category_caps", "policy", "rewards", "store", "ratings",
-                 "expiry", "claims", "wishes", "services", "service_policy", "timebank")
+                 "expiry", "claims", "wishes", "services", "service_policy", "timebank", "matters")
 """The top-level keys of a rule file, in the order they are written."""
 
 
@@ -136,6 +142,13 @@ def rulebook_to_form(rulebook: Rulebook) -> dict[str, Any]:
                         "threshold_minutes": timebank.threshold_minutes,
                         "max_minutes": "none" if timebank.max_minutes is None
                         else timebank.max_minutes}
+    form["matters"] = [
+        {"code": m.code, "title": m.title, "kind": m.kind, "role": m.role,
+         "supervisor": m.supervisor, **_given(basis=m.basis),
+         "steps": [{"code": s.code, "title": s.title, "role": s.role,
+                    "evidence_required": s.evidence_required, **_given(days=s.days),
+                    "day_kind": s.day_kind} for s in m.steps]}
+        for m in rulebook.matters]
     return form
 
 
@@ -235,6 +248,8 @@ def rulebook_from_form(form: Mapping[str, Any], *, where: str, version: str | No
                 read, key, form[key], form.get("services") if key == "service_policy" else None)
     if "services" in form and "service_policy" not in form:
         parts["services"] = _policy_table(read, "service_policy", {}, form["services"])
+    if "matters" in form:
+        parts["matters"] = _matters(read, form["matters"])
     if read.problems:
         raise fail([_as_table(p) if tabular else p for p in read.problems], where)
     try:
@@ -251,7 +266,7 @@ def _as_table(problem: RowProblem) -> RowProblem:
     if table in POLICIES:
         return attrs.evolve(problem, table="settings", column=f"{table}.{problem.column}")
     name = table.split(" ")[-1]
-    nested = {"tiers": "tiers", "categories": "wish_categories"}
+    nested = {"tiers": "tiers", "categories": "wish_categories", "steps": "matter_steps"}
     return attrs.evolve(problem, table=nested.get(name, name))
 
 
@@ -392,6 +407,23 @@ def _services(read: _Reader, value: object) -> list[Service] | None:
         if service is not None:
             out.append(service)
     return out if len(read.problems) == before else None
+
+
+def _matters(read: _Reader, value: object) -> list[Matter]:
+    cells = read.cells("[[matters]]")
+    out: list[Matter] = []
+    for row in read.rows(value, "[[matters]]"):
+        got = read.record(cells, row, MATTER, ("code", "title", "kind", "role"), ("steps",))
+        steps = _nested(read, row.get("steps", []), f"matters {row.get('code', row['_row'])} "
+                        "steps", STEP, ("code", "title", "role"),
+                        lambda v: ProcedureStep(v.pop("code"), v.pop("title"), **v))
+        if steps is None:
+            continue
+        matter = _build(cells, row, {**got, "steps": steps},
+                        lambda v: Matter(v.pop("code"), v.pop("title"), **v))
+        if matter is not None:
+            out.append(matter)
+    return out
 
 
 def refuse(problems: list[RowProblem], where: str) -> ImportFailed:
