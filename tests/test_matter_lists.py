@@ -91,7 +91,7 @@ def test_records_refuse_wrong_types_and_unknown_kinds() -> None:
     with pytest.raises(RulebookError, match="whole number of days"):
         ProcedureStep("a", "a", role="committee", days=1.5)  # type: ignore[arg-type]
     with pytest.raises(RulebookError, match="matters must be Matters"):
-        Rulebook("2026", ITEMS, matters=["XW-01"])  # type: ignore[list-item]
+        Rulebook("2026", ITEMS, matters=["XW-01"])
 
 
 def test_rulebook_finds_a_matter_by_code_and_names_the_known_ones() -> None:

@@ -12,7 +12,7 @@ from pointsledger.core import postings, registry_commands
 from pointsledger.core.command import Command
 from pointsledger.core.events import Event
 from pointsledger.store import commands as store_commands
-from pointsledger.workflows import claims, orders, steps, timebank, wishes
+from pointsledger.workflows import claims, matters, orders, steps, timebank, wishes
 
 
 class Commands:
@@ -61,3 +61,5 @@ class Commands:
     spend_time = timebank.spend_time
     donate_time = timebank.donate_time
     convert_time = timebank.convert_time
+    # 清单制 matters (their later steps are ``step``)
+    open_matter = matters.open_matter

@@ -57,6 +57,7 @@ from pointsledger.rules.catalogue import Reward
 from pointsledger.rules.rulebook import Rulebook
 from pointsledger.testing._model_base import Prediction
 from pointsledger.testing._model_flows import FlowModel
+from pointsledger.testing._model_matters import MatterModel
 from pointsledger.testing._strategies import Village
 
 Errors = set[type[PointsLedgerError]]
@@ -925,8 +926,10 @@ class CoreModel:
 
     def unit_price(self, reward: Reward, member: str | None) -> int:
         """The cost, or the first price rule whose age band holds the member's age today,
-        ``percent`` of the cost rounded up."""
-        age = self.age(member, self.now().date())
+        ``percent`` of the cost rounded up. Today is the local day the ledger records the
+        redemption on (after a clock set 1 µs before midnight, the events recorded next fall
+        on the next day)."""
+        age = self.age(member, self.local(self.next_recorded_us()).date())
         if age is not None:
             for rule in reward.price_rules:
                 if rule.min_age <= age and (rule.max_age is None or age < rule.max_age):
@@ -1188,9 +1191,9 @@ class CoreModel:
     # -- due jobs ------------------------------------------------------------------------
 
     def run_due(self, as_of: _dt.datetime | None = None) -> Prediction:
-        """The due jobs in order: post_due, lapse_due, time_out_due, expire_due. Each job is
-        predicted from the model as the jobs before it left it, so the check happens in the
-        commit, on each job's part of the result (``split_due``)."""
+        """The due jobs in order: post_due, lapse_due, time_out_due, overdue_due, expire_due.
+        Each job is predicted from the model as the jobs before it left it, so the check
+        happens in the commit, on each job's part of the result (``split_due``)."""
         if as_of is not None and self.bad_as_of(as_of):
             return Prediction.refused(ValidationError)
 
@@ -1222,13 +1225,15 @@ class CoreModel:
                 parts["time_out_due"].append(event)
             elif flow == "wish":
                 parts["lapse_due"].append(event)
+            elif flow == "matter":
+                parts["overdue_due"].append(event)
             else:
                 parts["post_due"].append(event)
         return {name: tuple(events) for name, events in parts.items()}
 
 
-DUE_JOBS = ("post_due", "lapse_due", "time_out_due", "expire_due")
+DUE_JOBS = ("post_due", "lapse_due", "time_out_due", "overdue_due", "expire_due")
 
 
-class Model(FlowModel, CoreModel):
-    """The whole model: the core and the workflows."""
+class Model(MatterModel, FlowModel, CoreModel):
+    """The whole model: the core, the workflows and the matters."""

@@ -152,6 +152,7 @@ IN_REVIEW = {"submitted", "checked", "in_notice", "objected"}
 """Claim states that keep a period open (close_period waits for them)."""
 
 LIVE = {
+    "matter": {"open", "ready"},
     "claim": {"submitted", "checked", "in_notice", "objected", "posted", "appealed"},
     "wish": {"submitted", "listed", "claimed", "fulfilled", "confirmed", "taken_down"},
     "order": {"placed", "open", "dispatched", "accepted", "in_service", "done", "rated"},
