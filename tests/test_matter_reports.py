@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import pendulum
-
 from typing import Any
+
+import pendulum
 
 from pointsledger import Actor, reports
 from pointsledger.reports import Table

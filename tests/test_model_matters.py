@@ -9,6 +9,8 @@ from typing import Any
 import pendulum
 import pytest
 from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import precondition, rule
 
 from pointsledger import Actor, Ledger, ManualClock
 from pointsledger.core.events import Stepped
@@ -46,6 +48,14 @@ class MattersMachine(ModelMachine):
     move_household = receive_stock = register = shop = spend = transfer = _off
     submit_wish = place_order = submit_time = spend_time = donate_time = convert_time = _off
     a_second_claim_on_a_wish = a_case_from_start_to_end = _off
+
+    @precondition(lambda self: any(c.flow == "matter" and c.due_us
+                                   for c in self.model.cases.values()))
+    @rule(data=st.data())
+    def a_matter_deadline(self, data: st.DataObject) -> None:
+        """The clock to a step's deadline (or 1 µs before, or a week after) and the overdue
+        job twice (the kit's matter rules do this too, more rarely)."""
+        self.to_a_matter_deadline(data)
 
 
 TestMattersMachine = MattersMachine.TestCase
