@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pendulum
 from hypothesis import settings
 
-from pointsledger import Actor, Cap, ChecklistItem, Ledger, ManualClock, Rulebook
+from pointsledger import Actor, Cap, ChecklistItem, Ledger, ManualClock, Matter, Rulebook
 
 CI_EXAMPLES = 60
 """The example budget of the ``ci`` and ``dev`` hypothesis profiles (see conftest.py)."""
@@ -90,10 +91,11 @@ VOLUNTEER = Actor("M003", roles={"volunteer", "party_member"})
 NEIGHBOUR = Actor("M001", roles={"resident", "grid_worker"})
 
 
-def workflow_rulebook(version: str = "2026", *, tiers: int = 2,
-                      deductions: bool = False) -> Rulebook:
+def workflow_rulebook(version: str = "2026", *, tiers: int = 2, deductions: bool = False,
+                      matters: Sequence[Matter] = ()) -> Rulebook:
     """The test rulebook plus workflow items and policies: an uncapped honour item, a wish
-    item (+10), a service menu (per order and per hour) and a time bank converting hours."""
+    item (+10), a service menu (per order and per hour), a time bank converting hours, and
+    the 清单制 ``matters`` given (none by default)."""
     from pointsledger import (
         ClaimPolicy,
         Service,
@@ -121,15 +123,16 @@ def workflow_rulebook(version: str = "2026", *, tiers: int = 2,
                                         per="hour")], accept_hours=24),
         timebank=TimeBankPolicy(item="TB-01", unit_minutes=60, threshold_minutes=120,
                                 max_minutes=6000),
+        matters=matters,
     )
 
 
-def make_workflow_village(backend: str = "memory", *, tiers: int = 2,
-                          deductions: bool = False) -> Village:
+def make_workflow_village(backend: str = "memory", *, tiers: int = 2, deductions: bool = False,
+                          matters: Sequence[Matter] = ()) -> Village:
     """The test village on :func:`workflow_rulebook`, plus M003 (H003: volunteer, party member)
     and M004 (H002, a second member of the wisher's household)."""
-    village = make_village(backend, rules=workflow_rulebook(tiers=tiers,
-                                                            deductions=deductions))
+    village = make_village(backend, rules=workflow_rulebook(tiers=tiers, deductions=deductions,
+                                                            matters=matters))
     for member, household, name, roles in (
             ("M003", "H003", "李四光", {"resident", "volunteer", "party_member"}),
             ("M004", "H002", "欧阳小红", {"resident"})):

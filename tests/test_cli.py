@@ -169,7 +169,7 @@ def test_the_due_jobs(village: Path) -> None:
     found = run("due", str(village))
     assert found.returncode == 0
     assert [line.split(":")[0] for line in found.stdout.splitlines()] == [
-        "post_due", "lapse_due", "time_out_due", "expire_due"]
+        "post_due", "lapse_due", "time_out_due", "overdue_due", "expire_due"]
 
 
 def test_every_report_in_formats(demo: Path, tmp_path: Path) -> None:

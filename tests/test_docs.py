@@ -71,6 +71,10 @@ def _step_reference() -> str:
             moves = "; ".join(f"{s} → {t}" for s, st, t in flow.rows if st == step)
             if step in flow.system:
                 roles, args = "the system (`*_due()`)", ""
+            elif step in flow.governed:
+                roles = "the matter's own roles (docs/matters.md)"
+                args = ", ".join(f"`{a}`" + ("" if v.required else " (optional)")
+                                 for a, v in STEP_RULES[name].args[step].items())
             else:
                 roles = ", ".join(sorted(DEFAULT_POLICY.roles_for(f"{name}.{step}")))
                 args = ", ".join(f"`{a}`" + ("" if v.required else " (optional)")

@@ -62,7 +62,7 @@ BY_NAME = {cls.__name__: cls for cls in ERRORS}
 SAMPLES: dict[str, Any] = {
     "account": "H001", "household": "H001", "actor": "g-07", "volunteer": "M003",
     "command": "award", "allowed": ["committee", "grid_worker"], "case": "c12",
-    "flow": "claim", "state": "posted", "step": "withdraw", "item": "ENV-01",
+    "flow": "claim", "state": "posted", "step": "withdraw", "item": "ENV-01", "matter": "XW-01",
     "reward": "SOAP", "scope": "item", "name": "ENV-01", "cap": 10, "per": "month",
     "period": "2026-03", "used": 10, "remaining": 0, "requested": 5, "available": 3,
     "needed": 20, "asked": 2, "on_hand": 4, "reserved": 5, "maximum": 2,

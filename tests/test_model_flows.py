@@ -270,6 +270,7 @@ class FlowsMachine(ModelMachine):
     adjust_stock = elder_meal = end_a_reservation = fill_a_cap = hold_the_last_unit = _off
     move_household = receive_stock = register = shop = spend = transfer = _off
     adopt_next_version = _off
+    open_matter = a_matter_step = _off  # matters have their own machine (test_model_matters)
 
 
 TestFlowsMachine = FlowsMachine.TestCase

@@ -247,6 +247,7 @@ class RegistryFirstMachine(ModelMachine):
     convert_time = deposit_step = donate_time = flow_due_job = order_step = _off
     place_order = post_a_claim = spend_time = submit_claim = submit_time = submit_wish = _off
     to_a_deadline = wish_step = distribute = distribute_wrongly = adopt_next_version = _off
+    open_matter = a_matter_step = _off
 
 
 TestRegistryFirstMachine = RegistryFirstMachine.TestCase
@@ -255,15 +256,17 @@ TestRegistryFirstMachine.settings = settings(max_examples=budget(20), stateful_s
 
 
 def test_every_command_succeeds_in_the_suites_runs() -> None:
-    """Over the runs of the derandomised machines (in memory, on SQLite, flows first), every
+    """Over the runs of the derandomised machines (in memory, on SQLite, flows first, registry
+    first, matters first), every
     public command and due job succeeded at least once: the suite tests them, not only their
     refusals."""
     from tests.test_model_flows import FlowsMachine
+    from tests.test_model_matters import MattersMachine
 
     machines = (ModelMachine, SQLiteModelMachine, CarryOverMachine, FlowsMachine,
-                RegistryFirstMachine)
+                RegistryFirstMachine, MattersMachine)
     for case in (TestModelMachine, TestSQLiteModelMachine, TestCarryOverMachine,
-                 FlowsMachine.TestCase, TestRegistryFirstMachine):
+                 FlowsMachine.TestCase, TestRegistryFirstMachine, MattersMachine.TestCase):
         case().runTest()
     missing = [name for name in ModelMachine.expected_successes()
                if not any(m.coverage.succeeded[name] for m in machines)]

@@ -159,6 +159,7 @@ def full_rulebooks(draw: st.DrawFn) -> Rulebook:
         timebank=TimeBankPolicy(draw(optional_item), draw(st.integers(1, 120)),
                                 draw(st.integers(0, 10**5)),
                                 draw(st.none() | st.integers(1, 10**6))),
+        matters=base.matters,
     )
 
 

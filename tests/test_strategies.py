@@ -35,6 +35,7 @@ from pointsledger.ledger.commands import Commands
 from pointsledger.rules.catalogue import DEFAULT_STORE
 from pointsledger.rules.expiry import NEVER
 from pointsledger.rules.flows import FLOWS
+from pointsledger.rules.matters import Matter, ProcedureStep
 from pointsledger.rules.procedures import (
     DEFAULT_CLAIMS,
     DEFAULT_SERVICES,
@@ -67,7 +68,7 @@ from .helpers import budget
 TABLE = [name for name, value in vars(Commands).items() if isinstance(value, Declared)]
 """The Ledger's command table, read afresh: a command added there without a strategy fails
 the tests below."""
-DUE = ["post_due", "lapse_due", "time_out_due", "expire_due", "run_due"]
+DUE = ["post_due", "lapse_due", "time_out_due", "overdue_due", "expire_due", "run_due"]
 
 RULES = Rulebook(
     "2026",
@@ -89,6 +90,8 @@ RULES = Rulebook(
     services=ServicePolicy([Service("CARE", "老人陪护", category="助老服务", item="VOL-01",
                                     per="hour")], accept_hours=2),
     timebank=TimeBankPolicy(item="ENV-01", unit_minutes=30, threshold_minutes=0),
+    matters=[Matter("BM-01", "低保申请协办", kind="public_service", role="committee",
+                    steps=[ProcedureStep("accept", "受理", role="grid_worker", days=1)])],
 )
 PLAN = Village(
     RULES,
@@ -155,6 +158,8 @@ def _prelude() -> list[Command]:
         Command("submit_wish", ("M1", "收音机"), (("by", grid), ("key", "p5"))),
         Command("place_order", ("H001", "CARE"), (("by", grid), ("key", "p6"))),
         Command("submit_time", ("M2", 60), (("service", "陪护"), ("by", grid), ("key", "p7"))),
+        Command("open_matter", ("BM-01",), (("request", "申请低保"), ("account", "H001"),
+                                            ("by", PLAN.committee), ("key", "p8"))),
     ]
 
 

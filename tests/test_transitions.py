@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from pointsledger import FLOWS, Event, Ledger, StateError
+from pointsledger import FLOWS, Actor, Event, Ledger, Matter, ProcedureStep, StateError
 from tests.helpers import (
     COMMITTEE,
     COMMITTEE2,
@@ -29,6 +29,17 @@ from tests.helpers import (
 )
 
 Opener = Callable[[Ledger, str], Event]
+
+SUPERVISOR = Actor("sv-01", roles={"supervision_committee"})
+MATTERS = (
+    Matter("XW-01", "村道硬化", kind="petty_power", role="committee", steps=[
+        ProcedureStep("accept", "受理", role="grid_worker", days=1),
+        ProcedureStep("resolve", "村民代表会议决议", role="committee", days=5,
+                      day_kind="calendar")]),
+    Matter("FM-01", "开具无犯罪记录证明", kind="negative", role="committee"),
+)
+"""The matter lists of the test: a two-step procedure (so recording its first step stays
+``open``) and a negative-list entry."""
 
 
 def _open_claim(ledger: Ledger, key: str) -> Event:
@@ -48,8 +59,18 @@ def _open_deposit(ledger: Ledger, key: str) -> Event:
                               by=VOLUNTEER, key=key)
 
 
+def _open_matter(ledger: Ledger, key: str) -> Event:
+    return ledger.open_matter("XW-01", request="硬化村道", by=GRID, key=key)
+
+
+def _refuse_matter(ledger: Ledger, key: str) -> Event:
+    return ledger.open_matter("FM-01", request="开具证明", by=GRID, key=key)
+
+
 OPENERS: dict[str, Opener] = {"claim": _open_claim, "wish": _open_wish, "order": _open_order,
-                              "deposit": _open_deposit}
+                              "deposit": _open_deposit, "matter": _open_matter}
+# the states an opening leads to instead of the initial one (a flow's outcomes)
+OUTCOMES: dict[tuple[str, str], Opener] = {("matter", "refused"): _refuse_matter}
 
 # how to reach each state: steps (actor, args) from the opening; "post" runs post_due
 PATHS: dict[str, dict[str, list[tuple[str, Any, dict[str, Any]]]]] = {
@@ -108,6 +129,18 @@ PATHS: dict[str, dict[str, list[tuple[str, Any, dict[str, Any]]]]] = {
         "deposited": [("approve", GRID, {}), ("approve", COMMITTEE, {})],
         "rejected": [("reject", GRID, {"reason": "时长不实"})],
     },
+    "matter": {
+        "open": [],
+        "ready": [("record", GRID, {"code": "accept", "evidence": ["受理单"]}),
+                  ("record", COMMITTEE, {"code": "resolve", "evidence": ["会议记录"]})],
+        "closed": [("record", GRID, {"code": "accept", "evidence": ["受理单"]}),
+                   ("query", SUPERVISOR, {"code": "accept", "text": "依据？"}),
+                   ("answer", COMMITTEE, {"text": "见受理单"}),
+                   ("record", COMMITTEE, {"code": "resolve", "evidence": ["会议记录"]}),
+                   ("close", COMMITTEE, {})],
+        "withdrawn": [("withdraw", GRID, {"reason": "申请人撤回"})],
+        "refused": [],
+    },
 }
 
 # the trial of each step: an actor (and arguments) that passes every check but the table's
@@ -133,12 +166,18 @@ TRIALS: dict[str, dict[str, tuple[Any, dict[str, Any]]]] = {
         "rate": (WISHER, {"rating": 5}), "close": (GRID2, {}),
     },
     "deposit": {"approve": (COMMITTEE2, {}), "reject": (COMMITTEE2, {"reason": "x"})},
+    "matter": {
+        "record": (GRID2, {"code": "accept", "evidence": ["photo-1"]}),
+        "query": (SUPERVISOR, {"code": "accept", "text": "x"}),
+        "answer": (COMMITTEE2, {"text": "x"}), "close": (COMMITTEE2, {}),
+        "withdraw": (COMMITTEE2, {"reason": "x"}),
+    },
 }
 
 
 def _drive(village: Village, flow: str, state: str, n: int) -> Event:
     ledger, clock = village.ledger, village.clock
-    opened = OPENERS[flow](ledger, f"{flow}/{state}/{n}")
+    opened = OUTCOMES.get((flow, state), OPENERS[flow])(ledger, f"{flow}/{state}/{n}")
     for i, (step, actor, args) in enumerate(PATHS[flow][state]):
         if step == "post":
             clock.advance(days=9)  # past the notice: the job posts it
@@ -146,6 +185,8 @@ def _drive(village: Village, flow: str, state: str, n: int) -> Event:
             continue
         if step in ("dismiss", "uphold"):
             args = dict(args, objection=ledger.event(ledger.case(opened).objections[0]))
+        if step == "answer":
+            args = dict(args, query=ledger.event(ledger.case(opened).objections[0]))
         ledger.step(opened, step, by=actor, key=f"{flow}/{state}/{n}/{i}", **args)
     assert ledger.case(opened).state == state
     return opened
@@ -155,12 +196,13 @@ def test_the_tables_cover_every_state_and_step() -> None:
     for name, flow in FLOWS.items():
         assert set(PATHS[name]) == set(flow.states), name
         assert set(TRIALS[name]) | flow.system == set(flow.steps), name
+        assert {s for f, s in OUTCOMES if f == name} == flow.outcomes, name
 
 
 @pytest.mark.parametrize("flow", sorted(FLOWS))
 def test_every_state_times_every_step(flow: str) -> None:
     table = FLOWS[flow]
-    village = make_workflow_village()
+    village = make_workflow_village(matters=MATTERS)
     ledger = village.ledger
     tried = 0
     for state in table.states:
@@ -171,6 +213,12 @@ def test_every_state_times_every_step(flow: str) -> None:
                 objections = ledger.case(case).objections
                 args = dict(args, objection=ledger.event(objections[0]) if objections
                             else "e1-00")
+            if step == "answer":  # a query to answer, raised where the table allows one
+                if (state, "query") in {(s, st) for s, st, _ in table.rows}:
+                    ledger.step(case, "query", by=SUPERVISOR, key=f"query/{tried}",
+                                code="accept", text="依据？")
+                objections = ledger.case(case).objections
+                args = dict(args, query=ledger.event(objections[0]) if objections else "e1-00")
             head = ledger.head
             # two-tier claims (the village's policy) must be checked before approval
             allowed = (flow, state, step) != ("claim", "submitted", "approve")

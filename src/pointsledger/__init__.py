@@ -71,6 +71,7 @@ if TYPE_CHECKING:
     from pointsledger.rules.checklist import Cap, ChecklistItem
     from pointsledger.rules.expiry import ExpiryPolicy
     from pointsledger.rules.flows import FLOWS, Case, Flow
+    from pointsledger.rules.matters import MATTER_KINDS, Matter, ProcedureStep, four_and_two
     from pointsledger.rules.policy import DEFAULT_POLICY, Policy
     from pointsledger.rules.problems import Problem
     from pointsledger.rules.procedures import (
@@ -90,6 +91,7 @@ __all__ = [
     "DEFAULT_POLICY",
     "EXPIRED",
     "FLOWS",
+    "MATTER_KINDS",
     "PENALTY",
     "POOL",
     "STORE",
@@ -127,6 +129,7 @@ __all__ = [
     "Limit",
     "LimitReached",
     "ManualClock",
+    "Matter",
     "Member",
     "NoRulebookInForce",
     "NotEligible",
@@ -140,6 +143,7 @@ __all__ = [
     "Policy",
     "PriceRule",
     "Problem",
+    "ProcedureStep",
     "Rating",
     "RatingPolicy",
     "Region",
@@ -168,6 +172,7 @@ __all__ = [
     "WishPolicy",
     "__version__",
     "export_jsonl",
+    "four_and_two",
     "import_jsonl",
     "rate",
     "reports",
@@ -202,6 +207,7 @@ _SOURCES: dict[str, tuple[str, ...]] = {
     "pointsledger.rules.catalogue": ("Limit", "PriceRule", "RatingPolicy", "Reward", "StorePolicy"),
     "pointsledger.rules.expiry": ("ExpiryPolicy",),
     "pointsledger.rules.flows": ("FLOWS", "Case", "Flow"),
+    "pointsledger.rules.matters": ("MATTER_KINDS", "Matter", "ProcedureStep", "four_and_two"),
     "pointsledger.rules.problems": ("Problem",),
     "pointsledger.rules.procedures": (
         "ClaimPolicy", "Service", "ServicePolicy", "TimeBankPolicy", "WishCategory", "WishPolicy",

@@ -215,6 +215,7 @@ class NotFound(PointsLedgerError, LookupError):
         "积分规则「{version}」中没有待遇「{benefit}」",
         "记录「{entry}」不是积分分红记录",
         "积分规则版本「{version}」尚未通过",
+        "事项清单中没有事项「{matter}」",
     )
     zh_generic = "没有找到要办理的对象，请核对后再试。"
 

@@ -24,12 +24,19 @@ VOLUNTEER: Final = "volunteer"
 STORE_KEEPER: Final = "store_keeper"
 AUDITOR: Final = "auditor"
 UNIT_REP: Final = "unit_rep"
+PARTY_BRANCH: Final = "party_branch"
+PARTY_MEMBERS_MEETING: Final = "party_members_meeting"
+VILLAGER_REPRESENTATIVES: Final = "villager_representatives"
+SUPERVISION_COMMITTEE: Final = "supervision_committee"
 
 ROLES: Final = frozenset(
-    {RESIDENT, GRID_WORKER, COMMITTEE, PARTY_MEMBER, VOLUNTEER, STORE_KEEPER, AUDITOR, UNIT_REP}
+    {RESIDENT, GRID_WORKER, COMMITTEE, PARTY_MEMBER, VOLUNTEER, STORE_KEEPER, AUDITOR, UNIT_REP,
+     PARTY_BRANCH, PARTY_MEMBERS_MEETING, VILLAGER_REPRESENTATIVES, SUPERVISION_COMMITTEE}
 )
 """The roles the library knows (居民, 网格员, 村两委, 党员, 志愿者, 超市管理员, 审计,
-单位代表). Apps may add their own role names and grant them commands in a rulebook policy."""
+单位代表, and for the matter lists of 清单制 党支部, 党员大会, 村民代表会议 and 村务监督委员会:
+whoever records a step of a body's meeting holds the body's role). Apps may add their own role
+names and grant them commands in a rulebook policy."""
 
 
 def to_roles(value: object) -> frozenset[str]:

@@ -267,7 +267,8 @@ def _cmd_due(args: argparse.Namespace, out: TextIO) -> None:
     with _open(args.file) as ledger:
         jobs: list[tuple[str, Callable[[], Sequence[Event]]]] = [
             ("post_due", ledger.post_due), ("lapse_due", ledger.lapse_due),
-            ("time_out_due", ledger.time_out_due), ("expire_due", ledger.expire_due)]
+            ("time_out_due", ledger.time_out_due), ("overdue_due", ledger.overdue_due),
+            ("expire_due", ledger.expire_due)]
         for name, job in jobs:
             print(f"{name}: {len(job())} events", file=out)
 
@@ -475,7 +476,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_cmd_reverse)
 
     p = sub.add_parser("due", help="run the due jobs (post_due, lapse_due, time_out_due, "
-                       "expire_due)", parents=[common])
+                       "overdue_due, expire_due)", parents=[common])
     p.add_argument("file")
     p.set_defaults(run=_cmd_due)
 

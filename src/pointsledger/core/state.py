@@ -558,6 +558,10 @@ def _stepped(state: LedgerState, event: Any) -> None:
         objections = tuple(o for o in objections if o != details["objection"])
     elif event.step == "uphold":
         objections = ()
+    elif event.step == "query":  # a matter's supervision query, open until answered
+        objections = (*objections, event.seq)
+    elif event.step == "answer":
+        objections = tuple(o for o in objections if o != details["query"])
     new = attrs.evolve(
         case,
         state=event.state,

@@ -33,6 +33,7 @@ from pointsledger.rules.benefits import Benefit, Campaign, Vetoes
 from pointsledger.rules.catalogue import Limit, PriceRule, RatingPolicy, Reward, StorePolicy
 from pointsledger.rules.checklist import Cap, ChecklistItem
 from pointsledger.rules.expiry import ExpiryPolicy
+from pointsledger.rules.matters import Matter, ProcedureStep
 from pointsledger.rules.policy import COMMANDS, Policy
 from pointsledger.rules.procedures import (
     ClaimPolicy,
@@ -63,6 +64,11 @@ TIER: Final[dict[str, Parse]] = {"stars": whole, "min_score": whole}
 WISH_CATEGORY: Final[dict[str, Parse]] = {"name": text, "max_value": whole}
 SERVICE: Final[dict[str, Parse]] = {
     "code": text, "title": text, "category": text, "item": text, "per": text}
+MATTER: Final[dict[str, Parse]] = {
+    "code": text, "title": text, "kind": text, "role": text, "supervisor": text, "basis": text}
+STEP: Final[dict[str, Parse]] = {
+    "code": text, "title": text, "role": text, "evidence_required": yes_no, "days": whole,
+    "day_kind": text}
 POLICIES: Final[dict[str, tuple[type, dict[str, Parse]]]] = {
     "store": (StorePolicy, {
         "base_points": whole, "min_score": whole, "ban_years": whole,
@@ -88,7 +94,7 @@ NESTED: Final[dict[str, tuple[str, dict[str, Parse]]]] = {
     "ratings": ("tiers", TIER), "wishes": ("categories", WISH_CATEGORY)}
 TABLES: Final = ("version", "items", "category_caps", "policy", "rewards", "store", "ratings",
                  "expiry", "claims", "wishes", "services", "service_policy", "timebank",
-                 "benefits", "vetoes", "campaigns")
+                 "benefits", "vetoes", "campaigns", "matters")
 """The top-level keys of a rule file, in the order they are written."""
 
 
@@ -156,6 +162,13 @@ def rulebook_to_form(rulebook: Rulebook) -> dict[str, Any]:
          **_given(items=sorted(c.items), categories=sorted(c.categories)),
          "multiplier": c.multiplier, "bonus": c.bonus}
         for c in rulebook.campaigns]
+    form["matters"] = [
+        {"code": m.code, "title": m.title, "kind": m.kind, "role": m.role,
+         "supervisor": m.supervisor, **_given(basis=m.basis),
+         "steps": [{"code": s.code, "title": s.title, "role": s.role,
+                    "evidence_required": s.evidence_required, **_given(days=s.days),
+                    "day_kind": s.day_kind} for s in m.steps]}
+        for m in rulebook.matters]
     return form
 
 
@@ -270,6 +283,8 @@ def rulebook_from_form(form: Mapping[str, Any], *, where: str, version: str | No
                                      lambda v: Vetoes(**v))
     if "services" in form and "service_policy" not in form:
         parts["services"] = _policy_table(read, "service_policy", {}, form["services"])
+    if "matters" in form:
+        parts["matters"] = _matters(read, form["matters"])
     if read.problems:
         raise fail([_as_table(p) if tabular else p for p in read.problems], where)
     try:
@@ -286,7 +301,7 @@ def _as_table(problem: RowProblem) -> RowProblem:
     if table in POLICIES or table == "vetoes":
         return attrs.evolve(problem, table="settings", column=f"{table}.{problem.column}")
     name = table.split(" ")[-1]
-    nested = {"tiers": "tiers", "categories": "wish_categories"}
+    nested = {"tiers": "tiers", "categories": "wish_categories", "steps": "matter_steps"}
     return attrs.evolve(problem, table=nested.get(name, name))
 
 
@@ -434,6 +449,23 @@ def _services(read: _Reader, value: object) -> list[Service] | None:
         if service is not None:
             out.append(service)
     return out if len(read.problems) == before else None
+
+
+def _matters(read: _Reader, value: object) -> list[Matter]:
+    cells = read.cells("[[matters]]")
+    out: list[Matter] = []
+    for row in read.rows(value, "[[matters]]"):
+        got = read.record(cells, row, MATTER, ("code", "title", "kind", "role"), ("steps",))
+        steps = _nested(read, row.get("steps", []), f"matters {row.get('code', row['_row'])} "
+                        "steps", STEP, ("code", "title", "role"),
+                        lambda v: ProcedureStep(v.pop("code"), v.pop("title"), **v))
+        if steps is None:
+            continue
+        matter = _build(cells, row, {**got, "steps": steps},
+                        lambda v: Matter(v.pop("code"), v.pop("title"), **v))
+        if matter is not None:
+            out.append(matter)
+    return out
 
 
 def refuse(problems: list[RowProblem], where: str) -> ImportFailed:

@@ -12,6 +12,8 @@ The tables (docs/input.md shows their columns) convert to and from the file form
 - ``benefits`` and ``campaigns`` (专项活动): a row per record, a campaign's ``items`` and
   ``categories`` as text separated by ``;``; the vetoes (一票否决) are the settings
   ``vetoes.items`` and ``vetoes.categories``.
+- ``matters`` (the matter lists of 清单制) and ``matter_steps``: a row per procedure step,
+  naming its ``matter``, in procedure order.
 
 A table that is absent leaves its part at the default; a table with a header and no rows makes
 it empty. Cells are read without surrounding white space; an empty cell is a value not given.
@@ -34,11 +36,13 @@ from pointsledger.io._ruleform import (
     CAPS,
     ITEM,
     LIMIT,
+    MATTER,
     NESTED,
     POLICIES,
     PRICE_RULE,
     REWARD,
     SERVICE,
+    STEP,
     TIER,
     VETOES,
     WISH_CATEGORY,
@@ -57,6 +61,8 @@ SHEETS: Final[dict[str, tuple[str, ...]]] = {
     "services": tuple(SERVICE),
     "benefits": tuple(BENEFIT),
     "campaigns": tuple(CAMPAIGN),
+    "matters": tuple(MATTER),
+    "matter_steps": ("matter", *STEP),
 }
 """Each table and its columns, in the order they are written."""
 
@@ -98,6 +104,9 @@ def form_to_sheets(form: Mapping[str, Any]) -> dict[str, list[list[Any]]]:
         "services": form["services"],
         "benefits": form["benefits"],
         "campaigns": form["campaigns"],
+        "matters": form["matters"],
+        "matter_steps": [{"matter": m["code"], **step} for m in form["matters"]
+                         for step in m["steps"]],
     }
     sheets = {"settings": [list(SHEETS["settings"]), *settings]}
     for name, records in rows.items():
@@ -162,7 +171,7 @@ def sheets_to_form(sheets: Mapping[str, list[Row]], where: str) -> dict[str, Any
     form: dict[str, Any] = {}
     for row in sheets.get("settings", []):
         _setting(form, row, problems)
-    for name in ("items", "rewards", "services", "benefits", "campaigns"):
+    for name in ("items", "rewards", "services", "benefits", "campaigns", "matters"):
         if name in sheets:
             form[name] = [_given(r) for r in sheets[name]]
     if "category_caps" in sheets:
@@ -173,6 +182,9 @@ def sheets_to_form(sheets: Mapping[str, list[Row]], where: str) -> dict[str, Any
                           _keyed(sheets["policy"], "command", problems, "policy").items()}
     for name, part in (("limits", "limits"), ("price_rules", "price_rules")):
         _attach(form.setdefault("rewards", []), sheets.get(name, []), name, part, problems)
+    if "matter_steps" in sheets:
+        _attach(form.setdefault("matters", []), sheets["matter_steps"], "matter_steps", "steps",
+                problems, owner="matter", owners="matters")
     for table, (key, _fields) in NESTED.items():
         sheet = "tiers" if key == "tiers" else "wish_categories"
         if sheet in sheets:
@@ -221,18 +233,20 @@ def _keyed(rows: Iterable[Row], column: str, problems: list[RowProblem],
     return out
 
 
-def _attach(rewards: list[Row], rows: Iterable[Row], table: str, part: str,
-            problems: list[RowProblem]) -> None:
-    """Put each row of ``limits`` or ``price_rules`` into its reward."""
-    by_code = {str(r.get("code", "")): r for r in rewards}
+def _attach(records: list[Row], rows: Iterable[Row], table: str, part: str,
+            problems: list[RowProblem], *, owner: str = "reward", owners: str = "rewards"
+            ) -> None:
+    """Put each row of ``limits`` or ``price_rules`` into its reward (each of
+    ``matter_steps`` into its matter, in order)."""
+    by_code = {str(r.get("code", "")): r for r in records}
     for row in rows:
-        code = str(row.get("reward", ""))
+        code = str(row.get(owner, ""))
         if code not in by_code:
-            problems.append(RowProblem(row["_row"], "reward", code, "names no reward of the "
-                                       "rewards table", table))
+            problems.append(RowProblem(row["_row"], owner, code, f"names no {owner} of the "
+                                       f"{owners} table", table))
             continue
         by_code[code].setdefault(part, []).append(
-            {k: v for k, v in _given(row).items() if k != "reward"})
+            {k: v for k, v in _given(row).items() if k != owner})
 
 
 def read_csv_folder(folder: Path) -> dict[str, list[Row]]:

@@ -23,7 +23,7 @@ from pointsledger.rules.rulebook import Rulebook
 _BARE = re.compile(r"[A-Za-z0-9_-]+").fullmatch
 _SINGLE = ("store", "ratings", "expiry", "claims", "wishes", "service_policy", "timebank",
            "policy", "vetoes")
-_ARRAYS = ("items", "rewards", "services", "benefits", "campaigns")
+_ARRAYS = ("items", "rewards", "services", "benefits", "campaigns", "matters")
 
 
 def _key(key: str) -> str:

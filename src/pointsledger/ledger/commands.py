@@ -13,7 +13,7 @@ from pointsledger.core.command import Command
 from pointsledger.core.events import Event
 from pointsledger.store import commands as store_commands
 from pointsledger.store import donations
-from pointsledger.workflows import claims, orders, steps, timebank, wishes
+from pointsledger.workflows import claims, matters, orders, steps, timebank, wishes
 
 
 class Commands:
@@ -70,3 +70,5 @@ class Commands:
     spend_time = timebank.spend_time
     donate_time = timebank.donate_time
     convert_time = timebank.convert_time
+    # 清单制 matters (their later steps are ``step``)
+    open_matter = matters.open_matter

@@ -17,7 +17,7 @@ from pointsledger.core.state import LedgerState
 from pointsledger.core.store_events import Expired
 from pointsledger.errors import StateError, ValidationError
 from pointsledger.store import commands as store_commands
-from pointsledger.workflows import cases, claims, orders, wishes
+from pointsledger.workflows import cases, claims, matters, orders, wishes
 
 
 class DueJobs:
@@ -74,6 +74,19 @@ class DueJobs:
             return orders_back + tuple(
                 self._execute(store_commands.time_out_reservations, (until,), {}))
 
+    def overdue_due(self, as_of: _dt.datetime | None = None) -> tuple[Event, ...]:
+        """Mark overdue the current step of every open matter whose time limit ran out by
+        ``as_of`` (default: the ledger clock): one ``overdue`` step per step, exactly once,
+        under the key ``matter/<seq>/overdue/<steps so far>``.
+
+        Returns:
+            The ``stepped`` events written.
+
+        Raises:
+            ValidationError: ``as_of`` is after the ledger clock.
+        """
+        return self._due("matter", "open", matters.mark_overdue, as_of)
+
     def expire_due(self, as_of: _dt.datetime | None = None) -> tuple[Expired, ...]:
         """Expire (清零) what is left in lots whose expiry is at or before ``as_of`` (default:
         the ledger clock): one ``expired`` event per account; points expire once. Run it at
@@ -92,14 +105,15 @@ class DueJobs:
 
     def run_due(self, as_of: _dt.datetime | None = None) -> tuple[Event, ...]:
         """Run every due job as of ``as_of`` (default: the ledger clock), in this order:
-        :meth:`post_due`, :meth:`lapse_due`, :meth:`time_out_due`, :meth:`expire_due`.
+        :meth:`post_due`, :meth:`lapse_due`, :meth:`time_out_due`, :meth:`overdue_due`,
+        :meth:`expire_due`.
 
         Returns:
             All the events written, in order.
         """
         with self._lock:
             return (self.post_due(as_of) + self.lapse_due(as_of) + self.time_out_due(as_of)
-                    + self.expire_due(as_of))
+                    + self.overdue_due(as_of) + self.expire_due(as_of))
 
     def _as_of_us(self, as_of: _dt.datetime | None) -> int:
         until = to_us(self._clock() if as_of is None else as_of, "as_of")

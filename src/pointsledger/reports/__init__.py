@@ -21,6 +21,7 @@ from pointsledger.reports.boards import METHODS, honour_board, ranks
 from pointsledger.reports.donations import donation_receipt
 from pointsledger.reports.labels import term
 from pointsledger.reports.masking import mask_name, mask_text
+from pointsledger.reports.matters import matter_board, matter_disclosure, matter_list
 from pointsledger.reports.notices import audit_trail, public_notice
 from pointsledger.reports.pages import household_card_page, monthly_notice_page, wish_wall_page
 from pointsledger.reports.ratings import star_households
@@ -52,6 +53,9 @@ __all__ = [
     "html_text",
     "mask_name",
     "mask_text",
+    "matter_board",
+    "matter_disclosure",
+    "matter_list",
     "monthly_notice_page",
     "passbook",
     "period_summary",

@@ -36,6 +36,11 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "points_now": "当前积分", "star_count": "星数", "eligibility_title": "资格公示",
         "net_points": "净积分", "weight": "权重", "amount": "金额（元）",
         "distribution_title": "积分分红公示", "campaign": "专项活动",
+        "matter_board": "事项办理看板", "matter_disclosure": "村务公开",
+        "matter_list": "村级事项清单", "opened": "受理日期", "matter": "事项", "list": "清单",
+        "step": "当前环节", "role": "责任主体", "deadline": "办理时限", "overdue": "是否逾期",
+        "queries": "待答复质询", "request": "申请内容", "steps": "本期办理环节",
+        "late": "逾期环节", "procedure": "办理流程", "basis": "依据",
     },
     "en": {
         "statement": "Statement", "balances": "Balances", "board_top": "Honour board",
@@ -71,6 +76,12 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "star_count": "star count", "eligibility_title": "eligibility",
         "net_points": "net points", "weight": "weight", "amount": "amount (yuan)",
         "distribution_title": "Distribution", "campaign": "campaign",
+        "matter_board": "Matter board", "matter_disclosure": "Village affairs disclosure",
+        "matter_list": "Matter lists", "opened": "opened", "matter": "matter",
+        "list": "list", "step": "current step", "role": "responsible", "deadline": "due by",
+        "overdue": "overdue", "queries": "open queries", "request": "request",
+        "steps": "steps this period", "late": "late steps", "procedure": "procedure",
+        "basis": "basis",
     },
 }
 
@@ -110,11 +121,21 @@ TERMS: Final[dict[str, dict[str, str]]] = {
         "@pool": "村集体", "@penalty": "扣分", "@store": "积分超市", "@community": "村集体",
         "@expired": "过期清零", "@timebank": "时间银行",
         # flows
-        "claim": "申报", "wish": "微心愿", "order": "点单服务",
+        "claim": "申报", "wish": "微心愿", "order": "点单服务", "matter": "清单事项",
+        # matter lists (清单制)
+        "self_governance": "村级自治事项", "assist_government": "协助政府事项",
+        "petty_power": "小微权力清单", "public_service": "便民服务事项", "negative": "负面清单",
+        # roles
+        "resident": "居民", "grid_worker": "网格员", "committee": "村两委",
+        "party_member": "党员", "volunteer": "志愿者", "store_keeper": "超市管理员",
+        "auditor": "审计", "unit_rep": "单位代表", "party_branch": "村党支部",
+        "party_members_meeting": "党员大会", "villager_representatives": "村民代表会议",
+        "supervision_committee": "村务监督委员会",
     },
 }
 """Chinese words for the English codes a report prints (region kinds, case states, event
-kinds, movement kinds, time-bank purposes, flows). English reports print the codes."""
+kinds, movement kinds, time-bank purposes, flows, matter lists, roles). English reports print
+the codes."""
 
 
 def term(word: str, locale: str = "zh") -> str:

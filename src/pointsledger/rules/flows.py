@@ -35,6 +35,10 @@ class Flow:
         system: steps only the ``*_due`` jobs take.
         pending: states in which a claim's points are pending (公示中).
         live: states in which a case still needs someone to act (not finished).
+        outcomes: states the opening step may lead to instead of ``initial`` (a matter on the
+            negative list is opened straight into ``refused``).
+        governed: steps authorised by the rulebook's matter lists (each procedure step's
+            role) rather than by the policy table.
     """
 
     name: str
@@ -43,6 +47,8 @@ class Flow:
     rows: Transitions
     system: frozenset[str] = frozenset()
     pending: frozenset[str] = frozenset()
+    outcomes: frozenset[str] = frozenset()
+    governed: frozenset[str] = frozenset()
     _table: dict[tuple[str, str], str] = attrs.field(init=False, eq=False, repr=False)
     _live: frozenset[str] = attrs.field(init=False, eq=False, repr=False)
 
@@ -53,7 +59,7 @@ class Flow:
     @property
     def states(self) -> tuple[str, ...]:
         """Every state, in first-seen order."""
-        seen = dict.fromkeys([self.initial])
+        seen = dict.fromkeys([self.initial, *sorted(self.outcomes)])
         for state, _step, target in self.rows:
             seen.update(dict.fromkeys((state, target)))
         return tuple(seen)
@@ -176,7 +182,28 @@ DEPOSIT: Final = Flow(
 )
 """Time-bank deposits (时间银行存入), approved by two different reviewers."""
 
-FLOWS: Final[dict[str, Flow]] = {f.name: f for f in (CLAIM, WISH, ORDER, DEPOSIT)}
+MATTER: Final = Flow(
+    "matter", "open", "open",
+    (
+        # the handler leads the last procedure step to "ready" instead
+        ("open", "record", "open"),
+        ("open", "overdue", "open"),
+        ("open", "query", "open"),
+        ("ready", "query", "ready"),
+        ("open", "answer", "open"),
+        ("ready", "answer", "ready"),
+        ("ready", "close", "closed"),
+        ("open", "withdraw", "withdrawn"),
+    ),
+    system=frozenset({"overdue"}),
+    outcomes=frozenset({"refused"}),
+    governed=frozenset({"record", "answer", "close", "withdraw"}),
+)
+"""Matters of the 清单制 lists (docs/matters.md): opened (or, on the negative list, refused and
+recorded), each procedure step recorded in order by its role, overdue steps marked by the due
+job, supervision queries answered, closed by the responsible role."""
+
+FLOWS: Final[dict[str, Flow]] = {f.name: f for f in (CLAIM, WISH, ORDER, DEPOSIT, MATTER)}
 """Every flow by name."""
 
 
@@ -185,15 +212,16 @@ class Case(JsonForm):
     """A workflow case as it stands (derived from its ``stepped`` events).
 
     Attributes:
-        flow: ``claim``, ``wish``, ``order`` or ``deposit``.
+        flow: ``claim``, ``wish``, ``order``, ``deposit`` or ``matter``.
         seq: the seq of the event that opened it (its number on this ledger).
         id: the id of that event; commands name a case by it.
         state: the current state.
         account: whose case it is: the account a claim credits, the wisher, the resident who
-            ordered, the depositing volunteer.
+            ordered, the depositing volunteer, the household or member a matter is for ("" for
+            a matter of the whole village).
         household: that account's household.
-        subject: the checklist item claimed, the wish's title, the service ordered, or the
-            service deposited.
+        subject: the checklist item claimed, the wish's title, the service ordered, the
+            service deposited, or the matter's code.
         opened_by: the actor who opened it.
         opened_us: when it was opened; ``occurred_us``: when the conduct or service happened.
         changed_us: when it entered its current state.
@@ -202,7 +230,8 @@ class Case(JsonForm):
         assignee: the claimer of a wish, the volunteer of an order ("" when none).
         history: ``(step, actor id, recorded_us)`` of every step taken, in order (for
             separation of duties and the boards' timings).
-        objections: the seqs of the open objections of a claim.
+        objections: the seqs of the open objections of a claim, or of the open supervision
+            queries (质询) of a matter.
         posting: the seq of the event that posted its points (0 none yet).
         details: everything else the steps recorded, as ``(name, value)`` pairs (later steps
             overwrite earlier values of the same name).

@@ -42,13 +42,15 @@ COMMANDS: Final = (
     "cancel_reservation",
     "transfer",
     *(f"{flow.name}.{step}" for flow in FLOWS.values()
-      for step in (flow.opening, *flow.steps) if step not in flow.system),
+      for step in (flow.opening, *flow.steps)
+      if step not in flow.system and step not in flow.governed),
     "spend_time",
     "donate_time",
     "convert_time",
 )
 """The ledger commands a policy grants to roles: a workflow step is ``<flow>.<step>``, e.g.
-``claim.approve``."""
+``claim.approve``. The steps of a matter after its opening, but for ``matter.query``, are
+authorised by the matter's own roles (its procedure steps' and its responsible role)."""
 
 
 def _grants(value: object) -> tuple[tuple[str, frozenset[str]], ...]:
@@ -141,6 +143,8 @@ _DEFAULT_GRANTS: Final[dict[str, frozenset[str]]] = {
     **_steps("order", ("accept", "decline", "start", "finish"), {"volunteer", "party_member"}),
     **_steps("deposit", ("submit",), {"volunteer", "party_member", "grid_worker", "committee"}),
     **_steps("deposit", ("approve", "reject"), {"grid_worker", "committee"}),
+    "matter.open": frozenset({"resident", "grid_worker", "committee", "party_branch"}),
+    "matter.query": frozenset({"supervision_committee", "auditor"}),
     "spend_time": frozenset({"committee", "grid_worker", "resident"}),
     "donate_time": frozenset({"committee", "grid_worker", "resident"}),
     "convert_time": frozenset({"committee", "resident"}),
@@ -154,4 +158,6 @@ cancel and transfer for their own household. In the workflows, residents submit 
 and orders for their own household; grid workers check claims and screen wishes; the committee
 approves claims and decides objections and appeals; any registered member may object or
 appeal; party members, volunteers and units' representatives (unit_rep) claim wishes;
-volunteers and party members take orders."""
+volunteers and party members take orders. Residents open matters for their own household,
+grid workers, the committee and the party branch for anyone (or the whole village); the
+村务监督委员会 (supervision_committee) and auditors raise queries on matters."""

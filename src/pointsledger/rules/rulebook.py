@@ -51,6 +51,11 @@ from pointsledger.rules.catalogue import (
 )
 from pointsledger.rules.checklist import Cap, ChecklistItem, as_caps
 from pointsledger.rules.expiry import NEVER, ExpiryPolicy, expiry_from_data, expiry_to_data
+from pointsledger.rules.matters import (
+    Matter,
+    matters_from_data,
+    matters_to_data,
+)
 from pointsledger.rules.policy import DEFAULT_POLICY, Policy
 from pointsledger.rules.problems import Problem
 from pointsledger.rules.procedures import (
@@ -82,6 +87,8 @@ def _benefits(value: object) -> tuple[Benefit, ...]:
 
 def _campaigns(value: object) -> tuple[Campaign, ...]:
     return records_of(value, Campaign, "campaigns")
+def _matters(value: object) -> tuple[Matter, ...]:
+    return records_of(value, Matter, "matters")
 
 
 def _category_caps(value: object) -> tuple[tuple[str, tuple[Cap, ...]], ...]:
@@ -125,6 +132,7 @@ class Rulebook:
         benefits: what ratings unlock for a rating period (评先评优, 积分贷, welfare priority).
         vetoes: which deductions are 一票否决 (besides ``serious`` items).
         campaigns: time-boxed campaigns (专项活动) multiplying awards.
+        matters: the matter lists of 清单制 (:mod:`pointsledger.rules.matters`).
 
     Raises:
         RulebookError: a part that is not an item, a cap or a policy.
@@ -148,6 +156,7 @@ class Rulebook:
     vetoes: Vetoes = attrs.field(kw_only=True, default=NO_VETOES)
     campaigns: tuple[Campaign, ...] = attrs.field(kw_only=True, default=(),
                                                   converter=_campaigns)
+    matters: tuple[Matter, ...] = attrs.field(kw_only=True, default=(), converter=_matters)
     _by_code: dict[str, ChecklistItem] = attrs.field(
         init=False, eq=False, hash=False, repr=False
     )
@@ -201,6 +210,18 @@ class Rulebook:
             return self._rewards[code]
         except (KeyError, TypeError):
             raise self._unknown(UnknownReward, "reward", "reward", code, self._rewards) from None
+
+    def matter(self, code: str) -> Matter:
+        """The matter with ``code`` on this version's lists.
+
+        Raises:
+            NotFound: no such matter in this version.
+        """
+        found = next((m for m in self.matters if m.code == code), None)
+        if found is None:
+            raise self._unknown(NotFound, "matter", "matter", code,
+                                [m.code for m in self.matters])
+        return found
 
     def _unknown(self, error: type[NotFound], what: str, field: str, code: object,
                  known: Iterable[str]) -> NotFound:
@@ -268,15 +289,20 @@ class Rulebook:
         item cap can never be reached), a cap on a category without items, gaps between price
         bands, a policy naming a role the library does not know, a reward that takes more
         than ten years of the most earnings, a star tier no score reaches, a deduction larger
-        than a year of the most earnings. Reach is counted for one account under the caps
-        (`pointsledger.rules.reach`); an uncapped award item makes it unlimited.
+        than a year of the most earnings. Matter lists: errors for duplicate matter codes,
+        duplicate step codes within a matter, a step, responsible or supervising role nobody
+        can hold (neither one of the library's roles nor one the policy grants), a negative-list
+        entry with a procedure, a matter off the negative list without one, a time limit below
+        one day; a warning for a matter supervised by its own responsible role. Reach is
+        counted for one account under the caps (`pointsledger.rules.reach`); an uncapped award
+        item makes it unlimited.
 
         Returns:
             The problems, errors first, each with a stable code.
         """
         problems = [*self._item_problems(), *self._reward_problems(), *self._reach_problems(),
                     *self._policy_problems(), *self._workflow_problems(),
-                    *benefit_problems(self)]
+                    *benefit_problems(self), *self._matter_problems()]
         if effective_from is not None:
             problems += self._range_problems(effective_from, effective_until, adopted)
             problems += campaign_range_problems(self, effective_from, effective_until)
@@ -440,6 +466,46 @@ class Rulebook:
                 yield Problem("error", "workflow_item_not_award", f"{where} names item "
                               f"{code!r}, which deducts points: it must be an award", code)
 
+    def _matter_problems(self) -> Iterator[Problem]:
+        holdable = ROLES | {r for _command, roles in self.policy.grants for r in roles}
+        seen: set[str] = set()
+        for matter in self.matters:
+            code = matter.code
+            if code in seen:
+                yield Problem("error", "duplicate_matter", f"matter code {code!r} appears more "
+                              "than once", code)
+                continue
+            seen.add(code)
+            if matter.is_negative and matter.steps:
+                yield Problem("error", "negative_with_procedure", f"matter {code!r} is on the "
+                              "negative list (负面清单): it is refused when requested and may not "
+                              "have a procedure", code)
+            if not matter.is_negative and not matter.steps:
+                yield Problem("error", "no_procedure", f"matter {code!r} has no procedure "
+                              "steps: only negative-list entries have none", code)
+            roles = [("responsible role", matter.role), ("supervisor", matter.supervisor)]
+            steps: set[str] = set()
+            for step in matter.steps:
+                roles.append((f"step {step.code!r}", step.role))
+                if step.code in steps:
+                    yield Problem("error", "duplicate_step", f"matter {code!r} has step "
+                                  f"{step.code!r} more than once", code)
+                steps.add(step.code)
+                if step.days is not None and step.days < 1:
+                    yield Problem("error", "bad_time_limit", f"matter {code!r} step "
+                                  f"{step.code!r} has a time limit of {step.days} "
+                                  f"{step.day_kind} days: a limit is at least one day (or "
+                                  "None for none)", code)
+            for where, role in roles:
+                if role not in holdable:
+                    yield Problem("error", "unheld_role", f"matter {code!r}: the {where} is "
+                                  f"{role!r}, a role nobody can hold: use one of the library's "
+                                  f"roles ({', '.join(sorted(ROLES))}) or grant it in the "
+                                  "policy", code)
+            if matter.supervisor == matter.role:
+                yield Problem("warning", "self_supervised", f"matter {code!r} is supervised by "
+                              f"its own responsible role {matter.role!r}", code)
+
     def _range_problems(
         self,
         start: _dt.date,
@@ -509,6 +575,8 @@ def rulebook_to_data(rulebook: Rulebook) -> dict[str, Any]:
         "benefits": [benefit_to_data(b) for b in rulebook.benefits],
         "vetoes": vetoes_to_data(rulebook.vetoes),
         "campaigns": [campaign_to_data(c) for c in rulebook.campaigns],
+        # only when there are some: rulebooks without lists keep their recorded form
+        **({"matters": matters_to_data(rulebook.matters)} if rulebook.matters else {}),
     }
 
 
@@ -552,6 +620,7 @@ def rulebook_from_data(data: Mapping[str, Any]) -> Rulebook:
             benefits=[benefit_from_data(b) for b in data.get("benefits", ())],
             vetoes=vetoes_from_data(data["vetoes"]) if "vetoes" in data else NO_VETOES,
             campaigns=[campaign_from_data(c) for c in data.get("campaigns", ())],
+            matters=matters_from_data(data.get("matters", ())),
         )
     except (KeyError, TypeError, ValueError) as exc:
         if isinstance(exc, RulebookError):

@@ -1,12 +1,12 @@
 """pointsledger.testing: tools for testing rulebooks and apps built on pointsledger.
 
 Hypothesis strategies for the core types (:func:`checklist_items`, :func:`rewards`, the
-policies, :func:`rulebooks`, :func:`actors`, :func:`villages`, and :func:`commands` and
-:func:`command_sequences` of every command family), a state machine
-to subclass with your own rulebook (:class:`LedgerMachine`), and :func:`check_invariants`, which
-reports what does not hold in a ledger instead of raising. Needs the ``testing`` extra
-(``pip install "pointsledger[testing]"``, which brings hypothesis); importing
-:mod:`pointsledger` itself never imports hypothesis.
+policies, :func:`matters` and :func:`procedure_steps`, :func:`rulebooks`, :func:`actors`,
+:func:`villages`, and :func:`commands` and :func:`command_sequences` of every command
+family), a state machine to subclass with your own rulebook (:class:`LedgerMachine`), and
+:func:`check_invariants`, which reports what does not hold in a ledger instead of raising.
+Needs the ``testing`` extra (``pip install "pointsledger[testing]"``, which brings
+hypothesis); importing :mod:`pointsledger` itself never imports hypothesis.
 """
 
 # The names are imported from their modules on first use (PEP 562): hypothesis's entry-point
@@ -29,7 +29,9 @@ if TYPE_CHECKING:
         checklist_items,
         claim_policies,
         expiry_policies,
+        matters,
         price_rules,
+        procedure_steps,
         rewards,
         rulebooks,
         service_policies,
@@ -60,7 +62,9 @@ __all__ = [
     "commands",
     "default_village",
     "expiry_policies",
+    "matters",
     "price_rules",
+    "procedure_steps",
     "rewards",
     "rulebooks",
     "run_commands",
@@ -78,8 +82,9 @@ _SOURCES: dict[str, tuple[str, ...]] = {
     "pointsledger.testing._invariants": ("check_invariants",),
     "pointsledger.testing._machine": ("LedgerMachine", "SQLiteLedgerMachine", "default_village"),
     "pointsledger.testing._rule_strategies": (
-        "caps", "checklist_items", "claim_policies", "expiry_policies", "price_rules", "rewards",
-        "rulebooks", "service_policies", "store_policies", "timebank_policies", "wish_policies",
+        "caps", "checklist_items", "claim_policies", "expiry_policies", "matters",
+        "price_rules", "procedure_steps", "rewards", "rulebooks", "service_policies",
+        "store_policies", "timebank_policies", "wish_policies",
     ),
     "pointsledger.testing._strategies": ("Village", "actors", "villages"),
 }

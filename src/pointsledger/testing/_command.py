@@ -42,13 +42,14 @@ KINDS: dict[str, Callable[[Event], bool]] = {
     "member": lambda e: isinstance(e, MemberRegistered),
     "household": lambda e: isinstance(e, HouseholdRegistered),
     "objection": lambda e: isinstance(e, Stepped) and e.step == "object",
+    "query": lambda e: isinstance(e, Stepped) and e.step == "query",
     "case": lambda e: isinstance(e, Stepped) and e.case == 0,
     "minutes": lambda e: isinstance(e, TimeMoved) and e.destination != "@timebank",
     **{flow: functools.partial(_opens, flow) for flow in FLOWS},
 }
 """The kinds of earlier result a :class:`Ref` may name: reversible entries, reservations,
-registered members and households, objections, cases, the cases of each flow, and minutes
-deposited or donated (their ``destination`` holds them)."""
+registered members and households, objections, matters' queries, cases, the cases of each
+flow, and minutes deposited or donated (their ``destination`` holds them)."""
 
 
 @attrs.frozen
@@ -262,6 +263,19 @@ def step_call(village: Village, flow: str, step: str, palette: Palette,
         elif step == "dispatch":
             volunteer = _member_with(village, _SERVERS, palette.pick, household)
             args = {"volunteer": volunteer.id if volunteer else "test-outsider"}
+    elif flow == "matter":
+        by = _MATTER_CLERK
+        following = case.detail("next") if case is not None else ""
+        if step == "record":
+            args = {"code": following or "accept", "evidence": ("会议记录",)}
+        elif step == "query":
+            by = Actor("test-supervisor", roles={"supervision_committee"})
+            args = {"code": following or (case.detail("code") if case is not None else "")
+                    or "accept", "text": "请说明"}
+        elif step == "answer":
+            args = {"query": Ref("query", palette.pick), "text": "已说明"}
+        elif step == "withdraw":
+            args = reason
     else:  # deposit
         acted = {actor for _s, actor, _at in case.history} if case is not None else set()
         by = next((a for a in (village.checker, village.committee, village.reviewer)
@@ -271,7 +285,13 @@ def step_call(village: Village, flow: str, step: str, palette: Palette,
     return by or nobody, args
 
 
+_MATTER_CLERK = Actor("test-matter-clerk", roles={
+    "committee", "grid_worker", "party_branch", "party_members_meeting",
+    "villager_representatives"})
+"""Who records matters' steps in drawn commands: every role the kit's lists use."""
+
 FORWARD: dict[str, tuple[str, ...]] = {
+    "matter": ("record", "answer", "close", "query", "withdraw"),
     "claim": ("check", "approve", "dismiss", "dismiss_appeal", "object", "appeal",
               "uphold_appeal", "uphold", "reject", "withdraw"),
     "wish": ("list", "claim", "fulfil", "confirm", "close", "restore", "release", "revoke",
@@ -307,11 +327,12 @@ def next_step(village: Village, case: Case, choice: NextStep,
     if step is None:
         raise _Unresolved
     by, args = step_call(village, case.flow, step, choice.palette, case)
-    if "objection" in args:
-        if not case.objections:
-            raise _Unresolved
-        args["objection"] = ledger.event(
-            case.objections[choice.palette.pick % len(case.objections)]).id
+    for name in ("objection", "query"):  # an open objection of a claim, query of a matter
+        if name in args:
+            if not case.objections:
+                raise _Unresolved
+            args[name] = ledger.event(
+                case.objections[choice.palette.pick % len(case.objections)]).id
     return step, by, args
 
 

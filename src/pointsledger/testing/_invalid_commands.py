@@ -239,6 +239,12 @@ def invalid_commands(v: Village, key: str) -> dict[str, list[Command]]:
         for system in sorted(FLOWS[flow].system):
             add("step", (case, system), (committee, k), ValidationError)
         add("step", (case, "reject"), (committee, k), ValidationError)  # no reason given
+    matter = v.rulebook.matters[0].code if v.rulebook.matters else "XW-01"
+    add("open_matter", ("NO-SUCH-MATTER",), (("request", "修路"), committee, k), NotFound)
+    add("open_matter", (matter,), (("request", ""), committee, k), ValidationError)
+    add("open_matter", (matter,), (("request", "修路"), auditor, k), PermissionDenied)
+    add("open_matter", (matter,), (("request", "修路"), ("account", "NO-SUCH"), committee, k),
+        UnknownAccount)
     member = members[0][0] if members else home
     add("spend_time", (member, 0), (("service", "理发"), committee, k), ValidationError)
     add("spend_time", (member, 30), (("service", ""), committee, k), ValidationError)

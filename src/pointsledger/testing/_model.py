@@ -59,6 +59,7 @@ from pointsledger.testing._model_base import Prediction
 from pointsledger.testing._model_benefits import BenefitModel, campaign_points
 from pointsledger.testing._model_donations import DonationModel
 from pointsledger.testing._model_flows import FlowModel
+from pointsledger.testing._model_matters import MatterModel
 from pointsledger.testing._model_registry import RegistryModel
 from pointsledger.testing._strategies import Village
 
@@ -1248,9 +1249,9 @@ class CoreModel:
     # -- due jobs ------------------------------------------------------------------------
 
     def run_due(self, as_of: _dt.datetime | None = None) -> Prediction:
-        """The due jobs in order: post_due, lapse_due, time_out_due, expire_due. Each job is
-        predicted from the model as the jobs before it left it, so the check happens in the
-        commit, on each job's part of the result (``split_due``)."""
+        """The due jobs in order: post_due, lapse_due, time_out_due, overdue_due, expire_due.
+        Each job is predicted from the model as the jobs before it left it, so the check
+        happens in the commit, on each job's part of the result (``split_due``)."""
         if as_of is not None and self.bad_as_of(as_of):
             return Prediction.refused(ValidationError)
 
@@ -1282,13 +1283,15 @@ class CoreModel:
                 parts["time_out_due"].append(event)
             elif flow == "wish":
                 parts["lapse_due"].append(event)
+            elif flow == "matter":
+                parts["overdue_due"].append(event)
             else:
                 parts["post_due"].append(event)
         return {name: tuple(events) for name, events in parts.items()}
 
 
-DUE_JOBS = ("post_due", "lapse_due", "time_out_due", "expire_due")
+DUE_JOBS = ("post_due", "lapse_due", "time_out_due", "overdue_due", "expire_due")
 
 
-class Model(RegistryModel, DonationModel, BenefitModel, FlowModel, CoreModel):
-    """The whole model: the core and the workflows."""
+class Model(RegistryModel, DonationModel, BenefitModel, MatterModel, FlowModel, CoreModel):
+    """The whole model: the core, the workflows and the matters."""

@@ -155,6 +155,7 @@ IN_REVIEW = {"submitted", "checked", "in_notice", "objected"}
 """Claim states that keep a period open (close_period waits for them)."""
 
 LIVE = {
+    "matter": {"open", "ready"},
     "claim": {"submitted", "checked", "in_notice", "objected", "posted", "appealed"},
     "wish": {"submitted", "listed", "claimed", "fulfilled", "confirmed", "taken_down"},
     "order": {"placed", "open", "dispatched", "accepted", "in_service", "done", "rated"},
@@ -250,6 +251,8 @@ class FlowModel(_Base):
         found: set[str] = set()
         now = self.stamp()
         for case in self.cases.values():
+            if case.flow not in TABLES:  # a matter: the matters' model counts its own
+                continue
             # a posted claim counts only while its appeal window is open
             if case.flow == "claim" and case.state == "posted" and case.appeal_end_us <= now:
                 continue

@@ -31,6 +31,7 @@ from pointsledger.rules.benefits import Campaign, Vetoes
 from pointsledger.rules.catalogue import Limit, PriceRule, Reward, StorePolicy
 from pointsledger.rules.checklist import Cap, ChecklistItem
 from pointsledger.rules.expiry import ExpiryPolicy
+from pointsledger.rules.matters import Matter, ProcedureStep, four_and_two
 from pointsledger.rules.procedures import (
     ClaimPolicy,
     Service,
@@ -46,12 +47,31 @@ from pointsledger.testing._invariants import InvariantWatch, check_invariants
 from pointsledger.testing._model import COMMUNITY, POOL, CoreModel, Model
 from pointsledger.testing._model_benefits import BENEFIT_COMMANDS, BenefitRules
 from pointsledger.testing._model_donations import DONATION_COMMANDS, DonationRules
+from pointsledger.testing._model_matters import MatterRules
 from pointsledger.testing._model_registry import REGISTRY_COMMANDS, RegistryRules
 from pointsledger.testing._strategies import Village
 
 TZ = "Asia/Shanghai"
 START = pendulum.datetime(2026, 3, 2, 9, 0, tz=TZ)
 """A Monday: the week's caps start afresh; the elderly members' birthdays fall on it."""
+
+
+MODEL_MATTERS = (
+    Matter("XW-01", "村级工程项目", kind="petty_power", role="committee",
+           steps=four_and_two([ProcedureStep("tender", "招投标", role="committee", days=10,
+                                             day_kind="calendar")], days=3),
+           basis="村级小微权力清单"),
+    Matter("BM-01", "低保申请协办", kind="public_service", role="committee", steps=[
+        ProcedureStep("accept", "受理", role="grid_worker", evidence_required=False, days=1),
+        ProcedureStep("review", "审核", role="committee", days=5),
+        ProcedureStep("publish", "公示", role="committee", days=7, day_kind="calendar")]),
+    Matter("XZ-01", "医保参保登记", kind="assist_government", role="grid_worker",
+           steps=[ProcedureStep("register", "登记", role="grid_worker",
+                                evidence_required=False)]),
+    Matter("FM-01", "开具无犯罪记录证明", kind="negative", role="committee"),
+)
+"""The model rulebook's matter lists: 四议两公开 with a tender, a public service with working
+and calendar limits, a step without limit or evidence, and a negative-list entry."""
 
 
 def default_model_rulebook(version: str = "2026") -> Rulebook:
@@ -112,6 +132,7 @@ def default_model_rulebook(version: str = "2026") -> Rulebook:
         vetoes=Vetoes(items={"COV-01"}),
         campaigns=[Campaign("ENV-MONTH", "人居环境整治月", start=_dt.date(2026, 4, 1),
                             end=_dt.date(2026, 4, 30), categories={"环境卫生"}, multiplier=2)],
+        matters=MODEL_MATTERS,
     )
 
 
@@ -194,6 +215,8 @@ FLOW_COMMANDS = (
     "donate_time", "convert_time", "post_due", "lapse_due",
 )
 """The commands and due jobs the workflow rules call (beyond the core's)."""
+MATTER_COMMANDS = ("open_matter", "overdue_due")
+"""The commands and due jobs the matter rules call (``step`` aside)."""
 
 
 class CoreRules(CoveredMachine):
@@ -531,7 +554,8 @@ class CoreRules(CoveredMachine):
                             ratings=self.plan.rulebook.ratings, claims=self.plan.rulebook.claims,
                             wishes=self.plan.rulebook.wishes,
                             services=self.plan.rulebook.services,
-                            timebank=self.plan.rulebook.timebank)
+                            timebank=self.plan.rulebook.timebank,
+                            matters=self.plan.rulebook.matters)
         by = self.committee if who == "committee" else self.grid_worker
         result = self.both("adopt", rulebook, by=by, resolution="村民代表会议表决通过",
                            effective_from=self.model.now().date() + _dt.timedelta(days=days))
@@ -847,8 +871,8 @@ STORE_COMMANDS = ("receive_stock", "adjust_stock", "redeem", "reserve", "hand_ov
 """What needs rewards in the rulebook to succeed."""
 
 
-class ModelMachine(RegistryRules, DonationRules, BenefitRules, FlowRules, CoreRules,
-                   RuleBasedStateMachine):
+class ModelMachine(RegistryRules, DonationRules, BenefitRules, MatterRules, FlowRules,
+                   CoreRules, RuleBasedStateMachine):
     """The ledger against the independent model (:class:`~pointsledger.testing._model.Model`);
     :class:`~pointsledger.testing.LedgerMachine` is its public face.
 
@@ -881,7 +905,8 @@ class ModelMachine(RegistryRules, DonationRules, BenefitRules, FlowRules, CoreRu
         if rules.timebank.item is None:
             off.add("convert_time")
         return tuple(name for name in (CORE_COMMANDS + FLOW_COMMANDS + REGISTRY_COMMANDS
-                                         + DONATION_COMMANDS + BENEFIT_COMMANDS)
+                                         + DONATION_COMMANDS + BENEFIT_COMMANDS
+                                         + MATTER_COMMANDS)
                  if name not in off)
 
 

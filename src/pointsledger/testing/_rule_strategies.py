@@ -1,5 +1,6 @@
 """Hypothesis strategies for what a village adopts: checklist items and caps, the points store's
-rewards and policy, expiry, the workflow policies, and whole rulebooks that ``Rulebook.check``
+rewards and policy, expiry, the workflow policies, the matter lists of 清单制, and whole
+rulebooks that ``Rulebook.check``
 finds no error in. Hypothesis's own style: plural nouns, keyword-only arguments, strategies as
 arguments, bad arguments raising InvalidArgument when the strategy is drawn from."""
 
@@ -19,6 +20,13 @@ from pointsledger.rules.benefits import Benefit, Campaign, Vetoes
 from pointsledger.rules.catalogue import DEFAULT_STORE, Limit, PriceRule, Reward, StorePolicy
 from pointsledger.rules.checklist import Cap, ChecklistItem
 from pointsledger.rules.expiry import KINDS, NEVER, ExpiryPolicy
+from pointsledger.rules.matters import (
+    DAY_KINDS,
+    MATTER_KINDS,
+    Matter,
+    ProcedureStep,
+    four_and_two,
+)
 from pointsledger.rules.procedures import (
     DEFAULT_CLAIMS,
     DEFAULT_SERVICES,
@@ -293,7 +301,55 @@ def timebank_policies(*, items: Sequence[str] = ()) -> SearchStrategy[TimeBankPo
     return draw_timebank()
 
 
+STEP_ROLES = ("committee", "party_branch", "grid_worker", "party_members_meeting",
+              "villager_representatives")
+MATTER_TITLES = {
+    "self_governance": ("村规民约修订", "宅基地申请初审", "村民小组长推选"),
+    "assist_government": ("低保申请协办", "医保参保登记", "征兵宣传登记"),
+    "petty_power": ("村级工程项目", "集体资金使用", "集体资产处置"),
+    "public_service": ("代办残疾人证", "开具居住证明", "代缴水电费"),
+    "negative": ("开具无犯罪记录证明", "为私人借贷作担保", "开具婚姻状况证明"),
+}
+
+
+def procedure_steps(*, roles: Sequence[str] = STEP_ROLES) -> SearchStrategy[ProcedureStep]:
+    """Procedure steps: a code ``S<n>``, a title, one of ``roles``, evidence or not, a time
+    limit of 1-15 working or calendar days or none."""
+    return st.builds(
+        ProcedureStep, st.integers(1, 9).map(lambda n: f"S{n}"),
+        st.sampled_from(("受理", "审核", "公示", "办结", "签字", "上报")),
+        role=st.sampled_from(tuple(roles)), evidence_required=st.booleans(),
+        days=st.none() | st.integers(1, 15), day_kind=st.sampled_from(DAY_KINDS))
+
+
+def matters(*, kinds: Sequence[str] = MATTER_KINDS, max_steps: int = 4
+            ) -> SearchStrategy[Matter]:
+    """Matters that ``Rulebook.check`` finds no error in: a negative-list entry without
+    steps; any other a procedure of 1 to ``max_steps`` steps with distinct codes, or (for a
+    小微权力 matter, sometimes) 四议两公开."""
+
+    @st.composite
+    def draw_matter(draw: st.DrawFn) -> Matter:
+        kind = draw(st.sampled_from(tuple(kinds)))
+        code = f"{kind[:2].upper()}-{draw(st.integers(1, 20)):02d}"
+        title = draw(st.sampled_from(MATTER_TITLES.get(kind, ("事项",))))
+        role = draw(st.sampled_from(("committee", "party_branch", "grid_worker")))
+        if kind == "negative":
+            steps: Sequence[ProcedureStep] = ()
+        elif kind == "petty_power" and draw(st.booleans()):
+            steps = four_and_two(days=draw(st.none() | st.integers(1, 10)))
+        else:
+            steps = draw(st.lists(procedure_steps(), min_size=1,
+                                  max_size=_size(max_steps, "max_steps", 1),
+                                  unique_by=lambda s: s.code))
+        return Matter(code, title, kind=kind, role=role, steps=steps,
+                      basis=draw(st.sampled_from(("", "村级小微权力清单", "村规民约"))))
+
+    return draw_matter()
+
+
 _reward_strategy = rewards  # rulebooks' argument of the same name hides it there
+_matter_strategy = matters
 
 _POLICIES = ("store", "expiry", "claims", "wishes", "services", "timebank")
 
@@ -337,6 +393,8 @@ def rulebooks(
     services: SearchStrategy[ServicePolicy] | None = None,
     timebank: SearchStrategy[TimeBankPolicy] | None = None,
     campaigns: tuple[_dt.date, _dt.date] | None = None,
+    matters: SearchStrategy[Matter] | None = None,
+    max_matters: int = 4,
 ) -> SearchStrategy[Rulebook]:
     """Rulebooks without errors (see ``Rulebook.check``); warnings may occur.
 
@@ -363,6 +421,8 @@ def rulebooks(
 
     Benefits (评先评优, 积分贷) and vetoes (一票否决) are drawn too; a benefit or campaign
     ``Rulebook.check`` finds out of reach or above a cap is left out.
+        matters: strategy for the matter lists' matters (default :func:`matters`).
+        max_matters: the most matters (0: none); by default some rulebooks have none.
 
     Drawn policies name the drawn award items; a policy naming an item the rulebook lacks
     raises InvalidArgument.
@@ -376,7 +436,7 @@ def rulebooks(
             "store": store, "expiry": expiry, "claims": claims, "wishes": wishes,
             "services": services, "timebank": timebank}
         for name, value in [("items", items), ("versions", versions), ("rewards", rewards),
-                            *given.items()]:
+                            ("matters", matters), *given.items()]:
             _strategy(value, name)
         low, high = _size(min_items, "min_items"), _size(max_items, "max_items")
         if low > high:
@@ -395,7 +455,8 @@ def rulebooks(
                             category_caps=dict(base.category_caps), policy=base.policy,
                             rewards=base.rewards, store=base.store, expiry=base.expiry,
                             ratings=base.ratings, claims=base.claims, wishes=base.wishes,
-                            services=base.services, timebank=base.timebank)
+                            services=base.services, timebank=base.timebank,
+                            matters=base.matters)
         drawn = draw(st.lists(item_strategy, min_size=low, max_size=high,
                               unique_by=lambda i: i.code))
         awards: dict[str, int] = {}
@@ -430,6 +491,12 @@ def rulebooks(
             catalogue = draw(st.lists(reward_strategy, min_size=draw(count),
                                       max_size=most_rewards, unique_by=lambda r: r.code))
         policies.update(_benefit_parts(draw, drawn, campaigns))
+        most_matters = _size(max_matters, "max_matters")
+        lists: list[Matter] = []
+        if most_matters and (matters is not None or draw(st.integers(0, 2)) == 0):
+            lists = draw(st.lists(_matter_strategy() if matters is None else matters,
+                                  max_size=most_matters, unique_by=lambda m: m.code))
+        policies["matters"] = lists
         rules = Rulebook(version, drawn, category_caps=category_caps, rewards=catalogue,
                          **policies)
         errors = [p for p in rules.check() if p.severity == "error"]

@@ -28,7 +28,7 @@ from pointsledger.testing._strategies import Village
 
 Draw = Callable[[st.DrawFn, Village], Command]
 
-DUE_JOBS = ("post_due", "lapse_due", "time_out_due", "expire_due", "run_due")
+DUE_JOBS = ("post_due", "lapse_due", "time_out_due", "overdue_due", "expire_due", "run_due")
 
 
 def _key(draw: st.DrawFn) -> tuple[str, str]:
@@ -327,6 +327,14 @@ def _step(draw: st.DrawFn, v: Village) -> Command:
     return Command("step", (case, step), (("by", by), _key(draw), *sorted(args.items())))
 
 
+def _open_matter(draw: st.DrawFn, v: Village) -> Command:
+    codes = [m.code for m in v.rulebook.matters] or ["XW-01"]
+    account = draw(st.none() | st.sampled_from(v.accounts))
+    return Command("open_matter", (draw(st.sampled_from(codes)),),
+                   (("request", draw(st.sampled_from(["修建村道", "申请低保", "开具证明"]))),
+                    ("account", account), ("by", v.committee), _key(draw)))
+
+
 def _minutes_of(name: str) -> Draw:
     def draw_minutes(draw: st.DrawFn, v: Village) -> Command:
         member = _member(draw, v) or v.households[0][0]
@@ -393,11 +401,12 @@ VALID: dict[str, Draw] = {
     "spend_time": _minutes_of("spend_time"),
     "donate_time": _minutes_of("donate_time"),
     "convert_time": _minutes_of("convert_time"),
+    "open_matter": _open_matter,
     **{name: _due(name) for name in DUE_JOBS},
 }
 """How each family's valid commands are drawn, by command name (and ``advance``)."""
 
-WEIGHTS: dict[str, int] = {"step": 6, "award": 3, "advance": 3, "receive_stock": 2,
+WEIGHTS: dict[str, int] = {"step": 7, "award": 3, "advance": 3, "receive_stock": 2,
                            "redeem": 2, "reserve": 2, "submit_claim": 2, "submit_wish": 2,
                            "place_order": 2, "submit_time": 2}
 """How much more often than once a family is drawn (workflows need several steps in a row)."""

@@ -14,7 +14,7 @@ from pointsledger.core.command import Context, Outcome, command, policy_now
 from pointsledger.core.events import Event, Stepped
 from pointsledger.errors import ValidationError
 from pointsledger.rules.flows import FLOWS
-from pointsledger.workflows import claims, orders, timebank, wishes
+from pointsledger.workflows import claims, matters, orders, timebank, wishes
 from pointsledger.workflows.cases import FlowRules, check_args, find_case, rulebook_now, stepped
 
 STEP_RULES: Final[dict[str, FlowRules]] = {
@@ -22,6 +22,7 @@ STEP_RULES: Final[dict[str, FlowRules]] = {
     "wish": wishes.RULES,
     "order": orders.RULES,
     "deposit": timebank.RULES,
+    "matter": matters.RULES,
 }
 """Each flow's step rules by flow name."""
 
@@ -29,10 +30,12 @@ STEP_RULES: Final[dict[str, FlowRules]] = {
 @command(Stepped, self_service=True)
 def step(ctx: Context, case: str | Event, step: str, *, by: Actor, key: str, memo: str = "",
          **args: Any) -> Outcome:
-    """Take a workflow step on a case (a claim, wish, order or deposit), named by the id of
-    the event that opened it. The steps, who may take them and their arguments are listed
+    """Take a workflow step on a case (a claim, wish, order, deposit or matter), named by the
+    id of the event that opened it. The steps, who may take them and their arguments are listed
     in docs/workflows.md; e.g. ``ledger.step(claim, "approve", by=committee, key=...)``,
-    ``ledger.step(wish, "confirm", rating=5, by=wisher, key=...)``.
+    ``ledger.step(wish, "confirm", rating=5, by=wisher, key=...)``; a matter's procedure step
+    is recorded with ``ledger.step(matter, "record", code="propose", evidence=[...], ...)``
+    (docs/matters.md).
 
     Returns:
         The ``stepped`` event (the award, reversal or minutes it causes follow it).
