@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import rule
 
 from pointsledger import Actor, Ledger, ManualClock
 from pointsledger.errors import (
@@ -23,7 +25,7 @@ from pointsledger.errors import (
     UnknownEntry,
     ValidationError,
 )
-from pointsledger.testing._model import Model
+from pointsledger.testing._model import POOL, Model
 from pointsledger.testing._model_machine import ModelMachine, default_model_village
 from tests.helpers import budget
 
@@ -227,6 +229,9 @@ def test_a_declined_order_goes_back_to_dispatch(pair: Pair) -> None:
     pair("step", order, "accept", by=VOLUNTEER4)
     pair.refused(StateError, "step", order, "cancel", by=H1)
     pair("step", order, "start", by=VOLUNTEER4)
+    pair.clock.advance(minutes=100)
+    pair.refused(ValidationError, "step", order, "finish", minutes=121, by=VOLUNTEER4)
+    pair.clock.advance(minutes=22)  # the minutes of service fit between start and finish
     pair("step", order, "finish", minutes=121, by=VOLUNTEER4)
     pair.refused(PermissionDenied, "step", order, "rate", rating=5, by=H2)
     pair("step", order, "rate", rating=5, by=H1)
@@ -270,6 +275,16 @@ class FlowsMachine(ModelMachine):
     adjust_stock = elder_meal = end_a_reservation = fill_a_cap = hold_the_last_unit = _off
     move_household = receive_stock = register = shop = spend = transfer = _off
     adopt_next_version = _off
+
+    @rule(data=st.data())
+    def close_a_quiet_account(self, data: st.DataObject) -> None:
+        """A member whose cases are all finished (or lapsed, timed out) leaves: closing it is
+        allowed once nothing waits on it, its balance to the pool."""
+        busy = self.model.open_case_accounts()
+        quiet = [a for a in self.accounts if a.startswith("M") and a not in busy]
+        if quiet:
+            member = data.draw(st.sampled_from(quiet), label="quiet member")
+            self.both("close_account", member, by=self.committee, balance_to=POOL)
 
 
 TestFlowsMachine = FlowsMachine.TestCase

@@ -925,8 +925,9 @@ class CoreModel:
 
     def unit_price(self, reward: Reward, member: str | None) -> int:
         """The cost, or the first price rule whose age band holds the member's age today,
-        ``percent`` of the cost rounded up."""
-        age = self.age(member, self.now().date())
+        ``percent`` of the cost rounded up. Today is the local day the command is recorded
+        on (the clock's reading 1 µs before midnight records on the next day)."""
+        age = self.age(member, self.local(self.next_recorded_us()).date())
         if age is not None:
             for rule in reward.price_rules:
                 if rule.min_age <= age and (rule.max_age is None or age < rule.max_age):
