@@ -213,3 +213,41 @@ def test_policies_refuse_a_deadline_of_zero() -> None:
         WishPolicy(list_days=0)
     with pytest.raises(RulebookError, match="open_hours"):
         ServicePolicy(open_hours=0)
+
+
+# -- expiry: no award of points already expired ------------------------------------------------
+
+
+def _year_end_village() -> Village:
+    from pointsledger import ExpiryPolicy
+
+    rules = attrs.evolve(workflow_rulebook(), expiry=ExpiryPolicy("year_end"))
+    village = make_workflow_village()
+    village.ledger.adopt(attrs.evolve(rules, version="2026-x"),
+                         effective_from=village.clock().date(), by=COMMITTEE,
+                         resolution="年底清零")
+    return village
+
+
+def test_an_award_backdated_past_its_points_expiry_is_refused_naming_the_date() -> None:
+    from pointsledger import BackdatedTooFar
+
+    village = _year_end_village()
+    ledger, clock = village.ledger, village.clock
+    clock.set(pendulum.datetime(2027, 1, 5, 9, tz=TZ))
+    head = ledger.head
+    with pytest.raises(BackdatedTooFar, match="expired at 2027-01-01") as refused:
+        ledger.award("H002", "VOL-02", by=GRID, key="late",
+                     occurred_at=pendulum.datetime(2026, 12, 20, tz=TZ))
+    assert refused.value.fields["expires_at"].startswith("2027-01-01")
+    assert "2027-01-01" in refused.value.message_for("zh")
+    with pytest.raises(BackdatedTooFar):
+        ledger.submit_claim("H002", "HON-01", by=GRID, key="late-claim",
+                            occurred_at=pendulum.datetime(2026, 12, 20, tz=TZ))
+    assert ledger.head == head
+    # conduct of this year still earns, and a deduction for last year is still a deduction
+    ledger.award("H002", "VOL-02", by=GRID, key="now",
+                 occurred_at=pendulum.datetime(2027, 1, 2, tz=TZ))
+    ledger.deduct("H002", "COV-03", by=GRID, key="ded",
+                  occurred_at=pendulum.datetime(2026, 12, 20, tz=TZ))
+    assert ledger.expire_due() == ()

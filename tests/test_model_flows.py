@@ -6,7 +6,7 @@ import datetime as _dt
 from typing import Any
 
 import pytest
-from hypothesis import settings
+from hypothesis import event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import rule
 
@@ -275,6 +275,46 @@ class FlowsMachine(ModelMachine):
     adjust_stock = elder_meal = end_a_reservation = fill_a_cap = hold_the_last_unit = _off
     move_household = receive_stock = register = shop = spend = transfer = _off
     adopt_next_version = _off
+
+    @rule(what=st.sampled_from(["an open order", "a dispatched order", "a listed wish",
+                                "a claimed wish"]),
+          household=st.sampled_from(["H1", "H2", "H3", "H4"]),
+          edge=st.sampled_from(["at", "1µs before"]), rarely=st.integers(0, 2))
+    def nobody_takes_it_on(self, what: str, household: str, edge: str, rarely: int) -> None:
+        """An order opened to be grabbed or dispatched, or a wish put on the wall or claimed,
+        that nobody takes further: at its deadline (``open_hours``, ``accept_hours``,
+        ``list_days``, ``claim_days``) the due job returns the order to dispatch, takes the
+        wish off the wall or puts it back there; 1 µs before, it does nothing. (Rarely: the
+        jump to the deadline passes every other case's too.)"""
+        if rarely:
+            return
+        helper = next((v for v in self.volunteers()
+                       if self.model.household_of(v.id) != household), None)
+        if what.endswith("order"):
+            opened = self.keyed("place_order", household, "FIX", by=self.resident(household),
+                                key=self.fresh_key())
+            steps: list[tuple[str, Actor, dict[str, Any]]] = [
+                ("open", self.committee, {}) if what == "an open order" else
+                ("dispatch", self.committee, {"volunteer": helper.id if helper else "M11"})]
+            job = "time_out_due"
+        else:
+            opened = self.keyed("submit_wish", self.resident(household).id, "想要一台收音机",
+                                by=self.grid_worker, key=self.fresh_key(), value=80)
+            steps = [("list", self.committee, {"category": "物品"})]
+            if what == "a claimed wish" and helper is not None:
+                steps.append(("claim", helper, {}))
+            job = "lapse_due"
+        for step, by, args in steps if opened is not None else []:
+            if self.keyed("step", opened.id, step, by=by, key=self.fresh_key(), **args) is None:
+                return
+        case = self.model.cases.get(opened.id) if opened is not None else None
+        if case is None or not case.due_us:
+            return
+        target = self.model.local(case.due_us - (1 if edge == "1µs before" else 0))
+        if target > self.model.now():
+            self.clock.set(target)
+            event(f"{what}: {edge} its deadline")
+            self.both(job, None)
 
     @rule(data=st.data())
     def close_a_quiet_account(self, data: st.DataObject) -> None:

@@ -365,6 +365,13 @@ class CoreModel:
         self.balances[source] = self.posted(source) - points
         self.balances[destination] = self.posted(destination) + points
 
+    def expired_already(self, occurred_us: int) -> bool:
+        """Whether points for conduct at ``occurred_us`` would already have expired when the
+        command is recorded (an award or claim of them is refused, docs/expiry.md)."""
+        rulebook = self.version_at(occurred_us)
+        expires = None if rulebook is None else self.expires_us(occurred_us, rulebook)
+        return expires is not None and expires <= self.next_recorded_us()
+
     def expires_us(self, occurred_us: int, rulebook: Rulebook) -> int | None:
         """When points of conduct at ``occurred_us`` expire under ``rulebook`` (None: never)."""
         policy = rulebook.expiry
@@ -693,6 +700,8 @@ class CoreModel:
             points = rulebook.item(item).points * quantity
             if name == "award":
                 errors |= self.cap_errors(account, item, points, at)
+                if self.expired_already(at):
+                    errors.add(BackdatedTooFar)
         payload = (*self.posting_payload(account, item, occurred, quantity, evidence), by, memo)
 
         def check(result: Any) -> list[str]:

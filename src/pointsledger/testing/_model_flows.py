@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 from pointsledger.base.actors import Actor
 from pointsledger.errors import (
     AlreadyReversed,
+    BackdatedTooFar,
     DeadlinePassed,
     EvidenceRequired,
     InsufficientMinutes,
@@ -399,6 +400,8 @@ class FlowModel(_Base):
                     errors.add(EvidenceRequired)
                 if points > 0:
                     errors |= self.cap_errors(account, item, points, at)
+                    if self.expired_already(at):
+                        errors.add(BackdatedTooFar)
         payload = (account, item, None if occurred_at is None else at, quantity,
                    tuple(evidence), by, memo)
         opened = self.opened("claim", account, household or "", item, by, at)
