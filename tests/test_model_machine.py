@@ -90,8 +90,9 @@ def test_spending_takes_the_soonest_expiring_lot_first() -> None:
 
 def test_occurred_at_the_edges_of_now_and_the_backdating_window() -> None:
     """Now (the next recording time) is accepted and 1 µs later refused; exactly
-    backdate_days back is accepted and 1 µs before it refused."""
-    m = machine()
+    backdate_days back is accepted and 1 µs before it refused (points that never expire: the
+    default village's expire 30 days after the conduct, see the next test)."""
+    m = NeverExpiringMachine()
     now = m.model.local(m.model.next_recorded_us())
     assert m.both("award", "H1", "VOL-01", by=m.grid_worker, key="now", occurred_at=now)
     future = m.model.local(m.model.next_recorded_us()) + _dt.timedelta(microseconds=1)
@@ -105,6 +106,20 @@ def test_occurred_at_the_edges_of_now_and_the_backdating_window() -> None:
     m.agrees_with_the_model()
 
 
+def test_an_award_whose_points_already_expired_is_refused_as_the_model_says() -> None:
+    """Within the backdating window (90 days) but past the rolling expiry (30 days): the
+    points would be born expired, so the award is refused (docs/expiry.md); 1 µs inside the
+    expiry it is accepted."""
+    m = machine()
+    lifetime = _dt.timedelta(days=30)
+    dead = m.model.local(m.model.next_recorded_us()) - lifetime
+    assert m.both("award", "H1", "VOL-01", by=m.grid_worker, key="dead",
+                  occurred_at=dead) is None
+    alive = m.model.local(m.model.next_recorded_us()) - lifetime + _dt.timedelta(microseconds=1)
+    assert m.both("award", "H1", "VOL-01", by=m.grid_worker, key="alive", occurred_at=alive)
+    m.agrees_with_the_model()
+
+
 def test_retry_returns_the_first_event_and_another_request_conflicts() -> None:
     """The same key and payload returns the first event; another payload is refused."""
     m = machine()
@@ -113,6 +128,12 @@ def test_retry_returns_the_first_event_and_another_request_conflicts() -> None:
     assert m.both("award", "H1", "VOL-01", by=m.grid_worker, key="k") == first
     assert m.both("award", "H2", "VOL-01", by=m.grid_worker, key="k") is None
     m.agrees_with_the_model()
+
+
+class NeverExpiringMachine(CoreModelMachine):
+    """The core machine with points that never expire."""
+
+    rulebook = attrs.evolve(default_model_rulebook(), expiry=ExpiryPolicy())
 
 
 class QuarterEndMachine(CoreModelMachine):

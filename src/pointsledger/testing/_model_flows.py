@@ -867,7 +867,7 @@ class FlowModel(_Base):
         if "minutes" in args:
             errors |= self.minutes_errors(minutes)
             if not errors and case.state == "in_service" and (
-                    minutes > (self.stamp() - case.started_us) // 60_000_000):
+                    int(minutes or 0) > (self.stamp() - case.started_us) // 60_000_000):
                 errors.add(ValidationError)
 
         def apply(result: Any) -> None:
