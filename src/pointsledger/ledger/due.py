@@ -80,9 +80,10 @@ class DueJobs:
 
     def expire_due(self, as_of: _dt.datetime | None = None) -> tuple[Expired, ...]:
         """Expire (清零) what is left in lots whose expiry is at or before ``as_of`` (default:
-        the ledger clock): one ``expired`` event per account; points expire once. Run it at
-        least at every period boundary the rulebook's expiry policy has (a carry-over is
-        applied one year end per run).
+        the ledger clock): one ``expired`` event per account with points to expire; points
+        expire once. Run it at least at every period boundary the rulebook's expiry policy
+        has. Under a carry-over, an account whose due points all fit in the carry gets no
+        event (docs/expiry.md).
 
         Returns:
             The ``expired`` events written.
