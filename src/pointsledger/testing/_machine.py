@@ -180,6 +180,11 @@ class LedgerMachine(CoveredMachine, StoreRules, RuleBasedStateMachine):
             for key, cap in counters:
                 if self.used[key] + points > cap.max_points:
                     return CapExceeded
+            # points already expired under the expiry policy are never awarded
+            expires = self.checklist.expiry.expires_us(to_us(occurred), self.plan.tz,
+                                                       pendulum.timezone(self.plan.tz))
+            if expires is not None and expires <= self._now_us():
+                return BackdatedTooFar
         return None
 
     @initialize(data=st.data())
