@@ -12,6 +12,7 @@ from hypothesis.stateful import rule
 
 from pointsledger import Actor, Ledger, ManualClock
 from pointsledger.errors import (
+    AccountClosed,
     AlreadyReversed,
     CapExceeded,
     DeadlinePassed,
@@ -254,6 +255,19 @@ def test_a_deposit_needs_two_reviewers_and_minutes_convert(pair: Pair) -> None:
     pair.refused(NotEligible, "convert_time", "M41", 60, by=COMMITTEE)
     pair.refused(ValidationError, "donate_time", "M41", "M22", 10, by=GRID)
     pair("spend_time", "M41", 100, service="理发", by=Actor("M41", roles={"resident"}))
+
+
+def test_minutes_are_donated_to_family_only_and_never_to_a_closed_account(pair: Pair) -> None:
+    """A member of another household is not family, its account closed or not
+    (ValidationError); a family member whose account closed is refused as closed."""
+    deposit = pair("submit_time", "M11", 100, service="助老", by=GRID)
+    pair("step", deposit, "approve", by=GRID2)
+    pair("step", deposit, "approve", by=COMMITTEE)
+    pair("close_account", "M31", by=COMMITTEE, balance_to=POOL)
+    pair.refused(ValidationError, "donate_time", "M11", "M31", 10, by=COMMITTEE)
+    pair.refused(ValidationError, "donate_time", "M11", "M99", 10, by=COMMITTEE)
+    pair("close_account", "M12", by=COMMITTEE, balance_to=POOL)
+    pair.refused(AccountClosed, "donate_time", "M11", "M12", 10, by=COMMITTEE)
 
 
 def test_models_build_from_any_ledger() -> None:
