@@ -7,7 +7,10 @@ prints the base seed first, so a failure is reproduced with ``--seed``::
     python scripts/soak.py --steps 2000 --seed 12345       # reproduce a failing batch
 
 Each batch of ``--examples`` runs uses the seed ``base + batch number``; a failure prints the
-batch's seed and hypothesis's falsifying steps, and the script exits non-zero.
+batch's seed and hypothesis's falsifying steps, and the script exits non-zero. Failures are not
+shrunk unless ``--shrink`` is given (shrinking a long machine run can take many minutes; the
+steps printed are the run as found). The rate is printed per wall-clock second and per second
+of this process's CPU time (what the run costs on an idle machine).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, seed, settings
+from hypothesis import HealthCheck, Phase, seed, settings
 from hypothesis.stateful import get_state_machine_test
 
 
@@ -39,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=None, help="base seed (default: random)")
     parser.add_argument("--examples", type=int, default=100, help="runs per batch")
     parser.add_argument("--step-count", type=int, default=50, help="most steps per run")
+    parser.add_argument("--shrink", action="store_true", help="shrink a failure (slow)")
     parser.add_argument("--machine", action="append", default=None,
                         help="module:Class to run (repeatable; batches alternate)")
     args = parser.parse_args(argv)
@@ -47,8 +51,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"soak: base seed {base}; reproduce with --seed {base}", flush=True)
     config = settings(max_examples=args.examples, stateful_step_count=args.step_count,
                       deadline=None, derandomize=False, database=None,
-                      suppress_health_check=list(HealthCheck), print_blob=True)
-    steps, batch, started = 0, 0, time.perf_counter()
+                      suppress_health_check=list(HealthCheck), print_blob=True,
+                      phases=[Phase.explicit, Phase.generate, *(
+                          [Phase.shrink] if args.shrink else [])])
+    steps, batch, started, cpu = 0, 0, time.perf_counter(), time.process_time()
     while steps < args.steps:
         machine = machines[batch % len(machines)]
         machine.coverage = type(machine.coverage)()
@@ -62,10 +68,12 @@ def main(argv: list[str] | None = None) -> int:
         steps += machine.coverage.steps
         batch += 1
         rate = steps / (time.perf_counter() - started)
-        print(f"soak: batch {batch} {machine.__name__}: {steps} steps, {rate:.0f} steps/s",
-              flush=True)
+        cpu_rate = steps / max(time.process_time() - cpu, 1e-9)
+        print(f"soak: batch {batch} {machine.__name__}: {steps} steps, {rate:.0f} steps/s "
+              f"({cpu_rate:.0f} per CPU second)", flush=True)
     print(f"soak: {steps} randomised steps in {batch} batches passed "
-          f"({time.perf_counter() - started:.0f} s, base seed {base})")
+          f"({time.perf_counter() - started:.0f} s, {time.process_time() - cpu:.0f} s CPU, "
+          f"base seed {base})")
     return 0
 
 

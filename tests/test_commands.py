@@ -35,7 +35,7 @@ COMMANDS = {name: value for name, value in vars(Commands).items() if isinstance(
 
 def test_every_command_is_one_declaration() -> None:
     """Each ledger command is a Command whose name, docstring and event class are its own."""
-    assert len(COMMANDS) == 25
+    assert len(COMMANDS) == 32
     for name, declared in COMMANDS.items():
         assert declared.name == name
         assert issubclass(declared.emits, Event) and declared.emits is not Event

@@ -28,6 +28,7 @@ from pointsledger import (
     Rating,
     Region,
     Rulebook,
+    ShareRule,
     StockLevel,
     ValidationError,
     Verified,
@@ -42,6 +43,7 @@ from pointsledger.core.events import Awarded, Details, Lot, Posting
 from pointsledger.core.records import Adoption, Reservation
 from pointsledger.core.store_events import Reserved
 from pointsledger.reports.table import Table
+from pointsledger.rules.benefits import share_rule_from_data
 from pointsledger.rules.rulebook import rulebook_from_data, rulebook_to_data
 from pointsledger.testing import command_sequences, rulebooks, run_commands, villages
 
@@ -103,7 +105,9 @@ _VALUES: dict[Any, st.SearchStrategy[Any]] = {
     int: _INSTANTS,
     str: _TEXT,
     str | None: st.none() | _TEXT,
+    int | None: st.none() | _INSTANTS,
     tuple[str, ...]: st.lists(_TEXT, max_size=3).map(tuple),
+    tuple[int, ...]: st.lists(st.integers(-(2**53), 2**53), max_size=3).map(tuple),
     tuple[Lot, ...]: st.lists(st.tuples(_INSTANTS, st.integers(-99, 99), _INSTANTS),
                               max_size=3).map(tuple),
     tuple[Posting, ...]: st.lists(st.tuples(_TEXT, _TEXT, st.integers(0, 99)),
@@ -111,6 +115,12 @@ _VALUES: dict[Any, st.SearchStrategy[Any]] = {
     Details: st.lists(st.tuples(_TEXT, _SCALAR | st.lists(_SCALAR, max_size=2).map(tuple)),
                       max_size=3).map(tuple),
     Rulebook: rulebooks(),
+    ShareRule: st.builds(ShareRule, st.sampled_from(["points", "stars"]),
+                         st.lists(st.tuples(st.integers(1, 5), st.integers(0, 9)), max_size=3),
+                         st.booleans()),
+    tuple[tuple[str, int, int], ...]: st.lists(st.tuples(_TEXT, st.integers(0, 99),
+                                                         st.integers(0, 10**6)),
+                                               max_size=3).map(tuple),
 }
 
 
@@ -134,6 +144,8 @@ def test_every_event_kind_survives_json(event: Event, tz: str) -> None:
             assert to_us(dt.datetime.fromisoformat(value)) == getattr(event, name)
         elif name == "rulebook":
             assert rulebook_from_data(value) == event.rulebook  # type: ignore[attr-defined]
+        elif isinstance(getattr(event, name), ShareRule):
+            assert share_rule_from_data(value) == getattr(event, name)
         else:
             assert value == round_trip({"v": getattr(event, name)})["v"]
 
@@ -289,7 +301,8 @@ def test_verified_problem_rating_actor_rulebook() -> None:
     assert all(isinstance(r, Rating) and round_trip(r.to_dict()) == r.to_dict()
                for r in ratings)
     assert set(ratings[0].to_dict()) == {"household", "period", "earned", "deducted",
-                                         "violations", "serious", "score", "stars"}
+                                         "violations", "serious", "score", "stars",
+                                         "vetoes"}
     assert COMMITTEE.to_dict() == {"id": "c-01", "roles": ["committee"]}
     assert Actor("x", roles={"b", "a"}).to_dict("UTC") == {"id": "x", "roles": ["a", "b"]}
     book = rulebook()

@@ -496,9 +496,12 @@ def test_no_rulebook_means_no_postings() -> None:
 
 
 def test_region_tree_rules(village: Village) -> None:
-    """Regions nest by level; micro-grids sit under grids; households need a grid."""
+    """Regions nest by level; micro-grids sit under grids; households need a grid or a
+    micro-grid."""
     led = village.ledger
-    led.add_region("G01-1", "微网格", kind="grid", parent="G01", by=COMMITTEE)
+    led.add_region("G01-1", "微网格", kind="micro_grid", parent="G01", by=COMMITTEE)
+    refused(led, ValidationError, lambda: led.add_region("G01-2", "微网格", kind="grid",
+                                                         parent="G01", by=COMMITTEE))
     refused(led, ValidationError, lambda: led.add_region("T", "镇", kind="town", parent="V01",
                                                          by=COMMITTEE))
     refused(led, ValidationError, lambda: led.add_region("X", "x", kind="hamlet", by=COMMITTEE))

@@ -46,7 +46,7 @@ def test_the_fast_fold_equals_folding_event_by_event(tmp_path: Path) -> None:
     ledger = _busy_ledger(str(tmp_path / "a.db"))
     slow = Movements()
     for event in ledger.events():
-        slow.add(event, ledger.household_of)
+        slow.add(event, lambda account, seq: ledger.household_of(account, at_seq=seq))
     assert _columns(movements_of(ledger)) == _columns(slow)
     ledger.close()
 

@@ -97,7 +97,7 @@ TEXT = st.text(st.characters(codec="utf-8", categories=["L", "N", "P", "Zs"]), m
 def full_rulebooks(draw: st.DrawFn) -> Rulebook:
     """rulebooks() with every other part drawn too: policy, rewards, store, ratings, expiry
     and the workflow policies (the test extends the kit's draw; the kit is not changed)."""
-    base = draw(rulebooks())
+    base = draw(rulebooks(campaigns=(dt.date(2026, 1, 1), dt.date(2027, 12, 31))))
     codes = [i.code for i in base.items]
     award = [i.code for i in base.items if i.points > 0]
     optional_item = st.none() | (st.sampled_from(award) if award else st.none())
@@ -137,7 +137,7 @@ def full_rulebooks(draw: st.DrawFn) -> Rulebook:
                                   unique=True))
     return Rulebook(
         base.version, base.items, category_caps=dict(base.category_caps), policy=policy,
-        rewards=rewards,
+        rewards=rewards, benefits=base.benefits, vetoes=base.vetoes, campaigns=base.campaigns,
         store=StorePolicy(
             base_points=draw(st.integers(0, 200)), min_score=draw(st.none() | st.integers(
                 -100, 300)), ban_years=draw(st.none() | st.integers(0, 3)),
@@ -267,7 +267,7 @@ def test_unknown_sheets_columns_files_and_settings_are_refused(tmp_path: Path) -
     assert "'item'" in str(_refused(folder))
     (folder / "item.csv").unlink()
     with (folder / "items.csv").open("a", encoding="utf-8") as out:
-        out.write("VOL-01,参加志愿服务,志愿服务,2,,,,,,,,,extra\n")
+        out.write("VOL-01,参加志愿服务,志愿服务,2,,,,,,,,,,extra\n")  # one past per_value
     assert "without a header" in str(_refused(folder))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import attrs
 import pendulum
@@ -126,10 +126,10 @@ def test_no_overspend_and_no_negative_stock(shop: Shop) -> None:
     """Short of points or of stock, a redemption is refused and writes nothing."""
     led = shop.ledger
     shop.earn("H1")
-    exc = refused(led, InsufficientPoints, lambda: led.redeem("H1", "MEAL", quantity=2,
-                                                              by=KEEPER, key="x"))
-    assert exc.fields == {"account": "H1", "available": 10, "needed": 20}
-    refused(led, OutOfStock, lambda: led.redeem("H1", "MEAL", quantity=11, by=KEEPER, key="y"))
+    exc = refused(led, InsufficientPoints, lambda: led.redeem("H1", "TV", by=KEEPER, key="x"))
+    assert exc.fields == {"account": "H1", "available": 10, "needed": 100}
+    led.adjust_stock("SOAP", counted=1, reason="盘点", by=KEEPER, key="count")
+    refused(led, OutOfStock, lambda: led.redeem("H1", "SOAP", quantity=2, by=KEEPER, key="y"))
     led.deduct("H2", "COV-01", by=GRID, key="d", occurred_at=shop.clock())
     exc = refused(led, InsufficientPoints, lambda: led.redeem("H2", "SOAP", by=KEEPER, key="z"))
     assert exc.fields["available"] == -30
@@ -228,7 +228,8 @@ def test_reservation_hand_over_with_pickup_code(shop: Shop) -> None:
     assert len(reservation.pickup_code) == 6
     assert led.balance("H1").held == 10 and led.balance("H1").available == 0
     assert led.stock("SOAP").reserved == 2 and led.stock("SOAP").free == 8
-    refused(led, InsufficientPoints, lambda: led.redeem("H1", "MEAL", by=KEEPER, key="x"))
+    refused(led, InsufficientPoints, lambda: led.redeem("H1", "MEAL", member="M-60",
+                                                        by=KEEPER, key="x"))
     wrong = "000000" if reservation.pickup_code != "000000" else "111111"
     refused(led, ValidationError, lambda: led.hand_over(reservation.id, pickup_code=wrong,
                                                         by=KEEPER, key="h"))
@@ -305,11 +306,30 @@ def test_a_reward_never_stocked_is_out_of_stock(shop: Shop) -> None:
     assert (exc.fields["available"], exc.fields["asked"]) == (0, 1)
 
 
-def test_a_member_without_a_birth_date_pays_the_full_price(shop: Shop) -> None:
-    """Price rules go by age: a member with no recorded birth date pays the cost."""
+def test_an_age_priced_reward_needs_a_member_with_a_birth_date(shop: Shop) -> None:
+    """Price rules go by age: without a member, or for a member with no recorded birth date,
+    an age-priced meal is refused (never silently charged full price), for a redemption and
+    a reservation alike; the error names the reward and what is missing."""
     led = shop.ledger
     shop.earn("H2")
-    assert led.redeem("H2", "MEAL", member="M-KID", by=KEEPER, key="k").points == 10
+    shop.earn("H1")
+    for take in (led.redeem, led.reserve):
+        def for_kid(take: Callable[..., object] = take) -> object:
+            return take("H2", "MEAL", member="M-KID", by=KEEPER, key="age-1")
+
+        def for_nobody(take: Callable[..., object] = take) -> object:
+            return take("H1", "MEAL", by=KEEPER, key="age-2")
+
+        exc = refused(led, NotEligible, for_kid)
+        assert exc.fields == {"reason": "age_unknown", "reward": "MEAL", "member": "M-KID",
+                              "missing": "birth_date"}
+        assert "'MEAL'" in exc.message and "birth date" in exc.message
+        assert "出生日期" in exc.message_for("zh")
+        exc = refused(led, NotEligible, for_nobody)
+        assert exc.fields == {"reason": "age_unknown", "reward": "MEAL", "missing": "member"}
+        assert "member" in exc.message and "成员" in exc.message_for("zh")
+    assert led.redeem("H1", "MEAL", member="M-60", by=KEEPER, key="age-3").points == 10
+    assert led.redeem("H2", "SOAP", by=KEEPER, key="age-4").points == 5  # no price rules
 
 
 def test_cancel_releases_and_frees_the_limit(shop: Shop) -> None:
@@ -398,11 +418,12 @@ def test_donation_awards_the_donor_atomically(shop: Shop) -> None:
     """Donated goods go into stock and the donor is awarded in the same command."""
     led = shop.ledger
     head = led.head
-    received = led.receive_stock("SOAP", 20, donor="H3", donation_item="DON-01", by=KEEPER,
+    received = led.receive_stock("SOAP", 1, donor="H3", donation_item="DON-01", by=KEEPER,
                                  key="don1")
+    assert received.kind == "donation_received" and received.donor == "H3"
     assert led.head == head + 2 and led.event(head + 2).kind == "awarded"
     assert led.event(head + 2).key == "don1" and led.balance("H3").posted == 5
-    assert led.receive_stock("SOAP", 20, donor="H3", donation_item="DON-01", by=KEEPER,
+    assert led.receive_stock("SOAP", 1, donor="H3", donation_item="DON-01", by=KEEPER,
                              key="don1") == received
     led.receive_stock("SOAP", 1, donor="H3", donation_item="DON-01", by=KEEPER, key="don2")
     from pointsledger import CapExceeded

@@ -66,6 +66,7 @@ if TYPE_CHECKING:
     from pointsledger.ledger.records import ExpiringLot, StockLevel, Verified
     from pointsledger.ledger.trust import Anchor
     from pointsledger.reports.ratings import Rating, rate
+    from pointsledger.rules.benefits import Benefit, Campaign, ShareRule, Vetoes, split_fen
     from pointsledger.rules.catalogue import Limit, PriceRule, RatingPolicy, Reward, StorePolicy
     from pointsledger.rules.checklist import Cap, ChecklistItem
     from pointsledger.rules.expiry import ExpiryPolicy
@@ -103,6 +104,8 @@ __all__ = [
     "Balance",
     "BalanceNotZero",
     "Batch",
+    "Benefit",
+    "Campaign",
     "Cap",
     "CapExceeded",
     "Case",
@@ -146,6 +149,7 @@ __all__ = [
     "RulebookError",
     "Service",
     "ServicePolicy",
+    "ShareRule",
     "StateError",
     "StockLevel",
     "StoreError",
@@ -159,6 +163,7 @@ __all__ = [
     "UnknownReward",
     "ValidationError",
     "Verified",
+    "Vetoes",
     "WishCategory",
     "WishPolicy",
     "__version__",
@@ -166,6 +171,7 @@ __all__ = [
     "import_jsonl",
     "rate",
     "reports",
+    "split_fen",
 ]
 
 _SUBMODULES: frozenset[str] = frozenset({"reports"})
@@ -192,6 +198,7 @@ _SOURCES: dict[str, tuple[str, ...]] = {
     "pointsledger.ledger.records": ("ExpiringLot", "StockLevel", "Verified"),
     "pointsledger.ledger.trust": ("Anchor",),
     "pointsledger.reports.ratings": ("Rating", "rate"),
+    "pointsledger.rules.benefits": ("Benefit", "Campaign", "ShareRule", "Vetoes", "split_fen"),
     "pointsledger.rules.catalogue": ("Limit", "PriceRule", "RatingPolicy", "Reward", "StorePolicy"),
     "pointsledger.rules.expiry": ("ExpiryPolicy",),
     "pointsledger.rules.flows": ("FLOWS", "Case", "Flow"),

@@ -57,8 +57,11 @@ _STATUS: Final = {"open": "待取货", "handed_over": "已交付", "cancelled": 
 _COMMAND: Final = {
     "adopt": "通过积分规则", "add_region": "新增区域", "register_household": "登记户",
     "register_member": "登记成员", "move_household": "调整户所属网格",
-    "close_account": "注销账户", "award": "加分", "deduct": "扣分", "reverse": "冲正",
+    "close_account": "注销账户", "move_member": "成员转户", "split_household": "分户",
+    "merge_households": "合户", "member_leaves": "成员迁出", "member_returns": "成员迁回",
+    "award": "加分", "deduct": "扣分", "reverse": "冲正",
     "close_period": "结账", "receive_stock": "物品入库", "adjust_stock": "盘点库存",
+    "price_donated_goods": "捐赠物品定价",
     "redeem": "兑换", "reserve": "预约兑换", "hand_over": "取货交付",
     "cancel_reservation": "取消预约", "transfer": "转让积分", "spend_time": "使用时间银行时长",
     "donate_time": "转赠时间银行时长", "convert_time": "时长兑换积分",
@@ -66,6 +69,7 @@ _COMMAND: Final = {
 _KIND: Final = {
     # region kinds
     "county": "县", "town": "镇（街道）", "village": "村", "community": "社区", "grid": "网格",
+    "micro_grid": "微网格",
     # transfer kinds
     "member_to_household": "成员向本户转让积分", "household_to_household": "户与户之间转让积分",
     "household_to_community": "户向村集体捐赠积分",
@@ -238,6 +242,7 @@ _allowed = _words_list({**_ROLE, **_STEP})  # roles (permissions) or steps (work
 FORMATS: Final[dict[str, Callable[[object], str | None]]] = {
     "per": _word(_PER), "scope": _word(_SCOPE), "flow": _word(_FLOW), "state": _word(_STATE),
     "step": _word(_STEP), "status": _word(_STATUS), "kind": _word(_KIND), "command": _command,
+    "parent_kind": _word(_KIND), "region_kind": _word(_KIND), "accepted": _words_list(_KIND),
     "allowed": _allowed, "period": _period, "limit": _limit, "problems": _count, "claims": _count,
     "occurred_at": _datetime, "now": _datetime, "closed_before": _datetime, "until": _datetime,
     "expired": _datetime, "as_of": _datetime, "day": _date, "effective_from": _date,

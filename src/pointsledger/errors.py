@@ -135,11 +135,20 @@ class ValidationError(PointsLedgerError, ValueError):
     code = "invalid"
     http_status = 400
     zh_templates: ClassVar[tuple[str, ...]] = (
+        "没有可以分得{amount_fen}分的农户：各户的分配权重都是0",
         "{through}及以前的积分申报还有{claims}件在审核或公示中，请先处理完再结账",
         "积分项目「{item}」的分值是{points}分：加分项目请用加分，扣分项目请用扣分",
         "户「{account}」还有未注销的成员（{members}），请先注销这些成员",
         "账户「{account}」还有未办结的事项（{cases}），请先办结",
+        "{parent_kind}「{parent}」下面不能设立{kind}：{kind}只能设在{accepted}下面",
         "「{parent}」下面不能设立{kind}",
+        "账户「{account}」还有未取货的预约（{reservations}），请先交付或取消",
+        "「{not_member}」是户，不是成员",
+        "成员「{member}」已经在户「{in_household}」中",
+        "成员「{member}」不是户「{not_in_household}」的成员",
+        "户「{merge_into}」不能并入自己",
+        "成员「{open_member}」没有迁出或注销，不需要迁回",
+        "分户时按积分数（{points}）或按比例（{share}）只能选一种",
         "积分不能从「{source}」转给「{destination}」：只能由成员转给本户、户转给其他户，"
         "或由户捐给村集体",
         "时长要按{unit}分钟的整数倍兑换，{minutes}分钟不符合",
@@ -158,7 +167,8 @@ class ValidationError(PointsLedgerError, ValueError):
         "本机没有中文字体（{font}），图表里的中文无法显示：请安装{packages}，"
         "或用英文（locale='en'）绘制",
         "心愿状态「{state}」无效：可选wall（墙上的心愿）、all（全部）或心愿流程中的某个状态",
-        "「{region}」不是网格：户只能登记在网格下",
+        "「{region}」是{region_kind}，不是网格或微网格：户只能登记在网格或微网格下",
+        "「{region}」不是网格：户只能登记在网格或微网格下",
         "该户已经在网格「{grid}」中",
         "「{source}」不能把积分转给自己",
         "取货码与预约「{reservation}」不符",
@@ -186,6 +196,8 @@ class RulebookError(ValidationError):
         "权限表中有不存在的操作「{command}」",
         "积分过期方式「{kind}」无效",
         "积分项目「{item}」是扣分项目，不能设置封顶",
+        "专项活动「{campaign}」设置有误：起止日期、适用项目或加分方式不符合要求",
+        "分红规则的计分依据「{basis}」无效，应为按积分（points）或按星级（stars）",
         "积分规则中「{field}」的值不符合要求（填写的是：{value}）",
         "积分规则缺少「{field}」或填写有误",
         "积分规则中有不符合要求的取值：{value}",
@@ -200,6 +212,8 @@ class NotFound(PointsLedgerError, LookupError):
     http_status = 404
     zh_templates: ClassVar[tuple[str, ...]] = (
         "服务菜单中没有「{service}」这项服务",
+        "积分规则「{version}」中没有待遇「{benefit}」",
+        "记录「{entry}」不是积分分红记录",
         "积分规则版本「{version}」尚未通过",
     )
     zh_generic = "没有找到要办理的对象，请核对后再试。"
@@ -470,7 +484,8 @@ class LimitReached(PointsLedgerError, ValueError):
 
 
 class NotEligible(PointsLedgerError, PermissionError):
-    """The household may not redeem now: ``reason`` is threshold, ban, day or window."""
+    """The household may not redeem now: ``reason`` is threshold, ban, day, window, or
+    age_unknown (an age-priced reward without a member whose birth date is known)."""
 
     code = "not_eligible"
     http_status = 422
@@ -484,6 +499,10 @@ class NotEligible(PointsLedgerError, PermissionError):
         "window": ("{day}不在「{reward}」的兑换期内",),
         "transfer": ("现行积分规则没有开放{kind}",),
         "no_conversion": ("现行积分规则不允许把时间银行的时长兑换成积分",),
+        "age_unknown": (
+            "「{reward}」按年龄定价，成员「{member}」没有登记出生日期，请先补登出生日期",
+            "「{reward}」按年龄定价，兑换时须指明是本户哪位成员（member）",
+        ),
     }
     """Chinese templates by ``reason``, tried before :attr:`zh_templates`."""
     zh_templates = ("户「{household}」暂不符合兑换条件", "「{reward}」现在不能兑换")

@@ -20,6 +20,7 @@ from pointsledger.core.events import (
     AccountClosure,
     Awarded,
     Deducted,
+    Distributed,
     Event,
     HouseholdMoved,
     HouseholdRegistered,
@@ -32,7 +33,16 @@ from pointsledger.core.events import (
     Stepped,
     TimeMoved,
 )
+from pointsledger.core.registry_events import (
+    HouseholdsMerged,
+    HouseholdSplit,
+    MemberLeft,
+    MemberMoved,
+    MemberReturned,
+)
 from pointsledger.core.store_events import (
+    DonatedGoodsPriced,
+    DonationReceived,
     Expired,
     HandedOver,
     Redeemed,
@@ -70,6 +80,8 @@ EVENT_TYPES: Final[dict[str, type[Event]]] = {
         Reversed,
         PeriodClosure,
         StockReceived,
+        DonationReceived,
+        DonatedGoodsPriced,
         StockAdjusted,
         Redeemed,
         HandedOver,
@@ -80,6 +92,12 @@ EVENT_TYPES: Final[dict[str, type[Event]]] = {
         Expired,
         Stepped,
         TimeMoved,
+        MemberMoved,
+        HouseholdSplit,
+        HouseholdsMerged,
+        MemberLeft,
+        MemberReturned,
+        Distributed,
     )
 }
 """Every event kind by its ``KIND`` name."""

@@ -25,6 +25,7 @@ from pointsledger.base.jsonforms import fields_to_dict, instant_to_json, zone
 from pointsledger.base.periods import DEFAULT_TZ
 from pointsledger.core._json import encode, quote
 from pointsledger.core.accounts import PENALTY, POOL
+from pointsledger.rules.benefits import ShareRule, share_rule_from_data, share_rule_to_data
 from pointsledger.rules.rulebook import Rulebook, rulebook_from_data, rulebook_to_data
 
 Posting = tuple[str, str, int]
@@ -37,6 +38,11 @@ _ITEM_POSTING = '["%s",%d,%d,%d,%s,%s,%s,%s,%s,%s,%d,%d,[],[]]'
 Lot = tuple[int, int, int]
 """``(lot, amount, expires_us)``: ``amount`` points of the lot created by event ``lot``, which
 expire at ``expires_us``."""
+
+Move = tuple[str, str, str, int]
+"""``(member, from household, to household, points)``: a member moved between households with
+the ``points`` on their own account (no posting: *a household's points* change on both
+sides)."""
 
 
 def _freeze(value: Any) -> Any:
@@ -103,6 +109,11 @@ class Event:
 
     def postings(self) -> tuple[Posting, ...]:
         """The double-entry postings this event makes (none for non-monetary events)."""
+        return ()
+
+    def moves(self) -> tuple[Move, ...]:
+        """The members this event moves between households with the points on their own
+        accounts (:mod:`pointsledger.core.registry_events`; none for other events)."""
         return ()
 
     def body_json(self) -> list[Any]:
@@ -447,3 +458,42 @@ class PeriodClosure(Event):
     BODY = ("through",)
     REQUEST = BODY
     through: str
+
+
+Share = tuple[str, int, int]
+"""``(household, weight, fen)``."""
+
+
+@attrs.frozen
+class Distributed(Event):
+    """A sum divided among households for a period by a resolution (积分分红); moves no points.
+
+    Attributes:
+        period: the period's label (``2026``, ``2026-Q1``, ``2026-03``).
+        rule: how households were weighed.
+        amount_fen: the sum, in fen (分).
+        minutes: the resolution's minutes.
+        shares: ``(household, weight, fen)`` of every household with a positive weight, by
+            household id; the fen sum to ``amount_fen``.
+    """
+
+    KIND = "distributed"
+    BODY = ("period", "rule", "amount_fen", "minutes", "shares")
+    REQUEST = ("period", "rule", "amount_fen", "minutes")
+    TUPLES = frozenset({"shares"})
+    period: str
+    rule: ShareRule
+    amount_fen: int
+    minutes: str
+    shares: tuple[Share, ...]
+
+    def body_json(self) -> list[Any]:
+        return [self.period, share_rule_to_data(self.rule), self.amount_fen, self.minutes,
+                self.shares]
+
+    @classmethod
+    def from_json(cls, header: Sequence[Any], body: Sequence[Any], hash: bytes) -> Event:
+        period, rule, amount, minutes, shares = body
+        values: list[Any] = [*header, period, share_rule_from_data(rule), amount, minutes,
+                             tuple((str(h), int(w), int(f)) for h, w, f in shares)]
+        return cls(*values, hash=hash)

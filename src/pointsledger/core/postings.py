@@ -195,6 +195,8 @@ def posting_draft(
     adoption = rulebook_at(ctx, occurred_us)
     checklist_item = adoption.rulebook.item(item)
     points = checklist_item.points * quantity
+    if adoption.rulebook.campaigns and points > 0:  # a campaign (专项活动) may multiply it
+        points = adoption.rulebook.points_for(item, quantity, state.local_day(occurred_us))
     if cls is Awarded and checklist_item.points <= 0:
         raise ValidationError(
             f"award takes an item with positive points; {item!r} has {checklist_item.points}: "

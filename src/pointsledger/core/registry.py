@@ -1,8 +1,10 @@
 """Who: the region tree, households and members.
 
-Regions form a tree: county > town > village or community > grid, with micro-grids as grids
-under a grid. A region may sit under any region of a higher level (a village-level ledger may
-start at the village). Households belong to a grid; members belong to a household. Households and
+Regions form a tree: county > town > village or community > grid > micro-grid. The shape is
+fixed (:data:`REGION_PARENTS`): a town sits under a county, a village or community under a
+town, a grid under a village or community, a micro-grid under a grid. A top region (no parent)
+may be of any kind: a village-level ledger starts at its village. Households belong to a grid
+or a micro-grid; members belong to a household. Households and
 members are the accounts that hold points; their ids share one namespace. Records here are
 immutable; the ledger state replaces them when a registry event is applied.
 """
@@ -22,8 +24,23 @@ REGION_LEVELS: Final[dict[str, int]] = {
     "village": 2,
     "community": 2,
     "grid": 3,
+    "micro_grid": 4,
 }
-"""Region kinds and their depth: 县, 镇(街道), 村/社区, 网格 (a grid under a grid is a 微网格)."""
+"""Region kinds and their depth: 县, 镇(街道), 村/社区, 网格, 微网格."""
+
+REGION_PARENTS: Final[dict[str, tuple[str, ...]]] = {
+    "county": (),
+    "town": ("county",),
+    "village": ("town",),
+    "community": ("town",),
+    "grid": ("village", "community"),
+    "micro_grid": ("grid",),
+}
+"""For each region kind, the kinds of region it may sit directly under (a county is always a
+top region)."""
+
+HOUSEHOLD_REGIONS: Final = ("grid", "micro_grid")
+"""The region kinds a household is registered in."""
 
 
 @attrs.frozen
@@ -38,7 +55,7 @@ class Region(JsonForm):
 
 @attrs.frozen
 class Household(JsonForm):
-    """A household (户): an account in one grid, with a head of household's name."""
+    """A household (户): an account in one grid or micro-grid, with a head of household's name."""
 
     id: str
     grid: str
@@ -59,7 +76,6 @@ class Member(JsonForm):
 
 
 def may_parent(parent_kind: str, child_kind: str) -> bool:
-    """Whether a ``child_kind`` region may sit directly under a ``parent_kind`` region."""
-    if child_kind == "grid" and parent_kind == "grid":
-        return True
-    return REGION_LEVELS[parent_kind] < REGION_LEVELS[child_kind]
+    """Whether a ``child_kind`` region may sit directly under a ``parent_kind`` region
+    (:data:`REGION_PARENTS`)."""
+    return parent_kind in REGION_PARENTS[child_kind]

@@ -10,7 +10,7 @@ key to it: ``adopt/<version>``, ``region/<code>``, ``household/<id>``, ``member/
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from pointsledger.base.actors import Actor, to_roles
 from pointsledger.base.checks import (
@@ -34,12 +34,18 @@ from pointsledger.core.events import (
     RegionAdded,
     RulebookAdopted,
 )
-from pointsledger.core.registry import REGION_LEVELS, may_parent
+from pointsledger.core.registry import (
+    HOUSEHOLD_REGIONS,
+    REGION_LEVELS,
+    REGION_PARENTS,
+    may_parent,
+)
 from pointsledger.core.state import LedgerState
 from pointsledger.errors import (
     AccountClosed,
     AlreadyExists,
     BalanceNotZero,
+    IdempotencyConflict,
     PeriodClosed,
     RulebookError,
     UnknownAccount,
@@ -194,12 +200,17 @@ def add_region(
     key: str | None = None,
     memo: str = "",
 ) -> Outcome:
-    """Add a region (county, town, village, community or grid) to the tree.
+    """Add a region (county, town, village, community, grid or micro-grid) to the tree.
+
+    The tree's shape is checked: a town sits under a county, a village or community under a
+    town, a grid under a village or community, a micro-grid (微网格) under a grid. A top
+    region (no parent) may be of any kind (a village ledger starts at its village).
 
     Args:
         code: the region's code, new on this ledger.
         name: its name.
-        kind: one of ``county``, ``town``, ``village``, ``community``, ``grid``.
+        kind: one of ``county``, ``town``, ``village``, ``community``, ``grid``,
+            ``micro_grid``.
         by: the acting actor (role ``committee`` by default).
         parent: the code of the region above (None for a top region).
         key: idempotency key (default ``region/<code>``).
@@ -232,10 +243,15 @@ def add_region(
         if above is None:
             raise UnknownRegion(f"no parent region {parent!r}", region=parent)
         if not may_parent(above.kind, kind):
+            accepted = REGION_PARENTS[kind]
+            where = (f"a {kind} sits under a {' or a '.join(accepted)}" if accepted
+                     else f"a {kind} is always a top region (no parent)")
             raise ValidationError(
-                f"a {kind} cannot sit under the {above.kind} {parent!r}",
+                f"a {kind} cannot sit under the {above.kind} {parent!r}: {where}",
                 kind=kind,
                 parent=parent,
+                parent_kind=above.kind,
+                accepted=list(accepted),
             )
     return [ctx.draft(tuple(fields.values()), version)]
 
@@ -245,9 +261,10 @@ def _grid(state: LedgerState, grid: object) -> str:
     region = state.regions.get(grid)
     if region is None:
         raise UnknownRegion(f"no grid {grid!r}", region=grid)
-    if region.kind != "grid":
+    if region.kind not in HOUSEHOLD_REGIONS:
         raise ValidationError(
-            f"households belong to a grid; {grid!r} is a {region.kind}", region=grid
+            f"households belong to a grid or a micro_grid; {grid!r} is a {region.kind}",
+            region=grid, region_kind=region.kind, accepted=list(HOUSEHOLD_REGIONS),
         )
     return region.code
 
@@ -255,6 +272,27 @@ def _grid(state: LedgerState, grid: object) -> str:
 def _new_account(state: LedgerState, account: str) -> None:
     if account in state.households or account in state.members:
         raise AlreadyExists(f"account {account!r} is already registered", account=account)
+
+
+def _registered_again(ctx: Context, key: str | None, account: str,
+                      fields: Mapping[str, object]) -> Outcome | None:
+    """The replay of a registration; registering a closed member again under the default key
+    (taken by their first registration) is refused as :class:`AlreadyExists` pointing to
+    :func:`~pointsledger.core.household_commands.member_returns`, not as a misleading
+    :class:`IdempotencyConflict`."""
+    try:
+        return ctx.replayed(key, **fields)
+    except IdempotencyConflict:
+        state = ctx.state
+        if key is not None:
+            raise
+        member = state.members.get(account)
+        if member is None or not member.closed:
+            raise
+        raise AlreadyExists(
+            f"member {account!r} is already registered and closed (they left household "
+            f"{member.household!r}); a member who comes back is re-opened with "
+            "member_returns, not registered again", account=account) from None
 
 
 def _open_household(state: LedgerState, household: str) -> None:
@@ -276,7 +314,8 @@ def register_household(
     key: str | None = None,
     memo: str = "",
 ) -> Outcome:
-    """Register a household (户) in a grid; ``head`` is the head of household's name.
+    """Register a household (户) in a grid or micro-grid; ``head`` is the head of household's
+    name.
 
     Returns:
         The ``household_registered`` event (default key ``household/<id>``).
@@ -284,7 +323,7 @@ def register_household(
     Raises:
         AlreadyExists: the id is a registered household or member.
         UnknownRegion: no such grid.
-        ValidationError: a bad argument, or a region that is not a grid.
+        ValidationError: a bad argument, or a region that is not a grid or micro-grid.
     """
     household = check_account_id(household, "household")
     head = check_text(head, "head", required=True)
@@ -318,7 +357,8 @@ def register_member(
         The ``member_registered`` event (default key ``member/<id>``).
 
     Raises:
-        AlreadyExists: the id is taken.
+        AlreadyExists: the id is taken (also when the member is closed: a member who comes
+            back is re-opened with ``member_returns``).
         UnknownAccount: no such household.
         AccountClosed: the household is closed.
     """
@@ -333,7 +373,7 @@ def register_member(
         member=member, household=household, name=name, roles=tuple(sorted(role_set)),
         birth_date=birth,
     )
-    replay = ctx.replayed(key, **fields)
+    replay = _registered_again(ctx, key, member, fields)
     if replay:
         return replay
     version = ctx.authorise()
@@ -347,7 +387,7 @@ def register_member(
 def move_household(
     ctx: Context, household: str, *, grid: str, by: Actor, key: str, memo: str = ""
 ) -> Outcome:
-    """Move a household to another grid.
+    """Move a household to another grid or micro-grid.
 
     Returns:
         The ``household_moved`` event.

@@ -59,12 +59,13 @@ from pointsledger.core.lots import (
 )
 from pointsledger.core.records import Adoption, Balance, Reservation
 from pointsledger.core.registry import Household, Member, Region
+from pointsledger.core.registry_state import REGISTRY_HANDLERS, place
 from pointsledger.core.store_events import (
     HandedOver,
     Redeemed,
 )
 from pointsledger.core.store_state import STORE_HANDLERS, count_limits
-from pointsledger.errors import IntegrityError
+from pointsledger.errors import IntegrityError, UnknownReward
 from pointsledger.rules.catalogue import Reward
 from pointsledger.rules.checklist import ChecklistItem
 from pointsledger.rules.flows import FLOWS, Case
@@ -74,9 +75,13 @@ TABLES = (
     "posted", "cap_used", "keys", "reversals", "regions", "households", "members",
     "adoptions_by_version", "account_index", "scope_index", "held", "stock", "reserved",
     "reservations", "limit_used", "conduct", "bans", "lots", "cases", "pending", "minutes",
-    "time_moves",
+    "time_moves", "placements", "priced_goods",
 )
 """The names of the state's tables: the dicts :func:`apply` writes."""
+
+Placed = tuple[int, int, str, bool]
+"""``(seq, recorded_us, where, closed)``: from event ``seq`` (recorded at ``recorded_us``) on,
+the account is in ``where`` (a member's household, a household's grid) and open or closed."""
 
 SCALARS = ("seq", "head_hash", "recorded_us", "ledger_id", "tz", "closed_before_us",
            "max_occurred_us", "adoptions")
@@ -111,6 +116,12 @@ class LedgerState:
     pending: dict[str, int]
     minutes: dict[str, int]
     time_moves: dict[str, tuple[int, ...]]
+    placements: dict[str, tuple[Placed, ...]]
+    """The registry's history, one entry per change of each account: a member's household, a
+    household's grid, and whether the account was closed from then on."""
+    priced_goods: dict[str, tuple[str, int, str, int]]
+    """Donated goods the store committee priced (``price_donated_goods``): ``(title, cost,
+    category, seq of the act)`` by reward code."""
 
     def __init__(self) -> None:
         for name in TABLES:
@@ -139,6 +150,22 @@ class LedgerState:
         self._day = (0, 0, _dt.date.min, ())
 
     # -- queries ---------------------------------------------------------------------------
+    def store_reward(self, version: str, code: str) -> Reward:
+        """Reward ``code`` as rulebook ``version`` has it, else the donated goods the store
+        committee priced under that code (a reward with no limits or price rules).
+
+        Raises:
+            UnknownReward: neither knows the code.
+        """
+        try:
+            return self.adoptions_by_version[version].rulebook.reward(code)
+        except UnknownReward:
+            priced = self.priced_goods.get(code)
+            if priced is None:
+                raise
+            title, cost, category, _seq = priced
+            return Reward(code, title, cost=cost, category=category)
+
     def adoption_at(self, us: int) -> Adoption | None:
         """The adopted rulebook in force at instant ``us``, or None."""
         low, high, found = self._adoption_range
@@ -222,6 +249,54 @@ class LedgerState:
             return account
         member = self.members.get(account)
         return member.household if member is not None else None
+
+    def household_at(self, account: str, seq: int) -> str | None:
+        """The household an account belonged to when event ``seq`` was applied (itself for a
+        household), or None for a system account: the registry as it stood then."""
+        if account in self.households:
+            return account
+        placed = self.placements.get(account)
+        if not placed:
+            return None
+        if seq >= placed[-1][0]:
+            return placed[-1][2]
+        found = placed[0][2]
+        for at, _recorded, where, _closed in placed:
+            if at > seq:
+                break
+            found = where
+        return found
+
+    def stood(self, account: str, us: int) -> tuple[str, bool] | None:
+        """Where an account was (a member's household, a household's grid) and whether it was
+        closed, as the registry stood at instant ``us`` (recorded by then); None: not
+        registered yet."""
+        stood = None
+        for _seq, recorded, where, closed in self.placements.get(account, ()):
+            if recorded > us:
+                break
+            stood = (where, closed)
+        return stood
+
+    def households_as_stood(self, us: int) -> dict[str, Household]:
+        """The households registered by instant ``us``, each in its grid then and closed only
+        if closed by then."""
+        out = {}
+        for account, record in self.households.items():
+            stood = self.stood(account, us)
+            if stood is not None:
+                out[account] = attrs.evolve(record, grid=stood[0], closed=stood[1])
+        return out
+
+    def members_as_stood(self, us: int) -> dict[str, Member]:
+        """The members registered by instant ``us``, each in its household then and closed
+        only if closed by then."""
+        out = {}
+        for account, record in self.members.items():
+            stood = self.stood(account, us)
+            if stood is not None:
+                out[account] = attrs.evolve(record, household=stood[0], closed=stood[1])
+        return out
 
     def cap_windows(
         self, account: str, rulebook: Rulebook, item: ChecklistItem, occurred_us: int
@@ -341,6 +416,7 @@ def _region_added(state: LedgerState, event: Any) -> None:
 def _household_registered(state: LedgerState, event: Any) -> None:
     state.households[event.household] = Household(event.household, event.grid, event.head)
     state.account_index[event.household] = len(state.account_index)
+    place(state, event, event.household, event.grid)
 
 
 def _member_registered(state: LedgerState, event: Any) -> None:
@@ -349,11 +425,13 @@ def _member_registered(state: LedgerState, event: Any) -> None:
         event.member, event.household, event.name, frozenset(event.roles), birth
     )
     state.account_index[event.member] = len(state.account_index)
+    place(state, event, event.member, event.household)
 
 
 def _household_moved(state: LedgerState, event: Any) -> None:
     household = state.households[event.household]
     state.households[event.household] = attrs.evolve(household, grid=event.to_grid)
+    place(state, event, event.household, event.to_grid)
 
 
 def _account_closed(state: LedgerState, event: Any) -> None:
@@ -364,11 +442,13 @@ def _account_closed(state: LedgerState, event: Any) -> None:
                   tuple((lot, remaining, expires) for expires, lot, remaining, _c in lots),
                   new_carry=state.carry_limit(event.version))
     if event.account in state.households:
-        state.households[event.account] = attrs.evolve(
-            state.households[event.account], closed=True
-        )
+        household = state.households[event.account]
+        state.households[event.account] = attrs.evolve(household, closed=True)
+        place(state, event, event.account, household.grid, closed=True)
     else:
-        state.members[event.account] = attrs.evolve(state.members[event.account], closed=True)
+        member = state.members[event.account]
+        state.members[event.account] = attrs.evolve(member, closed=True)
+        place(state, event, event.account, member.household, closed=True)
 
 
 def _count_caps(state: LedgerState, account: str, item_code: str, version: str,
@@ -378,9 +458,13 @@ def _count_caps(state: LedgerState, account: str, item_code: str, version: str,
         used[key] = used.get(key, 0) + points
 
 
-def _count_conduct(state: LedgerState, account: str, occurred_us: int, points: int) -> None:
+def _count_conduct(state: LedgerState, account: str, occurred_us: int, points: int,
+                   seq: int | None = None) -> None:
+    """Count conduct for the household the account belonged to then (at event ``seq``, default
+    now): a member's conduct stays with the household it was recorded for."""
     household = account if account in state.households else (
-        state.household_of(account) or account)
+        (state.household_of(account) if seq is None else state.household_at(account, seq))
+        or account)
     key = (household, state.local_day(occurred_us).year)
     state.conduct[key] = state.conduct.get(key, 0) + points
 
@@ -428,7 +512,8 @@ def _reversed(state: LedgerState, event: Any) -> None:
             -event.points,
         )
     if kind in (Awarded.KIND, Deducted.KIND):
-        _count_conduct(state, event.account, event.original_occurred_us, -event.points)
+        _count_conduct(state, event.account, event.original_occurred_us, -event.points,
+                       event.original)
     if kind == Awarded.KIND:
         own = tuple(e for e in state.lots.get(event.account, ()) if e[1] == event.original)
         if own:
@@ -438,15 +523,15 @@ def _reversed(state: LedgerState, event: Any) -> None:
     else:
         give_lots(state, event.account, event.lots, new_carry=state.carry_limit(event.version))
     if kind == Deducted.KIND:
-        household = state.household_of(event.account) or event.account
+        household = state.household_at(event.account, event.original) or event.account
         bans = state.bans.get(household, ())
         if any(seq == event.original for seq, _until in bans):
             state.bans[household] = tuple(b for b in bans if b[0] != event.original)
     if kind in (Redeemed.KIND, HandedOver.KIND):
         state.stock[event.item] = state.stock.get(event.item, 0) + event.quantity
-        reward = state.adoptions_by_version[event.original_version].rulebook.reward(event.item)
+        reward = state.store_reward(event.original_version, event.item)
         count_limits(state, reward, event.account, event.member, event.original_occurred_us,
-                      -event.quantity)
+                     -event.quantity, state.household_at(event.account, event.original))
 
 
 _CASE_FIELDS = frozenset({"account", "household", "subject", "due_us", "assignee", "posts"})
@@ -461,8 +546,8 @@ def _stepped(state: LedgerState, event: Any) -> None:
         case = Case(flow.name, event.seq, event.id, event.state, facts["account"],
                     facts["household"], facts["subject"], event.actor, event.recorded_us,
                     event.occurred_us, event.recorded_us)
-        if event.occurred_us > state.max_occurred_us:  # a claim fixes its rulebook version
-            state.max_occurred_us = event.occurred_us
+        if flow.name == "claim" and event.occurred_us > state.max_occurred_us:
+            state.max_occurred_us = event.occurred_us  # a claim fixes its rulebook version
     else:
         case = state.cases[event.case]
         details = {**dict(case.details), **details}
@@ -523,6 +608,7 @@ _HANDLERS: dict[type[Event], Callable[[LedgerState, Any], None]] = {
     Stepped: _stepped,
     TimeMoved: _time_moved,
     **STORE_HANDLERS,
+    **REGISTRY_HANDLERS,
 }
 
 

@@ -1,4 +1,5 @@
-"""The events of the points store (积分超市): stock received and counted, redemptions and
+"""The events of the points store (积分超市): stock received (bought or donated) and counted,
+donated goods priced by the store committee, redemptions and
 reservations with their hand-over, cancellation and time-out, transfers, and expiry (清零).
 
 Like every event (:mod:`pointsledger.core.events`) they are immutable; those that move points
@@ -7,7 +8,7 @@ expose double-entry ``postings()``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 
@@ -22,12 +23,44 @@ class StockReceived(Event):
     ``donation_item`` in the same command, as the next event)."""
 
     KIND = "stock_received"
-    BODY = ("reward", "quantity", "donor", "donation_item")
-    REQUEST = BODY
+    BODY: ClassVar[tuple[str, ...]] = ("reward", "quantity", "donor", "donation_item")
+    REQUEST: ClassVar[tuple[str, ...]] = BODY
     reward: str
     quantity: int
     donor: str | None
     donation_item: str | None
+
+
+@attrs.frozen
+class DonationReceived(StockReceived):
+    """Donated goods (爱心捐赠) put into stock, as :class:`StockReceived` and with the donor:
+    ``donor`` a registered household or member (awarded ``donation_item`` in the same command,
+    as the next event), or None for an outside donor (a unit, an enterprise, a person with no
+    account) named by ``donor_name``; ``value`` is the goods' assessed value in yuan (None:
+    not assessed)."""
+
+    KIND = "donation_received"
+    BODY = ("reward", "quantity", "donor", "donation_item", "donor_name", "value")
+    REQUEST = BODY
+    donor_name: str
+    value: int | None
+
+
+@attrs.frozen
+class DonatedGoodsPriced(Event):
+    """The store committee's act pricing donated goods the catalogue lacks (second-hand
+    clothes, shoes): ``reward`` becomes a store-catalogue entry costing ``cost`` points per
+    unit, with no limits or price rules, redeemable like a reward of the rulebook (whose own
+    reward of the same code, if it ever has one, wins). ``resolution`` records the act."""
+
+    KIND = "donated_goods_priced"
+    BODY = ("reward", "title", "cost", "category", "resolution")
+    REQUEST = BODY
+    reward: str
+    title: str
+    cost: int
+    category: str
+    resolution: str
 
 
 @attrs.frozen

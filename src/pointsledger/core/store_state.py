@@ -20,6 +20,8 @@ from pointsledger.core.lots import (
 )
 from pointsledger.core.records import Reservation
 from pointsledger.core.store_events import (
+    DonatedGoodsPriced,
+    DonationReceived,
     Expired,
     HandedOver,
     Redeemed,
@@ -37,8 +39,10 @@ if TYPE_CHECKING:
 
 
 def count_limits(state: LedgerState, reward: Reward, account: str, member: str, us: int,
-                  quantity: int) -> None:
-    household = state.household_of(account) or account
+                 quantity: int, household: str | None = None) -> None:
+    """Count ``quantity`` units of ``reward`` against its limits, for ``household`` (default:
+    the account's household now)."""
+    household = household or state.household_of(account) or account
     who = member or (account if account in state.members else "")
     used = state.limit_used
     for key, _max, _what, _label in state.limit_windows(reward, household, who, us):
@@ -49,6 +53,10 @@ def _stock_received(state: LedgerState, event: Any) -> None:
     state.stock[event.reward] = state.stock.get(event.reward, 0) + event.quantity
 
 
+def _donated_goods_priced(state: LedgerState, event: Any) -> None:
+    state.priced_goods[event.reward] = (event.title, event.cost, event.category, event.seq)
+
+
 def _stock_adjusted(state: LedgerState, event: Any) -> None:
     state.stock[event.reward] = state.stock.get(event.reward, 0) + event.change
 
@@ -56,7 +64,7 @@ def _stock_adjusted(state: LedgerState, event: Any) -> None:
 def _redeemed(state: LedgerState, event: Any) -> None:
     take_lots(state, event.account, event.lots)
     state.stock[event.reward] = state.stock.get(event.reward, 0) - event.quantity
-    reward = state.adoptions_by_version[event.version].rulebook.reward(event.reward)
+    reward = state.store_reward(event.version, event.reward)
     count_limits(state, reward, event.account, event.member, event.occurred_us, event.quantity)
 
 
@@ -77,7 +85,7 @@ def _reserved(state: LedgerState, event: Any) -> None:
     take_lots(state, event.account, event.lots)
     state.reserved[event.reward] = state.reserved.get(event.reward, 0) + event.quantity
     state.held[event.account] = state.held.get(event.account, 0) + event.points
-    reward = state.adoptions_by_version[event.version].rulebook.reward(event.reward)
+    reward = state.store_reward(event.version, event.reward)
     count_limits(state, reward, event.account, event.member, event.occurred_us, event.quantity)
 
 
@@ -88,7 +96,7 @@ def _release(state: LedgerState, seq: int, status: str) -> None:
     state.held[reservation.account] -= reservation.points
     give_lots(state, reservation.account, reservation.lots,
               new_carry=state.carry_limit(reservation.version))
-    reward = state.adoptions_by_version[reservation.version].rulebook.reward(reservation.reward)
+    reward = state.store_reward(reservation.version, reservation.reward)
     count_limits(state, reward, reservation.account, reservation.member,
                   reservation.occurred_us, -reservation.quantity)
 
@@ -117,6 +125,8 @@ def _expired(state: LedgerState, event: Any) -> None:
 
 STORE_HANDLERS: dict[type[Event], Callable[[LedgerState, Any], None]] = {
     StockReceived: _stock_received,
+    DonationReceived: _stock_received,
+    DonatedGoodsPriced: _donated_goods_priced,
     StockAdjusted: _stock_adjusted,
     Redeemed: _redeemed,
     HandedOver: _handed_over,

@@ -29,6 +29,7 @@ from pointsledger.io._cells import (
     words,
     yes_no,
 )
+from pointsledger.rules.benefits import Benefit, Campaign, Vetoes
 from pointsledger.rules.catalogue import Limit, PriceRule, RatingPolicy, Reward, StorePolicy
 from pointsledger.rules.checklist import Cap, ChecklistItem
 from pointsledger.rules.expiry import ExpiryPolicy
@@ -50,7 +51,8 @@ CAPS: Final = tuple(f"cap_{per}" for per in PERIODS)
 
 ITEM: Final[dict[str, Parse]] = {
     "code": text, "title": text, "category": text, "points": whole, "unit": text,
-    **{cap: whole for cap in CAPS}, "evidence_required": yes_no, "serious": yes_no}
+    **{cap: whole for cap in CAPS}, "evidence_required": yes_no, "serious": yes_no,
+    "per_value": whole}
 REWARD: Final[dict[str, Parse]] = {
     "code": text, "title": text, "cost": whole, "category": text, "total_limit": whole,
     "available_from": day, "available_until": day, "weekdays": words, "month_end": yes_no,
@@ -76,10 +78,17 @@ POLICIES: Final[dict[str, tuple[type, dict[str, Parse]]]] = {
                                   "threshold_minutes": whole, "max_minutes": optional_whole}),
 }
 """The single tables: the record each builds and its keys (lists nested in them aside)."""
+BENEFIT: Final[dict[str, Parse]] = {
+    "code": text, "title": text, "min_stars": whole, "min_points": whole}
+VETOES: Final[dict[str, Parse]] = {"items": words, "categories": words}
+CAMPAIGN: Final[dict[str, Parse]] = {
+    "code": text, "title": text, "start": day, "end": day, "items": words, "categories": words,
+    "multiplier": whole, "bonus": whole}
 NESTED: Final[dict[str, tuple[str, dict[str, Parse]]]] = {
     "ratings": ("tiers", TIER), "wishes": ("categories", WISH_CATEGORY)}
 TABLES: Final = ("version", "items", "category_caps", "policy", "rewards", "store", "ratings",
-                 "expiry", "claims", "wishes", "services", "service_policy", "timebank")
+                 "expiry", "claims", "wishes", "services", "service_policy", "timebank",
+                 "benefits", "vetoes", "campaigns")
 """The top-level keys of a rule file, in the order they are written."""
 
 
@@ -102,7 +111,8 @@ def rulebook_to_form(rulebook: Rulebook) -> dict[str, Any]:
     form["items"] = [
         {"code": i.code, "title": i.title, "category": i.category, "points": i.points,
          **_given(unit=i.unit), **_caps(i.caps),
-         **_given(evidence_required=i.evidence_required, serious=i.serious)}
+         **_given(evidence_required=i.evidence_required, serious=i.serious,
+                  per_value=i.per_value)}
         for i in rulebook.items]
     form["category_caps"] = {cat: _caps(caps) for cat, caps in rulebook.category_caps}
     form["policy"] = {cmd: sorted(roles) for cmd, roles in rulebook.policy.grants}
@@ -138,6 +148,16 @@ def rulebook_to_form(rulebook: Rulebook) -> dict[str, Any]:
                         "threshold_minutes": timebank.threshold_minutes,
                         "max_minutes": "none" if timebank.max_minutes is None
                         else timebank.max_minutes}
+    form["benefits"] = [{"code": b.code, "title": b.title,
+                         **_given(min_stars=b.min_stars, min_points=b.min_points)}
+                        for b in rulebook.benefits]
+    form["vetoes"] = {"items": sorted(rulebook.vetoes.items),
+                      "categories": sorted(rulebook.vetoes.categories)}
+    form["campaigns"] = [
+        {"code": c.code, "title": c.title, "start": c.start, "end": c.end,
+         **_given(items=sorted(c.items), categories=sorted(c.categories)),
+         "multiplier": c.multiplier, "bonus": c.bonus}
+        for c in rulebook.campaigns]
     return form
 
 
@@ -235,6 +255,21 @@ def rulebook_from_form(form: Mapping[str, Any], *, where: str, version: str | No
         if key in form:
             parts["services" if key == "service_policy" else key] = _policy_table(
                 read, key, form[key], form.get("services") if key == "service_policy" else None)
+    if "benefits" in form:
+        parts["benefits"] = _records(read, form["benefits"], "benefits", BENEFIT,
+                                     ("code", "title"),
+                                     lambda v: Benefit(v.pop("code"), v.pop("title"), **v))
+    if "campaigns" in form:
+        parts["campaigns"] = _records(
+            read, form["campaigns"], "campaigns", CAMPAIGN,
+            ("code", "title", "start", "end"),
+            lambda v: Campaign(v.pop("code"), v.pop("title"), **v))
+    if "vetoes" in form:
+        cells = read.cells("[vetoes]")
+        row = read.table(form["vetoes"], "[vetoes]")
+        if row is not None:
+            parts["vetoes"] = _build(cells, row, read.record(cells, row, VETOES),
+                                     lambda v: Vetoes(**v))
     if "services" in form and "service_policy" not in form:
         parts["services"] = _policy_table(read, "service_policy", {}, form["services"])
     if read.problems:
@@ -250,7 +285,7 @@ def rulebook_from_form(form: Mapping[str, Any], *, where: str, version: str | No
 def _as_table(problem: RowProblem) -> RowProblem:
     """A problem found in a form read from tables, as the table and column it came from."""
     table = problem.table.strip("[]")
-    if table in POLICIES:
+    if table in POLICIES or table == "vetoes":
         return attrs.evolve(problem, table="settings", column=f"{table}.{problem.column}")
     name = table.split(" ")[-1]
     nested = {"tiers": "tiers", "categories": "wish_categories"}
@@ -272,7 +307,7 @@ def _items(read: _Reader, value: object) -> list[ChecklistItem]:
             v["code"], v["title"], category=v["category"], points=v["points"],
             unit=v.get("unit", ""), cap=_cap_list(v),
             evidence_required=v.get("evidence_required", False),
-            serious=v.get("serious", False)))
+            serious=v.get("serious", False), per_value=v.get("per_value")))
         if item is not None:
             items.append(item)
     return items
@@ -343,6 +378,13 @@ def _rewards(read: _Reader, value: object) -> list[Reward]:
         if reward is not None:
             out.append(reward)
     return out
+
+
+def _records(read: _Reader, value: object, table: str, fields: Mapping[str, Parse],
+             required: tuple[str, ...], make: Callable[[dict[str, Any]], Any]) -> list[Any]:
+    """The records of an array of tables (``[[benefits]]``, ``[[campaigns]]``) that were
+    built; the refused ones are problems of ``read``."""
+    return _nested(read, value, f"[[{table}]]", fields, required, make) or []
 
 
 def _nested(read: _Reader, value: object, table: str, fields: Mapping[str, Parse],

@@ -8,7 +8,10 @@ The tables (docs/input.md shows their columns) convert to and from the file form
   ``<table>.<key>``, e.g. ``store.min_score``;
 - ``items``, ``category_caps``, ``policy``, ``rewards``, ``services``: a row per record;
 - ``limits`` and ``price_rules``: a row per limit or age band, naming its ``reward``;
-- ``tiers`` (the star tiers) and ``wish_categories``.
+- ``tiers`` (the star tiers) and ``wish_categories``;
+- ``benefits`` and ``campaigns`` (专项活动): a row per record, a campaign's ``items`` and
+  ``categories`` as text separated by ``;``; the vetoes (一票否决) are the settings
+  ``vetoes.items`` and ``vetoes.categories``.
 
 A table that is absent leaves its part at the default; a table with a header and no rows makes
 it empty. Cells are read without surrounding white space; an empty cell is a value not given.
@@ -26,6 +29,8 @@ from typing import Any, Final
 from pointsledger.io._cells import Row, RowProblem, fail
 from pointsledger.io._read import read_table, sheet_names
 from pointsledger.io._ruleform import (
+    BENEFIT,
+    CAMPAIGN,
     CAPS,
     ITEM,
     LIMIT,
@@ -35,6 +40,7 @@ from pointsledger.io._ruleform import (
     REWARD,
     SERVICE,
     TIER,
+    VETOES,
     WISH_CATEGORY,
 )
 
@@ -49,11 +55,13 @@ SHEETS: Final[dict[str, tuple[str, ...]]] = {
     "tiers": tuple(TIER),
     "wish_categories": tuple(WISH_CATEGORY),
     "services": tuple(SERVICE),
+    "benefits": tuple(BENEFIT),
+    "campaigns": tuple(CAMPAIGN),
 }
 """Each table and its columns, in the order they are written."""
 
 SETTINGS: Final = ("version", *(f"{table}.{key}" for table, (_cls, fields) in POLICIES.items()
-                                for key in fields))
+                                for key in fields), *(f"vetoes.{key}" for key in VETOES))
 """The rows of the ``settings`` table."""
 
 
@@ -75,6 +83,7 @@ def form_to_sheets(form: Mapping[str, Any]) -> dict[str, list[list[Any]]]:
         nested = NESTED.get(table, ("",))[0]
         settings += [[f"{table}.{key}", _cell(value)] for key, value in form[table].items()
                      if key != nested]
+    settings += [[f"vetoes.{key}", _cell(value)] for key, value in form["vetoes"].items()]
     rows: dict[str, list[dict[str, Any]]] = {
         "items": form["items"],
         "category_caps": [{"category": c, **caps} for c, caps in form["category_caps"].items()],
@@ -87,6 +96,8 @@ def form_to_sheets(form: Mapping[str, Any]) -> dict[str, list[list[Any]]]:
         "tiers": form["ratings"]["tiers"],
         "wish_categories": form["wishes"]["categories"],
         "services": form["services"],
+        "benefits": form["benefits"],
+        "campaigns": form["campaigns"],
     }
     sheets = {"settings": [list(SHEETS["settings"]), *settings]}
     for name, records in rows.items():
@@ -151,7 +162,7 @@ def sheets_to_form(sheets: Mapping[str, list[Row]], where: str) -> dict[str, Any
     form: dict[str, Any] = {}
     for row in sheets.get("settings", []):
         _setting(form, row, problems)
-    for name in ("items", "rewards", "services"):
+    for name in ("items", "rewards", "services", "benefits", "campaigns"):
         if name in sheets:
             form[name] = [_given(r) for r in sheets[name]]
     if "category_caps" in sheets:

@@ -22,8 +22,8 @@ from pointsledger.rules.rulebook import Rulebook
 
 _BARE = re.compile(r"[A-Za-z0-9_-]+").fullmatch
 _SINGLE = ("store", "ratings", "expiry", "claims", "wishes", "service_policy", "timebank",
-           "policy")
-_ARRAYS = ("items", "rewards", "services")
+           "policy", "vetoes")
+_ARRAYS = ("items", "rewards", "services", "benefits", "campaigns")
 
 
 def _key(key: str) -> str:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from pointsledger.core import postings, registry_commands
+from pointsledger.core import distributions, household_commands, postings, registry_commands
 from pointsledger.core.command import Command
 from pointsledger.core.events import Event
 from pointsledger.store import commands as store_commands
+from pointsledger.store import donations
 from pointsledger.workflows import claims, orders, steps, timebank, wishes
 
 
@@ -40,12 +41,20 @@ class Commands:
     register_member = registry_commands.register_member
     move_household = registry_commands.move_household
     close_account = registry_commands.close_account
+    move_member = household_commands.move_member
+    split_household = household_commands.split_household
+    merge_households = household_commands.merge_households
+    member_leaves = household_commands.member_leaves
+    member_returns = household_commands.member_returns
     # postings
     award = postings.award
     deduct = postings.deduct
     reverse = postings.reverse
+    # benefits (积分分红)
+    distribute = distributions.distribute
     # the points store
-    receive_stock = store_commands.receive_stock
+    receive_stock = donations.receive_stock
+    price_donated_goods = donations.price_donated_goods
     adjust_stock = store_commands.adjust_stock
     redeem = store_commands.redeem
     reserve = store_commands.reserve

@@ -516,19 +516,30 @@ class Ledger(Commands, DueJobs, Queries):
         return Balance(account, self._posted_then({account}, as_of, at_seq))
 
     def _posted_then(self, accounts: set[str], as_of: _dt.datetime | None,
-                     at_seq: int | None) -> int:
+                     at_seq: int | None, household: str | None = None) -> int:
         """The points posted to ``accounts`` together as of ``as_of`` or after event
-        ``at_seq``: one pass over the log, however many accounts."""
+        ``at_seq``: one pass over the log, however many accounts. With ``household``, the
+        accounts are those of the household as the registry stood at each event (its own and
+        its members' then), and a member moving in or out brings or takes their points."""
         limit_us = None if as_of is None else to_us(as_of, "as_of")
         last = self._state.seq if at_seq is None else check_int(at_seq, "at_seq", minimum=0)
+        at = self._state.household_at
         total = 0
         for event in self.events(0):
             if event.seq > last:
                 break
             if limit_us is not None and event.occurred_us > limit_us:
                 continue
+            seq = event.seq
             for source, destination, amount in event.postings():
-                total += (destination in accounts) * amount - (source in accounts) * amount
+                if household is None:
+                    total += (destination in accounts) * amount - (source in accounts) * amount
+                else:
+                    total += ((at(destination, seq) == household) * amount
+                              - (at(source, seq) == household) * amount)
+            if household is not None:
+                for _member, left, joined, amount in event.moves():
+                    total += (joined == household) * amount - (left == household) * amount
         return total
 
     @fresh
@@ -541,8 +552,10 @@ class Ledger(Commands, DueJobs, Queries):
 
         This is what "a household's points" means in every report (statements, the balances
         report, boards, ratings); :meth:`balance` gives one account on its own. The members
-        counted are the household's members now (a member who moved counts with their new
-        household).
+        counted are the household's members as the registry stood: now for the current
+        balance; for a past one, at each event (a posting counts for the household its account
+        belonged to when it was recorded, and a member who moved took their points along, so
+        the past balance is what it was then, and what the household's statement closes at).
 
         Returns:
             A :class:`~pointsledger.core.records.Balance` for ``household`` whose posted,
@@ -557,7 +570,8 @@ class Ledger(Commands, DueJobs, Queries):
         accounts = [household, *(m.id for m in self._state.members.values()
                                  if m.household == household)]
         if as_of is not None or at_seq is not None:  # as balance() gives them: posted only
-            return Balance(household, self._posted_then(set(accounts), as_of, at_seq))
+            return Balance(household, self._posted_then(set(accounts), as_of, at_seq,
+                                                        household))
         parts = [self._state.balance(a) for a in accounts]
         return Balance(household, sum(p.posted for p in parts), sum(p.pending for p in parts),
                        sum(p.held for p in parts))

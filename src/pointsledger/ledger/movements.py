@@ -19,14 +19,16 @@ from typing import TYPE_CHECKING, Final
 
 from pointsledger.core.encoding import decode
 from pointsledger.core.events import AccountClosure, Awarded, Deducted, Event, Reversed
+from pointsledger.core.registry_events import HouseholdsMerged, HouseholdSplit, MemberLeft
 from pointsledger.core.store_events import Expired, Redemption, Transferred
 from pointsledger.storage import DerivedStore, check_blob, seal_blob
 
 if TYPE_CHECKING:
+    from pointsledger.core.state import LedgerState
     from pointsledger.ledger.ledger import Ledger
 
 KINDS: Final = ("earned", "deducted", "redeemed", "expired", "transferred", "closed",
-                "reversed")
+                "reversed", "moved")
 _KIND_CODE: Final = {kind: n for n, kind in enumerate(KINDS)}
 _json_decode = json.JSONDecoder().decode
 
@@ -34,7 +36,8 @@ _json_decode = json.JSONDecoder().decode
 def movements(event: Event) -> Iterator[tuple[str, str, int, str]]:
     """``(account, kind, points, what)`` for each account an event moves points of: kind is
     earned, deducted, redeemed, expired, transferred or closed (signed by direction), with
-    reversals counted back against the kind they reverse."""
+    reversals counted back against the kind they reverse. (A member moving between households
+    with their points is not a movement of an account: see :meth:`Movements.add`.)"""
     if isinstance(event, Awarded):
         yield event.account, "earned", event.points, event.item
     elif isinstance(event, Deducted):
@@ -49,6 +52,14 @@ def movements(event: Event) -> Iterator[tuple[str, str, int, str]]:
     elif isinstance(event, AccountClosure) and event.balance and event.balance_to:
         yield event.account, "closed", -event.balance, event.balance_to
         yield event.balance_to, "closed", event.balance, event.account
+    elif isinstance(event, HouseholdSplit) and event.points:
+        yield event.household, "transferred", -event.points, event.new_household
+        yield event.new_household, "transferred", event.points, event.household
+    elif isinstance(event, HouseholdsMerged | MemberLeft) and event.balance:
+        source, destination = (event.household, event.into) if isinstance(
+            event, HouseholdsMerged) else (event.member, event.household)
+        yield source, "closed", -event.balance, destination
+        yield destination, "closed", event.balance, source
     elif isinstance(event, Reversed):
         kind = {"awarded": "earned", "deducted": "deducted", "redeemed": "redeemed",
                 "handed_over": "redeemed"}.get(event.original_kind, "reversed")
@@ -66,7 +77,11 @@ class Movements:
     ``event_recorded``, ``event_actor``, ``event_kind``, row ``seq - 1``).
 
     ``when`` is when the movement counts for summaries (a reversal counts at the time of what
-    it reverses), ``at`` when its own event occurred (for passbooks).
+    it reverses), ``at`` when its own event occurred (for passbooks). ``household`` is the
+    household the account belonged to when the event was recorded (the registry as it stood
+    then, :meth:`~pointsledger.core.state.LedgerState.household_at`), so a member who moved
+    keeps their earlier movements in their earlier household; the move itself is a pair of
+    ``moved`` rows: the member's points leaving one household and entering the other.
     """
 
     def __init__(self) -> None:
@@ -102,8 +117,9 @@ class Movements:
         """The number of ``name``, or -1 when it never moved points."""
         return self._ids.get(name, -1)
 
-    def add(self, event: Event, household_of: Callable[[str], str | None]) -> None:
-        """Fold one event into the columns, placing accounts by ``household_of``."""
+    def add(self, event: Event, household_at: Callable[[str, int], str | None]) -> None:
+        """Fold one event into the columns, placing accounts by ``household_at(account,
+        seq)``."""
         self.event_recorded.append(event.recorded_us)
         self.event_actor.append(self.intern(event.actor))
         self.event_kind.append(self.intern(event.KIND))
@@ -111,7 +127,13 @@ class Movements:
         reversal = 1 if isinstance(event, Reversed) else 0
         version = event.original_version if isinstance(event, Reversed) else event.version
         quantity = getattr(event, "quantity", 0)
-        for account, kind, points, what in movements(event):
+        rows = [(account, kind, points, what, household_at(account, event.seq) or account)
+                for account, kind, points, what in movements(event)]
+        for member, source, destination, points in event.moves():
+            if points:
+                rows.append((member, "moved", -points, destination, source))
+                rows.append((member, "moved", points, source, destination))
+        for account, kind, points, what, household in rows:
             self.seq.append(event.seq)
             self.recorded.append(event.recorded_us)
             self.when.append(when)
@@ -119,7 +141,7 @@ class Movements:
             self.kind.append(_KIND_CODE[kind])
             self.reversal.append(reversal)
             self.account.append(self.intern(account))
-            self.household.append(self.intern(household_of(account) or account))
+            self.household.append(self.intern(household))
             self.code.append(self.intern(what))
             self.version.append(self.intern(version))
             self.points.append(points)
@@ -127,17 +149,20 @@ class Movements:
 
 
     def fold(self, ledger: Ledger, until: int | None = None,
-             household_of: Callable[[str], str | None] | None = None) -> None:
+             state: LedgerState | None = None) -> None:
         """Fold the events after ``done`` (up to ``until``, default all) into the columns,
-        placing accounts in households by ``household_of`` (default: the ledger's state).
+        placing accounts in households as ``state`` (default: the ledger's) says they stood
+        at each event.
 
         Awards and deductions, nearly all of a ledger, are read straight from their canonical
         encoding (``[kind, seq, recorded, occurred, actor, key, version, memo, account, item,
         quantity, points, ...]``) without building events; every other kind goes through
         :meth:`add`.
         """
-        if household_of is None:
-            household_of = ledger._state.household_of  # unlocked: the caller holds the lock
+        if state is None:
+            state = ledger._state  # unlocked: the caller holds the lock
+        household_at = state.household_at
+        placements = state.placements
         ids = self._ids
         households: dict[int, int] = {}
         (seq_, recorded_, when_, at_, kind_, reversal_, account_, household_, code_, version_,
@@ -154,7 +179,7 @@ class Movements:
             values = _json_decode(data.decode())
             kind = values[0]
             if kind != "awarded" and kind != "deducted":
-                self.add(decode(seq, data, digest), household_of)
+                self.add(decode(seq, data, digest), household_at)
                 self.done = seq
                 continue
             _k, _s, recorded, at, actor, _key, version, _memo, account, item, quantity, points = (
@@ -164,7 +189,9 @@ class Movements:
                 number = intern(account)
             house = households.get(number)
             if house is None:
-                house = households[number] = intern(household_of(account) or account)
+                house = intern(household_at(account, seq) or account)
+                if len(placements.get(account, ())) < 2:  # never moved: the same at every seq
+                    households[number] = house
             item_no = ids.get(item)
             if item_no is None:
                 item_no = intern(item)
@@ -230,7 +257,7 @@ class Movements:
         return index
 
 
-_FORMAT = 1
+_FORMAT = 2
 _CACHE: weakref.WeakKeyDictionary[Ledger, Movements] = weakref.WeakKeyDictionary()
 
 

@@ -28,7 +28,8 @@ from itertools import chain
 from types import MappingProxyType
 from typing import Concatenate, ParamSpec, TypeVar
 
-from pointsledger.base.checks import check_id
+from pointsledger.base.checks import check_id, check_int
+from pointsledger.base.clock import to_us
 from pointsledger.core.encoding import decode
 from pointsledger.core.events import Event, TimeMoved
 from pointsledger.core.records import Adoption, Balance
@@ -36,6 +37,7 @@ from pointsledger.core.registry import Household, Member, Region
 from pointsledger.core.state import LedgerState, apply, differences
 from pointsledger.errors import NotFound, UnknownAccount, UnknownRegion
 from pointsledger.ledger.records import StockLevel
+from pointsledger.rules.catalogue import Reward
 from pointsledger.rules.flows import Case
 from pointsledger.storage import EventStore
 from pointsledger.workflows import cases
@@ -123,6 +125,19 @@ class Queries:
         reserved = state.reserved.get(reward, 0)
         return StockLevel(reward, on_hand, reserved)
 
+    @fresh
+    def donated_goods(self) -> Mapping[str, Reward]:
+        """Donated goods the store committee priced (``price_donated_goods``): store-catalogue
+        entries beside the rulebook's rewards, each the latest price set.
+
+        Returns:
+            A read-only mapping of reward code to :class:`~pointsledger.Reward` (no limits or
+            price rules), sorted by code.
+        """
+        return MappingProxyType({
+            code: Reward(code, title, cost=cost, category=category)
+            for code, (title, cost, category, _seq) in sorted(self._state.priced_goods.items())})
+
     # -- time ------------------------------------------------------------------------------
     @property
     def tzinfo(self) -> _dt.tzinfo:
@@ -131,13 +146,25 @@ class Queries:
 
     # -- registry --------------------------------------------------------------------------
     @fresh
-    def households(self) -> Mapping[str, Household]:
-        """Every registered household, closed ones included.
+    def households(self, *, as_of: _dt.datetime | None = None) -> Mapping[str, Household]:
+        """Every registered household, closed ones included: now, or as the registry stood
+        at an instant.
+
+        Args:
+            as_of: the registry as recorded up to this instant: only the households registered
+                by then, each in the grid it was in then and closed only if it was closed by
+                then (default: now).
 
         Returns:
             A read-only mapping of household id to :class:`Household`, in registration order.
+
+        Raises:
+            ValidationError: ``as_of`` is not an aware datetime.
         """
-        return _frozen(self._state.households)
+        state = self._state
+        if as_of is None:
+            return _frozen(state.households)
+        return MappingProxyType(state.households_as_stood(to_us(as_of, "as_of")))
 
     @fresh
     def household(self, household: str) -> Household:
@@ -159,21 +186,29 @@ class Queries:
         return found
 
     @fresh
-    def members(self, household: str | None = None) -> Mapping[str, Member]:
-        """The registered members, of every household or of one.
+    def members(self, household: str | None = None, *, as_of: _dt.datetime | None = None
+                ) -> Mapping[str, Member]:
+        """The registered members, of every household or of one: now, or as the registry
+        stood at an instant.
 
         Args:
             household: only this household's members (default: all).
+            as_of: the registry as recorded up to this instant: only the members registered
+                by then, each in the household they were in then and closed only if they had
+                left by then (default: now).
 
         Returns:
             A read-only mapping of member id to :class:`Member`, in registration order.
 
         Raises:
             UnknownAccount: ``household`` is not a registered household.
+            ValidationError: ``as_of`` is not an aware datetime.
         """
         if household is not None:
             household = check_id(household, "household")
-        members = self._state.members
+        state = self._state
+        members = state.members if as_of is None else state.members_as_stood(
+            to_us(as_of, "as_of"))
         if household is None:
             return _frozen(members)
         self.household(household)
@@ -228,18 +263,21 @@ class Queries:
         return found
 
     @fresh
-    def household_of(self, account: str) -> str | None:
-        """The household an account belongs to.
+    def household_of(self, account: str, *, at_seq: int | None = None) -> str | None:
+        """The household an account belongs to: now, or when event ``at_seq`` was recorded.
 
         Args:
             account: a household or member id (or any other account name).
+            at_seq: the registry as it stood at that event (default: now).
 
         Returns:
             The household id (the account itself for a household), or None for a system
             account or an unknown name.
         """
         account = check_id(account, "account")
-        return self._state.household_of(account)
+        if at_seq is None:
+            return self._state.household_of(account)
+        return self._state.household_at(account, check_int(at_seq, "at_seq", minimum=0))
 
     # -- rulebooks -------------------------------------------------------------------------
     @fresh

@@ -23,7 +23,7 @@ from pointsledger.core.state import TABLES, LedgerState
 from pointsledger.rules.flows import Case
 from pointsledger.rules.rulebook import rulebook_from_data, rulebook_to_data
 
-FORMAT = 1
+FORMAT = 2
 _RECORDS = {"regions", "households", "members", "reservations", "cases"}
 # tables of plain keys and values: stored as two lists and rebuilt with dict(zip()), which keeps
 # a reopen of a million events fast

@@ -148,7 +148,7 @@ def audit(ledger: Ledger, live: LedgerState) -> tuple[int, bytes, LedgerState]:
     index = movements.stored(ledger)
     if index is not None:
         fresh = movements.Movements()
-        fresh.fold(ledger, until=index.done, household_of=fold.household_of)
+        fresh.fold(ledger, until=index.done, state=fold)
         if fresh.dump() != index.dump():
             raise IntegrityError(
                 f"the stored report index (to event {index.done}) differs from a fold of the "

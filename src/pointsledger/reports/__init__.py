@@ -16,7 +16,9 @@ Periods are labels such as ``"2026"``, ``"2026-Q1"``, ``"2026-03"``, ``"2026-W11
 """
 
 from pointsledger.reports.accounts import balances, statement
+from pointsledger.reports.benefits import distribution, eligibility
 from pointsledger.reports.boards import METHODS, honour_board, ranks
+from pointsledger.reports.donations import donation_receipt
 from pointsledger.reports.labels import term
 from pointsledger.reports.masking import mask_name, mask_text
 from pointsledger.reports.notices import audit_trail, public_notice
@@ -41,6 +43,9 @@ __all__ = [
     "category_summary",
     "claimer_ranking",
     "claims_notice",
+    "distribution",
+    "donation_receipt",
+    "eligibility",
     "from_csv",
     "honour_board",
     "household_card_page",

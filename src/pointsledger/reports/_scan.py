@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import functools
 from collections.abc import Callable
 from typing import Concatenate, ParamSpec, TypeVar
@@ -29,13 +30,21 @@ def local_date(ledger: Ledger, us: int) -> str:
     return from_us(us, ledger.tz).date().isoformat()
 
 
-def households_under(ledger: Ledger, region: str | None) -> list[str]:
-    """The households in ``region``'s subtree (all of them for None), sorted by id.
+def stood_at(ledger: Ledger, end: int) -> _dt.datetime | None:
+    """The instant to take the registry at for a period ending (exclusive) at ``end`` µs: its
+    last microsecond, or None (now) for a period without end."""
+    return None if end >= 2**63 - 1 else from_us(end - 1, ledger.tz)
+
+
+def households_under(ledger: Ledger, region: str | None,
+                     as_of: _dt.datetime | None = None) -> list[str]:
+    """The households in ``region``'s subtree (all of them for None), sorted by id: as the
+    registry stands now, or as it stood at ``as_of`` (each household in its grid then).
 
     Raises:
         UnknownRegion: no such region.
     """
-    households = ledger.households()
+    households = ledger.households(as_of=as_of)
     if region is None:
         return sorted(households)
     regions = ledger.regions()

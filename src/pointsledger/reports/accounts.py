@@ -21,10 +21,16 @@ from pointsledger.reports.table import Table
 
 def entry_text(event: Event, titles: Titles, locale: str) -> str:
     """What a posting event was, in words: the item's, reward's or service's title (a
-    reversal: "冲正：<title>"), else the event kind in ``locale``'s words."""
+    reversal: "冲正：<title>"), else the event kind in ``locale``'s words. An award that fell in
+    a campaign (专项活动) carries the campaign's title: "庭院环境整洁（人居环境整治月）"."""
     text = labels(locale)
     if isinstance(event, ItemPosting):
-        return titles.item(event.item, event.version)
+        title = titles.item(event.item, event.version)
+        campaign = titles.campaign(event.item, event.version, event.occurred_us) \
+            if event.points > 0 else ""
+        if campaign:
+            return f"{title}（{campaign}）" if locale == "zh" else f"{title} ({campaign})"
+        return title
     if isinstance(event, Redemption):
         return f"{term('redeemed', locale)}：{titles.reward(event.reward)}" \
             if locale == "zh" else f"redeemed: {titles.reward(event.reward)}"
@@ -45,7 +51,10 @@ def statement(ledger: Ledger, account: str, *, period: str | None = None,
     accounts together (the ``account`` column says whose each posting is), so its closing
     balance equals ``ledger.household_balance(household, as_of=<end of the period>).posted``.
     A member's statement covers the member's own account only (closing at
-    ``ledger.balance(member, as_of=...)``). Entries are named by the titles of the items,
+    ``ledger.balance(member, as_of=...)``). The registry is taken as it stood: a posting is on
+    the statement of the household its account belonged to when it was recorded, and a member
+    who moved in or out (成员转户, 分户, 合户) shows as an entry bringing or taking the points on
+    their own account. Entries are named by the titles of the items,
     rewards and services (e.g. 邻里互助), never their codes; postings are ordered by when they
     occurred.
 
@@ -62,10 +71,11 @@ def statement(ledger: Ledger, account: str, *, period: str | None = None,
     number = m.number(account)
     whole_household = account in ledger.households()
     column = m.household if whole_household else m.account
+    moved = code_of("moved")
     opening = 0
     entries = []
     for i, who in enumerate(column):
-        if who != number:
+        if who != number or (m.kind[i] == moved and not whole_household):
             continue
         at = m.at[i]
         if at < start:

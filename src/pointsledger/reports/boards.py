@@ -15,7 +15,7 @@ from typing import Final
 from pointsledger.errors import ValidationError
 from pointsledger.ledger.ledger import Ledger
 from pointsledger.ledger.movements import code_of, movements_of
-from pointsledger.reports._scan import bounds, consistent, households_under
+from pointsledger.reports._scan import bounds, consistent, households_under, stood_at
 from pointsledger.reports._titles import Titles
 from pointsledger.reports.labels import labels
 from pointsledger.reports.masking import mask_name
@@ -53,7 +53,9 @@ def honour_board(ledger: Ledger, period: str, *, top: int = 10, bottom: bool = F
     Both count *a household's points* (the household's account and its members') for conduct
     that occurred in the period and was recorded by its end, net of reversals. A household
     that earned nothing is never on the 红榜, and the 黑榜 lists only households with
-    deductions: a low earner who broke no rule is never shamed.
+    deductions: a low earner who broke no rule is never shamed. The registry is taken as it
+    stood: a member's conduct counts for the household they belonged to when it was recorded,
+    and ``region`` holds the households in its grids at the end of the period.
 
     Args:
         ledger: the ledger.
@@ -90,7 +92,7 @@ def honour_board(ledger: Ledger, period: str, *, top: int = 10, bottom: bool = F
             if bottom:
                 violated[who][(code, version)] += -1 if reversal else 1
     registered = ledger.households()
-    inside = set(households_under(ledger, region))
+    inside = set(households_under(ledger, region, stood_at(ledger, end)))
     scored = sorted(((-v, m.names[n]) for n, v in by_number.items()
                      if v > 0 and m.names[n] in inside))
     order = [h for _v, h in scored]

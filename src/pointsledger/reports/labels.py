@@ -33,7 +33,9 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "stars": "星级", "serious": "严重违规", "stars_title": "星级文明户评定",
         "card": "积分卡（积分存折）", "member": "成员", "due": "截止", "state": "状态",
         "stars_none": "未评星", "unit_points": "分", "held": "预约占用", "posted": "已入账",
-        "points_now": "当前积分", "star_count": "星数",
+        "points_now": "当前积分", "star_count": "星数", "eligibility_title": "资格公示",
+        "net_points": "净积分", "weight": "权重", "amount": "金额（元）",
+        "distribution_title": "积分分红公示", "campaign": "专项活动",
     },
     "en": {
         "statement": "Statement", "balances": "Balances", "board_top": "Honour board",
@@ -66,7 +68,9 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "stars_title": "Star households", "card": "Points card", "member": "member",
         "due": "due", "state": "state", "stars_none": "no star", "unit_points": "points",
         "held": "held", "posted": "posted", "points_now": "Points now",
-        "star_count": "star count",
+        "star_count": "star count", "eligibility_title": "eligibility",
+        "net_points": "net points", "weight": "weight", "amount": "amount (yuan)",
+        "distribution_title": "Distribution", "campaign": "campaign",
     },
 }
 
@@ -75,7 +79,7 @@ TERMS: Final[dict[str, dict[str, str]]] = {
     "zh": {
         # region kinds
         "county": "县", "town": "镇（街道）", "village": "村", "community": "社区",
-        "grid": "网格",
+        "grid": "网格", "micro_grid": "微网格",
         # case states of the claim, wish, order and deposit flows
         "submitted": "已提交", "checked": "已初审", "in_notice": "公示中", "objected": "有异议",
         "rejected": "未通过", "withdrawn": "已撤回", "posted": "已入账", "appealed": "申诉中",
@@ -89,9 +93,13 @@ TERMS: Final[dict[str, dict[str, str]]] = {
         "ledger_created": "建账", "rulebook_adopted": "通过积分规则",
         "region_added": "新增区域", "household_registered": "登记农户",
         "member_registered": "登记成员", "household_moved": "迁户",
-        "account_closed": "销户", "awarded": "加分", "deducted": "扣分",
-        "stepped": "办理", "time_moved": "时间银行记账", "period_closed": "结账",
+        "account_closed": "销户", "member_moved": "成员转户", "household_split": "分户",
+        "households_merged": "合户", "member_left": "成员迁出", "member_returned": "成员迁回",
+        "moved": "随成员转户", "awarded": "加分", "deducted": "扣分",
+        "stepped": "办理", "distributed": "积分分红", "time_moved": "时间银行记账",
+        "period_closed": "结账",
         "stock_received": "入库", "stock_adjusted": "库存调整", "redeemed": "兑换",
+        "donation_received": "爱心捐赠入库", "donated_goods_priced": "捐赠物品定价",
         "handed_over": "领取", "reserved": "预约", "reservation_cancelled": "取消预约",
         "reservation_timed_out": "预约超时", "transferred": "转赠", "expired": "过期",
         # movement kinds and time-bank purposes

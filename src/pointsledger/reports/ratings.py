@@ -3,22 +3,26 @@
 :func:`rate` folds the log for one rating period: what each household (with its members)
 earned and had deducted for conduct in the period, how many violations and how many serious
 ones, its score (the store's base points plus earned minus deducted) and its star tier under
-the rulebook's :class:`~pointsledger.rules.catalogue.RatingPolicy`. Spending never changes a rating;
-reversed entries do not count; closed households are not rated. No lending or other rules are
-built in: apps take the record. :func:`star_households` is the 星级文明户 list for 公示.
+the rulebook's :class:`~pointsledger.rules.catalogue.RatingPolicy`; a veto (一票否决: a serious
+violation or a deduction the rulebook's ``vetoes`` name) removes every star for the period.
+Spending never changes a rating; reversed entries do not count. The registry is taken as it
+stood: a member's conduct counts for the household they belonged to when it was recorded, and
+the households rated are those registered and not closed (merged, say) by the end of the
+period. No lending or other rules are built in: apps take the record (benefits a rulebook names
+are listed by :func:`pointsledger.reports.eligibility`). :func:`star_households` is the
+星级文明户 list for 公示.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-from collections import defaultdict
 
 import attrs
 
 from pointsledger.base.clock import from_us, to_us
 from pointsledger.base.jsonforms import JsonForm
 from pointsledger.base.periods import parse_period, period_bounds, period_index, period_label
-from pointsledger.core.events import ItemPosting, Reversed
+from pointsledger.core.tallies import Tally, tally
 from pointsledger.errors import NoRulebookInForce, ValidationError
 from pointsledger.ledger.ledger import Ledger
 from pointsledger.reports._scan import consistent
@@ -27,10 +31,25 @@ from pointsledger.reports.labels import labels
 from pointsledger.reports.masking import mask_name
 from pointsledger.reports.table import Table
 
+NONE = Tally()
+
 
 @attrs.frozen
 class Rating(JsonForm):
-    """One household's record for one rating period."""
+    """One household's record for one rating period.
+
+    Attributes:
+        household: the household id.
+        period: the period's label (``2026``, ``2026-Q1``, ...).
+        earned: points earned for conduct in the period (the household and its members).
+        deducted: points deducted in the period, as a positive number.
+        violations: deductions in the period, reversed ones not counted.
+        serious: of them, deductions of ``serious`` items.
+        score: the store's base points plus earned minus deducted.
+        stars: the star tier: 0 when a veto fell in the period.
+        vetoes: deductions in the period that are 一票否决 (``Rulebook.vetoes``, serious items
+            included): any removes the stars and every benefit for the period.
+    """
 
     household: str
     period: str
@@ -40,6 +59,17 @@ class Rating(JsonForm):
     serious: int
     score: int
     stars: int
+    vetoes: int = 0
+
+    @property
+    def vetoed(self) -> bool:
+        """Whether a veto (一票否决) fell on the household in the period."""
+        return self.vetoes > 0
+
+    @property
+    def points(self) -> int:
+        """Net points in the period: earned minus deducted."""
+        return self.earned - self.deducted
 
 
 @consistent
@@ -52,8 +82,9 @@ def rate(ledger: Ledger, day: _dt.date, *, per: str | None = None) -> list[Ratin
         per: the period kind (default: the rulebook's rating period).
 
     Returns:
-        One :class:`Rating` per registered household that is not closed, sorted by household
-        id (a closed household is no longer rated).
+        One :class:`Rating` per household registered and not closed by the end of the
+        period, sorted by household id (a closed household, merged into another say, is no
+        longer rated; it is still rated for earlier periods).
 
     Raises:
         NoRulebookInForce: no rulebook governs the end of the period.
@@ -70,37 +101,16 @@ def rate(ledger: Ledger, day: _dt.date, *, per: str | None = None) -> list[Ratin
         in_force = adoptions[-1].rulebook
     base = in_force.store.base_points
     by_version = {a.version: a.rulebook for a in adoptions}
-    household_of = ledger.household_of
-    earned: dict[str, int] = defaultdict(int)
-    deducted: dict[str, int] = defaultdict(int)
-    violations: dict[str, int] = defaultdict(int)
-    serious: dict[str, int] = defaultdict(int)
-    for event in ledger.events():
-        if isinstance(event, ItemPosting):
-            when, points, sign = event.occurred_us, event.points, 1
-            item, version, account = event.item, event.version, event.account
-        elif isinstance(event, Reversed) and event.original_kind in ("awarded", "deducted"):
-            when, points, sign = event.original_occurred_us, event.points, -1
-            item, version, account = event.item, event.original_version, event.account
-        else:
-            continue
-        if not start <= when < end:
-            continue
-        household = household_of(account) or account
-        if points > 0:
-            earned[household] += sign * points
-        else:
-            deducted[household] += sign * -points
-            violations[household] += sign
-            if by_version[version].item(item).serious:
-                serious[household] += sign
+    tallies = tally(ledger.events(), start, end,
+                    lambda account, seq: ledger.household_of(account, at_seq=seq), by_version)
     label = period_label(kind, index)
     ratings = []
-    for household in sorted(h.id for h in ledger.households().values() if not h.closed):
-        score = base + earned[household] - deducted[household]
-        ratings.append(Rating(household, label, earned[household], deducted[household],
-                              violations[household], serious[household], score,
-                              in_force.ratings.stars(score, serious[household])))
+    stood = ledger.households(as_of=from_us(end - 1, ledger.tz))
+    for household in sorted(h.id for h in stood.values() if not h.closed):
+        t = tallies.get(household, NONE)
+        score = base + t.earned - t.deducted
+        ratings.append(Rating(household, label, t.earned, t.deducted, t.violations, t.serious,
+                              score, in_force.ratings.stars(score, t.vetoes), t.vetoes))
     return ratings
 
 
@@ -146,11 +156,13 @@ def star_households(ledger: Ledger, period: str, *, locale: str = "zh") -> Table
         if locale == "zh" else ", ".join(f"{stars} stars >= {needed}"
                                          for stars, needed in policy.tiers)
     if locale == "zh":
-        notes = (f"评定标准（得分 = 基础分 + 获得 − 扣除）：{tiers}；期内有严重违规的不评星。",
+        notes = (f"评定标准（得分 = 基础分 + 获得 − 扣除）：{tiers}；"
+                 "期内有严重违规或一票否决事项的不评星。",
                  f"{text['anchor']}：{ledger.anchor()}")
     else:
-        notes = (f"Tiers (score = base + earned - deducted): {tiers}; a serious violation in "
-                 "the period removes every star.", f"{text['anchor']}: {ledger.anchor()}")
+        notes = (f"Tiers (score = base + earned - deducted): {tiers}; a serious violation or "
+                 "a veto in the period removes every star.",
+                 f"{text['anchor']}: {ledger.anchor()}")
     counts = {stars: sum(1 for r in ratings if r.stars == stars) for stars in range(top + 1)}
     return Table(f"{text['stars_title']} {period}", [text[k] for k in keys], rows, notes,
                  keys=keys, summary={"period": period, "households": len(rows),

@@ -9,7 +9,7 @@ from pointsledger.base.periods import PERIODS, local_day_range, period_index, pe
 from pointsledger.errors import ValidationError
 from pointsledger.ledger.ledger import Ledger
 from pointsledger.ledger.movements import code_of, movements_of
-from pointsledger.reports._scan import bounds, consistent
+from pointsledger.reports._scan import bounds, consistent, stood_at
 from pointsledger.reports._titles import Titles
 from pointsledger.reports.labels import labels, term
 from pointsledger.reports.table import Table
@@ -88,7 +88,9 @@ def period_summary(ledger: Ledger, *, per: str = "month", locale: str = "zh") ->
 def rollup(ledger: Ledger, *, period: str | None = None, locale: str = "zh") -> Table:
     """Each region with the households under it, how many took part (at least one award in the
     period), the participation rate, and the points earned and deducted. A region's figures
-    are the sums of its children's."""
+    are the sums of its children's. The registry is taken as it stood at the end of the
+    period: the households registered by then, each in its grid then, with the conduct of
+    each member counted for the household they belonged to when it was recorded."""
     text = labels(locale)
     regions = ledger.regions()
     start, end = bounds(ledger, period)
@@ -108,7 +110,7 @@ def rollup(ledger: Ledger, *, period: str | None = None, locale: str = "zh") -> 
     for region in regions.values():
         children[region.parent].append(region.code)
     by_grid: dict[str, list[str]] = defaultdict(list)
-    for household in ledger.households().values():
+    for household in ledger.households(as_of=stood_at(ledger, end)).values():
         by_grid[household.grid].append(household.id)
     rows: list[tuple[object, ...] | None] = []
 

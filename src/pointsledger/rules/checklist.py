@@ -65,6 +65,11 @@ def _points(_instance: object, _attribute: attrs.Attribute[int], value: int) -> 
         raise RulebookError(exc.message, **exc.fields) from None
 
 
+def _per_value(_instance: object, attribute: attrs.Attribute[int | None], value: object) -> None:
+    if value is not None:
+        _positive(_instance, attribute, value)  # type: ignore[arg-type]
+
+
 @attrs.frozen
 class ChecklistItem:
     """One line of the 积分清单: conduct and the points it earns (or loses).
@@ -78,8 +83,14 @@ class ChecklistItem:
         caps: limits on points earned per period (pass ``cap=`` a Cap or a sequence of Caps).
         evidence_required: whether an award or deduction must cite evidence (photo ids, text).
         serious: a serious violation (used by redemption bans).
+        per_value: None (the default) when ``points`` are per unit; a whole number of yuan when
+            they are per value: ``points`` for every full ``per_value`` yuan of assessed value
+            (e.g. ``points=1, per_value=10``: a donation assessed at 100 yuan earns 10 points,
+            as DOMAIN.md's "100 yuan = 10 points"). A donation received in the points store
+            (``receive_stock(..., donor=..., donation_item=..., value=...)``) is then awarded
+            ``value // per_value`` units; ``award`` takes the units as ``quantity``.
 
-    Invariant: deduction items carry no caps.
+    Invariants: deduction items carry no caps and are never per value.
     """
 
     code: str = attrs.field(validator=code_check("item code"))
@@ -90,13 +101,28 @@ class ChecklistItem:
     caps: tuple[Cap, ...] = attrs.field(kw_only=True, alias="cap", default=(), converter=as_caps)
     evidence_required: bool = attrs.field(kw_only=True, default=False)
     serious: bool = attrs.field(kw_only=True, default=False)
+    per_value: int | None = attrs.field(kw_only=True, default=None, validator=_per_value)
 
     def __attrs_post_init__(self) -> None:
+        if self.points < 0 and self.per_value is not None:
+            raise RulebookError(
+                f"item {self.code}: only awards are priced per value; a deduction item cannot "
+                "have per_value",
+                item=self.code,
+            )
         if self.points < 0 and self.caps:
             raise RulebookError(
                 f"item {self.code}: caps limit earnings; a deduction item cannot have caps",
                 item=self.code,
             )
+
+    def units_for(self, quantity: int, value: int | None) -> int:
+        """The units a donation of ``quantity`` goods assessed at ``value`` yuan earns: the
+        quantity for an item per unit, ``value // per_value`` for an item per value (0 when
+        ``value`` is None or below one step)."""
+        if self.per_value is None:
+            return quantity
+        return 0 if value is None else value // self.per_value
 
     @property
     def is_deduction(self) -> bool:

@@ -92,6 +92,9 @@ class Flow:
         return found
 
 
+DEADLINE_BOUND: Final = frozenset({"object", "appeal"})
+"""Steps refused from the instant their state's deadline passes (``DeadlinePassed``)."""
+
 CLAIM: Final = Flow(
     "claim", "submit", "submitted",
     (
@@ -253,11 +256,12 @@ class Case(JsonForm):
 
     def is_open_at(self, now_us: int) -> bool:
         """Whether someone can still act on the case at ``now_us``: it is live, and its
-        deadline has not passed or a due job takes it on then. A posted claim whose appeal
-        window has closed is live in the table but over."""
+        deadline has not passed or a step its deadline does not bind (a due job's, an
+        official's decision) is left. A posted claim whose appeal window has closed is live in
+        the table but over; an objected claim past its notice still waits for the committee."""
         if not self.is_live:
             return False
         if 0 < self.due_us <= now_us:
             flow = FLOWS[self.flow]
-            return any(step in flow.system for step in flow.allowed(self.state))
+            return any(step not in DEADLINE_BOUND for step in flow.allowed(self.state))
         return True

@@ -23,11 +23,18 @@ COMMANDS: Final = (
     "register_member",
     "move_household",
     "close_account",
+    "move_member",
+    "split_household",
+    "merge_households",
+    "member_leaves",
+    "member_returns",
     "award",
     "deduct",
     "reverse",
     "close_period",
+    "distribute",
     "receive_stock",
+    "price_donated_goods",
     "adjust_stock",
     "redeem",
     "reserve",
@@ -102,11 +109,18 @@ _DEFAULT_GRANTS: Final[dict[str, frozenset[str]]] = {
     "register_member": frozenset({"committee", "grid_worker"}),
     "move_household": frozenset({"committee"}),
     "close_account": frozenset({"committee"}),
+    "move_member": frozenset({"committee"}),
+    "split_household": frozenset({"committee"}),
+    "merge_households": frozenset({"committee"}),
+    "member_leaves": frozenset({"committee"}),
+    "member_returns": frozenset({"committee"}),
     "award": frozenset({"committee", "grid_worker"}),
     "deduct": frozenset({"committee", "grid_worker"}),
     "reverse": frozenset({"committee"}),
     "close_period": frozenset({"committee"}),
+    "distribute": frozenset({"committee"}),
     "receive_stock": frozenset({"committee", "store_keeper"}),
+    "price_donated_goods": frozenset({"committee"}),
     "adjust_stock": frozenset({"committee", "store_keeper"}),
     "redeem": frozenset({"committee", "store_keeper"}),
     "reserve": frozenset({"committee", "store_keeper", "resident"}),
@@ -135,8 +149,9 @@ _DEFAULT_GRANTS: Final[dict[str, frozenset[str]]] = {
 DEFAULT_POLICY: Final = Policy(_DEFAULT_GRANTS)
 """村两委 (committee) governs rules, regions, reversals and period closing; 网格员 (grid workers)
 and the committee score and register; 超市管理员 (store keepers) and the committee run the points
-store; residents (居民) reserve, cancel and transfer for their own household. In the workflows,
-residents submit claims, wishes and orders for their own household; grid workers check claims
-and screen wishes; the committee approves claims and decides objections and appeals; any
-registered member may object or appeal; party members, volunteers and units' representatives
-(unit_rep) claim wishes; volunteers and party members take orders."""
+store, and the committee prices donated goods the catalogue lacks; residents (居民) reserve,
+cancel and transfer for their own household. In the workflows, residents submit claims, wishes
+and orders for their own household; grid workers check claims and screen wishes; the committee
+approves claims and decides objections and appeals; any registered member may object or
+appeal; party members, volunteers and units' representatives (unit_rep) claim wishes;
+volunteers and party members take orders."""

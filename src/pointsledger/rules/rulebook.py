@@ -22,7 +22,20 @@ from pointsledger.base.checks import check_text
 from pointsledger.base.jsonforms import to_json_value
 from pointsledger.base.periods import DEFAULT_TZ
 from pointsledger.errors import NotFound, RulebookError, UnknownItem, UnknownReward
+from pointsledger.rules._benefit_checks import benefit_problems, campaign_range_problems
 from pointsledger.rules._checks import code_check, records_of
+from pointsledger.rules.benefits import (
+    NO_VETOES,
+    Benefit,
+    Campaign,
+    Vetoes,
+    benefit_from_data,
+    benefit_to_data,
+    campaign_from_data,
+    campaign_to_data,
+    vetoes_from_data,
+    vetoes_to_data,
+)
 from pointsledger.rules.catalogue import (
     DEFAULT_RATINGS,
     DEFAULT_STORE,
@@ -63,6 +76,14 @@ def _rewards(value: object) -> tuple[Reward, ...]:
     return records_of(value, Reward, "rewards")
 
 
+def _benefits(value: object) -> tuple[Benefit, ...]:
+    return records_of(value, Benefit, "benefits")
+
+
+def _campaigns(value: object) -> tuple[Campaign, ...]:
+    return records_of(value, Campaign, "campaigns")
+
+
 def _category_caps(value: object) -> tuple[tuple[str, tuple[Cap, ...]], ...]:
     pairs = value.items() if isinstance(value, Mapping) else value
     out: dict[str, tuple[Cap, ...]] = {}
@@ -101,6 +122,9 @@ class Rulebook:
         wishes: how micro-wishes work (微心愿).
         services: the service menu of orders (点单派单).
         timebank: the time bank (时间银行).
+        benefits: what ratings unlock for a rating period (评先评优, 积分贷, welfare priority).
+        vetoes: which deductions are 一票否决 (besides ``serious`` items).
+        campaigns: time-boxed campaigns (专项活动) multiplying awards.
 
     Raises:
         RulebookError: a part that is not an item, a cap or a policy.
@@ -120,6 +144,10 @@ class Rulebook:
     wishes: WishPolicy = attrs.field(kw_only=True, default=DEFAULT_WISHES)
     services: ServicePolicy = attrs.field(kw_only=True, default=DEFAULT_SERVICES)
     timebank: TimeBankPolicy = attrs.field(kw_only=True, default=DEFAULT_TIMEBANK)
+    benefits: tuple[Benefit, ...] = attrs.field(kw_only=True, default=(), converter=_benefits)
+    vetoes: Vetoes = attrs.field(kw_only=True, default=NO_VETOES)
+    campaigns: tuple[Campaign, ...] = attrs.field(kw_only=True, default=(),
+                                                  converter=_campaigns)
     _by_code: dict[str, ChecklistItem] = attrs.field(
         init=False, eq=False, hash=False, repr=False
     )
@@ -140,7 +168,7 @@ class Rulebook:
         object.__setattr__(self, "_rewards", rewards)
         for name, cls in (("store", StorePolicy), ("claims", ClaimPolicy),
                           ("wishes", WishPolicy), ("services", ServicePolicy),
-                          ("timebank", TimeBankPolicy)):
+                          ("timebank", TimeBankPolicy), ("vetoes", Vetoes)):
             if not isinstance(getattr(self, name), cls):
                 raise RulebookError(f"{name} must be a {cls.__name__}, got "
                                     f"{getattr(self, name)!r}", field=name)
@@ -181,6 +209,33 @@ class Rulebook:
         return error(f"no {what} {code!r} in rulebook {self.version!r}; known: {names}",
                      **{field: code, "version": self.version})
 
+    def vetoed_by(self, code: str) -> bool:
+        """Whether a deduction of item ``code`` is 一票否决 in this version (a listed item, an
+        item of a listed category, or a ``serious`` item); False for unknown codes."""
+        item = self._by_code.get(code)
+        return item is not None and self.vetoes.vetoes(item)
+
+    def campaign_for(self, code: str, day: _dt.date) -> Campaign | None:
+        """The campaign an award of item ``code`` on local ``day`` falls in, or None (the
+        first listed when, against :meth:`check`, several overlap)."""
+        if not self.campaigns:
+            return None
+        item = self._by_code.get(code)
+        if item is None:
+            return None
+        return next((c for c in self.campaigns if c.covers(item, day)), None)
+
+    def points_for(self, code: str, quantity: int, day: _dt.date) -> int:
+        """The signed points of ``quantity`` units of item ``code`` on local ``day``: the
+        item's points, or a campaign's (``points x multiplier + bonus``) per unit.
+
+        Raises:
+            UnknownItem: no such code in this version.
+        """
+        item = self.item(code)
+        campaign = self.campaign_for(code, day) if self.campaigns else None
+        return (item.points if campaign is None else campaign.points(item)) * quantity
+
     def caps_for_category(self, category: str) -> tuple[Cap, ...]:
         """The caps on a category (empty when uncapped)."""
         return self._by_category.get(category, ())
@@ -205,7 +260,10 @@ class Rulebook:
         before it starts, a store or reward `min_score` above the most a household's score
         reaches in a year, price rules whose age bands overlap, a version name already
         adopted, an effective range that would overlap an adopted version (pass
-        ``effective_from`` and the ``adopted`` versions, e.g. ``ledger.adoptions()``).
+        ``effective_from`` and the ``adopted`` versions, e.g. ``ledger.adoptions()``), and the
+        benefit, veto and campaign errors of `pointsledger.rules._benefit_checks` (unknown
+        items or categories named, unreachable benefits, campaign awards above a cap,
+        overlapping campaigns, a campaign outside the effective range).
         Warnings: no items, a category cap below an item cap of the same period in it (the
         item cap can never be reached), a cap on a category without items, gaps between price
         bands, a policy naming a role the library does not know, a reward that takes more
@@ -217,9 +275,11 @@ class Rulebook:
             The problems, errors first, each with a stable code.
         """
         problems = [*self._item_problems(), *self._reward_problems(), *self._reach_problems(),
-                    *self._policy_problems(), *self._workflow_problems()]
+                    *self._policy_problems(), *self._workflow_problems(),
+                    *benefit_problems(self)]
         if effective_from is not None:
             problems += self._range_problems(effective_from, effective_until, adopted)
+            problems += campaign_range_problems(self, effective_from, effective_until)
         return sorted(problems, key=lambda p: p.severity != "error")
 
     def _item_problems(self) -> Iterator[Problem]:
@@ -431,6 +491,8 @@ def rulebook_to_data(rulebook: Rulebook) -> dict[str, Any]:
                 "caps": [[c.max_points, c.per] for c in i.caps],
                 "evidence_required": i.evidence_required,
                 "serious": i.serious,
+                # only when set, so rulebooks adopted before per_value existed encode as before
+                **({} if i.per_value is None else {"per_value": i.per_value}),
             }
             for i in rulebook.items
         ],
@@ -444,6 +506,9 @@ def rulebook_to_data(rulebook: Rulebook) -> dict[str, Any]:
         "ratings": ratings_to_data(rulebook.ratings),
         **procedures_to_data(rulebook.claims, rulebook.wishes, rulebook.services,
                              rulebook.timebank),
+        "benefits": [benefit_to_data(b) for b in rulebook.benefits],
+        "vetoes": vetoes_to_data(rulebook.vetoes),
+        "campaigns": [campaign_to_data(c) for c in rulebook.campaigns],
     }
 
 
@@ -467,6 +532,7 @@ def rulebook_from_data(data: Mapping[str, Any]) -> Rulebook:
                     cap=[Cap(m, per=p) for m, p in i["caps"]],
                     evidence_required=i["evidence_required"],
                     serious=i["serious"],
+                    per_value=i.get("per_value"),
                 )
                 for i in data["items"]
             ],
@@ -482,6 +548,10 @@ def rulebook_from_data(data: Mapping[str, Any]) -> Rulebook:
             wishes=wishes,
             services=services,
             timebank=timebank,
+            # absent from rulebooks adopted before benefits, vetoes and campaigns existed
+            benefits=[benefit_from_data(b) for b in data.get("benefits", ())],
+            vetoes=vetoes_from_data(data["vetoes"]) if "vetoes" in data else NO_VETOES,
+            campaigns=[campaign_from_data(c) for c in data.get("campaigns", ())],
         )
     except (KeyError, TypeError, ValueError) as exc:
         if isinstance(exc, RulebookError):

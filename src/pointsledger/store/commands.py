@@ -1,4 +1,5 @@
-"""Commands of the points store (积分超市): stock, redemption, reservations, transfers.
+"""Commands of the points store (积分超市): stock-takes, redemption, reservations, transfers
+(receiving stock and donations is in :mod:`pointsledger.store.donations`).
 
 Declared like every command (:mod:`pointsledger.core.command`): they validate against the state
 and the rulebook in force at the clock reading, and return drafts or raise. Every path that
@@ -13,7 +14,7 @@ member and price, limits, stock, and last the points.
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any
+from typing import Any, NoReturn
 
 from pointsledger.base.actors import SYSTEM, Actor
 from pointsledger.base.checks import (
@@ -36,8 +37,8 @@ from pointsledger.core.command import (
     open_account,
     policy_now,
 )
-from pointsledger.core.events import Awarded, Event
-from pointsledger.core.postings import item_draft, parse_entry_id
+from pointsledger.core.events import Event
+from pointsledger.core.postings import parse_entry_id
 from pointsledger.core.records import Reservation
 from pointsledger.core.state import LedgerState
 from pointsledger.core.store_events import (
@@ -48,7 +49,6 @@ from pointsledger.core.store_events import (
     ReservationTimedOut,
     Reserved,
     StockAdjusted,
-    StockReceived,
     Transferred,
 )
 from pointsledger.errors import (
@@ -61,14 +61,16 @@ from pointsledger.errors import (
     ReservationExpired,
     UnknownAccount,
     UnknownEntry,
+    UnknownReward,
     ValidationError,
 )
+from pointsledger.rules.catalogue import Reward
 from pointsledger.rules.rulebook import Rulebook
 
 _DAY_US = 86_400_000_000
 
 
-def _rulebook_now(ctx: Context) -> Rulebook:
+def rulebook_now(ctx: Context) -> Rulebook:
     adoption = ctx.state.adoption_at(ctx.now_us)
     if adoption is None:
         raise NoRulebookInForce(
@@ -85,51 +87,22 @@ def _reward_arg(reward: object) -> str:
 # -- stock ----------------------------------------------------------------------------------
 
 
-@command(StockReceived, self_service=True)
-def receive_stock(
-    ctx: Context,
-    reward: str,
-    quantity: int,
-    *,
-    by: Actor,
-    key: str,
-    donor: str | None = None,
-    donation_item: str | None = None,
-    memo: str = "",
-) -> Outcome:
-    """Put ``quantity`` units of a reward into stock (purchased, or donated by ``donor``).
-
-    With ``donation_item``, the donor is awarded that checklist item in the same atomic
-    command (the award is the next event, under the same key, checked like any award).
-
-    Returns:
-        The ``stock_received`` event.
+def store_reward(ctx: Context, code: str) -> Reward:
+    """Reward ``code`` of the rulebook in force, else donated goods the committee priced.
 
     Raises:
-        UnknownReward: no such reward.
-        UnknownAccount: no such household or member.
-        PermissionDenied: the actor's roles or household do not allow it.
-        CapExceeded: the donor's award would pass a cap (and the other errors of ``award``).
+        NoRulebookInForce: no rulebook is in force.
+        UnknownReward: neither knows the code (the message says how to price donated goods).
     """
-    reward = _reward_arg(reward)
-    quantity = check_int(quantity, "quantity", minimum=1, maximum=MAX_STOCK)
-    donor = None if donor is None else check_id(donor, "donor")
-    donation_item = None if donation_item is None else check_id(donation_item, "donation_item")
-    if donation_item is not None and donor is None:
-        raise ValidationError("donation_item needs a donor to award", donation_item=donation_item)
-    fields = dict(reward=reward, quantity=quantity, donor=donor, donation_item=donation_item)
-    replay = ctx.replayed(key, **fields)
-    if replay:
-        return replay
-    household = None if donor is None else open_account(ctx.state, donor)
-    version = ctx.authorise(household)
-    _rulebook_now(ctx).reward(reward)
-    drafts = [ctx.draft(tuple(fields.values()), version)]
-    if donor is not None and donation_item is not None:
-        evidence = (f"donation of {quantity} x {reward}",)
-        drafts.append(item_draft(ctx, Awarded, donor, donation_item, ctx.by, ctx.key,
-                                 ctx.now_us, 1, evidence, ctx.memo))
-    return drafts
+    rulebook = rulebook_now(ctx)
+    try:
+        return ctx.state.store_reward(rulebook.version, code)
+    except UnknownReward as exc:
+        raise UnknownReward(
+            f"{exc.message}; donated goods the catalogue lacks are priced first by the store "
+            "committee (price_donated_goods)",
+            **exc.fields,
+        ) from None
 
 
 @command(StockAdjusted, self_service=True)
@@ -153,7 +126,7 @@ def adjust_stock(
     if replay:
         return replay
     version = ctx.authorise()
-    _rulebook_now(ctx).reward(reward)
+    store_reward(ctx, reward)
     state = ctx.state
     reserved = state.reserved.get(reward, 0)
     if counted < reserved:
@@ -189,6 +162,21 @@ def _age_on(state: LedgerState, member: str, day: _dt.date) -> int | None:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
+def _age_unknown(reward: str, member: str) -> NoReturn:
+    """Refuse an age-priced reward for no member, or for one without a birth date."""
+    if member:
+        raise NotEligible(
+            f"{reward!r} is priced by age and member {member!r} has no birth date registered: "
+            "register it before redeeming",
+            reason="age_unknown", reward=reward, member=member, missing="birth_date",
+        )
+    raise NotEligible(
+        f"{reward!r} is priced by age: name the household member it is for (member=...) whose "
+        "birth date is registered",
+        reason="age_unknown", reward=reward, missing="member",
+    )
+
+
 def price_and_check(
     ctx: Context, account: str, household: str, reward_code: str, quantity: int, member: object
 ) -> tuple[int, str]:
@@ -198,7 +186,8 @@ def price_and_check(
         ``(unit price, member id or "")``.
 
     Raises:
-        NotEligible: outside the window or redemption days, a ban, or a low score.
+        NotEligible: outside the window or redemption days, a ban, a low score, or an
+            age-priced reward without a member whose birth date is known.
         UnknownAccount: ``member`` is not an open member of the household.
         LimitReached: a quantity limit would be passed.
         OutOfStock: not enough free stock.
@@ -206,8 +195,8 @@ def price_and_check(
     """
     state = ctx.state
     now = ctx.now_us
-    rulebook = _rulebook_now(ctx)
-    reward = rulebook.reward(reward_code)
+    rulebook = rulebook_now(ctx)
+    reward = store_reward(ctx, reward_code)
     day = state.local_day(now)
     closed = reward.open_on(day)
     if closed is not None:
@@ -230,7 +219,10 @@ def price_and_check(
                 reason="threshold", household=household, score=score, needed=needed,
             )
     who = _member_for(state, account, household, member)
-    unit_price = reward.unit_price(_age_on(state, who, day) if who else None)
+    age = _age_on(state, who, day) if who else None
+    if reward.price_rules and age is None:
+        _age_unknown(reward_code, who)
+    unit_price = reward.unit_price(age)
     for limit_key, maximum, what, period in state.limit_windows(reward, household, who, now):
         used = state.limit_used.get(limit_key, 0)
         if used + quantity > maximum:
@@ -299,15 +291,17 @@ def redeem(
         key: idempotency key.
         quantity: units.
         member: the household member it is for (price rules by age, per-member limits);
-            defaults to the account when it is a member.
+            defaults to the account when it is a member. A reward with price rules needs a
+            member whose birth date is registered.
         memo: free text.
 
     Returns:
         The ``redeemed`` event (reverse it to return the points and the stock).
 
     Raises:
-        NotEligible: outside the reward's window or redemption days, a ban, or a score
-            below the threshold (``fields["reason"]``).
+        NotEligible: outside the reward's window or redemption days, a ban, a score below
+            the threshold, or an age-priced reward without a member whose birth date is
+            known (``fields["reason"]``: window, day, ban, threshold, age_unknown).
         LimitReached: a quantity or storage limit would be passed.
         OutOfStock: not enough free stock.
         InsufficientPoints: not enough available points.
@@ -343,13 +337,14 @@ def reserve(
         LimitReached: a quantity limit would be passed.
         OutOfStock: not enough free stock.
         InsufficientPoints: not enough available points.
-        NotEligible: not a redemption day, a ban, or a score below the threshold.
+        NotEligible: not a redemption day, a ban, a score below the threshold, or an
+            age-priced reward without a member whose birth date is known.
     """
     taken = _take(ctx, account, reward, quantity, member, key)
     if isinstance(taken, Replayed):
         return taken
     version, (*body, lots) = taken
-    expires = ctx.now_us + _rulebook_now(ctx).store.reservation_days * _DAY_US
+    expires = ctx.now_us + rulebook_now(ctx).store.reservation_days * _DAY_US
     return [ctx.draft((*body, expires, lots), version)]
 
 
@@ -539,7 +534,7 @@ def transfer(
     if destination != COMMUNITY:
         open_account(state, destination)
     version = ctx.authorise(household)
-    if not getattr(_rulebook_now(ctx).store, kind):
+    if not getattr(rulebook_now(ctx).store, kind):
         raise NotEligible(f"transfers {kind.replace('_', ' ')} are switched off in the "
                           "rulebook", reason="transfer", kind=kind)
     available = state.available(source)

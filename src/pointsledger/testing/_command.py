@@ -78,6 +78,14 @@ class DaysAgo:
 
 
 @attrs.frozen
+class MonthAgo:
+    """The label (``2026-02``) of the local month ``months`` before the clock's month when the
+    command runs."""
+
+    months: int
+
+
+@attrs.frozen
 class Palette:
     """Drawn values a workflow step takes its arguments from."""
 
@@ -165,6 +173,11 @@ def resolve(value: object, ledger: Ledger, clock: ManualClock, history: Sequence
         return clock().subtract(hours=value.hours)
     if isinstance(value, DaysAgo):
         return clock().in_timezone(ledger.tz).date().subtract(days=value.days)
+    if isinstance(value, tuple) and any(isinstance(v, Ref) for v in value):
+        return tuple(resolve(v, ledger, clock, history) for v in value)
+    if isinstance(value, MonthAgo):
+        month = clock().in_timezone(ledger.tz).start_of("month").subtract(months=value.months)
+        return f"{month.year}-{month.month:02d}"
     return value
 
 

@@ -15,6 +15,7 @@ import pendulum
 from pointsledger.base.actors import AUDITOR, GRID_WORKER, RESIDENT, STORE_KEEPER, Actor
 from pointsledger.errors import (
     AlreadyExists,
+    NotEligible,
     NotFound,
     NotReversible,
     OccurredInFuture,
@@ -27,8 +28,9 @@ from pointsledger.errors import (
     UnknownReward,
     ValidationError,
 )
+from pointsledger.rules.benefits import ShareRule
 from pointsledger.rules.flows import FLOWS
-from pointsledger.testing._command import Ago, Command, DaysAgo, Ref, naive
+from pointsledger.testing._command import Ago, Command, DaysAgo, MonthAgo, Ref, naive
 from pointsledger.testing._strategies import Village
 from pointsledger.testing._valid_commands import DUE_JOBS
 
@@ -71,6 +73,14 @@ def invalid_commands(v: Village, key: str) -> dict[str, list[Command]]:
     add("close_period", (DaysAgo(0),), (committee, k), ValidationError)
     add("close_period", (DaysAgo(-1),), (committee, k), ValidationError)
     add("close_period", (DaysAgo(5),), (auditor, k), PermissionDenied)
+    share = ("rule", ShareRule("stars"))
+    fen = ("amount_fen", 100)
+    add("distribute", (MonthAgo(0),), (share, fen, ("minutes", "决议"), committee, k),
+        ValidationError)  # the month has not ended
+    add("distribute", (MonthAgo(1),), (share, fen, ("minutes", ""), committee, k),
+        ValidationError)
+    add("distribute", (MonthAgo(1),), (share, fen, ("minutes", "决议"), auditor, k),
+        PermissionDenied)
     add("add_region", ("R-BAD", "星球"), (("kind", "planet"), committee, k), ValidationError)
     add("add_region", ("R-BAD", "网格"), (("kind", "grid"), ("parent", "NO-SUCH-REGION"),
                                         committee, k), UnknownRegion)
@@ -78,6 +88,10 @@ def invalid_commands(v: Village, key: str) -> dict[str, list[Command]]:
                                      committee, k), AlreadyExists)
     add("add_region", ("R-BAD", "网格"), (("kind", "grid"), ("parent", top), auditor, k),
         PermissionDenied)
+    add("add_region", ("R-BAD", "微网格"), (("kind", "micro_grid"), ("parent", top), committee,
+                                          k), ValidationError)  # micro-grids sit under grids
+    add("add_region", ("R-BAD", "网格"), (("kind", "grid"), ("parent", v.grids[0]), committee,
+                                        k), ValidationError)  # a grid never under a grid
     add("register_household", ("H-BAD",), (("grid", "NO-SUCH-GRID"), ("head", "某"),
                                            committee, k), UnknownRegion)
     add("register_household", ("H-BAD",), (("grid", top), ("head", "某"), committee, k),
@@ -101,6 +115,34 @@ def invalid_commands(v: Village, key: str) -> dict[str, list[Command]]:
     add("close_account", (home,), (auditor, k), PermissionDenied)
     for _member, household in members[:1]:
         add("close_account", (household,), (committee, k), ValidationError)  # open members
+    # households and members as they change
+    why = ("reason", "婚嫁")
+    add("move_member", ("NO-SUCH",), (("household", home), why, committee, k), UnknownAccount)
+    add("move_member", ("NO-SUCH",), (("household", home), ("reason", ""), committee, k),
+        ValidationError)
+    add("split_household", ("NO-SUCH",), (("new_household", "H-BAD"), ("head", "某"),
+                                          ("members", ("M-BAD",)), ("reason", "分户"),
+                                          committee, k), UnknownAccount)
+    add("split_household", (home,), (("new_household", "H-BAD"), ("head", "某"),
+                                      ("members", ()), ("reason", "分户"), committee, k),
+        ValidationError)
+    add("merge_households", ("NO-SUCH",), (("into", home), ("reason", "合户"), committee, k),
+        UnknownAccount)
+    add("merge_households", (home,), (("into", home), ("reason", "合户"), committee, k),
+        ValidationError)
+    add("merge_households", (home,), (("into", home), ("reason", "合户"), auditor, k),
+        PermissionDenied)
+    add("member_leaves", ("NO-SUCH",), (("reason", "迁出"), committee, k), UnknownAccount)
+    add("member_leaves", ("NO-SUCH",), (("reason", "出国"), committee, k), ValidationError)
+    add("member_returns", ("NO-SUCH",), (("household", home), ("reason", "返乡"), committee, k),
+        UnknownAccount)
+    for member, household in members[:1]:
+        add("move_member", (member,), (("household", household), why, committee, k),
+            ValidationError)  # the household it is in
+        add("move_member", (member,), (("household", home), why, auditor, k), PermissionDenied)
+        add("member_leaves", (member,), (("reason", "迁出"), auditor, k), PermissionDenied)
+        add("member_returns", (member,), (("household", home), ("reason", "返乡"), committee,
+                                          k), ValidationError)  # not closed
     # postings
     for name, code in (("award", item), ("deduct", deduction)):
         if code is None:
@@ -126,6 +168,21 @@ def invalid_commands(v: Village, key: str) -> dict[str, list[Command]]:
     add("receive_stock", (reward, 0), (keeper, k), ValidationError)
     add("receive_stock", (reward, 1), (("donation_item", item), keeper, k), ValidationError)
     add("receive_stock", (reward, 1), (auditor, k), PermissionDenied)
+    add("receive_stock", (reward, 1), (("donor_name", "爱心企业"), ("donation_item", item), keeper,
+                                      k), ValidationError)  # outside donors earn nothing
+    add("receive_stock", (reward, 1), (("value", 100), keeper, k), ValidationError)  # no donor
+    add("receive_stock", (reward, 1), (("donor_name", "爱心企业"), ("value", 0), keeper, k),
+        ValidationError)
+    add("receive_stock", ("NEVER-PRICED", 1), (("donor_name", "王某"), keeper, k), UnknownReward)
+    for by_value in [i.code for i in rules.items if i.points > 0 and i.per_value][:1]:
+        add("receive_stock", (reward, 1), (("donor", home), ("donation_item", by_value),
+                                          keeper, k), ValidationError)  # no assessed value
+    add("price_donated_goods", ("SHOES", "捐赠鞋子"), (("cost", 0), ("resolution", "定价"),
+                                                   committee, k), ValidationError)
+    add("price_donated_goods", ("SHOES", "捐赠鞋子"), (("cost", 5), ("resolution", ""),
+                                                   committee, k), ValidationError)
+    add("price_donated_goods", ("SHOES", "捐赠鞋子"), (("cost", 5), ("resolution", "定价"),
+                                                   keeper, k), PermissionDenied)
     add("adjust_stock", (reward,), (("counted", -1), ("reason", "盘点"), keeper, k),
         ValidationError)
     add("adjust_stock", (reward,), (("counted", 1), ("reason", ""), keeper, k), ValidationError)
@@ -137,6 +194,9 @@ def invalid_commands(v: Village, key: str) -> dict[str, list[Command]]:
         add(name, (home, "NO-SUCH-REWARD"), (keeper, k), UnknownReward)
         add(name, (home, reward), (auditor, k), PermissionDenied)
     add("redeem", (home, reward), (outsider, k), PermissionDenied)
+    for priced in [r.code for r in rules.rewards if r.price_rules][:1]:
+        for name in ("redeem", "reserve"):  # age-priced: no member named
+            add(name, (home, priced), (keeper, k), NotEligible)
     for member, household in members[:1]:
         add("redeem", (household, reward), (("by", Actor(member, roles={STORE_KEEPER})), k),
             PermissionDenied)

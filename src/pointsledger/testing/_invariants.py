@@ -9,6 +9,7 @@ from typing import Any
 import pendulum
 
 from pointsledger.core.accounts import TIMEBANK
+from pointsledger.core.encoding import GENESIS_HASH
 from pointsledger.core.events import (
     AccountClosure,
     Event,
@@ -19,6 +20,7 @@ from pointsledger.core.events import (
     Reversed,
     RulebookAdopted,
 )
+from pointsledger.core.registry_events import HouseholdSplit, MemberReturned
 from pointsledger.core.store_events import (
     HandedOver,
     Redemption,
@@ -30,6 +32,7 @@ from pointsledger.core.store_events import (
     Transferred,
 )
 from pointsledger.errors import IntegrityError, PointsLedgerError
+from pointsledger.ledger.chain import checked
 from pointsledger.ledger.ledger import Ledger
 from pointsledger.rules.checklist import Cap
 from pointsledger.rules.flows import FLOWS
@@ -144,80 +147,156 @@ def _derivation(ledger: Ledger, events: list[Event], live_differs: bool) -> list
 
 
 def _postings(tz: str, events: list[Event]) -> list[Problem]:
-    problems: list[Problem] = []
-    adoptions: list[RulebookAdopted] = []
-    by_seq: dict[int, Event] = {}
-    household_of: dict[str, str] = {}
-    used: dict[tuple[Any, ...], int] = defaultdict(int)
-    limits: dict[tuple[Any, ...], Cap] = {}
-    reversed_once: set[int] = set()
-    keys_done: set[str] = set()
-    last_key = None
-    closed_before = -(2**63)
-    posted: dict[str, int] = defaultdict(int)
-    held: dict[str, int] = defaultdict(int)
-    stock: dict[str, int] = defaultdict(int)
-    open_reservations: dict[int, Reserved] = {}
-    for event in events:
-        by_seq[event.seq] = event
-        for source, destination, amount in event.postings():
-            posted[source] -= amount
-            posted[destination] += amount
-        problems += _store_step(event, by_seq, posted, held, stock, open_reservations)
-        if event.key != last_key:
-            if event.key in keys_done:
-                problems.append(Problem("error", "idempotency", f"key {event.key!r} wrote "
-                                        "events for two commands", event.key, event.seq))
-            keys_done.add(event.key)
-            last_key = event.key
-        if isinstance(event, RulebookAdopted):
-            adoptions.append(event)
-        elif isinstance(event, HouseholdRegistered):
-            household_of[event.household] = event.household
-        elif isinstance(event, MemberRegistered):
-            household_of[event.member] = event.household
-        elif isinstance(event, PeriodClosure):
-            through = _dt.date.fromisoformat(event.through) + _dt.timedelta(days=1)
-            closed_before = _start_us(through, tz)
-        elif isinstance(event, ItemPosting):
-            problems += _item_posting(event, adoptions, tz, closed_before, household_of)
-            in_force = _in_force(adoptions, event.occurred_us, tz)
-            if event.points > 0 and in_force is not None:
-                for key, cap in cap_counters(event.account, in_force.rulebook, event.item,
-                                             event.occurred_us, tz):
-                    used[key] += event.points
-                    limits[key] = cap
-        elif isinstance(event, Reversed):
-            original = by_seq.get(event.original)
-            if event.original in reversed_once:
-                problems.append(Problem("error", "reversal", f"event {event.original} is "
-                                        "reversed twice", str(event.original), event.seq))
-            reversed_once.add(event.original)
-            if original is None or tuple((d, s, a) for s, d, a in original.postings()) != (
-                    event.postings()):
-                problems.append(Problem("error", "reversal", f"reversal {event.seq} does not "
-                                        f"post the opposite of event {event.original}",
-                                        str(event.original), event.seq))
-            elif isinstance(original, ItemPosting) and original.points > 0:
-                in_force = _in_force(adoptions, original.occurred_us, tz)
-                if in_force is not None:
-                    for key, _cap in cap_counters(original.account, in_force.rulebook,
-                                                  original.item, original.occurred_us, tz):
-                        used[key] -= original.points
-            if _own_household(event.actor, event.account, household_of):
-                problems.append(Problem("error", "authority", f"{event.actor!r} reversed an "
-                                        "entry of their own household", event.actor, event.seq))
-        elif isinstance(event, AccountClosure) and _own_household(
-                event.actor, event.account, household_of):
-            problems.append(Problem("error", "authority", f"{event.actor!r} closed an account "
-                                    "of their own household", event.actor, event.seq))
-    for key, total in used.items():
-        cap = limits[key]
-        if total > cap.max_points:
-            problems.append(Problem("error", "cap", f"{key[0]!r} earned {total} from {key[1]} "
-                                    f"{key[2]!r} in the {cap.per} from {key[4]}, over the cap "
-                                    f"of {cap.max_points}", str(key[2])))
-    return problems
+    return _PostingsFold(tz).feed(events)
+
+
+class _PostingsFold:
+    """The invariants of postings, caps, reversals, keys, rules in force, closed periods,
+    authority and the store, folded event by event: :meth:`feed` takes the next events and
+    reports what they break (the caps they touched among them)."""
+
+    def __init__(self, tz: str) -> None:
+        self.tz = tz
+        self.adoptions: list[RulebookAdopted] = []
+        self.by_seq: dict[int, Event] = {}
+        self.household_of: dict[str, str] = {}
+        self.used: dict[tuple[Any, ...], int] = defaultdict(int)
+        self.limits: dict[tuple[Any, ...], Cap] = {}
+        self.reversed_once: set[int] = set()
+        self.keys_done: set[str] = set()
+        self.last_key: str | None = None
+        self.closed_before = -(2**63)
+        self.posted: dict[str, int] = defaultdict(int)
+        self.held: dict[str, int] = defaultdict(int)
+        self.stock: dict[str, int] = defaultdict(int)
+        self.open_reservations: dict[int, Reserved] = {}
+        self.touched: set[str] = set()
+        """The accounts the events of the last :meth:`feed` posted to."""
+
+    def feed(self, events: list[Event]) -> list[Problem]:
+        problems: list[Problem] = []
+        counters: set[tuple[Any, ...]] = set()
+        self.touched = set()
+        tz, used, limits = self.tz, self.used, self.limits
+        household_of, adoptions = self.household_of, self.adoptions
+        for event in events:
+            self.by_seq[event.seq] = event
+            for source, destination, amount in event.postings():
+                self.posted[source] -= amount
+                self.posted[destination] += amount
+                self.touched.update((source, destination))
+            for member, _left, joined, _points in event.moves():
+                household_of[member] = joined
+            problems += _store_step(event, self.by_seq, self.posted, self.held, self.stock,
+                                    self.open_reservations)
+            if event.key != self.last_key:
+                if event.key in self.keys_done:
+                    problems.append(Problem("error", "idempotency", f"key {event.key!r} wrote "
+                                            "events for two commands", event.key, event.seq))
+                self.keys_done.add(event.key)
+                self.last_key = event.key
+            if isinstance(event, RulebookAdopted):
+                adoptions.append(event)
+            elif isinstance(event, HouseholdRegistered):
+                household_of[event.household] = event.household
+            elif isinstance(event, MemberRegistered):
+                household_of[event.member] = event.household
+            elif isinstance(event, HouseholdSplit):
+                household_of[event.new_household] = event.new_household
+            elif isinstance(event, MemberReturned):
+                household_of[event.member] = event.household
+            elif isinstance(event, PeriodClosure):
+                through = _dt.date.fromisoformat(event.through) + _dt.timedelta(days=1)
+                self.closed_before = _start_us(through, tz)
+            elif isinstance(event, ItemPosting):
+                problems += _item_posting(event, adoptions, tz, self.closed_before,
+                                          household_of)
+                in_force = _in_force(adoptions, event.occurred_us, tz)
+                if event.points > 0 and in_force is not None:
+                    for key, cap in cap_counters(event.account, in_force.rulebook, event.item,
+                                                 event.occurred_us, tz):
+                        used[key] += event.points
+                        limits[key] = cap
+                        counters.add(key)
+            elif isinstance(event, Reversed):
+                problems += self._reversal(event)
+            elif isinstance(event, AccountClosure) and _own_household(
+                    event.actor, event.account, household_of):
+                problems.append(Problem("error", "authority", f"{event.actor!r} closed an "
+                                        "account of their own household", event.actor,
+                                        event.seq))
+        for key in sorted(counters, key=repr):
+            cap = limits[key]
+            if used[key] > cap.max_points:
+                problems.append(Problem("error", "cap", f"{key[0]!r} earned {used[key]} from "
+                                        f"{key[1]} {key[2]!r} in the {cap.per} from {key[4]}, "
+                                        f"over the cap of {cap.max_points}", str(key[2])))
+        return problems
+
+    def _reversal(self, event: Reversed) -> list[Problem]:
+        problems = []
+        original = self.by_seq.get(event.original)
+        if event.original in self.reversed_once:
+            problems.append(Problem("error", "reversal", f"event {event.original} is "
+                                    "reversed twice", str(event.original), event.seq))
+        self.reversed_once.add(event.original)
+        if original is None or tuple((d, s, a) for s, d, a in original.postings()) != (
+                event.postings()):
+            problems.append(Problem("error", "reversal", f"reversal {event.seq} does not "
+                                    f"post the opposite of event {event.original}",
+                                    str(event.original), event.seq))
+        elif isinstance(original, ItemPosting) and original.points > 0:
+            in_force = _in_force(self.adoptions, original.occurred_us, self.tz)
+            if in_force is not None:
+                for key, _cap in cap_counters(original.account, in_force.rulebook,
+                                              original.item, original.occurred_us, self.tz):
+                    self.used[key] -= original.points
+        if _own_household(event.actor, event.account, self.household_of):
+            problems.append(Problem("error", "authority", f"{event.actor!r} reversed an "
+                                    "entry of their own household", event.actor, event.seq))
+        return problems
+
+
+class InvariantWatch:
+    """:func:`check_invariants` step by step, for a test that checks after every command:
+    each :meth:`check` reads only the events appended since the last one and reports what
+    they break: the chain continued (seq, hash, time order), every invariant of postings, caps,
+    reversals, keys, rules in force, closed periods, authority and the store for the new
+    events, conservation (all balances sum to zero) and derivation for the accounts they
+    touched (the live balance is the fold of its postings). Run the full
+    :func:`check_invariants` at the end (it also compares the whole live state with a fold).
+    """
+
+    def __init__(self, tz: str) -> None:
+        self.seq, self.previous, self.recorded = 0, GENESIS_HASH, 0
+        self.fold = _PostingsFold(tz)
+
+    def check(self, ledger: Ledger) -> list[Problem]:
+        """The problems of the events ``ledger`` appended since the last call."""
+        new: list[Event] = []
+        try:
+            for record in ledger.store.read(self.seq):
+                event = checked(self.seq, self.previous, self.recorded, record)
+                self.seq, self.previous, self.recorded = (event.seq, event.hash,
+                                                          event.recorded_us)
+                new.append(event)
+        except IntegrityError as exc:
+            return [Problem("error", "chain", exc.message, seq=exc.fields.get("seq"))]
+        problems = self.fold.feed(new)
+        if ledger.head != self.seq:
+            problems.append(Problem("error", "derivation", f"the ledger's head is "
+                                    f"{ledger.head}, the store's {self.seq}"))
+        balances = ledger.balances()
+        total = sum(balance.posted for balance in balances.values())
+        if total != 0:
+            problems.append(Problem("error", "conservation", f"balances sum to {total}, not 0"))
+        for account in sorted(self.fold.touched):
+            posted = balances[account].posted if account in balances else 0
+            if posted != self.fold.posted[account]:
+                problems.append(Problem("error", "derivation", f"balance of {account!r} is "
+                                        f"{posted}, the fold of its postings "
+                                        f"{self.fold.posted[account]}", account))
+        return problems
 
 
 def _store_step(event: Event, by_seq: dict[int, Event], posted: dict[str, int],
@@ -281,7 +360,8 @@ def _item_posting(event: ItemPosting, adoptions: list[RulebookAdopted], tz: str,
         problems.append(Problem("error", "rules_in_force", f"event {event.seq} was checked "
                                 f"against version {event.version!r}, not the one in force",
                                 event.version, event.seq))
-    elif in_force.rulebook.item(event.item).points * event.quantity != event.points:
+    elif in_force.rulebook.points_for(event.item, event.quantity, pendulum.from_timestamp(
+            event.occurred_us / 1_000_000, tz=tz).date()) != event.points:
         problems.append(Problem("error", "rules_in_force", f"event {event.seq} posts "
                                 f"{event.points} for {event.quantity} x {event.item!r}",
                                 event.item, event.seq))

@@ -56,15 +56,23 @@ from pointsledger.errors import (
 from pointsledger.rules.catalogue import Reward
 from pointsledger.rules.rulebook import Rulebook
 from pointsledger.testing._model_base import Prediction
+from pointsledger.testing._model_benefits import BenefitModel, campaign_points
+from pointsledger.testing._model_donations import DonationModel
 from pointsledger.testing._model_flows import FlowModel
+from pointsledger.testing._model_registry import RegistryModel
 from pointsledger.testing._strategies import Village
 
 Errors = set[type[PointsLedgerError]]
 
 POOL, PENALTY, STORE, EXPIRED, COMMUNITY = "@pool", "@penalty", "@store", "@expired", "@community"
 DAY_US = 86_400_000_000
-_GRID_KINDS = {"county": "town", "town": "village", "village": "grid", "community": "grid"}
-"""A region kind and the kind that sits under it (a grid under a village or a community)."""
+_UNDER = {"county": {"town"}, "town": {"village", "community"}, "village": {"grid"},
+          "community": {"grid"}, "grid": {"micro_grid"}, "micro_grid": set()}
+"""A region kind and the kinds that may sit directly under it (docs/concepts.md: a town under
+a county, a village or community under a town, a grid under either, a micro-grid under a
+grid)."""
+_HOUSEHOLD_REGIONS = ("grid", "micro_grid")
+"""Households are registered in a grid or a micro-grid."""
 
 
 def to_us(moment: _dt.datetime) -> int:
@@ -78,10 +86,11 @@ def is_naive(moment: Any) -> bool:
 
 
 class Lot:
-    """What is left of one award's points, and when it expires (soonest first, then oldest)."""
+    """What is left of one award's points, and when it expires (soonest first, then oldest);
+    ``carry``: the carry-over limit of the rulebook the points were earned under (0: none)."""
 
-    def __init__(self, seq: int, points: int, expires_us: int) -> None:
-        self.seq, self.points, self.expires_us = seq, points, expires_us
+    def __init__(self, seq: int, points: int, expires_us: int, carry: int = 0) -> None:
+        self.seq, self.points, self.expires_us, self.carry = seq, points, expires_us, carry
 
     def __repr__(self) -> str:
         return f"Lot(seq={self.seq}, points={self.points}, expires_us={self.expires_us})"
@@ -102,6 +111,8 @@ class Posting:
         self.points, self.occurred_us, self.version = points, occurred_us, version
         self.lot, self.draws, self.caps, self.serious = lot, draws or [], caps or [], serious
         self.reversed = False
+        self.household = account
+        """The household the account belonged to when the posting was recorded."""
 
 
 class Spend:
@@ -159,8 +170,6 @@ class CoreModel:
 
     def _build(self, plan: Village) -> None:
         """What ``Village.build`` writes: genesis, the adoption, the regions and registry."""
-        if plan.rulebook.expiry.kind == "carry_over":
-            raise NotImplementedError("the model does not cover carry-over expiry (结转)")
         start = to_us(plan.start)
         effective = plan.start.subtract(days=100).date()
         self.versions.append((self.day_start_us(effective), None, plan.rulebook))
@@ -168,8 +177,9 @@ class CoreModel:
                                    *((g, "", "grid", "V") for g in plan.grids))
         for code, _name, kind, _parent in regions:
             self.regions[code] = kind
-        for household, grid, _head in plan.households:
-            self.households[household] = {"grid": grid, "closed": False}
+        for i, (household, grid, _head) in enumerate(plan.households):
+            self.households[household] = {"grid": grid, "closed": False,
+                                          "since": start + 2 + len(regions) + i}
         for member, household, _name, roles in plan.members:
             self.members[member] = {"household": household, "roles": frozenset(roles),
                                     "birth_date": None, "closed": False}
@@ -189,6 +199,11 @@ class CoreModel:
     def now(self) -> pendulum.DateTime:
         """The clock's reading in the ledger's zone."""
         return pendulum.instance(self.clock()).in_timezone(self.tz)
+
+    def ledger_now(self) -> pendulum.DateTime:
+        """The ledger's now (the next recording time) in its zone: the day and year the store's
+        windows, limits, ages and scores, and the registry's and period closing's checks read."""
+        return self.local(self.next_recorded_us())
 
     def now_us(self) -> int:
         return to_us(self.clock())
@@ -246,7 +261,7 @@ class CoreModel:
     @property
     def rulebook(self) -> Rulebook:
         """The rulebook in force now."""
-        rulebook = self.version_at(self.now_us())
+        rulebook = self.version_at(self.next_recorded_us())
         assert rulebook is not None, "the machine always has a rulebook in force"
         return rulebook
 
@@ -390,11 +405,11 @@ class CoreModel:
         deficit, so lots never hold more than the account can spend."""
         rulebook = self.version_at(occurred_us)
         expires = None if rulebook is None else self.expires_us(occurred_us, rulebook)
-        if expires is None:
+        if rulebook is None or expires is None:
             return None
         lots = self.lots.setdefault(account, [])
         room = self.available(account) - sum(lot.points for lot in lots)
-        lot = Lot(seq, max(0, min(points, room)), expires)
+        lot = Lot(seq, max(0, min(points, room)), expires, rulebook.expiry.carry or 0)
         lots.append(lot)
         return lot
 
@@ -480,12 +495,11 @@ class CoreModel:
         errors = self.actor_errors("add_region", by, None)
         if code in self.regions:
             errors.add(AlreadyExists)
-        if kind not in ("county", "town", "village", "community", "grid"):
+        if kind not in _UNDER:
             errors.add(ValidationError)
         if parent is not None and parent not in self.regions:
             errors.add(UnknownRegion)
-        elif parent is not None and kind != _GRID_KINDS.get(self.regions[parent]) and not (
-                kind == "community" and self.regions[parent] == "town"):
+        elif parent is not None and kind not in _UNDER[self.regions[parent]]:
             errors.add(ValidationError)
 
         def apply(result: Any) -> None:
@@ -501,11 +515,12 @@ class CoreModel:
             errors.add(AlreadyExists)
         if grid not in self.regions:
             errors.add(UnknownRegion)
-        elif self.regions[grid] != "grid":
+        elif self.regions[grid] not in _HOUSEHOLD_REGIONS:
             errors.add(ValidationError)
 
         def apply(result: Any) -> None:
-            self.households[household] = {"grid": grid, "closed": False}
+            self.households[household] = {"grid": grid, "closed": False,
+                                          "since": result.recorded_us}
             self.wrote()
         return self.accept(key, "register_household", (household, grid, head, by, memo), errors,
                            apply)
@@ -521,7 +536,7 @@ class CoreModel:
             errors.add(UnknownAccount)
         elif self.households[household]["closed"]:
             errors.add(AccountClosed)
-        if birth_date is not None and birth_date > self.now().date():
+        if birth_date is not None and birth_date > self.ledger_now().date():
             errors.add(ValidationError)
 
         def apply(result: Any) -> None:
@@ -542,7 +557,7 @@ class CoreModel:
             errors.add(ValidationError)
         if grid not in self.regions:
             errors.add(UnknownRegion)
-        elif self.regions[grid] != "grid":
+        elif self.regions[grid] not in _HOUSEHOLD_REGIONS:
             errors.add(ValidationError)
 
         def apply(result: Any) -> None:
@@ -583,19 +598,19 @@ class CoreModel:
                 self.receive_lots(balance_to, draws)
             self.lots.pop(account, None)
             record = self.households.get(account) or self.members[account]
-            record["closed"] = True
+            record["closed"], record["closed_us"] = True, result.recorded_us
             self.wrote()
         return self.accept(key, "close_account", (account, balance_to, by, memo), errors, apply)
 
     def receive_lots(self, account: str, draws: Draws) -> None:
         """Transferred points (already posted) keep their lots' expiry at the destination (docs
-        silent, see MODEL_NOTES), after settling a deficit there."""
+        store.md "Transfers"), after settling a deficit there."""
         lots = self.lots.setdefault(account, [])
         room = self.available(account) - sum(lot.points for lot in lots)
         for lot, points in draws:
             take = max(0, min(points, room))
             room -= take
-            lots.append(Lot(lot.seq, take, lot.expires_us))
+            lots.append(Lot(lot.seq, take, lot.expires_us, lot.carry))
 
     # -- rulebook versions ---------------------------------------------------------------
 
@@ -636,7 +651,7 @@ class CoreModel:
                      memo: str = "") -> Prediction:
         key = key or f"close_period/{through.isoformat()}"
         errors = self.actor_errors("close_period", by, None)
-        if through >= self.now().date():
+        if through >= self.ledger_now().date():
             errors.add(ValidationError)
         if self.closed_through is not None and through <= self.closed_through:
             errors.add(ValidationError)
@@ -697,7 +712,7 @@ class CoreModel:
         if not errors:
             rulebook = self.version_at(at)
             assert rulebook is not None
-            points = rulebook.item(item).points * quantity
+            points = campaign_points(rulebook, item, quantity, self.local(at).date())
             if name == "award":
                 errors |= self.cap_errors(account, item, points, at)
                 if self.expired_already(at):
@@ -736,6 +751,7 @@ class CoreModel:
             draws = self.debit(account, -points)
             posting = Posting(seq, "deducted", account, item, points, at, rulebook.version,
                               draws=draws, serious=entry.serious)
+        posting.household = self.household_of(account) or account
         self.postings[seq] = posting
         return posting
 
@@ -802,7 +818,7 @@ class CoreModel:
 
     def take_back_award(self, posting: Posting) -> None:
         """What reversing an award takes from the lots: what is left of its own lot, then
-        (docs silent, see MODEL_NOTES) the rest soonest-expiring first."""
+        (docs/expiry.md) the rest soonest-expiring first."""
         rest = posting.points
         if posting.lot is not None:
             take = min(posting.lot.points, rest)
@@ -826,39 +842,62 @@ class CoreModel:
     # -- expiry --------------------------------------------------------------------------
 
     def expire_due(self, as_of: _dt.datetime | None = None) -> Prediction:
-        """One ``expired`` event per account for what is left in lots expired by ``as_of``,
-        in the order accounts... (checked as a set); re-running writes nothing new."""
+        """One ``expired`` event per account holding points in lots expired by ``as_of``
+        (checked as a set); under 结转 up to the policy's ``carry`` of them carry over to the
+        next year end (the event then may expire 0 points); re-running writes nothing new."""
         if as_of is not None and self.bad_as_of(as_of):
             return Prediction.refused(ValidationError)
-        limit = self.ledger_now_us() if as_of is None else to_us(as_of)
-        due = self.expiring_due(limit)
+        limit = self.now_us() if as_of is None else to_us(as_of)
+        due = {account: self.split_carry(lots, limit) for account, lots in self.lots.items()}
+        due = {account: split for account, split in due.items() if split[0] or split[1]}
+        expected = {account: (sum(n for _l, n in gone), sum(n for _l, n in kept))
+                    for account, (gone, kept) in due.items()}
 
         def check(result: Any) -> list[str]:
-            got = {e.account: e.points for e in result}
-            return [] if got == due else [f"expire_due: ledger {got}, model {due}"]
+            got = {e.account: (e.points, sum(lot[1] for lot in e.carried)) for e in result}
+            return [] if got == expected else [
+                f"expire_due: ledger (expired, carried) {got}, model {expected}"]
 
         def commit(result: Any) -> None:
-            self.apply_expiry(limit)
+            for account, (gone, kept) in due.items():
+                for lot, points in gone:
+                    lot.points -= points
+                for lot, points in kept:
+                    lot.points -= points
+                    self.lots[account].append(Lot(lot.seq, points, self.next_year_end(
+                        lot.expires_us), lot.carry))
+                expired = sum(n for _l, n in gone)
+                if expired:
+                    self.move(account, EXPIRED, expired)
             self.wrote(len(result))
+        carried = any(kept for _gone, kept in due.values())
         return Prediction(check=check, commit=commit,
-                          label="something expired" if due else "nothing due")
+                          label=("some carried over" if carried else "something expired")
+                          if due else "nothing due")
 
-    def expiring_due(self, limit: int) -> dict[str, int]:
-        due: dict[str, int] = {}
-        for account, lots in self.lots.items():
-            points = sum(lot.points for lot in lots if lot.expires_us <= limit)
-            if points > 0:
-                due[account] = points
-        return due
+    @staticmethod
+    def split_carry(lots: list[Lot], limit: int) -> tuple[Draws, Draws]:
+        """What of the lots expired by ``limit`` expires, and what carries over: under 结转 up
+        to the carry limit (the largest of the account's lots), taken from the newest lots of
+        the soonest year end first (docs/expiry.md); all of it expires otherwise."""
+        due = [lot for lot in lots if lot.points > 0 and lot.expires_us <= limit]
+        keep = max((lot.carry for lot in lots if lot.points > 0), default=0)
+        gone: Draws = []
+        kept: Draws = []
+        for lot in sorted(due, key=lambda lot: (lot.expires_us, -lot.seq)):
+            carry = min(keep, lot.points)
+            keep -= carry
+            if carry:
+                kept.append((lot, carry))
+            if lot.points - carry:
+                gone.append((lot, lot.points - carry))
+        return gone, kept
 
-    def apply_expiry(self, limit: int) -> None:
-        for account, lots in self.lots.items():
-            points = sum(lot.points for lot in lots if lot.expires_us <= limit)
-            for lot in lots:
-                if lot.expires_us <= limit:
-                    lot.points = 0
-            if points:
-                self.move(account, EXPIRED, points)
+    def next_year_end(self, expires_us: int) -> int:
+        """The local year end after the year of the instant ``expires_us`` (a carry-over's
+        new expiry: points expiring at midnight of 1 January carry to the next 1 January)."""
+        year = self.local(expires_us).year
+        return to_us(pendulum.datetime(year + 1, 1, 1, tz=self.tz))
 
     # -- the points store ----------------------------------------------------------------
 
@@ -867,7 +906,11 @@ class CoreModel:
 
     def receive_stock(self, reward: str, quantity: int, *, by: Actor, key: str,
                       donor: str | None = None, donation_item: str | None = None,
+                      donor_name: str = "", value: int | None = None,
                       memo: str = "") -> Prediction:
+        """docs/store.md: a donation names a registered donor or an outside donor by name;
+        only a registered donor is awarded, per unit (the quantity) or per value
+        (``value // per_value`` units, at least one)."""
         errors = self.actor_errors("receive_stock", by, donor)
         if self.reward(reward) is None:
             errors.add(UnknownReward)
@@ -877,30 +920,45 @@ class CoreModel:
             errors |= self.account_errors(donor)
         if donation_item is not None and donor is None:
             errors.add(ValidationError)
+        if value is not None and (not isinstance(value, int) or value < 1
+                                  or (donor is None and not donor_name)):
+            errors.add(ValidationError)
         points = 0
         if donation_item is not None and donor is not None and not errors:
             entry = next((i for i in self.rulebook.items if i.code == donation_item), None)
+            units = 0 if entry is None else (
+                quantity if entry.per_value is None else (value or 0) // entry.per_value)
             if entry is None:
                 errors.add(UnknownItem)
             elif entry.points < 0:
                 errors |= {ValidationError, UnknownItem}
+            elif units < 1:
+                errors.add(ValidationError)
             elif entry.evidence_required:
                 errors.add(EvidenceRequired)
             else:
-                points = entry.points
-                errors |= self.cap_errors(donor, donation_item, points, self.next_recorded_us(2))
-        payload = (reward, quantity, donor, donation_item, by, memo)
+                points = entry.points * units
+                # the award occurs when the donation is received (the command's time)
+                errors |= self.cap_errors(donor, donation_item, points, self.next_recorded_us())
+        donated = donor is not None or bool(donor_name)
+        payload = (reward, quantity, donor, donation_item, donor_name, value, by, memo)
+
+        def check(result: Any) -> list[str]:
+            kind = "donation_received" if donated else "stock_received"
+            return [] if result.kind == kind else [
+                f"receive_stock: a {result.kind} event, model {kind}"]
 
         def apply(result: Any) -> None:
+            at = self.next_recorded_us()
             self.on_hand[reward] = self.on_hand.get(reward, 0) + quantity
             self.wrote()
             if donation_item is not None and donor is not None:
-                # the award is the next event, seq result.seq + 1
-                self.post_entry("award", result.seq + 1, donor, donation_item, points,
-                                self.last_recorded_us + 1)
+                # the award is the next event, seq result.seq + 1, occurring with the receipt
+                self.post_entry("award", result.seq + 1, donor, donation_item, points, at)
                 self.wrote()
-        return self.accept(key, "receive_stock", payload, errors, apply,
-                           label="donation" if donation_item else "")
+        label = ("donation by value" if value and donation_item else "donation" if donation_item
+                 else "outside donor" if donated else "")
+        return self.accept(key, "receive_stock", payload, errors, apply, check, label=label)
 
     def adjust_stock(self, reward: str, *, counted: int, reason: str, by: Actor, key: str,
                      memo: str = "") -> Prediction:
@@ -934,9 +992,8 @@ class CoreModel:
 
     def unit_price(self, reward: Reward, member: str | None) -> int:
         """The cost, or the first price rule whose age band holds the member's age today,
-        ``percent`` of the cost rounded up. Today is the local day the command is recorded
-        on (the clock's reading 1 µs before midnight records on the next day)."""
-        age = self.age(member, self.local(self.next_recorded_us()).date())
+        ``percent`` of the cost rounded up."""
+        age = self.age(member, self.ledger_now().date())
         if age is not None:
             for rule in reward.price_rules:
                 if rule.min_age <= age and (rule.max_age is None or age < rule.max_age):
@@ -946,7 +1003,7 @@ class CoreModel:
     def score(self, household: str) -> int:
         """Base points plus the net points the household and its members earned this year
         (awards minus deductions, reversed entries excluded)."""
-        year = self.now().year
+        year = self.ledger_now().year
         net = sum(p.points for p in self.postings.values()
                   if not p.reversed and self.household_of(p.account) == household
                   and self.local(p.occurred_us).year == year)
@@ -957,7 +1014,7 @@ class CoreModel:
         years = self.rulebook.store.ban_years
         if years is None:
             return False
-        year = self.now().year
+        year = self.ledger_now().year
         return any(p.serious and not p.reversed and self.household_of(p.account) == household
                    and self.local(p.occurred_us).year + years >= year
                    for p in self.postings.values())
@@ -965,7 +1022,7 @@ class CoreModel:
     def counted(self, reward: str, household: str, member: str | None, per: str,
                 scope: str) -> int:
         """Units of ``reward`` given out or held in the current ``per`` period."""
-        now = self.now_us()
+        now = self.next_recorded_us()
         period = self.period(now, per)
         total = 0
         for spend in self.spends.values():
@@ -999,10 +1056,12 @@ class CoreModel:
             member = None
         if reward is None or household is None or self.account_errors(account):
             return errors, 0, member
-        today = self.now().date()
+        today = self.ledger_now().date()
         reason = reward.open_on(today)
         if reason is not None:
             errors.add(NotEligible)
+        if reward.price_rules and self.age(member, today) is None:
+            errors.add(NotEligible)  # age-priced: a member with a known birth date is needed
         store = self.rulebook.store
         score = self.score(household)
         if self.banned(household):
@@ -1083,7 +1142,7 @@ class CoreModel:
         errors = self.actor_errors("hand_over", by, spend.account if spend else None)
         if spend is None:
             errors.add(UnknownEntry)
-        elif spend.state == "open" and self.now_us() >= spend.expires_us:
+        elif spend.state == "open" and self.next_recorded_us() >= spend.expires_us:
             errors.add(ReservationExpired)
         elif spend.state != "open":
             errors |= {AlreadyResolved} | (
@@ -1154,7 +1213,7 @@ class CoreModel:
         """Reservations not picked up in time release their points and stock."""
         if as_of is not None and self.bad_as_of(as_of):
             return Prediction.refused(ValidationError)
-        limit = self.ledger_now_us() if as_of is None else to_us(as_of)
+        limit = self.now_us() if as_of is None else to_us(as_of)
         due = self.reservation_time_outs(limit)
 
         def check(result: Any) -> list[str]:
@@ -1240,5 +1299,5 @@ class CoreModel:
 DUE_JOBS = ("post_due", "lapse_due", "time_out_due", "expire_due")
 
 
-class Model(FlowModel, CoreModel):
+class Model(RegistryModel, DonationModel, BenefitModel, FlowModel, CoreModel):
     """The whole model: the core and the workflows."""

@@ -56,6 +56,7 @@ from pointsledger.errors import (
     ValidationError,
 )
 from pointsledger.testing._model_base import Prediction
+from pointsledger.testing._model_benefits import campaign_points
 
 if TYPE_CHECKING:
     from pointsledger.testing._model import CoreModel
@@ -156,6 +157,8 @@ CLAIM_ACTED = {"submit", "check", "approve", "object", "appeal"}
 REVIEWING = {"claim": CLAIM_REVIEW, "wish": {"list", "reject"},
              "order": set(), "deposit": {"approve", "reject"}}
 
+DEADLINE_BOUND = {"object", "appeal"}
+"""Steps refused from the instant their state's deadline passes (DeadlinePassed)."""
 IN_REVIEW = {"submitted", "checked", "in_notice", "objected"}
 """Claim states that keep a period open (close_period waits for them)."""
 
@@ -260,11 +263,18 @@ class FlowModel(_Base):
             # a posted claim counts only while its appeal window is open
             if case.flow == "claim" and case.state == "posted" and case.appeal_end_us <= now:
                 continue
+            # past its deadline a case is over when only deadline-bound steps (objecting,
+            # appealing) are left from its state: a due job, or an official's decision, still
+            # takes it on otherwise
+            if 0 < case.due_us <= now and all(
+                    step in DEADLINE_BOUND for state, step in TABLES[case.flow]
+                    if state == case.state):
+                continue
             if case.state in LIVE[case.flow]:
-                found.add(case.account)
+                found |= {case.account, case.household}
                 if case.assignee:
                     found.add(case.assignee)
-        return found
+        return found - {None}
 
     def claims_open_through(self, through: _dt.date) -> bool:
         """Whether a claim for conduct on or before ``through`` is in review or notice."""
@@ -349,7 +359,7 @@ class FlowModel(_Base):
 
     def limit_us(self, as_of: _dt.datetime | None) -> int:
         """A due job's instant: ``as_of``, or the clock's reading (not the next recording
-        time, which may be later; see MODEL_NOTES, docs silent)."""
+        time, which may be later; docs/ledger.md "Caps and time")."""
         return self.now_us() if as_of is None else self.to_us(as_of)
 
     @staticmethod
@@ -369,6 +379,8 @@ class FlowModel(_Base):
                             occurred_us)
             self.setup_case(case)
             self.cases[case.id] = case
+            if flow == "claim":  # docs/ledger.md: a claim fixes its rulebook version
+                self.latest_occurred_us = max(self.latest_occurred_us, occurred_us)
             self.wrote()
         return apply
 
@@ -393,7 +405,8 @@ class FlowModel(_Base):
             if entry is None:
                 errors.add(UnknownItem)
             else:
-                points = entry.points * quantity
+                points = campaign_points(self.rulebook, item, quantity,
+                                         self.local(at).date())
                 if points < 0 and not self.rulebook.claims.deductions:
                     errors.add(ValidationError)
                 if entry.evidence_required and not evidence:
@@ -565,7 +578,7 @@ class FlowModel(_Base):
             return set()
         value = args[name]
         if optional and value in (None, ""):
-            return set()  # an optional reason may be left empty (MODEL_NOTES, docs silent)
+            return set()  # an optional reason may be left empty (docs/workflows.md, details)
         return set() if _text(value) else {ValidationError}
 
     # Each rule below returns (errors, effect): ``effect`` may hold "state" (when the next
@@ -774,8 +787,9 @@ class FlowModel(_Base):
         return errors, self.earn(case, item, self.item_points(item))
 
     def earn(self, case: FlowCase, item: str | None, points: int) -> dict[str, Any]:
-        """The effect of a step that awards ``points`` of ``item`` to the case's assignee."""
-        at = self.stamp(2)
+        """The effect of a step that awards ``points`` of ``item`` to the case's assignee:
+        conduct at the step's own recording time (the award is recorded 1 µs after it)."""
+        at = self.stamp(1)
         withheld = self.award_errors(case.assignee, item, points, at)
         if withheld:
             return {"events": 0}
@@ -783,7 +797,7 @@ class FlowModel(_Base):
         def apply(result: Any) -> None:
             assert item is not None
             self.post_entry("award", result.seq + 1, case.assignee, item, points,
-                            self.stamp(2))
+                            self.stamp(1))
         return {"apply": apply, "events": 1}
 
     def _wish_close(self, case: FlowCase, by: Actor, args: dict[str, Any]) -> Rule:
@@ -990,13 +1004,13 @@ class FlowModel(_Base):
                 errors.add(InsufficientMinutes)
             if not errors and policy.item is not None:
                 points = self.item_points(policy.item) * (minutes // policy.unit_minutes)
-                errors |= self.cap_errors(member, policy.item, points, self.stamp(2))
+                errors |= self.cap_errors(member, policy.item, points, self.stamp(1))
 
         def apply(result: Any) -> None:
             assert policy.item is not None
             self.move_minutes(member, TIMEBANK, minutes)
             self.post_entry("award", result.seq + 1, member, policy.item, points,
-                            self.stamp(2))
+                            self.stamp(1))
             self.wrote(2)
         return self.accept(key, "convert_time", (member, minutes, by, memo), errors, apply,
                            label="time converted")

@@ -11,6 +11,7 @@ stock, the event count and :func:`check_invariants` are compared.
 
 from __future__ import annotations
 
+import copy
 import datetime as _dt
 import os
 import shutil
@@ -18,7 +19,7 @@ import tempfile
 from typing import Any, ClassVar
 
 import pendulum
-from hypothesis import currently_in_test_context, event, note
+from hypothesis import currently_in_test_context, event, note, target
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
@@ -26,6 +27,7 @@ from pointsledger.base.actors import Actor
 from pointsledger.base.clock import ManualClock
 from pointsledger.errors import PointsLedgerError
 from pointsledger.ledger.ledger import Ledger
+from pointsledger.rules.benefits import Campaign, Vetoes
 from pointsledger.rules.catalogue import Limit, PriceRule, Reward, StorePolicy
 from pointsledger.rules.checklist import Cap, ChecklistItem
 from pointsledger.rules.expiry import ExpiryPolicy
@@ -40,9 +42,11 @@ from pointsledger.rules.procedures import (
 from pointsledger.rules.rulebook import Rulebook
 from pointsledger.testing._coverage import CoveredMachine
 from pointsledger.testing._flow_rules import FlowRules
-from pointsledger.testing._invariants import check_invariants
+from pointsledger.testing._invariants import InvariantWatch, check_invariants
 from pointsledger.testing._model import COMMUNITY, POOL, CoreModel, Model
-from pointsledger.testing._store_rules import ledger_snapshot
+from pointsledger.testing._model_benefits import BENEFIT_COMMANDS, BenefitRules
+from pointsledger.testing._model_donations import DONATION_COMMANDS, DonationRules
+from pointsledger.testing._model_registry import REGISTRY_COMMANDS, RegistryRules
 from pointsledger.testing._strategies import Village
 
 TZ = "Asia/Shanghai"
@@ -54,7 +58,8 @@ def default_model_rulebook(version: str = "2026") -> Rulebook:
     """A realistic rulebook from the docs and DOMAIN.md: capped items and a capped category,
     deductions (one serious, with evidence), rewards with limits, days, a window, a total,
     a qualifying score and an age-priced canteen meal, rolling expiry, and the workflows'
-    policies (claims with deductions, wishes, services, a time bank)."""
+    policies (claims with deductions, wishes, services, a time bank), a veto (一票否决) and a
+    campaign doubling 环境卫生 in April 2026 (the examples run in March)."""
     return Rulebook(
         version,
         [
@@ -69,6 +74,8 @@ def default_model_rulebook(version: str = "2026") -> Rulebook:
                           cap=[Cap(20, per="quarter"), Cap(30, per="year")],
                           evidence_required=True),
             ChecklistItem("DON-01", "捐赠物品", category="爱心捐赠", points=10),
+            ChecklistItem("DON-02", "爱心捐赠（按价值）", category="爱心捐赠", points=1,
+                          per_value=10, cap=Cap(30, per="month")),
             ChecklistItem("WISH-01", "认领微心愿", category="微心愿", points=10,
                           cap=Cap(20, per="month")),
             ChecklistItem("SVC-02", "老人陪护", category="为民服务", points=2),
@@ -102,6 +109,9 @@ def default_model_rulebook(version: str = "2026") -> Rulebook:
         ], accept_hours=24),
         timebank=TimeBankPolicy(item="TB-01", unit_minutes=60, threshold_minutes=120,
                                 max_minutes=600),
+        vetoes=Vetoes(items={"COV-01"}),
+        campaigns=[Campaign("ENV-MONTH", "人居环境整治月", start=_dt.date(2026, 4, 1),
+                            end=_dt.date(2026, 4, 30), categories={"环境卫生"}, multiplier=2)],
     )
 
 
@@ -134,6 +144,14 @@ def default_model_village(rulebook: Rulebook | None = None) -> Village:
         start=START,
         tz=TZ,
     )
+
+
+def ledger_snapshot(ledger: Ledger) -> tuple[Any, ...]:
+    """What a refused command must leave as it was (the derived tables queries do not show,
+    such as caps used, are compared with a fresh fold by :func:`check_invariants`)."""
+    return (ledger.store.head(), ledger.head, dict(ledger.balances()),
+            dict(ledger.reversals()), dict(ledger.stock_levels()),
+            dict(ledger.time_balances()))
 
 
 def _event(text: str) -> None:
@@ -187,7 +205,9 @@ class CoreRules(CoveredMachine):
     rulebook: ClassVar[Rulebook | None] = None
     village: ClassVar[Village | None] = None
     backdate_days: ClassVar[int] = 90
-    invariants_every: ClassVar[int] = 1
+    invariants_every: ClassVar[int] = 0
+    """Run the full :func:`check_invariants` every this many steps too (0: only at the end
+    of each run; every step is checked incrementally)."""
 
     committee = Actor("test-committee", roles={"committee"})
     committee2 = Actor("test-committee-2", roles={"committee"})
@@ -219,9 +239,24 @@ class CoreRules(CoveredMachine):
         self.entries: list[str] = []
         """Ids of awards, deductions and redemptions the ledger returned (to reverse)."""
         self.reservations: list[Any] = []
-        self.rewards = [r.code for r in plan.rulebook.rewards]
-        self.items = [i.code for i in plan.rulebook.items]
+        rules = plan.rulebook
+        self.rewards = [r.code for r in rules.rewards]
+        self.items = [i.code for i in rules.items]
+        self.award_items = [i.code for i in rules.items if i.points > 0]
+        self.deduct_items = [i.code for i in rules.items if i.points < 0]
+        self.capped_items = [i.code for i in rules.items if i.points > 0 and (
+            i.caps or rules.caps_for_category(i.category))] or self.award_items
+        """Award items with a cap of their own or their category's (all award items if none)."""
+        self.cheapest = min(rules.rewards, key=lambda r: (r.cost, r.code)).code if (
+            rules.rewards) else "NOPE"
+        """The cheapest reward: the one the stock-edge rules hold and reserve."""
+        self.priced = [r.code for r in rules.rewards if r.price_rules]
+        """Rewards with price rules by age (the elders' meals)."""
+        self.richest_item = max(rules.items, key=lambda i: i.points).code
+        """The award item worth most: what makes a household able to pay."""
         self.versions = 1
+        self.batch_open: Any = None
+        """The open :class:`~pointsledger.ledger.batch.Batch` ``both`` runs commands in."""
         for member, household, name, born in ELDERS:
             if household in {h[0] for h in plan.households}:
                 self.both("register_member", member, household=household, name=name,
@@ -246,7 +281,7 @@ class CoreRules(CoveredMachine):
         call = f"{name}{args!r} {kwargs!r}"
         before = ledger_snapshot(self.ledger)
         try:
-            result = getattr(self.ledger, name)(*args, **kwargs)
+            result = getattr(self.batch_open or self.ledger, name)(*args, **kwargs)
         except PointsLedgerError as exc:
             if prediction.accepted:
                 raise AssertionError(f"{call}: the ledger refused it ({type(exc).__name__}: "
@@ -303,12 +338,19 @@ class CoreRules(CoveredMachine):
 
     @invariant()
     def keeps_the_invariants(self) -> None:
-        """check_invariants after every step (every ``invariants_every``-th step when a
-        subclass sets it higher for long runs: it is most of a step's cost), and at the end."""
+        """The invariants after every step, for the events the step wrote
+        (:class:`~pointsledger.testing._invariants.InvariantWatch`: the chain, postings, caps,
+        reversals, keys, the store, conservation and the touched accounts' folds); the full
+        :func:`check_invariants` every ``invariants_every``-th step (0: never) and at the end
+        of every run."""
         if not hasattr(self, "ledger"):
             return
+        if not hasattr(self, "watch"):
+            self.watch = InvariantWatch(self.plan.tz)
         self.steps = getattr(self, "steps", 0) + 1
-        if self.steps % self.invariants_every == 0:
+        problems = self.watch.check(self.ledger)
+        assert problems == [], problems
+        if self.invariants_every and self.steps % self.invariants_every == 0:
             problems = check_invariants(self.ledger)
             assert problems == [], problems
 
@@ -319,7 +361,11 @@ class CoreRules(CoveredMachine):
 
     def teardown(self) -> None:
         self.count_run()
-        if hasattr(self, "ledger") and getattr(self, "steps", 0) % self.invariants_every:
+        for name in sorted(self.done):
+            _event(f"run: {name} succeeded")
+        if currently_in_test_context():
+            target(float(sum(self.done.values())), label="commands that succeeded")
+        if hasattr(self, "ledger"):
             problems = check_invariants(self.ledger)
             assert problems == [], problems
 
@@ -333,15 +379,21 @@ class CoreRules(CoveredMachine):
     def days_pass(self, days: int) -> None:
         self.clock.advance(days=days)
 
-    @rule(to=st.sampled_from(["midnight", "next monday", "month end", "next month"]))
+    @rule(to=st.sampled_from(["midnight", "next monday", "month end", "next month",
+                              "next month", "year end", "just before the year end"]))
     def clock_to_an_edge(self, to: str) -> None:
+        """The clock to a period's edge: the caps' periods and the expiry policies' ends
+        (年底清零, 结转: the year end, exactly or 1 µs before)."""
         now = self.model.now()
-        target = {"midnight": now.add(days=1).start_of("day"),
+        new_year = now.add(years=1).start_of("year")
+        moment = {"midnight": now.add(days=1).start_of("day"),
                   "next monday": now.next(pendulum.MONDAY),
                   "month end": now.end_of("month").start_of("day").add(hours=10),
-                  "next month": now.add(months=1).start_of("month")}[to]
-        if target > now:
-            self.clock.set(target)
+                  "next month": now.add(months=1).start_of("month"),
+                  "year end": new_year,
+                  "just before the year end": new_year.subtract(microseconds=1)}[to]
+        if moment > now:
+            self.clock.set(moment)
 
     # -- postings --------------------------------------------------------------------------
 
@@ -371,8 +423,7 @@ class CoreRules(CoveredMachine):
     def fill_a_cap(self, data: st.DataObject) -> None:
         """Awards of capped items until the cap refuses one."""
         account = data.draw(st.sampled_from(self.accounts), label="account")
-        item = data.draw(st.sampled_from(["ENV-01", "MTG-01", "VOL-02", "VOL-01"]),
-                         label="item")
+        item = data.draw(st.sampled_from(self.capped_items or ["NOPE"]), label="item")
         for _ in range(3):
             result = self.keyed("award", account, item, by=self.grid_worker,
                                 key=self.fresh_key(), occurred_at=self.clock())
@@ -398,8 +449,8 @@ class CoreRules(CoveredMachine):
           reason=st.sampled_from(["核实为误录", ""]))
     def reverse(self, data: st.DataObject, who: str, reason: str) -> None:
         if not self.entries:
-            result = self.keyed("award", "H2", "VOL-01", by=self.grid_worker,
-                                key=self.fresh_key())
+            result = self.keyed("award", sorted(self.model.households)[0],
+                                self.richest_item, by=self.grid_worker, key=self.fresh_key())
             if result is not None:
                 self.entries.append(result.id)
         others = [r.id for r in self.reservations[-2:]] + [1, "e999-000000000000"]
@@ -418,6 +469,57 @@ class CoreRules(CoveredMachine):
     def close_period(self, days: int) -> None:
         through = self.model.now().date() - _dt.timedelta(days=days)
         self.both("close_period", through, by=self.committee)
+
+    @rule(data=st.data(), size=st.integers(1, 4), fail=st.booleans())
+    def batch(self, data: st.DataObject, size: int, fail: bool) -> None:
+        """Commands in a batch (awards, deductions, redemptions, reversals, a repeated key;
+        some refused inside it, which writes nothing), that commits or fails: a failed batch
+        writes nothing at all, a committed one all its events."""
+        shared = [self.model.clock, *(rules for _s, _e, rules in self.model.versions)]
+        model = copy.deepcopy(self.model, {id(thing): thing for thing in shared})
+        last, entries = self.last, list(self.entries)
+        before = ledger_snapshot(self.ledger)
+        try:
+            with self.ledger.batch() as self.batch_open:
+                for _ in range(size):
+                    self.batch_command(data)
+                if fail:
+                    raise _BatchCancelled
+        except _BatchCancelled:
+            # the model, and what later rules retry or reverse, as they were before the batch
+            self.model, self.last, self.entries = model, last, entries
+            assert ledger_snapshot(self.ledger) == before, "a failed batch wrote something"
+            _event("batch: failed, nothing written")
+        else:
+            self.count_success("batch")
+            _event("batch: committed")
+        finally:
+            self.batch_open = None
+
+    def batch_command(self, data: st.DataObject) -> None:
+        """One command of a batch, through ``both`` (which runs it in the open batch)."""
+        name = data.draw(st.sampled_from(["award", "award", "deduct", "redeem", "reverse",
+                                          "repeat"]), label="batch command")
+        account = data.draw(st.sampled_from(self.accounts), label="account")
+        if name == "repeat" and self.last is not None:
+            last, args, kwargs = self.last
+            self.both(last, *args, **kwargs)
+        elif name == "reverse" and self.entries:
+            self.keyed("reverse", data.draw(st.sampled_from(self.entries[-4:]), label="entry"),
+                       reason="批量更正", by=self.committee, key=self.fresh_key())
+        elif name == "redeem" and self.rewards:
+            result = self.keyed("redeem", account, self.cheapest, by=self.keeper,
+                                key=self.fresh_key())
+            if result is not None:
+                self.entries.append(result.id)
+        else:
+            items = self.deduct_items if name == "deduct" else self.award_items
+            item = data.draw(st.sampled_from(items or self.items), label="item")
+            result = self.keyed("deduct" if name == "deduct" else "award", account, item,
+                                by=self.grid_worker, key=self.fresh_key(),
+                                evidence=("photo-1",))
+            if result is not None:
+                self.entries.append(result.id)
 
     @rule(days=st.integers(0, 40), who=st.sampled_from(["committee", "committee", "grid"]))
     def adopt_next_version(self, days: int, who: str) -> None:
@@ -457,21 +559,37 @@ class CoreRules(CoveredMachine):
                  "future": now + _dt.timedelta(microseconds=1)}[when]
         self.both(job, as_of)
 
+    def lot_ends(self) -> list[int]:
+        """When the lots with points left expire (µs), after the ledger's now."""
+        now = self.model.ledger_now_us()
+        return [lot.expires_us for lots in self.model.lots.values() for lot in lots
+                if lot.points > 0 and lot.expires_us > now]
+
+    @precondition(lambda self: bool(self.lot_ends()))
+    @rule(edge=st.sampled_from(["at", "at", "1µs before"]))
+    def to_the_next_expiry(self, edge: str) -> None:
+        """The clock to exactly the soonest expiry of a lot (or 1 µs before it), then the
+        expiry job: 年底清零, 季度清零, 结转 and rolling expiry at their boundaries."""
+        self.clock.set(self.model.local(min(self.lot_ends()) - (edge != "at")))
+        self.both("expire_due", None)
+
     # -- the points store ------------------------------------------------------------------
 
-    @rule(reward=st.sampled_from(["SOAP", "SOAP", "MEAL", "POWDER", "TISSUE", "NOPE"]),
-          quantity=st.sampled_from([1, 2, 3, 10, 0]),
+    @rule(data=st.data(), quantity=st.sampled_from([1, 2, 3, 10, 0]),
           donation=st.sampled_from([None, None, None, "H2", "M31", "H9", "H1"]))
-    def receive_stock(self, reward: str, quantity: int, donation: str | None) -> None:
+    def receive_stock(self, data: st.DataObject, quantity: int, donation: str | None) -> None:
+        reward = data.draw(st.sampled_from([self.cheapest, *self.rewards, "NOPE"]),
+                           label="reward")
         by = self.keeper if donation != "H1" else self.member_keeper
+        item = "DON-01" if "DON-01" in self.award_items else self.richest_item
         self.keyed("receive_stock", reward, quantity, by=by, key=self.fresh_key(),
-                   donor=donation, donation_item="DON-01" if donation else None)
+                   donor=donation, donation_item=item if donation else None)
 
-    @rule(reward=st.sampled_from(["SOAP", "MEAL", "POWDER", "NOPE"]),
-          delta=st.sampled_from([-1, 0, 1, -100]),
+    @rule(data=st.data(), delta=st.sampled_from([-1, 0, 1, -100]),
           who=st.sampled_from(["keeper", "keeper", "grid"]))
-    def adjust_stock(self, reward: str, delta: int, who: str) -> None:
+    def adjust_stock(self, data: st.DataObject, delta: int, who: str) -> None:
         """A stock-take: exactly the reserved units, one fewer, or more."""
+        reward = data.draw(st.sampled_from([*self.rewards, "NOPE"]), label="reward")
         counted = self.model.reserved.get(reward, 0) + delta
         by = self.keeper if who == "keeper" else self.grid_worker
         self.keyed("adjust_stock", reward, counted=max(counted, -1), reason="盘点", by=by,
@@ -506,6 +624,7 @@ class CoreRules(CoveredMachine):
         elif result is not None:
             self.entries.append(result.id)
 
+    @precondition(lambda self: bool(self.rewards))
     @rule(data=st.data(), name=st.sampled_from(["redeem", "reserve"]),
           quantity=st.sampled_from([1, 1, 2, "free", "free+1"]))
     def shop(self, data: st.DataObject, name: str, quantity: int | str) -> None:
@@ -532,12 +651,19 @@ class CoreRules(CoveredMachine):
         elif result is not None:
             self.entries.append(result.id)
 
-    @rule(elder=st.sampled_from([e[0] for e in ELDERS] + ["new"] * 4),
+    @precondition(lambda self: bool(self.priced))
+    @rule(data=st.data(), elder=st.sampled_from([e[0] for e in ELDERS] + ["new"] * 4),
           age=st.sampled_from([60, 75]), short=st.booleans(),
           name=st.sampled_from(["redeem", "reserve"]))
-    def elder_meal(self, elder: str, age: int, short: bool, name: str) -> None:
-        """A canteen meal for an elder at a price band's age boundary: turning 60 or 75
-        today, or a day short of it (a new member born so, or one of ``ELDERS``)."""
+    def elder_meal(self, data: st.DataObject, elder: str, age: int, short: bool,
+                   name: str) -> None:
+        """A canteen meal (a reward priced by age) for an elder at a price band's age
+        boundary: turning the band's age today, or a day short of it (a new member born so,
+        or one of ``ELDERS``)."""
+        meal = data.draw(st.sampled_from(self.priced), label="reward")
+        ages = sorted({rule.min_age for r in self.plan.rulebook.rewards if r.code == meal
+                       for rule in r.price_rules})
+        age = ages[age % len(ages)] if age not in ages else age
         if elder == "new":
             today = self.model.now().date()
             if (today.month, today.day) == (2, 29):
@@ -548,47 +674,70 @@ class CoreRules(CoveredMachine):
                       roles=frozenset({"resident"}), birth_date=born, by=self.committee)
         if elder not in self.model.members:
             return
-        if not self.model.on_hand.get("MEAL", 0) - self.model.reserved.get("MEAL", 0):
-            self.keyed("receive_stock", "MEAL", 3, by=self.keeper, key=self.fresh_key())
+        if not self.model.on_hand.get(meal, 0) - self.model.reserved.get(meal, 0):
+            self.keyed("receive_stock", meal, 3, by=self.keeper, key=self.fresh_key())
         household = self.model.household_of(elder)
-        result = self.keyed(name, household, "MEAL", member=elder, by=self.keeper,
+        result = self.keyed(name, household, meal, member=elder, by=self.keeper,
                             key=self.fresh_key())
         if result is not None and name == "reserve":
             self.reservations.append(result)
         elif result is not None:
             self.entries.append(result.id)
 
+    def free_units(self, reward: str) -> int:
+        """The model's units of ``reward`` on hand and not reserved."""
+        return int(self.model.on_hand.get(reward, 0) - self.model.reserved.get(reward, 0))
+
+    @precondition(lambda self: bool(self.rewards))
     @rule(then=st.sampled_from(["redeem", "reserve", "adjust_stock"]))
     def hold_the_last_unit(self, then: str) -> None:
-        """One soap free (a stock-take makes it so), reserved by the richest household;
-        then another household asks for it, or a count below the reserved units."""
-        if not self.model.on_hand.get("SOAP", 0) - self.model.reserved.get("SOAP", 0):
-            self.keyed("receive_stock", "SOAP", 1, by=self.keeper, key=self.fresh_key())
-        self.keyed("adjust_stock", "SOAP", counted=self.model.reserved.get("SOAP", 0) + 1,
+        """One unit of the cheapest reward free (a stock-take makes it so), reserved by the
+        richest household; then another household asks for it, or a count below the reserved
+        units; then the holder picks it up, cancels, or lets it time out."""
+        reward = self.cheapest
+        if not self.free_units(reward):
+            self.keyed("receive_stock", reward, 1, by=self.keeper, key=self.fresh_key())
+        self.keyed("adjust_stock", reward, counted=self.model.reserved.get(reward, 0) + 1,
                    reason="盘点", by=self.keeper, key=self.fresh_key())
         first, second = sorted(self.model.households, key=self.model.available)[-2:][::-1]
-        held = self.keyed("reserve", first, "SOAP", by=self.keeper, key=self.fresh_key())
+        held = self.keyed("reserve", first, reward, by=self.keeper, key=self.fresh_key())
         if held is None:
             return
         self.reservations.append(held)
         if then == "adjust_stock":
-            self.keyed("adjust_stock", "SOAP", counted=self.model.reserved["SOAP"] - 1,
+            self.keyed("adjust_stock", reward, counted=self.model.reserved[reward] - 1,
                        reason="盘点短少", by=self.keeper, key=self.fresh_key())
         else:
-            if self.model.available(second) < 5:
-                self.keyed("award", second, "DON-01", by=self.grid_worker, key=self.fresh_key())
-            self.keyed(then, second, "SOAP", by=self.keeper, key=self.fresh_key())
+            if self.model.available(second) < self.plan.rulebook.reward(reward).cost:
+                self.keyed("award", second, self.richest_item, by=self.grid_worker,
+                           key=self.fresh_key())
+            self.keyed(then, second, reward, by=self.keeper, key=self.fresh_key())
+        # the holder then picks the unit up, lets it go, or lets the reservation time out
+        if then == "redeem":
+            self.keyed("hand_over", held.id, by=self.keeper, key=self.fresh_key(),
+                       pickup_code=held.pickup_code)
+        elif then == "adjust_stock":
+            moment = self.model.local(held.expires_us)
+            if moment > self.model.now():
+                self.clock.set(moment)
+            self.both("time_out_due", None)
+        else:
+            self.keyed("cancel_reservation", held.id, reason="不要了", by=self.keeper,
+                       key=self.fresh_key())
 
+    @precondition(lambda self: bool(self.rewards))
     @rule(data=st.data(), how=st.sampled_from(["hand over", "hand over", "wrong code",
-                                               "no code", "cancel", "cancel by resident"]))
+                                               "no code", "cancel", "cancel",
+                                               "cancel by resident"]))
     def end_a_reservation(self, data: st.DataObject, how: str) -> None:
         """Hand over (with the code, a wrong one or none) or cancel a reservation; when none
-        is open, first reserve a soap for the richest household."""
+        is open, first reserve the cheapest reward for the richest household."""
         if not any(self.model.spends[r.seq].state == "open" for r in self.reservations):
             account = max(self.model.households, key=self.model.available)
-            if not self.model.on_hand.get("SOAP", 0) - self.model.reserved.get("SOAP", 0):
-                self.keyed("receive_stock", "SOAP", 2, by=self.keeper, key=self.fresh_key())
-            result = self.keyed("reserve", account, "SOAP", by=self.keeper,
+            if not self.free_units(self.cheapest):
+                self.keyed("receive_stock", self.cheapest, 2, by=self.keeper,
+                           key=self.fresh_key())
+            result = self.keyed("reserve", account, self.cheapest, by=self.keeper,
                                 key=self.fresh_key())
             if result is None:
                 return
@@ -606,21 +755,36 @@ class CoreRules(CoveredMachine):
         self.keyed("hand_over", reservation.id, by=self.keeper, key=self.fresh_key(),
                    pickup_code=code[how])
 
-    @rule(data=st.data(), points=st.sampled_from([1, 5, 20, "all", "all+1", 0]),
-          kind=st.sampled_from(["member", "community", "household", "household"]))
+    @rule(data=st.data(), points=st.sampled_from([1, 1, 5, "all", "all", "all+1", 0]),
+          kind=st.sampled_from(["allowed", "allowed", "allowed", "member", "community",
+                                "household"]))
     def transfer(self, data: st.DataObject, points: int | str, kind: str) -> None:
+        """Points given: mostly a kind of transfer the store policy allows, from an account
+        with points (an award first when it has none), up to all it has or one more; now and
+        then a kind switched off, to another member's household or to itself."""
+        store = self.model.rulebook.store
+        if kind == "allowed":
+            allowed = [name for name, on in (("member", store.member_to_household),
+                                             ("community", store.household_to_community),
+                                             ("household", store.household_to_household)) if on]
+            kind = data.draw(st.sampled_from(allowed or ["member"]), label="allowed kind")
         if kind == "member":
             richest = max(self.model.members, key=self.model.available)
-            source = data.draw(st.sampled_from([richest, *sorted(self.model.members)]),
+            source = data.draw(st.sampled_from([richest, richest, *sorted(self.model.members)]),
                                label="source")
-            destination = data.draw(st.sampled_from(
-                [self.model.household_of(source) or "H1", "H3"]), label="destination")
+            own = self.model.household_of(source) or "H1"
+            destination = data.draw(st.sampled_from([own, own, own, "H3"]),
+                                    label="destination")
         else:
-            richest = max(self.model.households, key=self.model.available)
-            source = data.draw(st.sampled_from([richest, richest, *sorted(self.model.households)]),
-                               label="source")
+            households = sorted(self.model.households)
+            richest = max(households, key=self.model.available)
+            source = data.draw(st.sampled_from([richest, richest, *households]), label="source")
+            others = [h for h in households if h != source] or households
             destination = COMMUNITY if kind == "community" else data.draw(
-                st.sampled_from(sorted(self.model.households)), label="destination")
+                st.sampled_from([*others, *others, source]), label="destination")
+        if self.model.available(source) < 1 and self.award_items:
+            self.keyed("award", source, self.richest_item, by=self.grid_worker,
+                       key=self.fresh_key())
         available = self.model.available(source)
         amount = {"all": max(available, 1), "all+1": available + 1}.get(str(points), points)
         household = self.model.household_of(source) or "H1"
@@ -650,8 +814,8 @@ class CoreRules(CoveredMachine):
     @rule(data=st.data(), kind=st.sampled_from(["grid", "grid", "village", "planet"]))
     def add_region(self, data: st.DataObject, kind: str) -> None:
         """A new grid under the village (or a code taken, a parent unknown, a kind unknown)."""
-        code = data.draw(st.sampled_from([f"G{len(self.model.regions) + 1}", "G1", "V"]),
-                         label="code")
+        new = f"G{len(self.model.regions) + 1}"
+        code = data.draw(st.sampled_from([new, new, new, "G1", "V"]), label="code")
         parent = data.draw(st.sampled_from(["V", "V", "G9", None]), label="parent")
         by = data.draw(st.sampled_from([self.committee, self.committee, self.grid_worker]),
                        label="by")
@@ -674,16 +838,51 @@ class CoreRules(CoveredMachine):
         self.both("close_account", account, by=self.committee, balance_to=to)
 
 
-class ModelMachine(FlowRules, CoreRules, RuleBasedStateMachine):
-    """The ledger against the independent model (:class:`~pointsledger.testing._model.Model`).
+class _BatchCancelled(Exception):
+    """Raised inside a batch to make it fail."""
+
+
+STORE_COMMANDS = ("receive_stock", "adjust_stock", "redeem", "reserve", "hand_over",
+                  "cancel_reservation", "time_out_due")
+"""What needs rewards in the rulebook to succeed."""
+
+
+class ModelMachine(RegistryRules, DonationRules, BenefitRules, FlowRules, CoreRules,
+                   RuleBasedStateMachine):
+    """The ledger against the independent model (:class:`~pointsledger.testing._model.Model`);
+    :class:`~pointsledger.testing.LedgerMachine` is its public face.
 
     Subclasses may set ``rulebook`` and ``village`` (a :class:`Village`; its rulebook is
     replaced by ``rulebook`` when both are set)."""
 
     @classmethod
+    def machine_rulebook(cls) -> Rulebook:
+        """The rulebook the machine builds its village on."""
+        if cls.rulebook is not None:
+            return cls.rulebook
+        return cls.village.rulebook if cls.village is not None else default_model_rulebook()
+
+    @classmethod
     def expected_successes(cls) -> tuple[str, ...]:
-        """Every public command and due job."""
-        return CORE_COMMANDS + FLOW_COMMANDS
+        """Every public command and due job the rulebook lets succeed: not the store's
+        without rewards, ``deduct`` without deduction items, ``expire_due`` when points never
+        expire, ``place_order`` without a service menu, ``convert_time`` without a time-bank
+        item. Override it to expect fewer (or more) in your own machine."""
+        rules = cls.machine_rulebook()
+        off = set()
+        if not rules.rewards:
+            off |= set(STORE_COMMANDS)
+        if not any(item.points < 0 for item in rules.items):
+            off.add("deduct")
+        if rules.expiry.kind == "never":
+            off.add("expire_due")
+        if not rules.services.services:
+            off.add("place_order")
+        if rules.timebank.item is None:
+            off.add("convert_time")
+        return tuple(name for name in (CORE_COMMANDS + FLOW_COMMANDS + REGISTRY_COMMANDS
+                                         + DONATION_COMMANDS + BENEFIT_COMMANDS)
+                 if name not in off)
 
 
 class CoreModelMachine(CoreRules, RuleBasedStateMachine):

@@ -15,6 +15,7 @@ from hypothesis.errors import InvalidArgument
 from hypothesis.strategies import SearchStrategy
 
 from pointsledger.base.periods import PERIODS
+from pointsledger.rules.benefits import Benefit, Campaign, Vetoes
 from pointsledger.rules.catalogue import DEFAULT_STORE, Limit, PriceRule, Reward, StorePolicy
 from pointsledger.rules.checklist import Cap, ChecklistItem
 from pointsledger.rules.expiry import KINDS, NEVER, ExpiryPolicy
@@ -88,7 +89,8 @@ def checklist_items(
     capped: bool = True,
 ) -> SearchStrategy[ChecklistItem]:
     """Checklist items that are sound on their own: non-zero points, awards' caps at least one
-    award, deductions uncapped.
+    award, deductions uncapped; some awards priced per value (``per_value`` 10 or 100 yuan, as
+    donations are).
 
     Args:
         codes: strategy for item codes (default like ``ENV-07``).
@@ -120,6 +122,8 @@ def checklist_items(
             cap=item_caps,
             evidence_required=draw(st.booleans()),
             serious=value < 0 and draw(st.booleans()),
+            # an award now and then priced per value (a donation: points per 10 or 100 yuan)
+            per_value=draw(st.sampled_from([None, None, None, 10, 100])) if value > 0 else None,
         )
 
     return draw_item()
@@ -298,6 +302,29 @@ _reward_strategy = rewards  # rulebooks' argument of the same name hides it ther
 _POLICIES = ("store", "expiry", "claims", "wishes", "services", "timebank")
 
 
+def _benefit_parts(draw: st.DrawFn, items: list[ChecklistItem],
+                   days: tuple[_dt.date, _dt.date] | None) -> dict[str, Any]:
+    """Benefits, vetoes and (between ``days``) campaigns fitting ``items``."""
+    deductions = sorted(i.code for i in items if i.points < 0)
+    awards = sorted(i.code for i in items if i.points > 0)
+    vetoes = Vetoes(draw(st.sets(st.sampled_from(deductions), max_size=2))
+                    if deductions else ())
+    benefits = draw(st.lists(st.builds(
+        Benefit, st.sampled_from(["LOAN", "HONOUR", "WELFARE"]), st.just("待遇"),
+        min_stars=st.none() | st.integers(1, 3), min_points=st.none() | st.integers(1, 20)),
+        max_size=2, unique_by=lambda b: b.code))
+    found: list[Campaign] = []
+    if days is not None and awards:
+        first, last = days
+        for n in range(draw(st.integers(0, 2))):
+            start = draw(st.dates(first, last))
+            found.append(Campaign(
+                f"CAMP-{n}", "专项活动", start=start, end=draw(st.dates(start, last)),
+                items={draw(st.sampled_from(awards))}, multiplier=draw(st.integers(1, 3)),
+                bonus=draw(st.integers(1, 5))))
+    return {"vetoes": vetoes, "benefits": benefits, "campaigns": found}
+
+
 def rulebooks(
     *,
     base: Rulebook | None = None,
@@ -313,6 +340,7 @@ def rulebooks(
     wishes: SearchStrategy[WishPolicy] | None = None,
     services: SearchStrategy[ServicePolicy] | None = None,
     timebank: SearchStrategy[TimeBankPolicy] | None = None,
+    campaigns: tuple[_dt.date, _dt.date] | None = None,
 ) -> SearchStrategy[Rulebook]:
     """Rulebooks without errors (see ``Rulebook.check``); warnings may occur.
 
@@ -333,6 +361,12 @@ def rulebooks(
         wishes: strategy for the wish policy (likewise, :func:`wish_policies`).
         services: strategy for the service policy (likewise, :func:`service_policies`).
         timebank: strategy for the time-bank policy (likewise, :func:`timebank_policies`).
+        campaigns: ``(first, last)`` days: draw up to two campaigns (专项活动) on award items
+            within them (None, the default: no campaigns, since a campaign must fall inside
+            the effective range the rulebook is adopted for).
+
+    Benefits (评先评优, 积分贷) and vetoes (一票否决) are drawn too; a benefit or campaign
+    ``Rulebook.check`` finds out of reach or above a cap is left out.
 
     Drawn policies name the drawn award items; a policy naming an item the rulebook lacks
     raises InvalidArgument.
@@ -399,6 +433,7 @@ def rulebooks(
                 count = st.just(0) | st.integers(1, most_rewards) | st.integers(1, most_rewards)
             catalogue = draw(st.lists(reward_strategy, min_size=draw(count),
                                       max_size=most_rewards, unique_by=lambda r: r.code))
+        policies.update(_benefit_parts(draw, drawn, campaigns))
         rules = Rulebook(version, drawn, category_caps=category_caps, rewards=catalogue,
                          **policies)
         errors = [p for p in rules.check() if p.severity == "error"]
@@ -406,6 +441,16 @@ def rulebooks(
                                                         "price_bands_overlap",
                                                         "unreachable_min_score",
                                                         "empty_reward_window")}
+        benefit_bad = {p.subject for p in errors if p.code in (
+            "unreachable_benefit", "campaign_award_above_cap", "campaigns_overlap")}
+        if benefit_bad:  # benefits out of reach, campaigns above a cap: left out
+            policies["benefits"] = [b for b in policies["benefits"]
+                                    if b.code not in benefit_bad]
+            policies["campaigns"] = [c for c in policies["campaigns"]
+                                     if not benefit_bad & (c.items | {c.code})]
+            rules = Rulebook(version, drawn, category_caps=category_caps, rewards=catalogue,
+                             **policies)
+            errors = [p for p in rules.check() if p.severity == "error"]
         if bad:  # rewards no account could afford or reach (or a user's bands): left out
             if "store.min_score" in bad:  # a store-wide score nobody reaches: none instead
                 policies["store"] = attrs.evolve(policies["store"], min_score=None)

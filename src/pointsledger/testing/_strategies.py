@@ -168,7 +168,7 @@ def villages(
             regions += [(g, f"网格{g}", "grid", f"V{(n % places) + 1}")
                         for n, g in enumerate(grids)]
             if draw(st.booleans()):  # a micro-grid under the first grid
-                regions.append(("G1-1", "微网格", "grid", "G1"))
+                regions.append(("G1-1", "微网格", "micro_grid", "G1"))
                 grids = (*grids, "G1-1")
         else:
             grids = tuple(f"G{n}" for n in range(1, draw(st.integers(1, 3)) + 1))

@@ -12,8 +12,18 @@ from hypothesis import strategies as st
 
 from pointsledger.base.actors import RESIDENT, Actor
 from pointsledger.core.accounts import COMMUNITY, POOL
+from pointsledger.rules.benefits import ShareRule
 from pointsledger.rules.flows import FLOWS
-from pointsledger.testing._command import Ago, Command, DaysAgo, NextStep, Palette, Ref, step_call
+from pointsledger.testing._command import (
+    Ago,
+    Command,
+    DaysAgo,
+    MonthAgo,
+    NextStep,
+    Palette,
+    Ref,
+    step_call,
+)
 from pointsledger.testing._strategies import Village
 
 Draw = Callable[[st.DrawFn, Village], Command]
@@ -82,11 +92,27 @@ def _close_period(draw: st.DrawFn, v: Village) -> Command:
                    (("by", v.committee), _key(draw)))
 
 
+_REGION_UNDER = {"village": "grid", "community": "grid", "grid": "micro_grid"}
+"""The kind a new region takes under a region of each kind (grids and micro-grids)."""
+
+
+def _distribute(draw: st.DrawFn, v: Village) -> Command:
+    rule = ShareRule(draw(st.sampled_from(["points", "stars"])),
+                     exclude_vetoed=draw(st.booleans()))
+    return Command("distribute", (MonthAgo(draw(st.integers(1, 3))),),
+                   (("rule", rule), ("amount_fen", draw(st.integers(1, 10**6))),
+                    ("minutes", "村民代表会议决议：集体收入分红"), ("by", v.committee),
+                    _key(draw)))
+
+
 def _add_region(draw: st.DrawFn, v: Village) -> Command:
-    parents = [c for c, _n, kind, _p in v.regions if kind in ("village", "community", "grid")]
-    parent = draw(st.sampled_from(parents or ["V", *v.grids]))
-    return Command("add_region", (f"R{_hex(draw)}", "新网格"),
-                   (("kind", "grid"), ("parent", parent), ("by", v.committee), _key(draw)))
+    regions = v.regions or (("V", "", "village", None),
+                            *((g, "", "grid", "V") for g in v.grids))
+    parents = [(c, kind) for c, _n, kind, _p in regions if kind in _REGION_UNDER]
+    parent, kind = draw(st.sampled_from(parents))
+    return Command("add_region", (f"R{_hex(draw)}", "新网格" if kind == "grid" else "新微网格"),
+                   (("kind", _REGION_UNDER[kind]), ("parent", parent), ("by", v.committee),
+                    _key(draw)))
 
 
 def _register_household(draw: st.DrawFn, v: Village) -> Command:
@@ -109,6 +135,34 @@ def _move_household(draw: st.DrawFn, v: Village) -> Command:
     household = draw(st.sampled_from([h for h, _g, _n in v.households]))
     return Command("move_household", (household,),
                    (("grid", draw(st.sampled_from(v.grids))), ("by", v.committee), _key(draw)))
+
+
+def _household_change(name: str) -> Draw:
+    """Registry changes on accounts registered during the run (the plan's accounts keep their
+    places, so the invalid commands that name them fail as they must)."""
+    def draw_change(draw: st.DrawFn, v: Village) -> Command:
+        member = Ref("member", _latest(draw), "member")
+        household = draw(st.sampled_from([h for h, _g, _n in v.households]))
+        common = (("by", v.committee), _key(draw))
+        if name == "move_member":
+            return Command(name, (member,), (("household", household), ("reason", "婚嫁"),
+                                             *common))
+        if name == "split_household":
+            index = _latest(draw)
+            return Command(name, (Ref("member", index, "household"),), (
+                ("new_household", f"H{_hex(draw)}"), ("head", "新户主"),
+                ("members", (Ref("member", index, "member"),)), ("reason", "分户"),
+                ("share", draw(st.sampled_from(["1/2", "0", "1"]))), *common))
+        if name == "merge_households":
+            return Command(name, (Ref("household", _latest(draw), "household"),),
+                           (("into", household), ("reason", "合户"), *common))
+        if name == "member_leaves":
+            return Command(name, (member,), (
+                ("reason", draw(st.sampled_from(["迁出", "去世", "婚嫁"]))), *common))
+        return Command(name, (member,), (("household", household), ("reason", "返乡"),
+                                         *common))
+
+    return draw_change
 
 
 def _close_account(draw: st.DrawFn, v: Village) -> Command:
@@ -137,12 +191,35 @@ def _reverse(draw: st.DrawFn, v: Village) -> Command:
                    (("reason", "误录"), ("by", v.committee), _key(draw)))
 
 
+_DONATED = ("SHOES", "CLOTHES")
+"""Codes of donated goods the strategies price (``price_donated_goods``) and receive."""
+
+
 def _receive_stock(draw: st.DrawFn, v: Village) -> Command:
+    """Bought stock, or a donation: from a household or member (awarded per unit, or per
+    value with an assessed value), or from an outside donor named only; of catalogued goods
+    or of goods the committee priced (or is yet to price: then refused)."""
     kwargs: tuple[tuple[str, Any], ...] = (("by", v.store_keeper), _key(draw))
     awards = _items(v, 1)
-    if awards and draw(st.integers(0, 3)) == 0:
+    by_value = [i.code for i in v.rulebook.items if i.points > 0 and i.per_value is not None]
+    reward = draw(st.sampled_from([_reward(draw, v)] * 3 + list(_DONATED)))
+    how = draw(st.sampled_from(["bought", "bought", "registered", "by value", "outside"]))
+    if how == "registered" and awards:
         kwargs += (("donor", _account(draw, v)), ("donation_item", draw(st.sampled_from(awards))))
-    return Command("receive_stock", (_reward(draw, v), draw(st.integers(1, 20))), kwargs)
+    elif how == "by value" and by_value:
+        kwargs += (("donor", _account(draw, v)), ("donation_item", draw(st.sampled_from(by_value))),
+                   ("value", draw(st.integers(1, 2000))))
+    elif how == "outside":
+        kwargs += (("donor_name", draw(st.sampled_from(["爱心企业某公司", "县供销社", "王某"]))),
+                   ("value", draw(st.none() | st.integers(1, 5000))))
+    return Command("receive_stock", (reward, draw(st.integers(1, 20))), kwargs)
+
+
+def _price_donated_goods(draw: st.DrawFn, v: Village) -> Command:
+    goods = draw(st.sampled_from(_DONATED))
+    return Command("price_donated_goods", (goods, "捐赠" + goods),
+                   (("cost", draw(st.integers(1, 50))), ("resolution", "超市管理委员会验收定价"),
+                    ("by", v.committee), _key(draw)))
 
 
 def _adjust_stock(draw: st.DrawFn, v: Village) -> Command:
@@ -157,13 +234,18 @@ def _take(name: str) -> Draw:
         kwargs: tuple[tuple[str, Any], ...] = (("quantity", draw(st.integers(1, 2))), _key(draw))
         household = v.household_of(account)
         family = [m for m, h, _n, _r in v.members if h == household]
-        if account == household and family and draw(st.booleans()):
+        reward = _reward(draw, v)
+        priced = any(r.code == reward and r.price_rules for r in v.rulebook.rewards)
+        if priced:  # an age-priced reward needs a member with a known birth date
+            born = dict(v.birth_dates)
+            family = [m for m in family if m in born] or family
+        if family and (priced or (account == household and draw(st.booleans()))):
             kwargs += (("member", draw(st.sampled_from(family))),)  # price rules by age
         if name == "reserve":
             kwargs += (_by_official_or_resident(draw, v, account, v.store_keeper),)
         else:
             kwargs += (("by", v.store_keeper),)
-        return Command(name, (account, _reward(draw, v)), kwargs)
+        return Command(name, (account, reward), kwargs)
 
     return draw_take
 
@@ -283,15 +365,20 @@ VALID: dict[str, Draw] = {
     "advance": _advance,
     "adopt": _adopt,
     "close_period": _close_period,
+    "distribute": _distribute,
     "add_region": _add_region,
     "register_household": _register_household,
     "register_member": _register_member,
     "move_household": _move_household,
     "close_account": _close_account,
+    **{name: _household_change(name) for name in (
+        "move_member", "split_household", "merge_households", "member_leaves",
+        "member_returns")},
     "award": _posting("award", 1),
     "deduct": _posting("deduct", -1),
     "reverse": _reverse,
     "receive_stock": _receive_stock,
+    "price_donated_goods": _price_donated_goods,
     "adjust_stock": _adjust_stock,
     "redeem": _take("redeem"),
     "reserve": _take("reserve"),

@@ -114,6 +114,8 @@ def submit_claim(
     adoption = rulebook_at(ctx, occurred_us)
     checklist_item = adoption.rulebook.item(item)
     points = checklist_item.points * quantity
+    if adoption.rulebook.campaigns and points > 0:  # a campaign (专项活动) may multiply it
+        points = adoption.rulebook.points_for(item, quantity, state.local_day(occurred_us))
     if points < 0 and not procedures(ctx).claims.deductions:
         raise ValidationError(
             f"item {item!r} deducts points; the rulebook in force does not put deductions "
