@@ -849,7 +849,10 @@ class CoreModel:
             return Prediction.refused(ValidationError)
         limit = self.now_us() if as_of is None else to_us(as_of)
         due = {account: self.split_carry(lots, limit) for account, lots in self.lots.items()}
-        due = {account: split for account, split in due.items() if split[0] or split[1]}
+        # an account whose due points all carry writes nothing: they keep their year end and
+        # are weighed again at the next (docs/expiry.md)
+        due = {account: split for account, split in due.items()
+               if any(n for _l, n in split[0])}
         expected = {account: (sum(n for _l, n in gone), sum(n for _l, n in kept))
                     for account, (gone, kept) in due.items()}
 
