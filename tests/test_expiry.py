@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as _dt
+
 import pendulum
 import pytest
 from hypothesis import given, settings
@@ -205,8 +207,10 @@ def test_carry_over_keeps_up_to_the_limit() -> None:
         "@system", f"expire/{c}/H1", "e", "")
     assert led.balance("H1").posted == 15
     clock.set(pendulum.datetime(2028, 1, 1, tz=TZ))
-    assert [e.points for e in led.expire_due()] == [0]  # 15 carry again, none expire
+    assert led.expire_due() == ()  # 15 carry again, none expire: nothing is written
     assert led.balance("H1").posted == 15
+    assert [(lot.points, lot.expires_at) for lot in led.expiring(
+        "H1", within=_dt.timedelta(days=366))] == [(5, _year(2029)), (10, _year(2029))]
     assert check_invariants(led) == []
 
 
@@ -340,8 +344,9 @@ def test_reversing_a_redemption_restores_the_lots_carry_over() -> None:
     redemption = led.redeem("H1", "SOAP", quantity=2, by=KEEPER, key="r")
     led.reverse(redemption.id, reason="误录", by=COMMITTEE, key="rev")
     clock.set(pendulum.datetime(2027, 1, 1, tz=TZ))
-    (event,) = led.expire_due()
-    assert (event.points, sum(a for _l, a, _e in event.carried)) == (0, 10)
+    assert led.expire_due() == ()  # all 10 carry: nothing to expire, nothing written
+    assert [(lot.points, lot.expires_at) for lot in led.expiring(
+        "H1", within=_dt.timedelta(days=366))] == [(10, _year(2028))]
     assert led.balance("H1").posted == 10
     assert check_invariants(led) == []
 
@@ -353,6 +358,31 @@ def test_a_cancelled_reservation_restores_the_lots_carry_over() -> None:
     reservation = led.reserve("H1", "SOAP", quantity=2, by=KEEPER, key="r")
     led.cancel_reservation(reservation.id, reason="不要了", by=KEEPER, key="c")
     clock.set(pendulum.datetime(2027, 1, 1, tz=TZ))
+    assert led.expire_due() == ()  # all 10 carry: nothing to expire, nothing written
+    assert [(lot.points, lot.expires_at) for lot in led.expiring(
+        "H1", within=_dt.timedelta(days=366))] == [(10, _year(2028))]
+    assert check_invariants(led) == []
+
+
+def _year(year: int) -> pendulum.DateTime:
+    return pendulum.datetime(year, 1, 1, tz=TZ)
+
+
+def test_carry_over_writes_nothing_for_accounts_with_nothing_to_expire() -> None:
+    """Issue 18: carry_over used to write a 0-point ``expired`` event for every account each
+    year end. Accounts whose points all carry get none; the carried points still expire at a
+    later year end once the newest ``carry`` of them are kept."""
+    led, clock = ledger_with(ExpiryPolicy("carry_over", carry=15),
+                             pendulum.datetime(2026, 12, 1, tz=TZ))
+    award(led, clock(), "a")  # 10 points
+    head = led.head
+    clock.set(_year(2027))
+    assert led.expire_due() == () and led.head == head
+    clock.set(pendulum.datetime(2027, 6, 1, tz=TZ))
+    newer = award(led, clock(), "b")  # 10 more: 20 due at the next year end, 15 carry
+    assert led.expire_due() == ()
+    clock.set(_year(2028))
     (event,) = led.expire_due()
-    assert (event.points, sum(a for _l, a, _e in event.carried)) == (0, 10)
+    assert event.points == 5 and [(lot, n) for lot, n, _e in event.carried][-1] == (newer, 10)
+    assert led.balance("H1").posted == 15 and led.expire_due() == ()
     assert check_invariants(led) == []

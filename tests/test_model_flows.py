@@ -6,10 +6,13 @@ import datetime as _dt
 from typing import Any
 
 import pytest
-from hypothesis import settings
+from hypothesis import event, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import rule
 
 from pointsledger import Actor, Ledger, ManualClock
 from pointsledger.errors import (
+    AccountClosed,
     AlreadyReversed,
     CapExceeded,
     DeadlinePassed,
@@ -23,7 +26,7 @@ from pointsledger.errors import (
     UnknownEntry,
     ValidationError,
 )
-from pointsledger.testing._model import Model
+from pointsledger.testing._model import POOL, Model
 from pointsledger.testing._model_machine import ModelMachine, default_model_village
 from tests.helpers import budget
 
@@ -227,6 +230,9 @@ def test_a_declined_order_goes_back_to_dispatch(pair: Pair) -> None:
     pair("step", order, "accept", by=VOLUNTEER4)
     pair.refused(StateError, "step", order, "cancel", by=H1)
     pair("step", order, "start", by=VOLUNTEER4)
+    pair.clock.advance(minutes=100)
+    pair.refused(ValidationError, "step", order, "finish", minutes=121, by=VOLUNTEER4)
+    pair.clock.advance(minutes=22)  # the minutes of service fit between start and finish
     pair("step", order, "finish", minutes=121, by=VOLUNTEER4)
     pair.refused(PermissionDenied, "step", order, "rate", rating=5, by=H2)
     pair("step", order, "rate", rating=5, by=H1)
@@ -251,6 +257,19 @@ def test_a_deposit_needs_two_reviewers_and_minutes_convert(pair: Pair) -> None:
     pair("spend_time", "M41", 100, service="理发", by=Actor("M41", roles={"resident"}))
 
 
+def test_minutes_are_donated_to_family_only_and_never_to_a_closed_account(pair: Pair) -> None:
+    """A member of another household is not family, its account closed or not
+    (ValidationError); a family member whose account closed is refused as closed."""
+    deposit = pair("submit_time", "M11", 100, service="助老", by=GRID)
+    pair("step", deposit, "approve", by=GRID2)
+    pair("step", deposit, "approve", by=COMMITTEE)
+    pair("close_account", "M31", by=COMMITTEE, balance_to=POOL)
+    pair.refused(ValidationError, "donate_time", "M11", "M31", 10, by=COMMITTEE)
+    pair.refused(ValidationError, "donate_time", "M11", "M99", 10, by=COMMITTEE)
+    pair("close_account", "M12", by=COMMITTEE, balance_to=POOL)
+    pair.refused(AccountClosed, "donate_time", "M11", "M12", 10, by=COMMITTEE)
+
+
 def test_models_build_from_any_ledger() -> None:
     """The harness builds the default village (a smoke test of the shared pieces)."""
     plan = default_model_village()
@@ -271,6 +290,56 @@ class FlowsMachine(ModelMachine):
     move_household = receive_stock = register = shop = spend = transfer = _off
     adopt_next_version = _off
     open_matter = a_matter_step = _off  # matters have their own machine (test_model_matters)
+
+    @rule(what=st.sampled_from(["an open order", "a dispatched order", "a listed wish",
+                                "a claimed wish"]),
+          household=st.sampled_from(["H1", "H2", "H3", "H4"]),
+          edge=st.sampled_from(["at", "1µs before"]), rarely=st.integers(0, 2))
+    def nobody_takes_it_on(self, what: str, household: str, edge: str, rarely: int) -> None:
+        """An order opened to be grabbed or dispatched, or a wish put on the wall or claimed,
+        that nobody takes further: at its deadline (``open_hours``, ``accept_hours``,
+        ``list_days``, ``claim_days``) the due job returns the order to dispatch, takes the
+        wish off the wall or puts it back there; 1 µs before, it does nothing. (Rarely: the
+        jump to the deadline passes every other case's too.)"""
+        if rarely:
+            return
+        helper = next((v for v in self.volunteers()
+                       if self.model.household_of(v.id) != household), None)
+        if what.endswith("order"):
+            opened = self.keyed("place_order", household, "FIX", by=self.resident(household),
+                                key=self.fresh_key())
+            steps: list[tuple[str, Actor, dict[str, Any]]] = [
+                ("open", self.committee, {}) if what == "an open order" else
+                ("dispatch", self.committee, {"volunteer": helper.id if helper else "M11"})]
+            job = "time_out_due"
+        else:
+            opened = self.keyed("submit_wish", self.resident(household).id, "想要一台收音机",
+                                by=self.grid_worker, key=self.fresh_key(), value=80)
+            steps = [("list", self.committee, {"category": "物品"})]
+            if what == "a claimed wish" and helper is not None:
+                steps.append(("claim", helper, {}))
+            job = "lapse_due"
+        for step, by, args in steps if opened is not None else []:
+            if self.keyed("step", opened.id, step, by=by, key=self.fresh_key(), **args) is None:
+                return
+        case = self.model.cases.get(opened.id) if opened is not None else None
+        if case is None or not case.due_us:
+            return
+        target = self.model.local(case.due_us - (1 if edge == "1µs before" else 0))
+        if target > self.model.now():
+            self.clock.set(target)
+            event(f"{what}: {edge} its deadline")
+            self.both(job, None)
+
+    @rule(data=st.data())
+    def close_a_quiet_account(self, data: st.DataObject) -> None:
+        """A member whose cases are all finished (or lapsed, timed out) leaves: closing it is
+        allowed once nothing waits on it, its balance to the pool."""
+        busy = self.model.open_case_accounts()
+        quiet = [a for a in self.accounts if a.startswith("M") and a not in busy]
+        if quiet:
+            member = data.draw(st.sampled_from(quiet), label="quiet member")
+            self.both("close_account", member, by=self.committee, balance_to=POOL)
 
 
 TestFlowsMachine = FlowsMachine.TestCase

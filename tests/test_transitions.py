@@ -92,6 +92,7 @@ PATHS: dict[str, dict[str, list[tuple[str, Any, dict[str, Any]]]]] = {
     "wish": {
         "submitted": [],
         "listed": [("list", GRID, {"category": "服务"})],
+        "lapsed": [("list", GRID, {"category": "服务"}), ("lapse", None, {})],
         "rejected": [("reject", GRID, {"reason": "不符合条件"})],
         "withdrawn": [("withdraw", WISHER, {})],
         "taken_down": [("take_down", GRID, {"reason": "重复"})],
@@ -183,12 +184,19 @@ def _drive(village: Village, flow: str, state: str, n: int) -> Event:
             clock.advance(days=9)  # past the notice: the job posts it
             assert any(e.kind == "awarded" for e in ledger.post_due())
             continue
+        if step == "lapse":
+            clock.advance(days=92)  # past its days on the wall: the job takes it down
+            assert ledger.lapse_due()
+            continue
+        if step == "finish":
+            clock.advance(minutes=args["minutes"] + 1)  # the service lasts that long
         if step in ("dismiss", "uphold"):
             args = dict(args, objection=ledger.event(ledger.case(opened).objections[0]))
         if step == "answer":
             args = dict(args, query=ledger.event(ledger.case(opened).objections[0]))
         ledger.step(opened, step, by=actor, key=f"{flow}/{state}/{n}/{i}", **args)
     assert ledger.case(opened).state == state
+    clock.advance(hours=1)  # time passes before the next step (a service may finish)
     return opened
 
 

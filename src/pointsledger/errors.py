@@ -387,12 +387,15 @@ class OccurredInFuture(TimingError):
 
 
 class BackdatedTooFar(TimingError):
-    """``occurred_at`` is earlier than the ledger's backdating window allows."""
+    """``occurred_at`` is earlier than the ledger's backdating window allows, or so early that
+    the points it would earn have already expired under the rulebook's expiry policy
+    (``expires_at``)."""
 
     code = "backdated_too_far"
     http_status = 422
     zh_templates = (
         "发生时间{occurred_at}距今超过{window_days}天，超出了允许补录的期限",
+        "发生时间{occurred_at}的积分已于{expires_at}过期清零，不能再补记",
         "发生时间{occurred_at}太早，超出了允许补录的期限",
     )
     zh_generic = "发生时间太早，超出了允许补录的期限。"

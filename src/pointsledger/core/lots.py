@@ -94,3 +94,17 @@ def carried_from(entries: tuple[LotEntry, ...], as_of_us: int,
     at their old expiry."""
     old = {lot: expires for expires, lot, _r, _c in entries if expires <= as_of_us}
     return tuple((lot, amount, old[lot]) for lot, amount, _new in carried if lot in old)
+
+
+def shown_expiry(entries: tuple[LotEntry, ...], now_us: int, next_year_end: int
+                 ) -> dict[int, int]:
+    """When each lot of an account expires as far as its holder is concerned: its own expiry,
+    except under a carry-over policy, where lots whose year end has passed and whose points
+    all fit in the carry (so ``expire_due`` kept them without writing anything) expire at
+    ``next_year_end``, the year end after ``now_us``. By lot seq."""
+    due = [(lot, remaining, carry) for expires, lot, remaining, carry in entries
+           if expires <= now_us and remaining > 0]
+    limit = max((carry for _lot, _r, carry in due), default=0)
+    carried = bool(due) and limit > 0 and sum(r for _lot, r, _c in due) <= limit
+    return {lot: next_year_end if carried and expires <= now_us else expires
+            for expires, lot, _r, _c in entries}

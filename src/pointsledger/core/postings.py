@@ -40,6 +40,7 @@ from pointsledger.core.state import LedgerState
 from pointsledger.core.store_events import Redemption
 from pointsledger.errors import (
     AlreadyReversed,
+    BackdatedTooFar,
     CapExceeded,
     EvidenceRequired,
     NoRulebookInForce,
@@ -106,6 +107,8 @@ def award(
         AccountClosed: the account is closed.
         NoRulebookInForce: no rulebook covers the time.
         TimingError: occurred_at is in the future, too far back or in a closed period.
+        BackdatedTooFar: (a TimingError) an award whose points would already have expired
+            under the rulebook's expiry policy; the message names when (``expires_at``).
         EvidenceRequired: the item needs evidence.
         PermissionDenied: the actor's roles or household do not allow it.
         ValidationError: a bad argument, named in the message.
@@ -164,8 +167,11 @@ def item_draft(
     household = open_account(ctx.state, account)
     ctx.authorise(household, policy=policy)
     check_occurred(ctx, occurred_us)
-    return posting_draft(ctx, cls, account, item, by.id, key, occurred_us, quantity, evidence,
-                         memo)
+    draft = posting_draft(ctx, cls, account, item, by.id, key, occurred_us, quantity, evidence,
+                          memo)
+    if cls is Awarded:
+        check_not_expired(ctx, occurred_us)
+    return draft
 
 
 def posting_draft(
@@ -214,6 +220,26 @@ def posting_draft(
     lots = state.draw_lots(account, -points) if points < 0 and account in state.lots else ()
     body = (account, item, quantity, points, evidence, lots)
     return Draft(cls, occurred_us, actor, key, adoption.version, memo, body)
+
+
+def check_not_expired(ctx: Context, occurred_us: int) -> None:
+    """Points for conduct at ``occurred_us`` must not already have expired under the expiry
+    policy of the rulebook in force then (an award backdated past its points' lifetime would
+    only be cleared by the next ``expire_due``).
+
+    Raises:
+        BackdatedTooFar: they expired at or before now (``expires_at`` names when).
+        NoRulebookInForce: no rulebook covers ``occurred_us``.
+    """
+    state = ctx.state
+    expires = rulebook_at(ctx, occurred_us).rulebook.expiry.expires_us(
+        occurred_us, state.tz, state.tzinfo)
+    if expires is not None and expires <= ctx.now_us:
+        raise BackdatedTooFar(
+            f"occurred_at {iso(occurred_us, state)}: points for it expired at "
+            f"{iso(expires, state)} under the rulebook's expiry policy, so it can no longer "
+            f"be awarded or claimed",
+            occurred_at=iso(occurred_us, state), expires_at=iso(expires, state))
 
 
 def rulebook_at(ctx: Context, occurred_us: int) -> Adoption:

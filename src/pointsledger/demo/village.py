@@ -27,6 +27,7 @@ import attrs
 import pendulum
 
 from pointsledger.base.actors import Actor
+from pointsledger.base.clock import from_us
 from pointsledger.core.events import Event
 from pointsledger.errors import PointsLedgerError
 from pointsledger.ledger import Batch, Ledger
@@ -443,10 +444,11 @@ class _Village:
                     key=self.key("dispatch"))
         self.clock.set(self.at(day, 14))
         ledger.step(order, "accept", by=volunteer, key=self.key("accept"))
-        ledger.step(order, "start", by=volunteer, key=self.key("start"))
-        self.clock.set(self.at(day, 17))
-        ledger.step(order, "finish", minutes=rng.choice((45, 60, 90, 120)), by=volunteer,
-                    key=self.key("finish"))
+        started = ledger.step(order, "start", by=volunteer, key=self.key("start"))
+        minutes = rng.choice((45, 60, 90, 120))
+        # the service takes that long from when its start was recorded
+        self.clock.set(from_us(started.recorded_us, TZ).add(minutes=minutes))
+        ledger.step(order, "finish", minutes=minutes, by=volunteer, key=self.key("finish"))
         ledger.step(order, "rate", rating=rng.choice((3, 4, 5, 5)), by=resident,
                     key=self.key("rate"))
 

@@ -78,8 +78,8 @@ POLICIES: Final[dict[str, tuple[type, dict[str, Parse]]]] = {
     "expiry": (ExpiryPolicy, {"kind": text, "days": whole, "carry": whole}),
     "claims": (ClaimPolicy, {"review_tiers": whole, "notice_days": whole, "appeal_days": whole,
                              "deductions": yes_no}),
-    "wishes": (WishPolicy, {"claim_days": whole, "item": text}),
-    "service_policy": (ServicePolicy, {"accept_hours": whole}),
+    "wishes": (WishPolicy, {"claim_days": whole, "list_days": whole, "item": text}),
+    "service_policy": (ServicePolicy, {"accept_hours": whole, "open_hours": whole}),
     "timebank": (TimeBankPolicy, {"item": text, "unit_minutes": whole,
                                   "threshold_minutes": whole, "max_minutes": optional_whole}),
 }
@@ -140,13 +140,15 @@ def rulebook_to_form(rulebook: Rulebook) -> dict[str, Any]:
     form["expiry"] = _given(**attrs.asdict(rulebook.expiry))
     form["claims"] = attrs.asdict(rulebook.claims)
     wishes = rulebook.wishes
-    form["wishes"] = {"claim_days": wishes.claim_days, **_given(item=wishes.item),
+    form["wishes"] = {"claim_days": wishes.claim_days, "list_days": wishes.list_days,
+                      **_given(item=wishes.item),
                       "categories": [{"name": c.name, **_given(max_value=c.max_value)}
                                      for c in wishes.categories]}
     form["services"] = [{"code": s.code, "title": s.title, "category": s.category,
                          **_given(item=s.item), "per": s.per}
                         for s in rulebook.services.services]
-    form["service_policy"] = {"accept_hours": rulebook.services.accept_hours}
+    form["service_policy"] = {"accept_hours": rulebook.services.accept_hours,
+                              "open_hours": rulebook.services.open_hours}
     timebank = rulebook.timebank
     form["timebank"] = {**_given(item=timebank.item), "unit_minutes": timebank.unit_minutes,
                         "threshold_minutes": timebank.threshold_minutes,

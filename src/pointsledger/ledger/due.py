@@ -49,27 +49,31 @@ class DueJobs:
         Raises:
             ValidationError: ``as_of`` is after the ledger clock.
         """
-        return self._due("claim", "in_notice", claims.post_claim, as_of)
+        return self._due("claim", ("in_notice",), claims.post_claim, as_of)
 
     def lapse_due(self, as_of: _dt.datetime | None = None) -> tuple[Event, ...]:
-        """Put every wish whose claim was not fulfilled in time (by ``as_of``, default the
-        ledger clock) back on the wall.
+        """Lapse the wishes whose deadline passed by ``as_of`` (default: the ledger clock),
+        oldest wish first: a claim not fulfilled in time puts the wish back on the wall, and a
+        wish nobody claimed within the policy's ``list_days`` comes off the wall (``lapsed``,
+        已过期, the reason shown to the wisher on the wish wall).
 
         Returns:
             The ``stepped`` events written.
         """
-        return self._due("wish", "claimed", wishes.lapse_wish, as_of)
+        return self._due("wish", ("claimed", "listed"), wishes.lapse_wish, as_of)
 
     def time_out_due(self, as_of: _dt.datetime | None = None) -> tuple[Event, ...]:
-        """Time out what waited too long by ``as_of`` (default: the ledger clock): dispatched
-        orders not accepted in time go back to dispatch, and reservations not picked up in
+        """Time out what waited too long by ``as_of`` (default: the ledger clock): orders
+        dispatched (``accept_hours``) or open to be grabbed (``open_hours``) and not accepted
+        in time go back to dispatch, oldest order first, and reservations not picked up in
         time release their points and stock.
 
         Returns:
             The ``stepped`` and ``reservation_timed_out`` events written.
         """
         with self._lock:
-            orders_back = self._due("order", "dispatched", orders.time_out_order, as_of)
+            orders_back = self._due("order", ("dispatched", "open"), orders.time_out_order,
+                                    as_of)
             until = self._as_of_us(as_of)
             return orders_back + tuple(
                 self._execute(store_commands.time_out_reservations, (until,), {}))
@@ -85,13 +89,14 @@ class DueJobs:
         Raises:
             ValidationError: ``as_of`` is after the ledger clock.
         """
-        return self._due("matter", "open", matters.mark_overdue, as_of)
+        return self._due("matter", ("open",), matters.mark_overdue, as_of)
 
     def expire_due(self, as_of: _dt.datetime | None = None) -> tuple[Expired, ...]:
         """Expire (清零) what is left in lots whose expiry is at or before ``as_of`` (default:
-        the ledger clock): one ``expired`` event per account; points expire once. Run it at
-        least at every period boundary the rulebook's expiry policy has (a carry-over is
-        applied one year end per run).
+        the ledger clock): one ``expired`` event per account with points to expire; points
+        expire once. Run it at least at every period boundary the rulebook's expiry policy
+        has. Under a carry-over, an account whose due points all fit in the carry gets no
+        event (docs/expiry.md).
 
         Returns:
             The ``expired`` events written.
@@ -121,7 +126,7 @@ class DueJobs:
             raise ValidationError(f"as_of {as_of} is after the ledger clock", as_of=str(as_of))
         return until
 
-    def _due(self, flow: str, waiting: str, command: Callable[..., Outcome],
+    def _due(self, flow: str, waiting: tuple[str, ...], command: Callable[..., Outcome],
              as_of: _dt.datetime | None) -> tuple[Event, ...]:
         with self._lock:
             self.refresh()

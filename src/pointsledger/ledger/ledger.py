@@ -31,6 +31,7 @@ from pointsledger.core.accounts import SYSTEM_ACCOUNTS
 from pointsledger.core.command import Command, Context, Outcome, Replayed
 from pointsledger.core.encoding import FORMAT, GENESIS_HASH, decode, seal
 from pointsledger.core.events import Event, LedgerCreated
+from pointsledger.core.lots import shown_expiry
 from pointsledger.core.postings import parse_entry_id
 from pointsledger.core.records import Balance
 from pointsledger.core.state import LedgerState, apply
@@ -397,13 +398,18 @@ class Ledger(Commands, DueJobs, Queries):
         self, account: str, *, within: _dt.timedelta = _dt.timedelta(days=30)
     ) -> list[ExpiringLot]:
         """An account's points that expire within ``within`` of the clock (即将过期),
-        soonest first."""
+        soonest first (points a carry-over kept show the year end they now expire at)."""
         within = check_duration(within, "within")
-        horizon = to_us(self._clock(), "clock()") + round(within.total_seconds() * 1_000_000)
-        return [
-            ExpiringLot(lot, remaining, from_us(expires, self.tz))
-            for lot, remaining, expires in self._state.expiring(account, horizon + 1)
-        ]
+        now = to_us(self._clock(), "clock()")
+        horizon = now + round(within.total_seconds() * 1_000_000)
+        year = from_us(now, self.tz).year
+        entries = self._state.lots.get(account, ())
+        shown = shown_expiry(entries, now,
+                             to_us(pendulum.datetime(year + 1, 1, 1, tz=self.tz), "year end"))
+        found = sorted((shown[lot], lot, remaining)
+                       for _e, lot, remaining, _c in entries if remaining > 0)
+        return [ExpiringLot(lot, remaining, from_us(expires, self.tz))
+                for expires, lot, remaining in found if expires <= horizon]
 
     # -- batches ---------------------------------------------------------------------------
     def batch(self) -> Batch:

@@ -75,11 +75,24 @@ WALL_STATES: Final = ("listed", "claimed")
 """The states a wish is on the wall in: waiting for a claimer, or claimed and in progress."""
 
 
+def _status(case: Case, locale: str) -> str:
+    """A wish's state in words; a wish that lapsed off the wall says why (已过期, nobody
+    claimed it in its days on the wall)."""
+    if case.state != "lapsed":
+        return term(case.state, locale)
+    days = max(0, (case.changed_us - int(case.detail("listed_us", case.changed_us)))
+               // _DAY_US)
+    if locale == "zh":
+        return f"{term('lapsed')}（上墙{days}天无人认领，可重新提交）"
+    return f"lapsed (unclaimed after {days} days on the wall; it may be submitted again)"
+
+
 @consistent
 def wish_wall(ledger: Ledger, viewer: Actor, *, state: str | None = "wall",
               locale: str = "zh") -> Table:
     """The wish wall (心愿墙) as ``viewer`` may see it: the wishes on the wall (by default
-    those listed and those claimed and in progress, each with its state), the wisher's name
+    those listed and those claimed and in progress, each with its state, and the viewer's
+    own wishes that lapsed off the wall unclaimed, 已过期 with the reason), the wisher's name
     and household shown to officials, to the wish's claimer and to the wisher, and masked
     (张*明, household hidden) for everyone else.
 
@@ -90,7 +103,8 @@ def wish_wall(ledger: Ledger, viewer: Actor, *, state: str | None = "wall",
     Args:
         ledger: the ledger.
         viewer: who is looking.
-        state: ``"wall"`` (default: listed and claimed), one state (e.g. ``"fulfilled"``), or
+        state: ``"wall"`` (default: listed and claimed, and the viewer's own lapsed wishes),
+            one state (e.g. ``"fulfilled"``, ``"lapsed"``), or
             None (or ``"all"``) for wishes in every state.
         locale: "zh" or "en".
 
@@ -109,7 +123,8 @@ def wish_wall(ledger: Ledger, viewer: Actor, *, state: str | None = "wall",
     names: frozenset[str] | None = None
     rows = []
     for case in ledger.cases("wish"):
-        if shown is not None and case.state not in shown:
+        own_lapse = state == "wall" and case.state == "lapsed" and case.account == viewer.id
+        if shown is not None and case.state not in shown and not own_lapse:
             continue
         name = members[case.account].name
         visible = official or viewer.id in (case.assignee, case.account)
@@ -118,7 +133,7 @@ def wish_wall(ledger: Ledger, viewer: Actor, *, state: str | None = "wall",
             names = registered_names(ledger) if names is None else names
             title = mask_text(title, names)
         rows.append((title, case.detail("category", ""), case.detail("value"),
-                     term(case.state, locale), name if visible else mask_name(name),
+                     _status(case, locale), name if visible else mask_name(name),
                      case.household if visible else "***", case.id))
     keys = ("wish", "category", "value", "status", "wisher", "household", "case")
     return Table(text["wish_wall"], [text[k] for k in keys], rows, keys=keys,

@@ -140,6 +140,8 @@ WISH: Final = Flow(
         ("claimed", "release", "listed"),
         ("claimed", "revoke", "listed"),
         ("claimed", "lapse", "listed"),
+        # nobody claimed it within the policy's list_days: off the wall (已过期)
+        ("listed", "lapse", "lapsed"),
         ("claimed", "fulfil", "fulfilled"),
         ("fulfilled", "confirm", "confirmed"),
         ("confirmed", "close", "closed"),
@@ -159,6 +161,7 @@ ORDER: Final = Flow(
         ("open", "accept", "accepted"),
         ("dispatched", "decline", "placed"),
         ("dispatched", "time_out", "placed"),
+        ("open", "time_out", "placed"),
         ("placed", "cancel", "cancelled"),
         ("dispatched", "cancel", "cancelled"),
         ("open", "cancel", "cancelled"),
@@ -226,7 +229,8 @@ class Case(JsonForm):
         opened_us: when it was opened; ``occurred_us``: when the conduct or service happened.
         changed_us: when it entered its current state.
         due_us: the deadline of the current state (end of the notice, of the appeal window, of
-            the claim, of the acceptance time), 0 when none.
+            a wish's time on the wall or its claim, of an order's acceptance time), 0 when
+            none (docs/workflows.md lists every waiting state and its deadline).
         assignee: the claimer of a wish, the volunteer of an order ("" when none).
         history: ``(step, actor id, recorded_us)`` of every step taken, in order (for
             separation of duties and the boards' timings).

@@ -2,10 +2,10 @@
 
 - :class:`ClaimPolicy`: claims (申报 → 审核 → 公示 → 入账): review tiers, the public notice and
   the appeal window.
-- :class:`WishPolicy`: micro-wishes (微心愿): categories with value caps, how long a claimer has,
-  and the item the claimer earns.
+- :class:`WishPolicy`: micro-wishes (微心愿): categories with value caps, how long a wish stays
+  on the wall unclaimed, how long a claimer has, and the item the claimer earns.
 - :class:`ServicePolicy`: the service menu of orders (点单 → 派单 → 接单 → 评单) and the
-  acceptance timeout.
+  acceptance timeouts of dispatched and open (grab-pool) orders.
 - :class:`TimeBankPolicy`: the time bank (时间银行): conversion to points, its threshold and the
   storage cap.
 
@@ -111,12 +111,16 @@ class WishPolicy:
         claim_days: a claim not fulfilled within this many full local days after the day of
             claiming lapses (the wish goes back on the wall).
         item: the checklist item the claimer earns when the wisher confirms (None: no points).
+        list_days: a wish nobody claims within this many full local days after the day it
+            went (back) on the wall lapses off the wall (已过期, state ``lapsed``); default 90,
+            a quarter, the cycle the village's public board (村务公开栏) is renewed on.
     """
 
     categories: tuple[WishCategory, ...] = attrs.field(
         default=DEFAULT_WISH_CATEGORIES, converter=_categories)
     claim_days: int = attrs.field(default=14, validator=_int_at_least(1))
     item: str | None = attrs.field(default=None, validator=_optional_code)
+    list_days: int = attrs.field(default=90, kw_only=True, validator=_int_at_least(1))
 
     def category(self, name: str) -> WishCategory | None:
         """The category called ``name``, or None."""
@@ -150,11 +154,14 @@ class ServicePolicy:
         services: the menu.
         accept_hours: a dispatched order not accepted within this many hours goes back to
             dispatch.
+        open_hours: an order opened to be grabbed (``open``) that nobody accepts within this
+            many hours goes back to dispatch; default 48.
     """
 
     services: tuple[Service, ...] = attrs.field(
         default=(), converter=_services)
     accept_hours: int = attrs.field(default=24, validator=_int_at_least(1))
+    open_hours: int = attrs.field(default=48, kw_only=True, validator=_int_at_least(1))
 
     def service(self, code: str) -> Service | None:
         """The service with ``code``, or None."""
@@ -188,16 +195,20 @@ DEFAULT_TIMEBANK: Final = TimeBankPolicy()
 
 def procedures_to_data(claims: ClaimPolicy, wishes: WishPolicy, services: ServicePolicy,
                        timebank: TimeBankPolicy) -> dict[str, Any]:
-    """The four workflow policies as plain JSON-ready data."""
-    return {
-        "claims": attrs.asdict(claims),
-        "wishes": {"categories": [[c.name, c.max_value] for c in wishes.categories],
-                   "claim_days": wishes.claim_days, "item": wishes.item},
-        "services": {"services": [[s.code, s.title, s.category, s.item, s.per]
-                                  for s in services.services],
-                     "accept_hours": services.accept_hours},
-        "timebank": attrs.asdict(timebank),
-    }
+    """The four workflow policies as plain JSON-ready data. Settings added later
+    (``list_days``, ``open_hours``) are left out at their defaults, so that rulebooks recorded
+    before they existed encode, and hash, exactly as they were recorded."""
+    wish_data = {"categories": [[c.name, c.max_value] for c in wishes.categories],
+                 "claim_days": wishes.claim_days, "item": wishes.item}
+    if wishes.list_days != DEFAULT_WISHES.list_days:
+        wish_data["list_days"] = wishes.list_days
+    service_data = {"services": [[s.code, s.title, s.category, s.item, s.per]
+                                 for s in services.services],
+                    "accept_hours": services.accept_hours}
+    if services.open_hours != DEFAULT_SERVICES.open_hours:
+        service_data["open_hours"] = services.open_hours
+    return {"claims": attrs.asdict(claims), "wishes": wish_data, "services": service_data,
+            "timebank": attrs.asdict(timebank)}
 
 
 def procedures_from_data(
@@ -210,9 +221,10 @@ def procedures_from_data(
         ClaimPolicy(**data["claims"]) if "claims" in data else DEFAULT_CLAIMS,
         DEFAULT_WISHES if wishes is None else WishPolicy(
             [WishCategory(n, v) for n, v in wishes["categories"]], wishes["claim_days"],
-            wishes["item"]),
+            wishes["item"], list_days=wishes.get("list_days", DEFAULT_WISHES.list_days)),
         DEFAULT_SERVICES if services is None else ServicePolicy(
             [Service(c, t, category=g, item=i, per=p) for c, t, g, i, p in services["services"]],
-            services["accept_hours"]),
+            services["accept_hours"],
+            open_hours=services.get("open_hours", DEFAULT_SERVICES.open_hours)),
         TimeBankPolicy(**data["timebank"]) if "timebank" in data else DEFAULT_TIMEBANK,
     )

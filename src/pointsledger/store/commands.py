@@ -444,9 +444,12 @@ def time_out_reservations(ctx: Context, as_of_us: int) -> Outcome:
 
 def expire_lots(ctx: Context, as_of_us: int) -> Outcome:
     """Expire what is left in lots whose expiry is at or before ``as_of_us`` (a due job, not
-    after the clock): one ``expired`` event per account, none for what already expired. Under
-    a carry-over policy, up to the policy's ``carry`` of the points expiring at a year end carry
-    over to the next year end (the newest points are the ones kept)."""
+    after the clock): one ``expired`` event per account with points to expire, none for what
+    already expired. Under a carry-over policy, up to the policy's ``carry`` of the points
+    due carry over to the year end after ``as_of_us`` (the newest points are the ones kept).
+    An account whose due points all fit in its carry gets no event: its lots keep their old
+    expiry, count as carried (:func:`pointsledger.core.lots.shown_expiry`), and are weighed
+    again, newest first, at the next year end."""
     state = ctx.state
     version = policy_now(ctx)[1]
     drafts = []
@@ -455,8 +458,10 @@ def expire_lots(ctx: Context, as_of_us: int) -> Outcome:
         if not due:
             continue
         limit = max((c for _e, lot, _r, c in state.lots[account] if c), default=0)
-        expired, carried = _split_carry(ctx, due, limit)
+        expired, carried = _split_carry(ctx, due, limit, as_of_us)
         points = sum(amount for _lot, amount, _e in expired)
+        if not points:  # everything carries: nothing to expire, nothing to write
+            continue
         body = (account, points, tuple(expired), tuple(carried), as_of_us)
         # idempotency comes from the lots (what expired is gone); the key names the run
         key = f"expire/{state.seq}/{account}"
@@ -465,20 +470,21 @@ def expire_lots(ctx: Context, as_of_us: int) -> Outcome:
     return drafts
 
 
-def _split_carry(ctx: Context, due: list[tuple[int, int, int]],
-                 limit: int) -> tuple[list[tuple[int, int, int]], list[tuple[int, int, int]]]:
-    """Which of the due lots expire and which carry over (the newest, up to ``limit``)."""
+def _split_carry(ctx: Context, due: list[tuple[int, int, int]], limit: int, as_of_us: int
+                 ) -> tuple[list[tuple[int, int, int]], list[tuple[int, int, int]]]:
+    """Which of the due lots expire and which carry over to the year end after ``as_of_us``
+    (the newest, up to ``limit``)."""
     if not limit:
         return [(lot, amount, expires) for lot, amount, expires in due], []
     expired, carried = [], []
     keep = limit
-    for lot, amount, expires in sorted(due, key=lambda d: (d[2], -d[0])):
+    nxt = _next_year_end(ctx, as_of_us)
+    for lot, amount, expires in sorted(due, key=lambda d: -d[0]):
         kept = min(keep, amount)
         keep -= kept
         if amount - kept:
             expired.append((lot, amount - kept, expires))
         if kept:
-            nxt = _next_year_end(ctx, expires)
             carried.append((lot, kept, nxt))
     return sorted(expired, key=_drawing_order), sorted(carried, key=_drawing_order)
 

@@ -153,6 +153,9 @@ class FlowRules:
         if "minutes" in required:
             args["minutes"] = data.draw(st.sampled_from([1, 59, 60, 61, 121, 300]),
                                         label="minutes")
+            if case.started_us:  # the service lasts at least that long
+                self.clock.set(max(self.model.now(), self.model.local(
+                    case.started_us + (args["minutes"] + 1) * 60_000_000)))
         if step == "dispatch":
             serving = [v.id for v in self.volunteers()]
             if data.draw(st.booleans(), label="team?"):
@@ -484,7 +487,8 @@ class FlowRules:
             return
         step = {("claim", "in_notice"): "object", ("claim", "objected"): "object",
                 ("claim", "posted"): "appeal", ("wish", "claimed"): "fulfil",
-                ("order", "dispatched"): "accept"}.get((case.flow, case.state))
+                ("wish", "listed"): "claim", ("order", "dispatched"): "accept",
+                ("order", "open"): "accept"}.get((case.flow, case.state))
         if step is None:
             return
         args = self.good_args(data, case, step)

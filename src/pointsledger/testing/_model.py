@@ -381,6 +381,13 @@ class CoreModel:
         self.balances[source] = self.posted(source) - points
         self.balances[destination] = self.posted(destination) + points
 
+    def expired_already(self, occurred_us: int) -> bool:
+        """Whether points for conduct at ``occurred_us`` would already have expired when the
+        command is recorded (an award or claim of them is refused, docs/expiry.md)."""
+        rulebook = self.version_at(occurred_us)
+        expires = None if rulebook is None else self.expires_us(occurred_us, rulebook)
+        return expires is not None and expires <= self.next_recorded_us()
+
     def expires_us(self, occurred_us: int, rulebook: Rulebook) -> int | None:
         """When points of conduct at ``occurred_us`` expire under ``rulebook`` (None: never)."""
         policy = rulebook.expiry
@@ -709,6 +716,8 @@ class CoreModel:
             points = campaign_points(rulebook, item, quantity, self.local(at).date())
             if name == "award":
                 errors |= self.cap_errors(account, item, points, at)
+                if self.expired_already(at):
+                    errors.add(BackdatedTooFar)
         payload = (*self.posting_payload(account, item, occurred, quantity, evidence), by, memo)
 
         def check(result: Any) -> list[str]:
@@ -841,7 +850,10 @@ class CoreModel:
             return Prediction.refused(ValidationError)
         limit = self.now_us() if as_of is None else to_us(as_of)
         due = {account: self.split_carry(lots, limit) for account, lots in self.lots.items()}
-        due = {account: split for account, split in due.items() if split[0] or split[1]}
+        # an account whose due points all carry writes nothing: they keep their year end and
+        # are weighed again at the next (docs/expiry.md)
+        due = {account: split for account, split in due.items()
+               if any(n for _l, n in split[0])}
         expected = {account: (sum(n for _l, n in gone), sum(n for _l, n in kept))
                     for account, (gone, kept) in due.items()}
 

@@ -11,10 +11,16 @@ The rules it keeps (each a sentence of the docs):
 
 - a case moves only along its flow's table (below), from the state it is in; a step the table
   does not allow is a ``StateError``;
-- the deadlines are instants: the end of a claim's notice and appeal window and of a wish's
-  claim are 00:00 local time after that many full days after the day of the step; an order's
-  acceptance time is ``accept_hours`` after its dispatch; the due jobs act on cases whose
-  deadline is at or before ``as_of``, oldest case first;
+- the deadlines are instants: the end of a claim's notice and appeal window, of a wish's
+  claim and of its time on the wall are 00:00 local time after that many full days after the
+  day of the step (a wish's ``list_days`` start again each time it goes back on the wall); an
+  order's acceptance time is ``accept_hours`` after its dispatch, ``open_hours`` after it is
+  opened to be grabbed; the due jobs act on cases whose deadline is at or before ``as_of``,
+  oldest case first: a wish claimed too long goes back on the wall, one listed too long comes
+  off it (``lapsed``), an order dispatched or open too long goes back to dispatch; every other
+  waiting state has no deadline (docs/workflows.md, "Deadlines");
+- the minutes given at an order's ``finish`` are at most the whole minutes since its
+  ``start``;
 - separation of duties: nobody reviews or decides a claim they submitted, checked, approved,
   objected to or appealed; the submitter of a wish does not list or reject it; the claimer of a
   wish does not confirm it, the volunteer of an order does not rate it; a deposit needs two
@@ -34,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 from pointsledger.base.actors import Actor
 from pointsledger.errors import (
     AlreadyReversed,
+    BackdatedTooFar,
     DeadlinePassed,
     EvidenceRequired,
     InsufficientMinutes,
@@ -87,7 +94,7 @@ TABLES: dict[str, dict[tuple[str, str], str]] = {
         ("taken_down", "restore"): "listed",
         ("listed", "claim"): "claimed",
         ("claimed", "release"): "listed", ("claimed", "revoke"): "listed",
-        ("claimed", "lapse"): "listed",
+        ("claimed", "lapse"): "listed", ("listed", "lapse"): "lapsed",
         ("claimed", "fulfil"): "fulfilled", ("fulfilled", "confirm"): "confirmed",
         ("confirmed", "close"): "closed",
     },
@@ -97,6 +104,7 @@ TABLES: dict[str, dict[tuple[str, str], str]] = {
         ("placed", "open"): "open",
         ("dispatched", "accept"): "accepted", ("open", "accept"): "accepted",
         ("dispatched", "decline"): "placed", ("dispatched", "time_out"): "placed",
+        ("open", "time_out"): "placed",
         ("placed", "cancel"): "cancelled", ("dispatched", "cancel"): "cancelled",
         ("open", "cancel"): "cancelled",
         ("accepted", "start"): "in_service", ("in_service", "finish"): "done",
@@ -190,6 +198,8 @@ class FlowCase:
         """A wish's worth in yuan."""
         self.minutes = 0
         """A deposit's minutes, an order's minutes of service."""
+        self.started_us = 0
+        """When an order's service started."""
 
     def __repr__(self) -> str:
         return (f"FlowCase({self.flow} {self.id} {self.state} account={self.account} "
@@ -406,6 +416,8 @@ class FlowModel(_Base):
                     errors.add(EvidenceRequired)
                 if points > 0:
                     errors |= self.cap_errors(account, item, points, at)
+                    if self.expired_already(at):
+                        errors.add(BackdatedTooFar)
         payload = (account, item, None if occurred_at is None else at, quantity,
                    tuple(evidence), by, memo)
         opened = self.opened("claim", account, household or "", item, by, at)
@@ -684,6 +696,24 @@ class FlowModel(_Base):
 
     # wishes
 
+    def on_the_wall(self, case: FlowCase, effect: dict[str, Any] | None = None
+                    ) -> dict[str, Any]:
+        """The effect of a step that puts a wish (back) on the wall: ``list_days`` from today
+        (after ``effect``'s own apply, if any)."""
+        due = self.days_after(self.stamp(), self.rulebook.wishes.list_days)
+        before = (effect or {}).get("apply", lambda result: None)
+
+        def apply(result: Any) -> None:
+            before(result)
+            case.due_us = due
+        return {**(effect or {}), "apply": apply, "check": self.due_check(case, due)}
+
+    def off_the_wall(self, case: FlowCase) -> dict[str, Any]:
+        """The effect of a step that ends the wish's time on the wall (no deadline)."""
+        def apply(result: Any) -> None:
+            case.due_us = 0
+        return {"apply": apply}
+
     def _wish_list(self, case: FlowCase, by: Actor, args: dict[str, Any]) -> Rule:
         errors = self.reviewer_errors(case, "wish.list", by)
         if "category" in args:
@@ -693,21 +723,21 @@ class FlowModel(_Base):
                 case.value or 0) > category.max_value
             if category is None or too_much:
                 errors.add(ValidationError)
-        return errors, {}
+        return errors, self.on_the_wall(case)
 
     def _wish_reject(self, case: FlowCase, by: Actor, args: dict[str, Any]) -> Rule:
         return self.reviewer_errors(case, "wish.reject", by) | self.reason_errors(args), {}
 
     def _wish_withdraw(self, case: FlowCase, by: Actor, args: dict[str, Any]) -> Rule:
         return self.authorise("wish.withdraw", by, case.household) | self.reason_errors(
-            args, optional=True), {}
+            args, optional=True), self.off_the_wall(case)
 
     def _wish_take_down(self, case: FlowCase, by: Actor, args: dict[str, Any]) -> Rule:
         return self.authorise("wish.take_down", by, case.household) | self.reason_errors(
-            args), {}
+            args), self.off_the_wall(case)
 
     def _wish_restore(self, case: FlowCase, by: Actor, args: dict[str, Any]) -> Rule:
-        return self.authorise("wish.restore", by, case.household), {}
+        return self.authorise("wish.restore", by, case.household), self.on_the_wall(case)
 
     def _wish_claim(self, case: FlowCase, by: Actor, args: dict[str, Any]) -> Rule:
         """One live claim: only from ``listed``; never by the wisher's household."""
@@ -727,11 +757,12 @@ class FlowModel(_Base):
 
     def _wish_release(self, case: FlowCase, by: Actor, args: dict[str, Any]) -> Rule:
         errors = self.assignee_errors(case, "wish.release", by)
-        return errors | self.reason_errors(args, optional=True), {"apply": self.unassign(case)}
+        return errors | self.reason_errors(args, optional=True), self.on_the_wall(
+            case, {"apply": self.unassign(case)})
 
     def _wish_revoke(self, case: FlowCase, by: Actor, args: dict[str, Any]) -> Rule:
         errors = self.authorise("wish.revoke", by, case.household) | self.reason_errors(args)
-        return errors, {"apply": self.unassign(case)}
+        return errors, self.on_the_wall(case, {"apply": self.unassign(case)})
 
     def _wish_fulfil(self, case: FlowCase, by: Actor, args: dict[str, Any]) -> Rule:
         errors = self.assignee_errors(case, "wish.fulfil", by)
@@ -781,7 +812,13 @@ class FlowModel(_Base):
         return self.authorise("order.reject", by, case.household) | self.reason_errors(args), {}
 
     def _order_open(self, case: FlowCase, by: Actor, args: dict[str, Any]) -> Rule:
-        return self.authorise("order.open", by, case.household), {}
+        """To be grabbed, for ``open_hours``."""
+        due = self.stamp() + self.rulebook.services.open_hours * HOUR_US
+
+        def apply(result: Any) -> None:
+            case.assignee, case.team, case.due_us = "", (), due
+        return self.authorise("order.open", by, case.household), {
+            "apply": apply, "check": self.due_check(case, due)}
 
     def _order_cancel(self, case: FlowCase, by: Actor, args: dict[str, Any]) -> Rule:
         errors = self.authorise("order.cancel", by, case.household)
@@ -834,13 +871,21 @@ class FlowModel(_Base):
         return errors, {"apply": self.unassign(case)}
 
     def _order_start(self, case: FlowCase, by: Actor, args: dict[str, Any]) -> Rule:
-        return self.assignee_errors(case, "order.start", by), {}
+        started = self.stamp()
+
+        def apply(result: Any) -> None:
+            case.started_us = started
+        return self.assignee_errors(case, "order.start", by), {"apply": apply}
 
     def _order_finish(self, case: FlowCase, by: Actor, args: dict[str, Any]) -> Rule:
+        """The minutes of service: at most the whole minutes since ``start``."""
         errors = self.assignee_errors(case, "order.finish", by)
         minutes = args.get("minutes")
         if "minutes" in args:
             errors |= self.minutes_errors(minutes)
+            if not errors and case.state == "in_service" and (
+                    int(minutes or 0) > (self.stamp() - case.started_us) // 60_000_000):
+                errors.add(ValidationError)
 
         def apply(result: Any) -> None:
             case.minutes = int(minutes or 0)
@@ -975,11 +1020,13 @@ class FlowModel(_Base):
 
     # -- due jobs ------------------------------------------------------------------------
 
-    def due_cases(self, flow: str, state: str, limit: int) -> list[FlowCase]:
-        """The cases of ``flow`` in ``state`` whose deadline is at or before ``limit``,
-        oldest first."""
+    def due_cases(self, flow: str, state: str | tuple[str, ...], limit: int
+                  ) -> list[FlowCase]:
+        """The cases of ``flow`` in ``state`` (or one of the states) whose deadline is at or
+        before ``limit``, oldest first."""
+        states = (state,) if isinstance(state, str) else state
         return [c for c in self.cases.values()
-                if c.flow == flow and c.state == state and 0 < c.due_us <= limit]
+                if c.flow == flow and c.state in states and 0 < c.due_us <= limit]
 
     def post_due(self, as_of: _dt.datetime | None = None) -> Prediction:
         """Each claim whose notice ended with no open objection posts: its ``post`` step and
@@ -1024,32 +1071,37 @@ class FlowModel(_Base):
                           label="claims posted" if due else "no claim due")
 
     def lapse_due(self, as_of: _dt.datetime | None = None) -> Prediction:
-        """Each claimed wish whose claim time ended goes back on the wall (one ``lapse``)."""
+        """Each claimed wish whose claim time ended goes back on the wall, and each listed
+        wish whose time on the wall ended comes off it (one ``lapse`` each, oldest first)."""
         if self.bad_as_of(as_of):
             return Prediction.refused(ValidationError)
-        due = self.due_cases("wish", "claimed", self.limit_us(as_of))
+        due = self.due_cases("wish", ("claimed", "listed"), self.limit_us(as_of))
+        targets = [TABLES["wish"][(c.state, "lapse")] for c in due]
 
         def check(result: Any) -> list[str]:
-            want = [(c.seq, "lapse", "listed") for c in due]
+            want = [(c.seq, "lapse", t) for c, t in zip(due, targets, strict=True)]
             got = [(getattr(e, "case", None), getattr(e, "step", None),
                     getattr(e, "state", None)) for e in result]
             return [] if got == want else [f"lapse_due: ledger {got}, model {want}"]
 
         def commit(result: Any) -> None:
             self.learn(result)
-            for case in due:
-                case.state, case.assignee, case.due_us = "listed", "", 0
-            self.wrote(len(due))
+            for case, target in zip(due, targets, strict=True):
+                back = self.days_after(self.stamp(), self.rulebook.wishes.list_days)
+                case.state, case.assignee = target, ""
+                case.due_us = back if target == "listed" else 0
+                self.wrote(1)
         return Prediction(check=check, commit=commit,
                           label="wishes lapsed" if due else "no wish due")
 
     def time_out_due(self, as_of: _dt.datetime | None = None) -> Prediction:
-        """Dispatched orders not accepted in time go back to dispatch (one ``time_out``
-        each), and reservations not picked up in time are released (the core's part)."""
+        """Orders dispatched or open and not accepted in time go back to dispatch (one
+        ``time_out`` each, oldest first), and reservations not picked up in time are released
+        (the core's part)."""
         if self.bad_as_of(as_of):
             return Prediction.refused(ValidationError)
         limit = self.limit_us(as_of)
-        due = self.due_cases("order", "dispatched", limit)
+        due = self.due_cases("order", ("dispatched", "open"), limit)
         reservations = self.reservation_time_outs(limit)
 
         def check(result: Any) -> list[str]:

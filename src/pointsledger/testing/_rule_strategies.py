@@ -255,8 +255,9 @@ def _item_or_none(items: tuple[str, ...]) -> SearchStrategy[str | None]:
 
 
 def wish_policies(*, items: Sequence[str] = ()) -> SearchStrategy[WishPolicy]:
-    """Wish policies: 1-3 categories (some with a value cap), 1-14 claim days, and a reward
-    item for the claimer from ``items`` (award item codes of the rulebook) or none."""
+    """Wish policies: 1-3 categories (some with a value cap), 1-14 claim days, 1-120 days on
+    the wall, and a reward item for the claimer from ``items`` (award item codes of the
+    rulebook) or none."""
 
     @st.composite
     def draw_wishes(draw: st.DrawFn) -> WishPolicy:
@@ -265,14 +266,16 @@ def wish_policies(*, items: Sequence[str] = ()) -> SearchStrategy[WishPolicy]:
                                unique=True))
         return WishPolicy([WishCategory(n, v) for n, v in chosen],
                           claim_days=draw(st.integers(1, 14)),
-                          item=draw(_item_or_none(codes)))
+                          item=draw(_item_or_none(codes)),
+                          list_days=draw(st.integers(1, 120)))
 
     return draw_wishes()
 
 
 def service_policies(*, items: Sequence[str] = ()) -> SearchStrategy[ServicePolicy]:
     """Service menus of 1-3 services, each earning an item from ``items`` (award item codes of
-    the rulebook) per order or per hour, or nothing; 1-48 accept hours."""
+    the rulebook) per order or per hour, or nothing; 1-48 accept hours and 1-96 hours open to
+    be grabbed."""
 
     @st.composite
     def draw_services(draw: st.DrawFn) -> ServicePolicy:
@@ -281,7 +284,8 @@ def service_policies(*, items: Sequence[str] = ()) -> SearchStrategy[ServicePoli
         menu = [Service(code, title, category=category, item=draw(_item_or_none(codes)),
                         per=draw(st.sampled_from(("order", "hour"))))
                 for code, title, category in chosen]
-        return ServicePolicy(menu, accept_hours=draw(st.integers(1, 48)))
+        return ServicePolicy(menu, accept_hours=draw(st.integers(1, 48)),
+                             open_hours=draw(st.integers(1, 96)))
 
     return draw_services()
 

@@ -306,8 +306,10 @@ def award_for(ctx: Context, account: str, item: str | None, quantity: int, by: A
     return [draft]
 
 
-def due_cases(state: LedgerState, flow: str, states: str, now_us: int) -> list[Case]:
-    """The cases of ``flow`` in ``states`` whose deadline is at or before ``now_us``."""
+def due_cases(state: LedgerState, flow: str, states: tuple[str, ...], now_us: int
+              ) -> list[Case]:
+    """The cases of ``flow`` in ``states`` whose deadline is at or before ``now_us``, oldest
+    case first."""
     return sorted((c for c in state.cases.values()
-                   if c.flow == flow and c.state == states and 0 < c.due_us <= now_us),
+                   if c.flow == flow and c.state in states and 0 < c.due_us <= now_us),
                   key=lambda c: c.seq)

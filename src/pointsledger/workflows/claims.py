@@ -34,7 +34,13 @@ from pointsledger.core.command import (
     strings,
 )
 from pointsledger.core.events import Awarded, Deducted, ItemPosting, Stepped
-from pointsledger.core.postings import check_caps, posting_draft, reversal_draft, rulebook_at
+from pointsledger.core.postings import (
+    check_caps,
+    check_not_expired,
+    posting_draft,
+    reversal_draft,
+    rulebook_at,
+)
 from pointsledger.errors import AlreadyReversed, EvidenceRequired, UnknownEntry, ValidationError
 from pointsledger.rules.flows import CLAIM, Case
 from pointsledger.rules.rulebook import Rulebook
@@ -85,6 +91,7 @@ def submit_claim(
     Raises:
         EvidenceRequired: the item needs evidence.
         CapExceeded: counting claims already in notice.
+        BackdatedTooFar: the points for conduct at ``occurred_at`` have already expired.
         ValidationError: a deduction item when the rulebook keeps deductions out of the
             pipeline.
         TimingError: occurred_at is in the future, too far back or in a closed period.
@@ -117,6 +124,7 @@ def submit_claim(
         raise EvidenceRequired(f"item {item!r} requires evidence (photo ids or text)", item=item)
     if points > 0:
         check_caps(state, account, adoption.rulebook, checklist_item, occurred_us, points)
+        check_not_expired(ctx, occurred_us)
     facts = {"account": account, "household": household, "subject": item, "points": points,
              "item_version": adoption.version}
     return [stepped(ctx, CLAIM, 0, "submit", CLAIM.initial, by.id, ctx.key, policy_now(ctx)[1],

@@ -3,8 +3,10 @@ dispatcher sends the order to a named volunteer or to a team (any of its members
 opens it to be grabbed, the volunteer accepts, serves and finishes, and the resident rates the
 service.
 
-A decline, or no acceptance within the menu's ``accept_hours`` (:func:`time_out_order`),
-returns the order to dispatch. The volunteer earns the service's item when the order is rated,
+A decline, or no acceptance within the menu's ``accept_hours`` of a dispatch or its
+``open_hours`` of opening the order to be grabbed (:func:`time_out_order`), returns the order to
+dispatch. The minutes given at ``finish`` are at most the whole minutes since ``start``. The
+volunteer earns the service's item when the order is rated,
 exactly once (the table allows ``rate`` only from ``done``): once per order, or once per started
 hour of service.
 """
@@ -18,6 +20,7 @@ from pointsledger.core.command import (
     Draft,
     Outcome,
     command,
+    iso,
     open_account,
     policy_now,
 )
@@ -46,6 +49,7 @@ from pointsledger.workflows.cases import (
 )
 
 _HOUR_US = 3_600_000_000
+_MINUTE_US = 60_000_000
 
 
 
@@ -115,6 +119,8 @@ def _handle(ctx: Context, case: Case, step: str, target: str, by: Actor, args: A
             facts["assignee"] = by.id
         elif step == "decline":
             facts["assignee"] = ""
+        elif step == "finish":
+            _served(ctx, case, args["minutes"])
         return target, facts, following
     ctx.authorise(case.household, policy=f"order.{step}")
     if step == "dispatch":
@@ -130,6 +136,7 @@ def _handle(ctx: Context, case: Case, step: str, target: str, by: Actor, args: A
     elif step == "open":
         facts["assignee"] = ""
         facts["team"] = ()
+        facts["due_us"] = ctx.now_us + procedures(ctx).services.open_hours * _HOUR_US
     elif step == "rate":
         not_the_earner(ctx, case, by, "rate")
         service = procedures(ctx).services.service(case.subject)
@@ -144,8 +151,24 @@ def _handle(ctx: Context, case: Case, step: str, target: str, by: Actor, args: A
     return target, facts, following
 
 
+def _served(ctx: Context, case: Case, minutes: int) -> None:
+    """The minutes of service recorded at ``finish`` fit between ``start`` and now.
+
+    Raises:
+        ValidationError: more minutes than have passed since the service started.
+    """
+    started = max(at for step, _actor, at in case.history if step == "start")
+    most = (ctx.now_us - started) // _MINUTE_US
+    if minutes > most:
+        raise ValidationError(
+            f"order {case.id} started at {iso(started, ctx.state)}: at most {most} minutes of "
+            f"service can have been given by now, not {minutes}", field="minutes",
+            value=minutes, most=most, started=iso(started, ctx.state))
+
+
 def time_out_order(ctx: Context, order: object, now_us: int) -> Outcome:
-    """Return one dispatched order not accepted in time to dispatch (system step)."""
+    """Return one order not accepted in time to dispatch (system step): a dispatched one
+    after ``accept_hours``, one open to be grabbed after ``open_hours``."""
     return system_step(ctx, order, ORDER, "time_out", now_us,
                        lambda case: {"assignee": "", "timed_out": case.assignee})
 

@@ -196,15 +196,18 @@ def donate_time(ctx: Context, member: str, to: str, minutes: int, *, by: Actor, 
     Raises:
         InsufficientMinutes: the member holds too few minutes.
         LimitReached: the receiver would hold more than the storage cap.
-        ValidationError: not family.
+        ValidationError: not family (whether or not the receiver's account is open).
+        AccountClosed: the family member's account is closed.
     """
     state = ctx.state
 
     def family(source: str, destination: str, amount: int) -> None:
-        if destination == source or _member(state, destination) != \
-                state.members[source].household:
+        receiver = state.members.get(destination)
+        if destination == source or receiver is None or \
+                receiver.household != state.members[source].household:
             raise ValidationError(f"minutes are donated to another member of {source!r}'s "
                                   f"household; {destination!r} is not one", to=destination)
+        _member(state, destination)
         _room(ctx, destination, amount)
 
     return _movement(ctx, "donate", member, to, minutes, key, check=family)

@@ -2,13 +2,17 @@
 claimed by a party member, volunteer or unit, fulfilled with evidence and confirmed by the wisher.
 
 One live claim per wish (the table allows ``claim`` only from ``listed``). A claim not fulfilled
-within the rulebook's ``claim_days`` lapses through :func:`lapse_wish`. When the wisher
+within the rulebook's ``claim_days`` lapses through :func:`lapse_wish` (the wish goes back on the
+wall), and so does a wish nobody claims within ``list_days`` of going (back) on the wall (it
+comes off the wall as ``lapsed``, 已过期, with the reason in its details). When the wisher
 confirms, the claimer earns the rulebook's wish item exactly once (the table allows ``confirm``
 only from ``fulfilled``, and nothing leads back there); if a cap leaves no room, the
 confirmation still stands and the withheld points are recorded in its facts.
 """
 
 from __future__ import annotations
+
+from typing import Final
 
 from pointsledger.base.actors import Actor
 from pointsledger.base.checks import MAX_VALUE, check_account_id, check_int, check_text
@@ -112,6 +116,7 @@ def _handle(ctx: Context, case: Case, step: str, target: str, by: Actor, args: A
             must_be(case, by, case.assignee, step)
             if step == "release":
                 facts["assignee"] = ""
+                facts["due_us"] = _wall_deadline(ctx)
             elif not args["evidence"]:
                 raise EvidenceRequired(f"fulfilling wish {case.id} needs evidence (photo ids, "
                                        "text)", case=case.id)
@@ -141,13 +146,35 @@ def _handle(ctx: Context, case: Case, step: str, target: str, by: Actor, args: A
         facts["max_value"] = category.max_value
     elif step == "revoke":
         facts["assignee"] = ""
+    if target == "listed":
+        facts["due_us"] = _wall_deadline(ctx)
     return target, facts, following
 
 
+def _wall_deadline(ctx: Context) -> int:
+    """When a wish going (back) on the wall now lapses off it unclaimed: ``list_days`` full
+    local days after today."""
+    return day_deadline(ctx, procedures(ctx).wishes.list_days)
+
+
+LAPSED_UNCLAIMED: Final = "unclaimed"
+"""The ``lapse_reason`` of a wish that lapsed off the wall: nobody claimed it in time."""
+
+
 def lapse_wish(ctx: Context, wish: object, now_us: int) -> Outcome:
-    """Return one wish whose claim ran past its deadline to the wall (system step)."""
-    return system_step(ctx, wish, WISH, "lapse", now_us,
-                       lambda case: {"assignee": "", "lapsed": case.assignee})
+    """Lapse one wish whose deadline passed by ``now_us`` (system step): a claim not
+    fulfilled in time goes back on the wall (with a new wall deadline); a wish nobody claimed
+    in time comes off the wall (``lapsed``, 已过期), recording ``lapse_reason`` and the day it
+    last went on the wall (``listed_us``) for the wisher's view."""
+
+    def facts(case: Case) -> Facts:
+        if case.state == "claimed":
+            return {"assignee": "", "lapsed": case.assignee, "due_us": _wall_deadline(ctx)}
+        listed = max(at for step, _actor, at in case.history
+                     if step in ("list", "restore", "release", "revoke", "lapse"))
+        return {"lapse_reason": LAPSED_UNCLAIMED, "listed_us": listed}
+
+    return system_step(ctx, wish, WISH, "lapse", now_us, facts)
 
 
 RULES = FlowRules(
