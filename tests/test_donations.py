@@ -128,6 +128,47 @@ def test_outside_donors_are_recorded_by_name_and_earn_nothing(ledger: Ledger) ->
     assert ledger.receive_stock("POWDER", 1, by=KEEPER, key="e4").kind == "stock_received"
 
 
+@pytest.mark.parametrize("name", ["\u200b", "   ", "\u3000", "\u200b\u200d", "\u2060"])
+def test_a_donor_name_without_a_visible_character_is_refused(ledger: Ledger, name: str) -> None:
+    """A blank or zero-width donor name would record a donation by nobody (an outside donor is
+    known by the name alone) or hide a registered donor's name on the receipt: refused, naming
+    the field, and nothing is written."""
+    for donor in (None, "H1"):
+        error = refused(ledger, ValidationError, lambda donor=donor: ledger.receive_stock(
+            "SOAP", 1, donor=donor, donor_name=name, by=KEEPER, key="blank"))
+        assert error.field == "donor_name"
+
+
+def test_hostile_donor_names_and_values(ledger: Ledger) -> None:
+    """Control and bidi characters and absurd numbers are refused by name; look-alike letters
+    are kept as written (a name is free text, not an id), and the receipt's CSV never lets a
+    spreadsheet run a donor's name as a formula."""
+    for name, field in (("爱心\u202e企业", "donor_name"), ("公司\x00", "donor_name"),
+                        ("公\n司", "donor_name"), ("x" * 2001, "donor_name")):
+        error = refused(ledger, ValidationError, lambda name=name: ledger.receive_stock(
+            "SOAP", 1, donor_name=name, by=KEEPER, key="bad"))
+        assert error.field == field and "\u202e" not in str(error)
+    for value in (0, -10, 10**20, "NaN", float("nan"), True, 5.0):
+        error = refused(ledger, ValidationError, lambda value=value: ledger.receive_stock(
+            "SOAP", 1, donor_name="某公司", value=value, by=KEEPER, key="v"))
+        assert error.field == "value"
+    for quantity in (0, -1, 10**8, "3"):
+        error = refused(ledger, ValidationError, lambda quantity=quantity: ledger.receive_stock(
+            "SOAP", quantity, donor_name="某公司", by=KEEPER, key="q"))
+        assert error.field == "quantity"
+    for cost in (0, -1, 10**9, "5"):
+        error = refused(ledger, ValidationError, lambda cost=cost: ledger.price_donated_goods(
+            "HAT", "帽子", cost=cost, resolution="定价", by=COMMITTEE))
+        assert error.field == "cost"
+    greek = ledger.receive_stock("SOAP", 1, donor_name="ΑΒ公司", by=KEEPER, key="greek")
+    assert isinstance(greek, DonationReceived) and greek.donor_name == "ΑΒ公司"
+    formula = ledger.receive_stock("SOAP", 1, donor_name="=cmd|' /C calc'!A0", by=KEEPER,
+                                   key="formula")
+    receipt = reports.donation_receipt(ledger, formula)
+    assert dict(receipt.summary)["donor"] == "=cmd|' /C calc'!A0"
+    assert "捐赠人,'=cmd|' /C calc'!A0" in receipt.to_csv().splitlines()
+
+
 def test_uncatalogued_goods_are_priced_by_the_committee_then_received(ledger: Ledger) -> None:
     """Shoes are not in the catalogue: refused until the committee prices them (an event,
     the rulebook unchanged); then received, redeemed and titled like a reward."""
