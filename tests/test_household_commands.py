@@ -183,6 +183,26 @@ def test_a_merged_household_is_rated_for_earlier_periods_only() -> None:
     assert "H004" not in {row[1] for row in reports.star_households(ledger, "2026").rows}
 
 
+def test_a_household_merged_away_leaves_the_roll_up_of_later_periods() -> None:
+    """The roll-up counts the households of the period: one merged in March is counted (with
+    its conduct) in March, and no longer in May, so it does not lower May's participation
+    rate."""
+    village = make_village("memory")
+    ledger, clock = village.ledger, village.clock
+    ledger.award("H004", "ENV-01", by=GRID, key="a")
+    ledger.merge_households("H004", into="H003", reason="合户", by=COMMITTEE)
+    clock.advance(days=70)  # May
+    ledger.award("H003", "ENV-01", by=GRID, key="b")
+
+    def grid_two(period: str | None) -> tuple[object, ...]:
+        rows = reports.rollup(ledger, period=period, locale="en").rows
+        return next(row[2:6] for row in rows if row[8] == "G02")
+
+    assert grid_two(MARCH) == (2, 1, "50%", 5)  # H003 and H004, which earned 5 in March
+    assert grid_two(MAY) == (1, 1, "100%", 5)  # H003 alone
+    assert grid_two(None) == (2, 2, "100%", 10)  # all time: every household ever registered
+
+
 def test_points_that_move_take_their_expiry_along() -> None:
     """A split's share, a merged household's balance and a departing member's balance keep
     their expiry dates: they expire from the new account when they would have."""
