@@ -378,3 +378,115 @@ def test_problems_in_tables_name_their_sheet_row_and_setting(tmp_path: Path) -> 
     assert {(p.table, p.row, p.column) for p in error.problems} == {
         ("settings", 0, "store.min_score"), ("limits", 2, "per"), ("items", 2, "points")}
     assert "settings column 'store.min_score', value '六十'" in str(error)
+
+
+# -- formulas in spreadsheet cells -------------------------------------------------------------
+
+FORMULAS = ("=1+1", "+86 138", "-日用品", "@SUM(A1)", "'=x", "''+x", "'plain", "=HYPERLINK(\"x\")")
+
+
+def _formula_rulebook(text: str) -> Rulebook:
+    """A rulebook with ``text`` in every kind of text cell: titles, categories, units, roles,
+    a matter's basis, wish categories and service titles; and codes starting with ``-`` and
+    ``@`` (ids may)."""
+    from pointsledger import Benefit, Campaign, Matter, ProcedureStep, Vetoes
+
+    return Rulebook(
+        "2027",
+        [ChecklistItem("ENV-01", text, category=text, points=5, unit=text),
+         ChecklistItem("-COV", "乱倒垃圾", category="村规民约", points=-5)],
+        category_caps={text: [Cap(30, per="month")]},
+        policy=Policy({"award": {"committee", "@村委"}}),
+        rewards=[Reward("@SOAP", text, cost=5, category=text)],
+        wishes=WishPolicy([WishCategory(text)]),
+        services=ServicePolicy([Service("SV-01", text, category=text)]),
+        benefits=[Benefit("B1", text, min_stars=1)],
+        vetoes=Vetoes(items={"-COV"}),
+        campaigns=[Campaign("C1", text, start=dt.date(2027, 3, 1), end=dt.date(2027, 3, 31),
+                            categories={text}, multiplier=2)],
+        matters=[Matter("M1", text, kind="public_service", role="committee", basis=text,
+                        steps=[ProcedureStep("s1", text, role="committee")])],
+    )
+
+
+@pytest.mark.parametrize("text", FORMULAS)
+def test_text_a_spreadsheet_would_run_is_neutralised_and_loads_back_equal(
+        tmp_path: Path, text: str) -> None:
+    """dump_rulebook writes no CSV or XLSX text cell that a spreadsheet would run as a formula
+    (a leading ``'``, as reports write their CSV), and load_rulebook reads it back equal."""
+    import csv
+
+    from pointsledger.io._cells import FORMULA_STARTS
+
+    rules = _formula_rulebook(text)
+    folder = dump_rulebook(rules, tmp_path / "rules")
+    for path in folder.glob("*.csv"):
+        with path.open(encoding="utf-8-sig", newline="") as source:
+            for row in csv.reader(source):
+                for cell in row:
+                    if not re.fullmatch(r"-?[0-9]+", cell):  # numbers (-5 points) stay numbers
+                        assert not cell.startswith(FORMULA_STARTS), (path.name, cell)
+    assert load_rulebook(folder) == rules
+    book_path = dump_rulebook(rules, tmp_path / "rules.xlsx")
+    book = openpyxl.load_workbook(book_path)
+    for sheet in book.worksheets:
+        for line in sheet.iter_rows():
+            for cell in line:
+                assert cell.data_type != "f", (sheet.title, cell.coordinate)
+                if isinstance(cell.value, str):
+                    assert not cell.value.startswith(FORMULA_STARTS), (sheet.title, cell.value)
+    assert load_rulebook(book_path) == rules
+    assert load_rulebook(dump_rulebook(rules, tmp_path / "rules.toml")) == rules
+
+
+@given(st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=8))
+def test_rule_tables_neutralise_formulas_as_reports_do(text: str) -> None:
+    """The rule tables' cell rule is reports.spreadsheet_cell's (io may not import reports),
+    and reading a cell undoes it exactly."""
+    from pointsledger.io._cells import from_spreadsheet, spreadsheet_text
+    from pointsledger.reports import spreadsheet_cell
+
+    assert spreadsheet_text(text) == spreadsheet_cell(text)
+    assert from_spreadsheet(spreadsheet_text(text)) == text
+    assert spreadsheet_text(-5) == -5 and spreadsheet_text(True) is True
+
+
+def test_an_unknown_column_of_a_table_with_only_its_header_is_refused(tmp_path: Path) -> None:
+    """A misspelt column is refused by name even in a table without rows (it would otherwise
+    be dropped unseen, and the first row typed under it later refused)."""
+    rules = Rulebook("2027", [ChecklistItem("ENV-01", "整洁", category="环境卫生", points=5)])
+    folder = dump_rulebook(rules, tmp_path / "rules")
+    (folder / "benefits.csv").write_text("code,title,min_star,min_points\n", encoding="utf-8")
+    error = _refused(folder)
+    assert [(p.table, p.row, p.column) for p in error.problems] == [("benefits", 1, "min_star")]
+    path = dump_rulebook(rules, tmp_path / "rules.xlsx")
+    book = openpyxl.load_workbook(path)
+    book["matter_steps"]["H1"] = "daykind"
+    book.save(path)
+    error = _refused(path)
+    assert [(p.table, p.row, p.column) for p in error.problems] == [
+        ("matter_steps", 1, "daykind")]
+
+
+def test_a_column_named_twice_and_a_version_given_twice_are_refused(tmp_path: Path) -> None:
+    """A header naming a column twice (the second's cells would replace the first's) and a
+    second version setting are refused by name, not resolved in silence."""
+    rules = Rulebook("2027", [ChecklistItem("ENV-01", "整洁", category="环境卫生", points=5)])
+    folder = dump_rulebook(rules, tmp_path / "rules")
+    items = folder / "items.csv"
+    text = items.read_text(encoding="utf-8-sig")
+    items.write_text(text.replace("category,points", "category,category", 1), encoding="utf-8")
+    error = _refused(folder)
+    assert [(p.table, p.row, p.column) for p in error.problems] == [("items", 1, "category")]
+    assert "columns 3 and 4" in str(error)
+    items.write_text(text, encoding="utf-8")
+    with (folder / "settings.csv").open("a", encoding="utf-8") as out:
+        out.write("version,2099\n")
+    error = _refused(folder)
+    assert [(p.table, p.column, p.value) for p in error.problems] == [
+        ("settings", "setting", "version")]
+    path = dump_rulebook(rules, tmp_path / "rules.xlsx")
+    book = openpyxl.load_workbook(path)
+    book["items"]["B1"] = "code"
+    book.save(path)
+    assert "'code' is named twice" in str(_refused(path))

@@ -43,7 +43,7 @@ from pointsledger.io._cells import (
     fail,
     text,
 )
-from pointsledger.io._read import read_table
+from pointsledger.io._read import read_table, table_of
 from pointsledger.io._ruleform import rulebook_from_form, rulebook_to_form
 from pointsledger.io._ruletables import (
     form_to_sheets,
@@ -125,11 +125,12 @@ def _load_rulebook(path: Path, version: str | None) -> Rulebook:
         if version is None:
             raise ImportFailed(f"a {suffix} checklist carries no version: give one",
                                field="version")
-        return rulebook_from_form(sheets_to_form({"items": read_table(path)}, str(path)),
+        header, rows = table_of(path)
+        return rulebook_from_form(sheets_to_form({"items": rows}, str(path), {"items": header}),
                                   where=str(path), version=version, tabular=True)
     if suffix == ".xlsx" or path.is_dir():
-        sheets = read_xlsx(path) if suffix == ".xlsx" else read_csv_folder(path)
-        form = sheets_to_form(sheets, str(path))
+        sheets, headers = read_xlsx(path) if suffix == ".xlsx" else read_csv_folder(path)
+        form = sheets_to_form(sheets, str(path), headers)
         if version is None and "version" not in form:
             raise ImportFailed(f"{path} names no version (a settings table with the row "
                                "version): give one", field="version")
