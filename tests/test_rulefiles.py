@@ -185,20 +185,51 @@ def test_any_rulebook_round_trips_through_tables(rules: Rulebook, tmp_path: Path
 
 
 def test_the_example_rule_file_in_the_docs_carries_every_part(tmp_path: Path) -> None:
-    """docs/input.md's example TOML file loads, sets every table, and round-trips."""
+    """docs/input.md's example TOML file loads, has every table a rule file can hold and sets
+    every part of a rulebook, is sound, and round-trips through TOML, XLSX and CSV; the page
+    names every key and every column the loaders accept."""
+    import tomllib
+
+    from pointsledger.io import _ruleform
+    from pointsledger.io._ruletables import SETTINGS, SHEETS
+
     page = (ROOT / "docs" / "input.md").read_text(encoding="utf-8")
     (example,) = re.findall(r"^```toml\n(.*?)^```", page, re.S | re.M)
     path = tmp_path / "rules.toml"
     path.write_text(example, encoding="utf-8")
+    assert set(tomllib.loads(example)) == set(_ruleform.TABLES)  # every table, no other
     rules = load_rulebook(path)
     default = Rulebook("x", [])
     for part in ("category_caps", "policy", "rewards", "store", "expiry", "ratings", "claims",
-                 "wishes", "services", "timebank"):
+                 "wishes", "services", "timebank", "benefits", "vetoes", "campaigns",
+                 "matters"):
         assert getattr(rules, part) != getattr(default, part), part
-    assert all(p.severity == "warning" for p in rules.check())
-    assert load_rulebook(dump_rulebook(rules, tmp_path / "again.toml")) == rules
+    assert rules.wishes.list_days != WishPolicy().list_days
+    assert rules.services.open_hours != ServicePolicy().open_hours
+    assert any(i.per_value for i in rules.items) and any(i.serious for i in rules.items)
+    assert rules.vetoes.items and rules.vetoes.categories
+    assert rules.check(effective_from=dt.date(2027, 1, 1)) == []
+    for name in ("again.toml", "again.xlsx", "again"):
+        assert load_rulebook(dump_rulebook(rules, tmp_path / name)) == rules, name
     for table in re.findall(r"^\[+([a-z_.]+)\]+$", example, re.M):
         assert f"`{table.split('.')[0]}`" in page, f"docs/input.md explains {table}"
+    specs = [_ruleform.ITEM, _ruleform.REWARD, _ruleform.LIMIT, _ruleform.PRICE_RULE,
+             _ruleform.TIER, _ruleform.WISH_CATEGORY, _ruleform.SERVICE, _ruleform.MATTER,
+             _ruleform.STEP, _ruleform.BENEFIT, _ruleform.VETOES, _ruleform.CAMPAIGN,
+             *(fields for _cls, fields in _ruleform.POLICIES.values())]
+    keys = {key for spec in specs for key in spec} | {"limits", "price_rules", "tiers",
+                                                      "categories", "steps"}
+    missing = sorted(key for key in keys if f"`{key}`" not in page)
+    assert not missing, f"docs/input.md names no key {missing}"
+    tables = page.split("### Tables: XLSX sheets and CSV files", 1)[1]
+    for sheet, columns in SHEETS.items():
+        row = next((line for line in tables.splitlines() if line.startswith(f"| `{sheet}` |")),
+                   "")
+        assert row, f"docs/input.md lists no table {sheet}"
+        if sheet != "settings":
+            listed = re.search(r"`([^`]*)`", row.split("|", 3)[2])
+            assert listed is not None and listed.group(1).split(", ") == list(columns), sheet
+    assert all(f"`{s}`" in page for s in SETTINGS if s.startswith(("vetoes", "version")))
 
 
 # -- hostile files ----------------------------------------------------------------------------
