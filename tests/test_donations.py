@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 
 import pendulum
 import pytest
@@ -134,8 +135,9 @@ def test_a_donor_name_without_a_visible_character_is_refused(ledger: Ledger, nam
     known by the name alone) or hide a registered donor's name on the receipt: refused, naming
     the field, and nothing is written."""
     for donor in (None, "H1"):
-        error = refused(ledger, ValidationError, lambda donor=donor: ledger.receive_stock(
-            "SOAP", 1, donor=donor, donor_name=name, by=KEEPER, key="blank"))
+        error = refused(ledger, ValidationError, partial(
+            ledger.receive_stock, "SOAP", 1, donor=donor, donor_name=name, by=KEEPER,
+            key="blank"))
         assert error.field == "donor_name"
 
 
@@ -143,22 +145,24 @@ def test_hostile_donor_names_and_values(ledger: Ledger) -> None:
     """Control and bidi characters and absurd numbers are refused by name; look-alike letters
     are kept as written (a name is free text, not an id), and the receipt's CSV never lets a
     spreadsheet run a donor's name as a formula."""
-    for name, field in (("爱心\u202e企业", "donor_name"), ("公司\x00", "donor_name"),
-                        ("公\n司", "donor_name"), ("x" * 2001, "donor_name")):
-        error = refused(ledger, ValidationError, lambda name=name: ledger.receive_stock(
-            "SOAP", 1, donor_name=name, by=KEEPER, key="bad"))
-        assert error.field == field and "\u202e" not in str(error)
-    for value in (0, -10, 10**20, "NaN", float("nan"), True, 5.0):
-        error = refused(ledger, ValidationError, lambda value=value: ledger.receive_stock(
-            "SOAP", 1, donor_name="某公司", value=value, by=KEEPER, key="v"))
+    receive = partial(ledger.receive_stock, "SOAP", by=KEEPER, key="bad")
+    for name in ("爱心\u202e企业", "公司\x00", "公\n司", "x" * 2001):
+        error = refused(ledger, ValidationError, partial(receive, 1, donor_name=name))
+        assert error.field == "donor_name" and "\u202e" not in str(error)
+    values: tuple[object, ...] = (0, -10, 10**20, "NaN", float("nan"), True, 5.0)
+    for value in values:
+        error = refused(ledger, ValidationError, partial(receive, 1, donor_name="某公司",
+                                                         value=value))
         assert error.field == "value"
-    for quantity in (0, -1, 10**8, "3"):
-        error = refused(ledger, ValidationError, lambda quantity=quantity: ledger.receive_stock(
-            "SOAP", quantity, donor_name="某公司", by=KEEPER, key="q"))
+    quantities: tuple[object, ...] = (0, -1, 10**8, "3")
+    for quantity in quantities:
+        error = refused(ledger, ValidationError, partial(receive, quantity, donor_name="某公司"))
         assert error.field == "quantity"
-    for cost in (0, -1, 10**9, "5"):
-        error = refused(ledger, ValidationError, lambda cost=cost: ledger.price_donated_goods(
-            "HAT", "帽子", cost=cost, resolution="定价", by=COMMITTEE))
+    costs: tuple[object, ...] = (0, -1, 10**9, "5")
+    for cost in costs:
+        error = refused(ledger, ValidationError, partial(
+            ledger.price_donated_goods, "HAT", "帽子", cost=cost, resolution="定价",
+            by=COMMITTEE))
         assert error.field == "cost"
     greek = ledger.receive_stock("SOAP", 1, donor_name="ΑΒ公司", by=KEEPER, key="greek")
     assert isinstance(greek, DonationReceived) and greek.donor_name == "ΑΒ公司"

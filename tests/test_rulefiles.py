@@ -10,6 +10,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from attrs import evolve as attrs_evolve
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -521,3 +522,25 @@ def test_a_column_named_twice_and_a_version_given_twice_are_refused(tmp_path: Pa
     book["items"]["B1"] = "code"
     book.save(path)
     assert "'code' is named twice" in str(_refused(path))
+
+
+@pytest.mark.parametrize("name", ["rules.toml", "rules.xlsx", "rules"])
+def test_dump_refuses_text_a_rule_file_would_not_give_back(tmp_path: Path, name: str) -> None:
+    """Text starting or ending with white space (a title typed " 整洁", a category with a
+    full-width space after it) is read back without it, as another rulebook: dump_rulebook
+    refuses it, naming where it is, and writes nothing."""
+    item = ChecklistItem("ENV-01", "整洁", category="环境卫生", points=5)
+    cases = [
+        (Rulebook("2027", [attrs_evolve(item, title=" 整洁")]), "title", " 整洁"),
+        (Rulebook("2027", [attrs_evolve(item, category="环境卫生\u3000")],
+                  category_caps={"环境卫生\u3000": [Cap(30, per="month")]}),
+         "category", "环境卫生\u3000"),
+        (Rulebook("2027", [item], rewards=[Reward("SOAP", "肥皂 ", cost=5)]), "title", "肥皂 "),
+    ]
+    for rules, field, value in cases:
+        with pytest.raises(ValidationError, match="white space") as caught:
+            dump_rulebook(rules, tmp_path / name)
+        assert (caught.value.field, caught.value.fields["value"]) == (field, value)
+        assert not (tmp_path / name).exists()
+    assert load_rulebook(dump_rulebook(Rulebook("2027", [item]), tmp_path / name)) == \
+        Rulebook("2027", [item])
