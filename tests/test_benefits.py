@@ -242,24 +242,30 @@ def test_distribute_refusals_write_nothing() -> None:
 
 
 @settings(max_examples=budget(25), deadline=None)
-@given(conduct=st.lists(st.tuples(st.integers(0, 3), st.booleans()), min_size=2, max_size=5),
+@given(conduct=st.lists(st.tuples(st.integers(0, 3), st.booleans(), st.booleans()),
+                        min_size=2, max_size=5),
        amount=st.integers(1, 10**7), basis=st.sampled_from(["points", "stars"]),
        exclude=st.booleans())
 def test_distributions_are_exact_and_respect_vetoes(
-        conduct: list[tuple[int, bool]], amount: int, basis: str, exclude: bool) -> None:
+        conduct: list[tuple[int, bool, bool]], amount: int, basis: str, exclude: bool) -> None:
     """Any distribution's shares sum exactly to the sum, no vetoed household gets a share
-    where the rule excludes it, and equal points get equal shares (within one fen)."""
+    where the rule excludes it, no household merged away (合户) in the period gets one, and
+    equal points get equal shares (within one fen)."""
     clock = ManualClock(pendulum.datetime(2026, 5, 10, 12, tz=TZ))
     led = Ledger.in_memory(clock=clock, tz=TZ)
     led.adopt(rules(), effective_from=dt.date(2026, 1, 1), by=COMMITTEE, resolution="m")
     led.add_region("G", "网格", kind="grid", by=COMMITTEE)
-    for n, (awards, vetoed) in enumerate(conduct):
+    merged: set[str] = set()
+    for n, (awards, vetoed, merges) in enumerate(conduct):
         led.register_household(f"H{n}", grid="G", head="户主", by=COMMITTEE)
         if awards:
             led.award(f"H{n}", "VOL-01", by=GRID, key=f"a{n}", occurred_at=at(5, 1),
                       quantity=awards)
         if vetoed:
             led.deduct(f"H{n}", "COV-09", by=GRID, key=f"d{n}", occurred_at=at(5, 2))
+        if merges and n:
+            led.merge_households(f"H{n}", into="H0", reason="合户", by=COMMITTEE)
+            merged.add(f"H{n}")
     clock.set(pendulum.datetime(2027, 1, 2, tz=TZ))
     rule = ShareRule(basis, exclude_vetoed=exclude)
     ratings = {r.household: r for r in rate(led, dt.date(2026, 1, 1))}
@@ -271,6 +277,7 @@ def test_distributions_are_exact_and_respect_vetoes(
         return
     shares = {h: fen for h, _w, fen in event.shares}
     assert sum(shares.values()) == amount
+    assert not merged & set(shares) and not merged & set(ratings)
     for household, rating in ratings.items():
         if rating.vetoed and exclude:
             assert household not in shares
