@@ -278,6 +278,27 @@ REFUSALS: list[tuple[str, Callable[[Ledger], Any], type[PointsLedgerError]]] = [
      AccountClosed),
     ("return while open", lambda L: L.member_returns(
         "M001", household="H001", reason="返乡", by=COMMITTEE, key="k"), ValidationError),
+    # hostile input
+    *((f"split a share of {share!r}", lambda L, share=share: L.split_household(
+        "H001", new_household="H009", head="某", members=["M001"], share=share,
+        reason="分户", by=COMMITTEE), ValidationError)
+      for share in ("nan", "NaN", "inf", "1/0", "1e309", "-1/2", 0.5, True, [1, 2])),
+    *((f"split off {points!r} points", lambda L, points=points: L.split_household(
+        "H001", new_household="H009", head="某", members=["M001"], points=points,
+        reason="分户", by=COMMITTEE), ValidationError)
+      for points in (-1, 10**9, "5", 5.0, float("nan"))),
+    *((f"move for the reason {reason!r}", lambda L, reason=reason: L.move_member(
+        "M001", household="H002", reason=reason, by=COMMITTEE, key="k"), ValidationError)
+      for reason in ("\u200b", "婚\u202e嫁", "婚\x1b嫁", "x" * 2001)),
+    *((f"split into the look-alike id {new!r}", lambda L, new=new: L.split_household(
+        "H001", new_household=new, head="某", members=["M001"], reason="分户",
+        by=COMMITTEE), ValidationError)
+      for new in ("Н009", "H\u200b009", "@pool", "H 009")),
+    ("split with an invisible head", lambda L: L.split_household(
+        "H001", new_household="H009", head="\u200b", members=["M001"], reason="分户",
+        by=COMMITTEE), ValidationError),
+    ("leave for a reason with a control character", lambda L: L.member_leaves(
+        "M001", reason="去世\x00", by=COMMITTEE, key="k"), ValidationError),
 ]
 
 
