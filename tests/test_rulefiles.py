@@ -544,3 +544,29 @@ def test_dump_refuses_text_a_rule_file_would_not_give_back(tmp_path: Path, name:
         assert not (tmp_path / name).exists()
     assert load_rulebook(dump_rulebook(Rulebook("2027", [item]), tmp_path / name)) == \
         Rulebook("2027", [item])
+
+
+@pytest.mark.parametrize("form", ["rules", "rules.xlsx"])
+@pytest.mark.parametrize("value", ["NaN", "nan", "inf", "-Infinity", "1e30", "0x10", "1_000",
+                                   "5.5", "٥", "=5", "'=5", "9" * 5000])
+def test_nan_like_and_absurd_cells_are_refused_naming_column_and_value(
+        tmp_path: Path, form: str, value: str) -> None:
+    """A number cell of a CSV file or workbook holding NaN-like text, a float, a formula or
+    5,000 digits is refused with its table, row, column and value (quoted at most 40
+    characters), in words of the library, not Python's."""
+    rules = Rulebook("2027", [ChecklistItem("ENV-01", "整洁", category="环境卫生", points=5)])
+    path = dump_rulebook(rules, tmp_path / form)
+    if form == "rules":
+        items = path / "items.csv"
+        text = items.read_text(encoding="utf-8-sig").replace(",5,", f',"{value}",', 1)
+        items.write_text(text, encoding="utf-8")
+    else:
+        book = openpyxl.load_workbook(path)
+        book["items"]["D2"] = value
+        book["items"]["D2"].data_type = "s"
+        book.save(path)
+    error = _refused(path)
+    (problem,) = error.problems
+    assert (problem.table, problem.row, problem.column) == ("items", 2, "points")
+    assert problem.value == value.removeprefix("'")
+    assert "Exceeds the limit" not in str(error) and len(str(error)) < 400

@@ -154,6 +154,8 @@ def whole(value: Any) -> int:
     digits = text[1:] if text[:1] in "+-" else text
     if not (digits.isascii() and digits.isdigit()):
         raise ValueError("not a whole number")
+    if len(digits) > 30:  # beyond every bound, and before int() refuses it in its own words
+        raise ValueError(f"a whole number of {len(digits):,} digits is beyond every bound")
     return int(text)
 
 
