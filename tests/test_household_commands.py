@@ -163,6 +163,9 @@ def test_re_registering_a_closed_member_says_to_use_member_returns() -> None:
     head = ledger.head
     with pytest.raises(AlreadyExists, match="member_returns"):
         ledger.register_member("M001", household="H002", name="张三", by=COMMITTEE)
+    with pytest.raises(AlreadyExists, match="member_returns"):  # under an app's own key too
+        ledger.register_member("M001", household="H002", name="张三", by=COMMITTEE,
+                               key="app/member/M001/again")
     assert ledger.head == head
     returned = ledger.member_returns("M001", household="H002", reason="返乡", by=COMMITTEE,
                                      key="back")
