@@ -307,6 +307,9 @@ def test_campaign_awards_count_multiplied_and_caps_count_them() -> None:
     assert led.award("H3", "ENV-01", by=GRID, key="g1", occurred_at=at(4, 1)).points == 5
     lines = reports.statement(led, "H1").rows
     assert [row[3] for row in lines] == ["庭院环境整洁（人居环境整治月）"] * 2
+    notice = {(row[1], row[3], row[5]) for row in reports.public_notice(led, "2026-03").rows}
+    assert ("H1", "庭院环境整洁（人居环境整治月）", 10) in notice  # why 10, not the listed 5
+    assert ("H2", "乱倒垃圾", -5) in notice
     assert reports.statement(led, "H2", locale="en").rows[0][3] == "庭院环境整洁"
     assert led.verify().events == led.head
 
