@@ -570,3 +570,28 @@ def test_nan_like_and_absurd_cells_are_refused_naming_column_and_value(
     assert (problem.table, problem.row, problem.column) == ("items", 2, "points")
     assert problem.value == value.removeprefix("'")
     assert "Exceeds the limit" not in str(error) and len(str(error)) < 400
+
+
+def test_registry_tables_read_neutralised_cells_as_they_were(tmp_path: Path) -> None:
+    """A registry table written with the formula guard (a head named ``=SUM(A1)`` as
+    ``'=SUM(A1)``, as reports.spreadsheet_cell writes it) registers the name as it was."""
+    import pendulum
+
+    from pointsledger import Actor, Ledger
+    from pointsledger.io.rulefiles import import_registry
+    from pointsledger.reports import spreadsheet_cell
+
+    committee = Actor("c-01", roles={"committee"})
+    ledger = Ledger.in_memory()
+    ledger.adopt(Rulebook("2027", [ChecklistItem("ENV-01", "整洁", category="环境卫生",
+                                                 points=5)]),
+                 effective_from=pendulum.date(2026, 1, 1), by=committee, resolution="m")
+    regions = tmp_path / "regions.csv"
+    regions.write_text("code,name,kind\nG1,第一网格,grid\n", encoding="utf-8")
+    households = tmp_path / "households.csv"
+    heads = ["=SUM(A1)", "-张三", "'+李四", "王五"]
+    households.write_text("household,grid,head\n" + "".join(
+        f"H{n},G1,{spreadsheet_cell(head)}\n" for n, head in enumerate(heads)),
+        encoding="utf-8")
+    import_registry(ledger, by=committee, regions=regions, households=households)
+    assert [h.head for h in ledger.households().values()] == heads
