@@ -231,6 +231,16 @@ def test_distribute_refusals_write_nothing() -> None:
         (ValidationError, "2026", {"rule": "points"}),
         (PermissionDenied, "2026", {"by": RESIDENT}),
         (ValidationError, "2025", {}),  # nobody earned anything in 2025
+        # hostile input: invisible or reordering minutes, absurd and NaN-like amounts
+        (ValidationError, "2026", {"minutes": "\u200b"}),
+        (ValidationError, "2026", {"minutes": "决\u202e议"}),
+        (ValidationError, "2026", {"minutes": "决\x00议"}),
+        (ValidationError, "2026", {"amount_fen": -100}),
+        (ValidationError, "2026", {"amount_fen": 10**20}),
+        (ValidationError, "2026", {"amount_fen": "NaN"}),
+        (ValidationError, "2026", {"amount_fen": float("nan")}),
+        (ValidationError, "2026", {"amount_fen": 100.0}),
+        (ValidationError, "2026", {"amount_fen": True}),
         (IdempotencyConflict, "2026", {"amount_fen": 101}),
     ]
     for error, period, change in bad:

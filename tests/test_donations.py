@@ -164,6 +164,19 @@ def test_hostile_donor_names_and_values(ledger: Ledger) -> None:
             ledger.price_donated_goods, "HAT", "帽子", cost=cost, resolution="定价",
             by=COMMITTEE))
         assert error.field == "cost"
+    for resolution in ("", "\u200b", "定\u202e价", "定\x1b价"):
+        error = refused(ledger, ValidationError, partial(
+            ledger.price_donated_goods, "HAT", "帽子", cost=3, resolution=resolution,
+            by=COMMITTEE))
+        assert error.field == "resolution"
+    for title in ("", "\u200b", "帽\u202e子", "帽\n子"):
+        error = refused(ledger, ValidationError, partial(
+            ledger.price_donated_goods, "HAT", title, cost=3, resolution="定价", by=COMMITTEE))
+        assert error.field == "title"
+    for code in ("НAT", "HAT\u200b", "ＨＡＴ"):  # a Cyrillic Н, a zero-width space, full width
+        error = refused(ledger, ValidationError, partial(
+            ledger.price_donated_goods, code, "帽子", cost=3, resolution="定价", by=COMMITTEE))
+        assert "\u200b" not in str(error)
     greek = ledger.receive_stock("SOAP", 1, donor_name="ΑΒ公司", by=KEEPER, key="greek")
     assert isinstance(greek, DonationReceived) and greek.donor_name == "ΑΒ公司"
     formula = ledger.receive_stock("SOAP", 1, donor_name="=cmd|' /C calc'!A0", by=KEEPER,
