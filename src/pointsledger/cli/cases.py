@@ -93,7 +93,14 @@ def _case(args: argparse.Namespace) -> Result:
             lines.append(f"  {step} by {who} at {_at(at, tz)}")
         if case.due_us:
             lines.append(f"due: {_at(case.due_us, tz)}")
+        lines += [f"{name}: {_shown(value)}" for name, value in case.details]
         return Result(tuple(lines), {"case": case.to_dict(ledger.tz)})
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, tuple | list):
+        return ", ".join(str(v) for v in value) or "-"
+    return str(value)
 
 
 def _at(us: int, tz: _dt.tzinfo) -> str:
