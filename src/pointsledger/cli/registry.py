@@ -195,12 +195,12 @@ def add(sub: argparse._SubParsersAction[Parser], common: Parser) -> None:
     p.set_defaults(run=_merge)
 
     p = sub.add_parser(
-        "member-leaves", help="a member leaves the village (迁出, 去世)", parents=[common],
+        "member-leaves", help="a member leaves (迁出, 去世, 婚嫁)", parents=[common],
         epilog=example("pointsledger member-leaves village.db M007 --reason 迁出 "
                        "--key leave/M007/1"))
     p.add_argument("file")
     p.add_argument("member")
-    p.add_argument("--reason", required=True)
+    p.add_argument("--reason", required=True, help="迁出, 去世 or 婚嫁")
     add_key(p)
     add_memo(p)
     p.set_defaults(run=_leaves)
