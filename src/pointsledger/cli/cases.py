@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
+import textwrap
 from typing import Any
 
 from pointsledger.cli._common import (
@@ -58,7 +59,9 @@ def _steps_help() -> str:
             options = " ".join(f"--{n.replace('_', '-')}" + ("" if arg.required else "?")
                                for n, arg in spec.items())
             parts.append(f"{step} {options}".strip())
-        lines.append(f"  {flow}: " + "; ".join(parts))
+        lines.append(textwrap.fill(f"{flow}: " + "; ".join(parts), width=88,
+                                   initial_indent="  ", subsequent_indent="      ",
+                                   break_long_words=False, break_on_hyphens=False))
     lines.append("  (an option marked ? may be left out)")
     return "\n".join(lines)
 
