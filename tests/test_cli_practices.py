@@ -501,3 +501,25 @@ def test_python_dash_m_pointsledger(village: Path) -> None:
     assert usage.returncode == 2 and "required" in usage.stderr
     board = python_m("report", "v.db", "matter-list", "--locale", "en", cwd=folder)
     assert board.returncode == 0 and "BM-01" in board.stdout
+
+
+def test_a_file_format_is_one_entry(village: Path, capsys: pytest.CaptureFixture[str],
+                                    monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A format in ``FILE_WRITERS`` is offered by ``report --format``, needs ``--output``
+    (``--out``), and gets the table, the path and the ledger's zone."""
+    from pointsledger.cli import report
+
+    def tsv(table: Any, path: str, tz: str) -> None:
+        rows = ["\t".join(map(str, row)) for row in table.rows]
+        Path(path).write_text(f"# {tz}\n" + "\n".join(rows), encoding="utf-8")
+
+    monkeypatch.setitem(report.FILE_WRITERS, "tsv", tsv)
+    f = str(village)
+    assert cli(capsys, "report", f, "matter-list", "--format", "tsv")[0] == 2
+    target = tmp_path / "lists.tsv"
+    out = ok(capsys, "report", f, "matter-list", "--format", "tsv", "--out", str(target))
+    assert out.startswith(f"wrote {target} (1 rows)")
+    assert target.read_text(encoding="utf-8").startswith("# Asia/Shanghai\nBM-01\t")
+    monkeypatch.delitem(report.FILE_WRITERS, "tsv")
+    assert cli(capsys, "report", f, "matter-list", "--format", "tsv", "--out",
+               str(target))[0] == 2

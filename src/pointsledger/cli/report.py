@@ -1,8 +1,9 @@
 """``report``: print any report as a table in a chosen format, or a printable page.
 
 :data:`REPORTS` maps report names to report functions, :data:`PAGES` names the printable
-pages, and :data:`RENDERERS` maps each ``--format`` to the function that renders a table (text,
-or bytes for a binary format, which needs ``--output``): a new format is one entry there.
+pages; :data:`RENDERERS` maps each text ``--format`` to the function that renders a table, and
+:data:`FILE_WRITERS` each format written only to a file (``--output``, also ``--out``): a new
+format is one entry in one of them.
 """
 
 from __future__ import annotations
@@ -53,52 +54,57 @@ PAGES: dict[str, Callable[..., str]] = {
 }
 """Printable pages (standalone HTML for A4) on the command line, by ``report`` name."""
 
-RENDERERS: dict[str, Callable[[Table], str | bytes]] = {
+RENDERERS: dict[str, Callable[[Table], str]] = {
     **{fmt: functools.partial(Table.render, fmt=fmt)
        for fmt in ("github", "plain", "simple", "grid", "pipe", "html")},
     "csv": Table.to_csv,
     "csv-bom": functools.partial(Table.to_csv, bom=True),
     "json": Table.to_json,
 }
-"""Each ``--format`` and how it renders a table: text, or bytes for a binary format (written
-only to ``--output``)."""
+"""Each text ``--format`` and how it renders a table."""
 
-FORMATS = tuple(RENDERERS)
-"""The formats ``report --format`` takes."""
+FILE_WRITERS: dict[str, Callable[[Table, str, str], object]] = {}
+"""Formats written only to a file (``--output``): each writer takes the table, the path and the
+ledger's time zone. A binary format (a workbook) is one entry here."""
 
 
-def render(table: Table, fmt: str) -> str | bytes:
-    """``table`` in the format ``fmt`` (one of :data:`FORMATS`)."""
+def formats() -> tuple[str, ...]:
+    """The formats ``report --format`` takes."""
+    return (*RENDERERS, *FILE_WRITERS)
+
+
+def render(table: Table, fmt: str) -> str:
+    """``table`` as text in the format ``fmt`` (one of :data:`RENDERERS`)."""
     return RENDERERS[fmt](table)
 
 
 def _report(args: argparse.Namespace) -> Result:
     fmt = "json" if args.json and args.format is None else args.format or "github"
+    if fmt in FILE_WRITERS and not args.output:
+        raise Usage(f"--format {fmt} writes a file: give --output FILE")
+    data: dict[str, Any]
     with open_ledger(args.file) as ledger:
         if args.name in PAGES:
             if fmt not in ("github", "html"):
                 raise Usage(f"report {args.name} is an HTML page: --format html (or none)")
             page = PAGES[args.name]
             positional, keywords = _report_args(page, args, ledger)
-            text: str | bytes = page(ledger, *positional, **keywords)
-            data: dict[str, Any]
-            what, data = "an HTML page", {"html": str(text)}
+            text = page(ledger, *positional, **keywords)
+            what, data = "an HTML page", {"html": text}
         else:
             function = REPORTS[args.name]
             positional, keywords = _report_args(function, args, ledger)
             table = function(ledger, *positional, **keywords)
-            text = render(table, fmt)
             what = f"{len(table.rows)} rows"
             data = {"table": table.to_dict(ledger.tz)}
+            if fmt in FILE_WRITERS:
+                FILE_WRITERS[fmt](table, args.output, ledger.tz)
+                return Result((f"wrote {args.output} ({what})",),
+                              {"output": args.output, **data})
+            text = render(table, fmt)
     if args.output:
-        path = Path(args.output)
-        if isinstance(text, bytes):
-            path.write_bytes(text)
-        else:
-            path.write_text(text, encoding="utf-8")
+        Path(args.output).write_text(text, encoding="utf-8")
         return Result((f"wrote {args.output} ({what})",), {"output": args.output, **data})
-    if isinstance(text, bytes):
-        raise Usage(f"--format {fmt} is binary: give --output FILE")
     return Result(raw=text, data=data)
 
 
@@ -161,7 +167,7 @@ def add(sub: argparse._SubParsersAction[Parser], common: Parser) -> None:
     p.add_argument("--bottom", action="store_true",
                    help="honour-board: the 黑榜 (households with deductions)")
     p.add_argument("--locale", choices=["zh", "en"])
-    p.add_argument("--format", default=None, choices=FORMATS,
+    p.add_argument("--format", default=None, choices=formats(),
                    help="the table's format (default github; with --json, json)")
-    p.add_argument("--output", help="write to this file instead of stdout")
+    p.add_argument("--output", "--out", help="write to this file instead of stdout")
     p.set_defaults(run=_report)
