@@ -15,7 +15,11 @@ from hypothesis import strategies as st
 
 from pointsledger import Ledger, ManualClock, reports
 from pointsledger.errors import UnknownEntry, ValidationError
-from pointsledger.reports.matters import follows_four_and_two
+from pointsledger.reports.matters import (
+    _case_events,
+    _scan_case_events,
+    follows_four_and_two,
+)
 from pointsledger.rules.example_lists import village_lists
 from tests.helpers import budget
 from tests.test_matters_qingdan import (
@@ -156,6 +160,10 @@ def test_decision_records_follow_the_cases_and_stay_masked(
     never shows a registered name or a phone number, the officials' record does."""
     ledger = run(script)
     for case in ledger.cases("matter"):
+        # the record finds a case's events by their times as a read of the log does
+        events = _case_events(ledger, case)
+        assert events == _scan_case_events(ledger, case)
+        assert [e.step for e in events] == [step for step, _actor, _at in case.history]
         matter = ledger.adoption(case.detail("matter_version")).rulebook.matter(case.subject)
         if not follows_four_and_two(matter):
             with pytest.raises(ValidationError, match="四议两公开"):

@@ -365,16 +365,48 @@ def follows_four_and_two(matter: Matter) -> bool:
             and codes[-1] == FOUR_AND_TWO_CODES[5])
 
 
+def _recorded_at(ledger: Ledger, low: int, high: int, at_us: int) -> Event | None:
+    """The event among seqs ``low..high`` recorded at ``at_us`` (a binary search: recording
+    times increase with the seq), or None."""
+    while low <= high:
+        middle = (low + high) // 2
+        event = ledger.event(middle)
+        if event.recorded_us < at_us:
+            low = middle + 1
+        elif event.recorded_us > at_us:
+            high = middle - 1
+        else:
+            return event
+    return None
+
+
 def _case_events(ledger: Ledger, case: Case) -> list[Stepped]:
-    """The ``stepped`` events of ``case``, in order. Recording times strictly increase, so the
-    scan stops at the case's last step."""
-    events = []
+    """The ``stepped`` events of ``case``, in order: each found by the recording time its
+    history gives (a few reads per step, however long the log), else by reading the log from
+    the opening to the case's last step."""
+    found: list[Stepped] = []
+    low, high = case.seq, ledger.head
+    for _step, _actor, at in case.history:
+        event = _recorded_at(ledger, low, high, at)
+        if not isinstance(event, Stepped) or case.seq not in (event.seq, event.case):
+            break
+        found.append(event)
+        low = event.seq + 1
+    else:
+        return found
+    return _scan_case_events(ledger, case)
+
+
+def _scan_case_events(ledger: Ledger, case: Case) -> list[Stepped]:
+    """The ``stepped`` events of ``case`` by reading the log from its opening to its last
+    step (recording times strictly increase, so the read stops there)."""
+    found = []
     for event in ledger.events(after=case.seq - 1):
         if event.recorded_us > case.changed_us:
             break
         if isinstance(event, Stepped) and case.seq in (event.seq, event.case):
-            events.append(event)
-    return events
+            found.append(event)
+    return found
 
 
 @consistent
