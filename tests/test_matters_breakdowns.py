@@ -181,6 +181,7 @@ def test_decision_records_follow_the_cases_and_stay_masked(
         assert len(asked) == len(answered) == history["query"]
         assert sum(1 for r in answered if r["note"] == "待答复") == len(case.objections)
         shown = table.render("github") + "".join(table.notes)
+        assert ("（撤回理由：申请人撤回）" in table.notes[2]) == (case.state == "withdrawn")
         assert "张三明" not in shown and "13812345678" not in shown
         if history["record"]:
             assert "张*明签字的" in shown

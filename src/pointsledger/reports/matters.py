@@ -522,6 +522,9 @@ def decision_record(ledger: Ledger, case: str | Event | Case, *, public: bool = 
     state = _state(found.state, locale)
     if ended:
         state += f" {local_date(ledger, ended[-1][1])}"
+    if found.state == "withdrawn":
+        reason = free(found.detail("reason", ""))
+        state += f"（撤回理由：{reason}）" if zh else f" (reason: {reason})"
     if zh:
         notes = [f"事项：{matter.title}（{matter.code}，{term(matter.kind)}），编号 {found.id}。",
                  f"申请内容：{request}；{opened}受理，申请人{who(found.opened_by)}"
