@@ -28,6 +28,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Final
 
+from pointsledger.base.widths import column_widths
 from pointsledger.io._cells import Row, RowProblem, fail
 from pointsledger.io._read import read_table, sheet_names
 from pointsledger.io._ruleform import (
@@ -117,8 +118,10 @@ def form_to_sheets(form: Mapping[str, Any]) -> dict[str, list[list[Any]]]:
 
 def write_xlsx(sheets: Mapping[str, list[list[Any]]], path: Path) -> None:
     """Write the tables as the sheets of an XLSX workbook (text that looks like a formula stays
-    text)."""
+    text), each with its header row frozen and its columns as wide as their text (Chinese
+    counting double), for editing in Excel."""
     import openpyxl
+    from openpyxl.utils import get_column_letter
 
     book = openpyxl.Workbook()
     book.remove(book.active)
@@ -130,6 +133,9 @@ def write_xlsx(sheets: Mapping[str, list[list[Any]]], path: Path) -> None:
             for cell in line:
                 if isinstance(cell.value, str) and cell.value.startswith("="):
                     cell.data_type = "s"
+        sheet.freeze_panes = "A2"
+        for n, width in enumerate(column_widths(rows, least=8), start=1):
+            sheet.column_dimensions[get_column_letter(n)].width = width
     book.save(path)
 
 
