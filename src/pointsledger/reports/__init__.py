@@ -6,7 +6,7 @@ with ``locale="en"``; anything meant for a public notice board masks names
 (:func:`~pointsledger.reports.masking.mask_name`) and never shows ID or phone numbers, not
 even those typed into free text (:func:`~pointsledger.reports.masking.mask_text`). HTML output
 is escaped and CSV and Excel output neutralise spreadsheet formulas
-(:func:`~pointsledger.reports.table.spreadsheet_cell`); :func:`write_xlsx` writes tables as the
+(:func:`~pointsledger.reports.table.spreadsheet_cell`); `write_xlsx` writes tables as the
 sheets of an .xlsx workbook (the ``xlsx`` extra).
 People-facing reports name items, rewards and services by their titles and print every word
 in ``locale``'s language (:func:`~pointsledger.reports.labels.term`); *a household's points*

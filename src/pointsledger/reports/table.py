@@ -95,7 +95,7 @@ def visible_text(value: Any) -> str:
 def html_text(value: Any) -> str:
     """``value``'s text as it may go into an HTML page: escaped (``<`` → ``&lt;``, quotes
     too), with control, zero-width and bidirectional-override characters shown as ``�``
-    (:func:`visible_text`) so hostile text can neither run, hide nor reorder what a page
+    (`visible_text`) so hostile text can neither run, hide nor reorder what a page
     shows."""
     return html.escape(visible_text(value))
 
