@@ -343,14 +343,11 @@ class Ledger(Commands, DueJobs, Queries):
 
     def _command(self, command: Command[..., Event], /, *args: Any, **kwargs: Any) -> Event:
         with self._lock:
-            started = time.perf_counter()
             try:
-                events = self._execute(command, args, kwargs)
+                return self._execute(command, args, kwargs)[0]
             except PointsLedgerError as error:
                 logs.refused(command.name, error, kwargs)
                 raise
-            logs.slow(command.name, started)
-            return events[0]
 
     def _execute(
         self, command: Callable[..., Outcome], args: tuple[Any, ...], kwargs: dict[str, Any]
@@ -361,7 +358,9 @@ class Ledger(Commands, DueJobs, Queries):
             raise ValidationError("a batch is open on this ledger: issue commands through it")
         state = self._state
         if self._writing is not None:
-            # a store other processes may write: take turns under its lock instead of racing
+            # a store other processes may write: take turns under its lock instead of racing;
+            # timed for the slow log, as waits for the lock and the disk happen here
+            started = time.perf_counter()
             with self._writing():
                 self._catch_up()
                 events, records = self._prepare(command, args, kwargs)
@@ -371,6 +370,7 @@ class Ledger(Commands, DueJobs, Queries):
                 apply(state, event)
             if records:
                 logs.appended(events)
+            logs.slow(getattr(command, "__name__", "command"), started)
             return events
         # a store without a write lock (the memory store): another Ledger object sharing it
         # makes the append fail, and the command is validated again on the caught-up state

@@ -11,8 +11,9 @@ Everything is logged under the ``pointsledger`` logger (this module's records un
 - INFO ``due``: each due-job run (the job, how many cases were due, the events written);
 - INFO ``verified`` (events and head), ERROR ``verify failed`` (code and fields);
 - INFO ``snapshot`` and ``report index`` writes (the seq they were taken at);
-- WARNING ``slow``: a command, a batch, a due job, a verify or a snapshot that took longer than
-  `SLOW_SECONDS`.
+- WARNING ``slow``: a command on a store other processes may write (SQLite, PostgreSQL: where
+  waits for the write lock and the disk happen), a batch, a due job, a verify or a snapshot
+  that took longer than `SLOW_SECONDS`.
 
 Invariant: no record holds personal data beyond ids. Names, free text (memos, reasons, titles)
 and the raw values an error quotes (its ``value``, its message) are never logged; of an
