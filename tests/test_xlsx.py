@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import io
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +29,9 @@ from pointsledger.reports import (
     visible_text,
     write_xlsx,
 )
-from tests.helpers import GRID, Village, budget
+from tests.helpers import GRID, Village, budget, make_village
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _read(target: Path | io.BytesIO) -> Any:
@@ -237,3 +241,32 @@ def test_writing_a_workbook_writes_nothing_to_the_ledger(mem_village: Village) -
     head = ledger.head
     write_xlsx([balances(ledger)], io.BytesIO())
     assert ledger.head == head
+
+
+def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The command line of this source tree, in a fresh interpreter."""
+    return subprocess.run([sys.executable, "-m", "pointsledger.cli", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=120, check=False,
+                          env={"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"})
+
+
+def test_the_command_line_writes_a_report_as_xlsx(tmp_path: Path) -> None:
+    """``report FILE NAME --format xlsx --out FILE`` writes the report's workbook; without
+    ``--out`` it is a usage error, and a page cannot be a workbook."""
+    village = make_village(str(tmp_path / "village.db"))
+    village.ledger.award("H001", "ENV-01", by=GRID, key="a1")
+    expected = balances(village.ledger)
+    village.ledger.close()
+    done = _cli("report", "village.db", "balances", "--format", "xlsx", "--out", "b.xlsx",
+                cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"wrote b.xlsx ({len(expected.rows)} rows)"
+    sheet = _read(tmp_path / "b.xlsx").worksheets[0]
+    assert sheet["A1"].value == expected.title and sheet.freeze_panes == "A3"
+    assert [tuple(r) for r in sheet.iter_rows(min_row=3, max_row=2 + len(expected.rows),
+                                              values_only=True)] == list(expected.rows)
+    missing = _cli("report", "village.db", "balances", "--format", "xlsx", cwd=tmp_path)
+    assert missing.returncode == 2 and "--out" in missing.stderr
+    page = _cli("report", "village.db", "wish-wall-page", "--format", "xlsx", "--out", "p.xlsx",
+                cwd=tmp_path)
+    assert page.returncode == 2 and not (tmp_path / "p.xlsx").exists()

@@ -284,9 +284,15 @@ def _cmd_report(args: argparse.Namespace, out: TextIO) -> None:
         what = "an HTML page"
     else:
         function = REPORTS[args.name]
+        if args.format == "xlsx" and not args.output:
+            raise _Usage("--format xlsx writes a workbook: give --out FILE.xlsx")
         with _open(args.file) as ledger:
             positional, keywords = _report_args(function, args)
             table = function(ledger, *positional, **keywords)
+            if args.format == "xlsx":
+                reports.write_xlsx(table, args.output, tz=ledger.tz)
+                print(f"wrote {args.output} ({len(table.rows)} rows)", file=out)
+                return
             text = _render(table, args.format)
         what = f"{len(table.rows)} rows"
     if args.output:
@@ -498,8 +504,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--bottom", action="store_true",
                    help="honour-board: the 黑榜 (households with deductions)")
     p.add_argument("--locale", choices=["zh", "en"])
-    p.add_argument("--format", default="github", choices=FORMATS)
-    p.add_argument("--output", help="write to this file instead of stdout")
+    p.add_argument("--format", default="github", choices=[*FORMATS, "xlsx"],
+                   help="xlsx: an Excel workbook (the xlsx extra), written to --out")
+    p.add_argument("--output", "--out", help="write to this file instead of stdout")
     p.set_defaults(run=_cmd_report)
 
     p = sub.add_parser("verify", help="replay and verify the whole hash chain, the derived data "
