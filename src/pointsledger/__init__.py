@@ -13,7 +13,12 @@ from which balances and reports are derived. Start with :class:`Ledger`, :class:
 # (or _SUBMODULES) and __all__; tests/test_packaging.py checks that they agree.
 
 import importlib
+import logging
 from typing import TYPE_CHECKING
+
+# Silent by default: an app (or the command line's -v) configures logging to see the records
+# (docs/operations.md, "Logs").
+logging.getLogger("pointsledger").addHandler(logging.NullHandler())
 
 if TYPE_CHECKING:
     from pointsledger import reports

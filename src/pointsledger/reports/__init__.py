@@ -5,8 +5,9 @@ Every report reads the ledger and writes nothing (the report index is kept by
 with ``locale="en"``; anything meant for a public notice board masks names
 (:func:`~pointsledger.reports.masking.mask_name`) and never shows ID or phone numbers, not
 even those typed into free text (:func:`~pointsledger.reports.masking.mask_text`). HTML output
-is escaped and CSV output neutralises spreadsheet formulas
-(:func:`~pointsledger.reports.table.spreadsheet_cell`).
+is escaped and CSV and Excel output neutralise spreadsheet formulas
+(:func:`~pointsledger.reports.table.spreadsheet_cell`); `write_xlsx` writes tables as the
+sheets of an .xlsx workbook (the ``xlsx`` extra).
 People-facing reports name items, rewards and services by their titles and print every word
 in ``locale``'s language (:func:`~pointsledger.reports.labels.term`); *a household's points*
 are its account's and its members' together (:meth:`~pointsledger.Ledger.household_balance`).
@@ -33,7 +34,7 @@ from pointsledger.reports.notices import audit_trail, public_notice
 from pointsledger.reports.pages import household_card_page, monthly_notice_page, wish_wall_page
 from pointsledger.reports.ratings import star_households
 from pointsledger.reports.summaries import category_summary, period_summary, rollup, store_summary
-from pointsledger.reports.table import Table, from_csv, html_text, spreadsheet_cell
+from pointsledger.reports.table import Table, from_csv, html_text, spreadsheet_cell, visible_text
 from pointsledger.reports.workflows import (
     case_board,
     claimer_ranking,
@@ -41,6 +42,7 @@ from pointsledger.reports.workflows import (
     passbook,
     wish_wall,
 )
+from pointsledger.reports.xlsx import write_xlsx
 
 __all__ = [
     "METHODS",
@@ -77,6 +79,8 @@ __all__ = [
     "statement",
     "store_summary",
     "term",
+    "visible_text",
     "wish_wall",
     "wish_wall_page",
+    "write_xlsx",
 ]
