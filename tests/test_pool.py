@@ -246,3 +246,18 @@ def test_a_postgres_pool_opens_from_the_snapshot() -> None:
           creating.lease(f"new-{name}") as new):
         assert new.head == 1 and new.ledger_id == f"new-{name}"
     ledger.close()
+
+
+def test_a_read_of_several_parts_sees_one_state(tmp_path: Path) -> None:
+    """Inside ``reading()`` (what every report holds) the ledger does not take in what another
+    writer appended meanwhile, so the parts of a report agree (and a pooled ledger asks its
+    store once per report, not once per part); after the block the next read takes it in."""
+    pool = LedgerPool(Files(tmp_path), size=1)
+    other = Ledger.open(tmp_path / "v1.db", clock=ManualClock(START))
+    with pool.lease("v1") as ledger, ledger.reading():
+        before = ledger.head
+        other.award("H0", "ENV-01", by=GRID, key="meanwhile", occurred_at=START)
+        assert ledger.head == before and ledger.balance("H0").posted == 0
+    assert ledger.head == before + 1 and ledger.balance("H0").posted == 5
+    other.close()
+    pool.close()

@@ -76,6 +76,13 @@ is filtered by it), so on a table distributed or partitioned by ``ledger_id`` ea
 to a single shard or partition."""
 
 
+_TABLES_EXIST = ("SELECT to_regclass('pointsledger_events') IS NOT NULL AND "
+                 "to_regclass('pointsledger_derived') IS NOT NULL AND "
+                 "to_regclass('pointsledger_snapshots') IS NOT NULL")
+"""Whether the tables are there already: then opening a store runs no DDL (one round trip)."""
+_SCHEMA_LOCK = "SELECT pg_advisory_xact_lock(hashtext('pointsledger-schema'))"
+
+
 def partitioned_schema(partitions: int) -> tuple[str, ...]:
     """The DDL of the events table hash-partitioned by ``ledger_id`` into ``partitions``
     partitions (``pointsledger_events_p0`` ...), declarative partitioning of plain PostgreSQL:
@@ -126,12 +133,14 @@ class PostgresStore:
         except psycopg.Error as exc:
             raise StoreError(f"cannot use PostgreSQL at {conninfo!r}: {exc}") from None
         try:
-            with self._db.transaction():
-                self._db.execute("SELECT pg_advisory_xact_lock(hashtext('pointsledger-schema'))")
-                for statement in schema:
-                    self._db.execute(statement)
-                if partitions:
-                    self._check_partitioned(partitions)
+            there = self._db.execute(_TABLES_EXIST).fetchone()
+            if not (there and there[0]):
+                with self._db.transaction():
+                    self._db.execute(_SCHEMA_LOCK)
+                    for statement in schema:
+                        self._db.execute(statement)
+            if partitions:
+                self._check_partitioned(partitions)
         except psycopg.Error as exc:
             self._db.close()
             raise StoreError(f"cannot use PostgreSQL at {conninfo!r}: {exc}") from None
