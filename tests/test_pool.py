@@ -261,3 +261,26 @@ def test_a_read_of_several_parts_sees_one_state(tmp_path: Path) -> None:
     assert ledger.head == before + 1 and ledger.balance("H0").posted == 5
     other.close()
     pool.close()
+
+
+@pytest.mark.parametrize("ahead", [0, 1, 3])
+def test_each_goes_through_the_ledgers_in_order(tmp_path: Path, ahead: int) -> None:
+    """``each`` yields the ledgers in the order asked, opening ``ahead`` of them in the
+    background; the pool is back within its size after the loop, also after a loop left
+    early (the ledgers opened ahead are given back), and the ledgers it kept still work."""
+    files = Files(tmp_path)
+    names = [f"v{n}" for n in range(9)]
+    with LedgerPool(files, size=3) as pool:
+        seen = [ledger.ledger_id for ledger in pool.each(names, ahead=ahead)]
+        assert seen == names and len(pool) == 3 and pool.ids() == names[-3:]
+        assert sorted(files.calls) == sorted(names) and not files.overlaps
+        for ledger in pool.each(names[:5], ahead=ahead):
+            if ledger.ledger_id == "v1":
+                break
+        with pool.lease("v8") as ledger:
+            assert ledger.balance("H0").posted == 0
+        assert len(pool) == 3
+        assert [ledger.head for ledger in pool.each(pool.ids(), ahead=ahead)] == [4, 4, 4]
+    assert all(is_closed(ledger) for ledger in files.opened)
+    with pytest.raises(ValidationError, match="ahead"):
+        next(LedgerPool(files).each(names, ahead=-1))

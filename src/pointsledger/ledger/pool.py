@@ -17,9 +17,11 @@ contract's fresh reads).
 from __future__ import annotations
 
 import contextlib
+import itertools
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import attrs
@@ -32,6 +34,7 @@ from pointsledger.ledger.ledger import Ledger
 
 @attrs.define
 class _Entry:
+    key: str
     ledger: Ledger
     leases: int = 0
     evicted: bool = False
@@ -126,13 +129,50 @@ class LedgerPool:
         finally:
             self._give_back(entry)
 
-    def each(self, ledger_ids: Iterable[str]) -> Iterator[Ledger]:
-        """The ledgers ``ledger_ids`` one after another, each leased until the next is asked
-        for (or the loop ends): a county's reports go through hundreds of villages with at
-        most ``size`` of them open."""
-        for ledger_id in ledger_ids:
-            with self.lease(ledger_id) as ledger:
-                yield ledger
+    def each(self, ledger_ids: Iterable[str], *, ahead: int = 0) -> Iterator[Ledger]:
+        """The ledgers ``ledger_ids`` one after another, each leased (and refreshed) until the
+        next is asked for or the loop ends: a county's reports go through hundreds of villages
+        with at most ``size`` of them open.
+
+        Args:
+            ledger_ids: the ids, in the order wanted.
+            ahead: how many of the following ledgers to open meanwhile in background threads
+                (0: none), so that their connections and snapshots load while the caller works
+                on the current one; each such ledger is leased until its turn has passed.
+
+        Raises:
+            ValidationError: ``ahead`` is not a whole number from 0 to 32; a bad id.
+        """
+        ahead = check_int(ahead, "ahead", minimum=0, maximum=32)
+        if not ahead:
+            for ledger_id in ledger_ids:
+                with self.lease(ledger_id) as ledger:
+                    yield ledger
+            return
+        wanted = iter(ledger_ids)
+        coming: deque[Future[_Entry]] = deque()
+        with ThreadPoolExecutor(max_workers=ahead, thread_name_prefix="ledger-pool") as workers:
+            try:
+                for ledger_id in itertools.islice(wanted, ahead + 1):
+                    coming.append(workers.submit(self._take, check_id(ledger_id, "ledger_id")))
+                while coming:
+                    entry = coming.popleft().result()
+                    for ledger_id in itertools.islice(wanted, 1):
+                        coming.append(workers.submit(self._take,
+                                                     check_id(ledger_id, "ledger_id")))
+                    with self._lock:  # its turn: now it is the most recently used
+                        if self._open.get(entry.key) is entry:
+                            self._open.move_to_end(entry.key)
+                    try:
+                        entry.ledger.refresh()
+                        yield entry.ledger
+                    finally:
+                        self._give_back(entry)
+            finally:  # the loop ended early or failed: give back what was opened ahead
+                for future in coming:
+                    if not future.cancel():
+                        with contextlib.suppress(Exception):
+                            self._give_back(future.result())
 
     def _take(self, ledger_id: str) -> _Entry:
         with self._lock:
@@ -150,7 +190,7 @@ class LedgerPool:
                 if self._closed:
                     closing: list[Ledger] = [ledger]
                 else:
-                    entry = self._open[ledger_id] = _Entry(ledger, leases=1)
+                    entry = self._open[ledger_id] = _Entry(ledger_id, ledger, leases=1)
                     self.opened += 1
                     closing = self._evict()
         _close_all(closing)
