@@ -200,7 +200,7 @@ def test_opening_one_ledger_holds_up_no_other(tmp_path: Path) -> None:
 
 def test_a_lease_sees_what_other_writers_appended(tmp_path: Path) -> None:
     """A pooled ledger is refreshed before each use: events another connection appended to
-    its file since are there."""
+    its file since are there, at the lease or at the first read of a ledger from each()."""
     pool = LedgerPool(Files(tmp_path), size=2)
     with pool.lease("v1") as ledger:
         before = ledger.head
@@ -209,6 +209,9 @@ def test_a_lease_sees_what_other_writers_appended(tmp_path: Path) -> None:
     with pool.lease("v1") as again:
         assert again is ledger
         assert again._state.seq == before + 1  # taken in by the lease itself, before any read
+    other.award("H0", "VOL-02", by=GRID, key="later", occurred_at=START)
+    for ahead in (0, 1):  # each() leaves it to the ledger's reads, which take it in first
+        assert [v.balance("H0").posted for v in pool.each(["v1"], ahead=ahead)] == [7]
     other.close()
     pool.close()
 
