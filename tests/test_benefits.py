@@ -231,6 +231,16 @@ def test_distribute_refusals_write_nothing() -> None:
         (ValidationError, "2026", {"rule": "points"}),
         (PermissionDenied, "2026", {"by": RESIDENT}),
         (ValidationError, "2025", {}),  # nobody earned anything in 2025
+        # hostile input: invisible or reordering minutes, absurd and NaN-like amounts
+        (ValidationError, "2026", {"minutes": "\u200b"}),
+        (ValidationError, "2026", {"minutes": "决\u202e议"}),
+        (ValidationError, "2026", {"minutes": "决\x00议"}),
+        (ValidationError, "2026", {"amount_fen": -100}),
+        (ValidationError, "2026", {"amount_fen": 10**20}),
+        (ValidationError, "2026", {"amount_fen": "NaN"}),
+        (ValidationError, "2026", {"amount_fen": float("nan")}),
+        (ValidationError, "2026", {"amount_fen": 100.0}),
+        (ValidationError, "2026", {"amount_fen": True}),
         (IdempotencyConflict, "2026", {"amount_fen": 101}),
     ]
     for error, period, change in bad:
@@ -242,24 +252,30 @@ def test_distribute_refusals_write_nothing() -> None:
 
 
 @settings(max_examples=budget(25), deadline=None)
-@given(conduct=st.lists(st.tuples(st.integers(0, 3), st.booleans()), min_size=2, max_size=5),
+@given(conduct=st.lists(st.tuples(st.integers(0, 3), st.booleans(), st.booleans()),
+                        min_size=2, max_size=5),
        amount=st.integers(1, 10**7), basis=st.sampled_from(["points", "stars"]),
        exclude=st.booleans())
 def test_distributions_are_exact_and_respect_vetoes(
-        conduct: list[tuple[int, bool]], amount: int, basis: str, exclude: bool) -> None:
+        conduct: list[tuple[int, bool, bool]], amount: int, basis: str, exclude: bool) -> None:
     """Any distribution's shares sum exactly to the sum, no vetoed household gets a share
-    where the rule excludes it, and equal points get equal shares (within one fen)."""
+    where the rule excludes it, no household merged away (合户) in the period gets one, and
+    equal points get equal shares (within one fen)."""
     clock = ManualClock(pendulum.datetime(2026, 5, 10, 12, tz=TZ))
     led = Ledger.in_memory(clock=clock, tz=TZ)
     led.adopt(rules(), effective_from=dt.date(2026, 1, 1), by=COMMITTEE, resolution="m")
     led.add_region("G", "网格", kind="grid", by=COMMITTEE)
-    for n, (awards, vetoed) in enumerate(conduct):
+    merged: set[str] = set()
+    for n, (awards, vetoed, merges) in enumerate(conduct):
         led.register_household(f"H{n}", grid="G", head="户主", by=COMMITTEE)
         if awards:
             led.award(f"H{n}", "VOL-01", by=GRID, key=f"a{n}", occurred_at=at(5, 1),
                       quantity=awards)
         if vetoed:
             led.deduct(f"H{n}", "COV-09", by=GRID, key=f"d{n}", occurred_at=at(5, 2))
+        if merges and n:
+            led.merge_households(f"H{n}", into="H0", reason="合户", by=COMMITTEE)
+            merged.add(f"H{n}")
     clock.set(pendulum.datetime(2027, 1, 2, tz=TZ))
     rule = ShareRule(basis, exclude_vetoed=exclude)
     ratings = {r.household: r for r in rate(led, dt.date(2026, 1, 1))}
@@ -271,6 +287,7 @@ def test_distributions_are_exact_and_respect_vetoes(
         return
     shares = {h: fen for h, _w, fen in event.shares}
     assert sum(shares.values()) == amount
+    assert not merged & set(shares) and not merged & set(ratings)
     for household, rating in ratings.items():
         if rating.vetoed and exclude:
             assert household not in shares
@@ -300,6 +317,9 @@ def test_campaign_awards_count_multiplied_and_caps_count_them() -> None:
     assert led.award("H3", "ENV-01", by=GRID, key="g1", occurred_at=at(4, 1)).points == 5
     lines = reports.statement(led, "H1").rows
     assert [row[3] for row in lines] == ["庭院环境整洁（人居环境整治月）"] * 2
+    notice = {(row[1], row[3], row[5]) for row in reports.public_notice(led, "2026-03").rows}
+    assert ("H1", "庭院环境整洁（人居环境整治月）", 10) in notice  # why 10, not the listed 5
+    assert ("H2", "乱倒垃圾", -5) in notice
     assert reports.statement(led, "H2", locale="en").rows[0][3] == "庭院环境整洁"
     assert led.verify().events == led.head
 

@@ -15,9 +15,11 @@ from pathlib import Path
 
 import pytest
 
+import pointsledger
 from pointsledger.cli.main import main
 
 SCRIPT = Path(sys.executable).with_name("pointsledger")
+SOURCE = str(Path(pointsledger.__file__).parents[1])
 
 TOML = """
 version = "2026"
@@ -47,16 +49,23 @@ base_points = 0
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    found = subprocess.run([str(SCRIPT), *args], capture_output=True, text=True, cwd=cwd,
-                           timeout=120, env={"PATH": "/usr/bin:/bin", "HOME": str(cwd or "/")})
+    """The command as a separate process: ``python -m pointsledger`` from this source (the
+    console script runs the installed copy, which may be another checkout)."""
+    found = subprocess.run([sys.executable, "-m", "pointsledger", *args], capture_output=True,
+                           text=True, cwd=cwd, timeout=120,
+                           env={"PATH": "/usr/bin:/bin", "HOME": str(cwd or "/"),
+                                "PYTHONPATH": SOURCE})
     assert "Traceback" not in found.stderr, found.stderr
     return found
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _script() -> None:
+def test_the_console_script_runs() -> None:
+    """The installed ``pointsledger`` script starts the same command line."""
     if not SCRIPT.exists():  # pragma: no cover - the package is installed with its script
         pytest.skip(f"no console script at {SCRIPT}")
+    found = subprocess.run([str(SCRIPT), "--version"], capture_output=True, text=True,
+                           timeout=120)
+    assert found.returncode == 0 and found.stdout.startswith("pointsledger ")
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 
 import pendulum
 import pytest
@@ -126,6 +127,63 @@ def test_outside_donors_are_recorded_by_name_and_earn_nothing(ledger: Ledger) ->
     refused(ledger, ValidationError, lambda: ledger.receive_stock(
         "POWDER", 1, value=10, by=KEEPER, key="e3"))  # a value names no donor
     assert ledger.receive_stock("POWDER", 1, by=KEEPER, key="e4").kind == "stock_received"
+
+
+@pytest.mark.parametrize("name", ["\u200b", "   ", "\u3000", "\u200b\u200d", "\u2060"])
+def test_a_donor_name_without_a_visible_character_is_refused(ledger: Ledger, name: str) -> None:
+    """A blank or zero-width donor name would record a donation by nobody (an outside donor is
+    known by the name alone) or hide a registered donor's name on the receipt: refused, naming
+    the field, and nothing is written."""
+    for donor in (None, "H1"):
+        error = refused(ledger, ValidationError, partial(
+            ledger.receive_stock, "SOAP", 1, donor=donor, donor_name=name, by=KEEPER,
+            key="blank"))
+        assert error.field == "donor_name"
+
+
+def test_hostile_donor_names_and_values(ledger: Ledger) -> None:
+    """Control and bidi characters and absurd numbers are refused by name; look-alike letters
+    are kept as written (a name is free text, not an id), and the receipt's CSV never lets a
+    spreadsheet run a donor's name as a formula."""
+    receive = partial(ledger.receive_stock, "SOAP", by=KEEPER, key="bad")
+    for name in ("爱心\u202e企业", "公司\x00", "公\n司", "x" * 2001):
+        error = refused(ledger, ValidationError, partial(receive, 1, donor_name=name))
+        assert error.field == "donor_name" and "\u202e" not in str(error)
+    values: tuple[object, ...] = (0, -10, 10**20, "NaN", float("nan"), True, 5.0)
+    for value in values:
+        error = refused(ledger, ValidationError, partial(receive, 1, donor_name="某公司",
+                                                         value=value))
+        assert error.field == "value"
+    quantities: tuple[object, ...] = (0, -1, 10**8, "3")
+    for quantity in quantities:
+        error = refused(ledger, ValidationError, partial(receive, quantity, donor_name="某公司"))
+        assert error.field == "quantity"
+    costs: tuple[object, ...] = (0, -1, 10**9, "5")
+    for cost in costs:
+        error = refused(ledger, ValidationError, partial(
+            ledger.price_donated_goods, "HAT", "帽子", cost=cost, resolution="定价",
+            by=COMMITTEE))
+        assert error.field == "cost"
+    for resolution in ("", "\u200b", "定\u202e价", "定\x1b价"):
+        error = refused(ledger, ValidationError, partial(
+            ledger.price_donated_goods, "HAT", "帽子", cost=3, resolution=resolution,
+            by=COMMITTEE))
+        assert error.field == "resolution"
+    for title in ("", "\u200b", "帽\u202e子", "帽\n子"):
+        error = refused(ledger, ValidationError, partial(
+            ledger.price_donated_goods, "HAT", title, cost=3, resolution="定价", by=COMMITTEE))
+        assert error.field == "title"
+    for code in ("НAT", "HAT\u200b", "ＨＡＴ"):  # a Cyrillic Н, a zero-width space, full width
+        error = refused(ledger, ValidationError, partial(
+            ledger.price_donated_goods, code, "帽子", cost=3, resolution="定价", by=COMMITTEE))
+        assert "\u200b" not in str(error)
+    greek = ledger.receive_stock("SOAP", 1, donor_name="ΑΒ公司", by=KEEPER, key="greek")
+    assert isinstance(greek, DonationReceived) and greek.donor_name == "ΑΒ公司"
+    formula = ledger.receive_stock("SOAP", 1, donor_name="=cmd|' /C calc'!A0", by=KEEPER,
+                                   key="formula")
+    receipt = reports.donation_receipt(ledger, formula)
+    assert dict(receipt.summary)["donor"] == "=cmd|' /C calc'!A0"
+    assert "捐赠人,'=cmd|' /C calc'!A0" in receipt.to_csv().splitlines()
 
 
 def test_uncatalogued_goods_are_priced_by_the_committee_then_received(ledger: Ledger) -> None:

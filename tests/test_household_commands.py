@@ -163,6 +163,9 @@ def test_re_registering_a_closed_member_says_to_use_member_returns() -> None:
     head = ledger.head
     with pytest.raises(AlreadyExists, match="member_returns"):
         ledger.register_member("M001", household="H002", name="张三", by=COMMITTEE)
+    with pytest.raises(AlreadyExists, match="member_returns"):  # under an app's own key too
+        ledger.register_member("M001", household="H002", name="张三", by=COMMITTEE,
+                               key="app/member/M001/again")
     assert ledger.head == head
     returned = ledger.member_returns("M001", household="H002", reason="返乡", by=COMMITTEE,
                                      key="back")
@@ -181,6 +184,26 @@ def test_a_merged_household_is_rated_for_earlier_periods_only() -> None:
     assert "H004" not in {r.household for r in rate(ledger, _dt.date(2026, 4, 1), per="month")}
     assert "H004" in {r.household for r in rate(ledger, _dt.date(2026, 3, 1), per="month")}
     assert "H004" not in {row[1] for row in reports.star_households(ledger, "2026").rows}
+
+
+def test_a_household_merged_away_leaves_the_roll_up_of_later_periods() -> None:
+    """The roll-up counts the households of the period: one merged in March is counted (with
+    its conduct) in March, and no longer in May, so it does not lower May's participation
+    rate."""
+    village = make_village("memory")
+    ledger, clock = village.ledger, village.clock
+    ledger.award("H004", "ENV-01", by=GRID, key="a")
+    ledger.merge_households("H004", into="H003", reason="合户", by=COMMITTEE)
+    clock.advance(days=70)  # May
+    ledger.award("H003", "ENV-01", by=GRID, key="b")
+
+    def grid_two(period: str | None) -> tuple[object, ...]:
+        rows = reports.rollup(ledger, period=period, locale="en").rows
+        return next(row[2:6] for row in rows if row[8] == "G02")
+
+    assert grid_two(MARCH) == (2, 1, "50%", 5)  # H003 and H004, which earned 5 in March
+    assert grid_two(MAY) == (1, 1, "100%", 5)  # H003 alone
+    assert grid_two(None) == (2, 2, "100%", 10)  # all time: every household ever registered
 
 
 def test_points_that_move_take_their_expiry_along() -> None:
@@ -258,6 +281,27 @@ REFUSALS: list[tuple[str, Callable[[Ledger], Any], type[PointsLedgerError]]] = [
      AccountClosed),
     ("return while open", lambda L: L.member_returns(
         "M001", household="H001", reason="返乡", by=COMMITTEE, key="k"), ValidationError),
+    # hostile input
+    *((f"split a share of {share!r}", lambda L, share=share: L.split_household(
+        "H001", new_household="H009", head="某", members=["M001"], share=share,
+        reason="分户", by=COMMITTEE), ValidationError)
+      for share in ("nan", "NaN", "inf", "1/0", "1e309", "-1/2", 0.5, True, [1, 2])),
+    *((f"split off {points!r} points", lambda L, points=points: L.split_household(
+        "H001", new_household="H009", head="某", members=["M001"], points=points,
+        reason="分户", by=COMMITTEE), ValidationError)
+      for points in (-1, 10**9, "5", 5.0, float("nan"))),
+    *((f"move for the reason {reason!r}", lambda L, reason=reason: L.move_member(
+        "M001", household="H002", reason=reason, by=COMMITTEE, key="k"), ValidationError)
+      for reason in ("\u200b", "婚\u202e嫁", "婚\x1b嫁", "x" * 2001)),
+    *((f"split into the look-alike id {new!r}", lambda L, new=new: L.split_household(
+        "H001", new_household=new, head="某", members=["M001"], reason="分户",
+        by=COMMITTEE), ValidationError)
+      for new in ("Н009", "H\u200b009", "@pool", "H 009")),
+    ("split with an invisible head", lambda L: L.split_household(
+        "H001", new_household="H009", head="\u200b", members=["M001"], reason="分户",
+        by=COMMITTEE), ValidationError),
+    ("leave for a reason with a control character", lambda L: L.member_leaves(
+        "M001", reason="去世\x00", by=COMMITTEE, key="k"), ValidationError),
 ]
 
 

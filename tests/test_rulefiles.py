@@ -10,6 +10,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from attrs import evolve as attrs_evolve
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -185,20 +186,51 @@ def test_any_rulebook_round_trips_through_tables(rules: Rulebook, tmp_path: Path
 
 
 def test_the_example_rule_file_in_the_docs_carries_every_part(tmp_path: Path) -> None:
-    """docs/input.md's example TOML file loads, sets every table, and round-trips."""
+    """docs/input.md's example TOML file loads, has every table a rule file can hold and sets
+    every part of a rulebook, is sound, and round-trips through TOML, XLSX and CSV; the page
+    names every key and every column the loaders accept."""
+    import tomllib
+
+    from pointsledger.io import _ruleform
+    from pointsledger.io._ruletables import SETTINGS, SHEETS
+
     page = (ROOT / "docs" / "input.md").read_text(encoding="utf-8")
     (example,) = re.findall(r"^```toml\n(.*?)^```", page, re.S | re.M)
     path = tmp_path / "rules.toml"
     path.write_text(example, encoding="utf-8")
+    assert set(tomllib.loads(example)) == set(_ruleform.TABLES)  # every table, no other
     rules = load_rulebook(path)
     default = Rulebook("x", [])
     for part in ("category_caps", "policy", "rewards", "store", "expiry", "ratings", "claims",
-                 "wishes", "services", "timebank"):
+                 "wishes", "services", "timebank", "benefits", "vetoes", "campaigns",
+                 "matters"):
         assert getattr(rules, part) != getattr(default, part), part
-    assert all(p.severity == "warning" for p in rules.check())
-    assert load_rulebook(dump_rulebook(rules, tmp_path / "again.toml")) == rules
+    assert rules.wishes.list_days != WishPolicy().list_days
+    assert rules.services.open_hours != ServicePolicy().open_hours
+    assert any(i.per_value for i in rules.items) and any(i.serious for i in rules.items)
+    assert rules.vetoes.items and rules.vetoes.categories
+    assert rules.check(effective_from=dt.date(2027, 1, 1)) == []
+    for name in ("again.toml", "again.xlsx", "again"):
+        assert load_rulebook(dump_rulebook(rules, tmp_path / name)) == rules, name
     for table in re.findall(r"^\[+([a-z_.]+)\]+$", example, re.M):
         assert f"`{table.split('.')[0]}`" in page, f"docs/input.md explains {table}"
+    specs = [_ruleform.ITEM, _ruleform.REWARD, _ruleform.LIMIT, _ruleform.PRICE_RULE,
+             _ruleform.TIER, _ruleform.WISH_CATEGORY, _ruleform.SERVICE, _ruleform.MATTER,
+             _ruleform.STEP, _ruleform.BENEFIT, _ruleform.VETOES, _ruleform.CAMPAIGN,
+             *(fields for _cls, fields in _ruleform.POLICIES.values())]
+    keys = {key for spec in specs for key in spec} | {"limits", "price_rules", "tiers",
+                                                      "categories", "steps"}
+    missing = sorted(key for key in keys if f"`{key}`" not in page)
+    assert not missing, f"docs/input.md names no key {missing}"
+    tables = page.split("### Tables: XLSX sheets and CSV files", 1)[1]
+    for sheet, columns in SHEETS.items():
+        row = next((line for line in tables.splitlines() if line.startswith(f"| `{sheet}` |")),
+                   "")
+        assert row, f"docs/input.md lists no table {sheet}"
+        if sheet != "settings":
+            listed = re.search(r"`([^`]*)`", row.split("|", 3)[2])
+            assert listed is not None and listed.group(1).split(", ") == list(columns), sheet
+    assert all(f"`{s}`" in page for s in SETTINGS if s.startswith(("vetoes", "version")))
 
 
 # -- hostile files ----------------------------------------------------------------------------
@@ -378,3 +410,188 @@ def test_problems_in_tables_name_their_sheet_row_and_setting(tmp_path: Path) -> 
     assert {(p.table, p.row, p.column) for p in error.problems} == {
         ("settings", 0, "store.min_score"), ("limits", 2, "per"), ("items", 2, "points")}
     assert "settings column 'store.min_score', value '六十'" in str(error)
+
+
+# -- formulas in spreadsheet cells -------------------------------------------------------------
+
+FORMULAS = ("=1+1", "+86 138", "-日用品", "@SUM(A1)", "'=x", "''+x", "'plain", "=HYPERLINK(\"x\")")
+
+
+def _formula_rulebook(text: str) -> Rulebook:
+    """A rulebook with ``text`` in every kind of text cell: titles, categories, units, roles,
+    a matter's basis, wish categories and service titles; and codes starting with ``-`` and
+    ``@`` (ids may)."""
+    from pointsledger import Benefit, Campaign, Matter, ProcedureStep, Vetoes
+
+    return Rulebook(
+        "2027",
+        [ChecklistItem("ENV-01", text, category=text, points=5, unit=text),
+         ChecklistItem("-COV", "乱倒垃圾", category="村规民约", points=-5)],
+        category_caps={text: [Cap(30, per="month")]},
+        policy=Policy({"award": {"committee", "@村委"}}),
+        rewards=[Reward("@SOAP", text, cost=5, category=text)],
+        wishes=WishPolicy([WishCategory(text)]),
+        services=ServicePolicy([Service("SV-01", text, category=text)]),
+        benefits=[Benefit("B1", text, min_stars=1)],
+        vetoes=Vetoes(items={"-COV"}),
+        campaigns=[Campaign("C1", text, start=dt.date(2027, 3, 1), end=dt.date(2027, 3, 31),
+                            categories={text}, multiplier=2)],
+        matters=[Matter("M1", text, kind="public_service", role="committee", basis=text,
+                        steps=[ProcedureStep("s1", text, role="committee")])],
+    )
+
+
+@pytest.mark.parametrize("text", FORMULAS)
+def test_text_a_spreadsheet_would_run_is_neutralised_and_loads_back_equal(
+        tmp_path: Path, text: str) -> None:
+    """dump_rulebook writes no CSV or XLSX text cell that a spreadsheet would run as a formula
+    (a leading ``'``, as reports write their CSV), and load_rulebook reads it back equal."""
+    import csv
+
+    from pointsledger.io._cells import FORMULA_STARTS
+
+    rules = _formula_rulebook(text)
+    folder = dump_rulebook(rules, tmp_path / "rules")
+    for path in folder.glob("*.csv"):
+        with path.open(encoding="utf-8-sig", newline="") as source:
+            for row in csv.reader(source):
+                for cell in row:
+                    if not re.fullmatch(r"-?[0-9]+", cell):  # numbers (-5 points) stay numbers
+                        assert not cell.startswith(FORMULA_STARTS), (path.name, cell)
+    assert load_rulebook(folder) == rules
+    book_path = dump_rulebook(rules, tmp_path / "rules.xlsx")
+    book = openpyxl.load_workbook(book_path)
+    for sheet in book.worksheets:
+        for line in sheet.iter_rows():
+            for cell in line:
+                assert cell.data_type != "f", (sheet.title, cell.coordinate)
+                if isinstance(cell.value, str):
+                    assert not cell.value.startswith(FORMULA_STARTS), (sheet.title, cell.value)
+    assert load_rulebook(book_path) == rules
+    assert load_rulebook(dump_rulebook(rules, tmp_path / "rules.toml")) == rules
+
+
+@given(st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=8))
+def test_rule_tables_neutralise_formulas_as_reports_do(text: str) -> None:
+    """The rule tables' cell rule is reports.spreadsheet_cell's (io may not import reports),
+    and reading a cell undoes it exactly."""
+    from pointsledger.io._cells import from_spreadsheet, spreadsheet_text
+    from pointsledger.reports import spreadsheet_cell
+
+    assert spreadsheet_text(text) == spreadsheet_cell(text)
+    assert from_spreadsheet(spreadsheet_text(text)) == text
+    assert spreadsheet_text(-5) == -5 and spreadsheet_text(True) is True
+
+
+def test_an_unknown_column_of_a_table_with_only_its_header_is_refused(tmp_path: Path) -> None:
+    """A misspelt column is refused by name even in a table without rows (it would otherwise
+    be dropped unseen, and the first row typed under it later refused)."""
+    rules = Rulebook("2027", [ChecklistItem("ENV-01", "整洁", category="环境卫生", points=5)])
+    folder = dump_rulebook(rules, tmp_path / "rules")
+    (folder / "benefits.csv").write_text("code,title,min_star,min_points\n", encoding="utf-8")
+    error = _refused(folder)
+    assert [(p.table, p.row, p.column) for p in error.problems] == [("benefits", 1, "min_star")]
+    path = dump_rulebook(rules, tmp_path / "rules.xlsx")
+    book = openpyxl.load_workbook(path)
+    book["matter_steps"]["H1"] = "daykind"
+    book.save(path)
+    error = _refused(path)
+    assert [(p.table, p.row, p.column) for p in error.problems] == [
+        ("matter_steps", 1, "daykind")]
+
+
+def test_a_column_named_twice_and_a_version_given_twice_are_refused(tmp_path: Path) -> None:
+    """A header naming a column twice (the second's cells would replace the first's) and a
+    second version setting are refused by name, not resolved in silence."""
+    rules = Rulebook("2027", [ChecklistItem("ENV-01", "整洁", category="环境卫生", points=5)])
+    folder = dump_rulebook(rules, tmp_path / "rules")
+    items = folder / "items.csv"
+    text = items.read_text(encoding="utf-8-sig")
+    items.write_text(text.replace("category,points", "category,category", 1), encoding="utf-8")
+    error = _refused(folder)
+    assert [(p.table, p.row, p.column) for p in error.problems] == [("items", 1, "category")]
+    assert "columns 3 and 4" in str(error)
+    items.write_text(text, encoding="utf-8")
+    with (folder / "settings.csv").open("a", encoding="utf-8") as out:
+        out.write("version,2099\n")
+    error = _refused(folder)
+    assert [(p.table, p.column, p.value) for p in error.problems] == [
+        ("settings", "setting", "version")]
+    path = dump_rulebook(rules, tmp_path / "rules.xlsx")
+    book = openpyxl.load_workbook(path)
+    book["items"]["B1"] = "code"
+    book.save(path)
+    assert "'code' is named twice" in str(_refused(path))
+
+
+@pytest.mark.parametrize("name", ["rules.toml", "rules.xlsx", "rules"])
+def test_dump_refuses_text_a_rule_file_would_not_give_back(tmp_path: Path, name: str) -> None:
+    """Text starting or ending with white space (a title typed " 整洁", a category with a
+    full-width space after it) is read back without it, as another rulebook: dump_rulebook
+    refuses it, naming where it is, and writes nothing."""
+    item = ChecklistItem("ENV-01", "整洁", category="环境卫生", points=5)
+    cases = [
+        (Rulebook("2027", [attrs_evolve(item, title=" 整洁")]), "title", " 整洁"),
+        (Rulebook("2027", [attrs_evolve(item, category="环境卫生\u3000")],
+                  category_caps={"环境卫生\u3000": [Cap(30, per="month")]}),
+         "category", "环境卫生\u3000"),
+        (Rulebook("2027", [item], rewards=[Reward("SOAP", "肥皂 ", cost=5)]), "title", "肥皂 "),
+    ]
+    for rules, field, value in cases:
+        with pytest.raises(ValidationError, match="white space") as caught:
+            dump_rulebook(rules, tmp_path / name)
+        assert (caught.value.field, caught.value.fields["value"]) == (field, value)
+        assert not (tmp_path / name).exists()
+    assert load_rulebook(dump_rulebook(Rulebook("2027", [item]), tmp_path / name)) == \
+        Rulebook("2027", [item])
+
+
+@pytest.mark.parametrize("form", ["rules", "rules.xlsx"])
+@pytest.mark.parametrize("value", ["NaN", "nan", "inf", "-Infinity", "1e30", "0x10", "1_000",
+                                   "5.5", "٥", "=5", "'=5", "9" * 5000])
+def test_nan_like_and_absurd_cells_are_refused_naming_column_and_value(
+        tmp_path: Path, form: str, value: str) -> None:
+    """A number cell of a CSV file or workbook holding NaN-like text, a float, a formula or
+    5,000 digits is refused with its table, row, column and value (quoted at most 40
+    characters), in words of the library, not Python's."""
+    rules = Rulebook("2027", [ChecklistItem("ENV-01", "整洁", category="环境卫生", points=5)])
+    path = dump_rulebook(rules, tmp_path / form)
+    if form == "rules":
+        items = path / "items.csv"
+        text = items.read_text(encoding="utf-8-sig").replace(",5,", f',"{value}",', 1)
+        items.write_text(text, encoding="utf-8")
+    else:
+        book = openpyxl.load_workbook(path)
+        book["items"]["D2"] = value
+        book["items"]["D2"].data_type = "s"
+        book.save(path)
+    error = _refused(path)
+    (problem,) = error.problems
+    assert (problem.table, problem.row, problem.column) == ("items", 2, "points")
+    assert problem.value == value.removeprefix("'")
+    assert "Exceeds the limit" not in str(error) and len(str(error)) < 400
+
+
+def test_registry_tables_read_neutralised_cells_as_they_were(tmp_path: Path) -> None:
+    """A registry table written with the formula guard (a head named ``=SUM(A1)`` as
+    ``'=SUM(A1)``, as reports.spreadsheet_cell writes it) registers the name as it was."""
+    import pendulum
+
+    from pointsledger import Actor, Ledger
+    from pointsledger.io.rulefiles import import_registry
+    from pointsledger.reports import spreadsheet_cell
+
+    committee = Actor("c-01", roles={"committee"})
+    ledger = Ledger.in_memory()
+    ledger.adopt(Rulebook("2027", [ChecklistItem("ENV-01", "整洁", category="环境卫生",
+                                                 points=5)]),
+                 effective_from=pendulum.date(2026, 1, 1), by=committee, resolution="m")
+    regions = tmp_path / "regions.csv"
+    regions.write_text("code,name,kind\nG1,第一网格,grid\n", encoding="utf-8")
+    households = tmp_path / "households.csv"
+    heads = ["=SUM(A1)", "-张三", "'+李四", "王五"]
+    households.write_text("household,grid,head\n" + "".join(
+        f"H{n},G1,{spreadsheet_cell(head)}\n" for n, head in enumerate(heads)),
+        encoding="utf-8")
+    import_registry(ledger, by=committee, regions=regions, households=households)
+    assert [h.head for h in ledger.households().values()] == heads

@@ -289,10 +289,14 @@ def _registered_again(ctx: Context, key: str | None, account: str,
         member = state.members.get(account)
         if member is None or not member.closed:
             raise
-        raise AlreadyExists(
-            f"member {account!r} is already registered and closed (they left household "
-            f"{member.household!r}); a member who comes back is re-opened with "
-            "member_returns, not registered again", account=account) from None
+        raise _closed_member(account, member.household) from None
+
+
+def _closed_member(account: str, household: str) -> AlreadyExists:
+    return AlreadyExists(
+        f"member {account!r} is already registered and closed (they left household "
+        f"{household!r}); a member who comes back is re-opened with member_returns, not "
+        "registered again", account=account)
 
 
 def _open_household(state: LedgerState, household: str) -> None:
@@ -378,6 +382,9 @@ def register_member(
         return replay
     version = ctx.authorise()
     state = ctx.state
+    closed = state.members.get(member)
+    if closed is not None and closed.closed:  # under a key of the app's own
+        raise _closed_member(member, closed.household)
     _new_account(state, member)
     _open_household(state, household)
     return [ctx.draft(tuple(fields.values()), version)]

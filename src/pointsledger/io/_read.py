@@ -3,7 +3,10 @@
 CSV files are UTF-8, with or without a BOM, and have a header row. An XLSX workbook (the
 ``xlsx`` extra, openpyxl) has one sheet per table, each with a header row. Rows are dicts keyed
 by the header, each with ``"_row"``, its row number in the file; empty rows are skipped and
-cells are read without surrounding white space.
+cells are read without surrounding white space. Text a writer neutralised against spreadsheet
+formulas (``'=...``, ``'+...``, ``'-...``, ``'@...``: `pointsledger.io._cells.spreadsheet_text`,
+as reports' CSV and `dump_rulebook` write it) is read back as it was. A header naming a column
+twice is refused by name.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pointsledger.io._cells import ImportFailed, Row, RowProblem, fail
+from pointsledger.io._cells import ImportFailed, Row, RowProblem, fail, from_spreadsheet
 
 
 def read_table(path: str | os.PathLike[str], sheet: str | None = None) -> list[Row]:
@@ -23,7 +26,18 @@ def read_table(path: str | os.PathLike[str], sheet: str | None = None) -> list[R
     header; each row also has ``"_row"``, its row number in the file.
 
     Raises:
-        ImportFailed: the file cannot be read as a table.
+        ImportFailed: the file cannot be read as a table, or its header names a column twice.
+    """
+    return table_of(path, sheet)[1]
+
+
+def table_of(path: str | os.PathLike[str], sheet: str | None = None
+             ) -> tuple[list[str], list[Row]]:
+    """The header (column names, without surrounding white space) and the rows of a CSV file
+    or of one sheet of an XLSX workbook, as `read_table` gives them.
+
+    Raises:
+        ImportFailed: the file cannot be read as a table, or its header names a column twice.
     """
     path = Path(path)
     try:
@@ -34,22 +48,37 @@ def read_table(path: str | os.PathLike[str], sheet: str | None = None) -> list[R
         raise fail([RowProblem(0, "", str(path), f"cannot read the file: {exc}")],
                     str(path)) from None
     reader = csv.reader(io.StringIO(text))
-    header = [h.strip() for h in next(reader, [])]
+    header = _header([h.strip() for h in next(reader, [])], path, sheet)
     rows = []
     for number, values in enumerate(reader, start=2):
         if not any(v.strip() for v in values):
             continue
-        cells = [v.strip() for v in values]
+        cells = [from_spreadsheet(v.strip()) for v in values]
         row: Row = dict(zip(header, cells, strict=False))
         for n, extra in enumerate(cells[len(header):], start=len(header) + 1):
             if extra:
                 row[f"(column {n}, without a header)"] = extra
         row["_row"] = number
         rows.append(row)
-    return rows
+    return header, rows
 
 
-def _xlsx_rows(path: Path, sheet: str | None) -> list[Row]:
+def _header(header: list[str], path: Path, sheet: str | None) -> list[str]:
+    """The header, refusing a column named twice (a cell of the second would silently
+    replace the first's)."""
+    first: dict[str, int] = {}
+    problems = []
+    for number, name in enumerate(header, start=1):
+        if name and first.setdefault(name, number) != number:
+            problems.append(RowProblem(1, name, name, f"column {name!r} is named twice in the "
+                                       f"header (columns {first[name]} and {number})",
+                                       sheet or path.stem))
+    if problems:
+        raise fail(problems, str(path))
+    return header
+
+
+def _xlsx_rows(path: Path, sheet: str | None) -> tuple[list[str], list[Row]]:
     book = _open_workbook(path)
     names = book.sheetnames
     if sheet is not None and sheet not in names:
@@ -57,6 +86,11 @@ def _xlsx_rows(path: Path, sheet: str | None) -> list[Row]:
                     str(path))
     found = book[sheet or names[0]].iter_rows(values_only=True)
     header = [str(h).strip() if h is not None else "" for h in next(found, ())]
+    try:
+        header = _header(header, path, sheet or names[0])
+    except ImportFailed:
+        book.close()
+        raise
     rows = []
     for number, values in enumerate(found, start=2):
         if all(v is None or str(v).strip() == "" for v in values):
@@ -65,7 +99,7 @@ def _xlsx_rows(path: Path, sheet: str | None) -> list[Row]:
         row["_row"] = number
         rows.append(row)
     book.close()
-    return rows
+    return header, rows
 
 
 def _cell(value: object) -> Any:
@@ -75,7 +109,7 @@ def _cell(value: object) -> Any:
         return value.date().isoformat()
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    return value if isinstance(value, int | bool) else str(value).strip()
+    return value if isinstance(value, int | bool) else from_spreadsheet(str(value).strip())
 
 
 def sheet_names(path: Path) -> list[str]:

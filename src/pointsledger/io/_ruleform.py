@@ -9,13 +9,14 @@ are checked by the same code. Invariant: `rulebook_from_form(rulebook_to_form(r)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Final
 
 import attrs
 
+from pointsledger.base.checks import shown
 from pointsledger.base.periods import PERIODS
-from pointsledger.errors import PointsLedgerError
+from pointsledger.errors import PointsLedgerError, ValidationError
 from pointsledger.io._cells import (
     Cells,
     ImportFailed,
@@ -172,6 +173,38 @@ def rulebook_to_form(rulebook: Rulebook) -> dict[str, Any]:
                     "day_kind": s.day_kind} for s in m.steps]}
         for m in rulebook.matters]
     return form
+
+
+def check_writable(form: Mapping[str, Any]) -> None:
+    """Refuse a form whose text a rule file would not give back: text starting or ending with
+    white space (``" 整洁"``, ``"环境卫生\u3000"``), which every reader drops (cells and values
+    are read without it), so the file would load as another rulebook.
+
+    Raises:
+        ValidationError: naming where (table, row, key) and the value.
+    """
+    for path, value in _texts(form):
+        if value != value.strip():
+            where = " ".join(path)
+            raise ValidationError(
+                f"{where} {shown(value)} starts or ends with white space, which a rule file "
+                "does not keep (its values are read without it): remove it before writing the "
+                "rulebook", field=path[-1] if path else "", value=value, where=where)
+
+
+def _texts(value: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], str]]:
+    """Every text in ``value`` (a mapping's keys too) with where it is: its table, row and
+    key."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, Mapping):
+        for name, inner in value.items():
+            yield path, str(name)
+            yield from _texts(inner, (*path, str(name)))
+    elif isinstance(value, list | tuple):
+        for number, inner in enumerate(value, start=1):
+            yield from _texts(inner, (*path, f"row {number}") if isinstance(inner, Mapping)
+                              else path)
 
 
 # -- reading ----------------------------------------------------------------------------------

@@ -17,7 +17,9 @@ The tables (docs/input.md shows their columns) convert to and from the file form
 
 A table that is absent leaves its part at the default; a table with a header and no rows makes
 it empty. Cells are read without surrounding white space; an empty cell is a value not given.
-Unknown tables, columns and settings are refused by name.
+Text a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-`` or ``@``) is
+written with a leading ``'``, as reports write their CSV, and read back as it was. Unknown
+tables, columns (also in a table with only its header) and settings are refused by name.
 """
 
 from __future__ import annotations
@@ -28,8 +30,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Final
 
-from pointsledger.io._cells import Row, RowProblem, fail
-from pointsledger.io._read import read_table, sheet_names
+from pointsledger.io._cells import Row, RowProblem, fail, spreadsheet_text
+from pointsledger.io._read import sheet_names, table_of
 from pointsledger.io._ruleform import (
     BENEFIT,
     CAMPAIGN,
@@ -75,11 +77,13 @@ SETTINGS: Final = ("version", *(f"{table}.{key}" for table, (_cls, fields) in PO
 
 
 def _cell(value: Any) -> Any:
+    """A value as a table cell: lists as text separated by ``;``, dates as ISO text, and text
+    a spreadsheet would run as a formula neutralised (`spreadsheet_text`)."""
     if isinstance(value, list | tuple):
-        return "; ".join(str(v) for v in value)
-    if isinstance(value, _dt.date):
+        value = "; ".join(str(v) for v in value)
+    elif isinstance(value, _dt.date):
         return value.isoformat()
-    return value
+    return spreadsheet_text(value)
 
 
 def form_to_sheets(form: Mapping[str, Any]) -> dict[str, list[list[Any]]]:
@@ -116,8 +120,8 @@ def form_to_sheets(form: Mapping[str, Any]) -> dict[str, list[list[Any]]]:
 
 
 def write_xlsx(sheets: Mapping[str, list[list[Any]]], path: Path) -> None:
-    """Write the tables as the sheets of an XLSX workbook (text that looks like a formula stays
-    text)."""
+    """Write the tables as the sheets of an XLSX workbook. Their text was neutralised by
+    `form_to_sheets` (no cell starts with ``=``, so none is written as a formula)."""
     import openpyxl
 
     book = openpyxl.Workbook()
@@ -126,10 +130,6 @@ def write_xlsx(sheets: Mapping[str, list[list[Any]]], path: Path) -> None:
         sheet = book.create_sheet(name)
         for row in rows:
             sheet.append(row)
-        for line in sheet.iter_rows():
-            for cell in line:
-                if isinstance(cell.value, str) and cell.value.startswith("="):
-                    cell.data_type = "s"
     book.save(path)
 
 
@@ -147,25 +147,38 @@ def write_csv_folder(sheets: Mapping[str, list[list[Any]]], folder: Path) -> Non
 # -- reading ----------------------------------------------------------------------------------
 
 
-def sheets_to_form(sheets: Mapping[str, list[Row]], where: str) -> dict[str, Any]:
+def sheets_to_form(sheets: Mapping[str, list[Row]], where: str,
+                   headers: Mapping[str, list[str]] | None = None) -> dict[str, Any]:
     """The form of a rule file's tables (rows as `read_table` gives them).
+
+    Args:
+        sheets: each table's rows.
+        where: the file, for messages.
+        headers: each table's header, when known: an unknown column of a table that has
+            only its header is refused from the header (row 1); otherwise in every row.
 
     Raises:
         ImportFailed: an unknown table, column or setting, a row naming an unknown reward, a
             category or command given twice.
     """
     problems: list[RowProblem] = []
+    headers = headers or {}
     for name, rows in sheets.items():
         if name not in SHEETS:
             problems.append(RowProblem(0, "", name, f"unknown table {name!r}; tables: "
                                        f"{', '.join(SHEETS)}", name))
             continue
+        known = ", ".join(SHEETS[name])
+        for column in [] if rows else [c for c in headers.get(name, ()) if c]:
+            if column not in SHEETS[name]:  # a table with only its header: from the header
+                problems.append(RowProblem(1, column, column, f"unknown column {column!r}; "
+                                           f"columns: {known}", name))
         for row in rows:
             for column in row:
                 if column not in ("_row", *SHEETS[name]) and (column or row[column] != ""):
                     problems.append(RowProblem(row["_row"], column, str(row[column]),
-                                               f"unknown column {column!r}; columns: "
-                                               f"{', '.join(SHEETS[name])}", name))
+                                               f"unknown column {column!r}; columns: {known}",
+                                               name))
     if problems:
         raise fail(problems, where)
     form: dict[str, Any] = {}
@@ -206,6 +219,9 @@ def _setting(form: dict[str, Any], row: Row, problems: list[RowProblem]) -> None
     elif value in ("", None):
         return
     elif name == "version":
+        if "version" in form:
+            problems.append(RowProblem(row["_row"], "setting", name, "is given twice",
+                                       "settings"))
         form["version"] = str(value)
     else:
         table, key = name.split(".", 1)
@@ -249,11 +265,16 @@ def _attach(records: list[Row], rows: Iterable[Row], table: str, part: str,
             {k: v for k, v in _given(row).items() if k != owner})
 
 
-def read_csv_folder(folder: Path) -> dict[str, list[Row]]:
-    """The tables of a folder of ``<table>.csv`` files (every ``.csv`` file in it)."""
-    return {path.stem: read_table(path) for path in sorted(folder.glob("*.csv"))}
+def read_csv_folder(folder: Path) -> tuple[dict[str, list[Row]], dict[str, list[str]]]:
+    """The tables of a folder of ``<table>.csv`` files (every ``.csv`` file in it), and their
+    headers."""
+    found = {path.stem: table_of(path) for path in sorted(folder.glob("*.csv"))}
+    return ({name: rows for name, (_h, rows) in found.items()},
+            {name: header for name, (header, _r) in found.items()})
 
 
-def read_xlsx(path: Path) -> dict[str, list[Row]]:
-    """The tables of an XLSX workbook, one per sheet."""
-    return {name: read_table(path, name) for name in sheet_names(path)}
+def read_xlsx(path: Path) -> tuple[dict[str, list[Row]], dict[str, list[str]]]:
+    """The tables of an XLSX workbook, one per sheet, and their headers."""
+    found = {name: table_of(path, name) for name in sheet_names(path)}
+    return ({name: rows for name, (_h, rows) in found.items()},
+            {name: header for name, (header, _r) in found.items()})

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from pointsledger.io._cells import ImportFailed
-from pointsledger.io._ruleform import rulebook_from_form, rulebook_to_form
+from pointsledger.io._ruleform import check_writable, rulebook_from_form, rulebook_to_form
 from pointsledger.rules.rulebook import Rulebook
 
 _BARE = re.compile(r"[A-Za-z0-9_-]+").fullmatch
@@ -56,8 +56,14 @@ def _lines(values: Mapping[str, Any]) -> list[str]:
 
 
 def toml_text(rulebook: Rulebook) -> str:
-    """The rulebook as the text of a TOML rule file, every part written out."""
+    """The rulebook as the text of a TOML rule file, every part written out.
+
+    Raises:
+        ValidationError: text that starts or ends with white space, which the file would not
+            give back (named with its table, row and key).
+    """
     form = rulebook_to_form(rulebook)
+    check_writable(form)
     out = [f"# rulebook {rulebook.version}: a pointsledger rule file (docs/input.md)",
            f"version = {_string(rulebook.version)}"]
     for table in _SINGLE:

@@ -43,8 +43,8 @@ from pointsledger.io._cells import (
     fail,
     text,
 )
-from pointsledger.io._read import read_table
-from pointsledger.io._ruleform import rulebook_from_form, rulebook_to_form
+from pointsledger.io._read import read_table, table_of
+from pointsledger.io._ruleform import check_writable, rulebook_from_form, rulebook_to_form
 from pointsledger.io._ruletables import (
     form_to_sheets,
     read_csv_folder,
@@ -125,11 +125,12 @@ def _load_rulebook(path: Path, version: str | None) -> Rulebook:
         if version is None:
             raise ImportFailed(f"a {suffix} checklist carries no version: give one",
                                field="version")
-        return rulebook_from_form(sheets_to_form({"items": read_table(path)}, str(path)),
+        header, rows = table_of(path)
+        return rulebook_from_form(sheets_to_form({"items": rows}, str(path), {"items": header}),
                                   where=str(path), version=version, tabular=True)
     if suffix == ".xlsx" or path.is_dir():
-        sheets = read_xlsx(path) if suffix == ".xlsx" else read_csv_folder(path)
-        form = sheets_to_form(sheets, str(path))
+        sheets, headers = read_xlsx(path) if suffix == ".xlsx" else read_csv_folder(path)
+        form = sheets_to_form(sheets, str(path), headers)
         if version is None and "version" not in form:
             raise ImportFailed(f"{path} names no version (a settings table with the row "
                                "version): give one", field="version")
@@ -148,24 +149,32 @@ def dump_rulebook(rulebook: Rulebook, path: str | os.PathLike[str]) -> Path:
 
     Raises:
         ValidationError: a path that is none of these (a single ``.csv`` file cannot hold
-            every table).
+            every table); text that starts or ends with white space (a title ``" 整洁"``),
+            which no rule file gives back, named with its table, row and key (nothing is
+            written).
     """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".toml":
         path.write_text(toml_text(rulebook), encoding="utf-8")
     elif suffix == ".xlsx":
-        write_xlsx(form_to_sheets(rulebook_to_form(rulebook)), path)
+        write_xlsx(form_to_sheets(_writable(rulebook)), path)
     elif suffix in ("", ".csv") or path.is_dir():
         if suffix == ".csv":
             raise ValidationError(f"a rulebook is written to a .toml or .xlsx file or a "
                                   f"folder, not to one CSV file {path.name!r}", field="path",
                                   value=str(path))
-        write_csv_folder(form_to_sheets(rulebook_to_form(rulebook)), path)
+        write_csv_folder(form_to_sheets(_writable(rulebook)), path)
     else:
         raise ValidationError(f"a rulebook is written to a .toml or .xlsx file or a folder, "
                               f"not {path.name!r}", field="path", value=str(path))
     return path
+
+
+def _writable(rulebook: Rulebook) -> dict[str, Any]:
+    form = rulebook_to_form(rulebook)
+    check_writable(form)
+    return form
 
 
 # -- registries -------------------------------------------------------------------------------

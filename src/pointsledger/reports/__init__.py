@@ -24,7 +24,14 @@ from pointsledger.reports.boards import METHODS, honour_board, ranks
 from pointsledger.reports.donations import donation_receipt
 from pointsledger.reports.labels import term
 from pointsledger.reports.masking import mask_name, mask_text
-from pointsledger.reports.matters import matter_board, matter_disclosure, matter_list
+from pointsledger.reports.matters import (
+    decision_record,
+    matter_board,
+    matter_breakdown,
+    matter_disclosure,
+    matter_list,
+    matter_step_days,
+)
 from pointsledger.reports.notices import audit_trail, public_notice
 from pointsledger.reports.pages import household_card_page, monthly_notice_page, wish_wall_page
 from pointsledger.reports.ratings import star_households
@@ -48,6 +55,7 @@ __all__ = [
     "category_summary",
     "claimer_ranking",
     "claims_notice",
+    "decision_record",
     "distribution",
     "donation_receipt",
     "eligibility",
@@ -58,8 +66,10 @@ __all__ = [
     "mask_name",
     "mask_text",
     "matter_board",
+    "matter_breakdown",
     "matter_disclosure",
     "matter_list",
+    "matter_step_days",
     "monthly_notice_page",
     "passbook",
     "period_summary",

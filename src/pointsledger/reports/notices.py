@@ -16,8 +16,9 @@ from pointsledger.reports.table import Table
 def public_notice(ledger: Ledger, period: str, *, objection_days: int = 7,
                   contact: str = "村务监督委员会", locale: str = "zh") -> Table:
     """A period's awards and deductions for the notice board: date, household, the head of
-    household's name masked (张*明), the item's title (邻里互助, never its code), category and
-    points; reversed entries are left out.
+    household's name masked (张*明), the item's title (邻里互助, never its code; an award in a
+    campaign (专项活动) with the campaign's title, as on statements), category and points;
+    reversed entries are left out.
     No ID or phone number is ever shown. The notes give the notice dates and how to object.
 
     The claims currently in notice have a report of their own, :func:`claims_notice`.
@@ -40,8 +41,12 @@ def public_notice(ledger: Ledger, period: str, *, objection_days: int = 7,
         household = m.names[who]
         head = households[household].head if household in households else ""
         item, rulebook = m.names[code], m.names[version]
-        rows.append((local_date(ledger, at), household, mask_name(head),
-                     titles.item(item, rulebook), titles.category(item, rulebook), value))
+        title = titles.item(item, rulebook)
+        campaign = titles.campaign(item, rulebook, at) if kind == earn else ""
+        if campaign:  # the points are the campaign's, not the item's as listed
+            title = f"{title}（{campaign}）" if locale == "zh" else f"{title} ({campaign})"
+        rows.append((local_date(ledger, at), household, mask_name(head), title,
+                     titles.category(item, rulebook), value))
     now = ledger.now()
     until = now.add(days=objection_days) if hasattr(now, "add") else now
     anchor = str(ledger.anchor())

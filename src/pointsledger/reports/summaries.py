@@ -88,9 +88,11 @@ def period_summary(ledger: Ledger, *, per: str = "month", locale: str = "zh") ->
 def rollup(ledger: Ledger, *, period: str | None = None, locale: str = "zh") -> Table:
     """Each region with the households under it, how many took part (at least one award in the
     period), the participation rate, and the points earned and deducted. A region's figures
-    are the sums of its children's. The registry is taken as it stood at the end of the
-    period: the households registered by then, each in its grid then, with the conduct of
-    each member counted for the household they belonged to when it was recorded."""
+    are the sums of its children's. The registry is taken as it stood in the period: the
+    households registered by its end and not closed before it began (one merged during the
+    period still counts; one merged earlier does not), each in its grid at the end, with the
+    conduct of each member counted for the household they belonged to when it was
+    recorded."""
     text = labels(locale)
     regions = ledger.regions()
     start, end = bounds(ledger, period)
@@ -110,8 +112,14 @@ def rollup(ledger: Ledger, *, period: str | None = None, locale: str = "zh") -> 
     for region in regions.values():
         children[region.parent].append(region.code)
     by_grid: dict[str, list[str]] = defaultdict(list)
+    # a household closed (merged, say) before the period began is no longer one of its
+    # households; one closed during the period still counts, with its conduct
+    before = stood_at(ledger, start) if period is not None else None
+    gone = ({h.id for h in ledger.households(as_of=before).values() if h.closed}
+            if before is not None else set())
     for household in ledger.households(as_of=stood_at(ledger, end)).values():
-        by_grid[household.grid].append(household.id)
+        if household.id not in gone:
+            by_grid[household.grid].append(household.id)
     rows: list[tuple[object, ...] | None] = []
 
     def visit(code: str, depth: int) -> tuple[int, int, int, int]:

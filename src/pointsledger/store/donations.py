@@ -85,14 +85,17 @@ def receive_stock(
         UnknownAccount: no such household or member.
         PermissionDenied: the actor's roles or household do not allow it.
         ValidationError: ``donation_item`` without a registered donor, a donation without a
-            donor, an item per value without a ``value`` that earns at least one step.
+            donor, a ``donor_name`` without a visible character (blank or only zero-width
+            characters), an item per value without a ``value`` that earns at least one step.
         CapExceeded: the donor's award would pass a cap (and the other errors of ``award``).
     """
     reward = check_id(reward, "reward")
     quantity = check_int(quantity, "quantity", minimum=1, maximum=MAX_STOCK)
     donor = None if donor is None else check_id(donor, "donor")
     donation_item = None if donation_item is None else check_id(donation_item, "donation_item")
-    donor_name = check_text(donor_name, "donor_name")
+    # a name given must be visible: an outside donor is known by it alone, and the receipt
+    # shows it instead of a registered donor's name
+    donor_name = check_text(donor_name, "donor_name", required=donor_name != "")
     # assessed values beyond a wish's worth occur (an enterprise's lorry of goods)
     value = None if value is None else check_int(value, "value", minimum=1, maximum=MAX_POINTS)
     if donation_item is not None and donor is None:

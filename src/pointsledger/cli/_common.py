@@ -1,0 +1,314 @@
+"""What every subcommand shares: the parser class, the acting person, opening the ledger file,
+naming an entry, times, and the result printed as text or as one JSON object.
+
+A subcommand's ``run(args)`` returns a :class:`Result`; :func:`pointsledger.cli.main.main`
+prints it (its text lines, or with ``--json`` the object ``{"ok": true, "command": ...,
+**data}``) and maps failures to exit codes: 1 for a refusal by the ledger or a bad file,
+2 for a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import os
+import re
+import sqlite3
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, NoReturn, TextIO
+
+import attrs
+import pendulum
+
+from pointsledger.base.actors import ROLES, Actor
+from pointsledger.core.events import Event
+from pointsledger.errors import UnknownEntry
+from pointsledger.ledger.ledger import Ledger
+from pointsledger.rules.flows import FLOWS, Case
+
+DEFAULT_ROLES = "committee,grid_worker,store_keeper"
+"""The acting person's roles when neither ``--role``, ``--by ROLE:ID`` nor
+``$POINTSLEDGER_ROLES`` gives them."""
+
+
+class Usage(Exception):
+    """A usage error found after parsing (exit code 2)."""
+
+
+class BadFile(Exception):
+    """A file that is not what the command needs (exit code 1)."""
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose errors exit with code 2 after the usage line, and whose
+    epilog (the examples) keeps its line breaks."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+Run = Callable[[argparse.Namespace], "Result"]
+"""A subcommand: the parsed arguments in, what to print out."""
+
+
+@attrs.frozen
+class Result:
+    """What a subcommand prints: ``lines`` as text, or ``data`` as JSON (``--json``).
+
+    ``raw`` is printed as it is instead of ``lines`` (a report's rendered table or page)."""
+
+    lines: tuple[str, ...] = ()
+    data: dict[str, Any] = attrs.field(factory=dict)
+    raw: str | None = None
+
+    def write(self, out: TextIO) -> None:
+        """Print the text form."""
+        if self.raw is not None:
+            out.write(self.raw if self.raw.endswith("\n") else self.raw + "\n")
+        for line in self.lines:
+            print(line, file=out)
+
+
+def common_options() -> Parser:
+    """The options every subcommand takes: the acting person, ``--json`` and ``-v``."""
+    common = Parser(add_help=False)
+    group = common.add_argument_group("acting person and output")
+    group.add_argument(
+        "--by", default=None,
+        help="the acting person: ID, or ROLE[,ROLE]:ID with known roles (default: "
+             "$POINTSLEDGER_ACTOR or operator)")
+    group.add_argument(
+        "--role", default=None,
+        help="comma-separated roles of the acting person (default: the roles in --by, else "
+             f"$POINTSLEDGER_ROLES, else {DEFAULT_ROLES})")
+    group.add_argument("--json", action="store_true",
+                       help="print one JSON object instead of text")
+    group.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS,
+                       help="log to stderr (-v: info, -vv: debug)")
+    return common
+
+
+def actor(args: argparse.Namespace) -> Actor:
+    """The acting person from ``--by`` and ``--role`` (see :func:`parse_actor`)."""
+    return parse_actor(args.by, args.role)
+
+
+def parse_actor(by: str | None, role: str | None) -> Actor:
+    """The acting person.
+
+    ``by`` is an id, or ``ROLE[,ROLE]:ID`` when every name before the first colon is a role
+    the library knows (``committee:c-01``); ids may contain colons, so ``x:1`` is the id
+    ``x:1``. ``role`` (comma-separated) overrides the roles of ``by``; without either, the
+    roles are ``$POINTSLEDGER_ROLES`` or :data:`DEFAULT_ROLES`.
+
+    Raises:
+        ValidationError: an id or role name the library refuses.
+    """
+    text = by if by is not None else os.environ.get("POINTSLEDGER_ACTOR", "operator")
+    roles_given: str | None = None
+    prefix, colon, rest = text.partition(":")
+    if colon and rest:
+        names = [r.strip() for r in prefix.split(",")]
+        if names and all(name in ROLES for name in names):
+            roles_given, text = prefix, rest
+    if role is not None:
+        roles_given = role
+    if roles_given is None:
+        roles_given = os.environ.get("POINTSLEDGER_ROLES", DEFAULT_ROLES)
+    return Actor(text, roles=[r.strip() for r in roles_given.split(",") if r.strip()])
+
+
+# -- times and dates ----------------------------------------------------------------------------
+
+
+def when(text: str | None, ledger: Ledger) -> _dt.datetime:
+    """A date and time in the ledger's zone (now when ``text`` is None).
+
+    Raises:
+        Usage: not a date and time.
+    """
+    if text is None:
+        return ledger.now()
+    try:
+        parsed = pendulum.parse(text, tz=ledger.tz)
+    except (ValueError, pendulum.parsing.exceptions.ParserError) as exc:
+        raise Usage(f"not a date or time: {text!r} ({exc})") from None
+    if not isinstance(parsed, pendulum.DateTime):
+        raise Usage(f"not a date and time: {text!r}")
+    return parsed
+
+
+def occurred(args: argparse.Namespace, ledger: Ledger) -> _dt.datetime | None:
+    """``--occurred-at``; without it None: the library then takes the time of the first
+    recording, so that running the same command again is the same request."""
+    return None if args.occurred_at is None else when(args.occurred_at, ledger)
+
+
+def date(text: str) -> _dt.date:
+    """A ``YYYY-MM-DD`` date.
+
+    Raises:
+        Usage: not one.
+    """
+    try:
+        return _dt.date.fromisoformat(text)
+    except ValueError:
+        raise Usage(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+# -- the ledger file ----------------------------------------------------------------------------
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def open_ledger(path: str, **kwargs: Any) -> Ledger:
+    """Open an existing ledger file, after checking read-only that it holds a ledger (so that
+    a missing, empty or foreign file is refused, not turned into a new ledger)."""
+    check_ledger_file(path)
+    return Ledger.open(path, **kwargs)
+
+
+def check_ledger_file(path: str) -> None:
+    """Refuse, writing nothing, a path that does not hold a pointsledger ledger.
+
+    Raises:
+        Usage: no such file.
+        BadFile: a directory, an empty file, not a SQLite file, another application's
+            SQLite file, or a ledger file without events.
+    """
+    file = Path(path)
+    if not file.exists():
+        raise Usage(f"no ledger file {path!r} (create one with: pointsledger init {path})")
+    if not file.is_file():
+        raise BadFile(f"{path!r} is not a file")
+    with file.open("rb") as stream:
+        magic = stream.read(len(_SQLITE_MAGIC))
+    if not magic:
+        raise BadFile(f"{path!r} is empty (0 bytes), not a ledger file; left as it is "
+                      f"(a new ledger is made with: pointsledger init NEW_FILE)")
+    if magic != _SQLITE_MAGIC:
+        raise BadFile(f"{path!r} is not a ledger file (not a SQLite database); left as it is")
+    try:
+        db = sqlite3.connect(f"{file.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            tables = {r[0] for r in db.execute(
+                "SELECT name FROM sqlite_master WHERE type='table'")}
+            has_events = {"meta", "events"} <= tables and bool(
+                db.execute("SELECT EXISTS (SELECT 1 FROM events)").fetchone()[0])
+        finally:
+            db.close()
+    except sqlite3.Error as exc:
+        raise BadFile(f"{path!r} cannot be read as a ledger file: {exc}") from None
+    if not {"meta", "events"} <= tables:
+        raise BadFile(f"{path!r} is a SQLite file of another application, not a ledger; "
+                      "left as it is")
+    if not has_events:
+        raise BadFile(f"{path!r} holds no ledger (no events); left as it is")
+
+
+_ENTRY_ID = re.compile(r"e[0-9]+-[0-9a-f]+").fullmatch
+
+
+def entry(ledger: Ledger, text: str) -> str:
+    """The id of the event named by ``text``: an event id (``e42-1a2b3c4d5e6f``), a sequence
+    number (``42``), or the idempotency key the event was written with (``claim/1``).
+
+    Raises:
+        UnknownEntry: no event by that id, number or key.
+    """
+    if _ENTRY_ID(text):
+        return text
+    if text.isdigit():
+        return ledger.event(int(text)).id
+    found = ledger.event_for_key(text)
+    if found is None:
+        raise UnknownEntry(
+            f"no event {text!r}: give an event id (e42-1a2b3c4d5e6f), a sequence number or "
+            "the --key an event was written with", entry=text)
+    return found.id
+
+
+# -- results ------------------------------------------------------------------------------------
+
+
+def event_line(event: Event) -> str:
+    """An event as one line: its id and kind."""
+    return f"{event.id}  {event.kind}"
+
+
+def written(ledger: Ledger, event: Event, *more: str, **data: Any) -> Result:
+    """The result of a command that wrote ``event``: its line and ``more`` lines, or in JSON
+    ``{"event": ..., **data}``."""
+    return Result((event_line(event), *more), {"event": event.to_dict(ledger.tz), **data})
+
+
+def case_line(case: Case) -> str:
+    """A case as one line: its id, flow, state and the steps allowed next."""
+    flow = FLOWS[case.flow]
+    allowed = [step for step in flow.allowed(case.state) if step not in flow.system] \
+        if case.is_live else []
+    following = f" (next: {', '.join(allowed)})" if allowed else ""
+    return f"{case.flow} {case.id} for {case.account or '-'}: {case.state}{following}"
+
+
+def case_result(ledger: Ledger, event: Event, case_id: str) -> Result:
+    """The result of opening or stepping a case: the event, then the case as it now stands."""
+    case = ledger.case(case_id)
+    return written(ledger, event, case_line(case), case=case.to_dict(ledger.tz))
+
+
+def with_balance(ledger: Ledger, event: Event, account: str) -> Result:
+    """The result of a command that changed ``account``'s points: the event and its balance."""
+    balance = ledger.balance(account)
+    return written(ledger, event, str(balance), balance=balance.to_dict(ledger.tz))
+
+
+def example(*lines: str) -> str:
+    """An argparse epilog of examples."""
+    return "example:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def add_key(parser: argparse.ArgumentParser, required: bool = True) -> None:
+    """``--key``, the idempotency key (running the same command again writes nothing)."""
+    parser.add_argument("--key", required=required,
+                        help="idempotency key: the same command again writes nothing"
+                        + ("" if required else " (default: derived from the request)"))
+
+
+def add_memo(parser: argparse.ArgumentParser) -> None:
+    """``--memo``: free text recorded with the event."""
+    parser.add_argument("--memo", default="", help="free text recorded with the event")
+
+
+def non_empty(values: Iterable[str]) -> list[str]:
+    """Comma-separated values split and stripped."""
+    return [v.strip() for value in values for v in value.split(",") if v.strip()]
+
+
+class Progress:
+    """A progress line on stderr for long work, drawn only when stderr is a terminal."""
+
+    def __init__(self, label: str, stream: TextIO | None = None) -> None:
+        self.label = label
+        self.stream = stream or sys.stderr
+        self.shown = -1
+        self.active = self.stream.isatty()
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.active or total <= 0:
+            return
+        percent = done * 100 // total
+        if percent != self.shown:
+            self.shown = percent
+            bar = "#" * (percent // 4)
+            self.stream.write(f"\r{self.label} [{bar:<25}] {percent:3d}% ({done:,}/{total:,})")
+            if done >= total:
+                self.stream.write("\n")
+            self.stream.flush()

@@ -1,0 +1,167 @@
+"""Subcommands on the ledger file as a whole: ``init``, ``adopt``, ``register``, ``verify``,
+``anchor``, ``export`` and ``import``."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+from pointsledger.cli._common import (
+    Parser,
+    Progress,
+    Result,
+    Usage,
+    actor,
+    date,
+    event_line,
+    example,
+    open_ledger,
+)
+from pointsledger.io.jsonl import export_jsonl, import_jsonl
+from pointsledger.io.rulefiles import import_registry, load_rulebook
+from pointsledger.ledger.ledger import Ledger
+
+
+@contextlib.contextmanager
+def new_file(path: str) -> Iterator[None]:
+    """Remove the ledger file (and its SQLite and lock side files) made inside the block if
+    the block fails, so a failed ``init`` or ``import`` leaves no file behind."""
+    made = [Path(path + suffix) for suffix in ("", "-wal", "-shm", ".lock", ".queue")]
+    made = [file for file in made if not file.exists()]
+    try:
+        yield
+    except BaseException:
+        for file in made:
+            file.unlink(missing_ok=True)
+        raise
+
+
+def _init(args: argparse.Namespace) -> Result:
+    if Path(args.file).exists():
+        raise Usage(f"{args.file!r} already exists")
+    Ledger.in_memory(tz=args.tz).close()  # an unknown time zone fails here, before any file
+    with new_file(args.file), Ledger.open(args.file, tz=args.tz) as ledger:
+        return Result((f"created {args.file} (ledger {ledger.ledger_id}, time zone "
+                       f"{ledger.tz})",),
+                      {"file": args.file, "ledger_id": ledger.ledger_id, "tz": ledger.tz})
+
+
+def _adopt(args: argparse.Namespace) -> Result:
+    rulebook = load_rulebook(args.rules, version=args.version, rewards_table=args.rewards)
+    with open_ledger(args.file) as ledger:
+        event = ledger.adopt(rulebook, effective_from=date(args.effective_from),
+                             by=actor(args), resolution=args.resolution)
+        return Result((event_line(event), f"rulebook {rulebook.version!r}: "
+                       f"{len(rulebook.items)} items, {len(rulebook.rewards)} rewards, "
+                       f"{len(rulebook.matters)} matters"),
+                      {"event": event.to_dict(ledger.tz), "version": rulebook.version,
+                       "items": len(rulebook.items), "rewards": len(rulebook.rewards),
+                       "matters": len(rulebook.matters)})
+
+
+def _register(args: argparse.Namespace) -> Result:
+    if not (args.regions or args.households or args.members):
+        raise Usage("give --regions, --households and/or --members")
+    with open_ledger(args.file) as ledger:
+        count = import_registry(ledger, by=actor(args), regions=args.regions,
+                                households=args.households, members=args.members,
+                                progress=Progress("register"))
+        return Result((f"{count} events written",), {"events": count})
+
+
+def _verify(args: argparse.Namespace) -> Result:
+    with open_ledger(args.file, progress=Progress("replay")) as ledger:
+        verified = ledger.verify(anchors=args.anchor)
+        return Result((f"ok: {verified.events} events, head {verified.head_hash[:16]}"
+                       + (f", {len(args.anchor)} anchor(s) held" if args.anchor else ""),),
+                      {"verified": verified.to_dict(ledger.tz), "anchors": len(args.anchor)})
+
+
+def _anchor(args: argparse.Namespace) -> Result:
+    with open_ledger(args.file) as ledger:
+        anchor = ledger.anchor()
+        recorded = anchor.recorded_at(ledger.tz).isoformat()
+        return Result((str(anchor), f"recorded {recorded}"),
+                      {"anchor": str(anchor), "recorded_at": recorded})
+
+
+def _export(args: argparse.Namespace) -> Result:
+    with open_ledger(args.file) as ledger:
+        count = export_jsonl(ledger, args.output)
+        return Result((f"exported {count} events to {args.output}",),
+                      {"events": count, "output": args.output})
+
+
+def _import(args: argparse.Namespace) -> Result:
+    if Path(args.file).exists():
+        raise Usage(f"{args.file!r} already exists: import into a new file")
+    if not Path(args.jsonl).exists():
+        raise Usage(f"no file {args.jsonl!r}")
+    with new_file(args.file):
+        ledger = import_jsonl(args.jsonl, args.file)
+    try:
+        return Result((f"imported {ledger.head} events into {args.file} "
+                       "(hash chain verified)",), {"events": ledger.head, "file": args.file})
+    finally:
+        ledger.close()
+
+
+def add(sub: argparse._SubParsersAction[Parser], common: Parser) -> None:
+    """Add the file subcommands."""
+    p = sub.add_parser("init", help="create a ledger file", parents=[common],
+                       epilog=example("pointsledger init village.db --tz Asia/Shanghai"))
+    p.add_argument("file")
+    p.add_argument("--tz", default="Asia/Shanghai", help="the ledger's time zone, for good")
+    p.set_defaults(run=_init)
+
+    p = sub.add_parser(
+        "adopt", help="adopt a rulebook from TOML, CSV or XLSX", parents=[common],
+        epilog=example("pointsledger adopt village.db rules.toml --effective-from 2026-01-01 "
+                       "--resolution 村民代表会议表决通过 --by committee:c-01"))
+    p.add_argument("file")
+    p.add_argument("rules")
+    p.add_argument("--effective-from", required=True, help="YYYY-MM-DD")
+    p.add_argument("--resolution", required=True, help="the resolution (决议) that approved it")
+    p.add_argument("--version", dest="version", help="the version (CSV and XLSX checklists)")
+    p.add_argument("--rewards", help="a CSV or XLSX table of the points store's rewards")
+    p.set_defaults(run=_adopt)
+
+    p = sub.add_parser(
+        "register", help="add regions, households and members from CSV or XLSX",
+        parents=[common],
+        epilog=example("pointsledger register village.db --regions regions.csv "
+                       "--households households.csv --members members.csv"))
+    p.add_argument("file")
+    p.add_argument("--regions")
+    p.add_argument("--households")
+    p.add_argument("--members")
+    p.set_defaults(run=_register)
+
+    p = sub.add_parser(
+        "verify", help="replay and verify the whole hash chain, the derived data and "
+        "published anchors", parents=[common],
+        epilog=example("pointsledger verify village.db --anchor 3f2a…:1042:9c1d2e3f4a5b6c7d"))
+    p.add_argument("file")
+    p.add_argument("--anchor", action="append", default=[],
+                   help="a published anchor the log must hold (repeatable)")
+    p.set_defaults(run=_verify)
+
+    p = sub.add_parser("anchor", help="print the head to publish (公示栏锚点)",
+                       parents=[common], epilog=example("pointsledger anchor village.db"))
+    p.add_argument("file")
+    p.set_defaults(run=_anchor)
+
+    p = sub.add_parser("export", help="export to JSON Lines", parents=[common],
+                       epilog=example("pointsledger export village.db village.jsonl"))
+    p.add_argument("file")
+    p.add_argument("output")
+    p.set_defaults(run=_export)
+
+    p = sub.add_parser("import", help="import a JSON Lines export into a new file "
+                       "(hash-checked)", parents=[common],
+                       epilog=example("pointsledger import village.jsonl copy.db"))
+    p.add_argument("jsonl")
+    p.add_argument("file")
+    p.set_defaults(run=_import)
