@@ -68,6 +68,7 @@ if TYPE_CHECKING:
     from pointsledger.io.jsonl import export_jsonl, import_jsonl
     from pointsledger.ledger.batch import Batch
     from pointsledger.ledger.ledger import Ledger
+    from pointsledger.ledger.pool import LedgerPool
     from pointsledger.ledger.records import ExpiringLot, StockLevel, Verified
     from pointsledger.ledger.trust import Anchor
     from pointsledger.reports.ratings import Rating, rate
@@ -131,6 +132,7 @@ __all__ = [
     "InsufficientPoints",
     "IntegrityError",
     "Ledger",
+    "LedgerPool",
     "Limit",
     "LimitReached",
     "ManualClock",
@@ -205,6 +207,7 @@ _SOURCES: dict[str, tuple[str, ...]] = {
     "pointsledger.io.jsonl": ("export_jsonl", "import_jsonl"),
     "pointsledger.ledger.batch": ("Batch",),
     "pointsledger.ledger.ledger": ("Ledger",),
+    "pointsledger.ledger.pool": ("LedgerPool",),
     "pointsledger.ledger.records": ("ExpiringLot", "StockLevel", "Verified"),
     "pointsledger.ledger.trust": ("Anchor",),
     "pointsledger.reports.ratings": ("Rating", "rate"),

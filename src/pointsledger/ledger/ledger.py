@@ -122,6 +122,7 @@ class Ledger(Commands, DueJobs, Queries):
         self._backdate_us = backdate_days * _DAY_US
         self._state = LedgerState()
         self._batch: Batch | None = None
+        self._held = 0  # reading() blocks open in the thread holding the lock: state held still
         # one command, batch or read at a time: the state is never seen half applied
         self._lock = threading.RLock()
         # a store that says cheaply whether others committed (isinstance on a protocol is slow:
@@ -285,7 +286,8 @@ class Ledger(Commands, DueJobs, Queries):
         does this first, so a ledger never answers from a stale state; call it yourself to
         catch up ahead of time. It is cheap when nothing changed: one ``PRAGMA data_version``
         on SQLite, a head query on PostgreSQL, a length on the memory store. Inside a batch it
-        does nothing (the batch holds the store's write lock).
+        does nothing (the batch holds the store's write lock), nor inside :meth:`reading`
+        (which holds the state still for the read of several parts).
 
         Returns:
             How many events were taken in.
@@ -294,7 +296,7 @@ class Ledger(Commands, DueJobs, Queries):
             IntegrityError: what others appended does not verify.
         """
         with self._lock:
-            if self._batch is not None:
+            if self._batch is not None or self._held:
                 return 0
             if self._version is not None:
                 version = self._version()

@@ -12,10 +12,13 @@ People-facing reports name items, rewards and services by their titles and print
 in ``locale``'s language (:func:`~pointsledger.reports.labels.term`); *a household's points*
 are its account's and its members' together (:meth:`~pointsledger.Ledger.household_balance`).
 Printable pages (:mod:`pointsledger.reports.pages`) are standalone HTML for A4.
+:mod:`pointsledger.reports.across` gives the summaries, boards and star lists of several ledgers
+(a county's villages) at once.
 Periods are labels such as ``"2026"``, ``"2026-Q1"``, ``"2026-03"``, ``"2026-W11"``,
 ``"2026-03-15"`` in the ledger's time zone.
 """
 
+from pointsledger.reports import across
 from pointsledger.reports.accounts import balances, statement
 from pointsledger.reports.benefits import distribution, eligibility
 from pointsledger.reports.boards import METHODS, honour_board, ranks
@@ -47,6 +50,7 @@ from pointsledger.reports.xlsx import write_xlsx
 __all__ = [
     "METHODS",
     "Table",
+    "across",
     "audit_trail",
     "balances",
     "case_board",
