@@ -366,30 +366,12 @@ def _cmd_import(args: argparse.Namespace, out: TextIO) -> None:
 
 
 def _cmd_demo(args: argparse.Namespace, out: TextIO) -> None:
-    from pointsledger.demo.village import YEAR, build_demo
+    from pointsledger.demo.village import YEAR, build_demo, summary_lines
 
     summary = build_demo(args.path, seed=args.seed, households=args.households,
-                         progress=Progress(f"simulating {YEAR}"))
-    path = os.path.abspath(summary.path)
-    with Ledger.open(summary.path) as ledger:
-        for table in (reports.honour_board(ledger, f"{YEAR}-12", top=10),
-                      reports.honour_board(ledger, f"{YEAR}-12", top=10, bottom=True),
-                      reports.star_households(ledger, f"{YEAR}"),
-                      reports.category_summary(ledger, period=f"{YEAR}"),
-                      reports.rollup(ledger, period=f"{YEAR}"),
-                      reports.store_summary(ledger, period=f"{YEAR}"),
-                      reports.case_board(ledger, "wish", period=f"{YEAR}"),
-                      reports.claims_notice(ledger)):
-            if len(table.rows) > 40:  # the star list of every household: its head
-                table = Table(table.title, table.columns, table.rows[:20],
-                              (*table.notes, f"…（共{len(table.rows)}户，完整名单：pointsledger "
-                                             "report … star-households）"), keys=table.keys)
-            print(_render(table, "simple"), file=out)
-            print(file=out)
-        ledger.snapshot()  # keeps the state and the report index for fast later runs
-    print(f"Wrote the demo village 东沙沟村 ({summary.households} households, "
-          f"{summary.members} members, {summary.events:,} events, seed {args.seed}) to\n"
-          f"  {path}\n", file=out)
+                         county=args.county, progress=Progress(f"simulating {YEAR}"))
+    print("\n".join(summary_lines(summary)), file=out)
+    print(file=out)
     print("Try next:\n"
           f"  pointsledger report {summary.path} statement --account H0001 --period {YEAR}-12\n"
           f"  pointsledger report {summary.path} honour-board --period {YEAR}-Q4 --format html"
@@ -524,11 +506,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.set_defaults(run=_cmd_import)
 
-    p = sub.add_parser("demo", help="build the demo village and print its reports",
+    p = sub.add_parser("demo", help="build the demo county's year and the village's postings",
                        parents=[common])
     p.add_argument("path", nargs="?", default="pointsledger-demo.db")
     p.add_argument("--seed", type=int, default=2025)
-    p.add_argument("--households", type=int, default=300)
+    p.add_argument("--households", type=int, default=None)
+    p.add_argument("--county", action="store_true",
+                   help="the full county: 38 villages, 6 communities, 446 micro-grids")
     p.set_defaults(run=_cmd_demo)
     return parser
 
