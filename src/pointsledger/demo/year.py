@@ -12,7 +12,8 @@ appended in one batch, the fastest public write path.
 
 What a village does, act by act:
 
-- weekly inspections by each grid's worker (庭院环境, 垃圾分类, 门前三包), monthly meetings and
+- inspections by each grid's worker every other week (庭院环境, 垃圾分类, 门前三包; each grid
+  on its own weekday), monthly meetings and
   voluntary labour, patrols by volunteers, quarterly 家庭和睦, and the 村规民约 deductions; a
   household that does not take part (grids differ) earns nothing all year;
 - claims (申报) through review and 公示, the odd objection heard by the committee;
@@ -232,7 +233,7 @@ class Year:
     # -- scoring ---------------------------------------------------------------------------
 
     def inspect(self, unit: Unit, grid: str, day: _dt.date) -> None:
-        """The weekly inspection of one grid, recorded by its worker after the rounds."""
+        """The fortnightly inspection of one grid, recorded by its worker after the rounds."""
         rng, w = self.rng, self.w
         worker = unit.officials.grid_worker(grid)
         seen = at(day, rng.randint(9, 11))
