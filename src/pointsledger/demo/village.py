@@ -181,6 +181,7 @@ def summary_lines(summary: DemoSummary) -> list[str]:
     regions = dict(summary.regions)
     s = dict(summary.spreads)
     stars: dict[int, int] = s["stars"]  # type: ignore[assignment]
+    meals: dict[str, int] = s["meals"]  # type: ignore[assignment]
     lines = [
         f"Wrote the demo villages of {COUNTY[1]}: {regions.get('town', 0)} town(s), "
         f"{regions.get('village', 0)} villages, {regions.get('community', 0)} communities, "
@@ -193,7 +194,9 @@ def summary_lines(summary: DemoSummary) -> list[str]:
         f"微心愿认领中位 {s['median_days_wish_claimed']:.1f} 天; "
         f"服务接单中位 {float(str(s['median_days_order_accepted'] or 0)) * 24:.1f} 小时; "
         f"公示后入账申报 {s['claims_posted']}; 捐赠入库 {s['donations']} 次; "
-        f"长者餐 {s['meals']}; 年底清零 {s['expired_points']:,} 分",
+        "长者餐 " + "，".join(f"{label} {meals.get(kind, 0)}" for kind, label in
+                            (("full", "全价"), ("discounted", "八折"), ("free", "免费")))
+        + f"; 年底清零 {s['expired_points']:,} 分",
         f"Posted in {os.path.abspath(summary.outputs)}:",
         *describe([Path(summary.outputs) / f for f in summary.files]),
     ]
