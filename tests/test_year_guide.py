@@ -67,6 +67,11 @@ def steps() -> list[Step]:
     return found
 
 
+def moment(text: str) -> pendulum.DateTime:
+    """The time in a block's clock line (``2027-01-25 09:00``), in the village's zone."""
+    return pendulum.from_format(text, "YYYY-MM-DD HH:mm", tz=TZ)
+
+
 def run(command: str, folder: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
     """One command of the page: its exit code and what it printed (stdout, then stderr)."""
     command = HEAD.sub(
@@ -116,8 +121,8 @@ def year(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     for name, text in files().items():
         (tmp_path / name).write_text(text, encoding="utf-8")
     for at, command, shown, expected in steps():
-        if pendulum.parse(at, tz=TZ) > clock():
-            clock.set(pendulum.parse(at, tz=TZ))
+        if moment(at) > clock():
+            clock.set(moment(at))
         code, printed = run(command, tmp_path, capsys)
         assert "Traceback" not in printed, (at, command, printed)
         assert code == expected, (at, command, code, printed)
@@ -173,9 +178,9 @@ def test_the_year_runs_as_shown(year: Path) -> None:
         assert ledger.balance("@expired").posted == sum(shown_column("balances", "过期"))
 
     # the nightly backups: a working copy of the ledger and a portable export
-    with Ledger.open(str(year / "village-backup.db")) as backup:
+    with Ledger.open(str(year / "backup" / "village.db")) as backup:
         assert backup.verify(anchors=[january]).events == backup.head
-    lines = (year / "village-2027-02-05.jsonl").read_text(encoding="utf-8").splitlines()
+    lines = (year / "backup" / "village.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(lines) >= january.seq
 
 
@@ -215,5 +220,5 @@ def test_the_guide_covers_the_year() -> None:
     assert set(files()) >= {"rules.toml", "regions.csv", "households.csv", "members.csv",
                             "scores-2027-01.csv", "scores-2027-03.csv", "score.py",
                             "nightly.py"}
-    times = [pendulum.parse(at, tz=TZ) for at, _c, _s, _e in steps()]
+    times = [moment(at) for at, _c, _s, _e in steps()]
     assert times == sorted(times)
