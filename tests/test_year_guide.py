@@ -211,8 +211,7 @@ def test_the_guide_covers_the_year() -> None:
     """Each practice of the year appears as a command the suite runs."""
     used = " ".join(command for _at, command, _shown, _code in steps())
     for needed in ("init", "adopt", "register", "submit-claim", " object ", " uphold ",
-                   "claims-notice",
-                   "python score.py", "deduct", "due", "notice-page", "red-board",
+                   "claims-notice", "python score.py", "deduct", "due", "notice-page", "red-board",
                    "black-board", "anchor", "close-period", "receive-stock", "--donor",
                    "redeem", "adjust-stock", "python nightly.py", "export", "verify",
                    "star-households --period 2027-Q1", "star-households --period 2027 ",
