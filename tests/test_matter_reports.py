@@ -32,7 +32,10 @@ def test_the_board_shows_open_matters_their_step_role_deadline_and_queries() -> 
     (row,) = keyed(board)
     assert (row["matter"], row["step"], row["role"], row["deadline"], row["overdue"],
             row["queries"]) == ("村级工程项目", "两委商议", "村两委", "2026-03-11", "是", 1)
-    assert dict(board.summary) == {"open": 1, "overdue": 1, "ready": 0, "queries": 1}
+    assert dict(board.summary) == {"open": 1, "overdue": 1, "ready": 0, "queries": 1,
+                                   "done": 1, "withdrawn": 0, "refused": 0}
+    assert board.notes == ("办理中1件（其中待办结0件），逾期1件，待答复质询1个；已办结1件，"
+                           "已撤回0件，负面清单拒绝0件。",)
     english = keyed(reports.matter_board(ledger, locale="en"))[0]
     assert (english["list"], english["role"], english["overdue"]) == (
         "petty_power", "committee", True)

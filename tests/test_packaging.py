@@ -157,3 +157,5 @@ def test_every_extra_the_docs_install_exists() -> None:
     assert sorted(n for n in named if n[1] not in extras) == []
     assert [r.split(">")[0] for r in extras["testing"]] == ["hypothesis"]
     assert "pointsledger[testing,postgres,charts,xlsx]" in extras["dev"]
+    # mkdocstrings formats signatures with Black or Ruff, and warns without either (issue 22)
+    assert {r.split(">")[0] for r in extras["docs"]} & {"ruff", "black"}

@@ -13,7 +13,12 @@ from which balances and reports are derived. Start with :class:`Ledger`, :class:
 # (or _SUBMODULES) and __all__; tests/test_packaging.py checks that they agree.
 
 import importlib
+import logging
 from typing import TYPE_CHECKING
+
+# Silent by default: an app (or the command line's -v) configures logging to see the records
+# (docs/operations.md, "Logs").
+logging.getLogger("pointsledger").addHandler(logging.NullHandler())
 
 if TYPE_CHECKING:
     from pointsledger import reports
@@ -63,6 +68,7 @@ if TYPE_CHECKING:
     from pointsledger.io.jsonl import export_jsonl, import_jsonl
     from pointsledger.ledger.batch import Batch
     from pointsledger.ledger.ledger import Ledger
+    from pointsledger.ledger.pool import LedgerPool
     from pointsledger.ledger.records import ExpiringLot, StockLevel, Verified
     from pointsledger.ledger.trust import Anchor
     from pointsledger.reports.ratings import Rating, rate
@@ -126,6 +132,7 @@ __all__ = [
     "InsufficientPoints",
     "IntegrityError",
     "Ledger",
+    "LedgerPool",
     "Limit",
     "LimitReached",
     "ManualClock",
@@ -200,6 +207,7 @@ _SOURCES: dict[str, tuple[str, ...]] = {
     "pointsledger.io.jsonl": ("export_jsonl", "import_jsonl"),
     "pointsledger.ledger.batch": ("Batch",),
     "pointsledger.ledger.ledger": ("Ledger",),
+    "pointsledger.ledger.pool": ("LedgerPool",),
     "pointsledger.ledger.records": ("ExpiringLot", "StockLevel", "Verified"),
     "pointsledger.ledger.trust": ("Anchor",),
     "pointsledger.reports.ratings": ("Rating", "rate"),

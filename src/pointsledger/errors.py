@@ -135,6 +135,8 @@ class ValidationError(PointsLedgerError, ValueError):
     code = "invalid"
     http_status = 400
     zh_templates: ClassVar[tuple[str, ...]] = (
+        "区域「{region}」在账本「{ledger_id}」中的名称或类型与其他账本不同，请各账本统一填写",
+        "账本「{ledger_id}」重复提供：汇总时会重复计算",
         "没有可以分得{amount_fen}分的农户：各户的分配权重都是0",
         "{through}及以前的积分申报还有{claims}件在审核或公示中，请先处理完再结账",
         "积分项目「{item}」的分值是{points}分：加分项目请用加分，扣分项目请用扣分",
@@ -216,6 +218,7 @@ class NotFound(PointsLedgerError, LookupError):
         "记录「{entry}」不是积分分红记录",
         "积分规则版本「{version}」尚未通过",
         "事项清单中没有事项「{matter}」",
+        "数据库中没有账本「{ledger_id}」，请核对村（社区）账本的编号",
     )
     zh_generic = "没有找到要办理的对象，请核对后再试。"
 
@@ -598,5 +601,6 @@ class StoreError(PointsLedgerError, RuntimeError):
 
     code = "store"
     http_status = 503
-    zh_templates = ("账本文件「{path}」无法使用，请联系管理员",)
+    zh_templates = ("账本文件「{path}」无法使用，请联系管理员",
+                    "数据库中的积分记录表没有分区，不能按{partitions}个分区使用，请联系管理员")
     zh_generic = "账本存储暂时无法使用，请稍后再试或联系管理员。"

@@ -10,6 +10,7 @@ the local date, so cap checks stay cheap; boundaries and labels are computed wit
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from typing import Final
 
 import pendulum
@@ -150,7 +151,12 @@ def parse_period(label: str) -> tuple[str, int]:
             f"{label!r}", period=label) from None
 
 
+@functools.lru_cache(maxsize=4096)
 def day_start_us(day: _dt.date, tz: str) -> int:
-    """Microseconds since the epoch at the start of the local date ``day`` in ``tz``."""
+    """Microseconds since the epoch at the start of the local date ``day`` in ``tz``.
+
+    Remembered per (day, zone): every award under a year-end or quarter-end expiry policy
+    asks for its lot's end, and building a pendulum datetime costs more than the rest of the
+    award."""
     start = pendulum.datetime(day.year, day.month, day.day, tz=tz)
     return int(start.int_timestamp) * 1_000_000 + start.microsecond

@@ -63,9 +63,11 @@ RENDERERS: dict[str, Callable[[Table], str]] = {
 }
 """Each text ``--format`` and how it renders a table."""
 
-FILE_WRITERS: dict[str, Callable[[Table, str, str], object]] = {}
+FILE_WRITERS: dict[str, Callable[[Table, str, str], object]] = {
+    "xlsx": lambda table, path, tz: reports.write_xlsx(table, path, tz=tz),
+}
 """Formats written only to a file (``--output``): each writer takes the table, the path and the
-ledger's time zone. A binary format (a workbook) is one entry here."""
+ledger's time zone. ``xlsx``: an Excel workbook (the ``xlsx`` extra)."""
 
 
 def formats() -> tuple[str, ...]:

@@ -284,8 +284,9 @@ class LedgerState:
         out = {}
         for account, record in self.households.items():
             stood = self.stood(account, us)
-            if stood is not None:
-                out[account] = attrs.evolve(record, grid=stood[0], closed=stood[1])
+            if stood is not None:  # the record itself when it stood as it stands (frozen)
+                out[account] = (record if (record.grid, record.closed) == stood
+                                else attrs.evolve(record, grid=stood[0], closed=stood[1]))
         return out
 
     def members_as_stood(self, us: int) -> dict[str, Member]:
@@ -295,7 +296,8 @@ class LedgerState:
         for account, record in self.members.items():
             stood = self.stood(account, us)
             if stood is not None:
-                out[account] = attrs.evolve(record, household=stood[0], closed=stood[1])
+                out[account] = (record if (record.household, record.closed) == stood
+                                else attrs.evolve(record, household=stood[0], closed=stood[1]))
         return out
 
     def cap_windows(

@@ -30,6 +30,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Final
 
+from pointsledger.base.widths import column_widths
 from pointsledger.io._cells import Row, RowProblem, fail, spreadsheet_text
 from pointsledger.io._read import sheet_names, table_of
 from pointsledger.io._ruleform import (
@@ -121,8 +122,11 @@ def form_to_sheets(form: Mapping[str, Any]) -> dict[str, list[list[Any]]]:
 
 def write_xlsx(sheets: Mapping[str, list[list[Any]]], path: Path) -> None:
     """Write the tables as the sheets of an XLSX workbook. Their text was neutralised by
-    `form_to_sheets` (no cell starts with ``=``, so none is written as a formula)."""
+    `form_to_sheets` (no cell starts with ``=``, so none is written as a formula). Each sheet
+    has its header row frozen and its columns as wide as their text (Chinese counting double),
+    for editing in Excel."""
     import openpyxl
+    from openpyxl.utils import get_column_letter
 
     book = openpyxl.Workbook()
     book.remove(book.active)
@@ -130,6 +134,9 @@ def write_xlsx(sheets: Mapping[str, list[list[Any]]], path: Path) -> None:
         sheet = book.create_sheet(name)
         for row in rows:
             sheet.append(row)
+        sheet.freeze_panes = "A2"
+        for n, width in enumerate(column_widths(rows, least=8), start=1):
+            sheet.column_dimensions[get_column_letter(n)].width = width
     book.save(path)
 
 

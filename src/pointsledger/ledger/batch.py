@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -10,7 +11,8 @@ from pointsledger.core.command import Command, Replayed
 from pointsledger.core.encoding import decode
 from pointsledger.core.events import Event
 from pointsledger.core.state import apply
-from pointsledger.errors import ValidationError
+from pointsledger.errors import PointsLedgerError, ValidationError
+from pointsledger.ledger import logs
 from pointsledger.ledger.chain import seal_drafts
 from pointsledger.ledger.commands import Commands
 from pointsledger.storage import Record
@@ -55,6 +57,7 @@ class Batch(Commands):
         self._base = ledger._state.seq
         self._records: list[Record] = []
         self._firsts: list[int] = []  # the seq of the event each command returned
+        self._started = 0.0  # when the block began (time.perf_counter), for the slow log
         self._lock = contextlib.ExitStack()
         self._reader = self._event_at  # bound once: commands get it on every call
 
@@ -75,6 +78,7 @@ class Batch(Commands):
             ledger._lock.release()
             raise
         self._base = ledger._state.seq
+        self._started = time.perf_counter()
         ledger._batch = self
         return self
 
@@ -113,6 +117,8 @@ class Batch(Commands):
         except BaseException:
             ledger._refold()
             raise
+        logs.appended(decode(*record) for record in self._records)  # decoded only if logged
+        logs.slow(f"batch of {len(self._records)} events", self._started)
 
     def _abandon(self, exc_type: type[BaseException], exc: BaseException | None,
                  tb: TracebackType | None) -> None:
@@ -136,7 +142,11 @@ class Batch(Commands):
     def _command(self, command: Command[..., Event], /, *args: Any, **kwargs: Any) -> Event:
         ledger = self._ledger
         with ledger._lock:
-            return self._run(command, args, kwargs)
+            try:
+                return self._run(command, args, kwargs)
+            except PointsLedgerError as error:
+                logs.refused(command.name, error, kwargs)
+                raise
 
     def _run(self, command: Command[..., Event], args: tuple[Any, ...],
              kwargs: dict[str, Any]) -> Event:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -16,6 +17,7 @@ from pointsledger.core.events import Event
 from pointsledger.core.state import LedgerState
 from pointsledger.core.store_events import Expired
 from pointsledger.errors import StateError, ValidationError
+from pointsledger.ledger import logs
 from pointsledger.store import commands as store_commands
 from pointsledger.workflows import cases, claims, matters, orders, wishes
 
@@ -74,9 +76,11 @@ class DueJobs:
         with self._lock:
             orders_back = self._due("order", ("dispatched", "open"), orders.time_out_order,
                                     as_of)
-            until = self._as_of_us(as_of)
-            return orders_back + tuple(
-                self._execute(store_commands.time_out_reservations, (until,), {}))
+            started, until = time.perf_counter(), self._as_of_us(as_of)
+            released = tuple(self._execute(store_commands.time_out_reservations, (until,), {}))
+            logs.due("time_out_reservations", len(released), len(released))
+            logs.slow("due time_out_reservations", started)
+            return orders_back + released
 
     def overdue_due(self, as_of: _dt.datetime | None = None) -> tuple[Event, ...]:
         """Mark overdue the current step of every open matter whose time limit ran out by
@@ -105,8 +109,12 @@ class DueJobs:
             ValidationError: ``as_of`` is after the ledger clock.
         """
         with self._lock:
+            started = time.perf_counter()
             written = self._execute(store_commands.expire_lots, (self._as_of_us(as_of),), {})
-            return tuple(e for e in written if isinstance(e, Expired))
+            expired = tuple(e for e in written if isinstance(e, Expired))
+            logs.due("expire_lots", len(expired), len(written))
+            logs.slow("due expire_lots", started)
+            return expired
 
     def run_due(self, as_of: _dt.datetime | None = None) -> tuple[Event, ...]:
         """Run every due job as of ``as_of`` (default: the ledger clock), in this order:
@@ -129,12 +137,17 @@ class DueJobs:
     def _due(self, flow: str, waiting: tuple[str, ...], command: Callable[..., Outcome],
              as_of: _dt.datetime | None) -> tuple[Event, ...]:
         with self._lock:
+            started = time.perf_counter()
             self.refresh()
             until = self._as_of_us(as_of)
             written: list[Event] = []
-            for case in cases.due_cases(self._state, flow, waiting, until):
+            due = cases.due_cases(self._state, flow, waiting, until)
+            for case in due:
                 try:
                     written.extend(self._execute(command, (case.id, until), {}))
                 except StateError:  # another writer moved it meanwhile: nothing is due any more
                     continue
+            job = getattr(command, "__name__", flow)
+            logs.due(job, len(due), len(written))
+            logs.slow(f"due {job}", started)
             return tuple(written)

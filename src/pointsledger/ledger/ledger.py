@@ -38,11 +38,12 @@ from pointsledger.core.state import LedgerState, apply
 from pointsledger.errors import (
     ConcurrencyError,
     NoRulebookInForce,
+    PointsLedgerError,
     UnknownAccount,
     UnknownEntry,
     ValidationError,
 )
-from pointsledger.ledger import movements, snapshot
+from pointsledger.ledger import logs, movements, snapshot
 from pointsledger.ledger.batch import Batch
 from pointsledger.ledger.chain import checked, seal_drafts
 from pointsledger.ledger.commands import Commands
@@ -121,6 +122,7 @@ class Ledger(Commands, DueJobs, Queries):
         self._backdate_us = backdate_days * _DAY_US
         self._state = LedgerState()
         self._batch: Batch | None = None
+        self._held = 0  # reading() blocks open in the thread holding the lock: state held still
         # one command, batch or read at a time: the state is never seen half applied
         self._lock = threading.RLock()
         # a store that says cheaply whether others committed (isinstance on a protocol is slow:
@@ -248,12 +250,15 @@ class Ledger(Commands, DueJobs, Queries):
         with self._lock:
             if self._batch is not None:
                 raise ValidationError("a batch is open on this ledger: snapshot after it")
+            started = time.perf_counter()
             self.refresh()
             store, state, seq = self._store, self._state, 0
             if isinstance(store, SnapshotStore):
                 store.save_snapshot(*seal_blob(state.seq, state.head_hash, snapshot.dump(state)))
                 seq = state.seq
+                logs.written("snapshot", seq)
             movements.save(self)
+            logs.slow("snapshot", started)
             return seq
 
     def _from_snapshot(self) -> None:
@@ -281,7 +286,8 @@ class Ledger(Commands, DueJobs, Queries):
         does this first, so a ledger never answers from a stale state; call it yourself to
         catch up ahead of time. It is cheap when nothing changed: one ``PRAGMA data_version``
         on SQLite, a head query on PostgreSQL, a length on the memory store. Inside a batch it
-        does nothing (the batch holds the store's write lock).
+        does nothing (the batch holds the store's write lock), nor inside :meth:`reading`
+        (which holds the state still for the read of several parts).
 
         Returns:
             How many events were taken in.
@@ -290,7 +296,7 @@ class Ledger(Commands, DueJobs, Queries):
             IntegrityError: what others appended does not verify.
         """
         with self._lock:
-            if self._batch is not None:
+            if self._batch is not None or self._held:
                 return 0
             if self._version is not None:
                 version = self._version()
@@ -339,7 +345,11 @@ class Ledger(Commands, DueJobs, Queries):
 
     def _command(self, command: Command[..., Event], /, *args: Any, **kwargs: Any) -> Event:
         with self._lock:
-            return self._execute(command, args, kwargs)[0]
+            try:
+                return self._execute(command, args, kwargs)[0]
+            except PointsLedgerError as error:
+                logs.refused(command.name, error, kwargs)
+                raise
 
     def _execute(
         self, command: Callable[..., Outcome], args: tuple[Any, ...], kwargs: dict[str, Any]
@@ -350,7 +360,9 @@ class Ledger(Commands, DueJobs, Queries):
             raise ValidationError("a batch is open on this ledger: issue commands through it")
         state = self._state
         if self._writing is not None:
-            # a store other processes may write: take turns under its lock instead of racing
+            # a store other processes may write: take turns under its lock instead of racing;
+            # timed for the slow log, as waits for the lock and the disk happen here
+            started = time.perf_counter()
             with self._writing():
                 self._catch_up()
                 events, records = self._prepare(command, args, kwargs)
@@ -358,6 +370,9 @@ class Ledger(Commands, DueJobs, Queries):
                     self._store.append(records, state.seq)
             for event in events if records else ():  # only once the store has committed
                 apply(state, event)
+            if records:
+                logs.appended(events)
+            logs.slow(getattr(command, "__name__", "command"), started)
             return events
         # a store without a write lock (the memory store): another Ledger object sharing it
         # makes the append fail, and the command is validated again on the caught-up state
@@ -374,6 +389,7 @@ class Ledger(Commands, DueJobs, Queries):
                 continue
             for event in events:
                 apply(state, event)
+            logs.appended(events)
             return events
         raise ConcurrencyError(f"gave up after {_RETRIES} attempts lost to other writers")
 
@@ -605,10 +621,17 @@ class Ledger(Commands, DueJobs, Queries):
         with self._lock:
             if self._batch is not None:
                 raise ValidationError("a batch is open on this ledger: verify after it")
-            events, head, _fold = audit(self, self._state)
-            check_anchors(self._store, self._state.ledger_id, wanted)
+            started = time.perf_counter()
+            try:
+                events, head, _fold = audit(self, self._state)
+                check_anchors(self._store, self._state.ledger_id, wanted)
+            except PointsLedgerError as error:
+                logs.verify_failed(error)
+                raise
             if events > self._state.seq:  # other writers appended since: take their events
                 self._catch_up()
+            logs.verified(events, head.hex())
+            logs.slow("verify", started)
             return Verified(events, head.hex())
 
     @fresh

@@ -21,6 +21,7 @@ from pointsledger.core.encoding import decode
 from pointsledger.core.events import AccountClosure, Awarded, Deducted, Event, Reversed
 from pointsledger.core.registry_events import HouseholdsMerged, HouseholdSplit, MemberLeft
 from pointsledger.core.store_events import Expired, Redemption, Transferred
+from pointsledger.ledger import logs
 from pointsledger.storage import DerivedStore, check_blob, seal_blob
 
 if TYPE_CHECKING:
@@ -300,6 +301,7 @@ def save(ledger: Ledger) -> None:
     index = movements_of(ledger)
     if index.done:
         store.save_derived(NAME, *seal_blob(index.done, store.get(index.done)[2], index.dump()))
+        logs.written("report index", index.done)
 
 
 NAME: Final = "report_index"

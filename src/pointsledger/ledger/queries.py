@@ -73,6 +73,7 @@ class Queries:
     _state: LedgerState
     _store: EventStore
     _lock: threading.RLock
+    _held: int
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[None]:
@@ -82,7 +83,11 @@ class Queries:
         several queries that must agree (a balance and the head it reflects) may too."""
         with self._lock:
             self.refresh()
-            yield
+            self._held += 1
+            try:
+                yield
+            finally:
+                self._held -= 1
 
     # implemented by Ledger
     def event(self, entry: str | int) -> Event:

@@ -5,28 +5,39 @@ Every report reads the ledger and writes nothing (the report index is kept by
 with ``locale="en"``; anything meant for a public notice board masks names
 (:func:`~pointsledger.reports.masking.mask_name`) and never shows ID or phone numbers, not
 even those typed into free text (:func:`~pointsledger.reports.masking.mask_text`). HTML output
-is escaped and CSV output neutralises spreadsheet formulas
-(:func:`~pointsledger.reports.table.spreadsheet_cell`).
+is escaped and CSV and Excel output neutralise spreadsheet formulas
+(:func:`~pointsledger.reports.table.spreadsheet_cell`); `write_xlsx` writes tables as the
+sheets of an .xlsx workbook (the ``xlsx`` extra).
 People-facing reports name items, rewards and services by their titles and print every word
 in ``locale``'s language (:func:`~pointsledger.reports.labels.term`); *a household's points*
 are its account's and its members' together (:meth:`~pointsledger.Ledger.household_balance`).
 Printable pages (:mod:`pointsledger.reports.pages`) are standalone HTML for A4.
+:mod:`pointsledger.reports.across` gives the summaries, boards and star lists of several ledgers
+(a county's villages) at once.
 Periods are labels such as ``"2026"``, ``"2026-Q1"``, ``"2026-03"``, ``"2026-W11"``,
 ``"2026-03-15"`` in the ledger's time zone.
 """
 
+from pointsledger.reports import across
 from pointsledger.reports.accounts import balances, statement
 from pointsledger.reports.benefits import distribution, eligibility
 from pointsledger.reports.boards import METHODS, honour_board, ranks
 from pointsledger.reports.donations import donation_receipt
 from pointsledger.reports.labels import term
 from pointsledger.reports.masking import mask_name, mask_text
-from pointsledger.reports.matters import matter_board, matter_disclosure, matter_list
+from pointsledger.reports.matters import (
+    decision_record,
+    matter_board,
+    matter_breakdown,
+    matter_disclosure,
+    matter_list,
+    matter_step_days,
+)
 from pointsledger.reports.notices import audit_trail, public_notice
 from pointsledger.reports.pages import household_card_page, monthly_notice_page, wish_wall_page
 from pointsledger.reports.ratings import star_households
 from pointsledger.reports.summaries import category_summary, period_summary, rollup, store_summary
-from pointsledger.reports.table import Table, from_csv, html_text, spreadsheet_cell
+from pointsledger.reports.table import Table, from_csv, html_text, spreadsheet_cell, visible_text
 from pointsledger.reports.workflows import (
     case_board,
     claimer_ranking,
@@ -34,16 +45,19 @@ from pointsledger.reports.workflows import (
     passbook,
     wish_wall,
 )
+from pointsledger.reports.xlsx import write_xlsx
 
 __all__ = [
     "METHODS",
     "Table",
+    "across",
     "audit_trail",
     "balances",
     "case_board",
     "category_summary",
     "claimer_ranking",
     "claims_notice",
+    "decision_record",
     "distribution",
     "donation_receipt",
     "eligibility",
@@ -54,8 +68,10 @@ __all__ = [
     "mask_name",
     "mask_text",
     "matter_board",
+    "matter_breakdown",
     "matter_disclosure",
     "matter_list",
+    "matter_step_days",
     "monthly_notice_page",
     "passbook",
     "period_summary",
@@ -67,6 +83,8 @@ __all__ = [
     "statement",
     "store_summary",
     "term",
+    "visible_text",
     "wish_wall",
     "wish_wall_page",
+    "write_xlsx",
 ]

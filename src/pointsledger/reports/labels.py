@@ -41,6 +41,12 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "step": "当前环节", "role": "责任主体", "deadline": "办理时限", "overdue": "是否逾期",
         "queries": "待答复质询", "request": "申请内容", "steps": "本期办理环节",
         "late": "逾期环节", "procedure": "办理流程", "basis": "依据",
+        "matter_breakdown": "事项办理统计", "matter_step_days": "事项环节用时",
+        "decision_record": "四议两公开记录", "done": "已办结", "withdrawn": "已撤回",
+        "refused": "已拒绝", "ever_late": "曾逾期", "open_now": "办理中",
+        "overdue_now": "当前逾期", "days_to_close": "中位办结用时(天)",
+        "recorded_steps": "办理次数",
+        "late_count": "逾期次数", "no": "序号", "stage": "环节", "evidence": "证据材料",
     },
     "en": {
         "statement": "Statement", "balances": "Balances", "board_top": "Honour board",
@@ -81,7 +87,13 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "list": "list", "step": "current step", "role": "responsible", "deadline": "due by",
         "overdue": "overdue", "queries": "open queries", "request": "request",
         "steps": "steps this period", "late": "late steps", "procedure": "procedure",
-        "basis": "basis",
+        "basis": "basis", "matter_breakdown": "Matters",
+        "matter_step_days": "Days per step", "decision_record": "Decision record",
+        "done": "closed", "withdrawn": "withdrawn", "refused": "refused",
+        "ever_late": "ever late", "open_now": "open", "overdue_now": "overdue now",
+        "days_to_close": "median days to close",
+        "recorded_steps": "recorded", "late_count": "went overdue", "no": "no.",
+        "stage": "step", "evidence": "evidence",
     },
 }
 

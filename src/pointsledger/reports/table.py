@@ -85,11 +85,19 @@ _INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f"
 be invisible on a page, or reorder what is around it (a name ``\u202e...`` shown reversed)."""
 
 
+def visible_text(value: Any) -> str:
+    """``value``'s text with control (but tab and line ends), zero-width and
+    bidirectional-override characters shown as ``�``: what a page or a spreadsheet shows
+    can neither hide nor reorder what is around it."""
+    return _INVISIBLE.sub("\ufffd", str(value))
+
+
 def html_text(value: Any) -> str:
     """``value``'s text as it may go into an HTML page: escaped (``<`` → ``&lt;``, quotes
-    too), with control, zero-width and bidirectional-override characters shown as ``�`` so
-    hostile text can neither run, hide nor reorder what a page shows."""
-    return html.escape(_INVISIBLE.sub("\ufffd", str(value)))
+    too), with control, zero-width and bidirectional-override characters shown as ``�``
+    (`visible_text`) so hostile text can neither run, hide nor reorder what a page
+    shows."""
+    return html.escape(visible_text(value))
 
 
 def _html_cell(value: Any) -> Any:
