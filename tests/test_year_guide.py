@@ -171,6 +171,16 @@ def test_the_year_runs_as_shown(year: Path) -> None:
             assert rows[1:] == [[str(row[column]) for column in table["columns"]]
                                 for row in table["rows"]]
             assert {row[2] for row in rows[1:]} == {"张*明", "李*华", "王*", "欧阳*明"}
+            if period == "2027":  # also as a workbook: the title, the labels, typed numbers
+                import openpyxl
+
+                sheet = openpyxl.load_workbook(year / "stars-2027.xlsx").active
+                assert sheet is not None and sheet.freeze_panes == "A3"
+                cells = list(sheet.iter_rows(values_only=True))
+                assert cells[0][0] == table["title"]
+                assert list(cells[1]) == rows[0]
+                assert [list(row) for row in cells[2:2 + len(table["rows"])]] == [
+                    [row[column] for column in table["columns"]] for row in table["rows"]]
 
         # the year-end clearing: nothing left posted; what expired is the 过期 column shown
         for household in ("H001", "H002", "H003", "H004"):
@@ -215,6 +225,7 @@ def test_the_guide_covers_the_year() -> None:
                    "black-board", "anchor", "close-period", "receive-stock", "--donor",
                    "redeem", "adjust-stock", "python nightly.py", "export", "verify",
                    "star-households --period 2027-Q1", "star-households --period 2027 ",
+                   "--format xlsx", "-v due",
                    "--anchor"):
         assert needed in used, needed
     assert set(files()) >= {"rules.toml", "regions.csv", "households.csv", "members.csv",
