@@ -2,8 +2,8 @@
 
 Residents earn points for conduct on a checklist their village adopted, lose points for listed
 violations, and every change is an event in one append-only, hash-chained, double-entry log
-from which balances and reports are derived. Start with :class:`Ledger`, :class:`Rulebook` and
-:class:`ChecklistItem`; see the README for a quickstart.
+from which balances and reports are derived. Start with `Ledger`, `Rulebook` and
+`ChecklistItem`; see the README for a quickstart.
 """
 
 # The public names are imported from their modules on first use (PEP 562), so that

@@ -1,6 +1,6 @@
 """Rendering an error's fields as people-facing Chinese text, and as JSON-safe values.
 
-Private to :mod:`pointsledger.errors`. Invariant: nothing here raises, whatever the field
+Private to `pointsledger.errors`. Invariant: nothing here raises, whatever the field
 values are (hostile strings, huge numbers, objects whose ``str`` fails, cyclic lists): a
 template whose fields are missing or unrenderable yields None so the caller falls back to its
 generic sentence, and every value has some display text and some JSON form.
@@ -103,7 +103,7 @@ def number_text(n: int) -> str:
 
 
 def clean(text: str) -> str:
-    """``text`` cut to :data:`MAX_TEXT` characters, with control, format (bidi overrides,
+    """``text`` cut to `MAX_TEXT` characters, with control, format (bidi overrides,
     zero-width) and surrogate characters shown as escapes, so a value cannot rearrange or
     break the sentence around it."""
     text = text[:MAX_TEXT * 2]
@@ -249,7 +249,7 @@ FORMATS: Final[dict[str, Callable[[object], str | None]]] = {
     "through": _date,
 }
 """How a field is shown, by field name, when its value has the expected form (a period label,
-an ISO time, a known word); any other value is shown by :func:`plain`."""
+an ISO time, a known word); any other value is shown by `plain()`."""
 
 
 def display(name: str, value: object) -> str:

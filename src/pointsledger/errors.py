@@ -1,12 +1,12 @@
 """Errors raised by pointsledger.
 
-Every error derives from :class:`PointsLedgerError` and from the built-in exception that fits
+Every error derives from `PointsLedgerError` and from the built-in exception that fits
 (``ValueError``, ``LookupError``, ``PermissionError``, ``RuntimeError``), so callers may catch
 either. Each class has a stable machine ``code``, the ``http_status`` an API should answer with,
 and keeps the structured facts of the failure in ``fields`` (also readable as attributes).
 The English message (``str(error)``) names the offending value and what would be accepted;
-:meth:`PointsLedgerError.message_for` gives it in Chinese too, built from a per-class template
-and the fields, and :meth:`PointsLedgerError.to_dict` gives an API response body. A command
+`PointsLedgerError.message_for()` gives it in Chinese too, built from a per-class template
+and the fields, and `PointsLedgerError.to_dict()` gives an API response body. A command
 that raises writes nothing.
 
 HTTP statuses: 400 the request itself is wrong (a bad argument or rulebook); 403 the actor may
@@ -67,9 +67,9 @@ class PointsLedgerError(Exception):
     def message_for(self, locale: str = "zh") -> str:
         """The message for people, in ``locale``.
 
-        Chinese fills the first of the class's :attr:`zh_templates` whose fields are all
+        Chinese fills the first of the class's `zh_templates` whose fields are all
         present (values shown readably: periods as 2026年3月, times as 2026年3月16日 09:00, long
-        or odd values cut and escaped), else gives :attr:`zh_generic`. English is the message
+        or odd values cut and escaped), else gives `zh_generic`. English is the message
         the error was raised with (``str(error)``).
 
         Args:
@@ -79,7 +79,7 @@ class PointsLedgerError(Exception):
             Non-empty text; never raises for any field values.
 
         Raises:
-            ValidationError: ``locale`` is not one of :data:`LOCALES`.
+            ValidationError: ``locale`` is not one of `LOCALES`.
         """
         if _check_locale(locale) == "en":
             try:
@@ -96,13 +96,13 @@ class PointsLedgerError(Exception):
     def to_dict(self, locale: str = "zh") -> dict[str, Any]:
         """An API response body: ``{"code", "status", "message", "fields"}``.
 
-        ``status`` is :attr:`http_status`, ``message`` is :meth:`message_for` ``(locale)``;
-        ``fields`` holds JSON-safe copies of :attr:`fields` (tuples and sets as lists, dates as
+        ``status`` is `http_status`, ``message`` is `message_for()` ``(locale)``;
+        ``fields`` holds JSON-safe copies of `fields` (tuples and sets as lists, dates as
         ISO text, records through their ``to_dict()``, anything else as ``str()``), so the
         result always survives ``json.dumps``.
 
         Raises:
-            ValidationError: ``locale`` is not one of :data:`LOCALES`.
+            ValidationError: ``locale`` is not one of `LOCALES`.
         """
         message = self.message_for(locale)
         fields = json_safe(dict(self._fields()))
@@ -508,7 +508,7 @@ class NotEligible(PointsLedgerError, PermissionError):
             "「{reward}」按年龄定价，兑换时须指明是本户哪位成员（member）",
         ),
     }
-    """Chinese templates by ``reason``, tried before :attr:`zh_templates`."""
+    """Chinese templates by ``reason``, tried before `zh_templates`."""
     zh_templates = ("户「{household}」暂不符合兑换条件", "「{reward}」现在不能兑换")
     zh_generic = "暂不符合兑换条件。"
 

@@ -1,5 +1,5 @@
 """Values every layer uses: argument checks, actors and roles, the clock and instants, periods,
 and the JSON forms of records.
 
-Imports only :mod:`pointsledger.errors`.
+Imports only `pointsledger.errors`.
 """

@@ -1,6 +1,6 @@
 """Actors and roles.
 
-An :class:`Actor` is whoever the calling app says is acting: the app authenticates, the ledger
+An `Actor` is whoever the calling app says is acting: the app authenticates, the ledger
 authorises. Authorisation checks the actor's roles against the policy table of the rulebook in
 force; when the actor's id is a registered member, the ledger also knows the actor's household and
 applies separation of duties (nobody scores, reviews or reverses for their own household).
@@ -53,7 +53,7 @@ def to_roles(value: object) -> frozenset[str]:
 
 
 def _actor_id(value: object) -> str:
-    """An actor's id, normalised like every identifier (see :func:`check_id`)."""
+    """An actor's id, normalised like every identifier (see `check_id()`)."""
     return check_id(value, "actor id")
 
 
@@ -64,7 +64,7 @@ class Actor(JsonForm):
     Attributes:
         id: the app's identifier for the person (a member id when they are a registered
             resident), normalised like every id. Ids starting with ``@`` are the ledger's own
-            (:data:`SYSTEM`): such an actor may not be passed to a command.
+            (`SYSTEM`): such an actor may not be passed to a command.
         roles: role names, e.g. ``{"grid_worker"}``.
     """
 

@@ -4,8 +4,8 @@ The rules (documented for people in ``docs/input.md``):
 
 - **Identifiers** (accounts, households, members, regions, items, rewards, services, roles,
   actors, ledgers) are normalised to NFKC, so ``Ｈ００２`` (full width) is ``H002`` and an NFD
-  ``Hé01`` is the NFC one; then they are 1 to :data:`MAX_ID` characters of printable ASCII
-  without spaces, or letters, marks and numbers of the scripts used in China (:data:`ID_SCRIPTS`:
+  ``Hé01`` is the NFC one; then they are 1 to `MAX_ID` characters of printable ASCII
+  without spaces, or letters, marks and numbers of the scripts used in China (`ID_SCRIPTS`:
   Latin with its accents and pinyin tones, Han and the CJK punctuation, Bopomofo, Kana, Hangul,
   Tibetan, Mongolian, Arabic (Uyghur, Kazakh), Yi, Tai Le and New Tai Lue). Refused: control,
   format (zero-width, bidi controls, soft hyphen), surrogate, private-use and unassigned
@@ -13,12 +13,12 @@ The rules (documented for people in ``docs/input.md``):
   Latin ones (Cyrillic, Greek, Armenian, Cherokee, Lisu, ...), so ``Н001`` cannot pass for
   ``H001``.
 - **Free text** (names, titles, memos, reasons, evidence) is normalised to NFC, at most
-  :data:`MAX_TEXT` characters, and refuses control characters, lone surrogates, line and
+  `MAX_TEXT` characters, and refuses control characters, lone surrogates, line and
   paragraph separators and the bidi embedding, override and isolate controls (U+202A..U+202E,
   U+2066..U+2069). Multi-line fields (memos, descriptions, reasons, resolutions, notes) keep line
   feeds; a carriage return (CR LF, CR) becomes a line feed.
-- **Numbers** are ints (not bools) within documented bounds (:data:`MAX_QUANTITY`, ...).
-- **Messages** quote at most :data:`SHOWN` characters of a bad value (:func:`shown`).
+- **Numbers** are ints (not bools) within documented bounds (`MAX_QUANTITY`, ...).
+- **Messages** quote at most `SHOWN` characters of a bad value (`shown()`).
 
 The common case is cheap: an ASCII id or text is accepted by one C-level test, before any
 Unicode work.
@@ -114,7 +114,7 @@ _repr.maxlevel = 3
 
 def shown(value: object) -> str:
     """``value`` as a message quotes it: its ``repr`` (control, format and bidi characters
-    escaped), cut to :data:`SHOWN` characters and its length, e.g.
+    escaped), cut to `SHOWN` characters and its length, e.g.
     ``'xxxx…'…(1,000,056 characters)``; containers show a few entries."""
     if isinstance(value, str):
         if len(value) <= SHOWN:
@@ -129,7 +129,7 @@ def shown(value: object) -> str:
 
 def clipped(value: object) -> object:
     """``value`` for an error's structured fields: itself, unless it is a long string or a
-    container (then the text :func:`shown` quotes)."""
+    container (then the text `shown()` quotes)."""
     if isinstance(value, str | bytes | list | tuple | dict | set | frozenset):
         if isinstance(value, str) and len(value) <= 2 * SHOWN:
             return value
@@ -323,12 +323,12 @@ def check_date(value: object, what: str, *, earliest: _dt.date | None = None,
 
 
 def check_day(value: object, what: str) -> _dt.date:
-    """An effective or closing date: from :data:`EARLIEST_DAY` to :data:`LATEST_DAY`."""
+    """An effective or closing date: from `EARLIEST_DAY` to `LATEST_DAY`."""
     return check_date(value, what, earliest=EARLIEST_DAY, latest=LATEST_DAY)
 
 
 def check_duration(value: object, what: str) -> _dt.timedelta:
-    """A look-ahead: a ``timedelta`` from zero to :data:`MAX_DURATION`.
+    """A look-ahead: a ``timedelta`` from zero to `MAX_DURATION`.
 
     Raises:
         ValidationError: not a timedelta, negative, or longer.

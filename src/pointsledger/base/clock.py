@@ -2,7 +2,7 @@
 
 The ledger stores every instant as whole microseconds since the Unix epoch (UTC), which is exact,
 compact and time-zone free; time zones matter only when an instant is placed in a calendar period
-(see :mod:`pointsledger.base.periods`). A clock is any zero-argument callable returning a
+(see `pointsledger.base.periods`). A clock is any zero-argument callable returning a
 time-zone-aware datetime. Naive datetimes are refused everywhere: a naive value has no instant.
 """
 
@@ -116,7 +116,7 @@ _PROBES = tuple(_dt.timedelta(days=d) for d in (-3, -1.5, 1.5, 3))
 def _remember_span(value: _dt.datetime, wall: int, offset: _dt.timedelta) -> None:
     """Remember that wall times within a day of ``value``'s (``wall``) have its ``offset``,
     when the zone's offset is the same at four wall times from three days before to three days
-    after. As in :func:`~pointsledger.base.periods.local_day_range`, this takes a zone to change its
+    after. As in `local_day_range()`, this takes a zone to change its
     offset at most once in such a span, which every zone in the tz database does. Then no
     change falls within three days of ``wall``, and a wall time within a day of it is
     unambiguous: another reading would need the offset to change by more than two days, and no

@@ -2,8 +2,8 @@
 
 A record's ``to_dict(tz)`` holds only ``str``, ``int``, ``float``, ``bool``, ``None``, lists and
 dicts with ``str`` keys, so ``json.loads(json.dumps(record.to_dict())) == record.to_dict()``.
-One mechanism serves every record: :func:`to_json_value` converts one value and
-:func:`fields_to_dict` a record's named values; the :class:`JsonForm` mixin gives an attrs record
+One mechanism serves every record: `to_json_value()` converts one value and
+`fields_to_dict()` a record's named values; the `JsonForm` mixin gives an attrs record
 ``to_dict()`` from its declared fields plus the derived properties it names in ``JSON_EXTRA``.
 
 The conversions:
@@ -136,7 +136,7 @@ def _order(value: Any) -> tuple[str, str]:
 def fields_to_dict(pairs: Iterable[tuple[str, Any]], tz: str = DEFAULT_TZ) -> dict[str, Any]:
     """Named values as a JSON-safe dict: a name ``<name>_us`` (an instant) becomes
     ``<name>_at`` with the instant in ISO 8601 with offset in ``tz``; every other value goes
-    through :func:`to_json_value`.
+    through `to_json_value()`.
 
     Raises:
         ValidationError: a value without a JSON form, or an unknown ``tz``.

@@ -29,7 +29,7 @@ def check_period(per: object) -> str:
     """Return ``per`` if it names a period kind.
 
     Raises:
-        ValidationError: ``per`` is not one of :data:`PERIODS`.
+        ValidationError: ``per`` is not one of `PERIODS`.
     """
     if per not in PERIODS:
         raise ValidationError(f"period must be one of {', '.join(PERIODS)}; got {per!r}", per=per)
@@ -120,7 +120,7 @@ def period_label(per: str, index: int) -> str:
 
 def parse_period(label: str) -> tuple[str, int]:
     """``(kind, index)`` of a period label: ``2026``, ``2026-Q1``, ``2026-03``, ``2026-W11`` or
-    ``2026-03-15`` (the labels :func:`period_label` writes).
+    ``2026-03-15`` (the labels `period_label()` writes).
 
     Raises:
         ValidationError: not such a label.

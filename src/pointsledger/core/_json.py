@@ -1,7 +1,7 @@
 """The compact JSON that canonical event encodings are written in.
 
-:func:`encode` writes exactly what ``json.dumps(value, ensure_ascii=False, separators=(",",
-":"), allow_nan=False)`` writes (tests/test_events.py checks), faster; :func:`quote` quotes a
+`encode()` writes exactly what ``json.dumps(value, ensure_ascii=False, separators=(",",
+":"), allow_nan=False)`` writes (tests/test_events.py checks), faster; `quote()` quotes a
 string the same way; anything that is not JSON data raises ``TypeError``.
 """
 
@@ -37,7 +37,7 @@ def encode(value: list[Any]) -> str:
 
 
 quote = json.encoder.encode_basestring
-"""A string as a JSON string literal, as :func:`encode` quotes it."""
+"""A string as a JSON string literal, as `encode()` quotes it."""
 
 decode = json.JSONDecoder().decode
 """JSON text back to values (lists for arrays)."""

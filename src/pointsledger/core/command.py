@@ -1,21 +1,21 @@
 """Commands declared once: what a command is, what it may look at, and what every one shares.
 
-A command is a handler function declared with :func:`command`: its signature is the public call
+A command is a handler function declared with `command()`: its signature is the public call
 signature (the subject positional, everything else keyword-only, ``by``, ``key`` and ``memo``
 always), its docstring the public docstring, and the declaration names the event it emits, the
 policy entry that authorises it and whether a resident may do it for their own household. The
-:class:`Command` it becomes is a descriptor: on a :class:`~pointsledger.Ledger` or a batch it is
+`Command` it becomes is a descriptor: on a `Ledger` or a batch it is
 the bound method, typed to return the declared event.
 
-A handler is a pure function of a :class:`Context` and its arguments. It returns the drafts of
+A handler is a pure function of a `Context` and its arguments. It returns the drafts of
 the events to append, or, when its idempotency key was already used for the same request, the
-events that request wrote (:class:`Replayed`). It never changes state and raises a
-:class:`~pointsledger.errors.PointsLedgerError` for anything it refuses, before anything is
+events that request wrote (`Replayed`). It never changes state and raises a
+`PointsLedgerError` for anything it refuses, before anything is
 written.
 
 Order of checks: ``by`` and ``memo`` (here, for every command), the handler's own arguments,
-then the idempotency key (:meth:`Context.replayed`: a repeated request gets its first answer even
-if it would now be refused), then authority (:meth:`Context.authorise`), then state and rules.
+then the idempotency key (`Context.replayed()`: a repeated request gets its first answer even
+if it would now be refused), then authority (`Context.authorise()`), then state and rules.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ Outcome = list[Draft] | Replayed
 
 
 class Declared(Protocol):
-    """What a running command's declaration tells its context (see :class:`Command`)."""
+    """What a running command's declaration tells its context (see `Command`)."""
 
     @property
     def emits(self) -> type[Event]: ...
@@ -175,7 +175,7 @@ class Runner(Protocol):
 
 
 class Command(Generic[P, E]):
-    """A command declared once (see :func:`command`): on a ledger or batch, the bound method.
+    """A command declared once (see `command()`): on a ledger or batch, the bound method.
 
     Attributes:
         name: the method name.
@@ -240,13 +240,13 @@ def command(
     emits: type[E], *, policy: str | None = None, self_service: bool = False,
     key: str | None = None, name: str | None = None, doc: str | None = None,
 ) -> Callable[[Callable[..., Outcome]], Command[Any, E]]:
-    """Declare a command: the handler's signature (after its :class:`Context`) and docstring are
+    """Declare a command: the handler's signature (after its `Context`) and docstring are
     the public ones.
 
     Args:
         emits: the event class the command returns (its first event).
         policy: the policy entry that authorises it (default: the handler's name).
-        self_service: a resident may do it for their own household (see :class:`Command`).
+        self_service: a resident may do it for their own household (see `Command`).
         key: the default idempotency key, a ``str.format`` template over the request fields,
             e.g. ``"household/{household}"`` (None: a key is required).
         name: the command's name when it is not the handler's (one handler serving two
@@ -266,10 +266,10 @@ def command(
 def check_actor(by: object) -> Actor:
     """``by`` as an Actor that may act: ids starting with ``@`` (``@system``, ``@genesis``)
     are the ledger's own, which callers may not use (the ledger's due jobs write as
-    :data:`~pointsledger.base.actors.SYSTEM` without passing here).
+    `SYSTEM` without passing here).
 
     Raises:
-        ValidationError: not an :class:`~pointsledger.base.actors.Actor`, or a reserved id.
+        ValidationError: not an `Actor`, or a reserved id.
     """
     if not isinstance(by, Actor):
         raise refused("by", "must be an Actor", by)
@@ -310,7 +310,7 @@ def replay(ctx: Context, key: str, request: tuple[Any, ...]) -> Replayed | None:
 def policy_now(ctx: Context) -> tuple[Policy, str]:
     """The policy table and rulebook version in force at the clock reading.
 
-    Before any rulebook is in force, :data:`~pointsledger.rules.rulebook.DEFAULT_POLICY` applies.
+    Before any rulebook is in force, `DEFAULT_POLICY` applies.
     """
     adoption = ctx.state.adoption_at(ctx.now_us)
     if adoption is None:

@@ -1,11 +1,11 @@
 """Distributions (积分分红): a sum divided among households by their points or stars.
 
 A village decides how collective income is used; when a resolution shares a sum among
-households by their conduct in a period, :func:`distribute` records it. The command computes
-each open household's weight under the :class:`~pointsledger.rules.benefits.ShareRule` from the
-period's tallies (:mod:`pointsledger.core.tallies`: net points, or the star tier of the rulebook
+households by their conduct in a period, `distribute()` records it. The command computes
+each open household's weight under the `ShareRule` from the
+period's tallies (`pointsledger.core.tallies`: net points, or the star tier of the rulebook
 in force at the period's end; vetoed households weigh 0 when the rule excludes them) and
-divides the sum exactly to the fen with :func:`~pointsledger.rules.benefits.split_fen`. The
+divides the sum exactly to the fen with `split_fen()`. The
 ``distributed`` event holds the rule, the period, the sum, the minutes and every share, so the
 division can be checked from the log alone. It moves no points: the money is paid outside the
 ledger, and the event is its public record.
@@ -43,7 +43,7 @@ def distribute(
     included; reversed entries not counted): net points, or the weight of its star tier under
     the rulebook in force at the period's end; a household vetoed in the period (一票否决)
     weighs 0 when ``rule.exclude_vetoed``. The sum is divided in proportion to the weights,
-    exactly to the fen (:func:`~pointsledger.rules.benefits.split_fen`: largest remainders,
+    exactly to the fen (`split_fen()`: largest remainders,
     ties by household id). No points move; the money is paid outside the ledger. The command
     reads the whole log once.
 

@@ -2,11 +2,11 @@
 
 An event's canonical encoding (``Event.canonical()``) is a compact UTF-8 JSON array
 ``[kind, seq, recorded_us, occurred_us, actor, key, version, memo, *body]``, and its ``hash``
-is ``SHA-256(previous hash || canonical encoding)`` (:data:`GENESIS_HASH`, 32 zero bytes, before
+is ``SHA-256(previous hash || canonical encoding)`` (`GENESIS_HASH`, 32 zero bytes, before
 the first event). So an event's hash commits to its own content and to the whole history
 before it: editing, removing, inserting or reordering any event breaks every hash from that
-point on. :func:`decode` rebuilds an event from what a store keeps; it never checks the hash,
-which is the chain's job (:func:`chain_hash`).
+point on. `decode()` rebuilds an event from what a store keeps; it never checks the hash,
+which is the chain's job (`chain_hash()`).
 """
 
 from __future__ import annotations

@@ -2,13 +2,13 @@
 
 Every event has a header (``seq``, ``recorded_us``, ``occurred_us``, ``actor``, ``key``,
 ``version``, ``memo``) and a body of its own kind; ``canonical()`` is its canonical encoding,
-which its ``hash`` covers (:mod:`pointsledger.core.encoding`, whose ``EVENT_TYPES`` names
+which its ``hash`` covers (`pointsledger.core.encoding`, whose ``EVENT_TYPES`` names
 every kind by its ``KIND`` string, which never changes once written). The points store's kinds
-are in :mod:`pointsledger.core.store_events`.
+are in `pointsledger.core.store_events`.
 
 Instants are integers: microseconds since the Unix epoch, UTC. Events that move points expose
 their double-entry ``postings()``: ``(source, destination, amount)`` triples, each moving
-``amount`` from one account to another (:mod:`pointsledger.core.accounts`), so every posting
+``amount`` from one account to another (`pointsledger.core.accounts`), so every posting
 sums to zero by construction.
 """
 
@@ -113,7 +113,7 @@ class Event:
 
     def moves(self) -> tuple[Move, ...]:
         """The members this event moves between households with the points on their own
-        accounts (:mod:`pointsledger.core.registry_events`; none for other events)."""
+        accounts (`pointsledger.core.registry_events`; none for other events)."""
         return ()
 
     def body_json(self) -> list[Any]:
@@ -416,7 +416,7 @@ Details = tuple[tuple[str, Any], ...]
 
 @attrs.frozen
 class Stepped(Event):
-    """A workflow step (:mod:`pointsledger.rules.flows`): ``case`` (the seq of the opening event, 0
+    """A workflow step (`pointsledger.rules.flows`): ``case`` (the seq of the opening event, 0
     when this step opens the case) moves to ``state``. ``args`` are what the caller gave,
     ``facts`` what the ledger derived (deadlines, points, the rulebook's value cap). A step
     that moves points or minutes is followed, in the same command, by the events that move

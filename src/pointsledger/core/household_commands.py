@@ -1,6 +1,6 @@
 """The commands of households and members as they really change (分户, 合户, 婚嫁, 迁入/迁出,
-去世, 返乡): each is one event with a reason and an actor (:mod:`~pointsledger.core.
-registry_events`), declared once here with :func:`~pointsledger.core.command.command`.
+去世, 返乡): each is one event with a reason and an actor (`
+registry_events`), declared once here with `command()`.
 
 The rules (docs/ledger.md, "Households and members change"):
 
@@ -12,7 +12,7 @@ The rules (docs/ledger.md, "Households and members change"):
   member who leaves leaves their balance and lots to the household, and their account closes.
 - A member who returns is the same account re-opened, in any open household.
 - Nothing moves while an account it touches has an open workflow case or holds points for a
-  reservation: finish or cancel them first (as :func:`close_account` demands).
+  reservation: finish or cancel them first (as `close_account()` demands).
 - The committee does them by default (the rulebook's policy may grant others), never for its
   own household, on either side.
 """
@@ -290,7 +290,7 @@ def member_leaves(
 ) -> Outcome:
     """A member leaves the registry (迁出, 去世, 婚嫁 out of the village): their balance (a
     deficit too) and lots go to their household's own account and their account closes. They
-    stay on record; :func:`member_returns` re-opens the same account.
+    stay on record; `member_returns()` re-opens the same account.
 
     Args:
         member: an open member.

@@ -1,10 +1,10 @@
 """Lots: awarded points that expire, as the state keeps them for each account.
 
-An account's lots are a tuple of :data:`LotEntry` ``(expires_us, lot seq, remaining, carry
+An account's lots are a tuple of `LotEntry` ``(expires_us, lot seq, remaining, carry
 limit)``, sorted, so the soonest-expiring lot comes first and, among those expiring together,
 the oldest; points are always drawn in that order. Invariants: only lots with points remaining
 are kept after a draw, and an account's lots never hold more than it can spend. Only
-:func:`pointsledger.core.state.apply` changes lots, through these functions.
+`pointsledger.core.state.apply()` changes lots, through these functions.
 """
 
 from __future__ import annotations

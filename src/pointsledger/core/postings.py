@@ -1,6 +1,6 @@
 """Postings: awards and deductions of checklist items, their caps, and reversals (冲正).
 
-Each command is declared once with :func:`~pointsledger.core.command.command`; the signature
+Each command is declared once with `command()`; the signature
 and docstring here are the ledger method's. Awards and deductions are the hot path of a scoring
 day: their common, valid case skips the generic checks.
 """
@@ -143,7 +143,7 @@ def award(
 
 
 deduct = command(Deducted, name="deduct", doc=_DEDUCT_DOC)(award.handler)
-"""Deduct a listed violation's points: :func:`award`'s handler, declared to emit ``deducted``
+"""Deduct a listed violation's points: `award()`'s handler, declared to emit ``deducted``
 (the command being run, ``ctx.command``, tells the two apart)."""
 
 

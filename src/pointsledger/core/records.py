@@ -1,7 +1,7 @@
 """The records the derived state keeps and answers with: adoptions, balances, reservations.
 
 Each is an immutable value derived from the log; the state replaces one with a new value (only
-in :func:`pointsledger.core.state.apply`), never changes it in place.
+in `pointsledger.core.state.apply()`), never changes it in place.
 """
 
 from __future__ import annotations

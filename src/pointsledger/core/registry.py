@@ -1,7 +1,7 @@
 """Who: the region tree, households and members.
 
 Regions form a tree: county > town > village or community > grid > micro-grid. The shape is
-fixed (:data:`REGION_PARENTS`): a town sits under a county, a village or community under a
+fixed (`REGION_PARENTS`): a town sits under a county, a village or community under a
 town, a grid under a village or community, a micro-grid under a grid. A top region (no parent)
 may be of any kind: a village-level ledger starts at its village. Households belong to a grid
 or a micro-grid; members belong to a household. Households and
@@ -77,5 +77,5 @@ class Member(JsonForm):
 
 def may_parent(parent_kind: str, child_kind: str) -> bool:
     """Whether a ``child_kind`` region may sit directly under a ``parent_kind`` region
-    (:data:`REGION_PARENTS`)."""
+    (`REGION_PARENTS`)."""
     return parent_kind in REGION_PARENTS[child_kind]

@@ -1,7 +1,7 @@
 """The commands that set a village up: its rules, its closed periods and its registry (regions,
 households, members).
 
-Each is declared once with :func:`~pointsledger.core.command.command`; the signature and
+Each is declared once with `command()`; the signature and
 docstring here are the ledger method's. Commands on things with their own identity default the
 key to it: ``adopt/<version>``, ``region/<code>``, ``household/<id>``, ``member/<id>``,
 ``close/<account>``, ``close_period/<date>``.
@@ -277,9 +277,9 @@ def _new_account(state: LedgerState, account: str) -> None:
 def _registered_again(ctx: Context, key: str | None, account: str,
                       fields: Mapping[str, object]) -> Outcome | None:
     """The replay of a registration; registering a closed member again under the default key
-    (taken by their first registration) is refused as :class:`AlreadyExists` pointing to
-    :func:`~pointsledger.core.household_commands.member_returns`, not as a misleading
-    :class:`IdempotencyConflict`."""
+    (taken by their first registration) is refused as `AlreadyExists` pointing to
+    `member_returns()`, not as a misleading
+    `IdempotencyConflict`."""
     try:
         return ctx.replayed(key, **fields)
     except IdempotencyConflict:

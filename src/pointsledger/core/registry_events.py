@@ -2,7 +2,7 @@
 household (婚嫁, 迁入, ...), a household splits (分户) or merges into another (合户), a member
 leaves (迁出, 去世, 婚嫁) and returns.
 
-Like every event (:mod:`pointsledger.core.events`) they are immutable. Those that move points
+Like every event (`pointsledger.core.events`) they are immutable. Those that move points
 between accounts expose double-entry ``postings()``; those that move a member, with the points
 on the member's own account, from one household to another expose ``moves()``: the member's
 account keeps its points (no posting), but *a household's points* (its own account and its
@@ -95,7 +95,7 @@ class HouseholdsMerged(Event):
 class MemberLeft(Event):
     """A member left the village's registry (``reason``: 迁出, 去世 or 婚嫁): the member's
     ``balance`` (a deficit too) and lots go to the household's own account, and the member's
-    account closes. The member stays on record and may return (:class:`MemberReturned`)."""
+    account closes. The member stays on record and may return (`MemberReturned`)."""
 
     KIND = "member_left"
     BODY = ("member", "household", "reason", "balance")

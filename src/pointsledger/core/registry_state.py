@@ -1,11 +1,11 @@
-"""How the registry's changes (:mod:`pointsledger.core.registry_events`) change the ledger
-state: only :func:`pointsledger.core.state.apply` calls these handlers.
+"""How the registry's changes (`pointsledger.core.registry_events`) change the ledger
+state: only `pointsledger.core.state.apply()` calls these handlers.
 
 Invariants: an account's points never change when its member moves (a move is no posting);
 points that do move (a split's share, a merged household's or a departing member's balance)
 take their lots along, as a transfer's do; and every change of an account's place is added to
 the state's ``placements``, so the registry as it stood at any event can be asked
-(:meth:`~pointsledger.core.state.LedgerState.household_at`).
+(`household_at()`).
 """
 
 from __future__ import annotations

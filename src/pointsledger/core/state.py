@@ -1,12 +1,12 @@
 """The derived state of a ledger and the one function that changes it.
 
-:func:`apply` is the only way state changes, and it is the same function live and on replay, so
+`apply()` is the only way state changes, and it is the same function live and on replay, so
 replaying the log always reproduces the live state exactly. Apply trusts its input: commands
 validate before events exist. Every balance is the fold of the postings of the applied events,
 and since each posting moves points between two accounts, all balances sum to zero.
 
-State holds only tables (dicts) of immutable values (:mod:`pointsledger.core.records`; lots
-and cap counters as :mod:`pointsledger.core.lots` and :mod:`pointsledger.core.caps` keep them),
+State holds only tables (dicts) of immutable values (`pointsledger.core.records`; lots
+and cap counters as `pointsledger.core.lots` and `pointsledger.core.caps` keep them),
 and immutable scalars. Since it is a fold of the log, state that may not match the log (a batch
 that failed after applying some of its events) is never repaired: the ledger folds the log again.
 """
@@ -77,7 +77,7 @@ TABLES = (
     "reservations", "limit_used", "conduct", "bans", "lots", "cases", "pending", "minutes",
     "time_moves", "placements", "priced_goods",
 )
-"""The names of the state's tables: the dicts :func:`apply` writes."""
+"""The names of the state's tables: the dicts `apply()` writes."""
 
 Placed = tuple[int, int, str, bool]
 """``(seq, recorded_us, where, closed)``: from event ``seq`` (recorded at ``recorded_us``) on,
@@ -91,7 +91,7 @@ SCALARS = ("seq", "head_hash", "recorded_us", "ledger_id", "tz", "closed_before_
 class LedgerState:
     """Everything derived from the log: registry, rulebooks, balances, caps used, keys.
 
-    Treat it as read-only; only :func:`apply` writes to it.
+    Treat it as read-only; only `apply()` writes to it.
     """
 
     posted: dict[str, int]
@@ -313,7 +313,7 @@ class LedgerState:
     def cap_keys(self, account: str, version: str, item: str,
                  occurred_us: int) -> list[tuple[int, int]]:
         """``(counter key, max points)`` of each cap an award of ``item`` (of rulebook
-        ``version``) to ``account`` at ``occurred_us`` counts against, as :meth:`cap_windows`.
+        ``version``) to ``account`` at ``occurred_us`` counts against, as `cap_windows()`.
 
         A key packs the account, the cap's scope and period kind, and the period index, so
         counting is one dict update per cap. The list is shared with the next caller asking the

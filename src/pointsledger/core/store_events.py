@@ -2,7 +2,7 @@
 donated goods priced by the store committee, redemptions and
 reservations with their hand-over, cancellation and time-out, transfers, and expiry (清零).
 
-Like every event (:mod:`pointsledger.core.events`) they are immutable; those that move points
+Like every event (`pointsledger.core.events`) they are immutable; those that move points
 expose double-entry ``postings()``.
 """
 
@@ -33,7 +33,7 @@ class StockReceived(Event):
 
 @attrs.frozen
 class DonationReceived(StockReceived):
-    """Donated goods (爱心捐赠) put into stock, as :class:`StockReceived` and with the donor:
+    """Donated goods (爱心捐赠) put into stock, as `StockReceived` and with the donor:
     ``donor`` a registered household or member (awarded ``donation_item`` in the same command,
     as the next event), or None for an outside donor (a unit, an enterprise, a person with no
     account) named by ``donor_name``; ``value`` is the goods' assessed value in yuan (None:
@@ -142,7 +142,7 @@ class Reserved(Event):
         return f"{int.from_bytes(self.hash[:8], 'big') % 1_000_000:06d}"
 
     def to_dict(self, tz: str = DEFAULT_TZ) -> dict[str, Any]:
-        """The event's dict (:meth:`Event.to_dict`) and its ``pickup_code`` (取货码), which an
+        """The event's dict (`Event.to_dict()`) and its ``pickup_code`` (取货码), which an
         app shows the resident."""
         return {**super().to_dict(tz), "pickup_code": self.pickup_code}
 

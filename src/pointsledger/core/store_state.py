@@ -1,6 +1,6 @@
 """How the points store's events change the state: stock, redemptions, reservations and their
 release, transfers and expiry, and the redemption limits they count. Part of the one
-:func:`~pointsledger.core.state.apply`, which dispatches these events here.
+`apply()`, which dispatches these events here.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Period tallies: what each household earned and had deducted for conduct in a period.
 
-:func:`tally` folds events (awards, deductions and their reversals) into one :class:`Tally` per
+`tally()` folds events (awards, deductions and their reversals) into one `Tally` per
 household (a member's postings count for its household) for conduct that occurred in the
 half-open range ``[start_us, end_us)``. A reversed entry counts for nothing. Violations are
 counted, and among them the serious ones and the vetoes (一票否决, by the rulebook version the
@@ -45,7 +45,7 @@ class Tally:
 def tally(events: Iterable[Event], start_us: int, end_us: int,
           household_at: Callable[[str, int], str | None],
           rulebooks: Mapping[str, Rulebook]) -> dict[str, Tally]:
-    """Fold ``events`` into each household's :class:`Tally` for conduct in
+    """Fold ``events`` into each household's `Tally` for conduct in
     ``[start_us, end_us)``.
 
     Args:

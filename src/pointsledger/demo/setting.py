@@ -1,7 +1,7 @@
 """The demo's setting: a county modelled on 乌兰县 (DOMAIN.md), its people and its officials.
 
 The region tree is county → towns → villages and communities → grids → micro-grids, and every
-household lives in a micro-grid. :func:`plan_setting` draws it from a seed: the default is one
+household lives in a micro-grid. `plan_setting()` draws it from a seed: the default is one
 town with two villages and a community; ``county=True`` is the seed's full scale, 38 villages
 and 6 communities in five towns with 446 micro-grids in all and realistic household counts
 (about 180 to 420 households a village, 600 to 1,100 a community; the default town's are

@@ -1,10 +1,10 @@
 """The demo: the seed's county and a simulated year of 积分制 + 清单制, deterministic by seed.
 
-:func:`build_demo` writes the demo ledger to a new SQLite file and the village's postings to a
-folder beside it: the setting (:mod:`pointsledger.demo.setting`: county, towns, villages and
+`build_demo()` writes the demo ledger to a new SQLite file and the village's postings to a
+folder beside it: the setting (`pointsledger.demo.setting`: county, towns, villages and
 communities, grids, micro-grids, households and members), the rulebook
-(:mod:`pointsledger.demo.rulebook`), the year (:mod:`pointsledger.demo.year`) and the files
-(:mod:`pointsledger.demo.outputs`). :func:`summary_lines` says what was built and where.
+(`pointsledger.demo.rulebook`), the year (`pointsledger.demo.year`) and the files
+(`pointsledger.demo.outputs`). `summary_lines()` says what was built and where.
 
 The same seed always gives the same ledger, event for event (the same head hash).
 """
@@ -37,7 +37,7 @@ __all__ = ["YEAR", "DemoSummary", "build_demo", "demo_rulebook", "summary_lines"
 
 @attrs.frozen
 class DemoSummary:
-    """What :func:`build_demo` built.
+    """What `build_demo()` built.
 
     Attributes:
         path: the SQLite file.

@@ -5,7 +5,7 @@ then a closing line ``{"end": true, "events": n, "head": "<hex>"}``. The ``event
 event's canonical encoding exactly as its hash covers it, so a file can be checked line by
 line. Import verifies the whole chain and the closing line before anything is written, and
 refuses a tampered, reordered or truncated file, or a line that is not UTF-8 text, with an
-:class:`IntegrityError` naming the line.
+`IntegrityError` naming the line.
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def _records(path: str | os.PathLike[str]) -> Iterator[tuple[int, Record]]:
 
 
 def _text(raw: bytes, line_no: int) -> str:
-    """A line's bytes as text, or an :class:`IntegrityError` naming the line if not UTF-8."""
+    """A line's bytes as text, or an `IntegrityError` naming the line if not UTF-8."""
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -106,7 +106,7 @@ def import_jsonl(path: str | os.PathLike[str], target: str | os.PathLike[str] | 
     Args:
         path: the export.
         target: a SQLite path that must not hold a ledger yet, or None for memory.
-        ledger_args: passed to :class:`~pointsledger.ledger.ledger.Ledger` (``clock``, ...).
+        ledger_args: passed to `Ledger` (``clock``, ...).
 
     Raises:
         IntegrityError: naming the first bad line (also a line that is not UTF-8 text).

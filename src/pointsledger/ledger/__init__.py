@@ -1,11 +1,11 @@
-"""The :class:`Ledger` façade: opening and closing a store (``ledger``), the command table
+"""The `Ledger` façade: opening and closing a store (``ledger``), the command table
 (``commands``), batches (``batch``), the due jobs (``due``), read-only queries (``queries``),
 the reports' movement index (``movements``), snapshots (``snapshot``), the hash chain as read
 and written (``chain``), trust: ``verify`` and anchors (``trust``), and many ledgers opened
 on demand (``pool``).
 
 A ledger is shared by threads under one lock, and every read first takes in what other writers
-appended. Imports the domain packages and :mod:`pointsledger.storage`; nothing above it.
+appended. Imports the domain packages and `pointsledger.storage`; nothing above it.
 """
 
 from pointsledger.ledger.batch import Batch

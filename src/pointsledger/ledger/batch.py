@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 class Batch(Commands):
     """Commands validated one by one, appended together in one atomic append.
 
-    Obtain one with :meth:`Ledger.batch` and use it as a context manager. Each command is
+    Obtain one with `Ledger.batch()` and use it as a context manager. Each command is
     validated against the state as the batch's earlier commands left it and returns its event
     at once (numbered and sealed); while a batch is open, the ledger's queries show its
     tentative state. A command that raises writes nothing even inside the block, so a caller
@@ -42,7 +42,7 @@ class Batch(Commands):
     lock from the start of the block to its end, catching up with other writers first: writers
     take turns instead of racing, so a batch never loses its append to another writer. Other
     writers wait meanwhile, so keep the block to the commands. (If something appends without the
-    lock anyway, the batch raises :class:`ConcurrencyError`, writes nothing and catches up.)
+    lock anyway, the batch raises `ConcurrencyError`, writes nothing and catches up.)
 
     A batch belongs to the thread that opened it: while it is open, other threads' commands and
     reads on the same ledger wait for it to end.

@@ -1,7 +1,7 @@
-"""The command table: every command of every capability, as :class:`Ledger` and
-:class:`~pointsledger.ledger.batch.Batch` offer it. Adding a command is one declaration in its
-own module (see :mod:`pointsledger.core.command`), one line here, and its handler in
-:func:`~pointsledger.core.state.apply`.
+"""The command table: every command of every capability, as `Ledger` and
+`Batch` offer it. Adding a command is one declaration in its
+own module (see `pointsledger.core.command`), one line here, and its handler in
+`apply()`.
 """
 
 from __future__ import annotations
@@ -17,14 +17,14 @@ from pointsledger.workflows import claims, matters, orders, steps, timebank, wis
 
 
 class Commands:
-    """The commands of every capability, shared by :class:`Ledger` and :class:`Batch`: each
+    """The commands of every capability, shared by `Ledger` and `Batch`: each
     line names a command declared once in its own module, where its signature and docstring
-    live (see :mod:`pointsledger.core.command`).
+    live (see `pointsledger.core.command`).
 
-    Every command takes the acting :class:`~pointsledger.base.actors.Actor` (``by``), an
+    Every command takes the acting `Actor` (``by``), an
     idempotency ``key`` and an optional ``memo``, and returns the event it wrote (or, for a
     repeated key and payload, the event it wrote the first time), typed as its own event
-    class. A refused command raises a :class:`~pointsledger.errors.PointsLedgerError` and
+    class. A refused command raises a `PointsLedgerError` and
     writes nothing.
     """
 

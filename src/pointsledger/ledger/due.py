@@ -23,7 +23,7 @@ from pointsledger.workflows import cases, claims, matters, orders, wishes
 
 
 class DueJobs:
-    """The due jobs of :class:`~pointsledger.ledger.ledger.Ledger` (a mixin over its lock, its
+    """The due jobs of `Ledger` (a mixin over its lock, its
     clock and its command runner)."""
 
     _state: LedgerState
@@ -118,8 +118,8 @@ class DueJobs:
 
     def run_due(self, as_of: _dt.datetime | None = None) -> tuple[Event, ...]:
         """Run every due job as of ``as_of`` (default: the ledger clock), in this order:
-        :meth:`post_due`, :meth:`lapse_due`, :meth:`time_out_due`, :meth:`overdue_due`,
-        :meth:`expire_due`.
+        `post_due()`, `lapse_due()`, `time_out_due()`, `overdue_due()`,
+        `expire_due()`.
 
         Returns:
             All the events written, in order.

@@ -1,9 +1,9 @@
 """The Ledger: commands in, sealed events out, state derived.
 
-A :class:`Ledger` owns an event store and the state derived from it. Every command validates
-against the state and the rulebook in force (:mod:`pointsledger.core.commands`), the resulting
+A `Ledger` owns an event store and the state derived from it. Every command validates
+against the state and the rulebook in force (`pointsledger.core.commands`), the resulting
 events are numbered, stamped by the ledger clock, hash-chained, appended to the store in one atomic
-append, and only then applied to the state with :func:`~pointsledger.core.state.apply`, the same
+append, and only then applied to the state with `apply()`, the same
 function that replays the log when a ledger is opened. A command that raises writes nothing.
 
 The ledger clock is monotonic: each event's ``recorded_at`` is the later of the clock reading and
@@ -71,8 +71,8 @@ _RETRIES = 50  # appends lost to other writers before a command gives up
 class Ledger(Commands, DueJobs, Queries):
     """A points ledger over an event store.
 
-    Use :meth:`open` for a SQLite file and :meth:`in_memory` for tests. Opening replays the
-    stored log through :func:`~pointsledger.core.state.apply` and verifies its hash chain.
+    Use `open()` for a SQLite file and `in_memory()` for tests. Opening replays the
+    stored log through `apply()` and verifies its hash chain.
 
     Args:
         store: the event store.
@@ -82,9 +82,9 @@ class Ledger(Commands, DueJobs, Queries):
         backdate_days: how far before the clock ``occurred_at`` may lie (default 90).
         ledger_id: the id recorded in a new ledger's genesis event (default: a random UUID).
         progress: told (events applied, events in all) while the stored log is replayed.
-        anchors: published anchors (:meth:`anchor`) the stored log must hold: a log cut short
+        anchors: published anchors (`anchor()`) the stored log must hold: a log cut short
             or rewritten since is refused.
-        trust_snapshot: start from the stored snapshot (fast; a nightly :meth:`verify`
+        trust_snapshot: start from the stored snapshot (fast; a nightly `verify()`
             checks it against the log), or, when False, replay the whole log and refuse a
             stored snapshot or report index that differs from it.
 
@@ -161,7 +161,7 @@ class Ledger(Commands, DueJobs, Queries):
     ) -> Ledger:
         """Create or reopen a ledger in a SQLite file (replaying and verifying it; ``progress``
         is told (events applied, events in all) as the replay goes; ``anchors`` and
-        ``trust_snapshot`` as for :class:`Ledger`).
+        ``trust_snapshot`` as for `Ledger`).
 
         Raises:
             StoreError: the file is not a pointsledger file.
@@ -189,7 +189,7 @@ class Ledger(Commands, DueJobs, Queries):
     ) -> Ledger:
         """Create or reopen ledger ``ledger_id`` in a PostgreSQL database (needs the
         ``postgres`` extra). Many ledgers, one per village or town, share one database
-        (``anchors`` and ``trust_snapshot`` as for :class:`Ledger`).
+        (``anchors`` and ``trust_snapshot`` as for `Ledger`).
 
         Raises:
             StoreError: the database cannot be used.
@@ -286,7 +286,7 @@ class Ledger(Commands, DueJobs, Queries):
         does this first, so a ledger never answers from a stale state; call it yourself to
         catch up ahead of time. It is cheap when nothing changed: one ``PRAGMA data_version``
         on SQLite, a head query on PostgreSQL, a length on the memory store. Inside a batch it
-        does nothing (the batch holds the store's write lock), nor inside :meth:`reading`
+        does nothing (the batch holds the store's write lock), nor inside `reading()`
         (which holds the state still for the read of several parts).
 
         Returns:
@@ -460,7 +460,7 @@ class Ledger(Commands, DueJobs, Queries):
 
     @property
     def head(self) -> int:
-        """The seq of the last event (after :meth:`refresh`)."""
+        """The seq of the last event (after `refresh()`)."""
         with self._lock:
             self.refresh()
             return self._state.seq
@@ -563,18 +563,18 @@ class Ledger(Commands, DueJobs, Queries):
         self, household: str, *, as_of: _dt.datetime | None = None, at_seq: int | None = None
     ) -> Balance:
         """A household's points (一户一档): its own account and the accounts of its members
-        together, now, as of an instant or after event ``at_seq`` (as :meth:`balance` takes
+        together, now, as of an instant or after event ``at_seq`` (as `balance()` takes
         them).
 
         This is what "a household's points" means in every report (statements, the balances
-        report, boards, ratings); :meth:`balance` gives one account on its own. The members
+        report, boards, ratings); `balance()` gives one account on its own. The members
         counted are the household's members as the registry stood: now for the current
         balance; for a past one, at each event (a posting counts for the household its account
         belonged to when it was recorded, and a member who moved took their points along, so
         the past balance is what it was then, and what the household's statement closes at).
 
         Returns:
-            A :class:`~pointsledger.core.records.Balance` for ``household`` whose posted,
+            A `Balance` for ``household`` whose posted,
             pending and held points are the sums over the household and its members.
 
         Raises:
@@ -604,7 +604,7 @@ class Ledger(Commands, DueJobs, Queries):
         nightly (see docs/operations.md).
 
         Args:
-            anchors: anchors published earlier (:meth:`anchor`, or their printed form).
+            anchors: anchors published earlier (`anchor()`, or their printed form).
 
         Returns:
             How many events verified and the head hash.
@@ -637,7 +637,7 @@ class Ledger(Commands, DueJobs, Queries):
     @fresh
     def anchor(self) -> Anchor:
         """The head to publish (公示栏锚点): ledger id, seq, hash and time of the last event.
-        Print ``str(anchor)`` on notices; give anchors to :meth:`verify` or :meth:`open` later
+        Print ``str(anchor)`` on notices; give anchors to `verify()` or `open()` later
         to refuse a log that was cut short or rewritten since."""
         state = self._state
         return Anchor(state.ledger_id, state.seq, state.head_hash.hex(), state.recorded_us)
@@ -645,7 +645,7 @@ class Ledger(Commands, DueJobs, Queries):
     def close(self) -> None:
         """Release the store (a SQLite file, a PostgreSQL connection); the ledger cannot be
         used afterwards. ``with Ledger.open(path) as ledger:`` calls it on leaving the block.
-        (Closing a household or member account is :meth:`close_account`.)"""
+        (Closing a household or member account is `close_account()`.)"""
         with self._lock:
             self._store.close()
 

@@ -4,9 +4,9 @@ Reports must read a million events in well under two seconds; decoding that many
 several. So the first report on a ledger folds the log once into columns (``array`` of machine
 integers, about 50 bytes a movement) and later reports, on the same ledger, only fold the events
 appended since. The index is derived data, cached per ledger and per store head, and a pure
-function of the log. Reports only read it (:func:`movements_of`); :meth:`Ledger.snapshot` keeps
-a copy in the store (:func:`save`), and a later process starts from that copy only while
-:func:`~pointsledger.storage.check_blob` finds it fits the log.
+function of the log. Reports only read it (`movements_of()`); `Ledger.snapshot()` keeps
+a copy in the store (`save()`), and a later process starts from that copy only while
+`check_blob()` finds it fits the log.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def movements(event: Event) -> Iterator[tuple[str, str, int, str]]:
     """``(account, kind, points, what)`` for each account an event moves points of: kind is
     earned, deducted, redeemed, expired, transferred or closed (signed by direction), with
     reversals counted back against the kind they reverse. (A member moving between households
-    with their points is not a movement of an account: see :meth:`Movements.add`.)"""
+    with their points is not a movement of an account: see `Movements.add()`.)"""
     if isinstance(event, Awarded):
         yield event.account, "earned", event.points, event.item
     elif isinstance(event, Deducted):
@@ -80,7 +80,7 @@ class Movements:
     ``when`` is when the movement counts for summaries (a reversal counts at the time of what
     it reverses), ``at`` when its own event occurred (for passbooks). ``household`` is the
     household the account belonged to when the event was recorded (the registry as it stood
-    then, :meth:`~pointsledger.core.state.LedgerState.household_at`), so a member who moved
+    then, `household_at()`), so a member who moved
     keeps their earlier movements in their earlier household; the move itself is a pair of
     ``moved`` rows: the member's points leaving one household and entering the other.
     """
@@ -158,7 +158,7 @@ class Movements:
         Awards and deductions, nearly all of a ledger, are read straight from their canonical
         encoding (``[kind, seq, recorded, occurred, actor, key, version, memo, account, item,
         quantity, points, ...]``) without building events; every other kind goes through
-        :meth:`add`.
+        `add()`.
         """
         if state is None:
             state = ledger._state  # unlocked: the caller holds the lock
@@ -222,7 +222,7 @@ class Movements:
 
 
     def dump(self) -> bytes:
-        """The columns as bytes (the copy :meth:`Ledger.snapshot` keeps)."""
+        """The columns as bytes (the copy `Ledger.snapshot()` keeps)."""
         columns = [name for name, value in vars(self).items() if isinstance(value, array)]
         header = json.dumps([_FORMAT, self.done, self.names,
                              [(c, getattr(self, c).typecode, len(getattr(self, c)))
@@ -232,7 +232,7 @@ class Movements:
 
     @classmethod
     def load(cls, blob: bytes) -> Movements:
-        """Columns from :meth:`dump` output.
+        """Columns from `dump()` output.
 
         Raises:
             ValueError: not an index of this format.
@@ -264,7 +264,7 @@ _CACHE: weakref.WeakKeyDictionary[Ledger, Movements] = weakref.WeakKeyDictionary
 
 def movements_of(ledger: Ledger) -> Movements:
     """The ledger's movement index, brought up to the store's head: from memory, else from the
-    copy :meth:`Ledger.snapshot` left in the store (when it still fits the log), else built."""
+    copy `Ledger.snapshot()` left in the store (when it still fits the log), else built."""
     with ledger._lock:  # one thread folds at a time, and never into a command half applied
         ledger.refresh()
         index = _CACHE.get(ledger)
@@ -276,7 +276,7 @@ def movements_of(ledger: Ledger) -> Movements:
 
 
 def stored(ledger: Ledger) -> Movements | None:
-    """The index :meth:`Ledger.snapshot` kept in the store, when it still fits the log (a
+    """The index `Ledger.snapshot()` kept in the store, when it still fits the log (a
     damaged copy is None: the index is rebuilt)."""
     store = ledger.store
     if not isinstance(store, DerivedStore):
@@ -294,7 +294,7 @@ def stored(ledger: Ledger) -> Movements | None:
 
 def save(ledger: Ledger) -> None:
     """Keep the index, brought up to date, in the ledger's store when it keeps derived data
-    (:class:`~pointsledger.storage.DerivedStore`)."""
+    (`DerivedStore`)."""
     store = ledger.store
     if not isinstance(store, DerivedStore):
         return
@@ -305,7 +305,7 @@ def save(ledger: Ledger) -> None:
 
 
 NAME: Final = "report_index"
-"""The name the report index is kept under (:class:`~pointsledger.storage.DerivedStore`)."""
+"""The name the report index is kept under (`DerivedStore`)."""
 
 
 def code_of(kind: str) -> int:

@@ -1,7 +1,7 @@
 """A pool of ledgers: many village ledgers served by one process, opened on demand.
 
 An app serving hundreds of villages (one ledger each, see docs/operations.md) cannot keep them
-all open, nor open one for every request. :class:`LedgerPool` opens a ledger by its id the first
+all open, nor open one for every request. `LedgerPool` opens a ledger by its id the first
 time it is asked for (from its stored snapshot when there is one), keeps the ``size`` most
 recently used ones open and closes the least recently used beyond that.
 
@@ -45,11 +45,11 @@ class LedgerPool:
 
     Args:
         opener: opens (or creates) the ledger with a given id, e.g.
-            ``lambda i: Ledger.open_postgres(conninfo, i)``; see :meth:`postgres`.
+            ``lambda i: Ledger.open_postgres(conninfo, i)``; see `postgres()`.
         size: how many ledgers to keep open (at least 1).
 
-    Use :meth:`lease` around each use (``with pool.lease("v001") as ledger: ...``) and
-    :meth:`each` to go through many ledgers one at a time; :meth:`close` (or ``with``) closes
+    Use `lease()` around each use (``with pool.lease("v001") as ledger: ...``) and
+    `each()` to go through many ledgers one at a time; `close()` (or ``with``) closes
     them all. Safe to share between threads.
 
     Raises:
@@ -75,11 +75,11 @@ class LedgerPool:
         Args:
             conninfo: the libpq connection string.
             size: how many ledgers to keep open.
-            partitions: as for :class:`~pointsledger.storage.PostgresStore`.
+            partitions: as for `PostgresStore`.
             create: create a ledger asked for that the database does not hold; by default
                 such an id is refused (a mistyped village id then opens nothing).
             clock: the ledgers' clock.
-            trust_snapshot: as for :class:`~pointsledger.Ledger`.
+            trust_snapshot: as for `Ledger`.
 
         Raises:
             NotFound: (on lease) ``create`` is False and the database holds no such ledger.
@@ -132,8 +132,8 @@ class LedgerPool:
     def each(self, ledger_ids: Iterable[str], *, ahead: int = 0) -> Iterator[Ledger]:
         """The ledgers ``ledger_ids`` one after another, each leased until the next is asked for
         or the loop ends: a county's reports go through hundreds of villages with at most
-        ``size`` of them open. Unlike :meth:`lease`, it does not refresh a ledger ahead of its
-        first read: every read (a report's :meth:`~pointsledger.Ledger.reading` block, a
+        ``size`` of them open. Unlike `lease()`, it does not refresh a ledger ahead of its
+        first read: every read (a report's `reading()` block, a
         balance) takes in other writers' events first anyway, and a report over many ledgers
         then asks each store once instead of twice.
 

@@ -1,10 +1,10 @@
 """Read-only queries on a ledger: the registry, the rulebooks adopted, balances, stock, keys.
 
-The derived state of a :class:`~pointsledger.ledger.ledger.Ledger` is private: apps, reports,
+The derived state of a `Ledger` is private: apps, reports,
 the CLI and the testing helpers read it only through these queries. Every query returns
-immutable records (:class:`~pointsledger.core.registry.Household`,
-:class:`~pointsledger.core.state.Adoption`, :class:`~pointsledger.core.state.Balance`, ...),
-tuples, or read-only mappings (:class:`types.MappingProxyType`) over a copy taken when the query
+immutable records (`Household`,
+`Adoption`, `Balance`, ...),
+tuples, or read-only mappings (`types.MappingProxyType`) over a copy taken when the query
 ran: nothing a query returns can change the ledger, and a later command never changes what an
 earlier query returned.
 
@@ -12,8 +12,8 @@ Queries that return a whole table (``households()``, ``balances()``, ...) cost o
 table; a report that walks everything asks once and looks rows up in the returned mapping
 rather than calling a one-row query (``household(id)``) per row.
 
-Every query is :func:`fresh`: under the ledger's lock (so threads never see a command half
-applied) it first takes in what other writers appended (:meth:`Ledger.refresh`, cheap when
+Every query is `fresh()`: under the ledger's lock (so threads never see a command half
+applied) it first takes in what other writers appended (`Ledger.refresh()`, cheap when
 nothing changed).
 """
 
@@ -67,7 +67,7 @@ def _frozen(table: Mapping[_K, _V]) -> Mapping[_K, _V]:
 
 
 class Queries:
-    """The read-only queries of :class:`~pointsledger.ledger.ledger.Ledger` (a mixin reading
+    """The read-only queries of `Ledger` (a mixin reading
     the ledger's private derived state)."""
 
     _state: LedgerState
@@ -136,7 +136,7 @@ class Queries:
         entries beside the rulebook's rewards, each the latest price set.
 
         Returns:
-            A read-only mapping of reward code to :class:`~pointsledger.Reward` (no limits or
+            A read-only mapping of reward code to `Reward` (no limits or
             price rules), sorted by code.
         """
         return MappingProxyType({
@@ -146,7 +146,7 @@ class Queries:
     # -- time ------------------------------------------------------------------------------
     @property
     def tzinfo(self) -> _dt.tzinfo:
-        """The ledger's time zone (:attr:`tz`) as a ``tzinfo``, for local dates and periods."""
+        """The ledger's time zone (`tz`) as a ``tzinfo``, for local dates and periods."""
         return self._state.tzinfo
 
     # -- registry --------------------------------------------------------------------------
@@ -161,7 +161,7 @@ class Queries:
                 then (default: now).
 
         Returns:
-            A read-only mapping of household id to :class:`Household`, in registration order.
+            A read-only mapping of household id to `Household`, in registration order.
 
         Raises:
             ValidationError: ``as_of`` is not an aware datetime.
@@ -179,7 +179,7 @@ class Queries:
             household: the household id.
 
         Returns:
-            The :class:`Household` (its grid and head, and whether it is closed).
+            The `Household` (its grid and head, and whether it is closed).
 
         Raises:
             UnknownAccount: no household has that id.
@@ -203,7 +203,7 @@ class Queries:
                 left by then (default: now).
 
         Returns:
-            A read-only mapping of member id to :class:`Member`, in registration order.
+            A read-only mapping of member id to `Member`, in registration order.
 
         Raises:
             UnknownAccount: ``household`` is not a registered household.
@@ -227,7 +227,7 @@ class Queries:
             member: the member id.
 
         Returns:
-            The :class:`Member` (household, name, roles, birth date, closed).
+            The `Member` (household, name, roles, birth date, closed).
 
         Raises:
             UnknownAccount: no member has that id.
@@ -243,7 +243,7 @@ class Queries:
         """Every region of the region tree.
 
         Returns:
-            A read-only mapping of region code to :class:`Region`, in the order they were
+            A read-only mapping of region code to `Region`, in the order they were
             added (a parent before its children).
         """
         return _frozen(self._state.regions)
@@ -256,7 +256,7 @@ class Queries:
             code: the region code.
 
         Returns:
-            The :class:`Region` (name, kind, parent code).
+            The `Region` (name, kind, parent code).
 
         Raises:
             UnknownRegion: no region has that code.
@@ -290,7 +290,7 @@ class Queries:
         """The adopted rulebook versions with their effective ranges and adoption records.
 
         Returns:
-            The :class:`~pointsledger.core.state.Adoption` records, oldest first.
+            The `Adoption` records, oldest first.
         """
         return self._state.adoptions
 
@@ -302,7 +302,7 @@ class Queries:
             version: the rulebook version name.
 
         Returns:
-            Its :class:`~pointsledger.core.state.Adoption` (rulebook, effective range, resolution,
+            Its `Adoption` (rulebook, effective range, resolution,
             the seq of the adopting event).
 
         Raises:
@@ -360,7 +360,7 @@ class Queries:
         posted to it), then each system account that holds points.
 
         Returns:
-            A read-only mapping of account to :class:`~pointsledger.core.state.Balance`.
+            A read-only mapping of account to `Balance`.
         """
         state = self._state
         posted, pending, held = state.posted, state.pending, state.held
@@ -371,7 +371,7 @@ class Queries:
 
     @fresh
     def available(self) -> Mapping[str, int]:
-        """The points every account may spend now (posted minus held), as :meth:`balances`
+        """The points every account may spend now (posted minus held), as `balances()`
         lists the accounts but without building a record per account: the cheap way for a
         report over every household.
 
@@ -388,7 +388,7 @@ class Queries:
         """The stock of every reward that was ever stocked or reserved.
 
         Returns:
-            A read-only mapping of reward code to :class:`StockLevel`, sorted by code.
+            A read-only mapping of reward code to `StockLevel`, sorted by code.
         """
         state = self._state
         return MappingProxyType({r: self.stock(r) for r in sorted({*state.stock,
@@ -429,7 +429,7 @@ class Queries:
         derivation): the live state must be exactly what replaying the log gives.
 
         Folds the whole log, so it costs about as much as reopening the ledger; meant for
-        tests and audits (:func:`pointsledger.testing.check_invariants` calls it).
+        tests and audits (`pointsledger.testing.check_invariants()` calls it).
 
         Returns:
             The names of the derived tables and values that differ (empty when they agree).

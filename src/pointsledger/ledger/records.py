@@ -36,7 +36,7 @@ class ExpiringLot(JsonForm):
 
 @attrs.frozen
 class Verified(JsonForm):
-    """The result of a successful :meth:`Ledger.verify`: how many events, and the head hash."""
+    """The result of a successful `Ledger.verify()`: how many events, and the head hash."""
 
     events: int
     head_hash: str

@@ -2,8 +2,8 @@
 
 A snapshot is the state at some seq, serialised as JSON (plain values only: no code, no
 pickles), stored as a blob sealed with the seq, the hash of the event at that seq and a SHA-256
-digest (:func:`~pointsledger.storage.seal_blob`). Reopening uses it only if
-:func:`~pointsledger.storage.check_blob` finds it still fits the log; then only the events after
+digest (`seal_blob()`). Reopening uses it only if
+`check_blob()` finds it still fits the log; then only the events after
 it are replayed, and they are verified as usual. Anything else discards the snapshot and replays
 the whole log. ``verify()`` always checks the whole chain.
 """
@@ -73,7 +73,7 @@ def dump(state: LedgerState) -> bytes:
 
 
 def load(blob: bytes) -> LedgerState:
-    """Rebuild a state from :func:`dump` output.
+    """Rebuild a state from `dump()` output.
 
     Raises:
         ValueError: the bytes are not a snapshot of this format.

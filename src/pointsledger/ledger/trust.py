@@ -1,12 +1,12 @@
 """Trust you can show: anchors to publish, and the audit of everything derived from the log.
 
 The hash chain proves that a log has not been edited *within* itself; it cannot show that a
-log was cut short, or rewritten as a whole, by whoever holds the file. An :class:`Anchor` closes
+log was cut short, or rewritten as a whole, by whoever holds the file. An `Anchor` closes
 that gap: the head (ledger id, seq, hash, time) printed on a public notice or kept elsewhere.
 A log that lacks an anchored event (its tail was cut) or holds another event there (its history
-was rewritten) is refused by :func:`check_anchors`.
+was rewritten) is refused by `check_anchors()`.
 
-Derived data is trusted only as far as it is checked: :func:`audit` folds the whole log once
+Derived data is trusted only as far as it is checked: `audit()` folds the whole log once
 and compares the live state, the stored snapshot and the stored report index with that fold.
 """
 
@@ -83,7 +83,7 @@ class Anchor(JsonForm):
 
 
 def as_anchor(value: Anchor | str) -> Anchor:
-    """An :class:`Anchor`, or one parsed from its printed form."""
+    """An `Anchor`, or one parsed from its printed form."""
     return value if isinstance(value, Anchor) else Anchor.parse(value)
 
 

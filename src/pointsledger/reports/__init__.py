@@ -1,18 +1,18 @@
-"""Reports: pure functions of a ledger returning a :class:`Table`.
+"""Reports: pure functions of a ledger returning a `Table`.
 
 Every report reads the ledger and writes nothing (the report index is kept by
-:meth:`~pointsledger.Ledger.snapshot`). Labels are Chinese by default and English
+`snapshot()`). Labels are Chinese by default and English
 with ``locale="en"``; anything meant for a public notice board masks names
-(:func:`~pointsledger.reports.masking.mask_name`) and never shows ID or phone numbers, not
-even those typed into free text (:func:`~pointsledger.reports.masking.mask_text`). HTML output
+(`mask_name()`) and never shows ID or phone numbers, not
+even those typed into free text (`mask_text()`). HTML output
 is escaped and CSV and Excel output neutralise spreadsheet formulas
-(:func:`~pointsledger.reports.table.spreadsheet_cell`); `write_xlsx` writes tables as the
+(`spreadsheet_cell()`); `write_xlsx` writes tables as the
 sheets of an .xlsx workbook (the ``xlsx`` extra).
 People-facing reports name items, rewards and services by their titles and print every word
-in ``locale``'s language (:func:`~pointsledger.reports.labels.term`); *a household's points*
-are its account's and its members' together (:meth:`~pointsledger.Ledger.household_balance`).
-Printable pages (:mod:`pointsledger.reports.pages`) are standalone HTML for A4.
-:mod:`pointsledger.reports.across` gives the summaries, boards and star lists of several ledgers
+in ``locale``'s language (`term()`); *a household's points*
+are its account's and its members' together (`household_balance()`).
+Printable pages (`pointsledger.reports.pages`) are standalone HTML for A4.
+`pointsledger.reports.across` gives the summaries, boards and star lists of several ledgers
 (a county's villages) at once.
 Periods are labels such as ``"2026"``, ``"2026-Q1"``, ``"2026-03"``, ``"2026-W11"``,
 ``"2026-03-15"`` in the ledger's time zone.

@@ -65,7 +65,7 @@ def households_under(ledger: Ledger, region: str | None,
 def consistent(
     report: Callable[Concatenate[Ledger, _P], _R],
 ) -> Callable[Concatenate[Ledger, _P], _R]:
-    """A report computed from one state of its ledger (:meth:`Ledger.reading`): another
+    """A report computed from one state of its ledger (`Ledger.reading()`): another
     thread's command never lands halfway through it."""
 
     @functools.wraps(report)

@@ -1,7 +1,7 @@
 """Account reports: the statement (一户一档 passbook) and the balances of a region.
 
 *A household's points* are its own account's and its members' accounts' together
-(:meth:`~pointsledger.Ledger.household_balance`); every household figure here uses them.
+(`household_balance()`); every household figure here uses them.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ and star lists give each row's ledger.
 
 Invariants: every ledger is given once; each per-ledger part is read from one state of its
 ledger (the ledgers are read one after another, not at one instant across them); the ledgers
-are consumed one at a time, so :meth:`~pointsledger.LedgerPool.each` can feed hundreds of them
+are consumed one at a time, so `each()` can feed hundreds of them
 through a small pool.
 """
 
@@ -63,7 +63,7 @@ def rollup(ledgers: Iterable[Ledger], *, period: str | None = None,
            locale: str = "zh") -> Table:
     """The 逐级汇总 of several ledgers (a county's villages): each region with its households,
     those taking part, the participation rate, points earned and deducted, as
-    :func:`pointsledger.reports.rollup` gives them per ledger. Regions that several ledgers
+    `pointsledger.reports.rollup()` gives them per ledger. Regions that several ledgers
     share (the county, the towns: the same codes on the same path from the top) add up their
     figures; the rate is recomputed from the sums. Rows go depth first, children by code.
 
@@ -110,7 +110,7 @@ def rollup(ledgers: Iterable[Ledger], *, period: str | None = None,
 
 def category_summary(ledgers: Iterable[Ledger], *, period: str | None = None,
                      locale: str = "zh") -> Table:
-    """Points by category and item across ledgers (:func:`pointsledger.reports.category_summary`
+    """Points by category and item across ledgers (`pointsledger.reports.category_summary()`
     summed): an item is the same row in two ledgers when its category, title and code agree
     (villages with different checklists keep their items apart).
 
@@ -136,7 +136,7 @@ def category_summary(ledgers: Iterable[Ledger], *, period: str | None = None,
 def period_summary(ledgers: Iterable[Ledger], *, per: str = "month",
                    locale: str = "zh") -> Table:
     """Totals per month, quarter or year across ledgers
-    (:func:`pointsledger.reports.period_summary` summed, each ledger's periods in its own time
+    (`pointsledger.reports.period_summary()` summed, each ledger's periods in its own time
     zone); the change in points earned is against the previous period of the merged table.
 
     Raises:
@@ -163,7 +163,7 @@ def period_summary(ledgers: Iterable[Ledger], *, per: str = "month",
 
 def store_summary(ledgers: Iterable[Ledger], *, period: str | None = None,
                   locale: str = "zh") -> Table:
-    """The points stores of several ledgers (:func:`pointsledger.reports.store_summary`
+    """The points stores of several ledgers (`pointsledger.reports.store_summary()`
     summed): units, points and stock on hand per reward (the same reward when title and code
     agree); the notes and summary give the summed liability (points still redeemable) and the
     points expired in the period.
@@ -197,7 +197,7 @@ def honour_board(ledgers: Iterable[Ledger], period: str, *, top: int = 10,
                  bottom: bool = False, method: str = "competition", region: str | None = None,
                  locale: str = "zh") -> Table:
     """The 红榜 (or, with ``bottom=True``, the 黑榜) of several ledgers: every household each
-    ledger's :func:`pointsledger.reports.honour_board` would list, with the same points,
+    ledger's `pointsledger.reports.honour_board()` would list, with the same points,
     ranked again together; each row names its ledger. Ties go by ledger id, then household
     id (which also breaks them under ``ordinal``); ties at the cut-off are all shown.
 
@@ -250,7 +250,7 @@ def honour_board(ledgers: Iterable[Ledger], period: str, *, top: int = 10,
 
 
 def star_households(ledgers: Iterable[Ledger], period: str, *, locale: str = "zh") -> Table:
-    """星级文明户 of several ledgers: each ledger's :func:`pointsledger.reports.star_households`
+    """星级文明户 of several ledgers: each ledger's `pointsledger.reports.star_households()`
     rows (each by its own rulebook's tiers), ranked again together, most stars first, then by
     score, ledger id and household id; each row names its ledger. The summary sums the
     households per number of stars and gives each ledger's anchor; the notes give each

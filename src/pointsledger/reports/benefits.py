@@ -1,8 +1,8 @@
 """Benefits and distributions for 公示: who a benefit is unlocked for, who got what share.
 
-:func:`eligibility` lists the households a rulebook benefit (评先评优, 积分贷, priority in
-collective welfare) is unlocked for in a rating period, from :func:`~pointsledger.reports.rate`:
-not vetoed (一票否决), with the stars and net points the benefit needs. :func:`distribution`
+`eligibility()` lists the households a rulebook benefit (评先评优, 积分贷, priority in
+collective welfare) is unlocked for in a rating period, from `rate()`:
+not vetoed (一票否决), with the stars and net points the benefit needs. `distribution()`
 shows a recorded distribution (积分分红) with every share. Both mask names for the notice board
 and print the ledger's anchor.
 """
@@ -44,7 +44,7 @@ def eligibility(ledger: Ledger, benefit: str, period: str, *, locale: str = "zh"
     The benefit is the one of that code in the rulebook in force at the period's end. A
     household is listed when it is open, no veto (一票否决) fell on it in the period, and it
     has the benefit's ``min_stars`` and ``min_points`` (net points earned minus deducted in the
-    period), by :func:`~pointsledger.reports.rate` for the period.
+    period), by `rate()` for the period.
 
     Args:
         ledger: the ledger.

@@ -4,9 +4,9 @@ An optional extra (``pip install "pointsledger[charts]"``, which brings matplotl
 else in pointsledger imports this module or matplotlib. Each function draws from the same data
 a report would show, writes it to a path (its suffix, ``.png`` or ``.svg``, picks the format)
 or a binary file object (``io.BytesIO``), and returns that data as a
-:class:`~pointsledger.reports.Table`. Chinese labels need a CJK font (Debian's
+`Table`. Chinese labels need a CJK font (Debian's
 ``fonts-noto-cjk`` or ``fonts-wqy-microhei``): without one a chart with Chinese text raises a
-:class:`~pointsledger.ValidationError` naming those packages (``missing_font="warn"`` draws
+`ValidationError` naming those packages (``missing_font="warn"`` draws
 anyway, the text as boxes); with ``locale="en"`` and ASCII names any font will do.
 """
 
@@ -148,10 +148,10 @@ def points_by_category(ledger: Ledger, path: Target, *, period: str | None = Non
                        missing_font: str = "error") -> Table:
     """Net points by category in a period, one bar each (deductions below zero).
 
-    Takes ``path``, ``format`` and ``missing_font`` as :func:`monthly_trend` does.
+    Takes ``path``, ``format`` and ``missing_font`` as `monthly_trend()` does.
 
     Raises:
-        ValidationError: as :func:`monthly_trend`.
+        ValidationError: as `monthly_trend()`.
 
     Returns:
         The plotted data: one row per category.

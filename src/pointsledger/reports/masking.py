@@ -5,10 +5,10 @@ A public notice never shows a full name, an ID number or a phone number. The sur
 (compound surnames such as 欧阳 or 司马 stay whole), the last character of the given name stays
 when the given name has two or more characters, and everything between becomes ``*``.
 
-:func:`mask_text` masks free text: every 18-character ID number (身份证号), mainland mobile
+`mask_text()` masks free text: every 18-character ID number (身份证号), mainland mobile
 number (11 digits starting 1[3-9], with or without +86 and separators) and landline number
 (an area code starting 0 and a 7- or 8-digit number) becomes ``*`` throughout, and every
-registered name it is given is masked as :func:`mask_name` masks it.
+registered name it is given is masked as `mask_name()` masks it.
 
 Invariants (property-tested): masking is pure and keeps the text's length, each character
 either kept or replaced by ``*``; a masked text contains none of the phone numbers, ID
@@ -77,9 +77,9 @@ class _Names(frozenset[str]):
 
 
 def maskable_names(names: Iterable[str]) -> frozenset[str]:
-    """The names :func:`mask_text` can look for: stripped, two characters or more, and
+    """The names `mask_text()` can look for: stripped, two characters or more, and
     without ``*`` (a one-character name would mask that character everywhere). Pass the
-    result to :func:`mask_text` for many texts and the names are checked only once."""
+    result to `mask_text()` for many texts and the names are checked only once."""
     if isinstance(names, _Names):
         return names
     return _Names(n for n in (name.strip() for name in names) if len(n) >= 2 and "*" not in n)
@@ -88,13 +88,13 @@ def maskable_names(names: Iterable[str]) -> frozenset[str]:
 def mask_text(text: str, names: Iterable[str] = ()) -> str:
     """Free text (a wish's title or description, ...) as a public notice may show it: ID,
     mobile and landline numbers become ``*``, and each of ``names`` (the registered people's
-    names) found in it is masked like :func:`mask_name` (张三明 → 张*明). The longest name
+    names) found in it is masked like `mask_name()` (张三明 → 张*明). The longest name
     starting at a place wins, and masking repeats until no name is left, so text formed where
     a masked name meets the next one is masked too.
 
     Args:
         text: the free text.
-        names: registered names; those :func:`maskable_names` leaves out are not looked for.
+        names: registered names; those `maskable_names()` leaves out are not looked for.
 
     Returns:
         The masked text, as long as ``text``.

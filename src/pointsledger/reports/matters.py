@@ -6,7 +6,7 @@ of the lists in force with its procedure).
 
 Public output is masked as the other public reports are: requests, evidence and notes are free
 text, so registered names, ID and phone numbers in them are masked
-(:func:`~pointsledger.reports.masking.mask_text`), people who acted are shown by their masked
+(`mask_text()`), people who acted are shown by their masked
 name (张*明), and households by their number only. The board and its breakdowns show no
 personal data at all (matters, steps, roles, dates and counts).
 
@@ -88,7 +88,7 @@ def matter_board(ledger: Ledger, *, locale: str = "zh") -> Table:
     oldest first. The summary counts open, overdue and ready matters, open queries, and the
     matters done (``closed``), ``withdrawn`` and ``refused`` (negative list); the notes say
     the same in words. Its breakdowns by list and by responsible role are
-    :func:`matter_breakdown`, the median days per step :func:`matter_step_days`."""
+    `matter_breakdown()`, the median days per step `matter_step_days()`."""
     text = labels(locale)
     rows = []
     overdue = queries = ready = 0
@@ -167,7 +167,7 @@ def matter_disclosure(ledger: Ledger, period: str, *, locale: str = "zh") -> Tab
 
 _DAY_US: Final = 86_400_000_000
 BREAKDOWNS: Final = ("list", "role")
-"""What :func:`matter_breakdown` groups by: the matter's list, or its responsible role."""
+"""What `matter_breakdown()` groups by: the matter's list, or its responsible role."""
 
 
 def _median(values: list[float]) -> float | None:
@@ -199,7 +199,7 @@ def _late_steps(case: Case) -> Iterator[tuple[str, int]]:
 def matter_breakdown(ledger: Ledger, *, by: str = "list", period: str | None = None,
                      locale: str = "zh") -> Table:
     """The matter board's breakdown (事项办理统计) by list (``by="list"``: the five lists, in
-    :data:`~pointsledger.rules.matters.MATTER_KINDS` order, each shown even when empty) or by
+    `MATTER_KINDS` order, each shown even when empty) or by
     responsible role (``by="role"``: each role responsible for a matter on the lists in force
     or for a matter opened): how many matters are open (办理中: ``open`` or ``ready``), overdue
     now (their current step marked overdue), done (已办结), withdrawn, refused (the negative
@@ -341,7 +341,7 @@ def matter_step_days(ledger: Ledger, *, period: str | None = None,
 
 FOUR_AND_TWO_CODES: Final = ("propose", "deliberate", "review", "resolve",
                              "publish_resolution", "publish_result")
-"""The step codes of 四议两公开 (:func:`~pointsledger.rules.matters.four_and_two`): the four
+"""The step codes of 四议两公开 (`four_and_two()`): the four
 deliberations, the published resolution and, after the implementation steps, the published
 result."""
 
@@ -358,7 +358,7 @@ _STAGES: Final[dict[str, dict[str, str]]] = {
 def follows_four_and_two(matter: Matter) -> bool:
     """Whether ``matter``'s procedure is 四议两公开: it starts with the five steps propose,
     deliberate, review, resolve, publish_resolution and ends with publish_result (whatever
-    implementation steps lie between), as :func:`~pointsledger.rules.matters.four_and_two`
+    implementation steps lie between), as `four_and_two()`
     builds it."""
     codes = tuple(s.code for s in matter.steps)
     return (len(codes) >= 6 and codes[:5] == FOUR_AND_TWO_CODES[:5]
@@ -439,7 +439,7 @@ def decision_record(ledger: Ledger, case: str | Event | Case, *, public: bool = 
     Raises:
         UnknownEntry: no case was opened by that event.
         ValidationError: the case is not a matter, or its matter's procedure is not
-            四议两公开 (:func:`follows_four_and_two`); or a bad locale.
+            四议两公开 (`follows_four_and_two()`); or a bad locale.
     """
     text = labels(locale)
     found = ledger.case(case.id if isinstance(case, Case) else case)

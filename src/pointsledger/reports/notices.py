@@ -21,7 +21,7 @@ def public_notice(ledger: Ledger, period: str, *, objection_days: int = 7,
     reversed entries are left out.
     No ID or phone number is ever shown. The notes give the notice dates and how to object.
 
-    The claims currently in notice have a report of their own, :func:`claims_notice`.
+    The claims currently in notice have a report of their own, `claims_notice()`.
     """
     text = labels(locale)
     reversed_ = ledger.reversals()

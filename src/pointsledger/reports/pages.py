@@ -4,14 +4,14 @@ Each page is one complete document (``<!DOCTYPE html>``, ``<meta charset="utf-8"
 ``<title>``, print CSS with ``@page { size: A4 }``) built from report tables, so a village can
 open it, print it and post it:
 
-- :func:`monthly_notice_page`: the monthly 积分公示: the 红榜 and the 黑榜, the period's
+- `monthly_notice_page()`: the monthly 积分公示: the 红榜 and the 黑榜, the period's
   postings, the claims in public notice with their objection deadlines, how to object, and the
   ledger's head anchor (公示栏锚点) to verify the notice against;
-- :func:`household_card_page`: a household's 积分卡 / 积分存折: its points now (posted,
+- `household_card_page()`: a household's 积分卡 / 积分存折: its points now (posted,
   pending, held, available) and its statement;
-- :func:`wish_wall_page`: the wish wall as a viewer may see it.
+- `wish_wall_page()`: the wish wall as a viewer may see it.
 
-Invariants: every text a page shows goes through :func:`~pointsledger.reports.table.html_text`
+Invariants: every text a page shows goes through `html_text()`
 (escaped; control, zero-width and bidirectional-override characters shown as ``�``), so names
 and wish titles typed by people can neither run script nor hide or reorder text; public pages
 mask names exactly as their reports do.
@@ -104,8 +104,8 @@ def monthly_notice_page(ledger: Ledger, period: str, *, top: int = 10,
                         objection_days: int = 7, contact: str = "村务监督委员会",
                         locale: str = "zh") -> str:
     """The monthly 积分公示 as a printable page: the 红榜 and 黑榜 of ``period``, the
-    period's postings (:func:`~pointsledger.reports.public_notice`), the claims now in
-    public notice with the last day to object (:func:`~pointsledger.reports.claims_notice`),
+    period's postings (`public_notice()`), the claims now in
+    public notice with the last day to object (`claims_notice()`),
     how and until when to object, and the ledger's head anchor. Names are masked.
 
     Args:
@@ -148,7 +148,7 @@ def household_card_page(ledger: Ledger, household: str, *, period: str | None = 
                         locale: str = "zh") -> str:
     """A household's 积分卡 / 积分存折 as a printable page for the household itself: its
     points now (*a household's points*: its account and its members',
-    :meth:`~pointsledger.Ledger.household_balance`) and its statement for ``period`` (default:
+    `household_balance()`) and its statement for ``period`` (default:
     all time). Names are not masked: the card is the household's own.
 
     Raises:
@@ -175,7 +175,7 @@ def household_card_page(ledger: Ledger, household: str, *, period: str | None = 
 def wish_wall_page(ledger: Ledger, viewer: Actor, *, state: str | None = "wall",
                    locale: str = "zh") -> str:
     """The wish wall (心愿墙) as a printable page, as ``viewer`` may see it
-    (:func:`~pointsledger.reports.wish_wall`: listed and claimed wishes with their state by
+    (`wish_wall()`: listed and claimed wishes with their state by
     default; names and titles masked except for officials, the claimer and the wisher).
 
     Raises:

@@ -1,15 +1,15 @@
 """Ratings (星级文明户, 评优, 积分贷): a neutral record per household and period.
 
-:func:`rate` folds the log for one rating period: what each household (with its members)
+`rate()` folds the log for one rating period: what each household (with its members)
 earned and had deducted for conduct in the period, how many violations and how many serious
 ones, its score (the store's base points plus earned minus deducted) and its star tier under
-the rulebook's :class:`~pointsledger.rules.catalogue.RatingPolicy`; a veto (一票否决: a serious
+the rulebook's `RatingPolicy`; a veto (一票否决: a serious
 violation or a deduction the rulebook's ``vetoes`` name) removes every star for the period.
 Spending never changes a rating; reversed entries do not count. The registry is taken as it
 stood: a member's conduct counts for the household they belonged to when it was recorded, and
 the households rated are those registered and not closed (merged, say) by the end of the
 period. No lending or other rules are built in: apps take the record (benefits a rulebook names
-are listed by :func:`pointsledger.reports.eligibility`). :func:`star_households` is the
+are listed by `pointsledger.reports.eligibility()`). `star_households()` is the
 星级文明户 list for 公示.
 """
 
@@ -82,7 +82,7 @@ def rate(ledger: Ledger, day: _dt.date, *, per: str | None = None) -> list[Ratin
         per: the period kind (default: the rulebook's rating period).
 
     Returns:
-        One :class:`Rating` per household registered and not closed by the end of the
+        One `Rating` per household registered and not closed by the end of the
         period, sorted by household id (a closed household, merged into another say, is no
         longer rated; it is still rated for earlier periods).
 
@@ -118,7 +118,7 @@ def rate(ledger: Ledger, day: _dt.date, *, per: str | None = None) -> list[Ratin
 def star_households(ledger: Ledger, period: str, *, locale: str = "zh") -> Table:
     """星级文明户评定: each open household's stars for a rating period (a year such as
     ``"2026"`` or a quarter such as ``"2026-Q1"``) by the tiers of the rulebook in force at the
-    period's end, from :func:`rate`; closed households are left out. Names are masked, so the
+    period's end, from `rate()`; closed households are left out. Names are masked, so the
     list is ready for 公示.
 
     Rows go most stars first, then by score, then by household id: rank, household, the head's

@@ -2,7 +2,7 @@
 
 A table carries, beside its localized column labels, a stable key per column (``"date"``,
 ``"points"``, ...: the same under every locale) and its summary figures (a statement's opening
-and closing balance, ...) as named values, so :meth:`Table.to_dict` gives programs a form that
+and closing balance, ...) as named values, so `Table.to_dict()` gives programs a form that
 does not change with the locale or depend on parsing notes.
 
 Invariants: every row has one value per column; there is one key per column, and keys are
@@ -11,7 +11,7 @@ unique; summary names are unique strings.
 Safe outputs: the HTML form escapes everything it prints (title, headers, cells, notes), and the
 CSV form neutralises every text cell a spreadsheet would run as a formula (one starting with
 ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is given a leading ``'``, the OWASP rule;
-see :func:`spreadsheet_cell`), so a household head named ``=cmd|' /C calc'!A0`` is shown as
+see `spreadsheet_cell()`), so a household head named ``=cmd|' /C calc'!A0`` is shown as
 text. Real numbers (ints, floats, decimals, such as the points ``-5``) stay numbers.
 """
 
@@ -60,7 +60,7 @@ def spreadsheet_cell(value: Any) -> Any:
     stay numbers. Any other value is taken as its text, and text starting with ``=``, ``+``,
     ``-``, ``@``, a tab or a carriage return gets a leading ``'`` so that the spreadsheet shows
     it instead of running it as a formula (the OWASP CSV-injection rule). So that
-    :func:`from_csv` can undo it exactly, text that already starts with ``'`` before such a
+    `from_csv()` can undo it exactly, text that already starts with ``'`` before such a
     character gets one more. None and booleans are returned unchanged.
 
     Examples: ``"=1+1"`` → ``"'=1+1"``, ``"-5"`` (text) → ``"'-5"``, ``-5`` → ``-5``,
@@ -73,7 +73,7 @@ def spreadsheet_cell(value: Any) -> Any:
 
 
 def _from_spreadsheet(text: str) -> str:
-    """Undo :func:`spreadsheet_cell` on a cell's text."""
+    """Undo `spreadsheet_cell()` on a cell's text."""
     if text.startswith("'") and text.lstrip("'").startswith(FORMULA_STARTS):
         return text[1:]
     return text
@@ -161,10 +161,10 @@ class Table:
         and notes.
 
         The ``html`` form (``unsafehtml`` too) is a fragment (see
-        :mod:`pointsledger.reports.pages` for printable pages) and escapes every text it
+        `pointsledger.reports.pages` for printable pages) and escapes every text it
         prints: the title, the column labels, the cells and the notes, so a value such as
         ``<script>`` shows as text; control, zero-width and bidirectional-override characters
-        show as ``�`` (:func:`html_text`).
+        show as ``�`` (`html_text()`).
         """
         if fmt in ("html", "unsafehtml"):
             body = tabulate([[_html_cell(v) for v in row] for row in self.rows],
@@ -207,7 +207,7 @@ class Table:
         """The columns and rows as CSV; ``bom=True`` starts it with a UTF-8 byte-order mark so
         Excel opens Chinese text correctly.
 
-        Every label and cell goes through :func:`spreadsheet_cell`: text a spreadsheet would
+        Every label and cell goes through `spreadsheet_cell()`: text a spreadsheet would
         run as a formula (starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return)
         is given a leading ``'``; numbers stay numbers.
         """
@@ -219,8 +219,8 @@ class Table:
 
 
 def from_csv(text: str, *, title: str = "") -> Table:
-    """Read a table back from :meth:`Table.to_csv` output (values come back as text, and a
-    cell :meth:`Table.to_csv` neutralised with a leading ``'`` comes back as it was)."""
+    """Read a table back from `Table.to_csv()` output (values come back as text, and a
+    cell `Table.to_csv()` neutralised with a leading ``'`` comes back as it was)."""
     source = io.StringIO(text.removeprefix("\ufeff"), newline="")
     rows: Sequence[list[str]] = [[_from_spreadsheet(v) for v in row]
                                  for row in csv.reader(source)]

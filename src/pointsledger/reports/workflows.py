@@ -97,7 +97,7 @@ def wish_wall(ledger: Ledger, viewer: Actor, *, state: str | None = "wall",
     (张*明, household hidden) for everyone else.
 
     For everyone else the wish's title is public free text and is masked with
-    :func:`~pointsledger.reports.masking.mask_text`: phone and ID numbers typed into it become
+    `mask_text()`: phone and ID numbers typed into it become
     ``*``, and the names of registered people (household heads, members) are masked (张*明).
 
     Args:

@@ -1,7 +1,7 @@
 """Checks shared by the rule records: attrs validators for codes and text, and a sequence of
 records as a checked tuple.
 
-Each raises :class:`~pointsledger.errors.RulebookError` naming the field and what it accepts, so
+Each raises `RulebookError` naming the field and what it accepts, so
 a record is never built from parts of the wrong type.
 """
 

@@ -2,19 +2,19 @@
 
 Part of what a village adopts in its rulebook:
 
-- A :class:`Benefit` is something a household's rating unlocks for a rating period: priority
+- A `Benefit` is something a household's rating unlocks for a rating period: priority
   in collective welfare, 评先评优, the neutral rating banks read for 积分贷. It states the
   fewest stars or the fewest net points (earned minus deducted in the period) that unlock it.
-- :class:`Vetoes` say which violations are 一票否决: a deduction of a listed item, of an item
+- `Vetoes` say which violations are 一票否决: a deduction of a listed item, of an item
   in a listed category, or of any item marked ``serious`` removes the household's stars and its
   eligibility for every benefit for the rating period it occurred in (unless reversed).
-- A :class:`Campaign` (专项活动) is time-boxed: awards of its items (or of items in its
+- A `Campaign` (专项活动) is time-boxed: awards of its items (or of items in its
   categories) that occur on its days earn ``points x multiplier + bonus`` per unit. Caps count
   the points actually earned, multiplied. Deductions are never multiplied; campaigns do not
   stack (two campaigns covering one item on one day is an error of ``Rulebook.check``).
 
-A :class:`ShareRule` says how a sum (a share of collective income, 积分分红) is divided among
-households for a period; :func:`split_fen` divides it exactly to the fen. Records are immutable
+A `ShareRule` says how a sum (a share of collective income, 积分分红) is divided among
+households for a period; `split_fen()` divides it exactly to the fen. Records are immutable
 and check their own values; whether they fit the rest of a rulebook is for ``Rulebook.check``.
 """
 
@@ -35,7 +35,7 @@ MAX_MULTIPLIER: Final = 10
 """The largest campaign multiplier."""
 
 BASES: Final = ("points", "stars")
-"""What a :class:`ShareRule` weighs households by."""
+"""What a `ShareRule` weighs households by."""
 
 
 def _int_in(low: int, high: int, *, optional: bool = False) -> Any:
@@ -234,7 +234,7 @@ def share_rule_to_data(rule: ShareRule) -> dict[str, Any]:
 
 
 def share_rule_from_data(data: Mapping[str, Any]) -> ShareRule:
-    """Rebuild a share rule from :func:`share_rule_to_data` output."""
+    """Rebuild a share rule from `share_rule_to_data()` output."""
     return ShareRule(data["basis"], [tuple(t) for t in data["tier_weights"]],
                      data["exclude_vetoed"])
 
@@ -283,7 +283,7 @@ def benefit_to_data(benefit: Benefit) -> dict[str, Any]:
 
 
 def benefit_from_data(data: Mapping[str, Any]) -> Benefit:
-    """Rebuild a benefit from :func:`benefit_to_data` output."""
+    """Rebuild a benefit from `benefit_to_data()` output."""
     return Benefit(data["code"], data["title"], min_stars=data["min_stars"],
                    min_points=data["min_points"])
 
@@ -294,7 +294,7 @@ def vetoes_to_data(vetoes: Vetoes) -> dict[str, Any]:
 
 
 def vetoes_from_data(data: Mapping[str, Any]) -> Vetoes:
-    """Rebuild vetoes from :func:`vetoes_to_data` output."""
+    """Rebuild vetoes from `vetoes_to_data()` output."""
     return Vetoes(data["items"], data["categories"])
 
 
@@ -307,7 +307,7 @@ def campaign_to_data(campaign: Campaign) -> dict[str, Any]:
 
 
 def campaign_from_data(data: Mapping[str, Any]) -> Campaign:
-    """Rebuild a campaign from :func:`campaign_to_data` output."""
+    """Rebuild a campaign from `campaign_to_data()` output."""
     return Campaign(data["code"], data["title"], start=_dt.date.fromisoformat(data["start"]),
                     end=_dt.date.fromisoformat(data["end"]), items=data["items"],
                     categories=data["categories"], multiplier=data["multiplier"],

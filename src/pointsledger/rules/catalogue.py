@@ -1,7 +1,7 @@
 """The points store's catalogue (积分超市): rewards, their limits and prices, and the store policy.
 
-Part of what a village adopts in its rulebook. A :class:`Reward` says what points buy, when and
-by whom; a :class:`StorePolicy` says how redemption works as a whole (base points, the
+Part of what a village adopts in its rulebook. A `Reward` says what points buy, when and
+by whom; a `StorePolicy` says how redemption works as a whole (base points, the
 qualifying score, bans after serious violations, reservation timeouts, which transfers are
 allowed). All records are immutable and check their own values.
 """
@@ -299,7 +299,7 @@ def reward_to_data(reward: Reward) -> dict[str, Any]:
 
 
 def reward_from_data(data: dict[str, Any]) -> Reward:
-    """Rebuild a reward from :func:`reward_to_data` output."""
+    """Rebuild a reward from `reward_to_data()` output."""
     return Reward(
         data["code"],
         data["title"],
@@ -322,7 +322,7 @@ def ratings_to_data(policy: RatingPolicy) -> dict[str, Any]:
 
 
 def ratings_from_data(data: dict[str, Any]) -> RatingPolicy:
-    """Rebuild a rating policy from :func:`ratings_to_data` output."""
+    """Rebuild a rating policy from `ratings_to_data()` output."""
     return RatingPolicy(data["tiers"], data["per"])
 
 
@@ -332,7 +332,7 @@ def store_to_data(policy: StorePolicy) -> dict[str, Any]:
 
 
 def store_from_data(data: dict[str, Any]) -> StorePolicy:
-    """Rebuild a store policy from :func:`store_to_data` output."""
+    """Rebuild a store policy from `store_to_data()` output."""
     return StorePolicy(**data)
 
 

@@ -1,7 +1,7 @@
 """The lines of the 积分清单 (checklist): items and the caps on what they earn.
 
-A :class:`ChecklistItem` names conduct and its signed points: positive for an award, negative
-for a deduction (村规民约). A :class:`Cap` limits what one account may *earn* in a calendar
+A `ChecklistItem` names conduct and its signed points: positive for an award, negative
+for a deduction (村规民约). A `Cap` limits what one account may *earn* in a calendar
 period. Both are immutable and check their own values. Invariants: an item holds at most one
 cap per period, sorted by period; deduction items carry no caps.
 """

@@ -1,6 +1,6 @@
 """One village's matter lists (清单制), realistic enough to adopt as they are or to start from.
 
-:func:`village_lists` returns the five lists of a typical village, modelled on the published
+`village_lists()` returns the five lists of a typical village, modelled on the published
 小微权力清单 of counties that practise 清单制 (Ninghai's 36 items and those that followed):
 
 - 村级自治事项: revising the 村规民约 (by 四议两公开, the villagers' meeting resolving), electing a
@@ -14,7 +14,7 @@
   and help applying for a disability card;
 - 负面清单: certificates and acts a village must not issue or do.
 
-Every matter passes :meth:`Rulebook.check <pointsledger.rules.rulebook.Rulebook.check>` with no
+Every matter passes `Rulebook.check()` with no
 error, each procedure uses the library's roles (``party_branch``, ``committee``,
 ``party_members_meeting``, ``villager_representatives``, ``grid_worker``), and the village's
 村务监督委员会 (``supervision_committee``) supervises every matter. The function returns new
@@ -121,7 +121,7 @@ def _negative() -> tuple[Matter, ...]:
 
 
 def village_lists() -> tuple[Matter, ...]:
-    """The five matter lists of one village, in the order :data:`~pointsledger.rules.matters.
+    """The five matter lists of one village, in the order `
     MATTER_KINDS` shows them: three 村级自治事项 (ZZ-01 村规民约修订 by 四议两公开, ZZ-02
     村民小组长推选, ZZ-03 一事一议筹资筹劳), two 协助政府事项 (XZ-01 医保参保登记, XZ-02
     高龄津贴申请初审), three 小微权力 items by 四议两公开 with their implementation steps (XW-01

@@ -86,5 +86,5 @@ def expiry_to_data(policy: ExpiryPolicy) -> dict[str, Any]:
 
 
 def expiry_from_data(data: dict[str, Any]) -> ExpiryPolicy:
-    """Rebuild an expiry policy from :func:`expiry_to_data` output."""
+    """Rebuild an expiry policy from `expiry_to_data()` output."""
     return ExpiryPolicy(**data)

@@ -3,7 +3,7 @@
 A workflow case (a claim, a wish, a service order, a time-bank deposit) is opened by one step
 and then moves only along its flow's table: ``(state, step) -> next state``. Every step is a
 ledger event (``stepped``); a step the table does not allow raises
-:class:`~pointsledger.errors.StateError` naming the current state and the allowed steps, and
+`StateError` naming the current state and the allowed steps, and
 writes nothing. Steps marked *system* are taken only by the ``*_due`` jobs.
 
 The tables below are the whole truth; docs/workflows.md draws them as flow diagrams.
@@ -280,7 +280,7 @@ class Case(JsonForm):
 
     @property
     def is_live(self) -> bool:
-        """Whether the case is in a state with steps left (see :meth:`is_open_at`)."""
+        """Whether the case is in a state with steps left (see `is_open_at()`)."""
         return self.state in FLOWS[self.flow].live
 
     def is_open_at(self, now_us: int) -> bool:

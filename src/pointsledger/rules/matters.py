@@ -1,19 +1,19 @@
 """The matter lists of 清单制: what the village does, who acts, by which procedure, by when.
 
-A :class:`Matter` (事项) is one line of a list: a code, a title, the list it is on
-(:data:`MATTER_KINDS`: 村级自治事项, 协助政府事项, 小微权力清单, 便民服务事项, 负面清单), the
-role responsible for it, its procedure (ordered :class:`ProcedureStep` records, each with the
+A `Matter` (事项) is one line of a list: a code, a title, the list it is on
+(`MATTER_KINDS`: 村级自治事项, 协助政府事项, 小微权力清单, 便民服务事项, 负面清单), the
+role responsible for it, its procedure (ordered `ProcedureStep` records, each with the
 role that performs it, whether it needs evidence and its time limit), the supervising body and
-an optional basis text. Lists are part of a :class:`~pointsledger.rules.rulebook.Rulebook`, so
+an optional basis text. Lists are part of a `Rulebook`, so
 they are adopted with minutes like every version and never change once adopted.
 
-:func:`four_and_two` builds the 四议两公开 procedure (党支部提议 → 两委商议 → 党员大会审议 →
+`four_and_two()` builds the 四议两公开 procedure (党支部提议 → 两委商议 → 党员大会审议 →
 村民代表会议决议 → 决议公开 → 实施结果公开) a village uses for its major decisions, with its own
 implementation steps between the published resolution and the published result.
 
 Records check their own types; whether the values make sense together (duplicate codes, a
 step role nobody can hold, a negative-list entry with a procedure, a time limit below one day)
-is for :meth:`Rulebook.check <pointsledger.rules.rulebook.Rulebook.check>`. Time limits count
+is for `Rulebook.check()`. Time limits count
 calendar days or working days (Monday to Friday in the ledger's time zone; public holidays are
 not modelled).
 """
@@ -68,8 +68,7 @@ class ProcedureStep:
         evidence_required: whether recording it must cite evidence (minutes, photos of the
             notice, the contract); True unless said otherwise.
         days: its time limit, counted from when the step before it (or the opening) was
-            recorded; None for no limit. :meth:`Rulebook.check
-            <pointsledger.rules.rulebook.Rulebook.check>` refuses a limit below one day.
+            recorded; None for no limit. `Rulebook.check()` refuses a limit below one day.
         day_kind: ``"working"`` (Monday to Friday in the ledger's zone) or ``"calendar"``.
     """
 
@@ -92,7 +91,7 @@ class Matter:
     Attributes:
         code: unique code within a rulebook, e.g. ``"XW-01"``.
         title: e.g. ``"村级工程项目"``.
-        kind: the list it is on, one of :data:`MATTER_KINDS`.
+        kind: the list it is on, one of `MATTER_KINDS`.
         role: the role responsible for it: it answers supervision queries and closes it.
         steps: its procedure, in order (empty for a negative-list entry, which is refused
             when requested).
@@ -177,7 +176,7 @@ def matters_to_data(matters: tuple[Matter, ...]) -> list[dict[str, Any]]:
 
 
 def matters_from_data(data: Iterable[Mapping[str, Any]]) -> tuple[Matter, ...]:
-    """The matters from :func:`matters_to_data` output."""
+    """The matters from `matters_to_data()` output."""
     return tuple(
         Matter(m["code"], m["title"], kind=m["kind"], role=m["role"],
                supervisor=m["supervisor"], basis=m["basis"],

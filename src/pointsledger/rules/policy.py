@@ -1,7 +1,7 @@
 """The policy table: which roles may perform which ledger command.
 
-A :class:`Policy` grants each command it names to a set of roles; a command it leaves out falls
-back to :data:`DEFAULT_POLICY`. Invariant: a policy names only commands in :data:`COMMANDS`.
+A `Policy` grants each command it names to a set of roles; a command it leaves out falls
+back to `DEFAULT_POLICY`. Invariant: a policy names only commands in `COMMANDS`.
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def _grants(value: object) -> tuple[tuple[str, frozenset[str]], ...]:
 class Policy:
     """The policy table: which roles may perform which command.
 
-    A command missing from the table falls back to :data:`DEFAULT_POLICY`.
+    A command missing from the table falls back to `DEFAULT_POLICY`.
     """
 
     grants: tuple[tuple[str, frozenset[str]], ...] = attrs.field(converter=_grants, default=())

@@ -1,7 +1,7 @@
 """Problems: structured findings of a check, for people and for programs.
 
-A :class:`Problem` is what :meth:`~pointsledger.rules.rulebook.Rulebook.check` and
-:func:`pointsledger.testing.check_invariants` report instead of raising: a severity, a stable
+A `Problem` is what `check()` and
+`pointsledger.testing.check_invariants()` report instead of raising: a severity, a stable
 machine code, a message naming the offending thing, and that thing.
 """
 

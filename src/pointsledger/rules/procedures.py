@@ -1,16 +1,16 @@
 """The workflow policies a village adopts in its rulebook.
 
-- :class:`ClaimPolicy`: claims (申报 → 审核 → 公示 → 入账): review tiers, the public notice and
+- `ClaimPolicy`: claims (申报 → 审核 → 公示 → 入账): review tiers, the public notice and
   the appeal window.
-- :class:`WishPolicy`: micro-wishes (微心愿): categories with value caps, how long a wish stays
+- `WishPolicy`: micro-wishes (微心愿): categories with value caps, how long a wish stays
   on the wall unclaimed, how long a claimer has, and the item the claimer earns.
-- :class:`ServicePolicy`: the service menu of orders (点单 → 派单 → 接单 → 评单) and the
+- `ServicePolicy`: the service menu of orders (点单 → 派单 → 接单 → 评单) and the
   acceptance timeouts of dispatched and open (grab-pool) orders.
-- :class:`TimeBankPolicy`: the time bank (时间银行): conversion to points, its threshold and the
+- `TimeBankPolicy`: the time bank (时间银行): conversion to points, its threshold and the
   storage cap.
 
 Records are immutable and check their own values; which checklist items they name exist is for
-:meth:`pointsledger.rules.rulebook.Rulebook.check`.
+`pointsledger.rules.rulebook.Rulebook.check()`.
 """
 
 from __future__ import annotations
@@ -214,7 +214,7 @@ def procedures_to_data(claims: ClaimPolicy, wishes: WishPolicy, services: Servic
 def procedures_from_data(
     data: dict[str, Any],
 ) -> tuple[ClaimPolicy, WishPolicy, ServicePolicy, TimeBankPolicy]:
-    """Rebuild the policies from :func:`procedures_to_data` output (defaults where absent, as
+    """Rebuild the policies from `procedures_to_data()` output (defaults where absent, as
     in rulebooks recorded before workflows existed)."""
     wishes, services = data.get("wishes"), data.get("services")
     return (

@@ -1,11 +1,11 @@
 """The rulebook: one adopted version of what the village agreed, and its check.
 
-A :class:`Rulebook` is one version of the 积分清单 (checklist items and caps, in
-:mod:`pointsledger.rules.checklist`) with its policy table (:mod:`pointsledger.rules.policy`),
+A `Rulebook` is one version of the 积分清单 (checklist items and caps, in
+`pointsledger.rules.checklist`) with its policy table (`pointsledger.rules.policy`),
 category caps, store, expiry and workflow policies, adopted through democratic procedure. It is
 an immutable value: adopting it on a ledger records its full content in the adoption event, so
 the version in force at any time can always be recovered from the log. Whether its parts fit
-together is for :meth:`Rulebook.check`.
+together is for `Rulebook.check()`.
 """
 
 from __future__ import annotations
@@ -112,12 +112,12 @@ class Rulebook:
     """One version of the checklist and its policies.
 
     A rulebook is built from well-formed parts (each item and cap checks itself); whether the
-    parts fit together is for :meth:`check`, which ``Ledger.adopt`` runs: it refuses a rulebook
+    parts fit together is for `check()`, which ``Ledger.adopt`` runs: it refuses a rulebook
     with errors and records its warnings.
 
     Attributes:
         version: the version name, unique on a ledger (e.g. ``"2026"``).
-        items: the checklist items; codes must be unique (see :meth:`check`).
+        items: the checklist items; codes must be unique (see `check()`).
         category_caps: caps on what one account earns from a whole category per period
             (pass a mapping ``{"志愿服务": Cap(30, per="month")}``).
         policy: which roles may perform which command.
@@ -132,7 +132,7 @@ class Rulebook:
         benefits: what ratings unlock for a rating period (评先评优, 积分贷, welfare priority).
         vetoes: which deductions are 一票否决 (besides ``serious`` items).
         campaigns: time-boxed campaigns (专项活动) multiplying awards.
-        matters: the matter lists of 清单制 (:mod:`pointsledger.rules.matters`).
+        matters: the matter lists of 清单制 (`pointsledger.rules.matters`).
 
     Raises:
         RulebookError: a part that is not an item, a cap or a policy.
@@ -183,7 +183,7 @@ class Rulebook:
                                     f"{getattr(self, name)!r}", field=name)
 
     def to_dict(self, tz: str = DEFAULT_TZ) -> dict[str, Any]:
-        """The rulebook's data form (:func:`rulebook_to_data`, as recorded in its adoption
+        """The rulebook's data form (`rulebook_to_data()`, as recorded in its adoption
         event) with JSON-safe values; ``tz`` is accepted like every record's and unused."""
         data: dict[str, Any] = to_json_value(rulebook_to_data(self), tz)
         return data
@@ -238,7 +238,7 @@ class Rulebook:
 
     def campaign_for(self, code: str, day: _dt.date) -> Campaign | None:
         """The campaign an award of item ``code`` on local ``day`` falls in, or None (the
-        first listed when, against :meth:`check`, several overlap)."""
+        first listed when, against `check()`, several overlap)."""
         if not self.campaigns:
             return None
         item = self._by_code.get(code)
@@ -531,7 +531,7 @@ class Rulebook:
 
 
 class AdoptedVersion(Protocol):
-    """What :meth:`Rulebook.check` needs to know of an adopted version."""
+    """What `Rulebook.check()` needs to know of an adopted version."""
 
     @property
     def version(self) -> str: ...
@@ -581,7 +581,7 @@ def rulebook_to_data(rulebook: Rulebook) -> dict[str, Any]:
 
 
 def rulebook_from_data(data: Mapping[str, Any]) -> Rulebook:
-    """Rebuild a rulebook from :func:`rulebook_to_data` output.
+    """Rebuild a rulebook from `rulebook_to_data()` output.
 
     Raises:
         RulebookError: the data is not a valid rulebook.

@@ -2,15 +2,15 @@
 
 A store is a dumb, append-only log of records ``(seq, data, hash)``: ``data`` is an event's
 canonical encoding and ``hash`` its chain hash. Stores know nothing of events; the ledger encodes,
-decodes and verifies. Every store keeps the same contract (:class:`EventStore`): records
+decodes and verifies. Every store keeps the same contract (`EventStore`): records
 numbered from 1 without gaps, appended atomically and only on top of the head the writer
 expects. The ledger never trusts a store: it re-verifies the hash chain of whatever it reads.
 
 A store may also declare optional protocols, which callers test with ``isinstance``:
-:class:`WriteLock` (a lock writers take turns under), :class:`Versioned` (a cheap "did anyone
-else commit?"), :class:`SnapshotStore` (one snapshot of the state) and :class:`DerivedStore`
+`WriteLock` (a lock writers take turns under), `Versioned` (a cheap "did anyone
+else commit?"), `SnapshotStore` (one snapshot of the state) and `DerivedStore`
 (named derived blobs). A stored snapshot or derived blob is
-used only after :func:`check_blob` finds it still fits the log.
+used only after `check_blob()` finds it still fits the log.
 """
 
 from pointsledger.storage.base import (

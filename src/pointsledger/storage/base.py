@@ -1,6 +1,6 @@
-"""The storage contracts: :class:`EventStore`, which every backend fulfils, and the optional
-protocols a backend may also declare (:class:`WriteLock`, :class:`SnapshotStore`,
-:class:`DerivedStore`). Callers test for an optional feature with ``isinstance(store, ...)``.
+"""The storage contracts: `EventStore`, which every backend fulfils, and the optional
+protocols a backend may also declare (`WriteLock`, `SnapshotStore`,
+`DerivedStore`). Callers test for an optional feature with ``isinstance(store, ...)``.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ class EventStore(Protocol):
 
     Invariants: sequence numbers start at 1 and are gap-free; an append writes all of its
     records or none; an append whose ``expected_seq`` is not the current head writes nothing and
-    raises :class:`~pointsledger.errors.ConcurrencyError`; nothing is ever changed or removed.
+    raises `ConcurrencyError`; nothing is ever changed or removed.
     """
 
     def append(self, records: Sequence[Record], expected_seq: int) -> None:
@@ -56,15 +56,15 @@ class EventStore(Protocol):
 
 Blob = tuple[int, bytes, bytes, bytes]
 """``(seq, head, data, digest)``: derived bytes, the seq and the log's hash at that seq they were
-derived at, and their SHA-256 digest (see :mod:`pointsledger.storage.derived`)."""
+derived at, and their SHA-256 digest (see `pointsledger.storage.derived`)."""
 
 
 @runtime_checkable
 class WriteLock(Protocol):
     """A store other writers (processes, connections) may append to, with a lock to take turns.
 
-    Contract: while :meth:`writing` is held, appends of other writers wait (or fail with
-    :class:`~pointsledger.errors.ConcurrencyError`), so a read-validate-append cycle inside it
+    Contract: while `writing()` is held, appends of other writers wait (or fail with
+    `ConcurrencyError`), so a read-validate-append cycle inside it
     cannot lose its append; appends inside it join its transaction, which commits when the
     block ends without an exception and writes nothing when it raises.
     """
@@ -78,7 +78,7 @@ class WriteLock(Protocol):
 class Versioned(Protocol):
     """A store that says cheaply whether other writers committed since it last looked.
 
-    Contract: :meth:`data_version` returns a number that differs from the previous call's
+    Contract: `data_version()` returns a number that differs from the previous call's
     whenever another connection committed to the store in between (this connection's own
     commits may leave it unchanged). Equal numbers mean nothing changed, so a reader need not
     look for new records. Stores without it are asked for their head instead.
@@ -93,9 +93,9 @@ class Versioned(Protocol):
 class SnapshotStore(Protocol):
     """A store that keeps one snapshot of the derived state beside its log.
 
-    Contract: :meth:`load_snapshot` returns the last :class:`Blob` saved, byte for byte, or None
+    Contract: `load_snapshot()` returns the last `Blob` saved, byte for byte, or None
     when none was; a save replaces the previous snapshot; the log is never touched. The store
-    does not check the blob: readers do, with :func:`~pointsledger.storage.check_blob`.
+    does not check the blob: readers do, with `check_blob()`.
     """
 
     def save_snapshot(self, seq: int, head: bytes, data: bytes, digest: bytes) -> None:
@@ -111,10 +111,10 @@ class SnapshotStore(Protocol):
 class DerivedStore(Protocol):
     """A store that keeps named derived blobs (a report index, ...) beside its log.
 
-    Contract: :meth:`load_derived` returns the last :class:`Blob` saved under ``name``, byte for
+    Contract: `load_derived()` returns the last `Blob` saved under ``name``, byte for
     byte, or None; a save replaces only that name's blob; names are independent of each other
     and of the snapshot; the log is never touched. Readers check a blob with
-    :func:`~pointsledger.storage.check_blob` before use.
+    `check_blob()` before use.
     """
 
     def save_derived(self, name: str, seq: int, head: bytes, data: bytes, digest: bytes) -> None:

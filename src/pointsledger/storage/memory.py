@@ -25,7 +25,7 @@ _CACHED = 8  # decompressed blocks kept for reads
 
 
 class MemoryStore:
-    """An :class:`~pointsledger.storage.EventStore` held in memory (no optional protocols: one
+    """An `EventStore` held in memory (no optional protocols: one
     process, nothing to reopen)."""
 
     def __init__(self) -> None:

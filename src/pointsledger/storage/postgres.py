@@ -46,7 +46,7 @@ SCHEMA = (
 )
 """The tables: the events, named derived data (report indexes) and one snapshot per ledger;
 readers check the last two against the events before use. Every table's key starts with
-``ledger_id``, the distribution column (see :func:`partitioned_schema` and
+``ledger_id``, the distribution column (see `partitioned_schema()` and
 docs/operations.md)."""
 
 STATEMENTS = {
@@ -86,7 +86,7 @@ _SCHEMA_LOCK = "SELECT pg_advisory_xact_lock(hashtext('pointsledger-schema'))"
 def partitioned_schema(partitions: int) -> tuple[str, ...]:
     """The DDL of the events table hash-partitioned by ``ledger_id`` into ``partitions``
     partitions (``pointsledger_events_p0`` ...), declarative partitioning of plain PostgreSQL:
-    the parent table and its partitions. The other tables are as in :data:`SCHEMA`.
+    the parent table and its partitions. The other tables are as in `SCHEMA`.
 
     Raises:
         ValidationError: ``partitions`` is not a whole number from 1 to 1,024.
@@ -99,15 +99,15 @@ def partitioned_schema(partitions: int) -> tuple[str, ...]:
 
 
 class PostgresStore:
-    """An :class:`~pointsledger.storage.EventStore` in a PostgreSQL database; also a
-    :class:`~pointsledger.storage.WriteLock`, :class:`~pointsledger.storage.SnapshotStore` and
-    :class:`~pointsledger.storage.DerivedStore`.
+    """An `EventStore` in a PostgreSQL database; also a
+    `WriteLock`, `SnapshotStore` and
+    `DerivedStore`.
 
     Args:
         conninfo: a libpq connection string, e.g. ``"host=/run/postgresql dbname=village"``.
         ledger_id: which ledger of the database this store holds.
         partitions: when the database has no events table yet, create it hash-partitioned by
-            ``ledger_id`` into this many partitions (:func:`partitioned_schema`); 0 (the
+            ``ledger_id`` into this many partitions (`partitioned_schema()`); 0 (the
             default) creates a plain table. An existing table is used as it is, except that
             asking for partitions of an unpartitioned one is refused.
 

@@ -3,9 +3,9 @@
 Each record is one row ``(seq, data, hash)`` where ``data`` is an event's canonical encoding,
 so the chain can be re-verified from the file alone. An append is one ``BEGIN IMMEDIATE``
 transaction that first checks the head, so two processes writing the same file can never fork
-the chain: the loser gets :class:`~pointsledger.errors.ConcurrencyError` and nothing is written.
+the chain: the loser gets `ConcurrencyError` and nothing is written.
 
-Writers take turns fairly: :meth:`SQLiteStore.writing` first takes an operating-system lock on
+Writers take turns fairly: `SQLiteStore.writing()` first takes an operating-system lock on
 a file beside the database (``<file>.lock``), queueing through a second one
 (``<file>.queue``), so a waiting writer sleeps in the kernel and wakes when the lock is free,
 and a writer that just wrote queues behind the others instead of taking the lock again at
@@ -61,9 +61,9 @@ CREATE TABLE IF NOT EXISTS derived (
 
 
 class SQLiteStore:
-    """An :class:`~pointsledger.storage.EventStore` in a SQLite file; also a
-    :class:`~pointsledger.storage.WriteLock`, :class:`~pointsledger.storage.SnapshotStore` and
-    :class:`~pointsledger.storage.DerivedStore`.
+    """An `EventStore` in a SQLite file; also a
+    `WriteLock`, `SnapshotStore` and
+    `DerivedStore`.
 
     Args:
         path: the database file (created when missing).
@@ -300,7 +300,7 @@ class SQLiteStore:
 
 
 def _blob(row: tuple[object, ...] | None) -> Blob | None:
-    """A stored ``(seq, head, data, digest)`` row as a :class:`Blob`; None for no row or a row
+    """A stored ``(seq, head, data, digest)`` row as a `Blob`; None for no row or a row
     whose columns do not have the blob's types (an edited file: the blob is then not used)."""
     if row is None:
         return None

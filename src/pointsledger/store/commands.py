@@ -1,7 +1,7 @@
 """Commands of the points store (积分超市): stock-takes, redemption, reservations, transfers
-(receiving stock and donations is in :mod:`pointsledger.store.donations`).
+(receiving stock and donations is in `pointsledger.store.donations`).
 
-Declared like every command (:mod:`pointsledger.core.command`): they validate against the state
+Declared like every command (`pointsledger.core.command`): they validate against the state
 and the rulebook in force at the clock reading, and return drafts or raise. Every path that
 takes points checks the available balance (posted minus held), so nothing ever overspends; every
 path that takes stock checks the units on hand that are not reserved, so stock never goes negative.
@@ -448,7 +448,7 @@ def expire_lots(ctx: Context, as_of_us: int) -> Outcome:
     already expired. Under a carry-over policy, up to the policy's ``carry`` of the points
     due carry over to the year end after ``as_of_us`` (the newest points are the ones kept).
     An account whose due points all fit in its carry gets no event: its lots keep their old
-    expiry, count as carried (:func:`pointsledger.core.lots.shown_expiry`), and are weighed
+    expiry, count as carried (`pointsledger.core.lots.shown_expiry()`), and are weighed
     again, newest first, at the next year end."""
     state = ctx.state
     version = policy_now(ctx)[1]

@@ -1,8 +1,8 @@
 """What every workflow command shares: finding a case, checking a step's arguments, the
 transition table, separation of duties, deadlines, and the ``stepped`` draft.
 
-The flow modules (:mod:`.claims`, :mod:`.wishes`, :mod:`.orders`, :mod:`.timebank`) say what
-each step checks and what it records (their ``RULES``); :func:`pointsledger.workflows.steps.step`
+The flow modules (`.claims`, `.wishes`, `.orders`, `.timebank`) say what
+each step checks and what it records (their ``RULES``); `pointsledger.workflows.steps.step()`
 is the one entry point for every step after the opening one. Order of checks: the case, the step's
 arguments, the idempotency key, the transition table, then authority and the step's own rules.
 """
@@ -81,7 +81,7 @@ def rating(value: object, name: str) -> int:
 
 
 def positive(value: object, name: str) -> int:
-    """A whole number of minutes, 1 to :data:`~pointsledger.base.checks.MAX_MINUTES`."""
+    """A whole number of minutes, 1 to `MAX_MINUTES`."""
     return check_int(value, name, minimum=1, maximum=MAX_MINUTES)
 
 
@@ -109,7 +109,7 @@ def entry(value: object, name: str) -> int:
 
 
 class FlowRules(NamedTuple):
-    """What a flow module gives :func:`step`: each step's arguments, the ``(state, step)``
+    """What a flow module gives `step()`: each step's arguments, the ``(state, step)``
     pairs the rulebook in force switches off, and the step handler."""
 
     args: Mapping[str, Mapping[str, Arg]]

@@ -4,7 +4,7 @@ reviewed in one or two tiers, published for objections, and posted when the noti
 While a claim is in notice (公示中) its points are *pending*: shown on the balance, never
 available, and their cap room is held so that the posting can never pass a cap. An open
 objection blocks the posting until the committee upholds it (the claim is rejected) or
-dismisses it. :func:`post_claim` posts one claim whose notice is over, exactly once (the
+dismisses it. `post_claim()` posts one claim whose notice is over, exactly once (the
 transition table allows ``post`` only from ``in_notice``). After posting, an upheld appeal
 reverses the entry.
 """

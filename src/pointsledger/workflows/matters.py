@@ -1,11 +1,11 @@
 """Matters of the 清单制 lists: a request opens a case of the ``matter`` flow; each step of the
 matter's procedure is recorded in order, by a holder of the step's role, with its evidence; the
 supervision committee raises queries (质询) the responsible role must answer before the matter
-closes; :func:`mark_overdue` marks a step whose time limit ran out, once.
+closes; `mark_overdue()` marks a step whose time limit ran out, once.
 
 The procedure is the one of the rulebook version in force when the matter was opened (adopted
 lists never change, so a matter keeps its procedure to the end). A request for a matter on the
-negative list (负面清单) is not an error: :func:`open_matter` records it as a case opened straight
+negative list (负面清单) is not an error: `open_matter()` records it as a case opened straight
 into ``refused``, naming the list entry, and returns that event, so supervision sees every
 refusal. Separation of duties: when a matter is for a household or member, nobody of that
 household records its steps, answers for it or closes it, and the one who asked records none of

@@ -4,7 +4,7 @@ opens it to be grabbed, the volunteer accepts, serves and finishes, and the resi
 service.
 
 A decline, or no acceptance within the menu's ``accept_hours`` of a dispatch or its
-``open_hours`` of opening the order to be grabbed (:func:`time_out_order`), returns the order to
+``open_hours`` of opening the order to be grabbed (`time_out_order()`), returns the order to
 dispatch. The minutes given at ``finish`` are at most the whole minutes since ``start``. The
 volunteer earns the service's item when the order is rated,
 exactly once (the table allows ``rate`` only from ``done``): once per order, or once per started

@@ -1,5 +1,5 @@
 """The one command for every workflow step after the opening one, and the table of each
-flow's step rules (from :mod:`.claims`, :mod:`.wishes`, :mod:`.orders`, :mod:`.timebank`).
+flow's step rules (from `.claims`, `.wishes`, `.orders`, `.timebank`).
 
 Order of checks: the case, the step's arguments, the idempotency key, the transition table,
 then authority (each step's own policy entry, ``<flow>.<step>``) and the step's own rules.

@@ -2,7 +2,7 @@
 claimed by a party member, volunteer or unit, fulfilled with evidence and confirmed by the wisher.
 
 One live claim per wish (the table allows ``claim`` only from ``listed``). A claim not fulfilled
-within the rulebook's ``claim_days`` lapses through :func:`lapse_wish` (the wish goes back on the
+within the rulebook's ``claim_days`` lapses through `lapse_wish()` (the wish goes back on the
 wall), and so does a wish nobody claims within ``list_days`` of going (back) on the wall (it
 comes off the wall as ``lapsed``, 已过期, with the reason in its details). When the wisher
 confirms, the claimer earns the rulebook's wish item exactly once (the table allows ``confirm``
