@@ -680,3 +680,23 @@ def test_nobody_confirms_or_rates_the_work_of_their_own_household(flow: str) -> 
         ledger.step(case, step, by=kin, key="kin", **args)
     assert ledger.head == before
     assert check_invariants(ledger) == []
+
+
+@pytest.mark.parametrize("tiers", [1, 2])
+def test_next_steps_follow_the_review_tiers_of_the_rulebook_in_force(tiers: int) -> None:
+    """A claim under two review tiers is checked before it is approved: ``next_steps`` leaves
+    out ``approve`` then, and ``check`` under one tier; the step it leaves out is refused and
+    every step it offers passes the transition table (it fails for its actor, not its state)."""
+    village = make_workflow_village(tiers=tiers)
+    ledger = village.ledger
+    claim = ledger.submit_claim("H002", "HON-01", by=GRID, key="c", occurred_at=village.clock())
+    offered = ledger.next_steps(claim)
+    skipped = "approve" if tiers == 2 else "check"
+    assert skipped not in offered and {"reject", "withdraw"} <= set(offered)
+    assert ({"check"} if tiers == 2 else {"approve"}) <= set(offered)
+    with pytest.raises(StateError):
+        ledger.step(claim, skipped, by=GRID2, key="skip")
+    ledger.step(claim, "check" if tiers == 2 else "approve", by=GRID2 if tiers == 2 else
+                Actor("c-09", roles={"committee"}), key="next")
+    assert ledger.next_steps(claim) == (("approve", "reject", "withdraw") if tiers == 2
+                                        else ("object",))

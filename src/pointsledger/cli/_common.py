@@ -26,7 +26,7 @@ from pointsledger.base.actors import ROLES, Actor
 from pointsledger.core.events import Event
 from pointsledger.errors import UnknownEntry
 from pointsledger.ledger.ledger import Ledger
-from pointsledger.rules.flows import FLOWS, Case
+from pointsledger.rules.flows import Case
 
 DEFAULT_ROLES = "committee,grid_worker,store_keeper"
 """The acting person's roles when neither ``--role``, ``--by ROLE:ID`` nor
@@ -249,11 +249,10 @@ def written(ledger: Ledger, event: Event, *more: str, **data: Any) -> Result:
     return Result((event_line(event), *more), {"event": event.to_dict(ledger.tz), **data})
 
 
-def case_line(case: Case) -> str:
-    """A case as one line: its id, flow, state and the steps allowed next."""
-    flow = FLOWS[case.flow]
-    allowed = [step for step in flow.allowed(case.state) if step not in flow.system] \
-        if case.is_live else []
+def case_line(ledger: Ledger, case: Case) -> str:
+    """A case as one line: its id, flow, state and the steps allowed next
+    (`Ledger.next_steps`: the rulebook in force may switch some off)."""
+    allowed = ledger.next_steps(case.id)
     following = f" (next: {', '.join(allowed)})" if allowed else ""
     return f"{case.flow} {case.id} for {case.account or '-'}: {case.state}{following}"
 
@@ -261,7 +260,7 @@ def case_line(case: Case) -> str:
 def case_result(ledger: Ledger, event: Event, case_id: str) -> Result:
     """The result of opening or stepping a case: the event, then the case as it now stands."""
     case = ledger.case(case_id)
-    return written(ledger, event, case_line(case), case=case.to_dict(ledger.tz))
+    return written(ledger, event, case_line(ledger, case), case=case.to_dict(ledger.tz))
 
 
 def with_balance(ledger: Ledger, event: Event, account: str) -> Result:

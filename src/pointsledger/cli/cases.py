@@ -83,7 +83,7 @@ def _step(args: argparse.Namespace) -> Result:
 def _cases(args: argparse.Namespace) -> Result:
     with open_ledger(args.file) as ledger:
         found = ledger.cases(args.flow, state=args.state, account=args.account)
-        return Result(tuple(case_line(case) for case in found) or ("no cases",),
+        return Result(tuple(case_line(ledger, case) for case in found) or ("no cases",),
                       {"cases": [case.to_dict(ledger.tz) for case in found]})
 
 
@@ -91,7 +91,7 @@ def _case(args: argparse.Namespace) -> Result:
     with open_ledger(args.file) as ledger:
         case = ledger.case(entry(ledger, args.case))
         tz = ledger.tzinfo
-        lines = [case_line(case), f"subject: {case.subject}", f"opened by {case.opened_by}"]
+        lines = [case_line(ledger, case), f"subject: {case.subject}", f"opened by {case.opened_by}"]
         for step, who, at in case.history:
             lines.append(f"  {step} by {who} at {_at(at, tz)}")
         if case.due_us:

@@ -63,6 +63,8 @@ from pointsledger.storage import (
     check_blob,
     seal_blob,
 )
+from pointsledger.workflows import steps
+from pointsledger.workflows.cases import find_case
 
 _DAY_US = 86_400_000_000
 _RETRIES = 50  # appends lost to other writers before a command gives up
@@ -481,6 +483,20 @@ class Ledger(Commands, DueJobs, Queries):
         if adoption is None:
             raise NoRulebookInForce("no adopted rulebook is in force then", at=us)
         return adoption.rulebook
+
+    @fresh
+    def next_steps(self, case: str | Event) -> tuple[str, ...]:
+        """The steps an actor may take now on the case opened by event ``case``: its flow's
+        transition table from its state, less those the rulebook in force switches off (a claim
+        under two review tiers is checked before it is approved) and those only due jobs take.
+        Empty for a finished case.
+
+        Raises:
+            UnknownEntry: no case was opened by that event.
+        """
+        adoption = self._state.adoption_at(to_us(self._clock(), "clock()"))
+        return steps.next_steps(find_case(self._state, case),
+                                None if adoption is None else adoption.rulebook)
 
     @fresh
     def events(self, after: int = 0) -> Iterator[Event]:

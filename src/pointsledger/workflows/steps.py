@@ -13,7 +13,8 @@ from pointsledger.base.actors import Actor
 from pointsledger.core.command import Context, Outcome, command, policy_now
 from pointsledger.core.events import Event, Stepped
 from pointsledger.errors import ValidationError
-from pointsledger.rules.flows import FLOWS
+from pointsledger.rules.flows import FLOWS, Case
+from pointsledger.rules.rulebook import Rulebook
 from pointsledger.workflows import claims, matters, orders, timebank, wishes
 from pointsledger.workflows.cases import FlowRules, check_args, find_case, rulebook_now, stepped
 
@@ -25,6 +26,15 @@ STEP_RULES: Final[dict[str, FlowRules]] = {
     "matter": matters.RULES,
 }
 """Each flow's step rules by flow name."""
+
+
+def next_steps(case: Case, rulebook: Rulebook | None) -> tuple[str, ...]:
+    """The steps an actor may take on ``case`` now: its flow's table from its current state,
+    less the steps ``rulebook`` (the one in force) switches off and those only due jobs take.
+    Empty for a finished case. `step` refuses every other step with a ``StateError``."""
+    flow = FLOWS[case.flow]
+    excluded = STEP_RULES[flow.name].excluded(rulebook) if rulebook is not None else frozenset()
+    return tuple(s for s in flow.allowed(case.state, excluded) if s not in flow.system)
 
 
 @command(Stepped, self_service=True)
