@@ -482,8 +482,11 @@ def _awarded(state: LedgerState, event: Any) -> None:
     expires = expiry.expires_us(event.occurred_us, state.tz, state.tzinfo)
     if expires is not None:
         carry = expiry.carry if expiry.carry is not None else 0
-        lots = (*state.lots.get(event.account, ()), (expires, event.seq, event.points, carry))
-        state.lots[event.account] = tuple(sorted(lots))
+        lots = state.lots.get(event.account, ())
+        entry = (expires, event.seq, event.points, carry)
+        # the usual new lot expires last (seq grows): appending keeps the order without a sort
+        state.lots[event.account] = (*lots, entry) if not lots or lots[-1] < entry \
+            else tuple(sorted((*lots, entry)))
         fit_lots(state, event.account)
 
 
