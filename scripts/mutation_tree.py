@@ -14,13 +14,14 @@ names and ``mutmut show`` diffs read as on ``src``::
     cd build/mutation && HYPOTHESIS_NO_PLUGINS=1 HYPOTHESIS_PROFILE=mutation \\
         nice -n 19 mutmut run --max-children 2 "pointsledger.store.*"
 
-Rerun it after changing ``src`` or the tests: mutmut then regenerates the mutants of the files
-that changed.
+``python3 scripts/mutation_tree.py --score`` prints, per module, the mutants that run has
+checked (killed, timeout, survived, no tests) from ``mutants/**/*.meta``: the README table.
 """
 
 from __future__ import annotations
 
 import ast
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -73,6 +74,34 @@ def build(tree: Path = TREE) -> int:
     return count
 
 
+_STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests",
+           36: "timeout", 24: "timeout", -24: "timeout", 152: "timeout", 255: "timeout"}
+
+
+def scores(tree: Path = TREE) -> list[tuple[str, dict[str, int]]]:
+    """Per module with checked mutants: how many were killed, timed out, survived, had no
+    tests, or other (mutmut's exit codes, as ``mutmut results`` reads them)."""
+    rows = []
+    for meta in sorted((tree / "mutants" / "src" / "pointsledger").glob("**/*.py.meta")):
+        codes = json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"].values()
+        counts: dict[str, int] = {}
+        for code in codes:
+            if code is not None:
+                status = _STATUS.get(code, "other")
+                counts[status] = counts.get(status, 0) + 1
+        if counts:
+            module = meta.relative_to(tree / "mutants" / "src").as_posix()
+            rows.append((module.removesuffix(".py.meta").replace("/", "."), counts))
+    return rows
+
+
 if __name__ == "__main__":
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else TREE
-    print(f"{build(target)} commands undecorated in {target}")
+    if sys.argv[1:2] == ["--score"]:
+        for module, counts in scores():
+            tested = counts.get("killed", 0) + counts.get("timeout", 0) + counts.get(
+                "survived", 0)
+            killed = counts.get("killed", 0) + counts.get("timeout", 0)
+            print(f"{module}: {counts} score {killed}/{tested} = {killed / tested:.1%}")
+    else:
+        target = Path(sys.argv[1]) if len(sys.argv) > 1 else TREE
+        print(f"{build(target)} commands undecorated in {target}")

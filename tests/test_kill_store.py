@@ -17,11 +17,13 @@ import pytest
 from pointsledger import (
     COMMUNITY,
     Actor,
+    AlreadyResolved,
     IdempotencyConflict,
     NotEligible,
     OutOfStock,
     PermissionDenied,
     ReservationExpired,
+    UnknownEntry,
     ValidationError,
 )
 from pointsledger.base.checks import MAX_POINTS, MAX_QUANTITY, MAX_STOCK
@@ -108,6 +110,7 @@ def test_a_repeated_store_request_returns_its_first_event_and_another_is_refused
 
 
 BAD_ARGUMENTS: list[tuple[str, dict[str, Any], str]] = [
+    ("adjust_stock", {"reward": "no such id!"}, "reward"),
     ("adjust_stock", {"counted": -1}, "counted"),
     ("adjust_stock", {"counted": MAX_STOCK + 1}, "counted"),
     ("adjust_stock", {"counted": "9"}, "counted"),
@@ -118,9 +121,13 @@ BAD_ARGUMENTS: list[tuple[str, dict[str, Any], str]] = [
     ("transfer", {"points": 0}, "points"),
     ("transfer", {"points": MAX_POINTS + 1}, "points"),
     ("transfer", {"points": 2.5}, "points"),
+    ("reserve", {"account": "no such id!"}, "account"),
+    ("reserve", {"reward": "no such id!"}, "reward"),
+    ("reserve", {"member": "no such id!"}, "member"),
     ("reserve", {"quantity": 0}, "quantity"),
     ("reserve", {"quantity": MAX_QUANTITY + 1}, "quantity"),
     ("cancel_reservation", {"reason": ""}, "reason"),
+    ("purchase", {"reward": "no such id!"}, "reward"),
     ("purchase", {"quantity": 0}, "quantity"),
     ("purchase", {"quantity": MAX_STOCK + 1}, "quantity"),
     ("donation", {"value": 0}, "value"),
@@ -244,3 +251,44 @@ def test_a_transfer_switched_off_says_which_kind() -> None:
     exc = refused(led, NotEligible, lambda: led.transfer("H2", "H1", 5, by=COMMITTEE, key="t"))
     assert exc.fields == {"reason": "transfer", "kind": "household_to_household"}
     assert "household to household" in exc.message
+
+
+def test_a_reservation_that_is_unknown_or_resolved_is_named_in_the_refusal() -> None:
+    """Handing over or cancelling an id that is no reservation names the id; one already
+    handed over or cancelled names the reservation and what became of it."""
+    shop = _shop()
+    led = shop.ledger
+    award = led.event(led.head)
+    exc = refused(led, UnknownEntry, lambda: led.hand_over(award.id, by=KEEPER, key="h"))
+    assert exc.fields == {"entry": award.id}
+    handed = led.reserve("H1", "SOAP", by=KEEPER, key="r1")
+    cancelled = led.reserve("H1", "SOAP", by=KEEPER, key="r2")
+    led.hand_over(handed.id, by=KEEPER, key="h1")
+    led.cancel_reservation(cancelled.id, reason="不要了", by=KEEPER, key="c2")
+    for reservation, status in ((handed, "handed_over"), (cancelled, "cancelled")):
+        exc2 = refused(led, AlreadyResolved, functools.partial(
+            led.cancel_reservation, reservation.id, reason="再取消", by=KEEPER, key="again"))
+        assert exc2.fields == {"reservation": reservation.seq, "status": status}
+
+
+def test_a_resident_cancels_only_their_own_households_reservation() -> None:
+    """Cancelling is self-service: a resident may cancel their household's reservation,
+    never another household's."""
+    shop = _shop()
+    led = shop.ledger
+    reservation = led.reserve("H1", "SOAP", by=KEEPER, key="res")
+    stranger = Actor("M-KID", roles={"resident"})  # of H2
+    exc = refused(led, PermissionDenied, lambda: led.cancel_reservation(
+        reservation.id, reason="不要了", by=stranger, key="c"))
+    assert exc.fields["command"] == "cancel_reservation"
+    own = Actor("M-60", roles={"resident"})  # of H1
+    event = led.cancel_reservation(reservation.id, reason="不要了", by=own, key="c")
+    assert (event.reservation, event.version) == (reservation.seq, VERSION)
+
+
+def test_a_transfer_between_unrelated_accounts_names_both() -> None:
+    shop = _shop()
+    led = shop.ledger
+    exc = refused(led, ValidationError, lambda: led.transfer("M-60", "H2", 1, by=COMMITTEE,
+                                                             key="t"))
+    assert exc.fields == {"source": "M-60", "destination": "H2"}

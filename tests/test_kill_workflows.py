@@ -11,11 +11,27 @@ from typing import Any
 
 import pytest
 
-from pointsledger import Actor, IdempotencyConflict, ValidationError
+from pointsledger import (
+    TIMEBANK,
+    Actor,
+    IdempotencyConflict,
+    InsufficientMinutes,
+    LimitReached,
+    NotEligible,
+    ValidationError,
+)
 from pointsledger.base.checks import MAX_MINUTES, MAX_QUANTITY, MAX_TEXT, MAX_VALUE
-from pointsledger.core.events import Event, TimeMoved
+from pointsledger.core.events import Awarded, Event, TimeMoved
 from pointsledger.testing._model_machine import MODEL_MATTERS
-from tests.helpers import COMMITTEE, GRID, Village, make_workflow_village
+from tests.helpers import (
+    COMMITTEE,
+    GRID,
+    VOLUNTEER,
+    WISHER,
+    Village,
+    make_village,
+    make_workflow_village,
+)
 from tests.test_ledger import refused, snapshot
 from tests.test_workflows import _deposit
 
@@ -169,3 +185,132 @@ def test_the_edges_of_each_workflow_argument_are_accepted(
         assert args[field] == value
     if name == "spend_time":
         assert isinstance(event, TimeMoved) and event.minutes == 1
+
+
+# -- the time bank ----------------------------------------------------------------------------
+
+
+def test_a_member_who_never_held_minutes_can_spend_none() -> None:
+    """A member with no time-bank movements holds 0 minutes: spending even one is refused,
+    naming the member, what they hold and what was asked."""
+    village = _village()
+    exc = refused(village.ledger, InsufficientMinutes, lambda: village.ledger.spend_time(
+        "M004", 1, service="理发", by=GRID, key="s"))
+    assert exc.fields == {"account": "M004", "held": 0, "requested": 1}
+
+
+def test_minutes_convert_to_whole_units_of_the_item_at_or_above_the_threshold() -> None:
+    """Conversion: a ``convert`` movement of whole units, then the item awarded once per unit
+    (a whole number, without evidence); below the threshold (a member who never held
+    minutes holds 0) or not a whole number of units, refused naming the numbers."""
+    village = _village()
+    led = village.ledger
+    member = Actor("M002", roles={"resident"})
+    exc = refused(led, ValidationError, lambda: led.convert_time("M002", 90, by=member,
+                                                                 key="c"))
+    assert exc.fields == {"minutes": 90, "unit": 60}
+    _deposit(led, "M004", 100, "d4")
+    exc2 = refused(led, NotEligible, lambda: led.convert_time("M004", 60, by=COMMITTEE,
+                                                              key="c"))
+    assert exc2.fields == {"reason": "threshold", "held": 100, "threshold": 120}
+    moved = led.convert_time("M002", 120, by=member, key="c")
+    assert (moved.source, moved.destination, moved.minutes, moved.purpose) == (
+        "M002", TIMEBANK, 120, "convert")
+    award = led.event(moved.seq + 1)
+    assert isinstance(award, Awarded)
+    assert (award.account, award.item, award.quantity, award.evidence) == (
+        "M002", "TB-01", 2, ())
+    assert type(award.quantity) is int
+
+
+def test_without_a_conversion_item_minutes_never_become_points() -> None:
+    """A rulebook without a time-bank item refuses every conversion (reason no_conversion)."""
+    village = make_village("memory")
+    _deposit(village.ledger, "M002", 240, "d")
+    exc = refused(village.ledger, NotEligible, lambda: village.ledger.convert_time(
+        "M002", 120, by=COMMITTEE, key="c"))
+    assert exc.fields == {"reason": "no_conversion"}
+
+
+def test_minutes_are_donated_only_to_another_member_of_the_household_within_the_cap() -> None:
+    """Not to oneself, not outside the household (ValidationError naming ``to``), and never
+    past the receiver's storage cap (LimitReached naming the receiver); a donation is a
+    ``donate`` movement."""
+    village = _village()
+    led = village.ledger
+    for to in ("M002", "M003"):
+        exc = refused(led, ValidationError, functools.partial(
+            led.donate_time, "M002", to, 10, by=GRID, key="g"))
+        assert exc.fields == {"to": to}
+    _deposit(led, "M004", 5900, "d4")
+    exc2 = refused(led, LimitReached, lambda: led.donate_time("M002", "M004", 101, by=GRID,
+                                                              key="g"))
+    assert exc2.fields == {"account": "M004", "held": 5900, "cap": 6000, "requested": 101}
+    moved = led.donate_time("M002", "M004", 100, by=GRID, key="g")
+    assert (moved.source, moved.destination, moved.minutes, moved.purpose) == (
+        "M002", "M004", 100, "donate")
+    assert led.minutes("M004") == 6000
+
+
+# -- step arguments and orders -----------------------------------------------------------------
+
+
+def _dispatched_order(village: Village) -> str:
+    """An order of 老人陪护 for H002, dispatched to M003."""
+    led = village.ledger
+    order = led.place_order("H002", "CARE", by=WISHER, key="o")
+    led.step(order, "dispatch", volunteer="M003", by=GRID, key="o/dispatch")
+    return order.id
+
+
+def _accepted_order(village: Village) -> str:
+    order = _dispatched_order(village)
+    village.ledger.step(order, "accept", by=VOLUNTEER, key="o/accept")
+    return order
+
+
+def test_finish_minutes_count_from_the_start_not_from_the_order() -> None:
+    """The minutes given at ``finish`` are whole minutes since ``start`` (not since the
+    order was placed or accepted): more is refused naming the minutes, the most and the
+    start; at least one minute, at most MAX_MINUTES, and a whole number."""
+    village = _village()
+    led = village.ledger
+    order = _accepted_order(village)
+    village.clock.advance(hours=2)
+    led.step(order, "start", by=VOLUNTEER, key="s")
+    started = village.clock()
+    village.clock.advance(minutes=30)
+    exc = refused(led, ValidationError, lambda: led.step(order, "finish", minutes=31,
+                                                         by=VOLUNTEER, key="f"))
+    assert exc.fields == {"field": "minutes", "value": 31, "most": 30,
+                          "started": started.isoformat()}
+    for bad in (0, MAX_MINUTES + 1, "30"):
+        exc2 = refused(led, ValidationError, functools.partial(
+            led.step, order, "finish", minutes=bad, by=VOLUNTEER, key="f"))
+        assert exc2.fields["field"] == "minutes"
+    finished = led.step(order, "finish", minutes=1, by=VOLUNTEER, key="f")
+    assert dict(finished.args) == {"minutes": 1}
+
+
+def test_optional_step_text_may_span_lines_and_is_named_when_bad() -> None:
+    """An optional free-text argument (a decline's reason) takes line feeds as given; a value
+    that is not text is refused naming the argument."""
+    village = _village()
+    led = village.ledger
+    order = _dispatched_order(village)
+    exc = refused(led, ValidationError, lambda: led.step(order, "decline", reason=7,
+                                                         by=VOLUNTEER, key="x"))
+    assert exc.fields["field"] == "reason"
+    declined = led.step(order, "decline", reason="今天\n有事", by=VOLUNTEER, key="x")
+    assert dict(declined.args) == {"reason": "今天\n有事"}
+
+
+def test_a_team_lists_distinct_members() -> None:
+    village = _village()
+    led = village.ledger
+    order = led.place_order("H002", "CARE", by=WISHER, key="o")
+    for team in (["M003", "M003"], []):
+        exc = refused(led, ValidationError, functools.partial(
+            led.step, order, "dispatch", team=team, by=GRID, key="o/dispatch"))
+        assert exc.fields["field"] == "team"
+        assert "must list distinct members" in exc.message
