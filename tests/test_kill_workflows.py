@@ -18,10 +18,12 @@ from pointsledger import (
     InsufficientMinutes,
     LimitReached,
     NotEligible,
+    StateError,
     ValidationError,
 )
 from pointsledger.base.checks import MAX_MINUTES, MAX_QUANTITY, MAX_TEXT, MAX_VALUE
-from pointsledger.core.events import Awarded, Event, TimeMoved
+from pointsledger.base.clock import from_us
+from pointsledger.core.events import Awarded, Event, Stepped, TimeMoved
 from pointsledger.testing._model_machine import MODEL_MATTERS
 from tests.helpers import (
     COMMITTEE,
@@ -314,3 +316,17 @@ def test_a_team_lists_distinct_members() -> None:
             led.step, order, "dispatch", team=team, by=GRID, key="o/dispatch"))
         assert exc.fields["field"] == "team"
         assert "must list distinct members" in exc.message
+
+
+def test_a_timed_out_order_forgets_its_volunteer_and_records_who_it_was() -> None:
+    """An order not accepted in time goes back to dispatch with no assignee (the volunteer
+    may no longer accept it), and its details name the volunteer it timed out on."""
+    village = _village()
+    led = village.ledger
+    order = _dispatched_order(village)
+    village.clock.set(from_us(led.case(order).due_us))
+    (timed_out,) = led.time_out_due()
+    assert isinstance(timed_out, Stepped) and dict(timed_out.facts)["timed_out"] == "M003"
+    case = led.case(order)
+    assert (case.state, case.assignee, case.detail("timed_out")) == ("placed", "", "M003")
+    refused(led, StateError, lambda: led.step(order, "accept", by=VOLUNTEER, key="late"))
