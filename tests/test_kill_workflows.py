@@ -18,6 +18,7 @@ from pointsledger import (
     InsufficientMinutes,
     LimitReached,
     NotEligible,
+    PermissionDenied,
     StateError,
     ValidationError,
 )
@@ -28,6 +29,7 @@ from pointsledger.testing._model_machine import MODEL_MATTERS
 from tests.helpers import (
     COMMITTEE,
     GRID,
+    GRID2,
     VOLUNTEER,
     WISHER,
     Village,
@@ -35,7 +37,7 @@ from tests.helpers import (
     make_workflow_village,
 )
 from tests.test_ledger import refused, snapshot
-from tests.test_workflows import _deposit
+from tests.test_workflows import _claimed_wish, _deposit
 
 VERSION = "2026"  # the version of workflow_rulebook
 
@@ -330,3 +332,66 @@ def test_a_timed_out_order_forgets_its_volunteer_and_records_who_it_was() -> Non
     case = led.case(order)
     assert (case.state, case.assignee, case.detail("timed_out")) == ("placed", "", "M003")
     refused(led, StateError, lambda: led.step(order, "accept", by=VOLUNTEER, key="late"))
+
+
+def test_a_wish_is_confirmed_by_neither_its_claimer_nor_their_household_and_rated_1_to_5(
+) -> None:
+    """Confirming pays the claimer, so neither the claimer (refused naming them and the
+    wish) nor an official of their household (naming the household too) may confirm; the
+    rating is a whole number from 1 to 5; the confirmation points at the award it posts."""
+    village = _village()
+    led = village.ledger
+    led.register_member("M005", household="H003", name="李小光", roles={"resident"},
+                        by=COMMITTEE)
+    wish = _claimed_wish(village)
+    led.step(wish, "fulfil", evidence=["photo-3"], by=VOLUNTEER, key="f")
+    claimer = Actor("M003", roles={"grid_worker"})
+    exc = refused(led, PermissionDenied, lambda: led.step(wish, "confirm", rating=5,
+                                                          by=claimer, key="c"))
+    assert exc.fields == {"actor": "M003", "case": wish}
+    kin = Actor("M005", roles={"grid_worker"})  # of H003, like the claimer
+    exc2 = refused(led, PermissionDenied, lambda: led.step(wish, "confirm", rating=5, by=kin,
+                                                           key="c"))
+    assert exc2.fields == {"actor": "M005", "case": wish, "household": "H003"}
+    for bad in (0, 6, "5"):
+        exc3 = refused(led, ValidationError, functools.partial(
+            led.step, wish, "confirm", rating=bad, by=WISHER, key="c"))
+        assert exc3.fields["field"] == "rating"
+    confirmed = led.step(wish, "confirm", rating=1, by=WISHER, key="c")
+    assert dict(confirmed.args)["rating"] == 1
+    award = led.event(led.case(wish).posting)
+    assert isinstance(award, Awarded) and award.seq == confirmed.seq + 1
+    assert (award.account, award.item, award.evidence) == ("M003", "WISH-01", ())
+
+
+def test_a_five_star_rating_is_the_top_of_the_scale() -> None:
+    village = _village()
+    led = village.ledger
+    wish = _claimed_wish(village)
+    led.step(wish, "fulfil", evidence=["photo-3"], by=VOLUNTEER, key="f")
+    assert dict(led.step(wish, "confirm", rating=5, by=WISHER, key="c").args)["rating"] == 5
+
+
+def test_a_deposit_is_approved_by_neither_its_submitter_nor_past_the_cap() -> None:
+    """Whoever submitted a deposit may not approve it; the second approval checks the
+    storage cap again (minutes may have arrived since the submission) and points the case
+    at the ``time_moved`` event it writes."""
+    village = _village()
+    led = village.ledger
+    _deposit(led, "M004", 5900, "d4")
+    case = led.submit_time("M004", 100, service="助老", occurred_at=village.clock(), by=GRID,
+                           key="late")
+    refused(led, PermissionDenied, lambda: led.step(case, "approve", by=GRID, key="a0"))
+    led.step(case, "approve", by=GRID2, key="a1")
+    led.donate_time("M002", "M004", 1, by=GRID, key="g")
+    exc = refused(led, LimitReached, lambda: led.step(case, "approve", by=COMMITTEE,
+                                                      key="a2"))
+    assert exc.fields == {"account": "M004", "held": 5901, "cap": 6000, "requested": 100}
+    other = led.submit_time("M003", 30, service="助老", occurred_at=village.clock(),
+                            by=VOLUNTEER, key="m3")
+    led.step(other, "approve", by=GRID, key="m3/1")
+    approved = led.step(other, "approve", by=COMMITTEE, key="m3/2")
+    moved = led.event(led.case(other).posting)
+    assert isinstance(moved, TimeMoved) and moved.seq == approved.seq + 1
+    assert (moved.source, moved.destination, moved.minutes, moved.purpose) == (
+        TIMEBANK, "M003", 30, "deposit")
