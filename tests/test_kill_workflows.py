@@ -395,3 +395,26 @@ def test_a_deposit_is_approved_by_neither_its_submitter_nor_past_the_cap() -> No
     assert isinstance(moved, TimeMoved) and moved.seq == approved.seq + 1
     assert (moved.source, moved.destination, moved.minutes, moved.purpose) == (
         TIMEBANK, "M003", 30, "deposit")
+
+
+@pytest.mark.parametrize("back", ["lapse", "release"])
+def test_a_wish_off_the_wall_records_when_it_last_went_back_on(back: str) -> None:
+    """A claim that lapses (naming the claimer it lapsed on) or is released puts the wish
+    back on the wall; if nobody claims it then, it lapses off the wall recording the instant
+    it last went back on (``listed_us``), not when it was first listed or claimed."""
+    village = _village()
+    led = village.ledger
+    wish = _claimed_wish(village)
+    village.clock.advance(days=3)
+    if back == "lapse":
+        village.clock.set(from_us(led.case(wish).due_us))
+        (event,) = led.lapse_due()
+        assert led.case(wish).detail("lapsed") == "M003"
+    else:
+        event = led.step(wish, "release", by=VOLUNTEER, key="w/release")
+    assert led.case(wish).state == "listed"
+    village.clock.set(from_us(led.case(wish).due_us))
+    (off,) = led.lapse_due()
+    assert isinstance(off, Stepped)
+    assert dict(off.facts)["listed_us"] == event.recorded_us
+    assert led.case(wish).state == "lapsed"
