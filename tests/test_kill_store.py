@@ -19,6 +19,7 @@ from pointsledger import (
     Actor,
     AlreadyResolved,
     IdempotencyConflict,
+    InsufficientPoints,
     NotEligible,
     OutOfStock,
     PermissionDenied,
@@ -292,3 +293,27 @@ def test_a_transfer_between_unrelated_accounts_names_both() -> None:
     exc = refused(led, ValidationError, lambda: led.transfer("M-60", "H2", 1, by=COMMITTEE,
                                                              key="t"))
     assert exc.fields == {"source": "M-60", "destination": "H2"}
+
+
+def test_a_transfer_short_of_points_names_the_account_and_the_numbers() -> None:
+    shop = _shop()
+    led = shop.ledger
+    exc = refused(led, InsufficientPoints, lambda: led.transfer("H2", COMMUNITY, 11,
+                                                                by=COMMITTEE, key="t"))
+    assert exc.fields == {"account": "H2", "available": 10, "needed": 11}
+
+
+def test_points_and_values_go_only_with_a_named_donor() -> None:
+    """A donation item needs a registered donor to award; an assessed value needs a donor
+    (registered or named): refused naming the argument otherwise."""
+    shop = _shop()
+    led = shop.ledger
+    exc = refused(led, ValidationError, lambda: led.receive_stock(
+        "SOAP", 1, donation_item="DON-01", donor_name="张三", by=KEEPER, key="d"))
+    assert exc.fields == {"donation_item": "DON-01"}
+    exc2 = refused(led, ValidationError, lambda: led.receive_stock("SOAP", 1, value=30,
+                                                                   by=KEEPER, key="d"))
+    assert exc2.fields == {"value": 30}
+    named = led.receive_stock("SOAP", 1, value=30, donor_name="张三", by=KEEPER, key="d")
+    assert (named.kind, named.donor, named.donor_name, named.value) == (
+        "donation_received", None, "张三", 30)
