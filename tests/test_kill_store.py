@@ -29,6 +29,7 @@ from pointsledger import (
 )
 from pointsledger.base.checks import MAX_POINTS, MAX_QUANTITY, MAX_STOCK
 from pointsledger.core.events import Event
+from pointsledger.core.store_events import DonationReceived
 from tests.test_ledger import refused, snapshot
 from tests.test_store import COMMITTEE, KEEPER, TZ, Shop, make_shop
 
@@ -315,5 +316,5 @@ def test_points_and_values_go_only_with_a_named_donor() -> None:
                                                                    by=KEEPER, key="d"))
     assert exc2.fields == {"value": 30}
     named = led.receive_stock("SOAP", 1, value=30, donor_name="张三", by=KEEPER, key="d")
-    assert (named.kind, named.donor, named.donor_name, named.value) == (
-        "donation_received", None, "张三", 30)
+    assert isinstance(named, DonationReceived)
+    assert (named.donor, named.donor_name, named.value) == (None, "张三", 30)
