@@ -418,3 +418,27 @@ def test_a_wish_off_the_wall_records_when_it_last_went_back_on(back: str) -> Non
     assert isinstance(off, Stepped)
     assert dict(off.facts)["listed_us"] == event.recorded_us
     assert led.case(wish).state == "lapsed"
+
+
+def test_orders_go_only_to_open_registered_volunteers_of_another_household() -> None:
+    """Dispatch names a volunteer by id (a bad id is refused naming ``volunteer``); one who
+    is not registered, lacks a volunteer role, or is of the ordering household is refused
+    naming them; a decline clears the assignee, so the decliner may not start the order."""
+    village = _village()
+    led = village.ledger
+    led.register_member("M006", household="H004", name="周六", roles={"resident"},
+                        by=COMMITTEE)
+    led.register_member("M007", household="H002", name="欧阳志", roles={"volunteer"},
+                        by=COMMITTEE)
+    order = led.place_order("H002", "CARE", by=WISHER, key="o")
+    exc = refused(led, ValidationError, lambda: led.step(order, "dispatch", volunteer="bad id!",
+                                                         by=GRID, key="o/dispatch"))
+    assert exc.fields["field"] == "volunteer"
+    for volunteer in ("M999", "M006", "M007"):  # unknown, no role, the ordering household
+        exc2 = refused(led, PermissionDenied, functools.partial(
+            led.step, order, "dispatch", volunteer=volunteer, by=GRID, key="o/dispatch"))
+        assert exc2.fields == {"volunteer": volunteer}
+    led.step(order, "dispatch", volunteer="M003", by=GRID, key="o/dispatch")
+    declined = led.step(order, "decline", by=VOLUNTEER, key="o/decline")
+    assert dict(declined.facts)["assignee"] == ""
+    assert (led.case(order).state, led.case(order).assignee) == ("placed", "")
