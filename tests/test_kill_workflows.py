@@ -442,3 +442,26 @@ def test_orders_go_only_to_open_registered_volunteers_of_another_household() -> 
     declined = led.step(order, "decline", by=VOLUNTEER, key="o/decline")
     assert dict(declined.facts)["assignee"] == ""
     assert (led.case(order).state, led.case(order).assignee) == ("placed", "")
+
+
+def test_a_team_member_may_decline_and_staff_never_dispatch_their_own_households_order(
+) -> None:
+    """Dispatch takes one volunteer or one team (both or neither is refused naming
+    ``volunteer``); staff of the ordering household may not dispatch its order; any member
+    of a team may decline it (back to dispatch, nobody assigned)."""
+    village = _village()
+    led = village.ledger
+    led.register_member("M005", household="H004", name="王五", roles={"volunteer"},
+                        by=COMMITTEE)
+    order = led.place_order("H002", "REPAIR", by=WISHER, key="o")
+    for both_or_neither in ({}, {"volunteer": "M003", "team": ["M005"]}):
+        exc = refused(led, ValidationError, functools.partial(
+            led.step, order, "dispatch", by=GRID, key="o/dispatch", **both_or_neither))
+        assert exc.fields == {"field": "volunteer"}
+    own = Actor("M004", roles={"grid_worker"})  # of H002, the ordering household
+    exc2 = refused(led, PermissionDenied, lambda: led.step(order, "dispatch", volunteer="M003",
+                                                           by=own, key="o/dispatch"))
+    assert exc2.fields["household"] == "H002"
+    led.step(order, "dispatch", team=["M003", "M005"], by=GRID, key="o/dispatch")
+    led.step(order, "decline", by=Actor("M005", roles={"volunteer"}), key="o/decline")
+    assert (led.case(order).state, led.case(order).assignee) == ("placed", "")
