@@ -17,6 +17,7 @@ import pytest
 from pointsledger import (
     COMMUNITY,
     Actor,
+    AlreadyExists,
     AlreadyResolved,
     IdempotencyConflict,
     InsufficientPoints,
@@ -318,3 +319,11 @@ def test_points_and_values_go_only_with_a_named_donor() -> None:
     named = led.receive_stock("SOAP", 1, value=30, donor_name="张三", by=KEEPER, key="d")
     assert isinstance(named, DonationReceived)
     assert (named.donor, named.donor_name, named.value) == (None, "张三", 30)
+
+
+def test_goods_the_rulebook_prices_cannot_be_priced_again_by_the_committee() -> None:
+    shop = _shop()
+    led = shop.ledger
+    exc = refused(led, AlreadyExists, lambda: led.price_donated_goods(
+        "SOAP", "肥皂", cost=1, resolution="会议", by=COMMITTEE))
+    assert exc.fields == {"reward": "SOAP", "version": VERSION}

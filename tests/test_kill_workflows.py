@@ -18,8 +18,10 @@ from pointsledger import (
     InsufficientMinutes,
     LimitReached,
     NotEligible,
+    NotFound,
     PermissionDenied,
     StateError,
+    UnknownAccount,
     ValidationError,
 )
 from pointsledger.base.checks import MAX_MINUTES, MAX_QUANTITY, MAX_TEXT, MAX_VALUE
@@ -397,7 +399,7 @@ def test_a_deposit_is_approved_by_neither_its_submitter_nor_past_the_cap() -> No
         TIMEBANK, "M003", 30, "deposit")
 
 
-@pytest.mark.parametrize("back", ["lapse", "release"])
+@pytest.mark.parametrize("back", ["lapse", "release", "revoke"])
 def test_a_wish_off_the_wall_records_when_it_last_went_back_on(back: str) -> None:
     """A claim that lapses (naming the claimer it lapsed on) or is released puts the wish
     back on the wall; if nobody claims it then, it lapses off the wall recording the instant
@@ -410,8 +412,10 @@ def test_a_wish_off_the_wall_records_when_it_last_went_back_on(back: str) -> Non
         village.clock.set(from_us(led.case(wish).due_us))
         (event,) = led.lapse_due()
         assert led.case(wish).detail("lapsed") == "M003"
-    else:
+    elif back == "release":
         event = led.step(wish, "release", by=VOLUNTEER, key="w/release")
+    else:
+        event = led.step(wish, "revoke", reason="长期未完成", by=GRID, key="w/revoke")
     assert led.case(wish).state == "listed"
     village.clock.set(from_us(led.case(wish).due_us))
     (off,) = led.lapse_due()
@@ -463,5 +467,62 @@ def test_a_team_member_may_decline_and_staff_never_dispatch_their_own_households
                                                            by=own, key="o/dispatch"))
     assert exc2.fields["household"] == "H002"
     led.step(order, "dispatch", team=["M003", "M005"], by=GRID, key="o/dispatch")
+    assert (led.case(order).assignee, led.case(order).detail("team")) == ("", ("M003", "M005"))
     led.step(order, "decline", by=Actor("M005", roles={"volunteer"}), key="o/decline")
     assert (led.case(order).state, led.case(order).assignee) == ("placed", "")
+
+
+@pytest.mark.parametrize(("service", "minutes", "quantity"), [
+    ("REPAIR", 150, 1), ("CARE", 30, 1), ("CARE", 60, 1), ("CARE", 61, 2)])
+def test_a_rated_order_pays_once_per_order_or_per_started_hour(
+        service: str, minutes: int, quantity: int) -> None:
+    """A service paid per order earns its item once however long it took; one paid per hour
+    earns it once per started hour, at least once."""
+    village = _village()
+    led = village.ledger
+    order = led.place_order("H002", service, by=WISHER, key="o")
+    led.step(order, "dispatch", volunteer="M003", by=GRID, key="o/dispatch")
+    led.step(order, "accept", by=VOLUNTEER, key="o/accept")
+    led.step(order, "start", by=VOLUNTEER, key="o/start")
+    village.clock.advance(minutes=minutes + 1)
+    led.step(order, "finish", minutes=minutes, by=VOLUNTEER, key="o/finish")
+    led.step(order, "rate", rating=4, by=WISHER, key="o/rate")
+    award = led.event(led.case(order).posting)
+    assert isinstance(award, Awarded)
+    assert (award.account, award.quantity) == ("M003", quantity)
+
+
+def test_opening_steps_record_their_arguments_by_name() -> None:
+    """An order and a deposit keep their request as named arguments on the opening event;
+    a direct time-bank movement belongs to no case (0) and says what it was for."""
+    village = _village()
+    led = village.ledger
+    order = led.place_order("H002", "REPAIR", note="冰箱", by=WISHER, key="o")
+    assert dict(order.args) == {"account": "H002", "note": "冰箱", "service": "REPAIR"}
+    at = village.clock()
+    deposit = led.submit_time("M003", 30, service="助老", occurred_at=at, by=VOLUNTEER, key="t")
+    assert dict(deposit.args) == {"member": "M003", "minutes": 30,
+                                  "occurred_us": deposit.occurred_us, "service": "助老"}
+    spent = led.spend_time("M002", 10, service="理发", by=GRID, key="s")
+    assert (spent.case, spent.purpose, spent.note) == (0, "spend", "理发")
+
+
+def test_residents_open_orders_and_deposits_only_for_their_own_household() -> None:
+    """A resident orders for their own household, not another's; time is recorded by the
+    volunteer themselves, never by another of their household; an unknown service or a
+    time-bank account that is not a member is refused naming it."""
+    village = _village()
+    led = village.ledger
+    refused(led, PermissionDenied, lambda: led.place_order("H003", "REPAIR", by=WISHER,
+                                                           key="o"))
+    exc = refused(led, NotFound, lambda: led.place_order("H002", "NOPE", by=WISHER, key="o"))
+    assert exc.fields == {"service": "NOPE"}
+    kin = Actor("M004", roles={"volunteer"})  # of H002, like M002
+    refused(led, PermissionDenied, lambda: led.submit_time(
+        "M002", 30, service="助老", occurred_at=village.clock(), by=kin, key="t"))
+    own = Actor("M002", roles={"volunteer"})
+    assert led.submit_time("M002", 30, service="助老", occurred_at=village.clock(), by=own,
+                           key="t").actor == "M002"
+    exc2 = refused(led, UnknownAccount, lambda: led.spend_time("H002", 10, service="理发",
+                                                               by=GRID, key="s"))
+    assert exc2.fields == {"account": "H002"}
