@@ -1,0 +1,528 @@
+"""What the workflow commands must get right, found by mutation testing (issue 16): each test
+here kills mutants of :mod:`pointsledger.workflows` that the rest of the suite let live
+(README, "Mutation testing"): idempotent replays of every opening command and time-bank
+movement, bad arguments refused by name, and the rulebook version each event records."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from pointsledger import (
+    TIMEBANK,
+    Actor,
+    IdempotencyConflict,
+    InsufficientMinutes,
+    LimitReached,
+    NotEligible,
+    NotFound,
+    PermissionDenied,
+    StateError,
+    UnknownAccount,
+    ValidationError,
+)
+from pointsledger.base.checks import MAX_MINUTES, MAX_QUANTITY, MAX_TEXT, MAX_VALUE
+from pointsledger.base.clock import from_us
+from pointsledger.core.events import Awarded, Event, Stepped, TimeMoved
+from pointsledger.testing._model_machine import MODEL_MATTERS
+from tests.helpers import (
+    COMMITTEE,
+    GRID,
+    GRID2,
+    VOLUNTEER,
+    WISHER,
+    Village,
+    make_village,
+    make_workflow_village,
+)
+from tests.test_ledger import refused, snapshot
+from tests.test_workflows import _claimed_wish, _deposit
+
+VERSION = "2026"  # the version of workflow_rulebook
+
+
+def _village() -> Village:
+    """The workflow village with the model's matter lists; M002 holds 240 minutes."""
+    village = make_workflow_village(matters=MODEL_MATTERS)
+    _deposit(village.ledger, "M002", 240, "d")
+    return village
+
+
+Request = tuple[Callable[..., Event], dict[str, Any], list[dict[str, Any]]]
+
+
+def _request(village: Village, name: str) -> Request:
+    """A workflow command, a valid request for it, and requests that differ in one field."""
+    led = village.ledger
+    now = village.clock()
+    earlier = now.subtract(hours=1)
+    requests: dict[str, Request] = {
+        "submit_claim": (
+            led.submit_claim,
+            {"account": "H002", "item": "HON-01", "occurred_at": now, "evidence": ["photo-1"]},
+            [{"account": "H003"}, {"item": "SVC-01"}, {"quantity": 2},
+             {"evidence": ["photo-2"]}, {"occurred_at": earlier}]),
+        "submit_wish": (
+            led.submit_wish,
+            {"wisher": "M002", "title": "陪老人聊天", "description": "每周一次", "value": 50},
+            [{"wisher": "M004"}, {"title": "修自行车"}, {"description": "每周两次"},
+             {"value": 60}]),
+        "place_order": (
+            led.place_order, {"account": "H002", "service": "REPAIR", "note": "冰箱不制冷"},
+            [{"account": "H003"}, {"service": "CARE"}, {"note": "洗衣机"}]),
+        "submit_time": (
+            led.submit_time,
+            {"member": "M003", "minutes": 90, "service": "助老", "occurred_at": now},
+            [{"member": "M002"}, {"minutes": 60}, {"service": "助残"},
+             {"occurred_at": earlier}]),
+        "spend_time": (led.spend_time, {"member": "M002", "minutes": 20, "service": "理发"},
+                       [{"member": "M004"}, {"minutes": 30}, {"service": "修脚"}]),
+        "donate_time": (led.donate_time, {"member": "M002", "to": "M004", "minutes": 30},
+                        [{"member": "M004"}, {"to": "M001"}, {"minutes": 40}]),
+        "convert_time": (led.convert_time, {"member": "M002", "minutes": 120},
+                         [{"member": "M004"}, {"minutes": 60}]),
+        "open_matter": (
+            led.open_matter,
+            {"matter": "BM-01", "request": "申请低保", "account": "H002", "evidence": ["申请表"]},
+            [{"matter": "XZ-01"}, {"request": "申请医保"}, {"account": "H003"},
+             {"evidence": ["身份证"]}]),
+    }
+    return requests[name]
+
+
+def _actor(name: str) -> Actor:
+    """Who makes the request: the committee converts minutes, a grid worker the rest."""
+    return COMMITTEE if name == "convert_time" else GRID
+
+
+COMMANDS = ["submit_claim", "submit_wish", "place_order", "submit_time", "spend_time",
+            "donate_time", "convert_time", "open_matter"]
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_a_repeated_workflow_request_returns_its_first_event_and_another_is_refused(
+        name: str) -> None:
+    """Invariant 7 for every opening command and time-bank movement: the same key and
+    request returns the first event and writes nothing; the same key with any one field
+    changed is an IdempotencyConflict and writes nothing. The event records the rulebook
+    version in force."""
+    village = _village()
+    call, request, changes = _request(village, name)
+    by = _actor(name)
+    first = call(**request, by=by, key="same")
+    assert first.version == VERSION
+    before = snapshot(village.ledger)
+    village.clock.advance(minutes=5)  # a replay later still answers with the first event
+    assert call(**request, by=by, key="same") == first
+    assert snapshot(village.ledger) == before
+    for change in changes:
+        again = functools.partial(call, **{**request, **change}, by=by, key="same")
+        refused(village.ledger, IdempotencyConflict, again)
+
+
+BAD_ARGUMENTS: list[tuple[str, dict[str, Any], str]] = [
+    ("submit_claim", {"account": "no such id!"}, "account"),
+    ("submit_claim", {"item": "no such id!"}, "item"),
+    ("submit_claim", {"quantity": 0}, "quantity"),
+    ("submit_claim", {"quantity": MAX_QUANTITY + 1}, "quantity"),
+    ("submit_claim", {"evidence": "photo-1"}, "evidence"),
+    ("submit_wish", {"wisher": "no such id!"}, "wisher"),
+    ("submit_wish", {"title": ""}, "title"),
+    ("submit_wish", {"title": "陪老人\n聊天"}, "title"),
+    ("submit_wish", {"description": "x" * (MAX_TEXT + 1)}, "description"),
+    ("submit_wish", {"value": -1}, "value"),
+    ("submit_wish", {"value": MAX_VALUE + 1}, "value"),
+    ("place_order", {"account": "no such id!"}, "account"),
+    ("place_order", {"service": "no such id!"}, "service"),
+    ("place_order", {"note": "x" * (MAX_TEXT + 1)}, "note"),
+    ("submit_time", {"member": "no such id!"}, "member"),
+    ("submit_time", {"minutes": 0}, "minutes"),
+    ("submit_time", {"minutes": MAX_MINUTES + 1}, "minutes"),
+    ("submit_time", {"service": ""}, "service"),
+    ("spend_time", {"member": "no such id!"}, "member"),
+    ("spend_time", {"minutes": 0}, "minutes"),
+    ("spend_time", {"minutes": MAX_MINUTES + 1}, "minutes"),
+    ("spend_time", {"service": ""}, "service"),
+    ("donate_time", {"to": "no such id!"}, "to"),
+    ("donate_time", {"minutes": -5}, "minutes"),
+    ("convert_time", {"member": "no such id!"}, "member"),
+    ("convert_time", {"minutes": 0}, "minutes"),
+    ("open_matter", {"matter": "no such id!"}, "matter"),
+    ("open_matter", {"request": ""}, "request"),
+    ("open_matter", {"account": "no such id!"}, "account"),
+    ("open_matter", {"evidence": "申请表"}, "evidence"),
+]
+
+
+@pytest.mark.parametrize(("name", "bad", "field"), BAD_ARGUMENTS,
+                         ids=[f"{n}-{f}-{i}" for i, (n, _b, f) in enumerate(BAD_ARGUMENTS)])
+def test_a_bad_workflow_argument_is_refused_naming_it(name: str, bad: dict[str, Any],
+                                                      field: str) -> None:
+    """Out of range, of the wrong type, blank where required, too long, or a line feed in
+    one-line text: a ValidationError naming the argument, and nothing written."""
+    village = _village()
+    call, request, _changes = _request(village, name)
+    exc = refused(village.ledger, ValidationError,
+                  lambda: call(**{**request, **bad}, by=_actor(name), key="bad"))
+    assert exc.fields["field"] == field
+
+
+@pytest.mark.parametrize(("name", "edge", "recorded"), [
+    ("submit_wish", {"value": 0}, {"value": 0}),
+    ("submit_wish", {"value": MAX_VALUE}, {"value": MAX_VALUE}),
+    ("submit_wish", {"description": "第一行\n第二行"}, {"description": "第一行\n第二行"}),
+    ("place_order", {"note": "上午\n下午都行"}, {"note": "上午\n下午都行"}),
+    ("submit_time", {"minutes": 1}, {"minutes": 1}),
+    ("spend_time", {"minutes": 1}, {}),
+    ("open_matter", {"request": "申请低保\n家庭困难"}, {"request": "申请低保\n家庭困难"}),
+])
+def test_the_edges_of_each_workflow_argument_are_accepted(
+        name: str, edge: dict[str, Any], recorded: dict[str, Any]) -> None:
+    """The smallest and largest values allowed, and line feeds in free text, are accepted
+    and recorded as given (an opening step keeps its arguments in ``args``)."""
+    village = _village()
+    call, request, _changes = _request(village, name)
+    event = call(**{**request, **edge}, by=_actor(name), key="edge")
+    args = dict(getattr(event, "args", ()))
+    for field, value in recorded.items():
+        assert args[field] == value
+    if name == "spend_time":
+        assert isinstance(event, TimeMoved) and event.minutes == 1
+
+
+# -- the time bank ----------------------------------------------------------------------------
+
+
+def test_a_member_who_never_held_minutes_can_spend_none() -> None:
+    """A member with no time-bank movements holds 0 minutes: spending even one is refused,
+    naming the member, what they hold and what was asked."""
+    village = _village()
+    exc = refused(village.ledger, InsufficientMinutes, lambda: village.ledger.spend_time(
+        "M004", 1, service="理发", by=GRID, key="s"))
+    assert exc.fields == {"account": "M004", "held": 0, "requested": 1}
+
+
+def test_minutes_convert_to_whole_units_of_the_item_at_or_above_the_threshold() -> None:
+    """Conversion: a ``convert`` movement of whole units, then the item awarded once per unit
+    (a whole number, without evidence); below the threshold (a member who never held
+    minutes holds 0) or not a whole number of units, refused naming the numbers."""
+    village = _village()
+    led = village.ledger
+    member = Actor("M002", roles={"resident"})
+    exc = refused(led, ValidationError, lambda: led.convert_time("M002", 90, by=member,
+                                                                 key="c"))
+    assert exc.fields == {"minutes": 90, "unit": 60}
+    _deposit(led, "M004", 100, "d4")
+    exc2 = refused(led, NotEligible, lambda: led.convert_time("M004", 60, by=COMMITTEE,
+                                                              key="c"))
+    assert exc2.fields == {"reason": "threshold", "held": 100, "threshold": 120}
+    moved = led.convert_time("M002", 120, by=member, key="c")
+    assert (moved.source, moved.destination, moved.minutes, moved.purpose) == (
+        "M002", TIMEBANK, 120, "convert")
+    award = led.event(moved.seq + 1)
+    assert isinstance(award, Awarded)
+    assert (award.account, award.item, award.quantity, award.evidence) == (
+        "M002", "TB-01", 2, ())
+    assert type(award.quantity) is int
+
+
+def test_without_a_conversion_item_minutes_never_become_points() -> None:
+    """A rulebook without a time-bank item refuses every conversion (reason no_conversion)."""
+    village = make_village("memory")
+    _deposit(village.ledger, "M002", 240, "d")
+    exc = refused(village.ledger, NotEligible, lambda: village.ledger.convert_time(
+        "M002", 120, by=COMMITTEE, key="c"))
+    assert exc.fields == {"reason": "no_conversion"}
+
+
+def test_minutes_are_donated_only_to_another_member_of_the_household_within_the_cap() -> None:
+    """Not to oneself, not outside the household (ValidationError naming ``to``), and never
+    past the receiver's storage cap (LimitReached naming the receiver); a donation is a
+    ``donate`` movement."""
+    village = _village()
+    led = village.ledger
+    for to in ("M002", "M003"):
+        exc = refused(led, ValidationError, functools.partial(
+            led.donate_time, "M002", to, 10, by=GRID, key="g"))
+        assert exc.fields == {"to": to}
+    _deposit(led, "M004", 5900, "d4")
+    exc2 = refused(led, LimitReached, lambda: led.donate_time("M002", "M004", 101, by=GRID,
+                                                              key="g"))
+    assert exc2.fields == {"account": "M004", "held": 5900, "cap": 6000, "requested": 101}
+    moved = led.donate_time("M002", "M004", 100, by=GRID, key="g")
+    assert (moved.source, moved.destination, moved.minutes, moved.purpose) == (
+        "M002", "M004", 100, "donate")
+    assert led.minutes("M004") == 6000
+
+
+# -- step arguments and orders -----------------------------------------------------------------
+
+
+def _dispatched_order(village: Village) -> str:
+    """An order of 老人陪护 for H002, dispatched to M003."""
+    led = village.ledger
+    order = led.place_order("H002", "CARE", by=WISHER, key="o")
+    led.step(order, "dispatch", volunteer="M003", by=GRID, key="o/dispatch")
+    return order.id
+
+
+def _accepted_order(village: Village) -> str:
+    order = _dispatched_order(village)
+    village.ledger.step(order, "accept", by=VOLUNTEER, key="o/accept")
+    return order
+
+
+def test_finish_minutes_count_from_the_start_not_from_the_order() -> None:
+    """The minutes given at ``finish`` are whole minutes since ``start`` (not since the
+    order was placed or accepted): more is refused naming the minutes, the most and the
+    start; at least one minute, at most MAX_MINUTES, and a whole number."""
+    village = _village()
+    led = village.ledger
+    order = _accepted_order(village)
+    village.clock.advance(hours=2)
+    led.step(order, "start", by=VOLUNTEER, key="s")
+    started = village.clock()
+    village.clock.advance(minutes=30)
+    exc = refused(led, ValidationError, lambda: led.step(order, "finish", minutes=31,
+                                                         by=VOLUNTEER, key="f"))
+    assert exc.fields == {"field": "minutes", "value": 31, "most": 30,
+                          "started": started.isoformat()}
+    for bad in (0, MAX_MINUTES + 1, "30"):
+        exc2 = refused(led, ValidationError, functools.partial(
+            led.step, order, "finish", minutes=bad, by=VOLUNTEER, key="f"))
+        assert exc2.fields["field"] == "minutes"
+    finished = led.step(order, "finish", minutes=1, by=VOLUNTEER, key="f")
+    assert dict(finished.args) == {"minutes": 1}
+
+
+def test_optional_step_text_may_span_lines_and_is_named_when_bad() -> None:
+    """An optional free-text argument (a decline's reason) takes line feeds as given; a value
+    that is not text is refused naming the argument."""
+    village = _village()
+    led = village.ledger
+    order = _dispatched_order(village)
+    exc = refused(led, ValidationError, lambda: led.step(order, "decline", reason=7,
+                                                         by=VOLUNTEER, key="x"))
+    assert exc.fields["field"] == "reason"
+    declined = led.step(order, "decline", reason="今天\n有事", by=VOLUNTEER, key="x")
+    assert dict(declined.args) == {"reason": "今天\n有事"}
+
+
+def test_a_team_lists_distinct_members() -> None:
+    village = _village()
+    led = village.ledger
+    order = led.place_order("H002", "CARE", by=WISHER, key="o")
+    for team in (["M003", "M003"], []):
+        exc = refused(led, ValidationError, functools.partial(
+            led.step, order, "dispatch", team=team, by=GRID, key="o/dispatch"))
+        assert exc.fields["field"] == "team"
+        assert "must list distinct members" in exc.message
+
+
+def test_a_timed_out_order_forgets_its_volunteer_and_records_who_it_was() -> None:
+    """An order not accepted in time goes back to dispatch with no assignee (the volunteer
+    may no longer accept it), and its details name the volunteer it timed out on."""
+    village = _village()
+    led = village.ledger
+    order = _dispatched_order(village)
+    village.clock.set(from_us(led.case(order).due_us))
+    (timed_out,) = led.time_out_due()
+    assert isinstance(timed_out, Stepped) and dict(timed_out.facts)["timed_out"] == "M003"
+    case = led.case(order)
+    assert (case.state, case.assignee, case.detail("timed_out")) == ("placed", "", "M003")
+    refused(led, StateError, lambda: led.step(order, "accept", by=VOLUNTEER, key="late"))
+
+
+def test_a_wish_is_confirmed_by_neither_its_claimer_nor_their_household_and_rated_1_to_5(
+) -> None:
+    """Confirming pays the claimer, so neither the claimer (refused naming them and the
+    wish) nor an official of their household (naming the household too) may confirm; the
+    rating is a whole number from 1 to 5; the confirmation points at the award it posts."""
+    village = _village()
+    led = village.ledger
+    led.register_member("M005", household="H003", name="李小光", roles={"resident"},
+                        by=COMMITTEE)
+    wish = _claimed_wish(village)
+    led.step(wish, "fulfil", evidence=["photo-3"], by=VOLUNTEER, key="f")
+    claimer = Actor("M003", roles={"grid_worker"})
+    exc = refused(led, PermissionDenied, lambda: led.step(wish, "confirm", rating=5,
+                                                          by=claimer, key="c"))
+    assert exc.fields == {"actor": "M003", "case": wish}
+    kin = Actor("M005", roles={"grid_worker"})  # of H003, like the claimer
+    exc2 = refused(led, PermissionDenied, lambda: led.step(wish, "confirm", rating=5, by=kin,
+                                                           key="c"))
+    assert exc2.fields == {"actor": "M005", "case": wish, "household": "H003"}
+    for bad in (0, 6, "5"):
+        exc3 = refused(led, ValidationError, functools.partial(
+            led.step, wish, "confirm", rating=bad, by=WISHER, key="c"))
+        assert exc3.fields["field"] == "rating"
+    confirmed = led.step(wish, "confirm", rating=1, by=WISHER, key="c")
+    assert dict(confirmed.args)["rating"] == 1
+    award = led.event(led.case(wish).posting)
+    assert isinstance(award, Awarded) and award.seq == confirmed.seq + 1
+    assert (award.account, award.item, award.evidence) == ("M003", "WISH-01", ())
+
+
+def test_a_five_star_rating_is_the_top_of_the_scale() -> None:
+    village = _village()
+    led = village.ledger
+    wish = _claimed_wish(village)
+    led.step(wish, "fulfil", evidence=["photo-3"], by=VOLUNTEER, key="f")
+    assert dict(led.step(wish, "confirm", rating=5, by=WISHER, key="c").args)["rating"] == 5
+
+
+def test_a_deposit_is_approved_by_neither_its_submitter_nor_past_the_cap() -> None:
+    """Whoever submitted a deposit may not approve it; the second approval checks the
+    storage cap again (minutes may have arrived since the submission) and points the case
+    at the ``time_moved`` event it writes."""
+    village = _village()
+    led = village.ledger
+    _deposit(led, "M004", 5900, "d4")
+    case = led.submit_time("M004", 100, service="助老", occurred_at=village.clock(), by=GRID,
+                           key="late")
+    refused(led, PermissionDenied, lambda: led.step(case, "approve", by=GRID, key="a0"))
+    led.step(case, "approve", by=GRID2, key="a1")
+    led.donate_time("M002", "M004", 1, by=GRID, key="g")
+    exc = refused(led, LimitReached, lambda: led.step(case, "approve", by=COMMITTEE,
+                                                      key="a2"))
+    assert exc.fields == {"account": "M004", "held": 5901, "cap": 6000, "requested": 100}
+    other = led.submit_time("M003", 30, service="助老", occurred_at=village.clock(),
+                            by=VOLUNTEER, key="m3")
+    led.step(other, "approve", by=GRID, key="m3/1")
+    approved = led.step(other, "approve", by=COMMITTEE, key="m3/2")
+    moved = led.event(led.case(other).posting)
+    assert isinstance(moved, TimeMoved) and moved.seq == approved.seq + 1
+    assert (moved.source, moved.destination, moved.minutes, moved.purpose) == (
+        TIMEBANK, "M003", 30, "deposit")
+
+
+@pytest.mark.parametrize("back", ["lapse", "release", "revoke"])
+def test_a_wish_off_the_wall_records_when_it_last_went_back_on(back: str) -> None:
+    """A claim that lapses (naming the claimer it lapsed on) or is released puts the wish
+    back on the wall; if nobody claims it then, it lapses off the wall recording the instant
+    it last went back on (``listed_us``), not when it was first listed or claimed."""
+    village = _village()
+    led = village.ledger
+    wish = _claimed_wish(village)
+    village.clock.advance(days=3)
+    if back == "lapse":
+        village.clock.set(from_us(led.case(wish).due_us))
+        (event,) = led.lapse_due()
+        assert led.case(wish).detail("lapsed") == "M003"
+    elif back == "release":
+        event = led.step(wish, "release", by=VOLUNTEER, key="w/release")
+    else:
+        event = led.step(wish, "revoke", reason="长期未完成", by=GRID, key="w/revoke")
+    assert led.case(wish).state == "listed"
+    village.clock.set(from_us(led.case(wish).due_us))
+    (off,) = led.lapse_due()
+    assert isinstance(off, Stepped)
+    assert dict(off.facts)["listed_us"] == event.recorded_us
+    assert led.case(wish).state == "lapsed"
+
+
+def test_orders_go_only_to_open_registered_volunteers_of_another_household() -> None:
+    """Dispatch names a volunteer by id (a bad id is refused naming ``volunteer``); one who
+    is not registered, lacks a volunteer role, or is of the ordering household is refused
+    naming them; a decline clears the assignee, so the decliner may not start the order."""
+    village = _village()
+    led = village.ledger
+    led.register_member("M006", household="H004", name="周六", roles={"resident"},
+                        by=COMMITTEE)
+    led.register_member("M007", household="H002", name="欧阳志", roles={"volunteer"},
+                        by=COMMITTEE)
+    order = led.place_order("H002", "CARE", by=WISHER, key="o")
+    exc = refused(led, ValidationError, lambda: led.step(order, "dispatch", volunteer="bad id!",
+                                                         by=GRID, key="o/dispatch"))
+    assert exc.fields["field"] == "volunteer"
+    for volunteer in ("M999", "M006", "M007"):  # unknown, no role, the ordering household
+        exc2 = refused(led, PermissionDenied, functools.partial(
+            led.step, order, "dispatch", volunteer=volunteer, by=GRID, key="o/dispatch"))
+        assert exc2.fields == {"volunteer": volunteer}
+    led.step(order, "dispatch", volunteer="M003", by=GRID, key="o/dispatch")
+    declined = led.step(order, "decline", by=VOLUNTEER, key="o/decline")
+    assert dict(declined.facts)["assignee"] == ""
+    assert (led.case(order).state, led.case(order).assignee) == ("placed", "")
+
+
+def test_a_team_member_may_decline_and_staff_never_dispatch_their_own_households_order(
+) -> None:
+    """Dispatch takes one volunteer or one team (both or neither is refused naming
+    ``volunteer``); staff of the ordering household may not dispatch its order; any member
+    of a team may decline it (back to dispatch, nobody assigned)."""
+    village = _village()
+    led = village.ledger
+    led.register_member("M005", household="H004", name="王五", roles={"volunteer"},
+                        by=COMMITTEE)
+    order = led.place_order("H002", "REPAIR", by=WISHER, key="o")
+    for both_or_neither in ({}, {"volunteer": "M003", "team": ["M005"]}):
+        exc = refused(led, ValidationError, functools.partial(
+            led.step, order, "dispatch", by=GRID, key="o/dispatch", **both_or_neither))
+        assert exc.fields == {"field": "volunteer"}
+    own = Actor("M004", roles={"grid_worker"})  # of H002, the ordering household
+    exc2 = refused(led, PermissionDenied, lambda: led.step(order, "dispatch", volunteer="M003",
+                                                           by=own, key="o/dispatch"))
+    assert exc2.fields["household"] == "H002"
+    led.step(order, "dispatch", team=["M003", "M005"], by=GRID, key="o/dispatch")
+    assert (led.case(order).assignee, led.case(order).detail("team")) == ("", ("M003", "M005"))
+    led.step(order, "decline", by=Actor("M005", roles={"volunteer"}), key="o/decline")
+    assert (led.case(order).state, led.case(order).assignee) == ("placed", "")
+
+
+@pytest.mark.parametrize(("service", "minutes", "quantity"), [
+    ("REPAIR", 150, 1), ("CARE", 30, 1), ("CARE", 60, 1), ("CARE", 61, 2)])
+def test_a_rated_order_pays_once_per_order_or_per_started_hour(
+        service: str, minutes: int, quantity: int) -> None:
+    """A service paid per order earns its item once however long it took; one paid per hour
+    earns it once per started hour, at least once."""
+    village = _village()
+    led = village.ledger
+    order = led.place_order("H002", service, by=WISHER, key="o")
+    led.step(order, "dispatch", volunteer="M003", by=GRID, key="o/dispatch")
+    led.step(order, "accept", by=VOLUNTEER, key="o/accept")
+    led.step(order, "start", by=VOLUNTEER, key="o/start")
+    village.clock.advance(minutes=minutes + 1)
+    led.step(order, "finish", minutes=minutes, by=VOLUNTEER, key="o/finish")
+    led.step(order, "rate", rating=4, by=WISHER, key="o/rate")
+    award = led.event(led.case(order).posting)
+    assert isinstance(award, Awarded)
+    assert (award.account, award.quantity) == ("M003", quantity)
+
+
+def test_opening_steps_record_their_arguments_by_name() -> None:
+    """An order and a deposit keep their request as named arguments on the opening event;
+    a direct time-bank movement belongs to no case (0) and says what it was for."""
+    village = _village()
+    led = village.ledger
+    order = led.place_order("H002", "REPAIR", note="冰箱", by=WISHER, key="o")
+    assert dict(order.args) == {"account": "H002", "note": "冰箱", "service": "REPAIR"}
+    at = village.clock()
+    deposit = led.submit_time("M003", 30, service="助老", occurred_at=at, by=VOLUNTEER, key="t")
+    assert dict(deposit.args) == {"member": "M003", "minutes": 30,
+                                  "occurred_us": deposit.occurred_us, "service": "助老"}
+    spent = led.spend_time("M002", 10, service="理发", by=GRID, key="s")
+    assert (spent.case, spent.purpose, spent.note) == (0, "spend", "理发")
+
+
+def test_residents_open_orders_and_deposits_only_for_their_own_household() -> None:
+    """A resident orders for their own household, not another's; time is recorded by the
+    volunteer themselves, never by another of their household; an unknown service or a
+    time-bank account that is not a member is refused naming it."""
+    village = _village()
+    led = village.ledger
+    refused(led, PermissionDenied, lambda: led.place_order("H003", "REPAIR", by=WISHER,
+                                                           key="o"))
+    exc = refused(led, NotFound, lambda: led.place_order("H002", "NOPE", by=WISHER, key="o"))
+    assert exc.fields == {"service": "NOPE"}
+    kin = Actor("M004", roles={"volunteer"})  # of H002, like M002
+    refused(led, PermissionDenied, lambda: led.submit_time(
+        "M002", 30, service="助老", occurred_at=village.clock(), by=kin, key="t"))
+    own = Actor("M002", roles={"volunteer"})
+    assert led.submit_time("M002", 30, service="助老", occurred_at=village.clock(), by=own,
+                           key="t").actor == "M002"
+    exc2 = refused(led, UnknownAccount, lambda: led.spend_time("H002", 10, service="理发",
+                                                               by=GRID, key="s"))
+    assert exc2.fields == {"account": "H002"}
