@@ -16,8 +16,9 @@ from typing import Final
 
 from pointsledger.rules.catalogue import Limit, PriceRule, RatingPolicy, Reward, StorePolicy
 from pointsledger.rules.checklist import Cap, ChecklistItem
+from pointsledger.rules.example_lists import village_lists
 from pointsledger.rules.expiry import ExpiryPolicy
-from pointsledger.rules.matters import Matter, ProcedureStep, four_and_two
+from pointsledger.rules.matters import Matter
 from pointsledger.rules.procedures import (
     ClaimPolicy,
     Service,
@@ -110,37 +111,10 @@ STAR_TIERS: Final = {1: 120, 2: 160, 3: 210, 4: 270, 5: 340}
 """星级文明户: the score (100 base points plus the year's net points) each star needs."""
 
 
-def demo_matters() -> list[Matter]:
-    """The demo's 清单制 lists: a small, realistic set (one matter per list kind or more)."""
-    return [
-        Matter("XW-01", "村级工程项目", kind="petty_power", role="committee",
-               steps=four_and_two([
-                   ProcedureStep("tender", "招标投标", role="committee", days=20,
-                                 day_kind="calendar"),
-                   ProcedureStep("contract", "签订合同", role="committee", days=5),
-                   ProcedureStep("acceptance", "竣工验收", role="committee", days=30,
-                                 day_kind="calendar"),
-                   ProcedureStep("payment", "资金支付", role="committee", days=5),
-               ], days=5), basis="村级小微权力清单第1项"),
-        Matter("XW-02", "集体资金使用", kind="petty_power", role="committee",
-               steps=four_and_two(days=5), basis="村级小微权力清单第5项"),
-        Matter("ZZ-01", "村规民约修订", kind="self_governance", role="committee",
-               steps=four_and_two(days=10), basis="村民委员会组织法第二十七条"),
-        Matter("BM-01", "低保申请协办", kind="public_service", role="committee", steps=[
-            ProcedureStep("accept", "受理申请", role="grid_worker", evidence_required=False,
-                          days=1),
-            ProcedureStep("survey", "入户调查", role="grid_worker", days=5),
-            ProcedureStep("review", "村民代表评议", role="villager_representatives", days=10),
-            ProcedureStep("publish", "评议结果公示", role="committee", days=7,
-                          day_kind="calendar"),
-        ], basis="社会救助暂行办法"),
-        Matter("XZ-01", "医保参保登记", kind="assist_government", role="grid_worker",
-               steps=[ProcedureStep("register", "入户登记", role="grid_worker",
-                                    evidence_required=False, days=5)]),
-        Matter("FM-01", "开具无犯罪记录证明", kind="negative", role="committee",
-               basis="村级组织不得出具的证明事项清单"),
-        Matter("FM-02", "为私人借贷提供担保", kind="negative", role="committee"),
-    ]
+def demo_matters() -> tuple[Matter, ...]:
+    """The demo's 清单制 lists: the library's example village lists
+    (`pointsledger.rules.example_lists.village_lists`), all five kinds."""
+    return village_lists()
 
 
 def demo_rulebook() -> Rulebook:

@@ -590,7 +590,8 @@ class Year:
         roles = {"party_branch": o.branch, "committee": o.committee[0],
                  "party_members_meeting": o.members_meeting,
                  "villager_representatives": o.representatives,
-                 "grid_worker": o.grid_worker(home.grid)}
+                 "grid_worker": o.grid_worker(home.grid),
+                 "supervision_committee": o.supervisor}
         if kind == "FM-01":
             self.attempt(self.w.open_matter, "FM-01",
                          request=f"{people[0].name}申请开具无犯罪记录证明", account=home.id,
