@@ -213,6 +213,29 @@ def check_ledger_file(path: str) -> None:
         raise BadFile(f"{path!r} holds no ledger (no events); left as it is")
 
 
+SIDE_FILES = ("-wal", "-shm", "-journal", ".lock", ".queue")
+"""The files SQLite and the writers' lock keep beside a ledger file."""
+
+
+def not_the_ledger(ledger_file: str, output: str) -> None:
+    """Refuse an output path that is the ledger file itself or one of its side files (by
+    name, through a symbolic link or a hard link): writing there would destroy the ledger.
+
+    Raises:
+        Usage: ``output`` is the ledger or a side file of it.
+    """
+    base = Path(ledger_file).resolve()
+    target = Path(output)
+    for suffix in ("", *SIDE_FILES):
+        guarded = Path(str(base) + suffix)
+        same = target.resolve() == guarded or (
+            target.exists() and guarded.exists() and os.path.samefile(target, guarded))
+        if same:
+            what = "the ledger file" if not suffix else f"a side file ({suffix}) of the ledger"
+            raise Usage(f"{output!r} is {what} {ledger_file!r}: writing there would destroy "
+                        "the ledger; give another output file")
+
+
 _ENTRY_ID = re.compile(r"e[0-9]+-[0-9a-f]+").fullmatch
 
 
@@ -226,7 +249,10 @@ def entry(ledger: Ledger, text: str) -> str:
     if _ENTRY_ID(text):
         return text
     if text.isdigit():
-        return ledger.event(int(text)).id
+        try:  # "42" or fullwidth "４２"; a superscript "²" is a digit int() refuses: a key
+            return ledger.event(int(text)).id
+        except ValueError:
+            pass
     found = ledger.event_for_key(text)
     if found is None:
         raise UnknownEntry(

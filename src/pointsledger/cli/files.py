@@ -14,9 +14,11 @@ from pointsledger.cli._common import (
     Result,
     Usage,
     actor,
+    check_ledger_file,
     date,
     event_line,
     example,
+    not_the_ledger,
     open_ledger,
 )
 from pointsledger.io.jsonl import export_jsonl, import_jsonl
@@ -88,6 +90,8 @@ def _anchor(args: argparse.Namespace) -> Result:
 
 
 def _export(args: argparse.Namespace) -> Result:
+    check_ledger_file(args.file)
+    not_the_ledger(args.file, args.output)
     with open_ledger(args.file) as ledger:
         count = export_jsonl(ledger, args.output)
         return Result((f"exported {count} events to {args.output}",),

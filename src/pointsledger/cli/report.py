@@ -16,7 +16,16 @@ from pathlib import Path
 from typing import Any
 
 from pointsledger import reports
-from pointsledger.cli._common import Parser, Result, Usage, actor, entry, example, open_ledger
+from pointsledger.cli._common import (
+    Parser,
+    Result,
+    Usage,
+    actor,
+    entry,
+    example,
+    not_the_ledger,
+    open_ledger,
+)
 from pointsledger.ledger.ledger import Ledger
 from pointsledger.reports.table import Table
 
@@ -83,6 +92,8 @@ def _report(args: argparse.Namespace) -> Result:
     if fmt in FILE_WRITERS and not args.output:
         raise Usage(f"--format {fmt} writes a file: give --output FILE")
     data: dict[str, Any]
+    if args.output:
+        not_the_ledger(args.file, args.output)
     with open_ledger(args.file) as ledger:
         if args.name in PAGES:
             if fmt not in ("github", "html"):
