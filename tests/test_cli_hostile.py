@@ -8,6 +8,9 @@ from __future__ import annotations
 import io
 import json
 import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -142,3 +145,98 @@ def test_fullwidth_digits_still_name_an_entry(
                          "r/1", "--json", capsys=capsys)
     assert code == 0, err
     assert json.loads(out)["event"]["original"] == events
+
+
+# -- several processes at once -------------------------------------------------------------
+
+_RACER = """
+import sys, time
+from pointsledger.cli.main import main
+start = float(sys.argv[1])
+time.sleep(max(0.0, start - time.time()))  # every racer imported, all start together
+codes = [main(command.split("\\x1f")) for command in sys.argv[2:]]
+sys.exit(max(codes))
+"""
+
+
+def _race(folder: Path, *commands: list[list[str]]) -> list[subprocess.CompletedProcess[str]]:
+    """Run each list of commands in its own Python process, all starting at one instant."""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src")}
+    start = time.time() + 3.0
+    processes = [subprocess.Popen(
+        [sys.executable, "-c", _RACER, repr(start), *("\x1f".join(c) for c in each)],
+        cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for each in commands]
+    results = []
+    for process in processes:
+        out, err = process.communicate(timeout=300)
+        results.append(subprocess.CompletedProcess(process.args, process.returncode, out, err))
+    return results
+
+
+def test_an_init_that_loses_the_race_for_its_file_says_so(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another process creating the same file between ``init``'s check and its write (here a
+    real ``init`` run at exactly that moment) used to leave both printing "created": the
+    later one opened the earlier one's ledger (or failed on its time zone). Now the later
+    one gets the usage error and the file keeps the first ledger, untouched."""
+    db = tmp_path / "x.db"
+    in_memory = Ledger.in_memory
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src")}
+
+    other: list[str] = []
+
+    def other_process_first(*args: object, **kwargs: object) -> Ledger:
+        other.append(subprocess.run(
+            [sys.executable, "-m", "pointsledger", "init", str(db), "--json"], env=env,
+            check=True, capture_output=True, text=True).stdout)
+        return in_memory(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Ledger, "in_memory", other_process_first)
+    code, out, err = cli("init", str(db), capsys=capsys)
+    monkeypatch.undo()
+    assert code == 2 and "already exists" in err and "created" not in out
+    with Ledger.open(db) as ledger:
+        assert ledger.ledger_id == json.loads(other[0])["ledger_id"]
+        assert ledger.verify().events == 1
+
+
+def test_of_inits_racing_for_one_file_at_most_one_creates_it(tmp_path: Path) -> None:
+    """Real processes racing to create one file: one creates it, the others are told it
+    exists, and the file holds the winner's ledger and zone."""
+    zones = ["Asia/Shanghai", "Asia/Urumqi", "Europe/Berlin"]
+    results = _race(tmp_path, *[[["init", "x.db", "--tz", zone]] for zone in zones])
+    for result in results:
+        assert "Traceback" not in result.stderr, result.stderr
+    winners = [(zone, r) for zone, r in zip(zones, results, strict=True) if r.returncode == 0]
+    assert len(winners) == 1, [(r.returncode, r.stdout, r.stderr) for r in results]
+    zone, winner = winners[0]
+    for result in results:
+        if result is not winner:
+            assert result.returncode == 2 and "already exists" in result.stderr
+    with Ledger.open(tmp_path / "x.db") as ledger:
+        assert ledger.tz == zone and ledger.ledger_id in winner.stdout
+        assert ledger.verify().events == 1
+
+
+def test_concurrent_writers_lose_and_duplicate_nothing(
+        village: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Processes awarding at once, each with its own keys and all with one shared key: every
+    own key is written once, the shared key once, and the chain verifies."""
+    before, _ = head_of(village)
+    racers, own = 3, 2
+    results = _race(village.parent, *[
+        [["award", village.name, "H001", "ENV-01", "--key", key]
+         for key in (*(f"p{p}/{i}" for i in range(own)), "shared")]
+        for p in range(racers)])
+    for result in results:
+        assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    with Ledger.open(village) as ledger:
+        assert ledger.verify().events == before + racers * own + 1
+        keys = [ledger.event(seq).key for seq in range(before + 1, ledger.head + 1)]
+        assert sorted(keys) == sorted(
+            [f"p{p}/{i}" for p in range(racers) for i in range(own)] + ["shared"])
+        assert ledger.balance("H001").posted == 5 * (1 + racers * own + 1)
+    code, out, _ = cli("verify", str(village), capsys=capsys)
+    assert code == 0 and out.startswith("ok: ")

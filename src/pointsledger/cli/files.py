@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -44,10 +45,18 @@ def _init(args: argparse.Namespace) -> Result:
     if Path(args.file).exists():
         raise Usage(f"{args.file!r} already exists")
     Ledger.in_memory(tz=args.tz).close()  # an unknown time zone fails here, before any file
-    with new_file(args.file), Ledger.open(args.file, tz=args.tz) as ledger:
-        return Result((f"created {args.file} (ledger {ledger.ledger_id}, time zone "
-                       f"{ledger.tz})",),
-                      {"file": args.file, "ledger_id": ledger.ledger_id, "tz": ledger.tz})
+    try:  # claim the name atomically: of two inits racing for one file, one creates it
+        os.close(os.open(args.file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+    except FileExistsError:
+        raise Usage(f"{args.file!r} already exists") from None
+    try:
+        with new_file(args.file), Ledger.open(args.file, tz=args.tz) as ledger:
+            return Result((f"created {args.file} (ledger {ledger.ledger_id}, time zone "
+                           f"{ledger.tz})",),
+                          {"file": args.file, "ledger_id": ledger.ledger_id, "tz": ledger.tz})
+    except BaseException:
+        Path(args.file).unlink(missing_ok=True)  # the file this init claimed, and only it
+        raise
 
 
 def _adopt(args: argparse.Namespace) -> Result:
