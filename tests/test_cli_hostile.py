@@ -240,3 +240,63 @@ def test_concurrent_writers_lose_and_duplicate_nothing(
         assert ledger.balance("H001").posted == 5 * (1 + racers * own + 1)
     code, out, _ = cli("verify", str(village), capsys=capsys)
     assert code == 0 and out.startswith("ok: ")
+
+
+# -- exit codes and JSON as documented -----------------------------------------------------
+
+
+@pytest.mark.parametrize(("command", "named"), [
+    (["adopt", "{db}", "nope.toml", "--effective-from", "2026-02-01", "--resolution", "x"],
+     "nope.toml"),
+    (["adopt", "{db}", "{rules}", "--rewards", "nope.csv", "--effective-from", "2026-02-01",
+      "--resolution", "x"], "nope.csv"),
+    (["register", "{db}", "--households", "nope.csv"], "nope.csv"),
+    (["register", "{db}", "--regions", "{rules}", "--members", "nope.csv"], "nope.csv"),
+])
+def test_an_input_file_that_does_not_exist_is_a_usage_error(
+        village: Path, command: list[str], named: str, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """docs/cli.md: "2: a usage error, such as ... a file that does not exist". A missing
+    rulebook or registry table was exit 1 (ImportFailed, "column '', value 'nope.csv'")."""
+    monkeypatch.chdir(village.parent)
+    before = head_of(village)
+    args = [a.format(db=village, rules=village.parent / "rules.toml") for a in command]
+    code, out, err = cli(*args, "--json", capsys=capsys)
+    assert code == 2, err
+    assert f"no file {named!r}" in err
+    assert json.loads(out)["error"]["code"] == "usage"
+    assert head_of(village) == before
+
+
+@pytest.mark.parametrize(("command", "message"), [
+    (["award", "{db}", "H001", "ENV-01"], "--key"),
+    (["award", "{db}", "H001", "ENV-01", "--key", "k", "--quantity", "1e999"], "1e999"),
+    (["transfer", "{db}", "H001", "H002", "nan", "--key", "k"], "nan"),
+    (["no-such-command", "{db}"], "no-such-command"),
+])
+def test_json_is_printed_for_a_usage_error_found_while_parsing(
+        village: Path, command: list[str], message: str,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """With ``--json`` a script gets one object on stdout for every failure; argparse's own
+    errors (a missing option, a number that is not one) printed nothing on stdout."""
+    code, out, err = cli(*[a.format(db=village) for a in command], "--json", capsys=capsys)
+    assert code == 2 and "usage:" in err
+    answer = json.loads(out)
+    assert answer["ok"] is False and answer["error"]["code"] == "usage"
+    assert message in answer["error"]["message"]
+    assert answer["command"] == (None if command[0] == "no-such-command" else command[0])
+
+
+def test_a_printable_page_with_json_is_an_object_holding_the_page(
+        village: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``report notice-page --json`` was refused as "an HTML page: --format html (or none)"
+    although no --format was given; now it is ``{"ok": true, "html": ...}`` like any page."""
+    code, out, err = cli("report", str(village), "card-page", "--account", "H001", "--json",
+                         capsys=capsys)
+    assert code == 0, err
+    answer = json.loads(out)
+    assert answer["ok"] is True and answer["html"].startswith("<!DOCTYPE html>")
+    assert "H001" in answer["html"]
+    code, _, err = cli("report", str(village), "card-page", "--account", "H001", "--format",
+                       "csv", capsys=capsys)
+    assert code == 2 and "HTML page" in err

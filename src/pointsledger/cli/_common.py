@@ -51,7 +51,18 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}: error: {message}\n")
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        raise ParseError(self.prog, message)
+
+
+class ParseError(SystemExit):
+    """A usage error found while parsing (exit code 2), with the subcommand's program name
+    and the message, so that ``--json`` can print it as an object too."""
+
+    def __init__(self, prog: str, message: str) -> None:
+        super().__init__(2)
+        self.prog = prog
+        self.message = message
 
 
 Run = Callable[[argparse.Namespace], "Result"]
@@ -211,6 +222,18 @@ def check_ledger_file(path: str) -> None:
                       "left as it is")
     if not has_events:
         raise BadFile(f"{path!r} holds no ledger (no events); left as it is")
+
+
+def input_files(**paths: str | None) -> None:
+    """Refuse, as a usage error, an input file (a rulebook, a registry table) that does not
+    exist; ``paths`` maps each option's name to the path given (None: not given).
+
+    Raises:
+        Usage: a path names nothing.
+    """
+    for option, path in paths.items():
+        if path is not None and not Path(path).exists():
+            raise Usage(f"no file {path!r} ({option.replace('_', '-')})")
 
 
 SIDE_FILES = ("-wal", "-shm", "-journal", ".lock", ".queue")

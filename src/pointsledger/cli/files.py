@@ -19,6 +19,7 @@ from pointsledger.cli._common import (
     date,
     event_line,
     example,
+    input_files,
     not_the_ledger,
     open_ledger,
 )
@@ -60,6 +61,7 @@ def _init(args: argparse.Namespace) -> Result:
 
 
 def _adopt(args: argparse.Namespace) -> Result:
+    input_files(rules=args.rules, __rewards=args.rewards)
     rulebook = load_rulebook(args.rules, version=args.version, rewards_table=args.rewards)
     with open_ledger(args.file) as ledger:
         event = ledger.adopt(rulebook, effective_from=date(args.effective_from),
@@ -75,6 +77,7 @@ def _adopt(args: argparse.Namespace) -> Result:
 def _register(args: argparse.Namespace) -> Result:
     if not (args.regions or args.households or args.members):
         raise Usage("give --regions, --households and/or --members")
+    input_files(__regions=args.regions, __households=args.households, __members=args.members)
     with open_ledger(args.file) as ledger:
         count = import_registry(ledger, by=actor(args), regions=args.regions,
                                 households=args.households, members=args.members,

@@ -45,7 +45,15 @@ from pointsledger.cli import (
     timebank,
     wishes,
 )
-from pointsledger.cli._common import BadFile, Parser, Progress, Result, Usage, common_options
+from pointsledger.cli._common import (
+    BadFile,
+    ParseError,
+    Parser,
+    Progress,
+    Result,
+    Usage,
+    common_options,
+)
 from pointsledger.errors import PointsLedgerError
 
 __all__ = ["LOGGER", "Progress", "build_parser", "main"]
@@ -106,7 +114,16 @@ def _failed(args: argparse.Namespace, stream: TextIO, line: str, error: dict[str
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     """Run the command line; returns the exit code."""
     stream = out or sys.stdout
-    args = build_parser().parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = build_parser().parse_args(words)
+    except ParseError as exc:
+        if "--json" in words:  # the object a script asked for, even before parsing succeeded
+            _, _, command = exc.prog.partition(" ")
+            print(json.dumps({"ok": False, "command": command or None, "error": {
+                "code": "usage", "status": 400, "message": exc.message, "fields": {}}},
+                ensure_ascii=False), file=stream)
+        raise
     try:
         with _logging(args.verbose):
             result: Result = args.run(args)

@@ -96,7 +96,7 @@ def _report(args: argparse.Namespace) -> Result:
         not_the_ledger(args.file, args.output)
     with open_ledger(args.file) as ledger:
         if args.name in PAGES:
-            if fmt not in ("github", "html"):
+            if fmt not in ("github", "html") and args.format is not None:  # --json: {"html"}
                 raise Usage(f"report {args.name} is an HTML page: --format html (or none)")
             page = PAGES[args.name]
             positional, keywords = _report_args(page, args, ledger)
