@@ -300,3 +300,82 @@ def test_a_printable_page_with_json_is_an_object_holding_the_page(
     code, _, err = cli("report", str(village), "card-page", "--account", "H001", "--format",
                        "csv", capsys=capsys)
     assert code == 2 and "HTML page" in err
+
+
+# -- options that used to be ignored in silence --------------------------------------------
+
+
+@pytest.mark.parametrize(("command", "named"), [
+    (["report", "{db}", "balances", "--period", "2026-03"], "--period"),
+    (["report", "{db}", "balances", "--period", "garbage"], "--period"),
+    (["report", "{db}", "matter-board", "--top", "3"], "--top"),
+    (["report", "{db}", "notice-page", "--period", "2026-11", "--account", "H001"],
+     "--account"),
+    (["report", "{db}", "matter-list", "--bottom"], "--bottom"),
+])
+def test_a_report_option_the_report_does_not_take_is_refused(
+        village: Path, command: list[str], named: str,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """``report balances --period 2026-03`` printed today's balances, exit 0, as if they were
+    March's; a report now refuses an option it would ignore, naming the ones it takes."""
+    code, out, err = cli(*[a.format(db=village) for a in command], capsys=capsys)
+    assert code == 2 and out == ""
+    assert f"takes no {named}" in err and "(it takes: " in err
+
+
+def test_a_report_with_the_options_it_takes_still_runs(
+        village: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = cli("report", str(village), "balances", "--region", "G01", "--locale",
+                         "en", "--format", "plain", capsys=capsys)
+    assert code == 0, err
+    assert "H001" in out and "available" in out
+
+
+@pytest.mark.parametrize(("flow", "state"), [(None, "nope"), ("wish", "in_notice"),
+                                             ("claim", "Submitted")])
+def test_cases_with_a_state_no_flow_has_is_refused(
+        village: Path, flow: str | None, state: str,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """``cases --state nope`` said "no cases" (exit 0), as if none were in that state."""
+    code, _, err = cli("cases", str(village), *(["--flow", flow] if flow else []), "--state",
+                       state, capsys=capsys)
+    assert code == 2 and f"no state {state!r}" in err and "the states: " in err
+
+
+def test_cases_in_a_real_state_are_listed(
+        village: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = cli("cases", str(village), "--flow", "claim", "--state", "submitted",
+                         capsys=capsys)
+    assert (code, out) == (0, "no cases\n"), err
+
+
+# -- the acting person ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("by", "says"), [
+    ("committee:", "give the person's id after the colon"),
+    ("grid_worker: ", "give the person's id after the colon"),
+    ("grid_worker,gird:g-07", "'gird' is not a role"),
+    ("grid_worker,:g-07", "'' is not a role"),
+])
+def test_a_malformed_role_prefix_in_by_is_a_usage_error(
+        village: Path, by: str, says: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--by grid_worker,gird:g-07`` (a misspelt role) was taken as the id
+    'grid_worker,gird:g-07' acting with the default roles (committee among them), and
+    ``--by committee:`` as the id 'committee:': both wrote an award. Now: exit 2, nothing
+    written."""
+    before = head_of(village)
+    code, _, err = cli("award", str(village), "H001", "ENV-01", "--key", "by/1", "--by", by,
+                       capsys=capsys)
+    assert code == 2 and says in err
+    assert head_of(village) == before
+
+
+@pytest.mark.parametrize(("by", "actor"), [("x:1", "x:1"), ("grid_worker:g:7", "g:7"),
+                                           ("grid_worker, committee:c-1", "c-1")])
+def test_ids_with_colons_and_role_lists_still_work(
+        village: Path, by: str, actor: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = cli("award", str(village), "H001", "ENV-01", "--key", "by/2", "--by", by,
+                         "--json", capsys=capsys)
+    assert code == 0, err
+    assert json.loads(out)["event"]["actor"] == actor

@@ -121,14 +121,24 @@ def parse_actor(by: str | None, role: str | None) -> Actor:
 
     Raises:
         ValidationError: an id or role name the library refuses.
+        Usage: a ``ROLE[,ROLE]:ID`` naming a known role with a name that is not one
+            (``grid_worker,gird:g-07``), or no id after the colon (``committee:``).
     """
     text = by if by is not None else os.environ.get("POINTSLEDGER_ACTOR", "operator")
     roles_given: str | None = None
     prefix, colon, rest = text.partition(":")
-    if colon and rest:
-        names = [r.strip() for r in prefix.split(",")]
-        if names and all(name in ROLES for name in names):
-            roles_given, text = prefix, rest
+    names = [r.strip() for r in prefix.split(",")]
+    if colon and any(name in ROLES for name in names):
+        # meant as ROLE[,ROLE]:ID: a misspelt role or a missing id must not turn the whole
+        # text into an id acting with the default roles
+        unknown = [name for name in names if name not in ROLES]
+        if unknown:
+            raise Usage(f"--by {text!r}: {', '.join(map(repr, unknown))} is not a role (the "
+                        f"roles: {', '.join(sorted(ROLES))})")
+        if not rest.strip():
+            raise Usage(f"--by {text!r}: give the person's id after the colon, such as "
+                        f"{prefix}:g-07")
+        roles_given, text = prefix, rest
     if role is not None:
         roles_given = role
     if roles_given is None:

@@ -130,9 +130,17 @@ def _report_args(function: Callable[..., Any], args: argparse.Namespace, ledger:
                "benefit": args.benefit,
                "entry": None if args.entry is None else entry(ledger, args.entry),
                "bottom": True if args.bottom else None}
+    parameters = list(inspect.signature(function).parameters.items())[1:]
+    taken = {"account" if name in ("member", "household") else name for name, _ in parameters}
+    ignored = sorted(name for name in options if name not in ("member", "household")
+                     and name not in taken and getattr(args, name) not in (None, False))
+    if ignored:  # an option the report would silently ignore misleads whoever reads it
+        offered = sorted(name for name in taken if name in options)
+        raise Usage(f"report {args.name} takes no {', '.join('--' + o for o in ignored)} "
+                    f"(it takes: {', '.join('--' + o for o in offered) or 'no options'})")
     positional: list[Any] = []
     keywords: dict[str, Any] = {}
-    for name, parameter in list(inspect.signature(function).parameters.items())[1:]:
+    for name, parameter in parameters:
         if name == "viewer":
             positional.append(actor(args))
             continue
