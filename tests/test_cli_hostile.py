@@ -379,3 +379,26 @@ def test_ids_with_colons_and_role_lists_still_work(
                          "--json", capsys=capsys)
     assert code == 0, err
     assert json.loads(out)["event"]["actor"] == actor
+
+
+# -- -v with the real library ----------------------------------------------------------------
+
+
+def test_verbose_shows_what_a_real_command_did(
+        village: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The library logs nothing, so ``-v`` and ``-vv`` printed nothing at all (the existing
+    test proves the plumbing with a stand-in that logs). Now the command line logs the
+    outcome (INFO) and its arguments (DEBUG)."""
+    _, _, quiet = cli("award", str(village), "H001", "ENV-01", "--key", "v/1", capsys=capsys)
+    assert "pointsledger.cli" not in quiet
+    code, out, info = cli("-v", "award", str(village), "H001", "ENV-01", "--key", "v/2",
+                          "--json", capsys=capsys)
+    event = json.loads(out)["event"]
+    assert code == 0
+    assert "INFO pointsledger.cli: award: done in " in info
+    assert f"event {event['id']} (awarded)" in info and "DEBUG" not in info
+    code, _, debug = cli("award", str(village), "H001", "NOPE", "--key", "v/3", "-vv",
+                         capsys=capsys)
+    assert code == 1
+    assert "DEBUG pointsledger.cli: award " in debug and "'item': 'NOPE'" in debug
+    assert "INFO pointsledger.cli: award: refused after " in debug and "UnknownItem" in debug

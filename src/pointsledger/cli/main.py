@@ -27,6 +27,7 @@ import json
 import logging
 import os
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from typing import Any, TextIO
 
@@ -102,6 +103,28 @@ def _logging(verbose: int) -> Iterator[None]:
         logger.setLevel(level)
 
 
+_log = logging.getLogger(f"{LOGGER}.cli")
+
+
+def _run(args: argparse.Namespace) -> Result:
+    """Run the subcommand, logging its arguments (DEBUG) and its outcome with the time it
+    took (INFO), so that ``-v`` shows what the command did even when the library is quiet."""
+    given = {name: value for name, value in sorted(vars(args).items())
+             if name not in ("run", "command", "verbose", "json") and value not in (None, [])}
+    _log.debug("%s %s", args.command, given)
+    start = time.perf_counter()
+    try:
+        result: Result = args.run(args)
+    except Exception as exc:
+        _log.info("%s: refused after %.3f s: %s: %s", args.command,
+                  time.perf_counter() - start, type(exc).__name__, exc)
+        raise
+    event = result.data.get("event")
+    wrote = f", event {event['id']} ({event['kind']})" if isinstance(event, dict) else ""
+    _log.info("%s: done in %.3f s%s", args.command, time.perf_counter() - start, wrote)
+    return result
+
+
 def _failed(args: argparse.Namespace, stream: TextIO, line: str, error: dict[str, Any],
             code: int) -> int:
     print(f"pointsledger {args.command}: {line}", file=sys.stderr)
@@ -126,7 +149,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         raise
     try:
         with _logging(args.verbose):
-            result: Result = args.run(args)
+            result: Result = _run(args)
             if args.json:
                 print(json.dumps({"ok": True, "command": args.command, **result.data},
                                  ensure_ascii=False), file=stream)
