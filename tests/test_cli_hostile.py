@@ -402,3 +402,20 @@ def test_verbose_shows_what_a_real_command_did(
     assert code == 1
     assert "DEBUG pointsledger.cli: award " in debug and "'item': 'NOPE'" in debug
     assert "INFO pointsledger.cli: award: refused after " in debug and "UnknownItem" in debug
+
+
+# -- absurd times --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("at", ["0001-01-01T00:00", "1969-12-31T23:00", "1970-01-01T07:59+08:00"])
+def test_a_time_before_1970_is_a_usage_error_not_a_closed_period(
+        village: Path, at: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--occurred-at 0001-01-01T00:00`` was refused as "occurred_at -62,135,625,943,000,000
+    microseconds after 1970-01-01T00:00:00+00:00 falls in a closed period; the books are closed
+    before 1970", although no period was ever closed."""
+    before = head_of(village)
+    code, _, err = cli("award", str(village), "H001", "ENV-01", "--key", "t/1",
+                       "--occurred-at", at, capsys=capsys)
+    assert code == 2 and "is before 1970" in err and repr(at) in err
+    assert "closed period" not in err and "microseconds" not in err
+    assert head_of(village) == before

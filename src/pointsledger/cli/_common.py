@@ -153,7 +153,7 @@ def when(text: str | None, ledger: Ledger) -> _dt.datetime:
     """A date and time in the ledger's zone (now when ``text`` is None).
 
     Raises:
-        Usage: not a date and time.
+        Usage: not a date and time, or one before 1970 (the Unix epoch).
     """
     if text is None:
         return ledger.now()
@@ -163,6 +163,8 @@ def when(text: str | None, ledger: Ledger) -> _dt.datetime:
         raise Usage(f"not a date or time: {text!r} ({exc})") from None
     if not isinstance(parsed, pendulum.DateTime):
         raise Usage(f"not a date and time: {text!r}")
+    if parsed.timestamp() < 0:  # the library reads these as "a closed period before 1970"
+        raise Usage(f"not a date and time the ledger can hold: {text!r} is before 1970")
     return parsed
 
 
