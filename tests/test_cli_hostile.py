@@ -419,3 +419,17 @@ def test_a_time_before_1970_is_a_usage_error_not_a_closed_period(
     assert code == 2 and "is before 1970" in err and repr(at) in err
     assert "closed period" not in err and "microseconds" not in err
     assert head_of(village) == before
+
+
+@pytest.mark.parametrize("command", [["init", "{new}"], ["import", "{jsonl}", "{new}"]])
+def test_a_new_file_in_a_folder_that_does_not_exist_is_a_usage_error(
+        village: Path, command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """``import x.jsonl nodir/x.db`` said "StoreError: 'nodir/x.db' is not a usable
+    pointsledger SQLite file: unable to open database file" (exit 1), blaming a file that
+    was never there; now the missing folder is named, exit 2, and nothing is made."""
+    jsonl = village.parent / "v.jsonl"
+    assert cli("export", str(village), str(jsonl), capsys=capsys)[0] == 0
+    new = village.parent / "nodir" / "x.db"
+    code, _, err = cli(*[a.format(new=new, jsonl=jsonl) for a in command], capsys=capsys)
+    assert code == 2 and f"no folder {str(new.parent)!r}" in err
+    assert not new.parent.exists()

@@ -42,9 +42,18 @@ def new_file(path: str) -> Iterator[None]:
         raise
 
 
+def _folder_of(path: str) -> None:
+    """Refuse a new file's path whose folder does not exist (SQLite would say only "unable to
+    open database file")."""
+    folder = Path(path).parent
+    if not folder.is_dir():
+        raise Usage(f"no folder {str(folder)!r} for the new file {path!r}")
+
+
 def _init(args: argparse.Namespace) -> Result:
     if Path(args.file).exists():
         raise Usage(f"{args.file!r} already exists")
+    _folder_of(args.file)
     Ledger.in_memory(tz=args.tz).close()  # an unknown time zone fails here, before any file
     try:  # claim the name atomically: of two inits racing for one file, one creates it
         os.close(os.open(args.file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
@@ -115,6 +124,7 @@ def _import(args: argparse.Namespace) -> Result:
         raise Usage(f"{args.file!r} already exists: import into a new file")
     if not Path(args.jsonl).exists():
         raise Usage(f"no file {args.jsonl!r}")
+    _folder_of(args.file)
     with new_file(args.file):
         ledger = import_jsonl(args.jsonl, args.file)
     try:

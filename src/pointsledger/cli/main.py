@@ -172,7 +172,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except OSError as exc:
-        return _failed(args, stream, str(exc), {"code": "os_error", "status": 500,
+        return _failed(args, stream, f"error: {exc}", {"code": "os_error", "status": 500,
                                                 "message": str(exc), "fields": {}}, 1)
     except UnicodeError as exc:  # a file that is not UTF-8 text the importers did not catch
         return _failed(args, stream, f"error: not UTF-8 text: {exc}",
