@@ -433,3 +433,36 @@ def test_a_new_file_in_a_folder_that_does_not_exist_is_a_usage_error(
     code, _, err = cli(*[a.format(new=new, jsonl=jsonl) for a in command], capsys=capsys)
     assert code == 2 and f"no folder {str(new.parent)!r}" in err
     assert not new.parent.exists()
+
+
+# -- idempotency keys that only look the same ----------------------------------------------
+
+
+@pytest.mark.parametrize(("look_alike", "says"), [
+    ("award/１", "type it as 'award/1'"),
+    ("ａｗａｒｄ/1", "type it as 'award/1'"),
+    ("award/1 ", "starts or ends with white space"),
+    ("award/1\u00a0", "starts or ends with white space"),
+    ("\u0430ward/1", "CYRILLIC SMALL LETTER A"),
+    ("award\u200b/1", "ZERO WIDTH SPACE"),
+])
+def test_a_key_that_only_looks_like_an_earlier_one_is_refused(
+        village: Path, look_alike: str, says: str,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The fixture awarded H001 with ``--key award/1``. Running the same command again with
+    a key that looks the same (fullwidth digit, trailing space, Cyrillic а) posted the award
+    a second time; now it is a usage error and nothing is written."""
+    before = head_of(village)
+    code, out, err = cli("award", str(village), "H001", "ENV-01", "--key", look_alike,
+                         "--json", capsys=capsys)
+    assert code == 2 and "argument --key" in err and says in err, err
+    assert json.loads(out)["error"]["code"] == "usage"
+    assert head_of(village) == before
+
+
+@pytest.mark.parametrize("key", ["award/1", "申报/张三·1", "my award 1", "k" * 150])
+def test_plain_keys_still_work_and_replay(
+        village: Path, key: str, capsys: pytest.CaptureFixture[str]) -> None:
+    first = cli("award", str(village), "H001", "ENV-01", "--key", key, capsys=capsys)
+    again = cli("award", str(village), "H001", "ENV-01", "--key", key, capsys=capsys)
+    assert first[0] == 0 and first == again

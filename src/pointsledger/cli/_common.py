@@ -15,6 +15,7 @@ import os
 import re
 import sqlite3
 import sys
+import unicodedata
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
@@ -23,8 +24,9 @@ import attrs
 import pendulum
 
 from pointsledger.base.actors import ROLES, Actor
+from pointsledger.base.checks import check_id
 from pointsledger.core.events import Event
-from pointsledger.errors import UnknownEntry
+from pointsledger.errors import UnknownEntry, ValidationError
 from pointsledger.ledger.ledger import Ledger
 from pointsledger.rules.flows import FLOWS, Case
 
@@ -336,9 +338,34 @@ def example(*lines: str) -> str:
     return "example:\n" + "\n".join(f"  {line}" for line in lines)
 
 
+def key(text: str) -> str:
+    """A ``--key`` as typed: refused unless it reads as what it is, so that a key that only
+    looks like an earlier one (``award/１`` for ``award/1``, a trailing space, a Cyrillic ``а``)
+    cannot post the same thing twice. Spaces inside are fine.
+
+    Raises:
+        argparse.ArgumentTypeError: a key not in its normal form (NFKC), with white space at
+            either end, or with a character an id may not have (named).
+    """
+    if text != text.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} starts or ends with white space")
+    normal = unicodedata.normalize("NFKC", text)
+    if normal != text:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} has characters that stand for others: type it as {normal!r}")
+    for ch in text:
+        if not ch.isascii():  # the characters an id may have (CJK yes, Cyrillic no)
+            try:
+                check_id(ch, "key")
+            except ValidationError as exc:
+                raise argparse.ArgumentTypeError(
+                    f"{text!r}: {exc.message.split('; an id is')[0]}") from None
+    return text
+
+
 def add_key(parser: argparse.ArgumentParser, required: bool = True) -> None:
     """``--key``, the idempotency key (running the same command again writes nothing)."""
-    parser.add_argument("--key", required=required,
+    parser.add_argument("--key", required=required, type=key,
                         help="idempotency key: the same command again writes nothing"
                         + ("" if required else " (default: derived from the request)"))
 
