@@ -466,3 +466,36 @@ def test_plain_keys_still_work_and_replay(
     first = cli("award", str(village), "H001", "ENV-01", "--key", key, capsys=capsys)
     again = cli("award", str(village), "H001", "ENV-01", "--key", key, capsys=capsys)
     assert first[0] == 0 and first == again
+
+
+# -- file names that are not UTF-8 ---------------------------------------------------------
+
+
+def _run_bytes(folder: Path, *args: bytes) -> subprocess.CompletedProcess[bytes]:
+    """``python -m pointsledger`` with raw bytes for arguments and a strict UTF-8 stdout (as
+    in a UTF-8 locale other than C)."""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src"),
+           "PYTHONIOENCODING": "utf-8"}
+    return subprocess.run([sys.executable.encode(), b"-m", b"pointsledger", *args],
+                          cwd=folder, env=env, capture_output=True, check=False)
+
+
+def test_a_file_name_that_is_not_utf8_gives_json_that_parses(tmp_path: Path) -> None:
+    """``verify $'no\\xff.db' --json`` ended in a UnicodeEncodeError traceback (a strict
+    stdout cannot write the lone surrogate Python makes of the byte), and in the C locale
+    wrote the raw byte: JSON that is not UTF-8. Now the JSON escapes it."""
+    done = _run_bytes(tmp_path, b"verify", b"no\xff.db", b"--json")
+    assert b"Traceback" not in done.stderr, done.stderr.decode("utf-8", "replace")
+    assert done.returncode == 2
+    answer = json.loads(done.stdout.decode("utf-8"))
+    assert answer["error"]["code"] == "usage" and "no\udcff.db" in answer["error"]["message"]
+
+
+def test_init_of_a_file_name_that_is_not_utf8_reports_what_it_made(tmp_path: Path) -> None:
+    """``init $'new\\xff.db'`` made the file, then failed to print "created" and said
+    "not UTF-8 text" (exit 1) as if nothing had been done."""
+    done = _run_bytes(tmp_path, b"init", b"new\xff.db")
+    assert b"Traceback" not in done.stderr and done.returncode == 0, done.stderr
+    assert done.stdout.decode("utf-8").startswith("created new\\udcff.db (ledger ")
+    with Ledger.open(tmp_path / os.fsdecode(b"new\xff.db")) as ledger:
+        assert ledger.verify().events == 1

@@ -26,6 +26,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -125,34 +126,48 @@ def _run(args: argparse.Namespace) -> Result:
     return result
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _json(data: dict[str, Any]) -> str:
+    """``data`` as one line of JSON that is valid UTF-8: readable Chinese, and a lone surrogate
+    (a byte of a file name that is not UTF-8, as Python passes it in ``argv``) as its escape,
+    which a strict output stream could not write and a JSON reader could not read."""
+    text = json.dumps(data, ensure_ascii=False)
+    return _SURROGATE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
+
+
 def _failed(args: argparse.Namespace, stream: TextIO, line: str, error: dict[str, Any],
             code: int) -> int:
     print(f"pointsledger {args.command}: {line}", file=sys.stderr)
     if args.json:
-        print(json.dumps({"ok": False, "command": args.command, "error": error},
-                         ensure_ascii=False), file=stream)
+        print(_json({"ok": False, "command": args.command, "error": error}), file=stream)
     return code
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     """Run the command line; returns the exit code."""
     stream = out or sys.stdout
+    if stream is sys.stdout and getattr(stream, "errors", None) == "strict":
+        # a file name that is not UTF-8 must not end the command in a UnicodeEncodeError
+        with contextlib.suppress(AttributeError, ValueError):
+            sys.stdout.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
     words = list(sys.argv[1:] if argv is None else argv)
     try:
         args = build_parser().parse_args(words)
     except ParseError as exc:
         if "--json" in words:  # the object a script asked for, even before parsing succeeded
             _, _, command = exc.prog.partition(" ")
-            print(json.dumps({"ok": False, "command": command or None, "error": {
-                "code": "usage", "status": 400, "message": exc.message, "fields": {}}},
-                ensure_ascii=False), file=stream)
+            print(_json({"ok": False, "command": command or None, "error": {
+                "code": "usage", "status": 400, "message": exc.message, "fields": {}}}),
+                file=stream)
         raise
     try:
         with _logging(args.verbose):
             result: Result = _run(args)
             if args.json:
-                print(json.dumps({"ok": True, "command": args.command, **result.data},
-                                 ensure_ascii=False), file=stream)
+                print(_json({"ok": True, "command": args.command, **result.data}),
+                      file=stream)
             else:
                 result.write(stream)
     except Usage as exc:
