@@ -15,6 +15,7 @@ import os
 import re
 import sqlite3
 import sys
+import unicodedata
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
@@ -23,8 +24,9 @@ import attrs
 import pendulum
 
 from pointsledger.base.actors import ROLES, Actor
+from pointsledger.base.checks import check_id
 from pointsledger.core.events import Event
-from pointsledger.errors import UnknownEntry
+from pointsledger.errors import UnknownEntry, ValidationError
 from pointsledger.ledger.ledger import Ledger
 from pointsledger.rules.flows import Case
 
@@ -51,7 +53,18 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}: error: {message}\n")
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        raise ParseError(self.prog, message)
+
+
+class ParseError(SystemExit):
+    """A usage error found while parsing (exit code 2), with the subcommand's program name
+    and the message, so that ``--json`` can print it as an object too."""
+
+    def __init__(self, prog: str, message: str) -> None:
+        super().__init__(2)
+        self.prog = prog
+        self.message = message
 
 
 Run = Callable[[argparse.Namespace], "Result"]
@@ -110,14 +123,24 @@ def parse_actor(by: str | None, role: str | None) -> Actor:
 
     Raises:
         ValidationError: an id or role name the library refuses.
+        Usage: a ``ROLE[,ROLE]:ID`` naming a known role with a name that is not one
+            (``grid_worker,gird:g-07``), or no id after the colon (``committee:``).
     """
     text = by if by is not None else os.environ.get("POINTSLEDGER_ACTOR", "operator")
     roles_given: str | None = None
     prefix, colon, rest = text.partition(":")
-    if colon and rest:
-        names = [r.strip() for r in prefix.split(",")]
-        if names and all(name in ROLES for name in names):
-            roles_given, text = prefix, rest
+    names = [r.strip() for r in prefix.split(",")]
+    if colon and any(name in ROLES for name in names):
+        # meant as ROLE[,ROLE]:ID: a misspelt role or a missing id must not turn the whole
+        # text into an id acting with the default roles
+        unknown = [name for name in names if name not in ROLES]
+        if unknown:
+            raise Usage(f"--by {text!r}: {', '.join(map(repr, unknown))} is not a role (the "
+                        f"roles: {', '.join(sorted(ROLES))})")
+        if not rest.strip():
+            raise Usage(f"--by {text!r}: give the person's id after the colon, such as "
+                        f"{prefix}:g-07")
+        roles_given, text = prefix, rest
     if role is not None:
         roles_given = role
     if roles_given is None:
@@ -132,7 +155,7 @@ def when(text: str | None, ledger: Ledger) -> _dt.datetime:
     """A date and time in the ledger's zone (now when ``text`` is None).
 
     Raises:
-        Usage: not a date and time.
+        Usage: not a date and time, or one before 1970 (the Unix epoch).
     """
     if text is None:
         return ledger.now()
@@ -142,6 +165,8 @@ def when(text: str | None, ledger: Ledger) -> _dt.datetime:
         raise Usage(f"not a date or time: {text!r} ({exc})") from None
     if not isinstance(parsed, pendulum.DateTime):
         raise Usage(f"not a date and time: {text!r}")
+    if parsed.timestamp() < 0:  # the library reads these as "a closed period before 1970"
+        raise Usage(f"not a date and time the ledger can hold: {text!r} is before 1970")
     return parsed
 
 
@@ -213,6 +238,41 @@ def check_ledger_file(path: str) -> None:
         raise BadFile(f"{path!r} holds no ledger (no events); left as it is")
 
 
+def input_files(**paths: str | None) -> None:
+    """Refuse, as a usage error, an input file (a rulebook, a registry table) that does not
+    exist; ``paths`` maps each option's name to the path given (None: not given).
+
+    Raises:
+        Usage: a path names nothing.
+    """
+    for option, path in paths.items():
+        if path is not None and not Path(path).exists():
+            raise Usage(f"no file {path!r} ({option.replace('_', '-')})")
+
+
+SIDE_FILES = ("-wal", "-shm", "-journal", ".lock", ".queue")
+"""The files SQLite and the writers' lock keep beside a ledger file."""
+
+
+def not_the_ledger(ledger_file: str, output: str) -> None:
+    """Refuse an output path that is the ledger file itself or one of its side files (by
+    name, through a symbolic link or a hard link): writing there would destroy the ledger.
+
+    Raises:
+        Usage: ``output`` is the ledger or a side file of it.
+    """
+    base = Path(ledger_file).resolve()
+    target = Path(output)
+    for suffix in ("", *SIDE_FILES):
+        guarded = Path(str(base) + suffix)
+        same = target.resolve() == guarded or (
+            target.exists() and guarded.exists() and os.path.samefile(target, guarded))
+        if same:
+            what = "the ledger file" if not suffix else f"a side file ({suffix}) of the ledger"
+            raise Usage(f"{output!r} is {what} {ledger_file!r}: writing there would destroy "
+                        "the ledger; give another output file")
+
+
 _ENTRY_ID = re.compile(r"e[0-9]+-[0-9a-f]+").fullmatch
 
 
@@ -226,7 +286,10 @@ def entry(ledger: Ledger, text: str) -> str:
     if _ENTRY_ID(text):
         return text
     if text.isdigit():
-        return ledger.event(int(text)).id
+        try:  # "42" or fullwidth "４２"; a superscript "²" is a digit int() refuses: a key
+            return ledger.event(int(text)).id
+        except ValueError:
+            pass
     found = ledger.event_for_key(text)
     if found is None:
         raise UnknownEntry(
@@ -274,9 +337,34 @@ def example(*lines: str) -> str:
     return "example:\n" + "\n".join(f"  {line}" for line in lines)
 
 
+def key(text: str) -> str:
+    """A ``--key`` as typed: refused unless it reads as what it is, so that a key that only
+    looks like an earlier one (``award/１`` for ``award/1``, a trailing space, a Cyrillic ``а``)
+    cannot post the same thing twice. Spaces inside are fine.
+
+    Raises:
+        argparse.ArgumentTypeError: a key not in its normal form (NFKC), with white space at
+            either end, or with a character an id may not have (named).
+    """
+    if text != text.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} starts or ends with white space")
+    normal = unicodedata.normalize("NFKC", text)
+    if normal != text:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} has characters that stand for others: type it as {normal!r}")
+    for ch in text:
+        if not ch.isascii():  # the characters an id may have (CJK yes, Cyrillic no)
+            try:
+                check_id(ch, "key")
+            except ValidationError as exc:
+                raise argparse.ArgumentTypeError(
+                    f"{text!r}: {exc.message.split('; an id is')[0]}") from None
+    return text
+
+
 def add_key(parser: argparse.ArgumentParser, required: bool = True) -> None:
     """``--key``, the idempotency key (running the same command again writes nothing)."""
-    parser.add_argument("--key", required=required,
+    parser.add_argument("--key", required=required, type=key,
                         help="idempotency key: the same command again writes nothing"
                         + ("" if required else " (default: derived from the request)"))
 

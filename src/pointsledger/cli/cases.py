@@ -18,6 +18,7 @@ from typing import Any
 from pointsledger.cli._common import (
     Parser,
     Result,
+    Usage,
     actor,
     add_key,
     add_memo,
@@ -27,6 +28,7 @@ from pointsledger.cli._common import (
     example,
     open_ledger,
 )
+from pointsledger.rules.flows import FLOWS
 from pointsledger.workflows.steps import STEP_RULES
 
 _INTEGER = frozenset({"rating", "positive"})
@@ -81,6 +83,13 @@ def _step(args: argparse.Namespace) -> Result:
 
 
 def _cases(args: argparse.Namespace) -> Result:
+    if args.state is not None:  # a misspelt state would list "no cases", as if there were none
+        flows = [FLOWS[args.flow]] if args.flow else list(FLOWS.values())
+        states = sorted({state for flow in flows for state in flow.states})
+        if args.state not in states:
+            raise Usage(f"no state {args.state!r}"
+                        + (f" in the {args.flow} flow" if args.flow else "")
+                        + f"; the states: {', '.join(states)}")
     with open_ledger(args.file) as ledger:
         found = ledger.cases(args.flow, state=args.state, account=args.account)
         return Result(tuple(case_line(ledger, case) for case in found) or ("no cases",),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,9 +15,12 @@ from pointsledger.cli._common import (
     Result,
     Usage,
     actor,
+    check_ledger_file,
     date,
     event_line,
     example,
+    input_files,
+    not_the_ledger,
     open_ledger,
 )
 from pointsledger.io.jsonl import export_jsonl, import_jsonl
@@ -38,17 +42,35 @@ def new_file(path: str) -> Iterator[None]:
         raise
 
 
+def _folder_of(path: str) -> None:
+    """Refuse a new file's path whose folder does not exist (SQLite would say only "unable to
+    open database file")."""
+    folder = Path(path).parent
+    if not folder.is_dir():
+        raise Usage(f"no folder {str(folder)!r} for the new file {path!r}")
+
+
 def _init(args: argparse.Namespace) -> Result:
     if Path(args.file).exists():
         raise Usage(f"{args.file!r} already exists")
+    _folder_of(args.file)
     Ledger.in_memory(tz=args.tz).close()  # an unknown time zone fails here, before any file
-    with new_file(args.file), Ledger.open(args.file, tz=args.tz) as ledger:
-        return Result((f"created {args.file} (ledger {ledger.ledger_id}, time zone "
-                       f"{ledger.tz})",),
-                      {"file": args.file, "ledger_id": ledger.ledger_id, "tz": ledger.tz})
+    try:  # claim the name atomically: of two inits racing for one file, one creates it
+        os.close(os.open(args.file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+    except FileExistsError:
+        raise Usage(f"{args.file!r} already exists") from None
+    try:
+        with new_file(args.file), Ledger.open(args.file, tz=args.tz) as ledger:
+            return Result((f"created {args.file} (ledger {ledger.ledger_id}, time zone "
+                           f"{ledger.tz})",),
+                          {"file": args.file, "ledger_id": ledger.ledger_id, "tz": ledger.tz})
+    except BaseException:
+        Path(args.file).unlink(missing_ok=True)  # the file this init claimed, and only it
+        raise
 
 
 def _adopt(args: argparse.Namespace) -> Result:
+    input_files(rules=args.rules, __rewards=args.rewards)
     rulebook = load_rulebook(args.rules, version=args.version, rewards_table=args.rewards)
     with open_ledger(args.file) as ledger:
         event = ledger.adopt(rulebook, effective_from=date(args.effective_from),
@@ -64,6 +86,7 @@ def _adopt(args: argparse.Namespace) -> Result:
 def _register(args: argparse.Namespace) -> Result:
     if not (args.regions or args.households or args.members):
         raise Usage("give --regions, --households and/or --members")
+    input_files(__regions=args.regions, __households=args.households, __members=args.members)
     with open_ledger(args.file) as ledger:
         count = import_registry(ledger, by=actor(args), regions=args.regions,
                                 households=args.households, members=args.members,
@@ -88,6 +111,8 @@ def _anchor(args: argparse.Namespace) -> Result:
 
 
 def _export(args: argparse.Namespace) -> Result:
+    check_ledger_file(args.file)
+    not_the_ledger(args.file, args.output)
     with open_ledger(args.file) as ledger:
         count = export_jsonl(ledger, args.output)
         return Result((f"exported {count} events to {args.output}",),
@@ -99,6 +124,7 @@ def _import(args: argparse.Namespace) -> Result:
         raise Usage(f"{args.file!r} already exists: import into a new file")
     if not Path(args.jsonl).exists():
         raise Usage(f"no file {args.jsonl!r}")
+    _folder_of(args.file)
     with new_file(args.file):
         ledger = import_jsonl(args.jsonl, args.file)
     try:

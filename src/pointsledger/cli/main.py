@@ -26,7 +26,9 @@ import contextlib
 import json
 import logging
 import os
+import re
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from typing import Any, TextIO
 
@@ -45,7 +47,15 @@ from pointsledger.cli import (
     timebank,
     wishes,
 )
-from pointsledger.cli._common import BadFile, Parser, Progress, Result, Usage, common_options
+from pointsledger.cli._common import (
+    BadFile,
+    ParseError,
+    Parser,
+    Progress,
+    Result,
+    Usage,
+    common_options,
+)
 from pointsledger.errors import PointsLedgerError
 
 __all__ = ["LOGGER", "Progress", "build_parser", "main"]
@@ -94,25 +104,70 @@ def _logging(verbose: int) -> Iterator[None]:
         logger.setLevel(level)
 
 
+_log = logging.getLogger(f"{LOGGER}.cli")
+
+
+def _run(args: argparse.Namespace) -> Result:
+    """Run the subcommand, logging its arguments (DEBUG) and its outcome with the time it
+    took (INFO), so that ``-v`` shows what the command did even when the library is quiet."""
+    given = {name: value for name, value in sorted(vars(args).items())
+             if name not in ("run", "command", "verbose", "json") and value not in (None, [])}
+    _log.debug("%s %s", args.command, given)
+    start = time.perf_counter()
+    try:
+        result: Result = args.run(args)
+    except Exception as exc:
+        _log.info("%s: refused after %.3f s: %s: %s", args.command,
+                  time.perf_counter() - start, type(exc).__name__, exc)
+        raise
+    event = result.data.get("event")
+    wrote = f", event {event['id']} ({event['kind']})" if isinstance(event, dict) else ""
+    _log.info("%s: done in %.3f s%s", args.command, time.perf_counter() - start, wrote)
+    return result
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _json(data: dict[str, Any]) -> str:
+    """``data`` as one line of JSON that is valid UTF-8: readable Chinese, and a lone surrogate
+    (a byte of a file name that is not UTF-8, as Python passes it in ``argv``) as its escape,
+    which a strict output stream could not write and a JSON reader could not read."""
+    text = json.dumps(data, ensure_ascii=False)
+    return _SURROGATE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
+
+
 def _failed(args: argparse.Namespace, stream: TextIO, line: str, error: dict[str, Any],
             code: int) -> int:
     print(f"pointsledger {args.command}: {line}", file=sys.stderr)
     if args.json:
-        print(json.dumps({"ok": False, "command": args.command, "error": error},
-                         ensure_ascii=False), file=stream)
+        print(_json({"ok": False, "command": args.command, "error": error}), file=stream)
     return code
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     """Run the command line; returns the exit code."""
     stream = out or sys.stdout
-    args = build_parser().parse_args(argv)
+    if stream is sys.stdout and getattr(stream, "errors", None) == "strict":
+        # a file name that is not UTF-8 must not end the command in a UnicodeEncodeError
+        with contextlib.suppress(AttributeError, ValueError):
+            sys.stdout.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+    words = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = build_parser().parse_args(words)
+    except ParseError as exc:
+        if "--json" in words:  # the object a script asked for, even before parsing succeeded
+            _, _, command = exc.prog.partition(" ")
+            print(_json({"ok": False, "command": command or None, "error": {
+                "code": "usage", "status": 400, "message": exc.message, "fields": {}}}),
+                file=stream)
+        raise
     try:
         with _logging(args.verbose):
-            result: Result = args.run(args)
+            result: Result = _run(args)
             if args.json:
-                print(json.dumps({"ok": True, "command": args.command, **result.data},
-                                 ensure_ascii=False), file=stream)
+                print(_json({"ok": True, "command": args.command, **result.data}),
+                      file=stream)
             else:
                 result.write(stream)
     except Usage as exc:
@@ -132,7 +187,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except OSError as exc:
-        return _failed(args, stream, str(exc), {"code": "os_error", "status": 500,
+        return _failed(args, stream, f"error: {exc}", {"code": "os_error", "status": 500,
                                                 "message": str(exc), "fields": {}}, 1)
     except UnicodeError as exc:  # a file that is not UTF-8 text the importers did not catch
         return _failed(args, stream, f"error: not UTF-8 text: {exc}",

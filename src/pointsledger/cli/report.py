@@ -16,7 +16,16 @@ from pathlib import Path
 from typing import Any
 
 from pointsledger import reports
-from pointsledger.cli._common import Parser, Result, Usage, actor, entry, example, open_ledger
+from pointsledger.cli._common import (
+    Parser,
+    Result,
+    Usage,
+    actor,
+    entry,
+    example,
+    not_the_ledger,
+    open_ledger,
+)
 from pointsledger.ledger.ledger import Ledger
 from pointsledger.reports.table import Table
 
@@ -85,9 +94,11 @@ def _report(args: argparse.Namespace) -> Result:
     if fmt in FILE_WRITERS and not args.output:
         raise Usage(f"--format {fmt} writes a file: give --output FILE")
     data: dict[str, Any]
+    if args.output:
+        not_the_ledger(args.file, args.output)
     with open_ledger(args.file) as ledger:
         if args.name in PAGES:
-            if fmt not in ("github", "html"):
+            if fmt not in ("github", "html") and args.format is not None:  # --json: {"html"}
                 raise Usage(f"report {args.name} is an HTML page: --format html (or none)")
             page = PAGES[args.name]
             positional, keywords = _report_args(page, args, ledger)
@@ -121,9 +132,17 @@ def _report_args(function: Callable[..., Any], args: argparse.Namespace, ledger:
                "benefit": args.benefit,
                "entry": None if args.entry is None else entry(ledger, args.entry),
                "bottom": True if args.bottom else None}
+    parameters = list(inspect.signature(function).parameters.items())[1:]
+    taken = {"account" if name in ("member", "household") else name for name, _ in parameters}
+    ignored = sorted(name for name in options if name not in ("member", "household")
+                     and name not in taken and getattr(args, name) not in (None, False))
+    if ignored:  # an option the report would silently ignore misleads whoever reads it
+        offered = sorted(name for name in taken if name in options)
+        raise Usage(f"report {args.name} takes no {', '.join('--' + o for o in ignored)} "
+                    f"(it takes: {', '.join('--' + o for o in offered) or 'no options'})")
     positional: list[Any] = []
     keywords: dict[str, Any] = {}
-    for name, parameter in list(inspect.signature(function).parameters.items())[1:]:
+    for name, parameter in parameters:
         if name == "viewer":
             positional.append(actor(args))
             continue
