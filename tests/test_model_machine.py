@@ -46,6 +46,23 @@ def test_item_cap_takes_exactly_its_points_then_refuses() -> None:
     m.agrees_with_the_model()
 
 
+def test_a_cap_refuses_the_award_that_would_pass_it_not_only_a_full_one() -> None:
+    """志愿服务 (20 a week) holds 15: an award of 10 would pass the cap and is refused, one of 5
+    fills it exactly; HON-01 (20 a quarter, 30 a year) took 20 in March: April's 20 fits the
+    new quarter but not the year, and is refused."""
+    m = machine()
+    assert m.both("award", "H1", "VOL-02", by=m.grid_worker, key="v/1") is not None
+    assert m.both("award", "H1", "VOL-01", by=m.grid_worker, key="v/2") is not None
+    assert m.both("award", "H1", "VOL-02", by=m.grid_worker, key="v/3") is None
+    assert m.both("award", "H1", "VOL-01", by=m.grid_worker, key="v/4") is not None
+    assert m.both("award", "H2", "HON-01", by=m.grid_worker, key="h/1",
+                  evidence=("表彰文件",)) is not None
+    m.clock.set(pendulum.datetime(2026, 4, 1, 9, tz="Asia/Shanghai"))
+    assert m.both("award", "H2", "HON-01", by=m.grid_worker, key="h/2",
+                  evidence=("表彰文件",)) is None
+    m.agrees_with_the_model()
+
+
 def test_reserved_units_are_not_free_stock() -> None:
     """Two soaps on hand, both reserved: a redemption and a stock count below them fail."""
     m = machine()

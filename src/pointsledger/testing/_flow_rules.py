@@ -42,6 +42,8 @@ class FlowRules:
     model's registry when a rule runs (``resident``, ``volunteers``)."""
 
     if TYPE_CHECKING:  # what the machine provides
+        def bundle(self, name: str) -> list[Any]: ...
+
         model: Model
         ledger: Ledger
         clock: ManualClock
@@ -223,9 +225,13 @@ class FlowRules:
             if self.keyed("step", case_id, step, by=by, key=self.fresh_key(), **args) is None:
                 return
 
+    @precondition(lambda self: any(self.bundle(name) for name in
+                                   ("claims", "wishes", "orders", "deposits")))
     @rule(data=st.data(), case=st.one_of(claims, wishes, orders, deposits),
           steps=st.integers(1, 6))
     def advance_a_case(self, data: st.DataObject, case: str, steps: int) -> None:
+        """A few valid steps on a case of any workflow (only once some case was opened:
+        with every bundle empty, hypothesis would abandon the run instead)."""
         self.advance(data, case, steps)
 
     @rule(data=st.data(), flow=st.sampled_from(["claim", "wish", "order", "deposit"]),
