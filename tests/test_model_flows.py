@@ -343,7 +343,7 @@ class FlowsMachine(ModelMachine):
 
 
 TestFlowsMachine = FlowsMachine.TestCase
-TestFlowsMachine.settings = settings(max_examples=budget(50), stateful_step_count=50,
+TestFlowsMachine.settings = settings(max_examples=budget(40), stateful_step_count=50,
                                      deadline=None)
 
 

@@ -56,7 +56,7 @@ class MattersMachine(ModelMachine):
 
 
 TestMattersMachine = MattersMachine.TestCase
-TestMattersMachine.settings = settings(max_examples=budget(30), stateful_step_count=40,
+TestMattersMachine.settings = settings(max_examples=budget(25), stateful_step_count=40,
                                        deadline=None)
 
 

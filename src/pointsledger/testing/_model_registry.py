@@ -378,8 +378,7 @@ class RegistryRules:
             self.leave(data, by, key)
         else:
             if not any(r["closed"] for r in self.model.members.values()):
-                self.leave(data, by, key)  # someone has to have left to come back
-                key = self.fresh_key()
+                self.leave_validly(data)  # someone has to have left to come back
             closed = data.draw(st.sampled_from([True, True, True, False]), label="closed")
             self.keyed("member_returns", self._member(data, closed=closed),
                        household=self._household(data), reason="返乡", by=by, key=key)
@@ -392,6 +391,23 @@ class RegistryRules:
                    if not r["closed"] and m not in self.planned()]
         member = data.draw(st.sampled_from([*members, *members, "M99", "M11"]), label="leaving")
         self.keyed("member_leaves", member, reason=reason, by=by, key=key)
+
+    def leave_validly(self, data: st.DataObject) -> None:
+        """A departure the model accepts: a member registered in the run (one is registered
+        in H1 first when none is free to go) moves away, by the committee."""
+        busy = self.model.busy()
+        members = sorted(m for m, r in self.model.members.items()
+                         if not r["closed"] and m not in busy and m not in self.planned())
+        if not members:
+            member = f"M{len(self.model.households) + len(self.model.members) + 1}"
+            if self.keyed("register_member", member, household="H1", name="新成员",
+                          roles=frozenset({"resident"}), by=self.committee,
+                          key=self.fresh_key()) is None:
+                return
+            members = [member]
+        member = data.draw(st.sampled_from(members), label="leaving")
+        self.keyed("member_leaves", member, reason=DEPARTURES[0], by=self.committee,
+                   key=self.fresh_key())
 
     def split_off(self, data: st.DataObject) -> str | None:
         """A split the model accepts: a member free to move (no live case, no reservation)
