@@ -277,19 +277,46 @@ def test_models_build_from_any_ledger() -> None:
     assert isinstance(ledger, Ledger) and isinstance(clock, ManualClock)
 
 
+def untaken(m: ModelMachine, what: str, household: str, edge: str) -> None:
+    """An order opened to be grabbed (``what`` "an open order") or dispatched, or a wish
+    listed or claimed, that nobody takes further; the clock to its deadline (``edge`` "at" it
+    or "1µs before") and the due job that decides it."""
+    helper = next((v for v in m.volunteers()
+                   if m.model.household_of(v.id) != household), None)
+    if what.endswith("order"):
+        opened = m.keyed("place_order", household, "FIX", by=m.resident(household),
+                            key=m.fresh_key())
+        steps: list[tuple[str, Actor, dict[str, Any]]] = [
+            ("open", m.committee, {}) if what == "an open order" else
+            ("dispatch", m.committee, {"volunteer": helper.id if helper else "M11"})]
+        job = "time_out_due"
+    else:
+        opened = m.keyed("submit_wish", m.resident(household).id, "想要一台收音机",
+                            by=m.grid_worker, key=m.fresh_key(), value=80)
+        steps = [("list", m.committee, {"category": "物品"})]
+        if what == "a claimed wish" and helper is not None:
+            steps.append(("claim", helper, {}))
+        job = "lapse_due"
+    for step, by, args in steps if opened is not None else []:
+        if m.keyed("step", opened.id, step, by=by, key=m.fresh_key(), **args) is None:
+            return
+    case = m.model.cases.get(opened.id) if opened is not None else None
+    if case is None or not case.due_us:
+        return
+    target = m.model.local(case.due_us - (1 if edge == "1µs before" else 0))
+    if target > m.model.now():
+        m.clock.set(target)
+        event(f"{what}: {edge} its deadline")
+        m.both(job, None)
+
+
 class FlowsMachine(ModelMachine):
-    """The model machine with the workflows' rules in front: the points store's and the
-    registry's rules are switched off (a plain method of the same name hides a rule), so each
-    run takes cases further; the clock, the due jobs, periods, reversals, closings and key
-    reuse stay on, as they interact with the cases."""
+    """The model machine with the workflows' rules in front: only the workflows' families
+    are kept with the clock's and the postings' (due jobs, periods, reversals and key reuse,
+    which interact with the cases), so each run takes cases further. Matters have their own
+    machine (test_model_matters)."""
 
-    def _off(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-    adjust_stock = elder_meal = end_a_reservation = fill_a_cap = hold_the_last_unit = _off
-    move_household = receive_stock = register = shop = spend = transfer = _off
-    adopt_next_version = _off
-    open_matter = a_matter_step = _off  # matters have their own machine (test_model_matters)
+    families = ("clock", "postings", "claims", "wishes", "orders", "timebank", "flows")
 
     @rule(what=st.sampled_from(["an open order", "a dispatched order", "a listed wish",
                                 "a claimed wish"]),
@@ -301,35 +328,8 @@ class FlowsMachine(ModelMachine):
         ``list_days``, ``claim_days``) the due job returns the order to dispatch, takes the
         wish off the wall or puts it back there; 1 µs before, it does nothing. (Rarely: the
         jump to the deadline passes every other case's too.)"""
-        if rarely:
-            return
-        helper = next((v for v in self.volunteers()
-                       if self.model.household_of(v.id) != household), None)
-        if what.endswith("order"):
-            opened = self.keyed("place_order", household, "FIX", by=self.resident(household),
-                                key=self.fresh_key())
-            steps: list[tuple[str, Actor, dict[str, Any]]] = [
-                ("open", self.committee, {}) if what == "an open order" else
-                ("dispatch", self.committee, {"volunteer": helper.id if helper else "M11"})]
-            job = "time_out_due"
-        else:
-            opened = self.keyed("submit_wish", self.resident(household).id, "想要一台收音机",
-                                by=self.grid_worker, key=self.fresh_key(), value=80)
-            steps = [("list", self.committee, {"category": "物品"})]
-            if what == "a claimed wish" and helper is not None:
-                steps.append(("claim", helper, {}))
-            job = "lapse_due"
-        for step, by, args in steps if opened is not None else []:
-            if self.keyed("step", opened.id, step, by=by, key=self.fresh_key(), **args) is None:
-                return
-        case = self.model.cases.get(opened.id) if opened is not None else None
-        if case is None or not case.due_us:
-            return
-        target = self.model.local(case.due_us - (1 if edge == "1µs before" else 0))
-        if target > self.model.now():
-            self.clock.set(target)
-            event(f"{what}: {edge} its deadline")
-            self.both(job, None)
+        if not rarely:
+            untaken(self, what, household, edge)
 
     @rule(data=st.data())
     def close_a_quiet_account(self, data: st.DataObject) -> None:
@@ -343,5 +343,27 @@ class FlowsMachine(ModelMachine):
 
 
 TestFlowsMachine = FlowsMachine.TestCase
-TestFlowsMachine.settings = settings(max_examples=budget(60), stateful_step_count=50,
+TestFlowsMachine.settings = settings(max_examples=budget(40), stateful_step_count=50,
                                      deadline=None)
+
+
+class TimeBankOrdersMachine(ModelMachine):
+    """The time bank and service orders alone (with the clock and the workflows' generic
+    rules): deposits approved by two reviewers, minutes spent, donated within the household
+    and converted to points, and orders walked through dispatch, grabbed from the pool, or
+    left untaken until ``time_out_due`` returns them to dispatch."""
+
+    families = ("clock", "orders", "timebank", "flows")
+
+    @rule(what=st.sampled_from(["an open order", "a dispatched order"]),
+          household=st.sampled_from(["H1", "H2", "H3", "H4"]),
+          edge=st.sampled_from(["at", "at", "1µs before"]))
+    def an_order_nobody_takes(self, what: str, household: str, edge: str) -> None:
+        """An order opened to be grabbed or dispatched that nobody accepts, at its deadline
+        (or 1 µs before) and ``time_out_due``."""
+        untaken(self, what, household, edge)
+
+
+TestTimeBankOrdersMachine = TimeBankOrdersMachine.TestCase
+TestTimeBankOrdersMachine.settings = settings(max_examples=budget(10), stateful_step_count=30,
+                                              deadline=None)

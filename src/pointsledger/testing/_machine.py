@@ -38,9 +38,11 @@ class LedgerMachine(ModelMachine):
 
     Class attributes: ``rulebook`` (your rulebook; the machine's default has every kind of
     rule), ``village`` (a :class:`~pointsledger.testing.Village`; by default
-    :func:`~pointsledger.testing.default_village` with your rulebook). Override
-    :meth:`expected_successes` to name the commands your runs must see succeed (see
-    :class:`~pointsledger.testing.NeverSucceeded`).
+    :func:`~pointsledger.testing.default_village` with your rulebook), ``families`` (a
+    tuple of command family names, e.g. ``("clock", "postings", "store")``: keep only those
+    families' rules and the subclass's own, and expect only their commands to succeed; see
+    docs/testing.md for the families). Override :meth:`expected_successes` to name the
+    commands your runs must see succeed (see :class:`~pointsledger.testing.NeverSucceeded`).
     """
 
 

@@ -137,6 +137,7 @@ class DonationRules(_Rules):
             self.keyed("receive_stock", "SHOES", 2, by=self.keeper, key=self.fresh_key(),
                        donor_name="爱心企业某公司")
         account = max(self.model.households, key=self.model.available)
+        self.able_to_pay(account, "SHOES")
         name = data.draw(st.sampled_from(["redeem", "reserve"]), label="take")
         result = self.keyed(name, account, "SHOES", by=self.keeper, key=self.fresh_key())
         if result is not None and name == "reserve":

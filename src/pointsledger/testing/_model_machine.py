@@ -42,6 +42,7 @@ from pointsledger.rules.procedures import (
 )
 from pointsledger.rules.rulebook import Rulebook
 from pointsledger.testing._coverage import CoveredMachine
+from pointsledger.testing._families import family_commands, focus
 from pointsledger.testing._flow_rules import FlowRules
 from pointsledger.testing._invariants import InvariantWatch, check_invariants
 from pointsledger.testing._model import COMMUNITY, POOL, CoreModel, Model
@@ -275,8 +276,13 @@ class CoreRules(CoveredMachine):
         """The cheapest reward: the one the stock-edge rules hold and reserve."""
         self.priced = [r.code for r in rules.rewards if r.price_rules]
         """Rewards with price rules by age (the elders' meals)."""
-        self.richest_item = max(rules.items, key=lambda i: i.points).code
-        """The award item worth most: what makes a household able to pay."""
+        plain = [i for i in rules.items if i.points > 0 and not i.evidence_required
+                 and i.per_value is None] or list(rules.items)
+        self.richest_item = max(plain, key=lambda i: (
+            not (i.caps or rules.caps_for_category(i.category)), i.points)).code
+        """The award item that makes a household able to pay: worth most among those
+        without a cap (of its own or its category's), evidence or a value to assess (an
+        award of it by a grid worker succeeds whenever the account may earn)."""
         self.versions = 1
         self.batch_open: Any = None
         """The open :class:`~pointsledger.ledger.batch.Batch` ``both`` runs commands in."""
@@ -564,9 +570,9 @@ class CoreRules(CoveredMachine):
 
     # -- due jobs --------------------------------------------------------------------------
 
-    @rule(job=st.sampled_from(["expire_due", "expire_due", "time_out_due", "run_due"]),
+    @rule(job=st.sampled_from(["expire_due", "time_out_due", "run_due"]),
           when=st.sampled_from(["default", "default", "now", "an hour ago", "future",
-                                "next expiry", "next expiry"]))
+                                "next expiry", "next expiry", "next expiry"]))
     def due_job(self, job: str, when: str) -> None:
         if when == "next expiry":
             """The clock to exactly the soonest expiry of a lot with points left (or a
@@ -590,12 +596,14 @@ class CoreRules(CoveredMachine):
                 if lot.points > 0 and lot.expires_us > now]
 
     @precondition(lambda self: bool(self.lot_ends()))
-    @rule(edge=st.sampled_from(["at", "at", "1µs before"]))
-    def to_the_next_expiry(self, edge: str) -> None:
+    @rule(edge=st.sampled_from(["at", "at", "1µs before"]),
+          job=st.sampled_from(["expire_due", "expire_due", "run_due"]))
+    def to_the_next_expiry(self, edge: str, job: str) -> None:
         """The clock to exactly the soonest expiry of a lot (or 1 µs before it), then the
-        expiry job: 年底清零, 季度清零, 结转 and rolling expiry at their boundaries."""
+        expiry job (or every due job): 年底清零, 季度清零, 结转 and rolling expiry at their
+        boundaries."""
         self.clock.set(self.model.local(min(self.lot_ends()) - (edge != "at")))
-        self.both("expire_due", None)
+        self.both(job, None)
 
     # -- the points store ------------------------------------------------------------------
 
@@ -666,6 +674,7 @@ class CoreRules(CoveredMachine):
         member = data.draw(st.sampled_from([None, *members]), label="member")
         free = self.model.on_hand.get(reward, 0) - self.model.reserved.get(reward, 0)
         units = {"free": max(free, 1), "free+1": free + 1}.get(str(quantity), quantity)
+        self.able_to_pay(account, reward, max(units, 1))
         by = self.keeper if name == "redeem" else Actor(members[0] if members else "M11",
                                                         roles={"resident"})
         result = self.keyed(name, account, reward, by=by, key=self.fresh_key(),
@@ -701,12 +710,27 @@ class CoreRules(CoveredMachine):
         if not self.model.on_hand.get(meal, 0) - self.model.reserved.get(meal, 0):
             self.keyed("receive_stock", meal, 3, by=self.keeper, key=self.fresh_key())
         household = self.model.household_of(elder)
+        self.able_to_pay(household, meal)
         result = self.keyed(name, household, meal, member=elder, by=self.keeper,
                             key=self.fresh_key())
         if result is not None and name == "reserve":
             self.reservations.append(result)
         elif result is not None:
             self.entries.append(result.id)
+
+    def able_to_pay(self, account: str, reward: str, quantity: int = 1) -> None:
+        """Awards of :attr:`richest_item` to ``account`` (up to three) until it has the
+        points for ``quantity`` units of ``reward`` at full price: so that the store's rules
+        mostly test buying, not :class:`InsufficientPoints`."""
+        found = self.model.reward(reward)
+        if found is None or not self.award_items:
+            return
+        for _ in range(3):
+            if self.model.available(account) >= found.cost * quantity:
+                return
+            if self.keyed("award", account, self.richest_item, by=self.grid_worker,
+                          key=self.fresh_key()) is None:
+                return
 
     def free_units(self, reward: str) -> int:
         """The model's units of ``reward`` on hand and not reserved."""
@@ -724,6 +748,7 @@ class CoreRules(CoveredMachine):
         self.keyed("adjust_stock", reward, counted=self.model.reserved.get(reward, 0) + 1,
                    reason="盘点", by=self.keeper, key=self.fresh_key())
         first, second = sorted(self.model.households, key=self.model.available)[-2:][::-1]
+        self.able_to_pay(first, reward)
         held = self.keyed("reserve", first, reward, by=self.keeper, key=self.fresh_key())
         if held is None:
             return
@@ -732,9 +757,7 @@ class CoreRules(CoveredMachine):
             self.keyed("adjust_stock", reward, counted=self.model.reserved[reward] - 1,
                        reason="盘点短少", by=self.keeper, key=self.fresh_key())
         else:
-            if self.model.available(second) < self.plan.rulebook.reward(reward).cost:
-                self.keyed("award", second, self.richest_item, by=self.grid_worker,
-                           key=self.fresh_key())
+            self.able_to_pay(second, reward)
             self.keyed(then, second, reward, by=self.keeper, key=self.fresh_key())
         # the holder then picks the unit up, lets it go, or lets the reservation time out
         if then == "redeem":
@@ -752,21 +775,34 @@ class CoreRules(CoveredMachine):
     @precondition(lambda self: bool(self.rewards))
     @rule(data=st.data(), how=st.sampled_from(["hand over", "hand over", "wrong code",
                                                "no code", "cancel", "cancel",
-                                               "cancel by resident"]))
+                                               "cancel by resident", "time out",
+                                               "time out"]))
     def end_a_reservation(self, data: st.DataObject, how: str) -> None:
-        """Hand over (with the code, a wrong one or none) or cancel a reservation; when none
-        is open, first reserve the cheapest reward for the richest household."""
+        """Hand over (with the code, a wrong one or none), cancel a reservation, or let it
+        time out (the clock to its end, or 1 µs before, and ``time_out_due``); when none is
+        open, first reserve the cheapest reward for the richest household."""
         if not any(self.model.spends[r.seq].state == "open" for r in self.reservations):
             account = max(self.model.households, key=self.model.available)
             if not self.free_units(self.cheapest):
                 self.keyed("receive_stock", self.cheapest, 2, by=self.keeper,
                            key=self.fresh_key())
+            self.able_to_pay(account, self.cheapest)
             result = self.keyed("reserve", account, self.cheapest, by=self.keeper,
                                 key=self.fresh_key())
             if result is None:
                 return
             self.reservations.append(result)
-        reservation = data.draw(st.sampled_from(self.reservations), label="reservation")
+        still_open = [r for r in self.reservations if self.model.spends[r.seq].state == "open"]
+        reservation = data.draw(st.sampled_from(still_open * 3 + self.reservations[-3:]),
+                                label="reservation")
+        if how == "time out":
+            spend = self.model.spends[reservation.seq]
+            edge = data.draw(st.sampled_from([0, 0, 1]), label="µs before the end")
+            moment = self.model.local(spend.expires_us - edge)
+            if spend.state == "open" and moment > self.model.now():
+                self.clock.set(moment)
+            self.both("time_out_due", None)
+            return
         if how.startswith("cancel"):
             household = self.model.household_of(reservation.account)
             by = (Actor(f"M{household[1:]}1", roles={"resident"}) if how.endswith("resident")
@@ -866,6 +902,10 @@ class _BatchCancelled(Exception):
     """Raised inside a batch to make it fail."""
 
 
+ALL_COMMANDS = (CORE_COMMANDS + FLOW_COMMANDS + REGISTRY_COMMANDS + DONATION_COMMANDS
+                + BENEFIT_COMMANDS + MATTER_COMMANDS)
+"""Every public command and due job, as the machine's rules call them."""
+
 STORE_COMMANDS = ("receive_stock", "adjust_stock", "redeem", "reserve", "hand_over",
                   "cancel_reservation", "time_out_due")
 """What needs rewards in the rulebook to succeed."""
@@ -877,7 +917,16 @@ class ModelMachine(RegistryRules, DonationRules, BenefitRules, MatterRules, Flow
     :class:`~pointsledger.testing.LedgerMachine` is its public face.
 
     Subclasses may set ``rulebook`` and ``village`` (a :class:`Village`; its rulebook is
-    replaced by ``rulebook`` when both are set)."""
+    replaced by ``rulebook`` when both are set), and ``families`` to focus on some command
+    families (:mod:`~pointsledger.testing._families`)."""
+
+    families: ClassVar[tuple[str, ...] | None] = None
+    """The command families whose rules a focused subclass keeps (None: every rule)."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.__dict__.get("families") is not None:
+            focus(cls, tuple(cls.__dict__["families"]))
 
     @classmethod
     def machine_rulebook(cls) -> Rulebook:
@@ -891,7 +940,8 @@ class ModelMachine(RegistryRules, DonationRules, BenefitRules, MatterRules, Flow
         """Every public command and due job the rulebook lets succeed: not the store's
         without rewards, ``deduct`` without deduction items, ``expire_due`` when points never
         expire, ``place_order`` without a service menu, ``convert_time`` without a time-bank
-        item. Override it to expect fewer (or more) in your own machine."""
+        item; a focused machine (``families``) expects only its families' commands. Override
+        it to expect fewer (or more) in your own machine."""
         rules = cls.machine_rulebook()
         off = set()
         if not rules.rewards:
@@ -904,10 +954,9 @@ class ModelMachine(RegistryRules, DonationRules, BenefitRules, MatterRules, Flow
             off.add("place_order")
         if rules.timebank.item is None:
             off.add("convert_time")
-        return tuple(name for name in (CORE_COMMANDS + FLOW_COMMANDS + REGISTRY_COMMANDS
-                                         + DONATION_COMMANDS + BENEFIT_COMMANDS
-                                         + MATTER_COMMANDS)
-                 if name not in off)
+        kept = (family_commands(cls.families) if cls.families is not None
+                else set(ALL_COMMANDS))
+        return tuple(name for name in ALL_COMMANDS if name not in off and name in kept)
 
 
 class CoreModelMachine(CoreRules, RuleBasedStateMachine):

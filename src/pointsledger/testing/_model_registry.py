@@ -367,16 +367,18 @@ class RegistryRules:
             # only households registered in the run close: the plan's stay for the other rules
             households = [h for h, r in self.model.households.items()
                           if not r["closed"] and h not in self.planned()]
-            source = data.draw(st.sampled_from([*households, *households, "H9", "H1"]),
-                               label="merged")
+            if not households:  # a household to merge: split one off first
+                new = self.split_off(data)
+                households = [new] if new is not None else []
+                key = self.fresh_key()
+            source = data.draw(st.sampled_from([*households * 4, "H9", "H1"]), label="merged")
             self.keyed("merge_households", source, into=self._household(data), reason="合户",
                        by=by, key=key)
         elif change == "leave":
             self.leave(data, by, key)
         else:
             if not any(r["closed"] for r in self.model.members.values()):
-                self.leave(data, by, key)  # someone has to have left to come back
-                key = self.fresh_key()
+                self.leave_validly(data)  # someone has to have left to come back
             closed = data.draw(st.sampled_from([True, True, True, False]), label="closed")
             self.keyed("member_returns", self._member(data, closed=closed),
                        household=self._household(data), reason="返乡", by=by, key=key)
@@ -389,6 +391,40 @@ class RegistryRules:
                    if not r["closed"] and m not in self.planned()]
         member = data.draw(st.sampled_from([*members, *members, "M99", "M11"]), label="leaving")
         self.keyed("member_leaves", member, reason=reason, by=by, key=key)
+
+    def leave_validly(self, data: st.DataObject) -> None:
+        """A departure the model accepts: a member registered in the run (one is registered
+        in H1 first when none is free to go) moves away, by the committee."""
+        busy = self.model.busy()
+        members = sorted(m for m, r in self.model.members.items()
+                         if not r["closed"] and m not in busy and m not in self.planned())
+        if not members:
+            member = f"M{len(self.model.households) + len(self.model.members) + 1}"
+            if self.keyed("register_member", member, household="H1", name="新成员",
+                          roles=frozenset({"resident"}), by=self.committee,
+                          key=self.fresh_key()) is None:
+                return
+            members = [member]
+        member = data.draw(st.sampled_from(members), label="leaving")
+        self.keyed("member_leaves", member, reason=DEPARTURES[0], by=self.committee,
+                   key=self.fresh_key())
+
+    def split_off(self, data: st.DataObject) -> str | None:
+        """A split the model accepts: a member free to move (no live case, no reservation)
+        leaves an open household with half its points for a new one, by the committee; the
+        new household's code (None when no member is free or the ledger refused)."""
+        busy = self.model.busy()
+        free = sorted(m for m, r in self.model.members.items()
+                      if not r["closed"] and m not in busy
+                      and not self.model.households[r["household"]]["closed"])
+        if not free:
+            return None
+        member = data.draw(st.sampled_from(free), label="splitting")
+        new = f"S{len(self.model.households) + 1}"
+        done = self.keyed("split_household", self.model.household_of(member), new_household=new,
+                          head="新户主", members=[member], reason="分户", by=self.committee,
+                          key=self.fresh_key(), share="1/2")
+        return None if done is None else new
 
     def split(self, data: st.DataObject, by: Actor, key: str) -> None:
         """A household splits off one or two of its members and some points (分户)."""
