@@ -88,3 +88,19 @@ def test_the_workflow_step_reference_matches_the_code() -> None:
     """docs/workflows.md lists every step with its moves, default roles and arguments."""
     page = (ROOT / "docs" / "workflows.md").read_text(encoding="utf-8")
     assert _step_reference().strip() in page
+
+
+_ROLE = re.compile(r":(?:py:)?(?:meth|class|func|attr|mod|exc|data|obj|const):`")
+
+
+def test_the_docs_site_shows_no_raw_sphinx_roles() -> None:
+    """The site is built from docs/*.md and the docstrings (mkdocstrings renders Markdown, not
+    reStructuredText): neither may hold a ``:meth:`...``` style role, which the site would show
+    as raw text (issue 22)."""
+    root = Path(__file__).parent.parent
+    sources = [*sorted((root / "docs").glob("*.md")),
+               *sorted((root / "src" / "pointsledger").rglob("*.py"))]
+    found = [f"{path.relative_to(root)}:{n}" for path in sources
+             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             if _ROLE.search(line)]
+    assert found == []

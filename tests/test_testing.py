@@ -187,7 +187,8 @@ LEDGER_OWN = {
     "open", "in_memory", "open_postgres", "close", "refresh", "verify", "anchor", "snapshot",
     "batch",
     # reads the Ledger class itself defines (the rest are in ledger.queries.Queries)
-    "balance", "household_balance", "event", "events", "expiring", "now", "rulebook",
+    "balance", "household_balance", "event", "events", "expiring", "next_steps", "now",
+    "rulebook",
     # properties
     "head", "ledger_id", "store", "tz",
 }

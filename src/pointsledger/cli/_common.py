@@ -1,7 +1,7 @@
 """What every subcommand shares: the parser class, the acting person, opening the ledger file,
 naming an entry, times, and the result printed as text or as one JSON object.
 
-A subcommand's ``run(args)`` returns a :class:`Result`; :func:`pointsledger.cli.main.main`
+A subcommand's ``run(args)`` returns a `Result`; `pointsledger.cli.main.main()`
 prints it (its text lines, or with ``--json`` the object ``{"ok": true, "command": ...,
 **data}``) and maps failures to exit codes: 1 for a refusal by the ledger or a bad file,
 2 for a usage error.
@@ -109,7 +109,7 @@ def common_options() -> Parser:
 
 
 def actor(args: argparse.Namespace) -> Actor:
-    """The acting person from ``--by`` and ``--role`` (see :func:`parse_actor`)."""
+    """The acting person from ``--by`` and ``--role`` (see `parse_actor()`)."""
     return parse_actor(args.by, args.role)
 
 
@@ -119,7 +119,7 @@ def parse_actor(by: str | None, role: str | None) -> Actor:
     ``by`` is an id, or ``ROLE[,ROLE]:ID`` when every name before the first colon is a role
     the library knows (``committee:c-01``); ids may contain colons, so ``x:1`` is the id
     ``x:1``. ``role`` (comma-separated) overrides the roles of ``by``; without either, the
-    roles are ``$POINTSLEDGER_ROLES`` or :data:`DEFAULT_ROLES`.
+    roles are ``$POINTSLEDGER_ROLES`` or `DEFAULT_ROLES`.
 
     Raises:
         ValidationError: an id or role name the library refuses.

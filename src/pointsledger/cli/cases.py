@@ -4,7 +4,7 @@ deposit or matter), ``cases`` (list them) and ``case`` (one case as it stands).
 A case is named by the id of the event that opened it (``e42-1a2b3c4d5e6f``), its number
 (``42``) or the ``--key`` it was opened with (``claim/1``). The step's arguments are options
 (``--reason``, ``--rating``, ``--evidence`` ...): each step takes the ones
-:data:`~pointsledger.workflows.steps.STEP_RULES` lists for it, and the ledger refuses the others
+`STEP_RULES` lists for it, and the ledger refuses the others
 by name.
 """
 

@@ -13,10 +13,10 @@ them exactly as it does in an app. ``--json`` prints one JSON object: ``{"ok": t
 "command": ..., ...}`` or ``{"ok": false, "command": ..., "error": {"code", "status",
 "message", "fields"}}``. ``-v`` logs the library's ``pointsledger`` logger to stderr.
 
-The subcommands live in one module per practice (:mod:`.files`, :mod:`.points`,
-:mod:`.store`, :mod:`.claims`, :mod:`.wishes`, :mod:`.orders`, :mod:`.timebank`,
-:mod:`.matters`, :mod:`.cases`, :mod:`.registry`, :mod:`.report`, :mod:`.demo_command`);
-:mod:`._common` holds what they share.
+The subcommands live in one module per practice (`.files`, `.points`,
+`.store`, `.claims`, `.wishes`, `.orders`, `.timebank`,
+`.matters`, `.cases`, `.registry`, `.report`, `.demo_command`);
+`._common` holds what they share.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """``report``: print any report as a table in a chosen format, or a printable page.
 
-:data:`REPORTS` maps report names to report functions, :data:`PAGES` names the printable
-pages; :data:`RENDERERS` maps each text ``--format`` to the function that renders a table, and
-:data:`FILE_WRITERS` each format written only to a file (``--output``, also ``--out``): a new
+`REPORTS` maps report names to report functions, `PAGES` names the printable
+pages; `RENDERERS` maps each text ``--format`` to the function that renders a table, and
+`FILE_WRITERS` each format written only to a file (``--output``, also ``--out``): a new
 format is one entry in one of them.
 """
 
@@ -85,7 +85,7 @@ def formats() -> tuple[str, ...]:
 
 
 def render(table: Table, fmt: str) -> str:
-    """``table`` as text in the format ``fmt`` (one of :data:`RENDERERS`)."""
+    """``table`` as text in the format ``fmt`` (one of `RENDERERS`)."""
     return RENDERERS[fmt](table)
 
 

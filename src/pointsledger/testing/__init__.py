@@ -1,12 +1,12 @@
 """pointsledger.testing: tools for testing rulebooks and apps built on pointsledger.
 
-Hypothesis strategies for the core types (:func:`checklist_items`, :func:`rewards`, the
-policies, :func:`matters` and :func:`procedure_steps`, :func:`rulebooks`, :func:`actors`,
-:func:`villages`, and :func:`commands` and :func:`command_sequences` of every command
-family), a state machine to subclass with your own rulebook (:class:`LedgerMachine`), and
-:func:`check_invariants`, which reports what does not hold in a ledger instead of raising.
+Hypothesis strategies for the core types (`checklist_items()`, `rewards()`, the
+policies, `matters()` and `procedure_steps()`, `rulebooks()`, `actors()`,
+`villages()`, and `commands()` and `command_sequences()` of every command
+family), a state machine to subclass with your own rulebook (`LedgerMachine`), and
+`check_invariants()`, which reports what does not hold in a ledger instead of raising.
 Needs the ``testing`` extra (``pip install "pointsledger[testing]"``, which brings
-hypothesis); importing :mod:`pointsledger` itself never imports hypothesis.
+hypothesis); importing `pointsledger` itself never imports hypothesis.
 """
 
 # The names are imported from their modules on first use (PEP 562): hypothesis's entry-point

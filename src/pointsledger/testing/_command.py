@@ -47,7 +47,7 @@ KINDS: dict[str, Callable[[Event], bool]] = {
     "minutes": lambda e: isinstance(e, TimeMoved) and e.destination != "@timebank",
     **{flow: functools.partial(_opens, flow) for flow in FLOWS},
 }
-"""The kinds of earlier result a :class:`Ref` may name: reversible entries, reservations,
+"""The kinds of earlier result a `Ref` may name: reversible entries, reservations,
 registered members and households, objections, matters' queries, cases, the cases of each
 flow, and minutes deposited or donated (their ``destination`` holds them)."""
 
@@ -55,7 +55,7 @@ flow, and minutes deposited or donated (their ``destination`` holds them)."""
 @attrs.frozen
 class Ref:
     """An earlier result: the ``index``-th (modulo their number) of the events of ``kind`` (see
-    :data:`KINDS`) that earlier commands wrote, or its attribute ``attr``. ``kind="ledger"``
+    `KINDS`) that earlier commands wrote, or its attribute ``attr``. ``kind="ledger"``
     names the ledger's event with seq ``index`` instead (1 is the genesis event)."""
 
     kind: str
@@ -100,7 +100,7 @@ class Palette:
 @attrs.frozen
 class NextStep:
     """The ``index``-th (modulo their number) of the steps the case's flow allows from its
-    current state (those that move it towards its end first, see :data:`FORWARD`), taken by
+    current state (those that move it towards its end first, see `FORWARD`), taken by
     a fitting actor with arguments from ``palette``, chosen when the command runs. Index 0 of
     a state a due job leaves (a notice, a claim of a wish, a dispatched order) waits for the
     job; a waiting or finished case makes the command a no-op."""
@@ -118,8 +118,8 @@ class Command:
     """One generated step: a ledger command, a due job (``post_due`` ...) or a clock move
     (``advance``), and, for a deliberately invalid one, the error it must raise.
 
-    Arguments may hold markers resolved when it runs: :class:`Ref` (an earlier result),
-    :class:`Ago` and :class:`DaysAgo` (times relative to the clock), :class:`NextStep` (as a
+    Arguments may hold markers resolved when it runs: `Ref` (an earlier result),
+    `Ago` and `DaysAgo` (times relative to the clock), `NextStep` (as a
     ``step``'s step name: the case's next step with a fitting actor and arguments)."""
 
     name: str
@@ -127,12 +127,12 @@ class Command:
     kwargs: tuple[tuple[str, Any], ...] = ()
     expect: type[PointsLedgerError] | None = None
     village: Village | None = attrs.field(default=None, eq=False, repr=False)
-    """The plan the command was drawn for (a :class:`NextStep` chooses actors from it)."""
+    """The plan the command was drawn for (a `NextStep` chooses actors from it)."""
 
     def run(self, ledger: Ledger, clock: ManualClock, history: Sequence[Event]) -> Outcome:
         """Run on ``ledger``; return the event written (a due job: the events), the error
         raised, or None (a clock move, or an earlier result it refers to that does not exist).
-        ``history`` is the events earlier steps wrote, which :class:`Ref` markers index."""
+        ``history`` is the events earlier steps wrote, which `Ref` markers index."""
         if self.name == "advance":
             clock.advance(**dict(self.kwargs))
             return None
@@ -159,7 +159,7 @@ def resolve(value: object, ledger: Ledger, clock: ManualClock, history: Sequence
     """A marker's value when the command runs (anything else as it is).
 
     Raises:
-        _Unresolved: a :class:`Ref` to a kind of result not written yet.
+        _Unresolved: a `Ref` to a kind of result not written yet.
     """
     if isinstance(value, Ref):
         if value.kind == "ledger":
@@ -300,13 +300,13 @@ FORWARD: dict[str, tuple[str, ...]] = {
               "cancel", "reject"),
     "deposit": ("approve", "reject"),
 }
-"""Each flow's steps, those that move a case towards its end first: a :class:`NextStep`
+"""Each flow's steps, those that move a case towards its end first: a `NextStep`
 with index 0 takes the first of them the case's state allows."""
 
 
 def next_step(village: Village, case: Case, choice: NextStep,
               ledger: Ledger) -> tuple[str, Actor, dict[str, Any]]:
-    """The step, actor and arguments a :class:`NextStep` stands for on ``case``.
+    """The step, actor and arguments a `NextStep` stands for on ``case``.
 
     Raises:
         _Unresolved: the case has no step left, or waits for a due job (index 0 of a state a

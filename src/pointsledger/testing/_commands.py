@@ -1,6 +1,6 @@
 """Strategies for commands on a village's ledger, valid and deliberately invalid, of every
-family (every public command of :class:`~pointsledger.Ledger`, the due jobs, clock moves), and
-:func:`run_commands`, which runs them and reports what a run exercised."""
+family (every public command of `Ledger`, the due jobs, clock moves), and
+`run_commands()`, which runs them and reports what a run exercised."""
 
 from __future__ import annotations
 
@@ -26,9 +26,9 @@ from pointsledger.testing._valid_commands import DUE_JOBS, VALID, WEIGHTS
 
 LEDGER_COMMANDS = tuple(name for name, value in vars(Commands).items()
                         if isinstance(value, Declared))
-"""Every public command of :class:`~pointsledger.Ledger` (its command table)."""
+"""Every public command of `Ledger` (its command table)."""
 FAMILIES = (*LEDGER_COMMANDS, *DUE_JOBS)
-"""What :func:`commands` draws and :func:`run_commands` reports on: every command and due
+"""What `commands()` draws and `run_commands()` reports on: every command and due
 job (clock moves aside)."""
 
 
@@ -66,9 +66,9 @@ def commands(village: Village, *, invalid: bool | SearchStrategy[bool] | None = 
     command that must be refused, with the exact error it must raise (``Command.expect``).
 
     Commands on earlier results (a reversal, a hand-over, a cancellation, a step on a case,
-    closing an account registered during the run) name them by a :class:`Ref` into what
+    closing an account registered during the run) name them by a `Ref` into what
     earlier commands wrote, resolved when they run; most workflow steps are the case's next
-    step, chosen when they run (:class:`NextStep`), so that flows get far.
+    step, chosen when they run (`NextStep`), so that flows get far.
 
     Args:
         invalid: whether the command is a deliberately invalid one: ``True`` or ``False``
@@ -101,8 +101,8 @@ def commands(village: Village, *, invalid: bool | SearchStrategy[bool] | None = 
 def command_sequences(village: Village, *, min_size: int = 1, max_size: int = 20,
                       invalid: bool | SearchStrategy[bool] | None = None,
                       names: Collection[str] | None = None) -> SearchStrategy[list[Command]]:
-    """Lists of :func:`commands` (clock moves among them); ``invalid`` and ``names`` mean what
-    they mean for :func:`commands`, decided afresh for every step (a bool: every step or
+    """Lists of `commands()` (clock moves among them); ``invalid`` and ``names`` mean what
+    they mean for `commands()`, decided afresh for every step (a bool: every step or
     none; a strategy: drawn per step; ``None``, the default: one step in five)."""
 
     @st.composite
@@ -120,7 +120,7 @@ def command_sequences(village: Village, *, min_size: int = 1, max_size: int = 20
 
 def run_commands(ledger: Ledger, clock: ManualClock,
                  steps: Sequence[Command]) -> list[Outcome]:
-    """Run generated steps in order; return each step's outcome (see :class:`Command.run`).
+    """Run generated steps in order; return each step's outcome (see `Command.run`).
 
     Inside a hypothesis test it records an ``event()`` per refusal and per workflow step
     taken, and at the end, for every family, ``run: <name> succeeded`` or ``run: no <name>``

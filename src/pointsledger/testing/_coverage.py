@@ -1,5 +1,5 @@
 """What a state machine test exercised: the successes and refusals of each command over every
-run of one test, and a :class:`NeverSucceeded` warning naming the commands that never succeeded,
+run of one test, and a `NeverSucceeded` warning naming the commands that never succeeded,
 so a test that passed without testing them does not pass in silence."""
 
 from __future__ import annotations
@@ -49,12 +49,12 @@ class Coverage:
 
 
 class CoveredMachine:
-    """A mixin for a :class:`~hypothesis.stateful.RuleBasedStateMachine`: its ``TestCase``
-    runs the machine as hypothesis's does, keeps a :class:`Coverage` of all its runs in the
-    class attribute ``coverage``, and, when the test passed, warns :class:`NeverSucceeded`
+    """A mixin for a `RuleBasedStateMachine`: its ``TestCase``
+    runs the machine as hypothesis's does, keeps a `Coverage` of all its runs in the
+    class attribute ``coverage``, and, when the test passed, warns `NeverSucceeded`
     naming the commands of ``expected_successes()`` that never succeeded. The machine reports
-    each outcome with :meth:`count_success` and :meth:`count_refusal`, each run's end with
-    :meth:`count_run`; the steps are counted as they are checked."""
+    each outcome with `count_success()` and `count_refusal()`, each run's end with
+    `count_run()`; the steps are counted as they are checked."""
 
     coverage: ClassVar[Coverage] = Coverage()
     _test_cases: ClassVar[dict[type, type[unittest.TestCase]]] = {}

@@ -3,10 +3,10 @@
 A focused machine (``families = ("store", "postings")`` on a subclass) keeps only the rules of
 the named families, and the rules its own class body defines: every other rule is hidden by a
 plain method of the same name, so hypothesis never draws it. A rule missing from
-:data:`RULE_FAMILIES` belongs to no family and is therefore off in every focused machine until
+`RULE_FAMILIES` belongs to no family and is therefore off in every focused machine until
 it is given one (``tests/test_model_machine.py`` checks that every rule of the full machine has
 one). A focused machine expects to see succeed only the commands of its families
-(:data:`FAMILY_COMMANDS`)."""
+(`FAMILY_COMMANDS`)."""
 
 from __future__ import annotations
 

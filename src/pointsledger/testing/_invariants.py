@@ -76,7 +76,7 @@ def check_invariants(ledger: Ledger) -> list[Problem]:
     closed periods (no posting recorded into them); separation of duties (nobody posts for their
     own household); the store (stock never negative nor below what is reserved, reservations
     resolved once, no redemption, reservation or transfer spending past the available points).
-    Never raises for a broken ledger: every finding is a :class:`Problem`.
+    Never raises for a broken ledger: every finding is a `Problem`.
 
     Returns:
         The problems found; empty for a sound ledger.
@@ -152,7 +152,7 @@ def _postings(tz: str, events: list[Event]) -> list[Problem]:
 
 class _PostingsFold:
     """The invariants of postings, caps, reversals, keys, rules in force, closed periods,
-    authority and the store, folded event by event: :meth:`feed` takes the next events and
+    authority and the store, folded event by event: `feed()` takes the next events and
     reports what they break (the caps they touched among them)."""
 
     def __init__(self, tz: str) -> None:
@@ -171,7 +171,7 @@ class _PostingsFold:
         self.stock: dict[str, int] = defaultdict(int)
         self.open_reservations: dict[int, Reserved] = {}
         self.touched: set[str] = set()
-        """The accounts the events of the last :meth:`feed` posted to."""
+        """The accounts the events of the last `feed()` posted to."""
 
     def feed(self, events: list[Event]) -> list[Problem]:
         problems: list[Problem] = []
@@ -258,13 +258,13 @@ class _PostingsFold:
 
 
 class InvariantWatch:
-    """:func:`check_invariants` step by step, for a test that checks after every command:
-    each :meth:`check` reads only the events appended since the last one and reports what
+    """`check_invariants()` step by step, for a test that checks after every command:
+    each `check()` reads only the events appended since the last one and reports what
     they break: the chain continued (seq, hash, time order), every invariant of postings, caps,
     reversals, keys, rules in force, closed periods, authority and the store for the new
     events, conservation (all balances sum to zero) and derivation for the accounts they
     touched (the live balance is the fold of its postings). Run the full
-    :func:`check_invariants` at the end (it also compares the whole live state with a fold).
+    `check_invariants()` at the end (it also compares the whole live state with a fold).
     """
 
     def __init__(self, tz: str) -> None:

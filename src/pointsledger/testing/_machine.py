@@ -24,7 +24,7 @@ class LedgerMachine(ModelMachine):
 
         TestMyRules = MyRules.TestCase
 
-    Its rules call every public command of :class:`~pointsledger.Ledger` and every due job:
+    Its rules call every public command of `Ledger` and every due job:
     the registry, awards and deductions (at the edges of now, the backdating window and closed
     periods, past caps), reversals, rulebook versions, period closing, the points store (stock
     at its last free units, reservations, hand-overs, prices by age band, limits), transfers,
@@ -33,19 +33,19 @@ class LedgerMachine(ModelMachine):
     or the errors it must be refused with, computed from the documentation: an unpredicted
     refusal, another error or a different result fails the run. After every step it checks
     balances, stock, cases, time credits and the event count against the model, and the
-    invariants of :func:`~pointsledger.testing.check_invariants` (incrementally, for the
+    invariants of `check_invariants()` (incrementally, for the
     events the step wrote; in full at the end of each run).
 
     Class attributes: ``rulebook`` (your rulebook; the machine's default has every kind of
-    rule), ``village`` (a :class:`~pointsledger.testing.Village`; by default
-    :func:`~pointsledger.testing.default_village` with your rulebook), ``families`` (a
+    rule), ``village`` (a `Village`; by default
+    `default_village()` with your rulebook), ``families`` (a
     tuple of command family names, e.g. ``("clock", "postings", "store")``: keep only those
     families' rules and the subclass's own, and expect only their commands to succeed; see
-    docs/testing.md for the families). Override :meth:`expected_successes` to name the
-    commands your runs must see succeed (see :class:`~pointsledger.testing.NeverSucceeded`).
+    docs/testing.md for the families). Override `expected_successes()` to name the
+    commands your runs must see succeed (see `NeverSucceeded`).
     """
 
 
 class SQLiteLedgerMachine(SQLiteModelMachine, LedgerMachine):
-    """:class:`LedgerMachine` on a real SQLite file, which it also snapshots, closes and
+    """`LedgerMachine` on a real SQLite file, which it also snapshots, closes and
     reopens (which must change nothing)."""

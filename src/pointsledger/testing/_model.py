@@ -3,7 +3,7 @@ caps, lots and expiry, and the points store.
 
 Written from the documentation (docs/ledger.md, store.md, expiry.md, errors.md, concepts.md
 and the commands' docstrings), never from the library's code. Each command method returns a
-:class:`~pointsledger.testing._model_base.Prediction` and changes nothing; only the
+`Prediction` and changes nothing; only the
 prediction's ``commit`` changes the model, after the ledger accepted the same call.
 
 Plain data: balances, caps used, lots, stock and reservations are dicts and lists of ints

@@ -5,8 +5,8 @@ The model (``_model.py`` for the registry, postings, lots and expiry and the poi
 documentation alone, never from the library's implementation: that is what makes a passing
 machine evidence rather than an echo.
 
-Every public command of :class:`~pointsledger.Ledger` has a method of the same name and
-signature on the model. It does not change the model: it returns a :class:`Prediction`, and the
+Every public command of `Ledger` has a method of the same name and
+signature on the model. It does not change the model: it returns a `Prediction`, and the
 machine runs the same call on the ledger and compares. Only when both accepted does the machine
 call ``prediction.commit(result)`` with what the ledger returned (an event, or a tuple of events
 for a due job), so the model learns the ledger's ids (which it cannot predict) and nothing else.

@@ -1,10 +1,10 @@
 """The independent model of the workflows: claims, wishes, service orders and the time bank.
 
 Written from docs/workflows.md, docs/concepts.md and the commands' docstrings, never from the
-library's code. :class:`FlowModel` is a mixin of the whole model (``Model(FlowModel,
+library's code. `FlowModel` is a mixin of the whole model (``Model(FlowModel,
 CoreModel)``): it keeps the cases and the time-bank minutes and asks the core for accounts,
 roles, caps and postings. As everywhere in the model, a command method returns a
-:class:`~pointsledger.testing._model_base.Prediction` and changes nothing; its ``commit`` applies
+`Prediction` and changes nothing; its ``commit`` applies
 what the ledger accepted.
 
 The rules it keeps (each a sentence of the docs):

@@ -2,11 +2,11 @@
 
 Every rule draws a command (valid, or deliberately invalid: wrong role, own household,
 unknown ids, naive, future or too-old times, over caps, stock or limits, repeated and
-conflicting keys) and runs it through :meth:`ModelMachine.both`: on the model, which predicts
+conflicting keys) and runs it through `ModelMachine.both()`: on the model, which predicts
 success or the errors it must be refused with, and on the ledger. A refusal the model did not
 predict, another error, or a success the model refused fails the run; so does any difference
 between the ledger's result and the model's expectation. After every step the balances, the
-stock, the event count and :func:`check_invariants` are compared.
+stock, the event count and `check_invariants()` are compared.
 """
 
 from __future__ import annotations
@@ -170,7 +170,7 @@ def default_model_village(rulebook: Rulebook | None = None) -> Village:
 
 def ledger_snapshot(ledger: Ledger) -> tuple[Any, ...]:
     """What a refused command must leave as it was (the derived tables queries do not show,
-    such as caps used, are compared with a fresh fold by :func:`check_invariants`)."""
+    such as caps used, are compared with a fresh fold by `check_invariants()`)."""
     return (ledger.store.head(), ledger.head, dict(ledger.balances()),
             dict(ledger.reversals()), dict(ledger.stock_levels()),
             dict(ledger.time_balances()))
@@ -230,7 +230,7 @@ class CoreRules(CoveredMachine):
     village: ClassVar[Village | None] = None
     backdate_days: ClassVar[int] = 90
     invariants_every: ClassVar[int] = 0
-    """Run the full :func:`check_invariants` every this many steps too (0: only at the end
+    """Run the full `check_invariants()` every this many steps too (0: only at the end
     of each run; every step is checked incrementally)."""
 
     committee = Actor("test-committee", roles={"committee"})
@@ -285,7 +285,7 @@ class CoreRules(CoveredMachine):
         award of it by a grid worker succeeds whenever the account may earn)."""
         self.versions = 1
         self.batch_open: Any = None
-        """The open :class:`~pointsledger.ledger.batch.Batch` ``both`` runs commands in."""
+        """The open `Batch` ``both`` runs commands in."""
         for member, household, name, born in ELDERS:
             if household in {h[0] for h in plan.households}:
                 self.both("register_member", member, household=household, name=name,
@@ -368,9 +368,9 @@ class CoreRules(CoveredMachine):
     @invariant()
     def keeps_the_invariants(self) -> None:
         """The invariants after every step, for the events the step wrote
-        (:class:`~pointsledger.testing._invariants.InvariantWatch`: the chain, postings, caps,
+        (`InvariantWatch`: the chain, postings, caps,
         reversals, keys, the store, conservation and the touched accounts' folds); the full
-        :func:`check_invariants` every ``invariants_every``-th step (0: never) and at the end
+        `check_invariants()` every ``invariants_every``-th step (0: never) and at the end
         of every run."""
         if not hasattr(self, "ledger"):
             return
@@ -719,9 +719,9 @@ class CoreRules(CoveredMachine):
             self.entries.append(result.id)
 
     def able_to_pay(self, account: str, reward: str, quantity: int = 1) -> None:
-        """Awards of :attr:`richest_item` to ``account`` (up to three) until it has the
+        """Awards of `richest_item` to ``account`` (up to three) until it has the
         points for ``quantity`` units of ``reward`` at full price: so that the store's rules
-        mostly test buying, not :class:`InsufficientPoints`."""
+        mostly test buying, not `InsufficientPoints`."""
         found = self.model.reward(reward)
         if found is None or not self.award_items:
             return
@@ -913,12 +913,12 @@ STORE_COMMANDS = ("receive_stock", "adjust_stock", "redeem", "reserve", "hand_ov
 
 class ModelMachine(RegistryRules, DonationRules, BenefitRules, MatterRules, FlowRules,
                    CoreRules, RuleBasedStateMachine):
-    """The ledger against the independent model (:class:`~pointsledger.testing._model.Model`);
-    :class:`~pointsledger.testing.LedgerMachine` is its public face.
+    """The ledger against the independent model (`Model`);
+    `LedgerMachine` is its public face.
 
-    Subclasses may set ``rulebook`` and ``village`` (a :class:`Village`; its rulebook is
+    Subclasses may set ``rulebook`` and ``village`` (a `Village`; its rulebook is
     replaced by ``rulebook`` when both are set), and ``families`` to focus on some command
-    families (:mod:`~pointsledger.testing._families`)."""
+    families (`_families`)."""
 
     families: ClassVar[tuple[str, ...] | None] = None
     """The command families whose rules a focused subclass keeps (None: every rule)."""

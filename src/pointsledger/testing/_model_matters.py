@@ -2,9 +2,9 @@
 
 Written from docs/matters.md and the docstrings of ``open_matter``, ``step`` and
 ``overdue_due``, never from the library's code (the working-day count below is the model's
-own). :class:`MatterModel` is a mixin of the whole model: a matter is a
-:class:`~pointsledger.testing._model_flows.FlowCase` of flow ``matter`` with a
-:class:`MatterFacts` beside it. The rules it keeps:
+own). `MatterModel` is a mixin of the whole model: a matter is a
+`FlowCase` of flow ``matter`` with a
+`MatterFacts` beside it. The rules it keeps:
 
 - opening a matter of the lists in force gives a case in ``open`` whose first step is due
   after its time limit, or, for a negative-list entry, a case in ``refused`` (recorded, not an

@@ -405,27 +405,27 @@ def rulebooks(
     Args:
         base: build around this rulebook: its items, caps, policy, rewards and policies, plus
             up to two new items, under a new version name.
-        items: strategy for the items (default :func:`checklist_items`).
+        items: strategy for the items (default `checklist_items()`).
         versions: strategy for version names.
         min_items: the fewest items (when there is no ``base``).
         max_items: the most items (when there is no ``base``).
-        rewards: strategy for the catalogue's rewards (default :func:`rewards`); a reward no
+        rewards: strategy for the catalogue's rewards (default `rewards()`); a reward no
             account could afford under the drawn caps and expiry is left out.
         max_rewards: the most rewards (0: none); by default some rulebooks have none.
         store: strategy for the store policy (default: the library's, or
-            :func:`store_policies`).
-        expiry: strategy for the expiry policy (likewise, :func:`expiry_policies`).
-        claims: strategy for the claim policy (likewise, :func:`claim_policies`).
-        wishes: strategy for the wish policy (likewise, :func:`wish_policies`).
-        services: strategy for the service policy (likewise, :func:`service_policies`).
-        timebank: strategy for the time-bank policy (likewise, :func:`timebank_policies`).
+            `store_policies()`).
+        expiry: strategy for the expiry policy (likewise, `expiry_policies()`).
+        claims: strategy for the claim policy (likewise, `claim_policies()`).
+        wishes: strategy for the wish policy (likewise, `wish_policies()`).
+        services: strategy for the service policy (likewise, `service_policies()`).
+        timebank: strategy for the time-bank policy (likewise, `timebank_policies()`).
         campaigns: ``(first, last)`` days: draw up to two campaigns (专项活动) on award items
             within them (None, the default: no campaigns, since a campaign must fall inside
             the effective range the rulebook is adopted for).
 
     Benefits (评先评优, 积分贷) and vetoes (一票否决) are drawn too; a benefit or campaign
     ``Rulebook.check`` finds out of reach or above a cap is left out.
-        matters: strategy for the matter lists' matters (default :func:`matters`).
+        matters: strategy for the matter lists' matters (default `matters()`).
         max_matters: the most matters (0: none); by default some rulebooks have none.
 
     Drawn policies name the drawn award items; a policy naming an item the rulebook lacks

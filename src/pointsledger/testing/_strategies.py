@@ -1,6 +1,6 @@
 """Hypothesis strategies for who acts and where: actors, and village plans (a region tree,
 households, members with roles and birth dates) to build a ledger from. The rule strategies are
-in :mod:`._rule_strategies`, the command strategies in :mod:`._commands`."""
+in `._rule_strategies`, the command strategies in `._commands`."""
 
 from __future__ import annotations
 
@@ -140,7 +140,7 @@ def villages(
     communities, grids, sometimes a micro-grid); households, up to three members each
     (residents, some also grid workers, volunteers, party members, store keepers or units'
     representatives; half of them with a birth date, ages 0-95); a start day in 2026; around
-    the given rulebook (default: :func:`rulebooks`)."""
+    the given rulebook (default: `rulebooks()`)."""
 
     @st.composite
     def draw_village(draw: st.DrawFn) -> Village:
