@@ -12,7 +12,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import rule
 
-from pointsledger import ExpiryPolicy
+from pointsledger import ExpiryPolicy, LimitReached
 from pointsledger.testing._model import POOL
 from pointsledger.testing._model_machine import (
     CoreModelMachine,
@@ -519,3 +519,24 @@ def test_only_a_claim_fixes_the_rules_in_force_like_a_posting() -> None:
             assert m.both("adopt", v2, by=m.committee, resolution="表决通过",
                           effective_from=today + _dt.timedelta(days=1)) is not None
         m.agrees_with_the_model()
+
+
+def test_a_rewards_total_limit_counts_every_households_units() -> None:
+    """TISSUE's total limit (6 ever) counts what every household took: after H1, H2 and H3
+    took two each, H4's first is refused with LimitReached although H4 took none (the model
+    once counted only the asking household's units; found by the CI soak)."""
+    m = machine()
+    for week in range(2):
+        for household in ("H1", "H2", "H3", "H4"):
+            for n in range(2):
+                m.both("award", household, "VOL-02", by=m.grid_worker,
+                       key=f"a/{household}/{week}/{n}")
+        m.clock.advance(days=8)
+    m.both("receive_stock", "TISSUE", 10, by=m.keeper, key="s")
+    for household in ("H1", "H2", "H3"):
+        assert m.both("redeem", household, "TISSUE", quantity=2, by=m.keeper,
+                      key=f"r/{household}") is not None
+    assert m.both("redeem", "H4", "TISSUE", by=m.keeper, key="r/H4") is None
+    with pytest.raises(LimitReached):
+        m.ledger.redeem("H4", "TISSUE", by=m.keeper, key="r/H4/again")
+    m.agrees_with_the_model()

@@ -1025,7 +1025,8 @@ class CoreModel:
 
     def counted(self, reward: str, household: str, member: str | None, per: str,
                 scope: str) -> int:
-        """Units of ``reward`` given out or held in the current ``per`` period."""
+        """Units of ``reward`` given out or held in the current ``per`` period, by ``member``,
+        by ``household`` (with its members) or by every household (``scope`` ``"all"``)."""
         now = self.next_recorded_us()
         period = self.period(now, per)
         total = 0
@@ -1035,8 +1036,8 @@ class CoreModel:
                 continue
             if scope == "member" and spend.member != member:
                 continue
-            if scope != "member" and spend.household != household:
-                continue
+            if scope == "household" and spend.household != household:
+                continue  # "all" (the reward's total limit) counts every household's
             if per == "ever" or self.period(spend.at_us, per) == period:
                 total += spend.quantity
         return total
