@@ -496,3 +496,27 @@ def test_reversing_a_hand_over_frees_the_limit_of_the_week_it_was_reserved_in(
     assert all(v >= 0 for v in led._state.limit_used.values())  # white-box: limit counters
     assert led.balance("H1").available == 20 and led.stock("SOAP").on_hand == 10
     led.redeem("H1", "SOAP", quantity=2, by=KEEPER, key="again")  # week 11 is untouched
+
+
+@pytest.mark.parametrize("how", ["retried", "retried in a batch"])
+def test_a_members_own_redemption_retried_with_its_key_returns_the_same_event(
+        shop: Shop, how: str) -> None:
+    """A member redeeming on their own account names no ``member=``; the event records the
+    member resolved (their own id). A retry with the same key and arguments is the same
+    request and returns the same event; it was refused as a different request (found by the
+    CI soak)."""
+    led = shop.ledger
+    shop.earn("M-KID")
+    first = led.redeem("M-KID", "SOAP", by=KEEPER, key="kid/1")
+    assert first.member == "M-KID"
+    if how == "retried":
+        assert led.redeem("M-KID", "SOAP", by=KEEPER, key="kid/1") == first
+    else:
+        with led.batch() as batch:
+            again = batch.redeem("M-KID", "SOAP", by=KEEPER, key="kid/1")
+            reserved = batch.reserve("M-KID", "SOAP", by=KEEPER, key="kid/2")
+            assert batch.reserve("M-KID", "SOAP", by=KEEPER, key="kid/2") == reserved
+        assert again == first
+    with pytest.raises(IdempotencyConflict):  # a different member is a different request
+        led.redeem("M-KID", "SOAP", member="M-OLD", by=KEEPER, key="kid/1")
+    assert led.stock("SOAP").on_hand == 9

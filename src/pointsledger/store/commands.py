@@ -258,8 +258,9 @@ def _take(
     account, reward = check_id(account, "account"), _reward_arg(reward)
     quantity = check_int(quantity, "quantity", minimum=1, maximum=MAX_QUANTITY)
     member_arg = None if member is None else check_id(member, "member")
+    # the event records the member resolved: a member's own account when none is named
     replay = ctx.replayed(key, account=account, reward=reward, quantity=quantity,
-                          member=member_arg or "")
+                          member=member_arg or _member_for(ctx.state, account, "", None))
     if replay:
         return replay
     household = open_account(ctx.state, account)
