@@ -111,3 +111,21 @@ def test_reports_write_nothing(tmp_path: Path) -> None:
     ledger.snapshot()
     assert ledger.store.load_derived(NAME) is not None
     ledger.close()
+
+
+def test_a_period_starts_at_its_first_row_recorded(tmp_path: Path) -> None:
+    """``since(t)`` is the first row recorded at or after ``t``, and no row before it counts or
+    occurs at ``t`` or later (what lets a report of a period skip the rows before it), for every
+    instant the index holds, backdated entries and a reversal included."""
+    ledger = _busy_ledger(str(tmp_path / "s.db"))
+    ledger.award("H001", "HON-01", by=GRID, key="late",
+                 occurred_at=pendulum.instance(ledger.now()).subtract(days=3))
+    m = movements_of(ledger)
+    instants = sorted({*m.recorded, *m.when, *m.at})
+    assert any(w < r for w, r in zip(m.when, m.recorded, strict=True))  # a backdated row
+    for t in [instants[0] - 1, *instants, instants[-1] + 1]:
+        lo = m.since(t)
+        assert all(r >= t for r in m.recorded[lo:])
+        assert all(w < t and a < t and r < t
+                   for w, a, r in zip(m.when[:lo], m.at[:lo], m.recorded[:lo], strict=True))
+    ledger.close()

@@ -4,8 +4,9 @@
 household (a member's postings count for its household) for conduct that occurred in the
 half-open range ``[start_us, end_us)``. A reversed entry counts for nothing. Violations are
 counted, and among them the serious ones and the vetoes (一票否决, by the rulebook version the
-deduction was checked under: ``Rulebook.vetoed_by``). It is the one fold behind ratings
-(``reports.rate``) and distributions (``distribute``), so the two always agree.
+deduction was checked under: ``Rulebook.vetoed_by``). It is the fold behind
+distributions (``distribute``); ratings (``reports.rate``) compute the same fold from the
+report index (``reports.ratings.period_tallies``), and a property test keeps the two equal.
 """
 
 from __future__ import annotations

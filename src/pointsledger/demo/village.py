@@ -23,14 +23,14 @@ import attrs
 
 from pointsledger import rate, reports
 from pointsledger.base.clock import ManualClock
-from pointsledger.core.events import Awarded
-from pointsledger.core.store_events import DonationReceived, Expired, Redeemed
+from pointsledger.core.store_events import DonationReceived, Redeemed
 from pointsledger.demo.outputs import describe, outputs_folder, post_notice, write_outputs
 from pointsledger.demo.rulebook import GOODS, MEALS, YEAR, demo_rulebook
 from pointsledger.demo.setting import COUNTY, Setting, plan_setting, register
 from pointsledger.demo.year import TZ, Year, at
 from pointsledger.errors import ValidationError
 from pointsledger.ledger import Ledger
+from pointsledger.ledger.movements import code_of, movements_of
 
 __all__ = ["YEAR", "DemoSummary", "build_demo", "demo_rulebook", "summary_lines"]
 
@@ -140,23 +140,29 @@ def spreads(ledger: Ledger) -> dict[str, object]:
     ratings = rate(ledger, day)
     stars = Counter(r.stars for r in ratings)
     earned: dict[str, set[str]] = {}
-    donations, expired, meals = 0, 0, Counter[str]()
+    meals = Counter[str]()
     costs = {code: cost for code, _t, cost in MEALS}
     households = ledger.households()
-    for event in ledger.events():
-        if isinstance(event, Awarded):
-            home = event.account if event.account in households else ledger.household_of(
-                event.account, at_seq=event.seq)
+    m = movements_of(ledger)  # the report index: no event decoded
+    names = m.names
+    earn, redeem, expire = code_of("earned"), code_of("redeemed"), code_of("expired")
+    expired = 0
+    redeemed = m.number(Redeemed.KIND)  # a meal is bought over the counter, never reserved
+    for seq, kind, reversal, who, code, points in zip(m.seq, m.kind, m.reversal, m.household,
+                                                      m.code, m.points, strict=True):
+        if reversal:
+            continue
+        if kind == earn:
+            home = households.get(names[who])
             if home is not None:
-                earned.setdefault(households[home].grid.rsplit("-", 1)[0], set()).add(home)
-        elif isinstance(event, DonationReceived):
-            donations += 1
-        elif isinstance(event, Redeemed) and event.reward in costs:
-            cost = costs[event.reward]
-            meals["free" if event.points == 0 else "full" if event.points == cost
-                  else "discounted"] += 1
-        elif isinstance(event, Expired):
-            expired += event.points
+                earned.setdefault(home.grid.rsplit("-", 1)[0], set()).add(home.id)
+        elif kind == redeem and names[code] in costs and m.event_kind[seq - 1] == redeemed:
+            cost = costs[names[code]]
+            meals["free" if points == 0 else "full" if -points == cost else "discounted"] += 1
+        elif kind == expire:
+            expired -= points
+    received = m.number(DonationReceived.KIND)
+    donations = sum(1 for k in m.event_kind if k == received) if received >= 0 else 0
     per_grid: Counter[str] = Counter(h.grid.rsplit("-", 1)[0] for h in households.values())
     participation = sorted(len(earned.get(g, ())) / n for g, n in per_grid.items())
     wish = dict(reports.case_board(ledger, "wish", period=f"{YEAR}").summary)

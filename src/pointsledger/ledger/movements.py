@@ -11,6 +11,7 @@ a copy in the store (`save()`), and a later process starts from that copy only w
 
 from __future__ import annotations
 
+import bisect
 import json
 import weakref
 from array import array
@@ -113,6 +114,13 @@ class Movements:
             found = self._ids[name] = len(self.names)
             self.names.append(name)
         return found
+
+    def since(self, start_us: int) -> int:
+        """The first row recorded at or after ``start_us``. Rows come in recording order and an
+        event never occurs after it is recorded (the chain refuses it), nor does a reversal
+        count before its original: every row counting (``when``) or occurring (``at``) from
+        ``start_us`` on is at or after this one, so a report of a period starts here."""
+        return bisect.bisect_left(self.recorded, start_us)
 
     def number(self, name: str) -> int:
         """The number of ``name``, or -1 when it never moved points."""

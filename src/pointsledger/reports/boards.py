@@ -84,9 +84,10 @@ def honour_board(ledger: Ledger, period: str, *, top: int = 10, bottom: bool = F
     wanted = code_of("deducted" if bottom else "earned")
     by_number: dict[int, int] = defaultdict(int)
     violated: dict[int, dict[tuple[int, int], int]] = defaultdict(lambda: defaultdict(int))
+    lo, hi = m.since(start), m.since(end)
     for recorded, when, kind, who, points, reversal, code, version in zip(
-            m.recorded, m.when, m.kind, m.household, m.points, m.reversal, m.code, m.version,
-            strict=True):
+            m.recorded[lo:hi], m.when[lo:hi], m.kind[lo:hi], m.household[lo:hi],
+            m.points[lo:hi], m.reversal[lo:hi], m.code[lo:hi], m.version[lo:hi], strict=True):
         if kind == wanted and recorded < end and start <= when < end:
             by_number[who] += -points if bottom else points
             if bottom:

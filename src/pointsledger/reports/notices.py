@@ -31,9 +31,10 @@ def public_notice(ledger: Ledger, period: str, *, objection_days: int = 7,
     m = movements_of(ledger)
     earn, deduct = code_of("earned"), code_of("deducted")
     rows = []
+    lo = m.since(start)
     for seq, at, kind, reversal, who, code, version, value in zip(
-            m.seq, m.at, m.kind, m.reversal, m.household, m.code, m.version, m.points,
-            strict=True):
+            m.seq[lo:], m.at[lo:], m.kind[lo:], m.reversal[lo:], m.household[lo:], m.code[lo:],
+            m.version[lo:], m.points[lo:], strict=True):
         if reversal or kind not in (earn, deduct) or not start <= at < end:
             continue
         if seq in reversed_:

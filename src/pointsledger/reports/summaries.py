@@ -27,8 +27,10 @@ def category_summary(ledger: Ledger, *, period: str | None = None, locale: str =
     points: dict[tuple[int, int], int] = defaultdict(int)
     count: dict[tuple[int, int], int] = defaultdict(int)
     reached: dict[tuple[int, int], dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    lo = m.since(start)
     for when, kind, reversal, who, code, version, value in zip(
-            m.when, m.kind, m.reversal, m.household, m.code, m.version, m.points, strict=True):
+            m.when[lo:], m.kind[lo:], m.reversal[lo:], m.household[lo:], m.code[lo:],
+            m.version[lo:], m.points[lo:], strict=True):
         if kind in (earned, deducted) and start <= when < end:
             key = (version, code)
             sign = -1 if reversal else 1
@@ -100,7 +102,9 @@ def rollup(ledger: Ledger, *, period: str | None = None, locale: str = "zh") -> 
     earn, deduct = code_of("earned"), code_of("deducted")
     by_number_earned: dict[int, int] = defaultdict(int)
     by_number_deducted: dict[int, int] = defaultdict(int)
-    for when, kind, who, value in zip(m.when, m.kind, m.household, m.points, strict=True):
+    lo = m.since(start)
+    for when, kind, who, value in zip(m.when[lo:], m.kind[lo:], m.household[lo:],
+                                      m.points[lo:], strict=True):
         if start <= when < end:
             if kind == earn:
                 by_number_earned[who] += value
@@ -164,8 +168,10 @@ def store_summary(ledger: Ledger, *, period: str | None = None, locale: str = "z
     points: dict[str, int] = defaultdict(int)
     rewards: set[str] = set(stock)
     expired = 0
+    lo = m.since(start)
     for when, kind, reversal, code, value, quantity in zip(
-            m.when, m.kind, m.reversal, m.code, m.points, m.quantity, strict=True):
+            m.when[lo:], m.kind[lo:], m.reversal[lo:], m.code[lo:], m.points[lo:],
+            m.quantity[lo:], strict=True):
         if not start <= when < end:
             continue
         if kind == redeem:
