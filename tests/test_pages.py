@@ -167,3 +167,37 @@ def test_the_cli_prints_the_boards_stars_and_pages(
     assert main(["report", path, "card-page", "--account", "H001"]) == 0
     assert "积分卡" in capsys.readouterr().out
     assert main(["report", path, "notice-page", "--period", "2026-03", "--format", "csv"]) == 2
+
+
+def test_a_villages_own_notice_from_a_larger_ledger() -> None:
+    """With ``region``, the notice, the boards and the claims in notice are those of the
+    households under it: the grids' notices add up to the whole ledger's, the page is titled
+    with the region's name, and an unknown region is refused."""
+    from pointsledger import UnknownRegion
+
+    ledger = busy_village()
+    period = ledger.now().strftime("%Y-%m")
+    whole = reports.public_notice(ledger, period)
+    parts = [reports.public_notice(ledger, period, region=g) for g in ("G01", "G02")]
+    assert sorted(whole.rows) == sorted(parts[0].rows + parts[1].rows)
+    assert {r[1] for r in parts[0].rows} == {"H001", "H002"}
+    assert "H001" not in {r[1] for r in parts[1].rows} and parts[1].rows
+    claims = [reports.claims_notice(ledger, region=g).rows for g in ("G01", "G02")]
+    assert [len(c) for c in claims] == [1, 0]
+    page = reports.pages.monthly_notice_page(ledger, period, region="G02")
+    assert "第一网格" not in page and "第二网格" in page and "H001" not in page
+    assert "H003" in page
+    with pytest.raises(UnknownRegion):
+        reports.pages.monthly_notice_page(ledger, period, region="G09")
+
+
+def test_a_board_of_a_running_period_follows_new_entries() -> None:
+    """A board's figures are kept only for a period that is over: the running month's board
+    takes in an award made after it was first read, a past month's stays as it was."""
+    ledger = busy_village()
+    period = ledger.now().strftime("%Y-%m")
+    before = reports.honour_board(ledger, period)
+    ledger.award("H004", "ENV-01", by=GRID, key="later", occurred_at=ledger.now())
+    after = reports.honour_board(ledger, period)
+    assert "H004" not in {r[1] for r in before.rows}
+    assert "H004" in {r[1] for r in after.rows}

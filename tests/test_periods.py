@@ -6,6 +6,8 @@ import datetime as dt
 
 import pendulum
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pointsledger import ManualClock, ValidationError
 from pointsledger.base.clock import from_us, to_us
@@ -80,3 +82,16 @@ def test_instants_round_trip() -> None:
     when = pendulum.datetime(2026, 3, 1, 8, 30, 0, 123456, tz="Asia/Shanghai")
     assert from_us(to_us(when), "Asia/Shanghai") == when
     assert from_us(to_us(when)).timezone_name == "UTC"
+
+
+@given(st.integers(-(2**41), 2**52), st.sampled_from(["Asia/Shanghai", "America/New_York",
+                                                       "Australia/Lord_Howe", "UTC"]))
+def test_a_reports_local_date_is_the_clocks(us: int, tz: str) -> None:
+    """The reports' fast local date of an instant is the date `from_us` gives, in zones with
+    and without daylight saving (half-hour shifts too), before 1970 as after."""
+    from pointsledger import Ledger
+    from pointsledger.base.clock import from_us
+    from pointsledger.reports._scan import local_date
+
+    ledger = Ledger.in_memory(tz=tz)
+    assert local_date(ledger, us) == from_us(us, tz).date().isoformat()

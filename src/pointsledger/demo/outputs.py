@@ -48,10 +48,14 @@ def outputs_folder(path: str | os.PathLike[str]) -> Path:
     return db.with_name(f"{db.stem}-outputs")
 
 
-def post_notice(folder: Path, ledger: Ledger, period: str) -> Path:
-    """Write the month's 积分公示 page (``notice-<period>.html``) into ``folder``."""
-    target = folder / f"notice-{period}.html"
-    target.write_text(pages.monthly_notice_page(ledger, period), encoding="utf-8")
+def post_notice(folder: Path, ledger: Ledger, period: str, region: str | None = None) -> Path:
+    """Write the month's 积分公示 page into ``folder``: the whole ledger's
+    (``notice-<period>.html``) or, with ``region``, that village's own
+    (``notice-<region>-<period>.html``)."""
+    name = f"notice-{period}.html" if region is None else f"notice-{region}-{period}.html"
+    target = folder / name
+    target.write_text(pages.monthly_notice_page(ledger, period, region=region),
+                      encoding="utf-8")
     return target
 
 

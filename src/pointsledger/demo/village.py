@@ -67,7 +67,8 @@ def build_demo(path: str | os.PathLike[str] = "pointsledger-demo.db", *, seed: i
 
     Args:
         path: the file (it must not exist yet); the folder ``<stem>-outputs`` beside it gets
-            the monthly 积分公示 pages, boards, lists, the wish wall and the matter board.
+            the monthly 积分公示 pages (with ``county``, the first village's own), boards,
+            lists, the wish wall and the matter board.
         seed: the random seed; the same seed gives the same ledger.
         households: households in all (default: realistic per village and community, about
             750 for the default town, about 16,000 for the county).
@@ -95,9 +96,12 @@ def build_demo(path: str | os.PathLike[str] = "pointsledger-demo.db", *, seed: i
     try:
         notices: list[Path] = []
         _set_up(ledger, setting)
+        # the town posts one notice; in the county each village posts its own: the demo
+        # writes the first village's as the example
+        sample = setting.units[0].code if county else None
         year = Year(ledger, clock, setting, rng,
                     on_month=lambda led, period: notices.append(post_notice(folder, led,
-                                                                             period)))
+                                                                             period, sample)))
         year.run(progress)
         files = notices + write_outputs(ledger, folder,
                                         [(u.code, u.name) for u in setting.units],

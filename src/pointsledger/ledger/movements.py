@@ -102,6 +102,9 @@ class Movements:
         self.names: list[str] = []
         self._ids: dict[str, int] = {}
         self.done = 0
+        self.memo: dict[tuple[object, ...], tuple[int, int, object]] = {}
+        """Reports' figures of a period, by report and period: ``(rows then, the period's end
+        row, figures)``; see `closed_period()`. Derived from the columns, never saved."""
         # one row per event, for the audit trail
         self.event_recorded = array("q")
         self.event_actor = array("i")
@@ -121,6 +124,21 @@ class Movements:
         count before its original: every row counting (``when``) or occurring (``at``) from
         ``start_us`` on is at or after this one, so a report of a period starts here."""
         return bisect.bisect_left(self.recorded, start_us)
+
+    def closed_period(self, key: tuple[object, ...], end_us: int,
+                      compute: Callable[[], object]) -> object:
+        """``compute()``'s figures of a period ending (exclusive) at ``end_us`` that read
+        only rows recorded before it, computed once the period is over: kept under ``key``
+        and reused while no row was added, or for good once a row recorded at or after
+        ``end_us`` exists (every row added later is recorded later still). The caller must not
+        change the figures."""
+        rows = len(self.seq)
+        found = self.memo.get(key)
+        if found is not None and (found[0] == rows or found[1] < found[0]):
+            return found[2]
+        figures = compute()
+        self.memo[key] = (rows, self.since(end_us), figures)
+        return figures
 
     def number(self, name: str) -> int:
         """The number of ``name``, or -1 when it never moved points."""

@@ -27,7 +27,7 @@ def bounds(ledger: Ledger, period: str | None) -> tuple[int, int]:
 
 def local_date(ledger: Ledger, us: int) -> str:
     """The local date of an instant, as text."""
-    return from_us(us, ledger.tz).date().isoformat()
+    return _dt.datetime.fromtimestamp(us // 1_000_000, ledger.tzinfo).date().isoformat()
 
 
 def stood_at(ledger: Ledger, end: int) -> _dt.datetime | None:

@@ -10,11 +10,11 @@ never changes.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Final
+from typing import Final, cast
 
 from pointsledger.errors import ValidationError
 from pointsledger.ledger.ledger import Ledger
-from pointsledger.ledger.movements import code_of, movements_of
+from pointsledger.ledger.movements import Movements, code_of, movements_of
 from pointsledger.reports._scan import bounds, consistent, households_under, stood_at
 from pointsledger.reports._titles import Titles
 from pointsledger.reports.labels import labels
@@ -40,6 +40,27 @@ def ranks(values: list[int], method: str = "competition") -> list[int]:
             rank = out[-1]
         out.append(rank)
     return out
+
+
+_Totals = tuple[dict[int, int], dict[int, dict[tuple[int, int], int]]]
+
+
+def _totals(m: Movements, start: int, end: int, bottom: bool) -> _Totals:
+    """Points earned (or deducted, as a positive number) by household number for conduct in
+    ``[start, end)`` recorded before ``end``; with ``bottom``, each household's violations by
+    (item, rulebook version) number, net of reversals."""
+    wanted = code_of("deducted" if bottom else "earned")
+    by_number: dict[int, int] = defaultdict(int)
+    violated: dict[int, dict[tuple[int, int], int]] = defaultdict(lambda: defaultdict(int))
+    lo, hi = m.since(start), m.since(end)
+    for when, kind, who, points, reversal, code, version in zip(
+            m.when[lo:hi], m.kind[lo:hi], m.household[lo:hi], m.points[lo:hi],
+            m.reversal[lo:hi], m.code[lo:hi], m.version[lo:hi], strict=True):
+        if kind == wanted and start <= when < end:
+            by_number[who] += -points if bottom else points
+            if bottom:
+                violated[who][(code, version)] += -1 if reversal else 1
+    return by_number, violated
 
 
 @consistent
@@ -81,17 +102,8 @@ def honour_board(ledger: Ledger, period: str, *, top: int = 10, bottom: bool = F
                               top=top)
     start, end = bounds(ledger, period)
     m = movements_of(ledger)
-    wanted = code_of("deducted" if bottom else "earned")
-    by_number: dict[int, int] = defaultdict(int)
-    violated: dict[int, dict[tuple[int, int], int]] = defaultdict(lambda: defaultdict(int))
-    lo, hi = m.since(start), m.since(end)
-    for recorded, when, kind, who, points, reversal, code, version in zip(
-            m.recorded[lo:hi], m.when[lo:hi], m.kind[lo:hi], m.household[lo:hi],
-            m.points[lo:hi], m.reversal[lo:hi], m.code[lo:hi], m.version[lo:hi], strict=True):
-        if kind == wanted and recorded < end and start <= when < end:
-            by_number[who] += -points if bottom else points
-            if bottom:
-                violated[who][(code, version)] += -1 if reversal else 1
+    by_number, violated = cast(_Totals, m.closed_period(
+        ("board", start, end, bottom), end, lambda: _totals(m, start, end, bottom)))
     registered = ledger.households()
     inside = set(households_under(ledger, region, stood_at(ledger, end)))
     scored = sorted(((-v, m.names[n]) for n, v in by_number.items()
@@ -108,7 +120,7 @@ def honour_board(ledger: Ledger, period: str, *, top: int = 10, bottom: bool = F
         row: tuple[object, ...] = (rank, household, mask_name(head), value)
         if titles is not None:
             counts: dict[str, int] = defaultdict(int)
-            for (code, version), n in violated[m.number(household)].items():
+            for (code, version), n in violated.get(m.number(household), {}).items():
                 if n > 0:
                     counts[titles.item(m.names[code], m.names[version])] += n
             row += ("、".join(t if n == 1 else f"{t}×{n}" for t, n in sorted(counts.items())),)

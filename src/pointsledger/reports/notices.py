@@ -5,7 +5,13 @@ from __future__ import annotations
 from pointsledger.core.events import Reversed
 from pointsledger.ledger.ledger import Ledger
 from pointsledger.ledger.movements import code_of, movements_of
-from pointsledger.reports._scan import bounds, consistent, local_date
+from pointsledger.reports._scan import (
+    bounds,
+    consistent,
+    households_under,
+    local_date,
+    stood_at,
+)
 from pointsledger.reports._titles import Titles
 from pointsledger.reports.labels import labels, term
 from pointsledger.reports.masking import mask_name
@@ -14,14 +20,22 @@ from pointsledger.reports.table import Table
 
 @consistent
 def public_notice(ledger: Ledger, period: str, *, objection_days: int = 7,
-                  contact: str = "村务监督委员会", locale: str = "zh") -> Table:
+                  contact: str = "村务监督委员会", region: str | None = None,
+                  locale: str = "zh") -> Table:
     """A period's awards and deductions for the notice board: date, household, the head of
     household's name masked (张*明), the item's title (邻里互助, never its code; an award in a
     campaign (专项活动) with the campaign's title, as on statements), category and points;
     reversed entries are left out.
     No ID or phone number is ever shown. The notes give the notice dates and how to object.
 
+    With ``region``, only the entries of households under it (as they stood at the end of
+    the period) are listed: a village's own notice from a town's or county's ledger.
+
     The claims currently in notice have a report of their own, `claims_notice()`.
+
+    Raises:
+        ValidationError: a bad period.
+        UnknownRegion: no such region.
     """
     text = labels(locale)
     reversed_ = ledger.reversals()
@@ -29,6 +43,8 @@ def public_notice(ledger: Ledger, period: str, *, objection_days: int = 7,
     titles = Titles.of(ledger)
     start, end = bounds(ledger, period)
     m = movements_of(ledger)
+    inside = None if region is None else {
+        m.number(h) for h in households_under(ledger, region, stood_at(ledger, end))}
     earn, deduct = code_of("earned"), code_of("deducted")
     rows = []
     lo = m.since(start)
@@ -37,7 +53,7 @@ def public_notice(ledger: Ledger, period: str, *, objection_days: int = 7,
             m.version[lo:], m.points[lo:], strict=True):
         if reversal or kind not in (earn, deduct) or not start <= at < end:
             continue
-        if seq in reversed_:
+        if seq in reversed_ or (inside is not None and who not in inside):
             continue
         household = m.names[who]
         head = households[household].head if household in households else ""

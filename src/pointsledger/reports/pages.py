@@ -102,7 +102,7 @@ def _place(ledger: Ledger) -> str:
 @consistent
 def monthly_notice_page(ledger: Ledger, period: str, *, top: int = 10,
                         objection_days: int = 7, contact: str = "村务监督委员会",
-                        locale: str = "zh") -> str:
+                        region: str | None = None, locale: str = "zh") -> str:
     """The monthly 积分公示 as a printable page: the 红榜 and 黑榜 of ``period``, the
     period's postings (`public_notice()`), the claims now in
     public notice with the last day to object (`claims_notice()`),
@@ -114,18 +114,22 @@ def monthly_notice_page(ledger: Ledger, period: str, *, top: int = 10,
         top: rows on each board (ties at the cut-off shown).
         objection_days: days the notice stays up for objections.
         contact: who takes objections.
+        region: only the households under this region (a village's notice from a town's or
+            county's ledger), named in the title; by default the whole ledger under its top
+            region's name.
         locale: "zh" or "en".
 
     Raises:
         ValidationError: a bad period, ``top`` or locale.
+        UnknownRegion: no such region.
     """
     text = labels(locale)
-    red = honour_board(ledger, period, top=top, locale=locale)
-    black = honour_board(ledger, period, top=top, bottom=True, locale=locale)
+    red = honour_board(ledger, period, top=top, region=region, locale=locale)
+    black = honour_board(ledger, period, top=top, bottom=True, region=region, locale=locale)
     postings = public_notice(ledger, period, objection_days=objection_days, contact=contact,
-                             locale=locale)
-    claims = claims_notice(ledger, contact=contact, locale=locale)
-    place = _place(ledger)
+                             region=region, locale=locale)
+    claims = claims_notice(ledger, contact=contact, region=region, locale=locale)
+    place = _place(ledger) if region is None else ledger.regions()[region].name
     kind, index = parse_period(period)
     first = period_bounds(kind, index, ledger.tz)[0]
     if locale == "zh":

@@ -10,7 +10,7 @@ from typing import Any, Final
 from pointsledger.base.actors import Actor
 from pointsledger.errors import ValidationError
 from pointsledger.ledger.ledger import Ledger
-from pointsledger.reports._scan import bounds, consistent, local_date
+from pointsledger.reports._scan import bounds, consistent, households_under, local_date
 from pointsledger.reports._titles import Titles
 from pointsledger.reports.boards import ranks
 from pointsledger.reports.labels import labels, term
@@ -42,18 +42,24 @@ def registered_names(ledger: Ledger) -> frozenset[str]:
 
 @consistent
 def claims_notice(ledger: Ledger, *, contact: str = "村务监督委员会",
-                  locale: str = "zh") -> Table:
+                  region: str | None = None, locale: str = "zh") -> Table:
     """The claims in public notice (公示中): the matter in words (the day the conduct happened,
     the household, the head's masked name 张*明, the item's title and category), the points,
     the notice's last day and the open objections; the last column is the claim's number for
     the officials who handle an objection. No ID or phone number is shown; the notes say how
-    to object."""
+    to object. With ``region``, only the claims of households now under it.
+
+    Raises:
+        UnknownRegion: no such region.
+    """
     text = labels(locale)
     households = ledger.households()
+    inside = None if region is None else set(households_under(ledger, region))
     titles = Titles.of(ledger)
     rows = []
     for case in ledger.cases("claim"):
-        if case.state not in FLOWS["claim"].pending:
+        if case.state not in FLOWS["claim"].pending or (
+                inside is not None and case.household not in inside):
             continue
         head = households[case.household].head
         version = case.detail("item_version")
