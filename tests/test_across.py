@@ -192,6 +192,12 @@ def test_reports_across_ledgers_add_up_the_per_ledger_reports(
     assert dict(stars.summary)["by_stars"] == {k: by_stars[k] for k in sorted(by_stars, key=int)}
     counts = [r["star_count"] for r in rows(stars)]
     assert [r["rank"] for r in rows(stars)] == [counts.index(c) + 1 for c in counts]
+    # the same reports merged from per-ledger tables read elsewhere (worker processes, say)
+    assert across.merge_star_households(
+        (ledger.ledger_id, part) for ledger, part in zip(ledgers, parts, strict=True)) == stars
+    assert across.merge_rollups((ledger.ledger_id, reports.rollup(ledger, period="2026-03"))
+                                for ledger in ledgers) == across.rollup(ledgers,
+                                                                        period="2026-03")
 
 
 def test_ledgers_must_be_given_once_and_name_shared_regions_alike() -> None:
@@ -202,6 +208,10 @@ def test_ledgers_must_be_given_once_and_name_shared_regions_alike() -> None:
         across.rollup([one, one])
     with pytest.raises(ValidationError, match="no ledgers"):
         across.category_summary([])
+    with pytest.raises(ValidationError, match="given twice"):
+        across.merge_rollups([(one.ledger_id, reports.rollup(one))] * 2)
+    with pytest.raises(ValidationError, match="no ledgers"):
+        across.merge_star_households([])
     other = Ledger.in_memory(clock=ManualClock(START), tz=TZ, ledger_id="odd")
     other.adopt(rules(), effective_from=pendulum.date(2026, 1, 1), by=COMMITTEE,
                 resolution="m")

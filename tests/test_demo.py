@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 import statistics
 from collections import Counter
 from collections.abc import Iterator
@@ -246,3 +247,69 @@ def test_the_demo_refuses_an_existing_file_and_odd_sizes(tmp_path: Path) -> None
     with pytest.raises(ValidationError, match="households"):
         build_demo(tmp_path / "y.db", households=5)
     assert not (tmp_path / "y.db").exists()
+
+
+# -- the full county: one ledger per village and community --------------------------------------
+
+
+@pytest.fixture(scope="module")
+def county(tmp_path_factory: pytest.TempPathFactory) -> DemoSummary:
+    """The county at a small size (10 households a unit), built once by two workers."""
+    folder = tmp_path_factory.mktemp("county") / "county"
+    return build_demo(folder, county=True, households=440, charts=False, workers=2)
+
+
+def test_the_county_keeps_one_sound_ledger_per_village_and_community(
+        county: DemoSummary) -> None:
+    """44 SQLite files, one per unit, each naming its county and town above its own region,
+    each sound by every invariant; the summary's counts are theirs added up."""
+    assert len(county.ledgers) == 44 == len(set(county.ledgers))
+    events = households = 0
+    for path in county.ledgers:
+        with Ledger.open(path) as opened:
+            assert not check_invariants(opened)
+            kinds = Counter(r.kind for r in opened.regions().values())
+            assert kinds["county"] == 1 and kinds["town"] == 1
+            assert kinds["village"] + kinds["community"] == 1
+            assert opened.ledger_id == Path(path).stem
+            events += opened.head
+            households += len(opened.households())
+    assert (events, households) == (county.events, county.households)
+    assert dict(county.regions)["village"] == 38 and dict(county.regions)["community"] == 6
+
+
+def test_the_county_posts_the_roll_up_across_its_ledgers(county: DemoSummary) -> None:
+    """The county's 逐级汇总 adds up its villages' ledgers: the county row's households are
+    every unit's; the first village posts its monthly notices under its own name."""
+    folder = Path(county.outputs)
+    names = {f.name for f in folder.iterdir()}
+    assert set(county.files) == names
+    assert {f"notice-WL-T1-V01-2025-{m:02d}.html" for m in range(1, 13)} <= names
+    assert {"rollup-2025.html", "honour-boards-2025.html", "star-households-2025.csv"} <= names
+    rollup = (folder / "rollup-2025.html").read_text(encoding="utf-8")
+    assert "乌兰县" in rollup and "希里沟镇" in rollup
+    county_row = re.search(r"<tr><td>乌兰县</td><td>[^<]*</td><td>(\d+)</td>", rollup)
+    assert county_row is not None and int(county_row.group(1)) == county.households
+    stars = (folder / "star-households-2025.csv").read_text(encoding="utf-8-sig")
+    assert len(stars.strip().splitlines()) - 1 == sum(dict(county.spreads)["stars"].values())
+
+
+def test_the_county_is_the_same_whatever_the_workers(county: DemoSummary,
+                                                     tmp_path: Path) -> None:
+    """Each unit's year is deterministic by the seed and its code: one worker writes the same
+    ledgers, event for event, as two."""
+    again = build_demo(tmp_path / "again", county=True, households=440, charts=False,
+                       workers=1)
+    for one, other in zip(county.ledgers, again.ledgers, strict=True):
+        with Ledger.open(one) as a, Ledger.open(other) as b:
+            assert a.verify().head_hash == b.verify().head_hash
+    assert again.spreads == county.spreads
+
+
+def test_the_county_refuses_too_few_households_and_no_workers(tmp_path: Path) -> None:
+    """The county needs 10 households a unit and at least one worker; nothing is written."""
+    with pytest.raises(ValidationError, match="440"):
+        build_demo(tmp_path / "c", county=True, households=100)
+    with pytest.raises(ValidationError, match="workers"):
+        build_demo(tmp_path / "c", county=True, workers=0)
+    assert not (tmp_path / "c").exists()

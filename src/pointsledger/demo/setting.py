@@ -22,7 +22,8 @@ import attrs
 import pendulum
 
 from pointsledger.base.actors import Actor
-from pointsledger.ledger import Batch
+from pointsledger.demo.rulebook import GOODS, MEALS, YEAR, demo_rulebook
+from pointsledger.ledger import Batch, Ledger
 
 COUNTY: Final = ("WL", "乌兰县")
 """The demo county's region code and name."""
@@ -32,6 +33,8 @@ _TOWNS: Final = (("T1", "希里沟镇", 11, 3), ("T2", "茶卡镇", 9, 1), ("T3"
 """(code, name, villages, communities) of the full county: 38 villages, 6 communities."""
 MICRO_GRIDS: Final = 446
 """Micro-grids of the full county (the seed article's figure)."""
+COUNTY_UNITS: Final = sum(v + c for _code, _name, v, c in _TOWNS)
+"""Villages and communities of the full county (44)."""
 
 _VILLAGE_NAMES: Final = (
     "东庄", "河东", "西沟", "巴音", "察汗", "莫河", "沙柳河", "哈里哈图", "上尕巴", "下尕巴",
@@ -151,6 +154,13 @@ class Setting:
     homes: dict[str, Home] = attrs.field(factory=dict)
     people: dict[str, Person] = attrs.field(factory=dict)
 
+    def only(self, unit: Unit) -> Setting:
+        """The setting of ``unit`` alone, under its town and the county (for its own
+        ledger)."""
+        town = next(t for t in self.towns if t[0] == unit.town)
+        return Setting([town], [unit], {h.id: h for h in unit.homes},
+                       {p.id: p for h in unit.homes for p in h.members})
+
     @property
     def chair(self) -> Actor:
         """The county's registrar (a committee actor who sets the registry up)."""
@@ -269,3 +279,21 @@ def register(setting: Setting, batch: Batch) -> None:
             for person in home.members:
                 batch.register_member(person.id, household=home.id, name=person.name,
                                       roles=person.roles, birth_date=person.born, by=by)
+
+
+def set_up(ledger: Ledger, setting: Setting) -> None:
+    """Adopt the rulebook, register the setting, price donated goods, stock the store."""
+    chair = setting.chair
+    ledger.adopt(demo_rulebook(), effective_from=_dt.date(YEAR, 1, 1), by=chair,
+                 resolution=f"{YEAR}年1月各村（社区）村民代表会议表决通过，县乡村振兴局备案")
+    keeper = setting.units[0].officials.keeper
+    homes = len(setting.homes)
+    with ledger.batch() as batch:
+        register(setting, batch)
+        batch.price_donated_goods("CLOTHES", "二手衣物（爱心捐赠）", cost=10, by=chair,
+                                  resolution="超市管理委员会验收定价：每件10分")
+        batch.price_donated_goods("SHOES", "捐赠鞋子", cost=12, by=chair,
+                                  resolution="超市管理委员会验收定价：每双12分")
+        for code, *_rest in (*GOODS, *MEALS):
+            batch.receive_stock(code, homes if code.startswith("MEAL") else homes // 2,
+                                by=keeper, key=f"demo/stock/{code}/opening")

@@ -79,11 +79,14 @@ class Year:
         rng: the seeded random source.
         on_month: called with the ledger and the period (``"2025-03"``) in the first minutes
             after each month ends (the village posts its 积分公示 then).
+        new_homes_from: the number of the first household a split creates (default: after
+            the setting's households); the county's ledgers are given numbers apart.
     """
 
     def __init__(self, ledger: Ledger, clock: ManualClock, setting: Setting,
                  rng: random.Random,
-                 on_month: Callable[[Ledger, str], None] | None = None) -> None:
+                 on_month: Callable[[Ledger, str], None] | None = None, *,
+                 new_homes_from: int | None = None) -> None:
         self.ledger, self.clock, self.setting, self.rng = ledger, clock, setting, rng
         self.on_month = on_month
         self.w: Commands = ledger
@@ -91,7 +94,7 @@ class Year:
         self.n = 0
         self.refused: Counter[str] = Counter()
         self.examples: dict[str, str] = {}
-        self.next_home = len(setting.homes) + 1
+        self.next_home = len(setting.homes) + 1 if new_homes_from is None else new_homes_from
         self.helpers = {u.code: [p for p in u.people() if p.roles & {"volunteer",
                                                                      "party_member"}]
                         for u in setting.units}

@@ -40,6 +40,7 @@ from pointsledger.reports.summaries import category_summary, period_summary, rol
 from pointsledger.reports.table import Table, from_csv, html_text, spreadsheet_cell, visible_text
 from pointsledger.reports.workflows import (
     case_board,
+    case_days,
     claimer_ranking,
     claims_notice,
     passbook,
@@ -54,6 +55,7 @@ __all__ = [
     "audit_trail",
     "balances",
     "case_board",
+    "case_days",
     "category_summary",
     "claimer_ranking",
     "claims_notice",

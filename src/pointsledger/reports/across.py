@@ -41,15 +41,18 @@ _T = TypeVar("_T")
 
 def _each(ledgers: Iterable[Ledger], report: Callable[[Ledger], _T]) -> list[tuple[str, _T]]:
     """``report`` of each ledger with its id, refusing a ledger given twice or none at all."""
-    out: list[tuple[str, _T]] = []
+    return _distinct((ledger.ledger_id, report(ledger)) for ledger in ledgers)
+
+
+def _distinct(tables: Iterable[tuple[str, _T]]) -> list[tuple[str, _T]]:
+    """``tables`` as a list, refusing a ledger id given twice or none at all."""
+    out = list(tables)
     seen: set[str] = set()
-    for ledger in ledgers:
-        ledger_id = ledger.ledger_id
+    for ledger_id, _table in out:
         if ledger_id in seen:
             raise ValidationError(f"ledger {ledger_id!r} is given twice: its figures would be "
                                   "counted twice", ledger_id=ledger_id)
         seen.add(ledger_id)
-        out.append((ledger_id, report(ledger)))
     if not out:
         raise ValidationError("no ledgers given: pass at least one")
     return out
@@ -71,8 +74,20 @@ def rollup(ledgers: Iterable[Ledger], *, period: str | None = None,
         ValidationError: no ledgers, a ledger given twice, or a shared region (same path)
             with a different name or kind in two ledgers.
     """
-    tables = _each(ledgers, lambda ledger: summaries.rollup(ledger, period=period,
-                                                            locale=locale))
+    return merge_rollups(_each(ledgers, lambda ledger: summaries.rollup(ledger, period=period,
+                                                                        locale=locale)))
+
+
+def merge_rollups(tables: Iterable[tuple[str, Table]]) -> Table:
+    """`rollup()` from each ledger's own `pointsledger.reports.rollup()` table, given with
+    its ledger id: for an app that reads its ledgers elsewhere (in worker processes, say) and
+    merges here. The tables must be of one period and locale.
+
+    Raises:
+        ValidationError: no tables, a ledger given twice, or a shared region with a different
+            name or kind in two ledgers.
+    """
+    tables = _distinct(tables)
     first = tables[0][1]
     at = {key: _column(first, key) for key in first.keys}
     merged: dict[tuple[str, ...], list[Any]] = {}
@@ -261,9 +276,22 @@ def star_households(ledgers: Iterable[Ledger], period: str, *, locale: str = "zh
             quarter.
         NoRulebookInForce: a ledger without a rulebook.
     """
+    return merge_star_households(_each(
+        ledgers, lambda ledger: ratings.star_households(ledger, period, locale=locale)),
+        locale=locale)
+
+
+def merge_star_households(tables: Iterable[tuple[str, Table]], *, locale: str = "zh"
+                          ) -> Table:
+    """`star_households()` from each ledger's own
+    `pointsledger.reports.star_households()` table (of one period, in ``locale``), given with
+    its ledger id; see `merge_rollups()`.
+
+    Raises:
+        ValidationError: no tables or a ledger given twice.
+    """
     text = labels(locale)
-    tables = _each(ledgers, lambda ledger: ratings.star_households(ledger, period,
-                                                                   locale=locale))
+    tables = _distinct(tables)
     first = tables[0][1]
     at = {key: _column(first, key) for key in first.keys}
     entries = sorted((-row[at["star_count"]], -row[at["score"]], ledger_id,
@@ -285,6 +313,6 @@ def star_households(ledgers: Iterable[Ledger], period: str, *, locale: str = "zh
     notes = (*tiers, f"{text['anchor']}{mark}" + "; ".join(anchors.values()))
     return Table(first.title, (first.columns[0], _LEDGER[locale], *first.columns[1:]), rows,
                  notes, keys=("rank", "ledger", *first.keys[1:]),
-                 summary={"period": period, "households": len(rows),
+                 summary={"period": dict(first.summary)["period"], "households": len(rows),
                           "by_stars": dict(sorted(by_stars.items(), key=lambda p: int(p[0]))),
                           "anchors": anchors, "ledgers": len(tables)})
