@@ -448,7 +448,7 @@ def test_text_a_spreadsheet_would_run_is_neutralised_and_loads_back_equal(
     (a leading ``'``, as reports write their CSV), and load_rulebook reads it back equal."""
     import csv
 
-    from pointsledger.io._cells import FORMULA_STARTS
+    from pointsledger.base.formulas import FORMULA_STARTS
 
     rules = _formula_rulebook(text)
     folder = dump_rulebook(rules, tmp_path / "rules")

@@ -163,6 +163,7 @@ class ValidationError(PointsLedgerError, ValueError):
         "时区「{tz}」无效，或与本账本的时区不一致",
         "星级评定按年（2026）或季度（2026-Q1）进行，不能按「{rating_period}」",
         "榜单行数须为不小于1的整数，收到的是{top}",
+        "进程数须为不小于1的整数，收到的是{workers}",
         "图表格式须为png或svg，收到的是「{format}」",
         "图表只能写到文件路径或二进制文件对象，收到的是{target}",
         "missing_font须为error（报错）或warn（警告后照画），收到的是「{missing_font}」",

@@ -12,11 +12,12 @@ from __future__ import annotations
 import datetime as _dt
 import unicodedata
 from collections.abc import Callable
-from typing import Any, Final
+from typing import Any
 
 import attrs
 
 from pointsledger.base.checks import shown
+from pointsledger.base.formulas import guard, unguard
 from pointsledger.errors import PointsLedgerError, ValidationError
 
 Row = dict[str, Any]
@@ -120,28 +121,17 @@ def column_of(row: Row, exc: PointsLedgerError) -> str:
     return found or field
 
 
-FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
-"""The first characters that make a spreadsheet (Excel, WPS, LibreOffice) read a cell as a
-formula: the rule of ``pointsledger.reports.spreadsheet_cell``, which this package may not
-import (the tests check that both agree)."""
-
-
 def spreadsheet_text(value: Any) -> Any:
     """``value`` as it is written into a CSV or XLSX cell: numbers, booleans and None as they
     are; text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a
     leading ``'`` so that a spreadsheet shows it instead of running it (the OWASP
     CSV-injection rule, as reports write their CSV), and text that already starts with ``'``
     before such a character gets one more, so `from_spreadsheet` undoes it exactly."""
-    if not isinstance(value, str):
-        return value
-    return "'" + value if value.lstrip("'").startswith(FORMULA_STARTS) else value
+    return guard(value) if isinstance(value, str) else value
 
 
-def from_spreadsheet(text: str) -> str:
-    """Undo `spreadsheet_text` on a cell's text (``'=SUM(A1)`` is read as ``=SUM(A1)``)."""
-    if text.startswith("'") and text.lstrip("'").startswith(FORMULA_STARTS):
-        return text[1:]
-    return text
+from_spreadsheet = unguard
+"""Undo `spreadsheet_text` on a cell's text (``'=SUM(A1)`` is read as ``=SUM(A1)``)."""
 
 
 def whole(value: Any) -> int:

@@ -30,6 +30,7 @@ from typing import Any
 import attrs
 from tabulate import tabulate
 
+from pointsledger.base.formulas import guard, unguard
 from pointsledger.base.jsonforms import to_json_value
 from pointsledger.base.periods import DEFAULT_TZ
 from pointsledger.errors import ValidationError
@@ -48,11 +49,6 @@ def _pairs(value: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> tuple[tuple[
     return tuple((name, figure) for name, figure in items)
 
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-"""The first characters that make a spreadsheet (Excel, WPS, LibreOffice) read a cell as a
-formula."""
-
-
 def spreadsheet_cell(value: Any) -> Any:
     """``value`` as it may be written into a spreadsheet (CSV or XLSX) cell.
 
@@ -68,15 +64,10 @@ def spreadsheet_cell(value: Any) -> Any:
     """
     if value is None or isinstance(value, bool | numbers.Number | decimal.Decimal):
         return value
-    text = str(value)
-    return "'" + text if text.lstrip("'").startswith(FORMULA_STARTS) else text
+    return guard(str(value))
 
 
-def _from_spreadsheet(text: str) -> str:
-    """Undo `spreadsheet_cell()` on a cell's text."""
-    if text.startswith("'") and text.lstrip("'").startswith(FORMULA_STARTS):
-        return text[1:]
-    return text
+_from_spreadsheet = unguard  # undoes spreadsheet_cell() on a cell's text
 
 
 _INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f"
