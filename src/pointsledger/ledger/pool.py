@@ -152,8 +152,6 @@ class LedgerPool:
         """
         entry = self._take(check_id(ledger_id, "ledger_id"))
         try:
-            if self._lookahead is not None:  # a head another thread's each() fetched: not used
-                self._lookahead.release(entry.ledger)
             entry.ledger.refresh()
             yield entry.ledger
         finally:

@@ -105,7 +105,7 @@ def partitioned_schema(partitions: int) -> tuple[str, ...]:
                       f"REMAINDER {i})" for i in range(partitions)))
 
 
-_PAGE: Final = 10_000
+_PAGE = 10_000
 """Records a read fetches per statement (a long log is read page by page, by seq)."""
 _TAIL: Final = 1_000
 """`PostgresDatabase.prime()` fetches the records after a snapshot when there are at most
