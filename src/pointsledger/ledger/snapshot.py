@@ -117,8 +117,11 @@ def _rulebook(data: str) -> Rulebook:
 
 
 def _freeze(value: Any) -> Any:
-    """JSON lists back to the tuples the state holds."""
-    return tuple(_freeze(v) for v in value) if isinstance(value, list) else value
+    """JSON lists back to the tuples the state holds (a call only per list: most values of a
+    snapshot are scalars inside lists)."""
+    if type(value) is not list:
+        return value
+    return tuple([_freeze(v) if type(v) is list else v for v in value])
 
 
 def _record(name: str, v: tuple[Any, ...]) -> Any:

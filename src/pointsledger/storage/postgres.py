@@ -247,7 +247,9 @@ class PostgresStore:
         self._snapshot_once = primed.snapshot
         self._derived_once = dict(primed.derived)
         records = {record[0]: record for record in primed.records}
-        self._known = records
+        blobs = [primed.snapshot, *(blob for _name, blob in primed.derived)]
+        self._known = {blob[0]: records[blob[0]] for blob in blobs
+                       if blob is not None and blob[0] in records}  # the few checks need
         self._view = (primed.head, records)
 
     def note_head(self, head: int | None) -> None:
