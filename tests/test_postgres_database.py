@@ -224,3 +224,16 @@ def test_bad_arguments_are_refused(many: PostgresDatabase) -> None:
     with pytest.raises(ValidationError, match="keep"):
         PostgresDatabase(pg_dsn(), keep=0)
     assert many.heads([]) == {} and many.prime([]) == {}
+
+
+def test_without_pipeline_mode_the_answers_are_the_same(many: PostgresDatabase,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where libpq has no pipeline mode (before 14), ``heads()`` and ``prime()`` send the
+    statements one by one and give the same answers."""
+    village(many.store("v1"), awards=4, snapshot_at=2).close()
+    village(many.store("v2"), awards=2, snapshot_at=None).close()
+    ids = ["v1", "v2", "v3"]
+    heads, primed = many.heads(ids), many.prime(ids, derived=(movements.NAME,))
+    monkeypatch.setattr(psycopg.Pipeline, "is_supported", classmethod(lambda cls: False))
+    assert many.heads(ids) == heads and many.prime(ids, derived=(movements.NAME,)) == primed
+    assert heads == {"v1": 9, "v2": 7, "v3": 0}

@@ -200,7 +200,7 @@ class LedgerPool:
             with self._lock:
                 open_ledgers = [self._open[i].ledger for i in dict.fromkeys(group)
                                 if i in self._open]
-            opening = [i for i in dict.fromkeys(group) if i not in self._open]
+                opening = [i for i in dict.fromkeys(group) if i not in self._open]
             openers = lookahead.prepare(opening, open_ledgers)
             noted.extend(open_ledgers)
             for ledger_id in group:

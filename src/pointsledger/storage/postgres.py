@@ -393,6 +393,14 @@ class PostgresStore:
             self._source.close()
 
 
+def _pipeline(db: Any) -> contextlib.AbstractContextManager[Any]:
+    """psycopg's pipeline mode on ``db`` (statements sent together, one round trip), or the
+    statements one by one where the libpq in use has no pipeline mode (before 14)."""
+    if _psycopg().Pipeline.is_supported():
+        return db.pipeline()  # type: ignore[no-any-return]
+    return contextlib.nullcontext()
+
+
 def _blob(row: Sequence[Any]) -> Blob:
     return int(row[0]), bytes(row[1]), bytes(row[2]), bytes(row[3])
 
@@ -487,7 +495,7 @@ class PostgresDatabase:
         if not ids:
             return {}
         with self.connection() as db:
-            with db.pipeline():
+            with _pipeline(db):
                 cursors = [db.execute(STATEMENTS["head"], (i,)) for i in ids]
             return {i: int(cursor.fetchone()[0]) for i, cursor in zip(ids, cursors, strict=True)}
 
@@ -506,7 +514,7 @@ class PostgresDatabase:
         if not ids:
             return {}
         with self.connection() as db:
-            with db.pipeline():
+            with _pipeline(db):
                 first = [(db.execute(STATEMENTS["head"], (i,)),
                           db.execute(STATEMENTS["load_snapshot"], (i,)),
                           [db.execute(STATEMENTS["load_derived"], (i, name)) for name in derived])
@@ -517,7 +525,7 @@ class PostgresDatabase:
                 named = [(name, _blob(r)) for name, cursor in zip(derived, blobs, strict=True)
                          if (r := cursor.fetchone()) is not None]
                 found[i] = (int(head.fetchone()[0]), None if row is None else _blob(row), named)
-            with db.pipeline():
+            with _pipeline(db):
                 second = {}
                 for i, (head, snap, named) in found.items():
                     seqs = {blob[0] for _name, blob in named if 1 <= blob[0] <= head}
