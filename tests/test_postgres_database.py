@@ -237,3 +237,18 @@ def test_without_pipeline_mode_the_answers_are_the_same(many: PostgresDatabase,
     monkeypatch.setattr(psycopg.Pipeline, "is_supported", classmethod(lambda cls: False))
     assert many.heads(ids) == heads and many.prime(ids, derived=(movements.NAME,)) == primed
     assert heads == {"v1": 9, "v2": 7, "v3": 0}
+
+
+def test_a_noted_head_answers_one_head_query(many: PostgresDatabase) -> None:
+    """A head noted from a many-ledger query answers the next ``head()`` only; forgetting it,
+    or writing, makes the store ask again."""
+    store = many.store("v1")
+    store.append(records(1, 2), 0)
+    store.note_head(1)
+    assert [store.head(), store.head()] == [1, 2]
+    store.note_head(7)
+    store.note_head(None)
+    assert store.head() == 2
+    store.note_head(2)
+    store.append(records(3, 1), 2)
+    assert store.head() == 3
