@@ -10,6 +10,7 @@ import statistics
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -291,7 +292,8 @@ def test_the_county_posts_the_roll_up_across_its_ledgers(county: DemoSummary) ->
     county_row = re.search(r"<tr><td>乌兰县</td><td>[^<]*</td><td>(\d+)</td>", rollup)
     assert county_row is not None and int(county_row.group(1)) == county.households
     stars = (folder / "star-households-2025.csv").read_text(encoding="utf-8-sig")
-    assert len(stars.strip().splitlines()) - 1 == sum(dict(county.spreads)["stars"].values())
+    by_stars = cast(dict[int, int], dict(county.spreads)["stars"])
+    assert len(stars.strip().splitlines()) - 1 == sum(by_stars.values())
 
 
 def test_the_county_is_the_same_whatever_the_workers(county: DemoSummary,

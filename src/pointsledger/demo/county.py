@@ -36,7 +36,6 @@ from pointsledger.demo.outputs import (
 from pointsledger.demo.rulebook import YEAR
 from pointsledger.demo.setting import Setting, set_up
 from pointsledger.demo.year import TZ, Year, at
-from pointsledger.errors import ValidationError
 from pointsledger.ledger import Ledger
 from pointsledger.reports import Table, across, pages
 
@@ -166,9 +165,3 @@ def county_spreads(parts: list[UnitYear]) -> dict[str, object]:
     return {**spreads(p.figures for p in parts), "refused": dict(refused),
             "examples": examples}
 
-
-def check_new_folder(folder: Path) -> None:
-    """Refuse a folder that exists: the county is written into a new one."""
-    if folder.exists():
-        raise ValidationError(f"{os.fspath(folder)!r} already exists; give another path or "
-                              "remove it", path=os.fspath(folder))
