@@ -341,3 +341,13 @@ def test_the_county_never_starts_more_workers_than_it_has_units(tmp_path: Path) 
                              len(multiprocessing.active_children())))
     assert len(years) == len(setting.units) == 3
     assert running and max(running) <= len(setting.units)
+
+
+@pytest.mark.parametrize("households", ["600", 600.0, True, 20.5])
+def test_households_must_be_a_whole_number(tmp_path: Path, households: object) -> None:
+    """``households`` that is text, a float or a bool is refused by name (it failed deep in
+    the planning with a TypeError, or ran as 1); nothing is written."""
+    with pytest.raises(ValidationError, match="households must be") as caught:
+        build_demo(tmp_path / "d.db", households=households)  # type: ignore[arg-type]
+    assert caught.value.fields["households"] == households
+    assert not list(tmp_path.iterdir())
