@@ -4,8 +4,10 @@ each village keeping its own ledger whose region tree names the same county and 
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +28,7 @@ from pointsledger import (
     ValidationError,
     reports,
 )
-from pointsledger.reports import Table, across
+from pointsledger.reports import Table, across, summaries
 
 from .helpers import COMMITTEE, GRID, START, TZ, budget, rulebook
 
@@ -288,3 +290,49 @@ def test_merging_refuses_tables_of_another_report_period_or_locale() -> None:
     # the same report, period and locale still merges
     assert rows(across.merge_rollups([("v0", reports.rollup(one, period="2026-03")),
                                       ("v1", march)]))[0]["households"] == 4
+
+
+@settings(max_examples=budget(15))
+@given(spec=VILLAGES, later=st.lists(st.tuples(st.integers(0, 2), st.integers(0, 3)),
+                                     max_size=4))
+def test_a_summary_asked_again_recomputes_only_the_ledgers_that_moved(
+        spec: list[tuple[str, int, list[tuple[str, int, int]]]],
+        later: list[tuple[int, int]]) -> None:
+    """Asked again after awards in some villages, the roll-up, category, period and store
+    summaries across ledgers compute again exactly the villages whose ledgers moved (the
+    others' parts are kept with their heads) and equal the summaries computed afresh."""
+    ledgers = build(spec)
+
+    def ask() -> list[tuple[Any, ...]]:
+        return [(t.rows, t.notes, t.summary) for t in (
+            across.rollup(ledgers, period="2026-03"),
+            across.category_summary(ledgers, period="2026-03"),
+            across.period_summary(ledgers, per="month"),
+            across.store_summary(ledgers, period="2026-03"))]
+
+    ask()
+    moved: set[str] = set()
+    for n, (number, who) in enumerate(later):
+        ledger = ledgers[number % len(ledgers)]
+        ledger.award(f"H{who % spec[number % len(ledgers)][1]}", "VOL-02", by=GRID,
+                     key=f"later-{n}")
+        moved.add(ledger.ledger_id)
+    computed: list[str] = []
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("rollup", "category_summary", "period_summary", "store_summary"):
+            patch.setattr(summaries, name, spy(getattr(summaries, name), computed))
+        again = ask()
+    assert Counter(computed) == Counter({ledger_id: 4 for ledger_id in moved})
+    across._MEMO.clear()
+    assert again == ask()
+
+
+def spy(report: Callable[..., Table], calls: list[str]) -> Callable[..., Table]:
+    """``report``, noting the id of each ledger it is computed for."""
+
+    @functools.wraps(report)
+    def noted(ledger: Ledger, **options: Any) -> Table:
+        calls.append(ledger.ledger_id)
+        return report(ledger, **options)
+
+    return noted

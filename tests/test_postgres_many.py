@@ -112,7 +112,7 @@ def test_each_statement_reaches_one_partition_only(database: str) -> None:
                                 "COUNT(DISTINCT tableoid) = 1").fetchall())
         assert sorted(homes) == [f"v{i:02d}" for i in range(8)]
         assert len(set(homes.values())) > 1  # the ledgers spread over the partitions
-        parameters = {"head": ("v03",), "read": ("v03", 2), "get": ("v03", 2)}
+        parameters = {"head": ("v03",), "read": ("v03", 2, 10), "get": ("v03", 2)}
         for name, params in parameters.items():
             plan = "\n".join(row[0] for row in db.execute(
                 "EXPLAIN " + STATEMENTS[name], params).fetchall())

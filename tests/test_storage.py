@@ -21,6 +21,7 @@ from pointsledger.storage import (
     DerivedStore,
     EventStore,
     MemoryStore,
+    PostgresDatabase,
     PostgresStore,
     Record,
     SnapshotStore,
@@ -350,6 +351,45 @@ class TestSQLiteDerived(SQLiteBackend, DerivedContract):
 
 
 class TestPostgresWriteLock(PostgresBackend, WriteLockContract):
+    pass
+
+
+_SHARED: list[PostgresDatabase] = []
+
+
+def shared_database() -> PostgresDatabase:
+    """One `PostgresDatabase` on the test server whose stores the shared-backend tests use."""
+    if not _SHARED:
+        _SHARED.append(PostgresDatabase(pg_dsn(), keep=2))
+    return _SHARED[0]
+
+
+class SharedPostgresBackend(Backend):
+    """Stores of one `PostgresDatabase`, borrowing its connections (another store of the
+    same ledger stands for another writer: it borrows another connection while the first is
+    held)."""
+
+    def make(self, tmp_path: Path) -> EventStore:
+        return shared_database().store(f"test-{uuid.uuid4().hex}")
+
+    def reopen(self, store: EventStore, tmp_path: Path) -> EventStore:
+        assert isinstance(store, PostgresStore)
+        return shared_database().store(store.ledger_id)
+
+
+class TestSharedPostgresStore(SharedPostgresBackend, StoreContract):
+    pass
+
+
+class TestSharedPostgresWriteLock(SharedPostgresBackend, WriteLockContract):
+    pass
+
+
+class TestSharedPostgresSnapshots(SharedPostgresBackend, SnapshotContract):
+    pass
+
+
+class TestSharedPostgresDerived(SharedPostgresBackend, DerivedContract):
     pass
 
 

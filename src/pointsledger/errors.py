@@ -603,5 +603,6 @@ class StoreError(PointsLedgerError, RuntimeError):
     code = "store"
     http_status = 503
     zh_templates = ("账本文件「{path}」无法使用，请联系管理员",
-                    "数据库中的积分记录表没有分区，不能按{partitions}个分区使用，请联系管理员")
+                    "数据库中的积分记录表没有分区，不能按{partitions}个分区使用，请联系管理员",
+                    "账本「{ledger_id}」的存储已关闭，请重新打开该账本")
     zh_generic = "账本存储暂时无法使用，请稍后再试或联系管理员。"

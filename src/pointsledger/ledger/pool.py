@@ -12,6 +12,12 @@ closed ledger open it once; the pool's own lock is held only for bookkeeping, ne
 ledger is opened, refreshed or closed, so a slow open of one ledger delays no other; every
 lease refreshes its ledger first, so it sees what other processes appended (the host-app
 contract's fresh reads).
+
+With a `Lookahead` (`postgres()` has one), `each()` asks the database about a group of the
+coming ledgers in one go instead of one ledger at a time: what the closed ones' opening reads,
+and the open ones' heads. A ledger's first read in its turn then takes in what other writers
+had appended when its group was asked (at most `GROUP` ledgers earlier); every later read asks
+again.
 """
 
 from __future__ import annotations
@@ -20,16 +26,35 @@ import contextlib
 import itertools
 import threading
 from collections import OrderedDict, deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from typing import Any, Final, Protocol
 
 import attrs
 
 from pointsledger.base.checks import check_id, check_int
 from pointsledger.base.clock import Clock
-from pointsledger.errors import NotFound, ValidationError
+from pointsledger.errors import ValidationError
 from pointsledger.ledger.ledger import Ledger
+
+GROUP: Final = 25
+"""How many coming ledgers `LedgerPool.each()` asks its `Lookahead` about at once."""
+
+
+class Lookahead(Protocol):
+    """What the database behind a pool tells about many ledgers in one go, for
+    `LedgerPool.each()`: `PostgresLookahead` on PostgreSQL."""
+
+    def prepare(self, opening: Sequence[str],
+                open_ledgers: Sequence[Ledger]) -> Mapping[str, Callable[[], Ledger]]:
+        """Ask in one go about the ledgers whose turns come next: give each open one its head
+        (its next refresh then asks nothing), and return, by id, an opener for each of
+        ``opening`` that reads what was fetched instead of asking again."""
+        ...
+
+    def release(self, ledger: Ledger) -> None:
+        """Forget the head `prepare()` gave ``ledger``, once its turn has passed."""
+        ...
 
 
 @attrs.define
@@ -47,6 +72,7 @@ class LedgerPool:
         opener: opens (or creates) the ledger with a given id, e.g.
             ``lambda i: Ledger.open_postgres(conninfo, i)``; see `postgres()`.
         size: how many ledgers to keep open (at least 1).
+        lookahead: lets `each()` ask the database about many ledgers in one go.
 
     Use `lease()` around each use (``with pool.lease("v001") as ledger: ...``) and
     `each()` to go through many ledgers one at a time; `close()` (or ``with``) closes
@@ -56,21 +82,26 @@ class LedgerPool:
         ValidationError: ``size`` is not a whole number of at least 1.
     """
 
-    def __init__(self, opener: Callable[[str], Ledger], *, size: int = 100) -> None:
+    def __init__(self, opener: Callable[[str], Ledger], *, size: int = 100,
+                 lookahead: Lookahead | None = None) -> None:
         self._opener = opener
+        self._lookahead = lookahead
         self.size = check_int(size, "size", minimum=1)
         self._lock = threading.Lock()
         self._open: OrderedDict[str, _Entry] = OrderedDict()  # least recently used first
         self._opening: dict[str, threading.Lock] = {}
         self._closed = False
+        self._finish: Callable[[], None] | None = None  # run once the pool has closed
         self.opened = 0
         """How many times a ledger was opened (a measure of misses)."""
 
     @classmethod
     def postgres(cls, conninfo: str, *, size: int = 100, partitions: int = 0,
                  create: bool = False, clock: Clock | None = None,
-                 trust_snapshot: bool = True) -> LedgerPool:
-        """A pool of the ledgers in a PostgreSQL database (one connection per open ledger).
+                 trust_snapshot: bool = True, connections: int = 4) -> LedgerPool:
+        """A pool of the ledgers in a PostgreSQL database, sharing a few connections
+        (`PostgresDatabase`) instead of holding one per open ledger, with a
+        `PostgresLookahead` for `each()`.
 
         Args:
             conninfo: the libpq connection string.
@@ -80,25 +111,22 @@ class LedgerPool:
                 such an id is refused (a mistyped village id then opens nothing).
             clock: the ledgers' clock.
             trust_snapshot: as for `Ledger`.
+            connections: how many idle connections to keep (threads busy at once use one
+                each).
 
         Raises:
+            StoreError: the database cannot be used.
             NotFound: (on lease) ``create`` is False and the database holds no such ledger.
         """
-        from pointsledger.storage.postgres import PostgresStore
+        from pointsledger.ledger.pool_postgres import PostgresLookahead
+        from pointsledger.storage.postgres import PostgresDatabase
 
-        def opener(ledger_id: str) -> Ledger:
-            store = PostgresStore(conninfo, ledger_id, partitions=partitions)
-            try:
-                if not create and store.head() == 0:
-                    raise NotFound(f"no ledger {ledger_id!r} in this database",
-                                   ledger_id=ledger_id)
-                return Ledger(store, clock=clock, ledger_id=ledger_id,
-                              trust_snapshot=trust_snapshot)
-            except BaseException:
-                store.close()
-                raise
-
-        return cls(opener, size=size)
+        database = PostgresDatabase(conninfo, partitions=partitions, keep=connections)
+        lookahead = PostgresLookahead(database, create=create, clock=clock,
+                                      trust_snapshot=trust_snapshot)
+        pool = cls(lookahead.open, size=size, lookahead=lookahead)
+        pool._finish = database.close
+        return pool
 
     def __len__(self) -> int:
         with self._lock:
@@ -133,9 +161,11 @@ class LedgerPool:
         """The ledgers ``ledger_ids`` one after another, each leased until the next is asked for
         or the loop ends: a county's reports go through hundreds of villages with at most
         ``size`` of them open. Unlike `lease()`, it does not refresh a ledger ahead of its
-        first read: every read (a report's `reading()` block, a
-        balance) takes in other writers' events first anyway, and a report over many ledgers
-        then asks each store once instead of twice.
+        first read: every read (a report's `reading()` block, a balance) takes in other
+        writers' events first anyway. With the pool's `Lookahead` (PostgreSQL), the
+        ledgers are asked about `GROUP` at a time, in one round trip: the closed ones open from
+        what it fetched, and an open one's first read in its turn takes the head fetched with
+        its group instead of asking (it sees what was appended before its group was asked).
 
         Args:
             ledger_ids: the ids, in the order wanted.
@@ -147,31 +177,65 @@ class LedgerPool:
             ValidationError: ``ahead`` is not a whole number from 0 to 32; a bad id.
         """
         ahead = check_int(ahead, "ahead", minimum=0, maximum=32)
+        noted: list[Ledger] = []
+        try:
+            yield from self._each(self._planned(ledger_ids, noted), ahead)
+        finally:  # heads given to ledgers whose turn never came are forgotten
+            if self._lookahead is not None:
+                for ledger in noted:
+                    self._lookahead.release(ledger)
+
+    def _planned(self, ledger_ids: Iterable[str],
+                 noted: list[Ledger]) -> Iterator[tuple[str, Callable[[], Ledger] | None]]:
+        """The ids checked, each with the opener the lookahead prepared for it (or None),
+        asking the lookahead about `GROUP` of them at a time; the open ledgers given a head are
+        added to ``noted``."""
+        lookahead = self._lookahead
+        wanted = (check_id(ledger_id, "ledger_id") for ledger_id in ledger_ids)
+        if lookahead is None:
+            for ledger_id in wanted:
+                yield ledger_id, None
+            return
+        while group := list(itertools.islice(wanted, GROUP)):
+            with self._lock:
+                open_ledgers = [self._open[i].ledger for i in dict.fromkeys(group)
+                                if i in self._open]
+                opening = [i for i in dict.fromkeys(group) if i not in self._open]
+            openers = lookahead.prepare(opening, open_ledgers)
+            noted.extend(open_ledgers)
+            for ledger_id in group:
+                yield ledger_id, openers.get(ledger_id)
+
+    def _each(self, planned: Iterator[tuple[str, Callable[[], Ledger] | None]],
+              ahead: int) -> Iterator[Ledger]:
+        lookahead = self._lookahead
         if not ahead:
-            for ledger_id in ledger_ids:
-                entry = self._take(check_id(ledger_id, "ledger_id"))
+            for ledger_id, opener in planned:
+                entry = self._take(ledger_id, opener)
                 try:
                     yield entry.ledger
                 finally:
+                    if lookahead is not None:
+                        lookahead.release(entry.ledger)
                     self._give_back(entry)
             return
-        wanted = iter(ledger_ids)
         coming: deque[Future[_Entry]] = deque()
         with ThreadPoolExecutor(max_workers=ahead, thread_name_prefix="ledger-pool") as workers:
             try:
-                for ledger_id in itertools.islice(wanted, ahead + 1):
-                    coming.append(workers.submit(self._take, check_id(ledger_id, "ledger_id")))
+                for ledger_id, opener in itertools.islice(planned, ahead + 1):
+                    coming.append(workers.submit(self._take, ledger_id, opener))
                 while coming:
                     entry = coming.popleft().result()
-                    for ledger_id in itertools.islice(wanted, 1):
-                        coming.append(workers.submit(self._take,
-                                                     check_id(ledger_id, "ledger_id")))
+                    for ledger_id, opener in itertools.islice(planned, 1):
+                        coming.append(workers.submit(self._take, ledger_id, opener))
                     with self._lock:  # its turn: now it is the most recently used
                         if self._open.get(entry.key) is entry:
                             self._open.move_to_end(entry.key)
                     try:
                         yield entry.ledger
                     finally:
+                        if lookahead is not None:
+                            lookahead.release(entry.ledger)
                         self._give_back(entry)
             finally:  # the loop ended early or failed: give back what was opened ahead
                 for future in coming:
@@ -179,7 +243,7 @@ class LedgerPool:
                         with contextlib.suppress(Exception):
                             self._give_back(future.result())
 
-    def _take(self, ledger_id: str) -> _Entry:
+    def _take(self, ledger_id: str, opener: Callable[[], Ledger] | None = None) -> _Entry:
         with self._lock:
             entry = self._leased(ledger_id)
             if entry is not None:
@@ -190,7 +254,7 @@ class LedgerPool:
                 entry = self._leased(ledger_id)
                 if entry is not None:
                     return entry
-            ledger = self._opener(ledger_id)
+            ledger = opener() if opener is not None else self._opener(ledger_id)
             with self._lock:
                 if self._closed:
                     closing: list[Ledger] = [ledger]
@@ -250,7 +314,10 @@ class LedgerPool:
                 if not entry.leases:
                     closing.append(entry.ledger)
             self._open.clear()
+            finish, self._finish = self._finish, None
         _close_all(closing)
+        if finish is not None:
+            finish()
 
     def __enter__(self) -> LedgerPool:
         return self

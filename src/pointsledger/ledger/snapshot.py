@@ -11,6 +11,7 @@ the whole log. ``verify()`` always checks the whole chain.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import json
 from typing import Any
 
@@ -21,7 +22,7 @@ from pointsledger.core.records import Adoption, Reservation
 from pointsledger.core.registry import Household, Member, Region
 from pointsledger.core.state import TABLES, LedgerState
 from pointsledger.rules.flows import Case
-from pointsledger.rules.rulebook import rulebook_from_data, rulebook_to_data
+from pointsledger.rules.rulebook import Rulebook, rulebook_from_data, rulebook_to_data
 
 FORMAT = 2
 _RECORDS = {"regions", "households", "members", "reservations", "cases"}
@@ -91,7 +92,7 @@ def load(blob: bytes) -> LedgerState:
     state.tzinfo = pendulum.timezone(state.tz)
     built = []
     for data, start, end, from_us, until_us, minutes, seq in adoptions:
-        built.append(Adoption(rulebook_from_data(json.loads(data)), _day(start) or _dt.date.min,
+        built.append(Adoption(_rulebook(data), _day(start) or _dt.date.min,
                               _day(end), from_us, until_us, minutes, seq))
     state.adoptions = tuple(built)
     state._starts = tuple(a.from_us for a in built)
@@ -107,9 +108,20 @@ def load(blob: bytes) -> LedgerState:
     return state
 
 
+@functools.lru_cache(maxsize=64)
+def _rulebook(data: str) -> Rulebook:
+    """The rulebook of its recorded JSON text, built once per distinct text: a pool of village
+    ledgers under one county checklist holds one `Rulebook` (immutable, so sharing it is
+    safe) instead of decoding it again for every village."""
+    return rulebook_from_data(json.loads(data))
+
+
 def _freeze(value: Any) -> Any:
-    """JSON lists back to the tuples the state holds."""
-    return tuple(_freeze(v) for v in value) if isinstance(value, list) else value
+    """JSON lists back to the tuples the state holds (a call only per list: most values of a
+    snapshot are scalars inside lists)."""
+    if type(value) is not list:
+        return value
+    return tuple([_freeze(v) if type(v) is list else v for v in value])
 
 
 def _record(name: str, v: tuple[Any, ...]) -> Any:

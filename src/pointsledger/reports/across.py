@@ -18,18 +18,24 @@ and star lists give each row's ledger.
 Invariants: every ledger is given once; each per-ledger part is read from one state of its
 ledger (the ledgers are read one after another, not at one instant across them); the ledgers
 are consumed one at a time, so `each()` can feed hundreds of them
-through a small pool.
+through a small pool. The per-ledger roll-up, category, period and store summaries depend on
+the ledger's log alone (not on the clock), so each is kept with the ledger's head (seq and
+hash) and given again while the head is the same: a county office reloading its roll-up
+recomputes only the villages whose ledgers moved.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+import threading
+import weakref
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any, Final, TypeVar, cast
 
 from pointsledger.base.periods import parse_period
 from pointsledger.errors import UnknownRegion, ValidationError
 from pointsledger.ledger.ledger import Ledger
+from pointsledger.ledger.trust import Anchor
 from pointsledger.reports import boards, ratings, summaries
 from pointsledger.reports.labels import labels
 from pointsledger.reports.table import Table
@@ -85,6 +91,33 @@ def _given(tables: Iterable[tuple[str, Table]], report: str, needed: tuple[str, 
     return out
 
 
+_KEPT: Final = 8  # reports kept per ledger (the most recently asked)
+_MEMO: weakref.WeakKeyDictionary[Ledger, OrderedDict[tuple[Any, ...], tuple[Anchor, Table]]] = (
+    weakref.WeakKeyDictionary())
+_MEMO_LOCK = threading.Lock()
+
+
+def _kept(ledger: Ledger, report: Callable[..., Table], **options: Any) -> Table:
+    """``report(ledger, **options)``, computed once per head of the ledger: a report that
+    depends on the log alone is the same while the head (seq and hash, the ledger's anchor)
+    is; tables are immutable, so the one kept is given again."""
+    key = (report.__name__, *sorted(options.items()))
+    with ledger.reading():  # one freshness check; the head cannot move inside
+        head = ledger.anchor()
+        with _MEMO_LOCK:
+            kept = _MEMO.setdefault(ledger, OrderedDict())
+            found = kept.get(key)
+        if found is not None and found[0] == head:
+            return found[1]
+        table = report(ledger, **options)
+        with _MEMO_LOCK:
+            kept[key] = (head, table)
+            kept.move_to_end(key)
+            while len(kept) > _KEPT:
+                kept.popitem(last=False)
+        return table
+
+
 def _column(table: Table, key: str) -> int:
     return table.keys.index(key)
 
@@ -101,8 +134,8 @@ def rollup(ledgers: Iterable[Ledger], *, period: str | None = None,
         ValidationError: no ledgers, a ledger given twice, or a shared region (same path)
             with a different name or kind in two ledgers.
     """
-    return merge_rollups(_each(ledgers, lambda ledger: summaries.rollup(ledger, period=period,
-                                                                        locale=locale)))
+    return merge_rollups(_each(ledgers, lambda ledger: _kept(ledger, summaries.rollup,
+                                                             period=period, locale=locale)))
 
 
 def merge_rollups(tables: Iterable[tuple[str, Table]]) -> Table:
@@ -162,8 +195,8 @@ def category_summary(ledgers: Iterable[Ledger], *, period: str | None = None,
     Raises:
         ValidationError: no ledgers or a ledger given twice.
     """
-    tables = _each(ledgers, lambda ledger: summaries.category_summary(
-        ledger, period=period, locale=locale))
+    tables = _each(ledgers, lambda ledger: _kept(ledger, summaries.category_summary,
+                                                 period=period, locale=locale))
     first = tables[0][1]
     merged: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0, 0])
     for _ledger_id, table in tables:
@@ -187,8 +220,8 @@ def period_summary(ledgers: Iterable[Ledger], *, per: str = "month",
     Raises:
         ValidationError: no ledgers, a ledger given twice, or a bad ``per``.
     """
-    tables = _each(ledgers, lambda ledger: summaries.period_summary(ledger, per=per,
-                                                                    locale=locale))
+    tables = _each(ledgers, lambda ledger: _kept(ledger, summaries.period_summary, per=per,
+                                                 locale=locale))
     first = tables[0][1]
     merged: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     for _ledger_id, table in tables:
@@ -217,8 +250,8 @@ def store_summary(ledgers: Iterable[Ledger], *, period: str | None = None,
         ValidationError: no ledgers or a ledger given twice.
     """
     text = labels(locale)
-    tables = _each(ledgers, lambda ledger: summaries.store_summary(
-        ledger, period=period, locale=locale))
+    tables = _each(ledgers, lambda ledger: _kept(ledger, summaries.store_summary,
+                                                 period=period, locale=locale))
     first = tables[0][1]
     merged: dict[tuple[Any, Any], list[int]] = defaultdict(lambda: [0, 0, 0])
     liability = expired = 0

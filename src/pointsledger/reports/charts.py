@@ -134,6 +134,7 @@ def monthly_trend(ledger: Ledger, path: Target, *, locale: str = "zh",
     axes.set_title(f"{text['periods']} ({text['earned']})")
     axes.set_xlabel(text["period"])
     axes.set_ylabel(text["points"])
+    axes.set_ylim(bottom=0)  # points from zero: a month's dip is not shown as a collapse
     if names:
         axes.legend()
     _use_fonts(figure, missing_font)

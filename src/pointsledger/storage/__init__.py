@@ -9,7 +9,8 @@ expects. The ledger never trusts a store: it re-verifies the hash chain of whate
 A store may also declare optional protocols, which callers test with ``isinstance``:
 `WriteLock` (a lock writers take turns under), `Versioned` (a cheap "did anyone
 else commit?"), `SnapshotStore` (one snapshot of the state) and `DerivedStore`
-(named derived blobs). A stored snapshot or derived blob is
+(named derived blobs). `PostgresDatabase` serves the PostgreSQL stores of many ledgers
+through a few shared connections. A stored snapshot or derived blob is
 used only after `check_blob()` finds it still fits the log.
 """
 
@@ -24,7 +25,7 @@ from pointsledger.storage.base import (
 )
 from pointsledger.storage.derived import check_blob, seal_blob
 from pointsledger.storage.memory import MemoryStore
-from pointsledger.storage.postgres import PostgresStore
+from pointsledger.storage.postgres import PostgresDatabase, PostgresStore, Primed
 from pointsledger.storage.sqlite import SQLiteStore
 
 __all__ = [
@@ -32,7 +33,9 @@ __all__ = [
     "DerivedStore",
     "EventStore",
     "MemoryStore",
+    "PostgresDatabase",
     "PostgresStore",
+    "Primed",
     "Record",
     "SQLiteStore",
     "SnapshotStore",
