@@ -192,3 +192,12 @@ def test_boards_and_the_rollup_tally_the_log(steps: list[tuple[str, str, int]]) 
         assert grid[2:4] == (3, sum(1 for t in whole.values() if t.earned > 0)), period
         assert grid[5:7] == (sum(t.earned for t in whole.values()),
                              sum(t.deducted for t in whole.values())), period
+
+
+def test_a_reversal_after_a_move_leaves_no_household_reached() -> None:
+    """An award reversed after its member moved reached no household in the category summary
+    (its household's entry and the reversal cancel; the new household had none)."""
+    led = _scripted([("award", "M1", 0), ("award", "H2", 0), ("move", "M1", 0),
+                     ("reverse", "M1", 0)])
+    summary = reports.category_summary(led, period="2026-01")
+    assert [(r[0], r[2], r[3], r[4]) for r in summary.rows] == [("志愿服务", 10, 1, 1)]
