@@ -260,6 +260,38 @@ def test_a_county_rollup_through_a_small_pool(tmp_path: Path) -> None:
     assert pooled.rows == across.rollup(held, period="2026-03").rows
 
 
+def test_merging_refuses_tables_of_another_report_period_or_locale() -> None:
+    """The merge_* forms take each ledger's own table of one report, period and locale: a
+    March roll-up beside an April one, a Chinese one beside an English one, the other report's
+    table, a star list merged in another locale than its tables', or a pair that is not
+    (ledger id, table) is refused by name instead of being added up or failing on a column."""
+    one, two = build([("T1", 2, [("env", 0, 1)]), ("T1", 2, [("env", 1, 40)])])
+    march, april = (reports.rollup(two, period=p) for p in ("2026-03", "2026-04"))
+    with pytest.raises(ValidationError, match="'v1'") as caught:
+        across.merge_rollups([("v0", reports.rollup(one, period="2026-03")), ("v1", april)])
+    assert caught.value.fields["ledger_id"] == "v1"
+    with pytest.raises(ValidationError, match="'v1'"):
+        across.merge_rollups([("v0", reports.rollup(one, period="2026-03")),
+                              ("v1", reports.rollup(two, period="2026-03", locale="en"))])
+    stars = [(ledger.ledger_id, reports.star_households(ledger, p))
+             for ledger, p in ((one, "2026"), (two, "2026-Q1"))]
+    with pytest.raises(ValidationError, match="'v1'"):
+        across.merge_star_households(stars)
+    with pytest.raises(ValidationError, match="星级文明户"):
+        across.merge_rollups(stars[:1])
+    with pytest.raises(ValidationError, match="逐级汇总"):
+        across.merge_star_households([("v1", march)])
+    with pytest.raises(ValidationError, match="locale"):
+        across.merge_star_households(stars[:1], locale="en")
+    with pytest.raises(ValidationError, match="ledger id"):
+        across.merge_rollups([march])  # type: ignore[list-item]
+    with pytest.raises(ValidationError, match="ledger id"):
+        across.merge_rollups([(1, march)])  # type: ignore[list-item]
+    # the same report, period and locale still merges
+    assert rows(across.merge_rollups([("v0", reports.rollup(one, period="2026-03")),
+                                      ("v1", march)]))[0]["households"] == 4
+
+
 @settings(max_examples=budget(15))
 @given(spec=VILLAGES, later=st.lists(st.tuples(st.integers(0, 2), st.integers(0, 3)),
                                      max_size=4))

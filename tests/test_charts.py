@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from pointsledger import ValidationError
 from pointsledger.reports.charts import monthly_trend, points_by_category
 
+from .helpers import COMMITTEE, GRID, make_village
 from .test_reports import scored  # noqa: F401 - the fixture
 
 # the test data has Chinese names and the test machine may have no CJK font
@@ -82,3 +84,23 @@ def test_charts_use_an_installed_cjk_font(scored, tmp_path: Path) -> None:  # ty
         pytest.skip("no CJK font: apt-get install fonts-noto-cjk")
     points_by_category(scored, tmp_path / "c.svg")
     assert (tmp_path / "c.svg").stat().st_size > 1000
+
+
+def test_monthly_trend_takes_a_reversal_from_the_village_that_earned_it() -> None:
+    """A member's award reversed after they moved to a household of another village is taken
+    back from the village that earned it (as the boards and ``rate()`` count it), not drawn
+    as a loss of the village they moved to."""
+    village = make_village("memory")
+    ledger, clock = village.ledger, village.clock
+    ledger.add_region("V02", "河西村", kind="village", by=COMMITTEE)
+    ledger.add_region("G03", "第三网格", kind="grid", parent="V02", by=COMMITTEE)
+    ledger.register_household("H005", grid="G03", head="户主5", by=COMMITTEE)
+    ledger.award("M002", "VOL-02", by=GRID, key="kept", occurred_at=clock())
+    award = ledger.award("M002", "VOL-02", by=GRID, key="a", occurred_at=clock())
+    clock.advance(days=2)
+    ledger.move_member("M002", household="H005", reason="婚嫁", by=COMMITTEE, key="m")
+    clock.advance(days=2)
+    ledger.reverse(award, reason="误录", by=COMMITTEE, key="r")
+    table = monthly_trend(ledger, io.BytesIO(), locale="en")
+    assert [dict(zip(table.keys, row, strict=True)) for row in table.rows] == [
+        {"period": "2026-03", "V01": 2}]  # 河西村 earned nothing: no line

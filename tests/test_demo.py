@@ -4,6 +4,7 @@ postings, sound by every invariant and deterministic by seed."""
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import random
 import re
 import statistics
@@ -18,6 +19,7 @@ from pointsledger import Ledger, ValidationError, rate
 from pointsledger.base.clock import from_us
 from pointsledger.core.events import Awarded, Stepped
 from pointsledger.core.store_events import DonationReceived, Expired, Redeemed
+from pointsledger.demo.county import OUTPUTS, build_county
 from pointsledger.demo.rulebook import MEALS, demo_rulebook
 from pointsledger.demo.setting import plan_setting
 from pointsledger.demo.village import DemoSummary, build_demo, summary_lines
@@ -315,3 +317,39 @@ def test_the_county_refuses_too_few_households_and_no_workers(tmp_path: Path) ->
     with pytest.raises(ValidationError, match="workers"):
         build_demo(tmp_path / "c", county=True, workers=0)
     assert not (tmp_path / "c").exists()
+
+
+def test_the_county_boards_page_names_each_unit_above_its_boards(county: DemoSummary) -> None:
+    """The county's 红黑榜 page holds 88 boards: each is headed by its village's or
+    community's name, so a reader knows whose board it is."""
+    page = (Path(county.outputs) / "honour-boards-2025.html").read_text(encoding="utf-8")
+    heads = re.findall(r"<h3>([^<]*)</h3>", page)
+    names = []
+    for path in county.ledgers:
+        with Ledger.open(path) as opened:
+            names.append(opened.regions()[opened.ledger_id].name)
+    assert heads == [f"{name} {board} 2025" for name in names for board in ("红榜", "黑榜")]
+
+
+def test_the_county_never_starts_more_workers_than_it_has_units(tmp_path: Path) -> None:
+    """A huge ``workers`` starts no more processes than there are units to simulate (a pool
+    that forks every worker up front would start them all)."""
+    setting = plan_setting(random.Random(3), households=20)  # the default town: 3 units
+    folder = tmp_path / "c"
+    (folder / OUTPUTS).mkdir(parents=True)
+    running: list[int] = []
+    years = build_county(folder, setting, seed=3, charts=False, workers=40,
+                         progress=lambda _done, _all: running.append(
+                             len(multiprocessing.active_children())))
+    assert len(years) == len(setting.units) == 3
+    assert running and max(running) <= len(setting.units)
+
+
+@pytest.mark.parametrize("households", ["600", 600.0, True, 20.5])
+def test_households_must_be_a_whole_number(tmp_path: Path, households: object) -> None:
+    """``households`` that is text, a float or a bool is refused by name (it failed deep in
+    the planning with a TypeError, or ran as 1); nothing is written."""
+    with pytest.raises(ValidationError, match="households must be") as caught:
+        build_demo(tmp_path / "d.db", households=households)  # type: ignore[arg-type]
+    assert caught.value.fields["households"] == households
+    assert not list(tmp_path.iterdir())

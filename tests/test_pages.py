@@ -9,12 +9,22 @@ import subprocess
 from pathlib import Path
 from typing import cast
 
+import pendulum
 import pytest
 
-from pointsledger import Actor, reports
+from pointsledger import Actor, Ledger, ManualClock, reports
 from pointsledger.cli.main import main
 
-from .helpers import COMMITTEE, GRID, GRID2, make_village, make_workflow_village
+from .helpers import (
+    COMMITTEE,
+    GRID,
+    GRID2,
+    START,
+    TZ,
+    make_village,
+    make_workflow_village,
+    rulebook,
+)
 from .test_readable_reports import busy_village, english_words
 
 INSTALL = "apt-get install chromium fonts-noto-cjk"
@@ -201,3 +211,24 @@ def test_a_board_of_a_running_period_follows_new_entries() -> None:
     after = reports.honour_board(ledger, period)
     assert "H004" not in {r[1] for r in before.rows}
     assert "H004" in {r[1] for r in after.rows}
+
+
+def test_a_village_ledger_under_its_county_and_town_is_titled_by_the_village() -> None:
+    """A village's own ledger names its county and town above it (as docs/operations.md
+    advises): its wish wall and its whole-ledger notice page are the village's, titled by the
+    village's name, not the county's; a ledger of a whole town keeps the town's."""
+    ledger = Ledger.in_memory(clock=ManualClock(START), tz=TZ)
+    ledger.adopt(rulebook(), effective_from=pendulum.date(2026, 1, 1), by=COMMITTEE,
+                 resolution="m")
+    for code, name, kind, parent in (("C1", "测试县", "county", None),
+                                     ("T1", "测试镇", "town", "C1"),
+                                     ("V01", "东沙沟村", "village", "T1"),
+                                     ("G01", "第一网格", "grid", "V01")):
+        ledger.add_region(code, name, kind=kind, parent=parent, by=COMMITTEE)
+    ledger.register_household("H001", grid="G01", head="户主", by=COMMITTEE)
+    wall = reports.wish_wall_page(ledger, Actor("M001", roles={"resident"}))
+    notice = reports.monthly_notice_page(ledger, "2026-03")
+    assert "<h1>东沙沟村心愿墙</h1>" in wall and "测试县" not in wall
+    assert "<h1>东沙沟村2026年3月积分公示</h1>" in notice and "测试县" not in notice
+    ledger.add_region("V02", "河西村", kind="village", parent="T1", by=COMMITTEE)
+    assert "<h1>测试镇2026年3月积分公示</h1>" in reports.monthly_notice_page(ledger, "2026-03")

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pendulum
 import pytest
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from pointsledger import ManualClock, ValidationError
@@ -15,10 +15,13 @@ from pointsledger.base.periods import (
     check_period,
     day_start_us,
     local_date,
+    parse_period,
     period_bounds,
     period_index,
     period_label,
 )
+
+from .helpers import budget
 
 SH = pendulum.timezone("Asia/Shanghai")
 
@@ -95,3 +98,29 @@ def test_a_reports_local_date_is_the_clocks(us: int, tz: str) -> None:
 
     ledger = Ledger.in_memory(tz=tz)
     assert local_date(ledger, us) == from_us(us, tz).date().isoformat()
+
+
+@pytest.mark.parametrize("label", ["2026-03\n", " 2026", "2026 ", "２０２６-０３", "2026-0_3",
+                                   "+2026", "2026-W 1", "2026-Q+1", "2026-3", "2026-W1",
+                                   "0", "99999", "2026-03-15\t", "2026\u200b-03"])
+def test_a_period_label_is_written_exactly(label: str) -> None:
+    """A label that is not exactly as `period_label()` writes it (a trailing newline, spaces,
+    full-width digits, an underscore or a sign inside, unpadded numbers) is refused by name,
+    not read as the period it resembles and printed as given on a notice's title."""
+    with pytest.raises(ValidationError, match="period must look like"):
+        parse_period(label)
+
+
+@settings(max_examples=budget(200))
+@given(st.text(alphabet="0123456789-QW \n+_２", max_size=11)
+       | st.builds(lambda per, day: period_label(per, period_index(per, day)),
+                   st.sampled_from(["day", "week", "month", "quarter", "year"]),
+                   st.dates(dt.date(1000, 1, 1), dt.date(9998, 12, 1))))
+@example("2026-03\n")
+def test_a_period_label_read_is_the_label_written(label: str) -> None:
+    """Every label `parse_period()` reads is the one `period_label()` writes for it."""
+    try:
+        kind, index = parse_period(label)
+    except ValidationError:
+        return
+    assert period_label(kind, index) == label

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pendulum
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from pointsledger import (
@@ -18,6 +18,7 @@ from pointsledger import (
     RulebookError,
     StorePolicy,
     rate,
+    reports,
 )
 from pointsledger.base.clock import to_us
 from pointsledger.base.periods import parse_period, period_bounds
@@ -102,13 +103,9 @@ _STEPS = st.lists(st.tuples(
     st.integers(0, 60)), max_size=30)
 
 
-@settings(max_examples=budget(40))
-@given(_STEPS)
-def test_ratings_tally_the_index_as_the_log(steps: list[tuple[str, str, int]]) -> None:
-    """`rate()` reads its tallies from the movement index: for every month and the year they
-    equal the canonical fold of the decoded log (`tally()`), with members moving between
-    households, entries backdated across month ends, reversed after a move, and a serious
-    deduction's veto."""
+def _scripted(steps: list[tuple[str, str, int]]) -> Ledger:
+    """Households H1, H2, H3 in one grid, members M1 (H1) and M2 (H2), and ``steps``: awards
+    and deductions backdated up to 60 days, reversals, members moving, days passing."""
     clock = ManualClock(pendulum.datetime(2026, 1, 5, 12, tz=TZ))
     led = Ledger.in_memory(clock=clock, tz=TZ)
     led.adopt(Rulebook(
@@ -144,6 +141,17 @@ def test_ratings_tally_the_index_as_the_log(steps: list[tuple[str, str, int]]) -
         except PointsLedgerError:
             pass  # a refused step (a cap, say) changes nothing
         clock.advance(hours=1)
+    return led
+
+
+@settings(max_examples=budget(40))
+@given(_STEPS)
+def test_ratings_tally_the_index_as_the_log(steps: list[tuple[str, str, int]]) -> None:
+    """`rate()` reads its tallies from the movement index: for every month and the year they
+    equal the canonical fold of the decoded log (`tally()`), with members moving between
+    households, entries backdated across month ends, reversed after a move, and a serious
+    deduction's veto."""
+    led = _scripted(steps)
     rulebooks = {a.version: a.rulebook for a in led.adoptions()}
     for period in ["2026", *(f"2026-{m:02d}" for m in range(1, 6))]:
         start, end = (to_us(t, "bound") for t in period_bounds(*parse_period(period), led.tz))
@@ -151,3 +159,45 @@ def test_ratings_tally_the_index_as_the_log(steps: list[tuple[str, str, int]]) -
                           lambda account, seq: led.household_of(account, at_seq=seq),
                           rulebooks)
         assert period_tallies(led, start, end, rulebooks) == canonical
+
+
+@settings(max_examples=budget(40))
+@given(_STEPS)
+@example([("award", "M1", 0), ("move", "M1", 0), ("reverse", "M1", 0)])
+def test_boards_and_the_rollup_tally_the_log(steps: list[tuple[str, str, int]]) -> None:
+    """Each month's 红榜 and 黑榜 hold exactly the households the decoded log's `tally()` of
+    the events recorded by the month's end gives points earned (deducted), with those points;
+    the month's 逐级汇总 adds up the whole log's tally: with members moving, entries backdated
+    across month ends and reversed after a move (the reversal takes the points back from the
+    household that earned them, as `rate()` counts it, not from the one the member moved to)."""
+    led = _scripted(steps)
+    rulebooks = {a.version: a.rulebook for a in led.adoptions()}
+    events = list(led.events())
+
+    def placed(account: str, seq: int) -> str | None:
+        return led.household_of(account, at_seq=seq)
+
+    for period in [f"2026-{m:02d}" for m in range(1, 6)]:
+        start, end = (to_us(t, "bound") for t in period_bounds(*parse_period(period), led.tz))
+        by_end = tally((e for e in events if e.recorded_us < end), start, end, placed,
+                       rulebooks)
+        red = reports.honour_board(led, period, top=1_000)
+        black = reports.honour_board(led, period, top=1_000, bottom=True)
+        assert {r[1]: r[3] for r in red.rows} == {
+            h: t.earned for h, t in by_end.items() if t.earned > 0}, period
+        assert {r[1]: r[3] for r in black.rows} == {
+            h: t.deducted for h, t in by_end.items() if t.deducted > 0}, period
+        whole = tally(events, start, end, placed, rulebooks)
+        grid = next(r for r in reports.rollup(led, period=period).rows if r[8] == "G")
+        assert grid[2:4] == (3, sum(1 for t in whole.values() if t.earned > 0)), period
+        assert grid[5:7] == (sum(t.earned for t in whole.values()),
+                             sum(t.deducted for t in whole.values())), period
+
+
+def test_a_reversal_after_a_move_leaves_no_household_reached() -> None:
+    """An award reversed after its member moved reached no household in the category summary
+    (its household's entry and the reversal cancel; the new household had none)."""
+    led = _scripted([("award", "M1", 0), ("award", "H2", 0), ("move", "M1", 0),
+                     ("reverse", "M1", 0)])
+    summary = reports.category_summary(led, period="2026-01")
+    assert [(r[0], r[2], r[3], r[4]) for r in summary.rows] == [("志愿服务", 10, 1, 1)]

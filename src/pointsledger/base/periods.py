@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+import re
 from typing import Final
 
 import pendulum
@@ -118,6 +119,12 @@ def period_label(per: str, index: int) -> str:
     return str(first.year)
 
 
+_LABEL: Final = re.compile(
+    r"([1-9][0-9]{3})(?:-Q([1-4])|-W([0-9]{2})|-([0-9]{2})(?:-([0-9]{2}))?)?", re.ASCII)
+"""A period label exactly as `period_label()` writes it (ASCII digits, padded, nothing
+around: ``int()`` alone would read ``" 2026-03\\n"`` or full-width digits)."""
+
+
 def parse_period(label: str) -> tuple[str, int]:
     """``(kind, index)`` of a period label: ``2026``, ``2026-Q1``, ``2026-03``, ``2026-W11`` or
     ``2026-03-15`` (the labels `period_label()` writes).
@@ -126,25 +133,21 @@ def parse_period(label: str) -> tuple[str, int]:
         ValidationError: not such a label.
     """
     try:
-        if not isinstance(label, str):
+        found = _LABEL.fullmatch(label) if isinstance(label, str) else None
+        if found is None:
             raise ValueError
-        parts = label.split("-")
-        if len(parts) == 1:
-            return "year", int(parts[0])
-        if len(parts) == 2 and parts[1].startswith("Q"):
-            quarter = int(parts[1][1:])
-            if not 1 <= quarter <= 4:
+        year, quarter, week, month, day = found.groups()
+        if quarter is not None:
+            return "quarter", int(year) * 4 + int(quarter) - 1
+        if week is not None:
+            return "week", _dt.date.fromisocalendar(int(year), int(week), 1).toordinal()
+        if month is not None and day is None:
+            if not 1 <= int(month) <= 12:
                 raise ValueError
-            return "quarter", int(parts[0]) * 4 + quarter - 1
-        if len(parts) == 2 and parts[1].startswith("W"):
-            monday = _dt.date.fromisocalendar(int(parts[0]), int(parts[1][1:]), 1)
-            return "week", monday.toordinal()
-        if len(parts) == 2:
-            month = int(parts[1])
-            if not 1 <= month <= 12:
-                raise ValueError
-            return "month", int(parts[0]) * 12 + month - 1
-        return "day", _dt.date.fromisoformat(label).toordinal()
+            return "month", int(year) * 12 + int(month) - 1
+        if day is not None:
+            return "day", _dt.date.fromisoformat(label).toordinal()
+        return "year", int(year)
     except ValueError:
         raise ValidationError(
             f"period must look like 2026, 2026-Q1, 2026-03, 2026-W11 or 2026-03-15; got "

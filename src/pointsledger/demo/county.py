@@ -120,14 +120,17 @@ def build_county(folder: Path, setting: Setting, *, seed: int, charts: bool,
                  workers: int | None = None,
                  progress: Callable[[int, int], None] | None = None) -> list[UnitYear]:
     """Simulate every unit of ``setting`` into its own ledger in ``folder`` (an empty folder
-    holding ``outputs/``), ``workers`` at a time (default: the machine's processors), then
+    holding ``outputs/``), ``workers`` at a time (default: the machine's processors; never
+    more than the units), then
     write the county's files. Returns the units' years, in the setting's order; ``progress``
     is told (units done, units)."""
     first_new = len(setting.homes) + 1
     jobs = [_Job(os.fspath(folder), seed, setting.only(unit), first_new + 100 * n, n == 0,
                  charts) for n, unit in enumerate(setting.units)]
     years: dict[int, UnitYear] = {}
-    with ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
+    # never more processes than units: the pool forks all its workers up front
+    processes = min(workers or os.cpu_count() or 1, len(jobs))
+    with ProcessPoolExecutor(max_workers=processes) as pool:
         biggest_first = sorted(range(len(jobs)), key=lambda n: -len(setting.units[n].homes))
         running = {pool.submit(unit_year, jobs[n]): n for n in biggest_first}
         for done, future in enumerate(as_completed(running), 1):

@@ -25,6 +25,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Final
 
+import attrs
+
 from pointsledger import reports
 from pointsledger.base.actors import Actor
 from pointsledger.demo.rulebook import YEAR
@@ -85,9 +87,15 @@ def write_outputs(ledger: Ledger, folder: Path, units: list[tuple[str, str]], *,
 
 
 def year_boards(ledger: Ledger, region: str | None = None) -> tuple[Table, Table]:
-    """The year's 红榜 and 黑榜 of ``region`` (default: the whole ledger)."""
-    return (reports.honour_board(ledger, f"{YEAR}", region=region),
-            reports.honour_board(ledger, f"{YEAR}", region=region, bottom=True))
+    """The year's 红榜 and 黑榜 of ``region`` (default: the whole ledger), each titled with
+    the region's name when one is given (a page holds every unit's boards)."""
+    boards = (reports.honour_board(ledger, f"{YEAR}", region=region),
+              reports.honour_board(ledger, f"{YEAR}", region=region, bottom=True))
+    if region is None:
+        return boards
+    name = ledger.regions()[region].name
+    red, black = (attrs.evolve(board, title=f"{name} {board.title}") for board in boards)
+    return red, black
 
 
 def write_boards(folder: Path, boards: Iterable[Table]) -> Path:

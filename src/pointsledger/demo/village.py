@@ -89,8 +89,8 @@ def build_demo(path: str | os.PathLike[str] | None = None, *, seed: int = 2025,
         progress: called with (days done, days in the year); the county: (units done, units).
 
     Raises:
-        ValidationError: ``path`` already exists, ``households`` is out of range (20 to
-            60,000; the county at least 10 a unit, 440), or ``workers`` is below 1.
+        ValidationError: ``path`` already exists, ``households`` is not a whole number from
+            20 to 60,000 (the county: at least 10 a unit, 440), or ``workers`` is below 1.
     """
     path = Path(path if path is not None else
                 "pointsledger-county" if county else "pointsledger-demo.db")
@@ -98,9 +98,11 @@ def build_demo(path: str | os.PathLike[str] | None = None, *, seed: int = 2025,
         raise ValidationError(f"{os.fspath(path)!r} already exists; give another path or "
                               "remove it", path=os.fspath(path))
     low = 10 * COUNTY_UNITS if county else 20
-    if households is not None and not low <= households <= 60_000:
-        raise ValidationError(f"households must be {low:,} to 60,000, got {households}",
-                              households=households)
+    if households is not None and (isinstance(households, bool)
+                                   or not isinstance(households, int)
+                                   or not low <= households <= 60_000):
+        raise ValidationError(f"households must be a whole number from {low:,} to 60,000, "
+                              f"got {households!r}", households=households)
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
                                 or workers < 1):
         raise ValidationError(f"workers must be a whole number of at least 1, got {workers!r}",

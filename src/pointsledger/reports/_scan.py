@@ -11,6 +11,7 @@ from pointsledger.base.clock import from_us, to_us
 from pointsledger.base.periods import parse_period, period_bounds
 from pointsledger.errors import UnknownRegion
 from pointsledger.ledger.ledger import Ledger
+from pointsledger.ledger.movements import Movements
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -74,3 +75,21 @@ def consistent(
             return report(ledger, *args, **kwargs)
 
     return read
+
+
+def reversed_household(ledger: Ledger, m: Movements) -> Callable[[int, int], int]:
+    """For a reversal's row of ``m`` given by its ``(seq, account number)``: the number of the
+    household the reversed entry counted for (its account's household when that entry was
+    recorded; the account itself when it had none). Conduct and its reversal then count for
+    one household even when the member moved in between, as `pointsledger.core.tallies.tally()`
+    counts them; the reversal's own row is placed by the registry at the reversal (where the
+    member's points are now), which is right for balances but not for conduct."""
+    originals: dict[int, int] = {}
+
+    def placed(seq: int, account: int) -> int:
+        if not originals:
+            originals.update({r: o for o, r in ledger.reversals().items()})
+        name = m.names[account]
+        return m.number(ledger.household_of(name, at_seq=originals[seq]) or name)
+
+    return placed

@@ -30,7 +30,7 @@ import threading
 import weakref
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable
-from typing import Any, Final, TypeVar
+from typing import Any, Final, TypeVar, cast
 
 from pointsledger.base.periods import parse_period
 from pointsledger.errors import UnknownRegion, ValidationError
@@ -61,6 +61,33 @@ def _distinct(tables: Iterable[tuple[str, _T]]) -> list[tuple[str, _T]]:
         seen.add(ledger_id)
     if not out:
         raise ValidationError("no ledgers given: pass at least one")
+    return out
+
+
+def _given(tables: Iterable[tuple[str, Table]], report: str, needed: tuple[str, ...]
+           ) -> list[tuple[str, Table]]:
+    """``tables`` as a list of (ledger id, table) pairs of one report, period and locale (the
+    first's title, columns and keys), refusing anything else by the ledger it came with."""
+    given: list[object] = list(tables)
+    for pair in given:
+        if not (isinstance(pair, tuple) and len(pair) == 2 and isinstance(pair[0], str)
+                and isinstance(pair[1], Table)):
+            raise ValidationError(f"give (ledger id, table) pairs, got {pair!r:.80}")
+    out = _distinct(cast("list[tuple[str, Table]]", given))
+    first_id, first = out[0]
+    for ledger_id, table in out:
+        missing = [key for key in needed if key not in table.keys]
+        if missing:
+            raise ValidationError(
+                f"the table of ledger {ledger_id!r} ({table.title!r}) is not a {report} "
+                f"table: it has no {', '.join(missing)}", ledger_id=ledger_id)
+        if (table.title, tuple(table.columns), tuple(table.keys)) != (
+                first.title, tuple(first.columns), tuple(first.keys)):
+            raise ValidationError(
+                f"the table of ledger {ledger_id!r} is {table.title!r} "
+                f"({', '.join(map(str, table.columns))}) but that of ledger {first_id!r} is "
+                f"{first.title!r} ({', '.join(map(str, first.columns))}): merge tables of "
+                "one period and locale", ledger_id=ledger_id)
     return out
 
 
@@ -117,10 +144,13 @@ def merge_rollups(tables: Iterable[tuple[str, Table]]) -> Table:
     merges here. The tables must be of one period and locale.
 
     Raises:
-        ValidationError: no tables, a ledger given twice, or a shared region with a different
-            name or kind in two ledgers.
+        ValidationError: no tables, a ledger given twice, a pair that is not (ledger id,
+            table), a table of another report, period or locale than the first, or a shared
+            region with a different name or kind in two ledgers.
     """
-    tables = _distinct(tables)
+    tables = _given(tables, "逐级汇总 (rollup)", ("region", "kind", "households",
+                                                  "participating", "earned", "deducted",
+                                                  "level", "code", "parent"))
     first = tables[0][1]
     at = {key: _column(first, key) for key in first.keys}
     merged: dict[tuple[str, ...], list[Any]] = {}
@@ -321,11 +351,17 @@ def merge_star_households(tables: Iterable[tuple[str, Table]], *, locale: str = 
     its ledger id; see `merge_rollups()`.
 
     Raises:
-        ValidationError: no tables or a ledger given twice.
+        ValidationError: no tables, a ledger given twice, a pair that is not (ledger id,
+            table), a table of another report, period or locale than the first, or tables
+            not in ``locale``.
     """
     text = labels(locale)
-    tables = _distinct(tables)
+    tables = _given(tables, "星级文明户 (star households)", ("rank", "household", "star_count",
+                                                           "score"))
     first = tables[0][1]
+    if list(first.columns) != [text[key] for key in first.keys]:
+        raise ValidationError(f"the tables are not in locale {locale!r}: their columns are "
+                              f"{', '.join(map(str, first.columns))}", locale=locale)
     at = {key: _column(first, key) for key in first.keys}
     entries = sorted((-row[at["star_count"]], -row[at["score"]], ledger_id,
                       row[at["household"]], row) for ledger_id, table in tables

@@ -15,7 +15,13 @@ from typing import Final, cast
 from pointsledger.errors import ValidationError
 from pointsledger.ledger.ledger import Ledger
 from pointsledger.ledger.movements import Movements, code_of, movements_of
-from pointsledger.reports._scan import bounds, consistent, households_under, stood_at
+from pointsledger.reports._scan import (
+    bounds,
+    consistent,
+    households_under,
+    reversed_household,
+    stood_at,
+)
 from pointsledger.reports._titles import Titles
 from pointsledger.reports.labels import labels
 from pointsledger.reports.masking import mask_name
@@ -45,18 +51,22 @@ def ranks(values: list[int], method: str = "competition") -> list[int]:
 _Totals = tuple[dict[int, int], dict[int, dict[tuple[int, int], int]]]
 
 
-def _totals(m: Movements, start: int, end: int, bottom: bool) -> _Totals:
+def _totals(ledger: Ledger, m: Movements, start: int, end: int, bottom: bool) -> _Totals:
     """Points earned (or deducted, as a positive number) by household number for conduct in
     ``[start, end)`` recorded before ``end``; with ``bottom``, each household's violations by
-    (item, rulebook version) number, net of reversals."""
+    (item, rulebook version) number, net of reversals (a reversal counts for the household
+    of the entry it reverses)."""
     wanted = code_of("deducted" if bottom else "earned")
     by_number: dict[int, int] = defaultdict(int)
     violated: dict[int, dict[tuple[int, int], int]] = defaultdict(lambda: defaultdict(int))
+    placed = reversed_household(ledger, m)
     lo, hi = m.since(start), m.since(end)
-    for when, kind, who, points, reversal, code, version in zip(
-            m.when[lo:hi], m.kind[lo:hi], m.household[lo:hi], m.points[lo:hi],
-            m.reversal[lo:hi], m.code[lo:hi], m.version[lo:hi], strict=True):
+    for seq, when, kind, account, who, points, reversal, code, version in zip(
+            m.seq[lo:hi], m.when[lo:hi], m.kind[lo:hi], m.account[lo:hi], m.household[lo:hi],
+            m.points[lo:hi], m.reversal[lo:hi], m.code[lo:hi], m.version[lo:hi], strict=True):
         if kind == wanted and start <= when < end:
+            if reversal:
+                who = placed(seq, account)
             by_number[who] += -points if bottom else points
             if bottom:
                 violated[who][(code, version)] += -1 if reversal else 1
@@ -103,7 +113,7 @@ def honour_board(ledger: Ledger, period: str, *, top: int = 10, bottom: bool = F
     start, end = bounds(ledger, period)
     m = movements_of(ledger)
     by_number, violated = cast(_Totals, m.closed_period(
-        ("board", start, end, bottom), end, lambda: _totals(m, start, end, bottom)))
+        ("board", start, end, bottom), end, lambda: _totals(ledger, m, start, end, bottom)))
     registered = ledger.households()
     inside = set(households_under(ledger, region, stood_at(ledger, end)))
     scored = sorted(((-v, m.names[n]) for n, v in by_number.items()

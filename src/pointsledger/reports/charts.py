@@ -25,7 +25,7 @@ from pointsledger.core.registry import Region
 from pointsledger.errors import ValidationError
 from pointsledger.ledger.ledger import Ledger
 from pointsledger.ledger.movements import code_of, movements_of
-from pointsledger.reports._scan import consistent
+from pointsledger.reports._scan import consistent, reversed_household
 from pointsledger.reports.labels import labels
 from pointsledger.reports.summaries import category_summary
 from pointsledger.reports.table import Table
@@ -114,9 +114,13 @@ def monthly_trend(ledger: Ledger, path: Target, *, locale: str = "zh",
                           for h in ledger.households().values()}
     totals: dict[tuple[int, str], int] = defaultdict(int)
     low, high, day = 0, 0, None
-    for when, kind, who, value in zip(m.when, m.kind, m.household, m.points, strict=True):
+    placed = reversed_household(ledger, m)
+    for seq, when, kind, reversal, account, who, value in zip(
+            m.seq, m.when, m.kind, m.reversal, m.account, m.household, m.points, strict=True):
         if kind != earn:
             continue
+        if reversal:  # taken back where it was earned
+            who = placed(seq, account)
         if not low <= when < high:
             low, high, day = local_day_range(when, tzinfo)
         place = place_of_household.get(m.names[who])

@@ -94,9 +94,20 @@ def page(title: str, sections: Iterable[tuple[str, Table]], *, lead: Iterable[st
 
 
 def _place(ledger: Ledger) -> str:
-    """The name of the ledger's top region (the village), "" when none."""
-    tops = [r for r in ledger.regions().values() if r.parent is None]
-    return tops[0].name if len(tops) == 1 else ""
+    """The name of the region the whole ledger is: its top region, or below it the one
+    village, community or town under a county or town named above it (a village's own
+    ledger names its county and town, as docs/operations.md advises); "" when none."""
+    regions = ledger.regions().values()
+    tops = [r for r in regions if r.parent is None]
+    if len(tops) != 1:
+        return ""
+    place = tops[0]
+    while place.kind in ("county", "town"):
+        below = [r for r in regions if r.parent == place.code]
+        if len(below) != 1:
+            break
+        place = below[0]
+    return place.name
 
 
 @consistent
@@ -115,8 +126,9 @@ def monthly_notice_page(ledger: Ledger, period: str, *, top: int = 10,
         objection_days: days the notice stays up for objections.
         contact: who takes objections.
         region: only the households under this region (a village's notice from a town's or
-            county's ledger), named in the title; by default the whole ledger under its top
-            region's name.
+            county's ledger), named in the title; by default the whole ledger under the
+            name of the region it is (its top region, or the one village or town under the
+            county and town it names above it).
         locale: "zh" or "en".
 
     Raises:
@@ -180,7 +192,8 @@ def wish_wall_page(ledger: Ledger, viewer: Actor, *, state: str | None = "wall",
                    locale: str = "zh") -> str:
     """The wish wall (心愿墙) as a printable page, as ``viewer`` may see it
     (`wish_wall()`: listed and claimed wishes with their state by
-    default; names and titles masked except for officials, the claimer and the wisher).
+    default; names and titles masked except for officials, the claimer and the wisher),
+    titled by the region the ledger is (as the monthly notice page).
 
     Raises:
         ValidationError: a bad state or locale.

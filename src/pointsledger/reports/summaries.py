@@ -9,7 +9,7 @@ from pointsledger.base.periods import PERIODS, local_day_range, period_index, pe
 from pointsledger.errors import ValidationError
 from pointsledger.ledger.ledger import Ledger
 from pointsledger.ledger.movements import code_of, movements_of
-from pointsledger.reports._scan import bounds, consistent, stood_at
+from pointsledger.reports._scan import bounds, consistent, reversed_household, stood_at
 from pointsledger.reports._titles import Titles
 from pointsledger.reports.labels import labels, term
 from pointsledger.reports.table import Table
@@ -27,13 +27,16 @@ def category_summary(ledger: Ledger, *, period: str | None = None, locale: str =
     points: dict[tuple[int, int], int] = defaultdict(int)
     count: dict[tuple[int, int], int] = defaultdict(int)
     reached: dict[tuple[int, int], dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    placed = reversed_household(ledger, m)
     lo = m.since(start)
-    for when, kind, reversal, who, code, version, value in zip(
-            m.when[lo:], m.kind[lo:], m.reversal[lo:], m.household[lo:], m.code[lo:],
-            m.version[lo:], m.points[lo:], strict=True):
+    for seq, when, kind, reversal, account, who, code, version, value in zip(
+            m.seq[lo:], m.when[lo:], m.kind[lo:], m.reversal[lo:], m.account[lo:],
+            m.household[lo:], m.code[lo:], m.version[lo:], m.points[lo:], strict=True):
         if kind in (earned, deducted) and start <= when < end:
             key = (version, code)
             sign = -1 if reversal else 1
+            if reversal:
+                who = placed(seq, account)
             points[key] += value
             count[key] += sign
             reached[key][who] += sign
@@ -102,10 +105,14 @@ def rollup(ledger: Ledger, *, period: str | None = None, locale: str = "zh") -> 
     earn, deduct = code_of("earned"), code_of("deducted")
     by_number_earned: dict[int, int] = defaultdict(int)
     by_number_deducted: dict[int, int] = defaultdict(int)
+    placed = reversed_household(ledger, m)
     lo = m.since(start)
-    for when, kind, who, value in zip(m.when[lo:], m.kind[lo:], m.household[lo:],
-                                      m.points[lo:], strict=True):
+    for seq, when, kind, reversal, account, who, value in zip(
+            m.seq[lo:], m.when[lo:], m.kind[lo:], m.reversal[lo:], m.account[lo:],
+            m.household[lo:], m.points[lo:], strict=True):
         if start <= when < end:
+            if reversal and kind in (earn, deduct):
+                who = placed(seq, account)
             if kind == earn:
                 by_number_earned[who] += value
             elif kind == deduct:
