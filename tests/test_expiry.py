@@ -386,3 +386,30 @@ def test_carry_over_writes_nothing_for_accounts_with_nothing_to_expire() -> None
     assert event.points == 5 and [(lot, n) for lot, n, _e in event.carried][-1] == (newer, 10)
     assert led.balance("H1").posted == 15 and led.expire_due() == ()
     assert check_invariants(led) == []
+
+
+@pytest.mark.parametrize("change", ["member leaves", "household merged"])
+def test_a_deficit_handed_over_takes_from_the_receivers_lots(change: str) -> None:
+    """A member who leaves, or a household merged away, hands its deficit to the receiving
+    household, which then can spend less: the points its lots held beyond that are gone at
+    once, soonest-expiring first, so the year end never expires points the household no
+    longer has (found by the CI soak, seed 1242079984: a household at -3 still had a 2-point
+    lot, and the model expected it to expire)."""
+    led, clock = ledger_with(ExpiryPolicy("year_end"), pendulum.datetime(2026, 12, 1, tz=TZ))
+    award(led, clock(), "a")  # H1: 10 points in a 2026 lot
+    led.redeem("H1", "SOAP", by=KEEPER, key="r")  # 5 left in the lot
+    if change == "member leaves":
+        led.register_member("M1", household="H1", name="王五", by=COMMITTEE)
+        led.deduct("M1", "COV-01", by=GRID, key="d1", occurred_at=clock())
+        led.deduct("M1", "COV-01", by=GRID, key="d2", occurred_at=clock())  # M1: -10
+        led.member_leaves("M1", reason="迁出", by=COMMITTEE, key="leave")
+    else:
+        led.deduct("H2", "COV-01", by=GRID, key="d1", occurred_at=clock())
+        led.deduct("H2", "COV-01", by=GRID, key="d2", occurred_at=clock())  # H2: -10
+        led.merge_households("H2", into="H1", reason="合户", by=COMMITTEE, key="merge")
+    assert led.balance("H1").posted == -5
+    assert led.expiring("H1", within=_dt.timedelta(days=3650)) == []
+    assert check_invariants(led) == []
+    clock.set(pendulum.datetime(2027, 1, 1, tz=TZ))
+    assert led.expire_due() == ()  # nothing left to expire: the deficit stays -5
+    assert led.balance("H1").posted == -5

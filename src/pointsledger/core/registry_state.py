@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from pointsledger.core.events import Event
-from pointsledger.core.lots import give_lots, take_lots
+from pointsledger.core.lots import fit_lots, give_lots, take_lots
 from pointsledger.core.registry import Household
 from pointsledger.core.registry_events import (
     HouseholdsMerged,
@@ -49,12 +49,16 @@ def _carry(state: LedgerState, event: Event) -> int:
 
 
 def _all_lots(state: LedgerState, event: Event, source: str, destination: str) -> None:
-    """Every lot of ``source`` goes to ``destination`` (its whole balance moved)."""
+    """Every lot of ``source`` goes to ``destination`` (its whole balance moved). A deficit
+    moved in settles against the destination's lots, soonest-expiring first: lots never hold
+    more than the account can spend (else points the account no longer has would expire)."""
     lots = state.lots.pop(source, ())
     if lots:
         give_lots(state, destination,
                   tuple((lot, remaining, expires) for expires, lot, remaining, _c in lots),
                   new_carry=_carry(state, event))
+    else:
+        fit_lots(state, destination)
 
 
 def _member_moved(state: LedgerState, event: Any) -> None:

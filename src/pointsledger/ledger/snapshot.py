@@ -24,7 +24,7 @@ from pointsledger.core.state import TABLES, LedgerState
 from pointsledger.rules.flows import Case
 from pointsledger.rules.rulebook import Rulebook, rulebook_from_data, rulebook_to_data
 
-FORMAT = 2
+FORMAT = 3  # 3: lots fitted when a deficit is handed over (older snapshots are replayed)
 _RECORDS = {"regions", "households", "members", "reservations", "cases"}
 # tables of plain keys and values: stored as two lists and rebuilt with dict(zip()), which keeps
 # a reopen of a million events fast

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections import defaultdict
-from typing import Any
+from typing import Any, Final
 
 import pendulum
 
@@ -65,6 +65,9 @@ def cap_counters(
     return counters
 
 
+_EVER: Final = _dt.timedelta(days=36_525)  # every lot: no policy keeps one a century
+
+
 def check_invariants(ledger: Ledger) -> list[Problem]:
     """Recompute the ledger's invariants from its stored log and report what does not hold.
 
@@ -75,7 +78,8 @@ def check_invariants(ledger: Ledger) -> list[Problem]:
     posting names the version in force when it occurred and its points match the item);
     closed periods (no posting recorded into them); separation of duties (nobody posts for their
     own household); the store (stock never negative nor below what is reserved, reservations
-    resolved once, no redemption, reservation or transfer spending past the available points).
+    resolved once, no redemption, reservation or transfer spending past the available points);
+    expiry (an account's lots never hold more points than it can spend).
     Never raises for a broken ledger: every finding is a `Problem`.
 
     Returns:
@@ -138,6 +142,12 @@ def _derivation(ledger: Ledger, events: list[Event], live_differs: bool) -> list
     for table in ledger.drift() if live_differs else ():
         problems.append(Problem("error", "derivation",
                                 f"replaying the log gives a different {table}", table))
+    for account, balance in balances.items():  # expiry never takes what is not there
+        in_lots = sum(lot.points for lot in ledger.expiring(account, within=_EVER))
+        if in_lots > max(0, balance.available):
+            problems.append(Problem("error", "lots", f"the lots of {account!r} hold {in_lots} "
+                                    f"points, more than the {max(0, balance.available)} it "
+                                    "can spend", account))
     for account, balance in posted.items():
         if folded.get(account, 0) != balance:
             problems.append(Problem("error", "derivation", f"balance of {account!r} is "

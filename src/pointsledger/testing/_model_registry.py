@@ -132,12 +132,17 @@ class RegistryModel(_Base):
             record["household"] = household
 
     def hand_all(self, source: str, destination: str) -> None:
-        """``source``'s whole balance (a deficit too) and its lots go to ``destination``."""
+        """``source``'s whole balance (a deficit too) and its lots go to ``destination``; a
+        deficit takes from the destination's lots, soonest-expiring first, what they hold
+        beyond what it can still spend (docs store.md "Expiry": lots never hold more)."""
         balance = self.posted(source)
         if balance:
             draws = self.draw(source, balance) if balance > 0 else []
             self.move(source, destination, balance)
             self.receive_lots(destination, draws)
+            if balance < 0:
+                held = sum(lot.points for lot in self.lots.get(destination, []))
+                self.draw(destination, held - max(0, self.available(destination)))
         self.lots.pop(source, None)
 
     # -- commands ------------------------------------------------------------------------
