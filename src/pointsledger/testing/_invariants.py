@@ -142,11 +142,11 @@ def _derivation(ledger: Ledger, events: list[Event], live_differs: bool) -> list
     for table in ledger.drift() if live_differs else ():
         problems.append(Problem("error", "derivation",
                                 f"replaying the log gives a different {table}", table))
-    for account, balance in balances.items():  # expiry never takes what is not there
+    for account, figures in balances.items():  # expiry never takes what is not there
         in_lots = sum(lot.points for lot in ledger.expiring(account, within=_EVER))
-        if in_lots > max(0, balance.available):
+        if in_lots > max(0, figures.available):
             problems.append(Problem("error", "lots", f"the lots of {account!r} hold {in_lots} "
-                                    f"points, more than the {max(0, balance.available)} it "
+                                    f"points, more than the {max(0, figures.available)} it "
                                     "can spend", account))
     for account, balance in posted.items():
         if folded.get(account, 0) != balance:
