@@ -14,6 +14,7 @@ import pytest
 from pointsledger import (
     TIMEBANK,
     Actor,
+    EvidenceRequired,
     IdempotencyConflict,
     InsufficientMinutes,
     LimitReached,
@@ -526,3 +527,127 @@ def test_residents_open_orders_and_deposits_only_for_their_own_household() -> No
     exc2 = refused(led, UnknownAccount, lambda: led.spend_time("H002", 10, service="理发",
                                                                by=GRID, key="s"))
     assert exc2.fields == {"account": "H002"}
+
+
+# -- micro-wishes ------------------------------------------------------------------------------
+
+
+def test_a_wish_is_submitted_for_a_registered_member_with_its_request_recorded() -> None:
+    """The opening event keeps the request by name (a missing description is empty); an
+    unknown wisher is refused naming the account; a resident submits only for their own
+    household."""
+    village = _village()
+    led = village.ledger
+    wish = led.submit_wish("M002", "陪老人聊天", by=WISHER, key="w")
+    assert dict(wish.args) == {"description": "", "title": "陪老人聊天", "value": None,
+                               "wisher": "M002"}
+    exc = refused(led, UnknownAccount, lambda: led.submit_wish("M999", "修自行车", by=GRID,
+                                                               key="w2"))
+    assert exc.fields == {"account": "M999"}
+    other = Actor("M003", roles={"resident"})  # of H003, not the wisher's household
+    exc2 = refused(led, PermissionDenied, lambda: led.submit_wish("M002", "修自行车", by=other,
+                                                                  key="w2"))
+    assert exc2.fields["household"] == "H002"
+
+
+def test_a_wish_is_listed_and_rejected_by_neither_its_submitter_nor_its_household() -> None:
+    """Screening is independent: the grid worker who collected a wish may neither list nor
+    reject it (naming them and the wish), nor may staff of the wisher's household."""
+    village = _village()
+    led = village.ledger
+    led.register_member("M005", household="H002", name="欧阳刚", roles={"grid_worker"},
+                        by=COMMITTEE)
+    wish = led.submit_wish("M002", "陪老人聊天", by=GRID, key="w").id
+    for step, args in (("list", {"category": "服务"}), ("reject", {"reason": "不符合"})):
+        exc = refused(led, PermissionDenied, functools.partial(
+            led.step, wish, step, by=GRID, key=f"w/{step}", **args))
+        assert exc.fields == {"actor": "g-07", "case": wish}
+        kin = Actor("M005", roles={"grid_worker"})
+        exc2 = refused(led, PermissionDenied, functools.partial(
+            led.step, wish, step, by=kin, key=f"w/{step}", **args))
+        assert exc2.fields["household"] == "H002"
+    assert led.step(wish, "list", category="服务", by=GRID2, key="w/list").state == "listed"
+
+
+def test_a_wish_is_listed_in_a_known_category_up_to_its_value_cap() -> None:
+    """Listing names a category of the rulebook (an unknown one is refused naming it and the
+    categories there are); a wish worth more than the category's cap is refused naming the
+    value and the cap, one worth exactly the cap is listed and records the cap."""
+    village = _village()
+    led = village.ledger
+    wish = led.submit_wish("M002", "轮椅", value=201, by=WISHER, key="w").id
+    exc = refused(led, ValidationError, lambda: led.step(wish, "list", category="食品",
+                                                         by=GRID, key="w/list"))
+    assert exc.fields == {"field": "category", "value": "食品"}
+    assert "物品" in exc.message and "服务" in exc.message
+    exc2 = refused(led, ValidationError, lambda: led.step(wish, "list", category="物品",
+                                                          by=GRID, key="w/list"))
+    assert exc2.fields == {"value": 201, "cap": 200}
+    at_cap = led.submit_wish("M002", "轮椅", value=200, by=WISHER, key="w2").id
+    listed = led.step(at_cap, "list", category="物品", by=GRID, key="w2/list")
+    assert dict(listed.facts)["max_value"] == 200
+    assert led.case(at_cap).state == "listed"
+
+
+def test_only_the_claimer_releases_or_fulfils_a_wish_and_a_release_or_revoke_frees_it(
+) -> None:
+    """Nobody of the wisher's household may claim the wish (naming them and the wish); only
+    the claimer may release or fulfil it (anyone else is refused naming them); fulfilling
+    without evidence is refused naming the wish; a release or a revocation leaves the wish
+    back on the wall with no assignee."""
+    village = _village()
+    led = village.ledger
+    led.register_member("M006", household="H002", name="欧阳勇", roles={"volunteer"},
+                        by=COMMITTEE)
+    led.register_member("M007", household="H004", name="周七", roles={"volunteer"},
+                        by=COMMITTEE)
+    wish = led.submit_wish("M002", "陪老人聊天", by=WISHER, key="w").id
+    led.step(wish, "list", category="服务", by=GRID, key="w/list")
+    exc = refused(led, PermissionDenied, lambda: led.step(
+        wish, "claim", by=Actor("M006", roles={"volunteer"}), key="w/claim"))
+    assert exc.fields == {"actor": "M006", "case": wish}
+    led.step(wish, "claim", by=VOLUNTEER, key="w/claim")
+    other = Actor("M007", roles={"volunteer"})
+    for step, args in (("release", {}), ("fulfil", {"evidence": ["photo-1"]})):
+        exc2 = refused(led, PermissionDenied, functools.partial(
+            led.step, wish, step, by=other, key=f"w/{step}", **args))
+        assert exc2.fields == {"actor": "M007", "case": wish}
+    exc3 = refused(led, EvidenceRequired, lambda: led.step(wish, "fulfil", evidence=[],
+                                                          by=VOLUNTEER, key="w/fulfil"))
+    assert exc3.fields == {"case": wish}
+    for back, by, args in (("release", VOLUNTEER, {}),
+                           ("revoke", GRID, {"reason": "长期未完成"})):
+        event = led.step(wish, back, by=by, key=f"w/{back}", **args)
+        assert dict(event.facts)["assignee"] == ""
+        assert (led.case(wish).state, led.case(wish).assignee) == ("listed", "")
+        led.step(wish, "claim", by=VOLUNTEER, key=f"w/claim/{back}")
+
+
+def test_a_wish_is_withdrawn_and_taken_down_only_by_whom_its_household_allows() -> None:
+    """The wisher's own household withdraws or confirms its wish (a resident of another
+    household may not, naming the household); staff never take down or revoke a wish of
+    their own household."""
+    village = _village()
+    led = village.ledger
+    led.register_member("M005", household="H002", name="欧阳刚", roles={"grid_worker"},
+                        by=COMMITTEE)
+    kin = Actor("M005", roles={"grid_worker"})
+    stranger = Actor("M003", roles={"resident"})
+    wish = _claimed_wish(village)
+    exc = refused(led, PermissionDenied, lambda: led.step(wish, "revoke", reason="无", by=kin,
+                                                          key="w/revoke"))
+    assert exc.fields["household"] == "H002"
+    led.step(wish, "fulfil", evidence=["photo-3"], by=VOLUNTEER, key="f")
+    stranger_m7 = Actor("M001", roles={"resident"})  # of H001
+    exc2 = refused(led, PermissionDenied, lambda: led.step(wish, "confirm", rating=5,
+                                                           by=stranger_m7, key="c"))
+    assert exc2.fields["household"] == "H002"
+    other = led.submit_wish("M002", "修自行车", by=WISHER, key="w2").id
+    exc3 = refused(led, PermissionDenied, lambda: led.step(other, "withdraw", by=stranger,
+                                                           key="w2/withdraw"))
+    assert exc3.fields["household"] == "H002"
+    led.step(other, "list", category="服务", by=GRID, key="w2/list")
+    exc4 = refused(led, PermissionDenied, lambda: led.step(other, "take_down", reason="重复",
+                                                           by=kin, key="w2/down"))
+    assert exc4.fields["household"] == "H002"
+    assert led.step(other, "withdraw", by=WISHER, key="w2/withdraw").state == "withdrawn"
