@@ -14,6 +14,7 @@ import pytest
 from pointsledger import (
     TIMEBANK,
     Actor,
+    AlreadyReversed,
     EvidenceRequired,
     IdempotencyConflict,
     InsufficientMinutes,
@@ -23,21 +24,25 @@ from pointsledger import (
     PermissionDenied,
     StateError,
     UnknownAccount,
+    UnknownEntry,
     ValidationError,
 )
 from pointsledger.base.checks import MAX_MINUTES, MAX_QUANTITY, MAX_TEXT, MAX_VALUE
 from pointsledger.base.clock import from_us
-from pointsledger.core.events import Awarded, Event, Stepped, TimeMoved
+from pointsledger.core.events import Awarded, Event, Reversed, Stepped, TimeMoved
 from pointsledger.testing._model_machine import MODEL_MATTERS
 from tests.helpers import (
     COMMITTEE,
+    COMMITTEE2,
     GRID,
     GRID2,
+    NEIGHBOUR,
     VOLUNTEER,
     WISHER,
     Village,
     make_village,
     make_workflow_village,
+    workflow_rulebook,
 )
 from tests.test_ledger import refused, snapshot
 from tests.test_workflows import _claimed_wish, _deposit
@@ -651,3 +656,164 @@ def test_a_wish_is_withdrawn_and_taken_down_only_by_whom_its_household_allows() 
                                                            by=kin, key="w2/down"))
     assert exc4.fields["household"] == "H002"
     assert led.step(other, "withdraw", by=WISHER, key="w2/withdraw").state == "withdrawn"
+
+
+# -- claims ------------------------------------------------------------------------------------
+
+
+def _claim_in_notice(village: Village, item: str = "HON-01", key: str = "c",
+                     **request: Any) -> str:
+    """A claim for H002 through check and approval, in notice."""
+    led = village.ledger
+    claim = led.submit_claim("H002", item, by=GRID, key=f"{key}/submit",
+                             occurred_at=village.clock(), **request)
+    led.step(claim, "check", by=GRID2, key=f"{key}/check")
+    led.step(claim, "approve", by=COMMITTEE, key=f"{key}/approve")
+    return claim.id
+
+
+def test_a_posted_claim_carries_the_quantity_and_evidence_it_was_submitted_with() -> None:
+    """The claim records its request by name and its points (item points x quantity); when
+    the notice ends the system posts exactly that: the quantity, the evidence, the points
+    and no memo."""
+    village = _village()
+    led = village.ledger
+    at = village.clock()
+    claim = led.submit_claim("H002", "HON-01", by=GRID, key="c", occurred_at=at, quantity=3,
+                             evidence=["photo-1", "photo-2"])
+    assert dict(claim.args) == {"account": "H002", "evidence": ("photo-1", "photo-2"),
+                                "item": "HON-01", "occurred_us": claim.occurred_us,
+                                "quantity": 3}
+    assert led.case(claim.id).points == 15
+    led.step(claim, "check", by=GRID2, key="c/check")
+    led.step(claim, "approve", by=COMMITTEE, key="c/approve")
+    assert led.balance("H002").pending == 15
+    village.clock.advance(days=9)
+    _step, award = led.post_due()
+    assert isinstance(award, Awarded)
+    assert (award.account, award.item, award.quantity, award.points, award.evidence,
+            award.memo, award.occurred_us) == ("H002", "HON-01", 3, 15,
+                                               ("photo-1", "photo-2"), "", claim.occurred_us)
+    assert led.balance("H002").posted == 15
+
+
+def test_a_one_point_claim_is_an_award_not_a_deduction() -> None:
+    """A claim of a 1-point item is accepted when deductions stay out of claims, and posts
+    as an award of 1."""
+    village = _village()
+    claim = _claim_in_notice(village, "TB-01")
+    village.clock.advance(days=9)
+    _step, award = village.ledger.post_due()
+    assert isinstance(award, Awarded) and award.points == 1
+    assert village.ledger.balance("H002").posted == 1 and claim
+
+
+def test_refused_claims_name_the_item() -> None:
+    """A deduction item when deductions stay out of claims, or an item needing evidence
+    submitted without, is refused naming the item."""
+    village = _village()
+    led = village.ledger
+    exc = refused(led, ValidationError, lambda: led.submit_claim(
+        "H002", "COV-03", by=GRID, key="c", occurred_at=village.clock()))
+    assert exc.fields == {"item": "COV-03"}
+    village2 = make_workflow_village(deductions=True)
+    exc2 = refused(village2.ledger, EvidenceRequired, lambda: village2.ledger.submit_claim(
+        "H002", "COV-09", by=GRID, key="c", occurred_at=village2.clock()))
+    assert exc2.fields == {"item": "COV-09"}
+
+
+def test_a_claim_in_a_campaign_earns_the_campaign_points() -> None:
+    """A claim for conduct on a day of a campaign covering its item counts the campaign's
+    points (points x multiplier + bonus, per unit) in notice and when posted; outside the
+    campaign's days it counts the item's points."""
+    import attrs
+
+    from pointsledger import Campaign
+
+    day = village_day = make_workflow_village().clock().date()
+    rules = attrs.evolve(workflow_rulebook(), campaigns=[Campaign(
+        "HON-MONTH", "文明家庭月", start=day, end=day, items=["HON-01"], multiplier=2,
+        bonus=1)])
+    village = make_village("memory", rules=rules)
+    led = village.ledger
+    for member, household in (("M003", "H003"), ("M004", "H002")):
+        led.register_member(member, household=household, name=member, roles={"resident"},
+                            by=COMMITTEE)
+    claim = led.submit_claim("H002", "HON-01", by=GRID, key="c", occurred_at=village.clock(),
+                             quantity=2)
+    assert led.case(claim.id).points == 22  # (5 x 2 + 1) x 2
+    before = led.submit_claim("H002", "HON-01", by=GRID, key="c0", quantity=2,
+                              occurred_at=village.clock().subtract(days=1))
+    assert led.case(before.id).points == 10
+    led.step(claim, "check", by=GRID2, key="c/check")
+    led.step(claim, "approve", by=COMMITTEE, key="c/approve")
+    village.clock.advance(days=9)
+    _step, award = led.post_due()
+    assert isinstance(award, Awarded) and (award.quantity, award.points) == (2, 22)
+    assert village_day == day
+
+
+def test_a_claim_is_withdrawn_only_by_whoever_submitted_it() -> None:
+    """Withdrawing is for the submitter (anyone else is refused naming them and the claim),
+    and a resident of another household may not withdraw a household's claim."""
+    village = _village()
+    led = village.ledger
+    claim = led.submit_claim("H002", "HON-01", by=WISHER, key="c", occurred_at=village.clock())
+    kin = Actor("M004", roles={"resident"})  # of H002, but not the submitter
+    exc = refused(led, PermissionDenied, lambda: led.step(claim, "withdraw", by=kin, key="w"))
+    assert exc.fields == {"actor": "M004", "case": claim.id}
+    stranger = Actor("M003", roles={"resident"})
+    exc2 = refused(led, PermissionDenied, lambda: led.step(claim, "withdraw", by=stranger,
+                                                           key="w"))
+    assert exc2.fields["household"] == "H002"
+    assert led.step(claim, "withdraw", by=WISHER, key="w").state == "withdrawn"
+
+
+def test_an_objection_is_dismissed_or_upheld_only_while_open() -> None:
+    """Dismissing or upholding names an open objection of the claim: another is refused
+    naming it and the open ones."""
+    village = _village()
+    led = village.ledger
+    claim = _claim_in_notice(village)
+    objection = led.step(claim, "object", reason="不属实", by=NEIGHBOUR, key="o")
+    for step in ("dismiss", "uphold"):
+        exc = refused(led, UnknownEntry, functools.partial(
+            led.step, claim, step, objection=claim, reason="查无此异议", by=COMMITTEE2,
+            key=f"x/{step}"))
+        assert exc.fields == {"entry": led.event(claim).seq, "open": [objection.seq]}
+
+
+def test_a_dismissed_appeal_restores_the_appeal_window_and_an_upheld_one_reverses_once(
+) -> None:
+    """An appeal records the end of the appeal window; dismissing it brings the window
+    back (another appeal is possible until then, not after). An upheld appeal reverses the
+    posting by the committee member who upheld it, with their reason; if the posting was
+    already reversed it is refused naming the posting and its reversal."""
+    village = _village()
+    led = village.ledger
+    claim = _claim_in_notice(village)
+    village.clock.advance(days=9)
+    led.post_due()
+    window = led.case(claim).due_us
+    appeal = led.step(claim, "appeal", reason="重复申报", by=NEIGHBOUR, key="ap")
+    assert dict(appeal.facts)["appeal_until"] == window
+    led.step(claim, "dismiss_appeal", reason="不重复", by=COMMITTEE2, key="dap")
+    assert (led.case(claim).state, led.case(claim).due_us) == ("posted", window)
+    village.clock.set(from_us(window - 1))
+    led.step(claim, "appeal", reason="再次申诉", by=NEIGHBOUR, key="ap2")
+    posting = led.event(led.case(claim).posting)
+    upheld = led.step(claim, "uphold_appeal", reason="核实重复", by=COMMITTEE2, key="up",
+                      memo="复核")
+    reversal = led.event(upheld.seq + 1)
+    assert isinstance(reversal, Reversed)
+    assert (reversal.original, reversal.reason, reversal.actor, reversal.version,
+            reversal.memo) == (posting.seq, "核实重复", "c-02", VERSION, "复核")
+    again = _claim_in_notice(village, key="c2", quantity=2)
+    village.clock.advance(days=9)
+    led.post_due()
+    posted = led.event(led.case(again).posting)
+    done = led.reverse(posted.id, reason="误录", by=COMMITTEE, key="rev")
+    led.step(again, "appeal", reason="重复申报", by=NEIGHBOUR, key="ap3")
+    exc = refused(led, AlreadyReversed, lambda: led.step(
+        again, "uphold_appeal", reason="核实重复", by=COMMITTEE2, key="up2"))
+    assert exc.fields == {"entry": posted.id, "reversal": done.seq}
