@@ -817,3 +817,70 @@ def test_a_dismissed_appeal_restores_the_appeal_window_and_an_upheld_one_reverse
     exc = refused(led, AlreadyReversed, lambda: led.step(
         again, "uphold_appeal", reason="核实重复", by=COMMITTEE2, key="up2"))
     assert exc.fields == {"entry": posted.id, "reversal": done.seq}
+
+
+# -- steps -------------------------------------------------------------------------------------
+
+
+def test_a_step_records_the_rulebook_version_and_bad_steps_are_named() -> None:
+    """Every step event records the rulebook version in force; a step the due jobs take, a
+    step the flow does not have, or one the case's state does not allow is refused naming
+    the step (and the case)."""
+    village = _village()
+    led = village.ledger
+    wish = led.submit_wish("M002", "陪老人聊天", by=WISHER, key="w").id
+    listed = led.step(wish, "list", category="服务", by=GRID, key="w/list")
+    assert listed.version == VERSION
+    for step, error in (("lapse", ValidationError), ("fly", ValidationError)):
+        exc = refused(led, error, functools.partial(led.step, wish, step, by=GRID,
+                                                    key=f"w/{step}"))
+        assert exc.fields == {"step": step}
+    exc2 = refused(led, StateError, lambda: led.step(wish, "confirm", rating=5, by=WISHER,
+                                                     key="w/confirm"))
+    assert (exc2.fields["case"], exc2.fields["state"], exc2.fields["step"]) == (
+        wish, "listed", "confirm")
+
+
+# -- 清单制 matters ----------------------------------------------------------------------------
+
+
+def test_a_matter_runs_its_steps_in_order_and_refusals_name_what_was_wrong() -> None:
+    """Opening records the request by name and the first step with its deadline; a step
+    not on the matter, out of order, by a role the step does not name, by someone of the
+    household or by the asker, or without the evidence it needs, is refused naming it;
+    recording a step moves the matter to the next one with a fresh deadline."""
+    village = _village()
+    led = village.ledger
+    led.register_member("M005", household="H002", name="欧阳刚", roles={"grid_worker"},
+                        by=COMMITTEE)
+    opened = led.open_matter("BM-01", request="申请低保", account="H002", evidence=["申请表"],
+                             by=GRID, key="m")
+    matter = opened.id
+    assert dict(opened.args) == {"account": "H002", "evidence": ("申请表",), "matter": "BM-01",
+                                 "request": "申请低保"}
+    facts = dict(opened.facts)
+    assert (facts["account"], facts["household"], facts["next"], facts["late"],
+            facts["overdue"]) == ("H002", "H002", "accept", (), "")
+    assert facts["due_us"] == facts["deadline_us"] == led.case(matter).due_us > 0
+
+    def record(code: str, by: Actor, **args: Any) -> Callable[[], object]:
+        return functools.partial(led.step, matter, "record", code=code, by=by, key=f"r/{code}",
+                                 **args)
+
+    exc = refused(led, ValidationError, record("nope", GRID2))
+    assert exc.fields == {"field": "code", "value": "nope"}
+    exc2 = refused(led, StateError, record("review", COMMITTEE, evidence=["记录"]))
+    assert exc2.fields == {"case": matter, "flow": "matter", "state": "open", "step": "review",
+                           "allowed": ["accept"]}
+    exc3 = refused(led, PermissionDenied, record("accept", COMMITTEE))
+    assert exc3.fields == {"actor": "c-01", "case": matter, "allowed": ["grid_worker"]}
+    exc4 = refused(led, PermissionDenied, record("accept", Actor("M005", roles={"grid_worker"})))
+    assert exc4.fields == {"actor": "M005", "case": matter, "household": "H002"}
+    exc5 = refused(led, PermissionDenied, record("accept", GRID))
+    assert exc5.fields == {"actor": "g-07", "case": matter}
+    accepted = led.step(matter, "record", code="accept", by=GRID2, key="r/accept")
+    after = dict(accepted.facts)
+    assert (after["next"], after["overdue"]) == ("review", "")
+    assert after["due_us"] == after["deadline_us"] == led.case(matter).due_us > 0
+    exc6 = refused(led, EvidenceRequired, record("review", COMMITTEE))
+    assert exc6.fields == {"case": matter, "step": "review"}
