@@ -620,9 +620,10 @@ def test_only_the_claimer_releases_or_fulfils_a_wish_and_a_release_or_revoke_fre
     exc3 = refused(led, EvidenceRequired, lambda: led.step(wish, "fulfil", evidence=[],
                                                           by=VOLUNTEER, key="w/fulfil"))
     assert exc3.fields == {"case": wish}
-    for back, by, args in (("release", VOLUNTEER, {}),
-                           ("revoke", GRID, {"reason": "长期未完成"})):
-        event = led.step(wish, back, by=by, key=f"w/{back}", **args)
+    backs: list[tuple[str, Actor, dict[str, Any]]] = [
+        ("release", VOLUNTEER, {}), ("revoke", GRID, {"reason": "长期未完成"})]
+    for back, by, back_args in backs:
+        event = led.step(wish, back, by=by, key=f"w/{back}", **back_args)
         assert dict(event.facts)["assignee"] == ""
         assert (led.case(wish).state, led.case(wish).assignee) == ("listed", "")
         led.step(wish, "claim", by=VOLUNTEER, key=f"w/claim/{back}")
