@@ -12,7 +12,7 @@ names and ``mutmut show`` diffs read as on ``src``::
 
     python3 scripts/mutation_tree.py            # (re)writes build/mutation, keeps its mutants/
     cd build/mutation && HYPOTHESIS_NO_PLUGINS=1 HYPOTHESIS_PROFILE=mutation \\
-        nice -n 19 mutmut run --max-children 2 "pointsledger.store.*"
+        nice -n 19 mutmut run --max-children 1 "pointsledger.store.*"
 
 ``python3 scripts/mutation_tree.py --score`` prints, per module, the mutants that run has
 checked (killed, timeout, survived, no tests) from ``mutants/**/*.meta``: the README table.
@@ -63,6 +63,7 @@ def build(tree: Path = TREE) -> int:
         shutil.copytree(ROOT / name, tree / name,
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     shutil.copy2(ROOT / "pyproject.toml", tree / "pyproject.toml")
+    _raw_test_ids(tree / "pyproject.toml")
     count = 0
     for package in PACKAGES:
         for path in sorted((tree / "src" / "pointsledger" / package).glob("*.py")):
@@ -72,6 +73,22 @@ def build(tree: Path = TREE) -> int:
                 count += moved
                 path.write_text(changed, encoding="utf-8")
     return count
+
+
+# Without it pytest escapes non-ASCII and control characters in parametrised test ids
+# ("\u5a5a"); mutmut stores the escaped ids and passes them back as arguments, pytest finds
+# no test of that name and exits 4, so a run whose tests include such ids (test_kill_store,
+# test_household_commands: most store and core functions) stops at its clean run.
+_RAW_IDS = "disable_test_id_escaping_and_forfeit_all_rights_to_community_support = true"
+
+
+def _raw_test_ids(pyproject: Path) -> None:
+    """Let pytest keep test ids as written in the tree's copy of ``pyproject.toml``."""
+    text = pyproject.read_text(encoding="utf-8")
+    if _RAW_IDS not in text:
+        text = text.replace("[tool.pytest.ini_options]\n",
+                            f"[tool.pytest.ini_options]\n{_RAW_IDS}\n", 1)
+        pyproject.write_text(text, encoding="utf-8")
 
 
 _STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests",

@@ -356,3 +356,26 @@ def test_apply_refuses_an_event_that_does_not_follow_the_head() -> None:
     with pytest.raises(IntegrityError, match="event seq 3 does not follow head 0") as info:
         apply(LedgerState(), event)
     assert info.value.fields == {"seq": 3}
+
+
+def test_the_backdating_window_ends_exactly_its_days_before_the_clock() -> None:
+    """Conduct exactly ``backdate_days`` before the ledger clock is accepted; a microsecond
+    earlier is refused naming the instant and the window in whole days (issue 16:
+    core.command's ``_check_occurred`` survivors)."""
+    from pointsledger import BackdatedTooFar
+    from tests.helpers import COMMITTEE, GRID, START, TZ, rulebook
+
+    clock = ManualClock(START)
+    led = Ledger.in_memory(clock=clock, tz=TZ, backdate_days=7)
+    led.adopt(rulebook(), effective_from=pendulum.date(2026, 1, 1), by=COMMITTEE, resolution="m")
+    led.add_region("G", "网格", kind="grid", by=COMMITTEE)
+    led.register_household("H", grid="G", head="户主", by=COMMITTEE)
+    from pointsledger.base.clock import from_us
+    now_us = led.event(led.head).recorded_us + 1  # the clock stands still: each event 1 µs on
+    edge = from_us(now_us - 7 * 86_400_000_000).in_tz(TZ)
+    early = edge.subtract(microseconds=1)
+    exc = refused(led, BackdatedTooFar, lambda: led.award("H", "VOL-02", by=GRID, key="k",
+                                                          occurred_at=early))
+    assert exc.fields["window_days"] == 7
+    assert exc.fields["occurred_at"].startswith(early.isoformat()[:19])
+    assert led.award("H", "VOL-02", by=GRID, key="k", occurred_at=edge).occurred_us > 0

@@ -21,6 +21,7 @@ from pointsledger import (
     AlreadyResolved,
     IdempotencyConflict,
     InsufficientPoints,
+    LimitReached,
     NotEligible,
     OutOfStock,
     PermissionDenied,
@@ -327,3 +328,20 @@ def test_goods_the_rulebook_prices_cannot_be_priced_again_by_the_committee() -> 
     exc = refused(led, AlreadyExists, lambda: led.price_donated_goods(
         "SOAP", "肥皂", cost=1, resolution="会议", by=COMMITTEE))
     assert exc.fields == {"reward": "SOAP", "version": VERSION}
+
+
+def test_a_redemption_costs_the_unit_price_times_the_quantity_within_its_limit() -> None:
+    """Points are checked for the whole quantity (refused naming the account, what it has
+    and what the quantity costs), and a limit per period for the quantity asked (refused
+    naming the reward, the limit, what was used, the most and what was asked)."""
+    shop = _shop()
+    led = shop.ledger
+    led.transfer("H2", COMMUNITY, 4, by=COMMITTEE, key="t")
+    exc = refused(led, InsufficientPoints, lambda: led.redeem("H2", "SOAP", quantity=2,
+                                                              by=KEEPER, key="r"))
+    assert exc.fields == {"account": "H2", "available": 6, "needed": 10}
+    led.redeem("H1", "SOAP", by=KEEPER, key="r1")
+    exc2 = refused(led, LimitReached, lambda: led.redeem("H1", "SOAP", quantity=2,
+                                                         by=KEEPER, key="r2"))
+    assert (exc2.fields["reward"], exc2.fields["used"], exc2.fields["maximum"],
+            exc2.fields["asked"]) == ("SOAP", 1, 2, 2)

@@ -14,6 +14,8 @@ import pytest
 from pointsledger import (
     TIMEBANK,
     Actor,
+    AlreadyReversed,
+    EvidenceRequired,
     IdempotencyConflict,
     InsufficientMinutes,
     LimitReached,
@@ -22,21 +24,25 @@ from pointsledger import (
     PermissionDenied,
     StateError,
     UnknownAccount,
+    UnknownEntry,
     ValidationError,
 )
 from pointsledger.base.checks import MAX_MINUTES, MAX_QUANTITY, MAX_TEXT, MAX_VALUE
 from pointsledger.base.clock import from_us
-from pointsledger.core.events import Awarded, Event, Stepped, TimeMoved
+from pointsledger.core.events import Awarded, Event, Reversed, Stepped, TimeMoved
 from pointsledger.testing._model_machine import MODEL_MATTERS
 from tests.helpers import (
     COMMITTEE,
+    COMMITTEE2,
     GRID,
     GRID2,
+    NEIGHBOUR,
     VOLUNTEER,
     WISHER,
     Village,
     make_village,
     make_workflow_village,
+    workflow_rulebook,
 )
 from tests.test_ledger import refused, snapshot
 from tests.test_workflows import _claimed_wish, _deposit
@@ -526,3 +532,356 @@ def test_residents_open_orders_and_deposits_only_for_their_own_household() -> No
     exc2 = refused(led, UnknownAccount, lambda: led.spend_time("H002", 10, service="理发",
                                                                by=GRID, key="s"))
     assert exc2.fields == {"account": "H002"}
+
+
+# -- micro-wishes ------------------------------------------------------------------------------
+
+
+def test_a_wish_is_submitted_for_a_registered_member_with_its_request_recorded() -> None:
+    """The opening event keeps the request by name (a missing description is empty); an
+    unknown wisher is refused naming the account; a resident submits only for their own
+    household."""
+    village = _village()
+    led = village.ledger
+    wish = led.submit_wish("M002", "陪老人聊天", by=WISHER, key="w")
+    assert dict(wish.args) == {"description": "", "title": "陪老人聊天", "value": None,
+                               "wisher": "M002"}
+    exc = refused(led, UnknownAccount, lambda: led.submit_wish("M999", "修自行车", by=GRID,
+                                                               key="w2"))
+    assert exc.fields == {"account": "M999"}
+    other = Actor("M003", roles={"resident"})  # of H003, not the wisher's household
+    exc2 = refused(led, PermissionDenied, lambda: led.submit_wish("M002", "修自行车", by=other,
+                                                                  key="w2"))
+    assert exc2.fields["household"] == "H002"
+
+
+def test_a_wish_is_listed_and_rejected_by_neither_its_submitter_nor_its_household() -> None:
+    """Screening is independent: the grid worker who collected a wish may neither list nor
+    reject it (naming them and the wish), nor may staff of the wisher's household."""
+    village = _village()
+    led = village.ledger
+    led.register_member("M005", household="H002", name="欧阳刚", roles={"grid_worker"},
+                        by=COMMITTEE)
+    wish = led.submit_wish("M002", "陪老人聊天", by=GRID, key="w").id
+    for step, args in (("list", {"category": "服务"}), ("reject", {"reason": "不符合"})):
+        exc = refused(led, PermissionDenied, functools.partial(
+            led.step, wish, step, by=GRID, key=f"w/{step}", **args))
+        assert exc.fields == {"actor": "g-07", "case": wish}
+        kin = Actor("M005", roles={"grid_worker"})
+        exc2 = refused(led, PermissionDenied, functools.partial(
+            led.step, wish, step, by=kin, key=f"w/{step}", **args))
+        assert exc2.fields["household"] == "H002"
+    assert led.step(wish, "list", category="服务", by=GRID2, key="w/list").state == "listed"
+
+
+def test_a_wish_is_listed_in_a_known_category_up_to_its_value_cap() -> None:
+    """Listing names a category of the rulebook (an unknown one is refused naming it and the
+    categories there are); a wish worth more than the category's cap is refused naming the
+    value and the cap, one worth exactly the cap is listed and records the cap."""
+    village = _village()
+    led = village.ledger
+    wish = led.submit_wish("M002", "轮椅", value=201, by=WISHER, key="w").id
+    exc = refused(led, ValidationError, lambda: led.step(wish, "list", category="食品",
+                                                         by=GRID, key="w/list"))
+    assert exc.fields == {"field": "category", "value": "食品"}
+    assert "物品" in exc.message and "服务" in exc.message
+    exc2 = refused(led, ValidationError, lambda: led.step(wish, "list", category="物品",
+                                                          by=GRID, key="w/list"))
+    assert exc2.fields == {"value": 201, "cap": 200}
+    at_cap = led.submit_wish("M002", "轮椅", value=200, by=WISHER, key="w2").id
+    listed = led.step(at_cap, "list", category="物品", by=GRID, key="w2/list")
+    assert dict(listed.facts)["max_value"] == 200
+    assert led.case(at_cap).state == "listed"
+
+
+def test_only_the_claimer_releases_or_fulfils_a_wish_and_a_release_or_revoke_frees_it(
+) -> None:
+    """Nobody of the wisher's household may claim the wish (naming them and the wish); only
+    the claimer may release or fulfil it (anyone else is refused naming them); fulfilling
+    without evidence is refused naming the wish; a release or a revocation leaves the wish
+    back on the wall with no assignee."""
+    village = _village()
+    led = village.ledger
+    led.register_member("M006", household="H002", name="欧阳勇", roles={"volunteer"},
+                        by=COMMITTEE)
+    led.register_member("M007", household="H004", name="周七", roles={"volunteer"},
+                        by=COMMITTEE)
+    wish = led.submit_wish("M002", "陪老人聊天", by=WISHER, key="w").id
+    led.step(wish, "list", category="服务", by=GRID, key="w/list")
+    exc = refused(led, PermissionDenied, lambda: led.step(
+        wish, "claim", by=Actor("M006", roles={"volunteer"}), key="w/claim"))
+    assert exc.fields == {"actor": "M006", "case": wish}
+    led.step(wish, "claim", by=VOLUNTEER, key="w/claim")
+    other = Actor("M007", roles={"volunteer"})
+    for step, args in (("release", {}), ("fulfil", {"evidence": ["photo-1"]})):
+        exc2 = refused(led, PermissionDenied, functools.partial(
+            led.step, wish, step, by=other, key=f"w/{step}", **args))
+        assert exc2.fields == {"actor": "M007", "case": wish}
+    exc3 = refused(led, EvidenceRequired, lambda: led.step(wish, "fulfil", evidence=[],
+                                                          by=VOLUNTEER, key="w/fulfil"))
+    assert exc3.fields == {"case": wish}
+    backs: list[tuple[str, Actor, dict[str, Any]]] = [
+        ("release", VOLUNTEER, {}), ("revoke", GRID, {"reason": "长期未完成"})]
+    for back, by, back_args in backs:
+        event = led.step(wish, back, by=by, key=f"w/{back}", **back_args)
+        assert dict(event.facts)["assignee"] == ""
+        assert (led.case(wish).state, led.case(wish).assignee) == ("listed", "")
+        led.step(wish, "claim", by=VOLUNTEER, key=f"w/claim/{back}")
+
+
+def test_a_wish_is_withdrawn_and_taken_down_only_by_whom_its_household_allows() -> None:
+    """The wisher's own household withdraws or confirms its wish (a resident of another
+    household may not, naming the household); staff never take down or revoke a wish of
+    their own household."""
+    village = _village()
+    led = village.ledger
+    led.register_member("M005", household="H002", name="欧阳刚", roles={"grid_worker"},
+                        by=COMMITTEE)
+    kin = Actor("M005", roles={"grid_worker"})
+    stranger = Actor("M003", roles={"resident"})
+    wish = _claimed_wish(village)
+    exc = refused(led, PermissionDenied, lambda: led.step(wish, "revoke", reason="无", by=kin,
+                                                          key="w/revoke"))
+    assert exc.fields["household"] == "H002"
+    led.step(wish, "fulfil", evidence=["photo-3"], by=VOLUNTEER, key="f")
+    stranger_m7 = Actor("M001", roles={"resident"})  # of H001
+    exc2 = refused(led, PermissionDenied, lambda: led.step(wish, "confirm", rating=5,
+                                                           by=stranger_m7, key="c"))
+    assert exc2.fields["household"] == "H002"
+    other = led.submit_wish("M002", "修自行车", by=WISHER, key="w2").id
+    exc3 = refused(led, PermissionDenied, lambda: led.step(other, "withdraw", by=stranger,
+                                                           key="w2/withdraw"))
+    assert exc3.fields["household"] == "H002"
+    led.step(other, "list", category="服务", by=GRID, key="w2/list")
+    exc4 = refused(led, PermissionDenied, lambda: led.step(other, "take_down", reason="重复",
+                                                           by=kin, key="w2/down"))
+    assert exc4.fields["household"] == "H002"
+    assert led.step(other, "withdraw", by=WISHER, key="w2/withdraw").state == "withdrawn"
+
+
+# -- claims ------------------------------------------------------------------------------------
+
+
+def _claim_in_notice(village: Village, item: str = "HON-01", key: str = "c",
+                     **request: Any) -> str:
+    """A claim for H002 through check and approval, in notice."""
+    led = village.ledger
+    claim = led.submit_claim("H002", item, by=GRID, key=f"{key}/submit",
+                             occurred_at=village.clock(), **request)
+    led.step(claim, "check", by=GRID2, key=f"{key}/check")
+    led.step(claim, "approve", by=COMMITTEE, key=f"{key}/approve")
+    return claim.id
+
+
+def test_a_posted_claim_carries_the_quantity_and_evidence_it_was_submitted_with() -> None:
+    """The claim records its request by name and its points (item points x quantity); when
+    the notice ends the system posts exactly that: the quantity, the evidence, the points
+    and no memo."""
+    village = _village()
+    led = village.ledger
+    at = village.clock()
+    claim = led.submit_claim("H002", "HON-01", by=GRID, key="c", occurred_at=at, quantity=3,
+                             evidence=["photo-1", "photo-2"])
+    assert dict(claim.args) == {"account": "H002", "evidence": ("photo-1", "photo-2"),
+                                "item": "HON-01", "occurred_us": claim.occurred_us,
+                                "quantity": 3}
+    assert led.case(claim.id).points == 15
+    led.step(claim, "check", by=GRID2, key="c/check")
+    led.step(claim, "approve", by=COMMITTEE, key="c/approve")
+    assert led.balance("H002").pending == 15
+    village.clock.advance(days=9)
+    _step, award = led.post_due()
+    assert isinstance(award, Awarded)
+    assert (award.account, award.item, award.quantity, award.points, award.evidence,
+            award.memo, award.occurred_us) == ("H002", "HON-01", 3, 15,
+                                               ("photo-1", "photo-2"), "", claim.occurred_us)
+    assert led.balance("H002").posted == 15
+
+
+def test_a_one_point_claim_is_an_award_not_a_deduction() -> None:
+    """A claim of a 1-point item is accepted when deductions stay out of claims, and posts
+    as an award of 1."""
+    village = _village()
+    claim = _claim_in_notice(village, "TB-01")
+    village.clock.advance(days=9)
+    _step, award = village.ledger.post_due()
+    assert isinstance(award, Awarded) and award.points == 1
+    assert village.ledger.balance("H002").posted == 1 and claim
+
+
+def test_refused_claims_name_the_item() -> None:
+    """A deduction item when deductions stay out of claims, or an item needing evidence
+    submitted without, is refused naming the item."""
+    village = _village()
+    led = village.ledger
+    exc = refused(led, ValidationError, lambda: led.submit_claim(
+        "H002", "COV-03", by=GRID, key="c", occurred_at=village.clock()))
+    assert exc.fields == {"item": "COV-03"}
+    village2 = make_workflow_village(deductions=True)
+    exc2 = refused(village2.ledger, EvidenceRequired, lambda: village2.ledger.submit_claim(
+        "H002", "COV-09", by=GRID, key="c", occurred_at=village2.clock()))
+    assert exc2.fields == {"item": "COV-09"}
+
+
+def test_a_claim_in_a_campaign_earns_the_campaign_points() -> None:
+    """A claim for conduct on a day of a campaign covering its item counts the campaign's
+    points (points x multiplier + bonus, per unit) in notice and when posted; outside the
+    campaign's days it counts the item's points."""
+    import attrs
+
+    from pointsledger import Campaign
+
+    day = village_day = make_workflow_village().clock().date()
+    rules = attrs.evolve(workflow_rulebook(), campaigns=[Campaign(
+        "HON-MONTH", "文明家庭月", start=day, end=day, items=["HON-01"], multiplier=2,
+        bonus=1)])
+    village = make_village("memory", rules=rules)
+    led = village.ledger
+    for member, household in (("M003", "H003"), ("M004", "H002")):
+        led.register_member(member, household=household, name=member, roles={"resident"},
+                            by=COMMITTEE)
+    claim = led.submit_claim("H002", "HON-01", by=GRID, key="c", occurred_at=village.clock(),
+                             quantity=2)
+    assert led.case(claim.id).points == 22  # (5 x 2 + 1) x 2
+    before = led.submit_claim("H002", "HON-01", by=GRID, key="c0", quantity=2,
+                              occurred_at=village.clock().subtract(days=1))
+    assert led.case(before.id).points == 10
+    led.step(claim, "check", by=GRID2, key="c/check")
+    led.step(claim, "approve", by=COMMITTEE, key="c/approve")
+    village.clock.advance(days=9)
+    _step, award = led.post_due()
+    assert isinstance(award, Awarded) and (award.quantity, award.points) == (2, 22)
+    assert village_day == day
+
+
+def test_a_claim_is_withdrawn_only_by_whoever_submitted_it() -> None:
+    """Withdrawing is for the submitter (anyone else is refused naming them and the claim),
+    and a resident of another household may not withdraw a household's claim."""
+    village = _village()
+    led = village.ledger
+    claim = led.submit_claim("H002", "HON-01", by=WISHER, key="c", occurred_at=village.clock())
+    kin = Actor("M004", roles={"resident"})  # of H002, but not the submitter
+    exc = refused(led, PermissionDenied, lambda: led.step(claim, "withdraw", by=kin, key="w"))
+    assert exc.fields == {"actor": "M004", "case": claim.id}
+    stranger = Actor("M003", roles={"resident"})
+    exc2 = refused(led, PermissionDenied, lambda: led.step(claim, "withdraw", by=stranger,
+                                                           key="w"))
+    assert exc2.fields["household"] == "H002"
+    assert led.step(claim, "withdraw", by=WISHER, key="w").state == "withdrawn"
+
+
+def test_an_objection_is_dismissed_or_upheld_only_while_open() -> None:
+    """Dismissing or upholding names an open objection of the claim: another is refused
+    naming it and the open ones."""
+    village = _village()
+    led = village.ledger
+    claim = _claim_in_notice(village)
+    objection = led.step(claim, "object", reason="不属实", by=NEIGHBOUR, key="o")
+    for step in ("dismiss", "uphold"):
+        exc = refused(led, UnknownEntry, functools.partial(
+            led.step, claim, step, objection=claim, reason="查无此异议", by=COMMITTEE2,
+            key=f"x/{step}"))
+        assert exc.fields == {"entry": led.event(claim).seq, "open": [objection.seq]}
+
+
+def test_a_dismissed_appeal_restores_the_appeal_window_and_an_upheld_one_reverses_once(
+) -> None:
+    """An appeal records the end of the appeal window; dismissing it brings the window
+    back (another appeal is possible until then, not after). An upheld appeal reverses the
+    posting by the committee member who upheld it, with their reason; if the posting was
+    already reversed it is refused naming the posting and its reversal."""
+    village = _village()
+    led = village.ledger
+    claim = _claim_in_notice(village)
+    village.clock.advance(days=9)
+    led.post_due()
+    window = led.case(claim).due_us
+    appeal = led.step(claim, "appeal", reason="重复申报", by=NEIGHBOUR, key="ap")
+    assert dict(appeal.facts)["appeal_until"] == window
+    led.step(claim, "dismiss_appeal", reason="不重复", by=COMMITTEE2, key="dap")
+    assert (led.case(claim).state, led.case(claim).due_us) == ("posted", window)
+    village.clock.set(from_us(window - 1))
+    led.step(claim, "appeal", reason="再次申诉", by=NEIGHBOUR, key="ap2")
+    posting = led.event(led.case(claim).posting)
+    upheld = led.step(claim, "uphold_appeal", reason="核实重复", by=COMMITTEE2, key="up",
+                      memo="复核")
+    reversal = led.event(upheld.seq + 1)
+    assert isinstance(reversal, Reversed)
+    assert (reversal.original, reversal.reason, reversal.actor, reversal.version,
+            reversal.memo) == (posting.seq, "核实重复", "c-02", VERSION, "复核")
+    again = _claim_in_notice(village, key="c2", quantity=2)
+    village.clock.advance(days=9)
+    led.post_due()
+    posted = led.event(led.case(again).posting)
+    done = led.reverse(posted.id, reason="误录", by=COMMITTEE, key="rev")
+    led.step(again, "appeal", reason="重复申报", by=NEIGHBOUR, key="ap3")
+    exc = refused(led, AlreadyReversed, lambda: led.step(
+        again, "uphold_appeal", reason="核实重复", by=COMMITTEE2, key="up2"))
+    assert exc.fields == {"entry": posted.id, "reversal": done.seq}
+
+
+# -- steps -------------------------------------------------------------------------------------
+
+
+def test_a_step_records_the_rulebook_version_and_bad_steps_are_named() -> None:
+    """Every step event records the rulebook version in force; a step the due jobs take, a
+    step the flow does not have, or one the case's state does not allow is refused naming
+    the step (and the case)."""
+    village = _village()
+    led = village.ledger
+    wish = led.submit_wish("M002", "陪老人聊天", by=WISHER, key="w").id
+    listed = led.step(wish, "list", category="服务", by=GRID, key="w/list")
+    assert listed.version == VERSION
+    for step, error in (("lapse", ValidationError), ("fly", ValidationError)):
+        exc = refused(led, error, functools.partial(led.step, wish, step, by=GRID,
+                                                    key=f"w/{step}"))
+        assert exc.fields == {"step": step}
+    exc2 = refused(led, StateError, lambda: led.step(wish, "confirm", rating=5, by=WISHER,
+                                                     key="w/confirm"))
+    assert (exc2.fields["case"], exc2.fields["state"], exc2.fields["step"]) == (
+        wish, "listed", "confirm")
+
+
+# -- 清单制 matters ----------------------------------------------------------------------------
+
+
+def test_a_matter_runs_its_steps_in_order_and_refusals_name_what_was_wrong() -> None:
+    """Opening records the request by name and the first step with its deadline; a step
+    not on the matter, out of order, by a role the step does not name, by someone of the
+    household or by the asker, or without the evidence it needs, is refused naming it;
+    recording a step moves the matter to the next one with a fresh deadline."""
+    village = _village()
+    led = village.ledger
+    led.register_member("M005", household="H002", name="欧阳刚", roles={"grid_worker"},
+                        by=COMMITTEE)
+    opened = led.open_matter("BM-01", request="申请低保", account="H002", evidence=["申请表"],
+                             by=GRID, key="m")
+    matter = opened.id
+    assert dict(opened.args) == {"account": "H002", "evidence": ("申请表",), "matter": "BM-01",
+                                 "request": "申请低保"}
+    facts = dict(opened.facts)
+    assert (facts["account"], facts["household"], facts["next"], facts["late"],
+            facts["overdue"]) == ("H002", "H002", "accept", (), "")
+    assert facts["due_us"] == facts["deadline_us"] == led.case(matter).due_us > 0
+
+    def record(code: str, by: Actor, **args: Any) -> Callable[[], object]:
+        return functools.partial(led.step, matter, "record", code=code, by=by, key=f"r/{code}",
+                                 **args)
+
+    exc = refused(led, ValidationError, record("nope", GRID2))
+    assert exc.fields == {"field": "code", "value": "nope"}
+    exc2 = refused(led, StateError, record("review", COMMITTEE, evidence=["记录"]))
+    assert exc2.fields == {"case": matter, "flow": "matter", "state": "open", "step": "review",
+                           "allowed": ["accept"]}
+    exc3 = refused(led, PermissionDenied, record("accept", COMMITTEE))
+    assert exc3.fields == {"actor": "c-01", "case": matter, "allowed": ["grid_worker"]}
+    exc4 = refused(led, PermissionDenied, record("accept", Actor("M005", roles={"grid_worker"})))
+    assert exc4.fields == {"actor": "M005", "case": matter, "household": "H002"}
+    exc5 = refused(led, PermissionDenied, record("accept", GRID))
+    assert exc5.fields == {"actor": "g-07", "case": matter}
+    accepted = led.step(matter, "record", code="accept", by=GRID2, key="r/accept")
+    after = dict(accepted.facts)
+    assert (after["next"], after["overdue"]) == ("review", "")
+    assert after["due_us"] == after["deadline_us"] == led.case(matter).due_us > 0
+    exc6 = refused(led, EvidenceRequired, record("review", COMMITTEE))
+    assert exc6.fields == {"case": matter, "step": "review"}
