@@ -73,18 +73,25 @@ def tally(events: Iterable[Event], start_us: int, end_us: int,
         if not start_us <= when < end_us:
             continue
         account = event.account
-        household = household_at(account, placed_at) or account
-        row = counts.get(household)
-        if row is None:
-            row = counts[household] = [0, 0, 0, 0, 0]
-        if points > 0:
-            row[0] += sign * points
-        else:
-            row[1] -= sign * points
-            row[2] += sign
-            rulebook = rulebooks[version]
-            if rulebook.item(event.item).serious:
-                row[3] += sign
-            if rulebook.vetoed_by(event.item):
-                row[4] += sign
+        count_posting(counts, household_at(account, placed_at) or account, points, sign,
+                      rulebooks[version], event.item)
     return {h: Tally(*row) for h, row in counts.items()}
+
+
+def count_posting(counts: dict[str, list[int]], household: str, points: int, sign: int,
+                  rulebook: Rulebook, item: str) -> None:
+    """Count one posting of ``item`` (its ``points`` as posted; ``sign`` -1 for a reversal) into
+    ``household``'s row of ``counts`` (earned, deducted, violations, serious, vetoes): the one
+    rule behind `tally()` and the report index's tallies."""
+    row = counts.get(household)
+    if row is None:
+        row = counts[household] = [0, 0, 0, 0, 0]
+    if points > 0:
+        row[0] += sign * points
+    else:
+        row[1] -= sign * points
+        row[2] += sign
+        if rulebook.item(item).serious:
+            row[3] += sign
+        if rulebook.vetoed_by(item):
+            row[4] += sign

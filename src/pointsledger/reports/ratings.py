@@ -22,11 +22,11 @@ import attrs
 from pointsledger.base.clock import from_us, to_us
 from pointsledger.base.jsonforms import JsonForm
 from pointsledger.base.periods import parse_period, period_bounds, period_index, period_label
-from pointsledger.core.tallies import Tally
+from pointsledger.core.tallies import Tally, count_posting
 from pointsledger.errors import NoRulebookInForce, ValidationError
 from pointsledger.ledger.ledger import Ledger
 from pointsledger.ledger.movements import code_of, movements_of
-from pointsledger.reports._scan import consistent
+from pointsledger.reports._scan import consistent, reversed_household
 from pointsledger.reports.boards import ranks
 from pointsledger.reports.labels import labels
 from pointsledger.reports.masking import mask_name
@@ -84,7 +84,7 @@ def period_tallies(ledger: Ledger, start_us: int, end_us: int,
     reversals and backdated entries)."""
     m = movements_of(ledger)
     earned, deducted = code_of("earned"), code_of("deducted")
-    originals: dict[int, int] | None = None
+    placed = reversed_household(ledger, m)
     counts: dict[str, list[int]] = {}
     names = m.names
     lo = m.since(start_us)
@@ -94,26 +94,10 @@ def period_tallies(ledger: Ledger, start_us: int, end_us: int,
         if (kind != earned and kind != deducted) or not start_us <= when < end_us:
             continue
         if reversal:  # placed by the reversed entry, as it was recorded; its points as posted
-            if originals is None:
-                originals = {r: o for o, r in ledger.reversals().items()}
-            name = names[account]
-            household = ledger.household_of(name, at_seq=originals[seq]) or name
-            sign, points = -1, -points
+            who, sign, points = placed(seq, account), -1, -points
         else:
-            household, sign = names[who], 1
-        row = counts.get(household)
-        if row is None:
-            row = counts[household] = [0, 0, 0, 0, 0]
-        if points > 0:
-            row[0] += sign * points
-        else:
-            row[1] -= sign * points
-            row[2] += sign
-            rulebook, item = rulebooks[names[version]], names[code]
-            if rulebook.item(item).serious:
-                row[3] += sign
-            if rulebook.vetoed_by(item):
-                row[4] += sign
+            sign = 1
+        count_posting(counts, names[who], points, sign, rulebooks[names[version]], names[code])
     return {h: Tally(*row) for h, row in counts.items()}
 
 

@@ -405,6 +405,10 @@ def _blob(row: Sequence[Any]) -> Blob:
     return int(row[0]), bytes(row[1]), bytes(row[2]), bytes(row[3])
 
 
+def _distinct_ids(ledger_ids: Iterable[str]) -> list[str]:
+    """The ledger ids checked, each once, in the order first given."""
+    return list(dict.fromkeys(check_id(i, "ledger_id") for i in ledger_ids))
+
 class PostgresDatabase:
     """One PostgreSQL database of many ledgers, served to one process through a few shared
     connections: the stores it gives (`store()`) borrow a connection for each statement (or
@@ -491,7 +495,7 @@ class PostgresDatabase:
         Raises:
             ValidationError: a bad id.
         """
-        ids = list(dict.fromkeys(check_id(i, "ledger_id") for i in ledger_ids))
+        ids = _distinct_ids(ledger_ids)
         if not ids:
             return {}
         with self.connection() as db:
@@ -510,7 +514,7 @@ class PostgresDatabase:
         Raises:
             ValidationError: a bad id.
         """
-        ids = list(dict.fromkeys(check_id(i, "ledger_id") for i in ledger_ids))
+        ids = _distinct_ids(ledger_ids)
         if not ids:
             return {}
         with self.connection() as db:
