@@ -8,6 +8,7 @@ without a time limit, and a matter for the whole village."""
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 
 import pendulum
 from hypothesis import given, settings
@@ -331,3 +332,58 @@ def test_each_late_step_is_marked_overdue_once_and_the_late_list_grows() -> None
     assert isinstance(second, Stepped)
     assert dict(second.facts) == {"overdue": "review", "late": ("accept", "review")}
     assert led.case(opened).detail("late") == ("accept", "review")
+
+
+# -- workflows.steps, on matters ----------------------------------------------------------------
+
+
+def test_next_steps_of_a_matter_leave_out_the_due_jobs_step() -> None:
+    """An open matter offers its people's steps but never ``overdue`` (the due job's); a
+    ready one offers query, answer and close; a refused or closed one nothing."""
+    village = _village()
+    led = village.ledger
+    opened = led.open_matter("BM-01", request="申请低保", account="H002", by=GRID, key="m")
+    assert led.next_steps(opened) == ("record", "query", "answer", "withdraw")
+    refusal = led.open_matter("FM-01", request="开具无犯罪记录证明", account="H002", by=GRID,
+                              key="f")
+    assert led.next_steps(refusal) == ()
+    other = _village()
+    ready = _ready(other)
+    assert other.ledger.next_steps(ready) == ("query", "answer", "close")
+    other.ledger.step(ready, "close", by=COMMITTEE, key="close")
+    assert other.ledger.next_steps(ready) == ()
+
+
+def test_a_step_the_flow_lacks_is_refused_naming_it_and_the_steps_allowed_now() -> None:
+    """The due job's step, or one the matter flow does not have (or no string at all), is a
+    ValidationError naming the step; for an unknown step the message also names every step
+    the matter allows now. Nothing written."""
+    village = _village()
+    led = village.ledger
+    opened = led.open_matter("BM-01", request="申请低保", account="H002", by=GRID, key="m")
+    exc = refused(led, ValidationError, lambda: led.step(opened, "overdue", by=GRID, key="s"))
+    assert exc.fields == {"step": "overdue"}
+    assert "'overdue'" in str(exc)
+    for bad in ("approve", 7):
+        exc2 = refused(led, ValidationError, functools.partial(led.step, opened, bad, by=GRID,
+                                                               key="s"))
+        assert exc2.fields == {"step": bad}
+        message = str(exc2)
+        assert repr(bad) in message
+        now = message.rsplit("allowed now:", 1)[1]
+        assert all(step in now for step in led.next_steps(opened))
+
+
+def test_a_missing_or_unknown_step_argument_is_named_with_the_step_it_belongs_to() -> None:
+    """A ``record`` without ``code``, or with an argument it does not take, is refused naming
+    the argument, and the message says which flow's step it was for."""
+    village = _village()
+    led = village.ledger
+    opened = led.open_matter("BM-01", request="申请低保", account="H002", by=GRID, key="m")
+    missing = refused(led, ValidationError, lambda: led.step(opened, "record", by=GRID2,
+                                                             key="s"))
+    unknown = refused(led, ValidationError, lambda: led.step(
+        opened, "record", code="accept", colour="red", by=GRID2, key="s"))
+    assert (missing.fields, unknown.fields) == ({"field": "code"}, {"field": "colour"})
+    for exc in (missing, unknown):
+        assert "matter" in str(exc) and "'record'" in str(exc)
