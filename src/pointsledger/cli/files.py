@@ -113,6 +113,8 @@ def _anchor(args: argparse.Namespace) -> Result:
 def _export(args: argparse.Namespace) -> Result:
     check_ledger_file(args.file)
     not_the_ledger(args.file, args.output)
+    if Path(args.output).exists() and not args.force:
+        raise Usage(f"{args.output!r} already exists: give --force to replace it")
     with open_ledger(args.file) as ledger:
         count = export_jsonl(ledger, args.output)
         return Result((f"exported {count} events to {args.output}",),
@@ -183,6 +185,8 @@ def add(sub: argparse._SubParsersAction[Parser], common: Parser) -> None:
                        epilog=example("pointsledger export village.db village.jsonl"))
     p.add_argument("file")
     p.add_argument("output")
+    p.add_argument("--force", action="store_true",
+                   help="replace OUTPUT if it exists (only once the export is whole)")
     p.set_defaults(run=_export)
 
     p = sub.add_parser("import", help="import a JSON Lines export into a new file "
