@@ -6,9 +6,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
+from pointsledger.base.cleanup import removed_on_failure
 from pointsledger.cli._common import (
     Parser,
     Progress,
@@ -26,20 +26,13 @@ from pointsledger.cli._common import (
 from pointsledger.io.jsonl import export_jsonl, import_jsonl
 from pointsledger.io.rulefiles import import_registry, load_rulebook
 from pointsledger.ledger.ledger import Ledger
+from pointsledger.storage.sqlite import ledger_files
 
 
-@contextlib.contextmanager
-def new_file(path: str) -> Iterator[None]:
+def new_file(path: str) -> contextlib.AbstractContextManager[None]:
     """Remove the ledger file (and its SQLite and lock side files) made inside the block if
     the block fails, so a failed ``init`` or ``import`` leaves no file behind."""
-    made = [Path(path + suffix) for suffix in ("", "-wal", "-shm", ".lock", ".queue")]
-    made = [file for file in made if not file.exists()]
-    try:
-        yield
-    except BaseException:
-        for file in made:
-            file.unlink(missing_ok=True)
-        raise
+    return removed_on_failure(*ledger_files(path))
 
 
 def _folder_of(path: str) -> None:
