@@ -340,7 +340,7 @@ def test_the_county_posts_the_roll_up_across_its_ledgers(county: DemoSummary) ->
     assert {"rollup-2025.html", "honour-boards-2025.html", "star-households-2025.csv"} <= names
     rollup = (folder / "rollup-2025.html").read_text(encoding="utf-8")
     assert "乌兰县" in rollup and "希里沟镇" in rollup
-    county_row = re.search(r"<tr><td>乌兰县</td><td>[^<]*</td><td>(\d+)</td>", rollup)
+    county_row = re.search(r'<tr><td>乌兰县</td><td>[^<]*</td><td class="num">(\d+)</td>', rollup)
     assert county_row is not None and int(county_row.group(1)) == county.households
     stars = (folder / "star-households-2025.csv").read_text(encoding="utf-8-sig")
     by_stars = cast(dict[int, int], dict(county.spreads)["stars"])
