@@ -82,9 +82,11 @@ def test_a_writer_never_waits_for_another_ledgers_lock() -> None:
 
     prefix = f"v{uuid.uuid4().hex[:8]}-"
     with psycopg.connect(pg_dsn()) as db:
-        first, second = db.execute(
+        pair = db.execute(
             "SELECT min(id), max(id) FROM (SELECT %s || g AS id FROM generate_series(1, 300000)"
             " g) s GROUP BY hashtext(id) HAVING count(*) > 1 LIMIT 1", (prefix,)).fetchone()
+    assert pair is not None, "no two of 300,000 ids share a hashtext"
+    first, second = pair
     holder = Ledger(PostgresStore(pg_dsn(), first), clock=ManualClock(START), tz=TZ)
     done: list[Ledger] = []
     with holder.store.writing():  # type: ignore[attr-defined]
