@@ -45,10 +45,11 @@ from pointsledger.testing._coverage import CoveredMachine
 from pointsledger.testing._families import family_commands, focus
 from pointsledger.testing._flow_rules import FlowRules
 from pointsledger.testing._invariants import InvariantWatch, check_invariants
-from pointsledger.testing._model import COMMUNITY, POOL, CoreModel, Model
+from pointsledger.testing._model import CoreModel, Model
 from pointsledger.testing._model_benefits import BENEFIT_COMMANDS, BenefitRules
 from pointsledger.testing._model_donations import DONATION_COMMANDS, DonationRules
 from pointsledger.testing._model_matters import MatterRules
+from pointsledger.testing._model_records import COMMUNITY, POOL
 from pointsledger.testing._model_registry import REGISTRY_COMMANDS, RegistryRules
 from pointsledger.testing._strategies import Village
 
