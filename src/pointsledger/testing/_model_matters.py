@@ -48,7 +48,8 @@ from pointsledger.errors import (
 from pointsledger.rules.matters import Matter, ProcedureStep
 from pointsledger.rules.rulebook import Rulebook
 from pointsledger.testing._model_base import Prediction
-from pointsledger.testing._model_flows import FlowCase, FlowModel
+from pointsledger.testing._model_cases import FlowCase
+from pointsledger.testing._model_flows import FlowModel
 
 if TYPE_CHECKING:
     from pointsledger.base.clock import ManualClock
