@@ -27,8 +27,9 @@ from pointsledger.errors import (
     ValidationError,
 )
 from pointsledger.testing._model import Model
-from pointsledger.testing._model_machine import ModelMachine, default_model_village
+from pointsledger.testing._model_machine import ModelMachine
 from pointsledger.testing._model_records import POOL
+from pointsledger.testing._model_village import default_model_village
 from tests.helpers import budget
 
 US = _dt.timedelta(microseconds=1)

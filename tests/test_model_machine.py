@@ -17,10 +17,9 @@ from pointsledger.testing._model_machine import (
     CoreModelMachine,
     ModelMachine,
     SQLiteModelMachine,
-    default_model_rulebook,
-    default_model_village,
 )
 from pointsledger.testing._model_records import POOL
+from pointsledger.testing._model_village import default_model_rulebook, default_model_village
 from tests.helpers import budget
 
 TestModelMachine = ModelMachine.TestCase

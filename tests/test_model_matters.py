@@ -24,7 +24,8 @@ from pointsledger.errors import (
 )
 from pointsledger.rules.matters import Matter, ProcedureStep, four_and_two
 from pointsledger.rules.rulebook import Rulebook
-from pointsledger.testing._model_machine import MODEL_MATTERS, ModelMachine
+from pointsledger.testing._model_machine import ModelMachine
+from pointsledger.testing._model_village import MODEL_MATTERS
 from tests.helpers import budget
 
 TZ = "Asia/Shanghai"
