@@ -14,16 +14,19 @@ import pytest
 
 from pointsledger import (
     Actor,
+    AlreadyReversed,
     Campaign,
     Cap,
     CapExceeded,
     ChecklistItem,
     DeadlinePassed,
+    EvidenceRequired,
     IdempotencyConflict,
     Ledger,
     ManualClock,
     PermissionDenied,
     Policy,
+    UnknownAccount,
     UnknownEntry,
     ValidationError,
 )
@@ -229,7 +232,7 @@ def test_a_resident_allowed_to_review_never_reviews_their_own_household() -> Non
     """An app may let residents (村民代表) check claims; a resident (whom the policy lets act
     for their own household only) still may not check a claim of their own household: refused
     naming them, the claim and the household, with a message naming them, and nothing
-    written."""
+    written; nor (acting for their own household only) one of another household."""
     rules = attrs.evolve(workflow_rulebook(),
                          policy=Policy({"claim.check": {"grid_worker", "resident"}}))
     village = make_village("memory", rules=rules)
@@ -240,6 +243,10 @@ def test_a_resident_allowed_to_review_never_reviews_their_own_household() -> Non
     exc = refused(led, PermissionDenied, lambda: led.step(claim, "check", by=KIN, key="k"))
     assert exc.fields == {"actor": "M004", "case": claim.id, "household": "H002"}
     assert "M004" in exc.message
+    stranger = Actor("M001", roles={"resident"})  # of H001: a resident acts for their own only
+    exc2 = refused(led, PermissionDenied, lambda: led.step(claim, "check", by=stranger,
+                                                           key="k"))
+    assert exc2.fields == {"actor": "M001", "command": "claim.check", "household": "H002"}
     assert led.step(claim, "check", by=GRID2, key="k").state == "checked"
 
 
@@ -415,3 +422,50 @@ def test_a_confirmed_wish_past_the_cap_keeps_why_its_points_were_withheld() -> N
     facts = dict(confirmed.facts)
     assert facts == {"withheld": full.message}
     assert (led.case(wish).state, led.case(wish).posting) == ("confirmed", 0)
+
+
+# -- refusal messages name the bad value ------------------------------------------------------
+
+
+def test_workflow_refusal_messages_name_what_was_refused() -> None:
+    """Each refusal's message names what it refuses (the fields carry it too): the item that
+    needs evidence, the objection that is not open, the entry already reversed, the wisher
+    who is not a member, the wish fulfilled without evidence, the claimer of the wisher's
+    household."""
+    village = make_workflow_village(deductions=True)
+    led = village.ledger
+    exc = refused(led, EvidenceRequired, lambda: led.submit_claim(
+        "H002", "COV-09", by=GRID, key="e", occurred_at=village.clock()))
+    assert "COV-09" in exc.message
+    claim = _claim_in_notice(village)
+    led.step(claim, "object", reason="不属实", by=NEIGHBOUR, key="o")
+    exc2 = refused(led, UnknownEntry, lambda: led.step(claim, "dismiss", objection=claim,
+                                                       reason="无", by=COMMITTEE2, key="d"))
+    assert f"e{led.case(claim).seq}" in exc2.message
+    exc3 = refused(led, UnknownAccount, lambda: led.submit_wish("M999", "修自行车", by=GRID,
+                                                               key="w"))
+    assert "M999" in exc3.message
+    wish = _claimed_wish(village)
+    exc4 = refused(led, EvidenceRequired, lambda: led.step(wish, "fulfil", evidence=[],
+                                                           by=VOLUNTEER, key="f"))
+    assert wish in exc4.message
+    other = led.submit_wish("M002", "修自行车", by=WISHER, key="w2").id
+    led.step(other, "list", category="服务", by=GRID, key="w2/list")
+    kin = Actor("M004", roles={"volunteer"})  # of H002, the wisher's household
+    exc5 = refused(led, PermissionDenied, lambda: led.step(other, "claim", by=kin, key="w2/c"))
+    assert exc5.fields == {"actor": "M004", "case": other}
+    assert "M004" in exc5.message
+
+
+def test_an_appeal_upheld_after_a_reversal_is_refused_naming_the_posting() -> None:
+    village = make_workflow_village()
+    led = village.ledger
+    claim = _claim_in_notice(village)
+    village.clock.advance(days=9)
+    led.post_due()
+    posted = led.event(led.case(claim).posting)
+    led.reverse(posted.id, reason="误录", by=COMMITTEE, key="rev")
+    led.step(claim, "appeal", reason="重复申报", by=NEIGHBOUR, key="ap")
+    exc = refused(led, AlreadyReversed, lambda: led.step(claim, "uphold_appeal", reason="重复",
+                                                         by=COMMITTEE2, key="up"))
+    assert posted.id in exc.message
