@@ -18,6 +18,7 @@ from pointsledger import (
     COMMUNITY,
     AccountClosed,
     Actor,
+    AlreadyExists,
     AlreadyResolved,
     ChecklistItem,
     ExpiryPolicy,
@@ -231,30 +232,33 @@ def test_a_closed_donor_is_refused(item: str | None) -> None:
     assert exc.fields == {"account": "M2"}
 
 
-def test_a_keeper_records_no_donation_of_their_own_household() -> None:
+@pytest.mark.parametrize("item", [None, "DON-01"])
+def test_a_keeper_records_no_donation_of_their_own_household(item: str | None) -> None:
     """Separation of duties: a store keeper who belongs to the donor's household may not
-    record its donation (it earns that household points); a keeper of another may."""
+    record its donation (with or without an award: the receipt names the donor); a keeper
+    of another household may."""
     led = _donations()
     own = Actor("M1", roles={"store_keeper"})
     for donor in ("H1", "M1"):
         exc = refused(led, PermissionDenied, functools.partial(
-            led.receive_stock, "SOAP", 1, donor=donor, donation_item="DON-01", by=own, key="d"))
+            led.receive_stock, "SOAP", 1, donor=donor, donation_item=item, by=own, key="d"))
         assert exc.fields["household"] == "H1"
     other = Actor("M2", roles={"store_keeper"})
-    led.receive_stock("SOAP", 1, donor="H1", donation_item="DON-01", by=other, key="d")
-    assert led.balance("H1").posted == 5
+    led.receive_stock("SOAP", 1, donor="H1", donation_item=item, by=other, key="d")
+    assert led.balance("H1").posted == (0 if item is None else 5)
 
 
-def test_a_resident_records_only_their_own_households_donation() -> None:
+@pytest.mark.parametrize("item", [None, "DON-01"])
+def test_a_resident_records_only_their_own_households_donation(item: str | None) -> None:
     """Where residents may record donations, only their own household's: another
     household's donation is refused naming that household."""
     led = _donations(self_service=True)
     resident = Actor("M1", roles={"resident"})
     exc = refused(led, PermissionDenied, lambda: led.receive_stock(
-        "SOAP", 1, donor="H2", donation_item="DON-01", by=resident, key="d"))
+        "SOAP", 1, donor="H2", donation_item=item, by=resident, key="d"))
     assert exc.fields["household"] == "H2"
-    led.receive_stock("SOAP", 1, donor="H1", donation_item="DON-01", by=resident, key="d")
-    assert led.balance("H1").posted == 5
+    led.receive_stock("SOAP", 1, donor="H1", donation_item=item, by=resident, key="d")
+    assert led.balance("H1").posted == (0 if item is None else 5)
 
 
 @pytest.mark.parametrize(("item", "value", "evidence", "points"), [
@@ -417,3 +421,67 @@ def test_points_carried_at_a_year_end_carry_again_and_expire_at_the_next() -> No
     assert led.balance("H1").available == 15
     led.redeem("H1", "SOAP", quantity=3, by=KEEPER, key="r")
     assert led.balance("H1").available == 0
+
+
+def test_a_donation_without_an_item_earns_nothing_and_the_smallest_value_is_one_yuan() -> None:
+    """A registered donor without ``donation_item`` gives goods and earns nothing: one
+    ``donation_received`` event, no award. An assessed value may be as small as 1 yuan."""
+    led = _donations()
+    head = led.head
+    donation = led.receive_stock("SOAP", 2, donor="H1", value=1, by=KEEPER, key="d")
+    assert (donation.kind, donation.donor, donation.value) == ("donation_received", "H1", 1)
+    assert led.head == head + 1 and donation.seq == led.head
+    assert led.balance("H1").posted == 0 and led.stock("SOAP").on_hand == 2
+
+
+def test_points_or_a_value_without_a_donor_are_refused_saying_to_name_the_donor() -> None:
+    """The refusal of an award or an assessed value without a donor says what is missing:
+    the donor."""
+    led = _donations()
+    exc = refused(led, ValidationError, lambda: led.receive_stock(
+        "SOAP", 1, donation_item="DON-01", by=KEEPER, key="d"))
+    assert "donor" in exc.message and "donation_item" in exc.message
+    exc = refused(led, ValidationError, lambda: led.receive_stock(
+        "SOAP", 1, value=30, by=KEEPER, key="d"))
+    assert "donor" in exc.message and "value" in exc.message
+
+
+def test_pricing_goods_the_rulebook_has_names_the_reward_and_the_rulebook() -> None:
+    led = _donations()
+    exc = refused(led, AlreadyExists, lambda: led.price_donated_goods(
+        "SOAP", "肥皂", cost=1, resolution="会议", by=COMMITTEE))
+    assert "'SOAP'" in exc.message and "'don-2026'" in exc.message
+
+
+# -- core.store_state: stock ------------------------------------------------------------------
+
+
+def test_stock_received_adds_to_what_is_on_hand_and_a_stock_take_sets_it() -> None:
+    """Receiving adds to the units on hand (bought or donated); a stock-take of goods never
+    received sets them to what was counted."""
+    shop = _shop()
+    led = shop.ledger
+    led.receive_stock("SOAP", 5, by=KEEPER, key="more")
+    led.receive_stock("SOAP", 2, donor_name="张三", by=KEEPER, key="gift")
+    assert led.stock("SOAP").on_hand == 17
+    led.price_donated_goods("SHOES", "捐赠鞋子", cost=3, resolution="会议", by=COMMITTEE)
+    led.adjust_stock("SHOES", counted=3, reason="盘点发现", by=KEEPER, key="found")
+    assert (led.stock("SHOES").on_hand, led.stock("SHOES").free) == (3, 3)
+    led.receive_stock("SHOES", 1, by=KEEPER, key="shoes")
+    assert led.stock("SHOES").on_hand == 4
+
+
+def test_reservations_add_up_their_stock_and_points() -> None:
+    """Each reservation holds its own units and points on top of the others': the free stock
+    and the available points count all of them, and a handover releases only its own."""
+    shop = _shop()
+    led = shop.ledger
+    first = led.reserve("H1", "SOAP", by=KEEPER, key="r1")
+    led.reserve("H1", "SOAP", by=KEEPER, key="r2")
+    led.reserve("M-60", "MEAL", by=KEEPER, key="r3")  # another account, another reward
+    assert (led.stock("SOAP").free, led.stock("SOAP").on_hand) == (8, 10)
+    assert (led.balance("H1").held, led.balance("H1").available) == (10, 20)
+    assert (led.balance("M-60").held, led.balance("M-60").available) == (10, 10)
+    led.hand_over(first.id, by=KEEPER, key="h1")
+    assert (led.stock("SOAP").free, led.stock("SOAP").on_hand) == (8, 9)
+    assert (led.balance("H1").held, led.balance("H1").available) == (5, 20)
