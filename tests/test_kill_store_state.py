@@ -28,8 +28,10 @@ from pointsledger import (
     ManualClock,
     NoRulebookInForce,
     NotEligible,
+    OutOfStock,
     PermissionDenied,
     Policy,
+    ReservationExpired,
     Reward,
     Rulebook,
     StorePolicy,
@@ -181,10 +183,10 @@ def test_a_transfer_of_no_allowed_kind_is_refused_naming_the_accounts(
                                                              by=COMMITTEE, key="t"))
     if source == destination:
         assert exc.fields == {"source": source}
-        assert "itself" in exc.message
+        assert f"{source!r}" in exc.message
     else:
         assert exc.fields == {"source": source, "destination": destination}
-        assert source in exc.message and destination in exc.message
+        assert f"{source!r}" in exc.message and f"{destination!r}" in exc.message
 
 
 # -- store.donations --------------------------------------------------------------------------
@@ -485,3 +487,25 @@ def test_reservations_add_up_their_stock_and_points() -> None:
     led.hand_over(first.id, by=KEEPER, key="h1")
     assert (led.stock("SOAP").free, led.stock("SOAP").on_hand) == (8, 9)
     assert (led.balance("H1").held, led.balance("H1").available) == (5, 20)
+
+
+# -- store.commands: what a refusal's message names -------------------------------------------
+
+
+def test_refusals_at_the_counter_name_the_bad_value_in_their_message() -> None:
+    """The messages a store keeper reads name what was wrong: the count below the reserved
+    units, the wrong pickup code, when the reservation ended."""
+    shop = _shop()
+    led = shop.ledger
+    reservation = led.reserve("H1", "SOAP", quantity=2, by=KEEPER, key="res")
+    exc = refused(led, OutOfStock, lambda: led.adjust_stock("SOAP", counted=1, reason="盘点",
+                                                            by=KEEPER, key="count"))
+    assert "counted 1" in exc.message and "'SOAP'" in exc.message and "2" in exc.message
+    wrong = "000000" if reservation.pickup_code != "000000" else "111111"
+    exc2 = refused(led, ValidationError, lambda: led.hand_over(
+        reservation.id, pickup_code=wrong, by=KEEPER, key="h"))
+    assert repr(wrong) in exc2.message
+    shop.clock.set(pendulum.from_timestamp(reservation.expires_us / 1e6, tz=TZ))
+    exc3 = refused(led, ReservationExpired, lambda: led.hand_over(reservation.id, by=KEEPER,
+                                                                  key="h"))
+    assert exc3.fields["expired"] in exc3.message and repr(reservation.id) in exc3.message
