@@ -22,6 +22,7 @@ from pointsledger import (
     AlreadyResolved,
     ChecklistItem,
     ExpiryPolicy,
+    InsufficientPoints,
     Ledger,
     Limit,
     LimitReached,
@@ -36,6 +37,7 @@ from pointsledger import (
     Rulebook,
     StorePolicy,
     UnknownAccount,
+    UnknownEntry,
     ValidationError,
 )
 from pointsledger.core.events import Awarded
@@ -509,3 +511,76 @@ def test_refusals_at_the_counter_name_the_bad_value_in_their_message() -> None:
     exc3 = refused(led, ReservationExpired, lambda: led.hand_over(reservation.id, by=KEEPER,
                                                                   key="h"))
     assert exc3.fields["expired"] in exc3.message and repr(reservation.id) in exc3.message
+
+
+def test_a_score_below_the_threshold_is_named_in_the_message() -> None:
+    shop = _shop()
+    led = shop.ledger
+    for n in range(2):  # H3: base 100, -60
+        led.deduct("H3", "COV-01", by=GRID, key=f"d{n}", occurred_at=shop.clock())
+    exc = refused(led, NotEligible, lambda: led.redeem("H3", "SOAP", by=KEEPER, key="a"))
+    assert exc.fields == {"reason": "threshold", "household": "H3", "score": 40, "needed": 60}
+    assert "'H3'" in exc.message and "40" in exc.message and "60" in exc.message
+
+
+def test_an_unknown_or_resolved_reservation_is_named_in_the_message() -> None:
+    shop = _shop()
+    led = shop.ledger
+    award = led.event(led.head)
+    exc = refused(led, UnknownEntry, lambda: led.hand_over(award.id, by=KEEPER, key="h"))
+    assert repr(award.id) in exc.message
+    reservation = led.reserve("H1", "SOAP", by=KEEPER, key="r")
+    led.cancel_reservation(reservation.id, reason="不要了", by=KEEPER, key="c")
+    exc2 = refused(led, AlreadyResolved, lambda: led.hand_over(reservation.id, by=KEEPER,
+                                                               key="h"))
+    assert repr(reservation.id) in exc2.message and "cancelled" in exc2.message
+
+
+def test_a_transfer_may_give_exactly_what_is_available() -> None:
+    """All the available points may be given, one more is refused naming the account and
+    the numbers."""
+    shop = _shop()
+    led = shop.ledger
+    exc = refused(led, InsufficientPoints, lambda: led.transfer("H2", COMMUNITY, 11,
+                                                                by=COMMITTEE, key="t"))
+    assert "'H2'" in exc.message and "10" in exc.message and "11" in exc.message
+    event = led.transfer("H2", COMMUNITY, 10, by=COMMITTEE, key="t")
+    assert event.points == 10
+    assert led.balance("H2").available == 0
+
+
+def test_a_year_end_expires_every_account_even_after_one_that_carries_everything() -> None:
+    """Accounts are weighed one by one: one whose due points all carry gets no event, and
+    the accounts after it still expire what is beyond their carry."""
+    led, clock = _carry_ledger()
+    led.award("H1", "VOL-01", by=GRID, key="a", occurred_at=clock())  # 10: all carry
+    for key in ("b", "c"):
+        led.award("H2", "VOL-01", by=GRID, key=key, occurred_at=clock())  # 20: 5 expire
+    clock.set(_year(2027))
+    (event,) = led.expire_due()
+    assert (event.account, event.points) == ("H2", 5)
+    assert led.balance("H1").posted == 10 and led.balance("H2").posted == 15
+
+
+def test_an_expiry_records_its_lots_soonest_expiring_first() -> None:
+    """The points that expire are recorded in the order lots are drawn, soonest-expiring
+    first, even when an older lot expires later (its rulebook gave it 400 days; the next
+    rulebook's carry-over ends the newer lot's at the year end)."""
+    clock = ManualClock(pendulum.datetime(2026, 12, 1, tz=TZ))
+    led = Ledger.in_memory(clock=clock, tz=TZ)
+    items = [ChecklistItem("VOL-01", "志愿服务", category="志愿服务", points=10)]
+    led.adopt(Rulebook("r1", items, expiry=ExpiryPolicy("rolling", days=400)),
+              effective_from=pendulum.date(2026, 1, 1), by=COMMITTEE, resolution="m")
+    led.adopt(Rulebook("r2", items, expiry=ExpiryPolicy("carry_over", carry=5)),
+              effective_from=pendulum.date(2027, 1, 1), by=COMMITTEE, resolution="m")
+    led.add_region("G", "网格", kind="grid", by=COMMITTEE)
+    led.register_household("H1", grid="G", head="户主", by=COMMITTEE)
+    old = led.award("H1", "VOL-01", by=GRID, key="a", occurred_at=clock()).seq  # to 2028-01-05
+    clock.set(pendulum.datetime(2027, 6, 1, tz=TZ))
+    newer = led.award("H1", "VOL-01", by=GRID, key="b", occurred_at=clock()).seq  # 2028-01-01
+    newest = led.award("H1", "VOL-01", by=GRID, key="c", occurred_at=clock()).seq
+    clock.set(pendulum.datetime(2028, 1, 10, tz=TZ))
+    (event,) = led.expire_due()
+    assert [(lot, n) for lot, n, _e in event.lots] == [(newer, 10), (newest, 5), (old, 10)]
+    assert [(lot, n) for lot, n, _e in event.carried] == [(newest, 5)]
+    assert led.balance("H1").posted == 5
