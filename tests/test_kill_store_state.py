@@ -38,6 +38,7 @@ from pointsledger import (
     StorePolicy,
     UnknownAccount,
     UnknownEntry,
+    UnknownReward,
     ValidationError,
 )
 from pointsledger.core.events import Awarded
@@ -584,3 +585,24 @@ def test_an_expiry_records_its_lots_soonest_expiring_first() -> None:
     assert [(lot, n) for lot, n, _e in event.lots] == [(newer, 10), (newest, 5), (old, 10)]
     assert [(lot, n) for lot, n, _e in event.carried] == [(newest, 5)]
     assert led.balance("H1").posted == 5
+
+
+def test_store_refusals_keep_their_fields_and_name_the_numbers() -> None:
+    """An unknown reward keeps the rulebook's fields (the code asked, what exists); a limit,
+    missing stock or missing points are named with their numbers in the message."""
+    shop = _shop()
+    led = shop.ledger
+    exc = refused(led, UnknownReward, lambda: led.redeem("H1", "NOPE", by=KEEPER, key="n"))
+    assert exc.fields["reward"] == "NOPE" and "price_donated_goods" in exc.message
+    led.redeem("H1", "SOAP", by=KEEPER, key="r1")
+    limit = refused(led, LimitReached, lambda: led.redeem("H1", "SOAP", quantity=2,
+                                                          by=KEEPER, key="r2"))
+    assert "'SOAP'" in limit.message and "2026-W10" in limit.message
+    led.adjust_stock("SOAP", counted=1, reason="盘点", by=KEEPER, key="count")
+    short = refused(led, OutOfStock, lambda: led.redeem("H2", "SOAP", quantity=2, by=KEEPER,
+                                                        key="r3"))
+    assert short.fields == {"reward": "SOAP", "available": 1, "asked": 2}
+    assert "'SOAP'" in short.message and "1" in short.message
+    poor = refused(led, InsufficientPoints, lambda: led.redeem("H2", "TV", by=KEEPER,
+                                                               key="r4"))
+    assert "'H2'" in poor.message and "10" in poor.message and "100" in poor.message
