@@ -558,7 +558,8 @@ def _transfer_kind(state: LedgerState, source: str, destination: str) -> str:
         return "household_to_community"
     if source in state.households and destination in state.households:
         if source == destination:
-            raise ValidationError("a household cannot transfer to itself", source=source)
+            raise ValidationError(f"household {source!r} cannot transfer to itself",
+                                  source=source)
         return "household_to_household"
     raise ValidationError(
         f"transfers go from a member to its household, from a household to another household, "
