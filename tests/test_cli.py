@@ -181,6 +181,21 @@ def test_the_due_jobs(village: Path) -> None:
         "post_due", "lapse_due", "time_out_due", "overdue_due", "expire_due"]
 
 
+def test_the_due_jobs_json_lists_the_events_written(demo: Path, tmp_path: Path) -> None:
+    """``due --json`` gives each event its jobs wrote in its JSON form, in order, and the
+    counts per job (a year-old demo has claims to post and points to expire)."""
+    copy = tmp_path / "demo.db"
+    shutil.copy(demo, copy)
+    before = _events(copy)
+    found = json.loads(run("due", str(copy), "--json").stdout)
+    events, counts = found["events"], found["counts"]
+    assert found["ok"] is True and list(counts) == [
+        "post_due", "lapse_due", "time_out_due", "overdue_due", "expire_due"]
+    assert len(events) == sum(counts.values()) == _events(copy) - before > 0
+    assert [e["seq"] for e in events] == list(range(before + 1, before + len(events) + 1))
+    assert {e["kind"] for e in events} >= {"expired"}
+
+
 def test_every_report_in_formats(demo: Path, tmp_path: Path) -> None:
     options = {"statement": ["--account", "H0001", "--period", "2025-12"],
                "honour-board": ["--period", "2025-12"],

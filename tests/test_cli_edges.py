@@ -287,6 +287,20 @@ def test_a_jsonl_line_that_is_not_utf8_is_named(
         import_jsonl(export)
 
 
+def test_export_refuses_an_existing_file_unless_forced(
+        village: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """export does not overwrite a file it did not make (a rulebook, a report) by mistake:
+    exit 2 naming the file, which is left as it was; ``--force`` replaces it with the export."""
+    rules = tmp_path / "rules.toml"
+    rules.write_text(TOML, encoding="utf-8")
+    code, _out, err = cli("export", str(village), str(rules), capsys=capsys)
+    assert code == 2
+    one_line_error(err, str(rules), "already exists", "--force")
+    assert rules.read_text(encoding="utf-8") == TOML
+    assert cli("export", str(village), str(rules), "--force", capsys=capsys)[0] == 0
+    assert import_jsonl(rules).head == head_of(village)[0]
+
+
 def test_python_dash_m_runs_the_cli(tmp_path: Path) -> None:
     """``python -m pointsledger.cli`` (this source) refuses bad bytes in one line, exit 1."""
     bad = tmp_path / "bad.jsonl"

@@ -433,7 +433,7 @@ def test_json_errors_and_usage(village: Path, capsys: pytest.CaptureFixture[str]
     assert cli(capsys, "step", f, "c1")[0] == 2  # no step
     assert cli(capsys, "submit-claim", f, "H001")[0] == 2
     assert cli(capsys, "nonsense")[0] == 2
-    assert json.loads(ok(capsys, "due", f, "--json"))["events"]["post_due"] == 0
+    assert json.loads(ok(capsys, "due", f, "--json"))["counts"]["post_due"] == 0
     verified = json.loads(ok(capsys, "verify", f, "--json"))
     assert verified["verified"]["events"] == head(village)
 

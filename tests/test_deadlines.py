@@ -61,7 +61,7 @@ def test_an_open_order_nobody_grabs_goes_back_to_dispatch_after_open_hours() -> 
     clock.set(pendulum.instance(clock()).add(days=10))  # the issue: still open after 10 days
     written = ledger.time_out_due()
     seq = order.seq
-    assert _stepped(written) == [("time_out", "placed", f"order/{seq}/time_out/2")]
+    assert _stepped(written) == [("time_out", "placed", f"@order/{seq}/time_out/2")]
     assert ledger.case(order).state == "placed" and ledger.case(order).due_us == 0
     assert ledger.time_out_due() == ()  # once
     # back at dispatch: it can be sent to a volunteer or opened again
@@ -101,7 +101,7 @@ def test_a_listed_wish_nobody_claims_lapses_off_the_wall_and_its_wisher_sees_why
     clock.set(end)
     written = ledger.lapse_due()
     seq = ledger.event(wish).seq
-    assert _stepped(written) == [("lapse", "lapsed", f"wish/{seq}/lapse/2")]
+    assert _stepped(written) == [("lapse", "lapsed", f"@wish/{seq}/lapse/2")]
     assert ledger.lapse_due() == ()
     case = ledger.case(wish)
     assert (case.state, case.due_us, case.is_live) == ("lapsed", 0, False)
@@ -251,3 +251,35 @@ def test_an_award_backdated_past_its_points_expiry_is_refused_naming_the_date() 
     ledger.deduct("H002", "COV-03", by=GRID, key="ded",
                   occurred_at=pendulum.datetime(2026, 12, 20, tz=TZ))
     assert ledger.expire_due() == ()
+
+
+def test_no_callers_key_can_block_a_due_job() -> None:
+    """A due job writes under a key only the ledger uses (``@claim/<seq>/post/<n>``): an app
+    command under the key the job used to take (``claim/<seq>/post/<n>``) no longer blocks
+    posting that claim (post_due raised IdempotencyConflict on every run, and the claims after
+    it waited); a caller's key starting with ``@`` is refused, by every kind of command,
+    naming the key, and nothing is written."""
+    village = make_workflow_village()
+    led = village.ledger
+    claim = led.submit_claim("H002", "HON-01", by=GRID, key="c/submit",
+                             occurred_at=village.clock())
+    led.step(claim, "check", by=GRID2, key="c/check")
+    led.step(claim, "approve", by=COMMITTEE, key="c/approve")
+    case = led.case(claim.id)
+    old_key = f"claim/{case.seq}/post/{len(case.history)}"
+    led.award("H003", "HON-01", by=GRID, key=old_key, occurred_at=village.clock())
+    village.clock.advance(days=9)
+    posted = led.post_due()
+    assert led.case(claim.id).state == "posted"
+    assert {e.key for e in posted} == {f"@claim/{case.seq}/post/{len(case.history)}"}
+    head = led.head
+    for attempt in (
+            lambda: led.award("H003", "HON-01", by=GRID, key="@x", occurred_at=village.clock()),
+            lambda: led.submit_claim("H002", "HON-01", by=GRID, key="@claim/9/post/3"),
+            lambda: led.receive_stock("SOAP", 1, by=COMMITTEE, key="@timeout/3"),
+            lambda: led.step(claim, "appeal", by=GRID, key="@", reason="不服")):
+        with pytest.raises(ValidationError) as refused:
+            attempt()
+        assert refused.value.fields["field"] == "key"
+        assert str(refused.value.fields["value"]).startswith("@")
+    assert led.head == head

@@ -9,7 +9,7 @@ import random
 import re
 import statistics
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import cast
 
@@ -252,6 +252,55 @@ def test_the_demo_refuses_an_existing_file_and_odd_sizes(tmp_path: Path) -> None
     assert not (tmp_path / "y.db").exists()
 
 
+class Interrupted(Exception):
+    """Stands for Ctrl-C or a failure partway through a demo run."""
+
+
+def stop_at(calls: int) -> Callable[[int, int], None]:
+    """A progress callback that raises at its ``calls``-th call, partway through the run."""
+    seen = []
+
+    def progress(_done: int, _total: int) -> None:
+        seen.append(1)
+        if len(seen) == calls:
+            raise Interrupted
+
+    return progress
+
+
+def test_a_failed_demo_run_leaves_nothing_behind(tmp_path: Path) -> None:
+    """A town run or a county run stopped partway removes the file, its side files, its
+    outputs folder (the county: its whole folder), so the next run is not refused; a file that
+    was there before is never removed."""
+    earlier = tmp_path / "y-outputs"
+    earlier.mkdir()
+    (earlier / "mine.txt").write_text("kept", encoding="utf-8")
+    for name in ("x.db", "y.db"):
+        with pytest.raises(Interrupted):
+            build_demo(tmp_path / name, households=40, charts=False, progress=stop_at(60))
+    with pytest.raises(Interrupted):
+        build_demo(tmp_path / "county", county=True, households=440, charts=False,
+                   workers=1, progress=stop_at(3))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["y-outputs"]
+    assert "mine.txt" in {p.name for p in earlier.iterdir()}
+    again = build_demo(tmp_path / "x.db", households=40, charts=False)
+    with Ledger.open(again.path) as opened:
+        assert opened.head == again.events > 0 and not check_invariants(opened)
+
+
+def test_a_demo_path_in_a_missing_folder_or_under_a_file_is_named(tmp_path: Path) -> None:
+    """A path whose folder is missing, or is a file, is refused naming the folder, before
+    any work (Python's own message was a bare ``[Errno 20] Not a directory``)."""
+    (tmp_path / "a-file").write_text("", encoding="utf-8")
+    for folder in (tmp_path / "a-file", tmp_path / "missing"):
+        for county in (False, True):
+            with pytest.raises(ValidationError, match="no folder") as info:
+                build_demo(folder / "demo", county=county)
+            assert info.value.fields["folder"] == str(folder)
+            assert "文件夹" in info.value.message_for("zh")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
+
+
 # -- the full county: one ledger per village and community --------------------------------------
 
 
@@ -291,7 +340,7 @@ def test_the_county_posts_the_roll_up_across_its_ledgers(county: DemoSummary) ->
     assert {"rollup-2025.html", "honour-boards-2025.html", "star-households-2025.csv"} <= names
     rollup = (folder / "rollup-2025.html").read_text(encoding="utf-8")
     assert "乌兰县" in rollup and "希里沟镇" in rollup
-    county_row = re.search(r"<tr><td>乌兰县</td><td>[^<]*</td><td>(\d+)</td>", rollup)
+    county_row = re.search(r'<tr><td>乌兰县</td><td>[^<]*</td><td class="num">(\d+)</td>', rollup)
     assert county_row is not None and int(county_row.group(1)) == county.households
     stars = (folder / "star-households-2025.csv").read_text(encoding="utf-8-sig")
     by_stars = cast(dict[int, int], dict(county.spreads)["stars"])

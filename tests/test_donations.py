@@ -243,6 +243,26 @@ def test_the_donation_receipt(ledger: Ledger) -> None:
         reports.donation_receipt(ledger, 1)
 
 
+def test_the_receipt_of_a_donation_whose_points_were_reversed(ledger: Ledger) -> None:
+    """A receipt tells the donor when the donation's points were reversed (冲正): the
+    reversal's id in its row and summary, its date and reason in a note; before that the row
+    is empty."""
+    event = ledger.receive_stock("POWDER", 4, donor="H1", donation_item="DON-01", value=80,
+                                 by=KEEPER, key="r1")
+    before = reports.donation_receipt(ledger, event)
+    assert ("积分冲正", "—") in before.rows and dict(before.summary)["reversed_by"] == ""
+    assert not any("冲正" in note for note in before.notes)
+    award = ledger.event(event.seq + 1)
+    reversal = ledger.reverse(award.id, reason="捐赠物品登记错误", by=COMMITTEE, key="x1")
+    after = reports.donation_receipt(ledger, event)
+    assert ("积分冲正", reversal.id) in after.rows
+    assert dict(after.summary)["reversed_by"] == reversal.id
+    day = reversal.recorded_at.in_timezone(ledger.tz).date().isoformat()
+    assert f"所得20分已于{day}冲正（{reversal.id}），原因：捐赠物品登记错误。" in after.notes
+    english = reports.donation_receipt(ledger, event, locale="en")
+    assert any(reversal.id in n and "捐赠物品登记错误" in n for n in english.notes)
+
+
 def test_per_value_is_checked_and_round_trips() -> None:
     """per_value is a positive whole number, never on a deduction; it survives the rulebook's
     data form, and a rulebook without it encodes as before (old adoption events)."""

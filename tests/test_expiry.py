@@ -204,7 +204,7 @@ def test_carry_over_keeps_up_to_the_limit() -> None:
     assert event.carried == ((b, 5, year_end), (c, 10, year_end))
     assert [(lot, amount) for lot, amount, _e in event.lots] == [(a, 10), (b, 5)]
     assert (event.actor, event.key, event.version, event.memo) == (
-        "@system", f"expire/{c}/H1", "e", "")
+        "@system", f"@expire/{c}/H1", "e", "")
     assert led.balance("H1").posted == 15
     clock.set(pendulum.datetime(2028, 1, 1, tz=TZ))
     assert led.expire_due() == ()  # 15 carry again, none expire: nothing is written

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -112,3 +114,30 @@ def test_malformed_lines_raise_integrity_errors_only(exported: tuple[Path, str, 
                           encoding="utf-8")
         with pytest.raises(IntegrityError):
             import_jsonl(broken)
+
+
+def test_a_failed_export_leaves_the_earlier_file_and_no_partial_file(tmp_path: Path) -> None:
+    """An export that fails midway (here the store fails after two rows) replaces nothing and
+    leaves no temporary file; the same export that succeeds replaces the earlier file."""
+    village = make_village("memory")
+    led = village.ledger
+    when = village.clock().subtract(days=1)
+    for n in range(3):
+        led.award(f"H00{n + 1}", "ENV-01", by=GRID, key=f"a{n}", occurred_at=when)
+    path = tmp_path / "v.jsonl"
+    path.write_text("earlier export\n", encoding="utf-8")
+
+    def failing(start: int) -> Iterator[tuple[int, bytes, bytes]]:
+        for n, row in enumerate(led.store.read(start)):
+            if n == 2:
+                raise OSError("disk full")
+            yield row
+
+    broken = SimpleNamespace(store=SimpleNamespace(read=failing))
+    with pytest.raises(OSError, match="disk full"):
+        export_jsonl(broken, path)  # type: ignore[arg-type]
+    assert path.read_text(encoding="utf-8") == "earlier export\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["v.jsonl"]
+    assert export_jsonl(led, path) == led.head
+    assert import_jsonl(path).head == led.head
+    assert [p.name for p in tmp_path.iterdir()] == ["v.jsonl"]

@@ -25,7 +25,7 @@ from pointsledger import (
 from pointsledger.base.clock import from_us
 from pointsledger.core.events import Event, Stepped
 from pointsledger.rules.matters import limit_ends
-from pointsledger.testing._model_machine import MODEL_MATTERS
+from pointsledger.testing._model_village import MODEL_MATTERS
 from tests.helpers import (
     COMMITTEE,
     COMMITTEE2,

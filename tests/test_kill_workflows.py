@@ -30,7 +30,7 @@ from pointsledger import (
 from pointsledger.base.checks import MAX_MINUTES, MAX_QUANTITY, MAX_TEXT, MAX_VALUE
 from pointsledger.base.clock import from_us
 from pointsledger.core.events import Awarded, Event, Reversed, Stepped, TimeMoved
-from pointsledger.testing._model_machine import MODEL_MATTERS
+from pointsledger.testing._model_village import MODEL_MATTERS
 from tests.helpers import (
     COMMITTEE,
     COMMITTEE2,

@@ -26,8 +26,10 @@ from pointsledger.errors import (
     UnknownEntry,
     ValidationError,
 )
-from pointsledger.testing._model import POOL, Model
-from pointsledger.testing._model_machine import ModelMachine, default_model_village
+from pointsledger.testing._model import Model
+from pointsledger.testing._model_machine import ModelMachine
+from pointsledger.testing._model_records import POOL
+from pointsledger.testing._model_village import default_model_village
 from tests.helpers import budget
 
 US = _dt.timedelta(microseconds=1)

@@ -13,14 +13,13 @@ from hypothesis import strategies as st
 from hypothesis.stateful import rule
 
 from pointsledger import ExpiryPolicy, LimitReached
-from pointsledger.testing._model import POOL
 from pointsledger.testing._model_machine import (
     CoreModelMachine,
     ModelMachine,
     SQLiteModelMachine,
-    default_model_rulebook,
-    default_model_village,
 )
+from pointsledger.testing._model_records import POOL
+from pointsledger.testing._model_village import default_model_rulebook, default_model_village
 from tests.helpers import budget
 
 TestModelMachine = ModelMachine.TestCase

@@ -24,7 +24,8 @@ from pointsledger.errors import (
 )
 from pointsledger.rules.matters import Matter, ProcedureStep, four_and_two
 from pointsledger.rules.rulebook import Rulebook
-from pointsledger.testing._model_machine import MODEL_MATTERS, ModelMachine
+from pointsledger.testing._model_machine import ModelMachine
+from pointsledger.testing._model_village import MODEL_MATTERS
 from tests.helpers import budget
 
 TZ = "Asia/Shanghai"
@@ -93,7 +94,7 @@ def test_a_project_runs_through_four_and_two_with_a_query_and_a_late_step() -> N
     clock.set(deadline)
     (late,) = ledger.overdue_due()
     assert isinstance(late, Stepped)
-    assert (late.step, late.key) == ("overdue", f"matter/{project.seq}/overdue/1")
+    assert (late.step, late.key) == ("overdue", f"@matter/{project.seq}/overdue/1")
     assert ledger.overdue_due() == () and ledger.run_due() == ()
     assert ledger.case(project).detail("late") == ("propose",)
     ledger.step(project, "record", code="propose", evidence=["支部会议记录"], by=BRANCH,

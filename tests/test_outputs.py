@@ -116,7 +116,8 @@ def test_html_table_shows_what_tabulate_showed(table: tuple[list[str], list[list
                       tablefmt="unsafehtml", disable_numparse=True)
 
     def cells(page: str) -> list[list[str]]:
-        return [[c.strip() for c in re.findall(r"<t[hd]>(.*?)</t[hd]>", row, re.S)]
+        return [[c.strip() for c in re.findall(r'<t[hd](?: class="num")?>(.*?)</t[hd]>', row,
+                                                re.S)]
                 for row in re.findall(r"<tr>(.*?)</tr>", page, re.S)]
 
     assert cells(ours) == cells(theirs)
@@ -229,3 +230,20 @@ def test_registered_names_cover_heads_and_members() -> None:
     assert {"户主0", "户主3", "张三", "欧阳明", "李四光", "欧阳小红"} <= names
     assert "赵" not in names
     assert mask_name("欧阳小红") in mask_text("欧阳小红来了", names)
+
+
+def test_columns_of_numbers_are_right_aligned() -> None:
+    """In text formats a column of numbers (empty cells aside) is right-aligned so digits
+    line up; a column mixing text stays left; in HTML each number's cell is ``num``, which
+    printable pages right-align."""
+    table = Table("t", ["户", "积分", "备注"], [("H1", 5, "好"), ("H22", 1234, None),
+                                             ("H333", None, 7)])
+    lines = table.render("plain").splitlines()[2:]
+    assert [line.rstrip() for line in lines] == ["户      积分  备注",
+                                                 "H1         5  好",
+                                                 "H22     1234",
+                                                 "H333          7"]
+    html = table.render("html")
+    assert '<td class="num">1234</td>' in html and "<td>好</td>" in html
+    assert '<td class="num">7</td>' in html and "<td>H1</td>" in html
+    assert "td.num { text-align: right" in reports.pages.page("p", [("s", table)])

@@ -57,7 +57,8 @@ def test_the_household_card_is_the_households_statement_with_its_points() -> Non
     page = reports.household_card_page(ledger, "H001")
     whole = ledger.household_balance("H001")
     assert "<title>积分卡（积分存折） H001 户主0</title>" in page
-    assert f"<td>{whole.posted}</td><td>{whole.pending}</td>" in re.sub(r"\s+", "", page)
+    assert (f'<td class="num">{whole.posted}</td><td class="num">{whole.pending}</td>'
+            in re.sub(r">\s+", ">", page))
     assert "庭院环境整洁" in page and "兑换：肥皂" in page and "ENV-01" not in page
     visible = re.sub(r"<style>.*?</style>|<[^>]+>", " ", page, flags=re.S)
     assert english_words(visible) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 
 import pendulum
@@ -71,3 +72,32 @@ def test_snapshots_and_the_report_index_on_postgres() -> None:
     assert reports.honour_board(again, "2026-03").rows == board
     ledger.close()
     again.close()
+
+
+def test_a_writer_never_waits_for_another_ledgers_lock() -> None:
+    """Two ledgers whose ids share a 32-bit ``hashtext`` (found on the server) lock apart:
+    while one holds its write lock, the other is created and written. With the lock keyed by
+    the 32-bit hash the second waited for the first (here, for ever)."""
+    import psycopg
+
+    prefix = f"v{uuid.uuid4().hex[:8]}-"
+    with psycopg.connect(pg_dsn()) as db:
+        pair = db.execute(
+            "SELECT min(id), max(id) FROM (SELECT %s || g AS id FROM generate_series(1, 300000)"
+            " g) s GROUP BY hashtext(id) HAVING count(*) > 1 LIMIT 1", (prefix,)).fetchone()
+    assert pair is not None, "no two of 300,000 ids share a hashtext"
+    first, second = pair
+    holder = Ledger(PostgresStore(pg_dsn(), first), clock=ManualClock(START), tz=TZ)
+    done: list[Ledger] = []
+    with holder.store.writing():  # type: ignore[attr-defined]
+        other = threading.Thread(target=lambda: done.append(
+            Ledger(PostgresStore(pg_dsn(), second), clock=ManualClock(START), tz=TZ)),
+            daemon=True)
+        other.start()
+        other.join(timeout=60)  # a deadlock detector, not a speed check
+        finished = not other.is_alive()
+    other.join()
+    assert finished, f"writing {second!r} waited for the lock of {first!r}"
+    assert done[0].head == 1 and holder.head == 1
+    for ledger in (holder, done[0]):
+        ledger.close()

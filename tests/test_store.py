@@ -263,7 +263,7 @@ def test_reservations_time_out_idempotently(shop: Shop) -> None:
 
 def test_a_reservation_times_out_at_its_instant_as_a_system_step(shop: Shop) -> None:
     """A microsecond before its pickup time ends a reservation stays open; at the instant it
-    times out, recorded by the system under the key ``timeout/<seq>`` and the rules in force."""
+    times out, recorded by the system under the key ``@timeout/<seq>`` and the rules in force."""
     led = shop.ledger
     shop.earn("H2")
     reservation = led.reserve("H2", "SOAP", by=KEEPER, key="res")
@@ -275,7 +275,7 @@ def test_a_reservation_times_out_at_its_instant_as_a_system_step(shop: Shop) -> 
     (event,) = led.time_out_due()
     assert isinstance(event, ReservationTimedOut) and event.reservation == reservation.seq
     assert (event.actor, event.key, event.version, event.memo) == (
-        "@system", f"timeout/{reservation.seq}", "store-2026", "")
+        "@system", f"@timeout/{reservation.seq}", "store-2026", "")
 
 
 @pytest.mark.parametrize("change", [{"account": "M-60"}, {"reward": "MEAL"}, {"quantity": 2},

@@ -235,6 +235,7 @@ def test_the_docs_app_test_module_shows_what_its_run_covered(tmp_path: Path) -> 
     (tmp_path / "test_our_rules.py").write_text(module, encoding="utf-8")
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "test_our_rules.py", "--hypothesis-show-statistics",
+         "--hypothesis-seed", "2027",  # the page's run is random: pin it, or a rare draw fails
          "-p", "no:cacheprovider", "-q", "-W", "always::UserWarning"],
         cwd=tmp_path, capture_output=True, text=True, timeout=600,
         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})

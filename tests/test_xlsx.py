@@ -235,6 +235,54 @@ def test_a_rulebook_round_trips_through_xlsx_for_editing_in_excel(tmp_path: Path
     assert edited.item("COV-03") == rules.item("COV-03")
 
 
+def _saved_values(path: Path, sheet: int, values: dict[str, str]) -> None:
+    """Give formula cells a saved value, as Excel or WPS write it on save (``<v>`` beside
+    ``<f>``); openpyxl writes the formula only."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as book:
+        parts = {name: book.read(name) for name in book.namelist()}
+    part = f"xl/worksheets/sheet{sheet}.xml"
+    text = parts[part].decode()
+    for ref, value in values.items():
+        text, found = re.subn(rf'(<c r="{ref}"[^>]*>)<f>([^<]*)</f>(<v\s*/>|<v></v>)?',
+                              rf"\1<f>\2</f><v>{value}</v>", text)
+        assert found == 1, (ref, text)
+    parts[part] = text.encode()
+    with zipfile.ZipFile(path, "w") as book:
+        for name, data in parts.items():
+            book.writestr(name, data)
+
+
+def test_a_formula_counts_by_its_saved_value_and_one_never_saved_is_named(
+        tmp_path: Path) -> None:
+    """A checklist whose points are a formula: saved by Excel (with its value) it loads with
+    that value; written by a program that never computed it, the load is refused naming the
+    sheet, row, column and formula (it used to read as an empty cell: "points missing")."""
+    rules = Rulebook("2026", [
+        ChecklistItem("ENV-01", "庭院环境整洁", category="环境卫生", points=5),
+        ChecklistItem("VOL-01", "参加志愿服务", category="志愿服务", points=3)])
+    path = dump_rulebook(rules, tmp_path / "rules.xlsx")
+    book = openpyxl.load_workbook(path)
+    items = book["items"]
+    column = [c.value for c in items[1]].index("points") + 1
+    items.cell(2, column).value = "=2*3"
+    items.cell(3, column).value = "=1+1"
+    book.save(path)
+    with pytest.raises(ValidationError) as refused:
+        load_rulebook(path)
+    problems = refused.value.fields["problems"]
+    assert [(p.table, p.row, p.column, p.value) for p in problems] == [
+        ("items", 2, "points", "=2*3"), ("items", 3, "points", "=1+1")]
+    assert all("never saved" in p.reason for p in problems)
+    letter = openpyxl.utils.get_column_letter(column)
+    _saved_values(path, book.sheetnames.index("items") + 1,
+                  {f"{letter}2": "6", f"{letter}3": "2"})
+    loaded = load_rulebook(path)
+    assert (loaded.item("ENV-01").points, loaded.item("VOL-01").points) == (6, 2)
+
+
 def test_writing_a_workbook_writes_nothing_to_the_ledger(mem_village: Village) -> None:
     """A workbook is written from reports, which only read: the ledger's head does not move."""
     ledger = _filled(mem_village).ledger

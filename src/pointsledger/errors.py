@@ -181,6 +181,7 @@ class ValidationError(PointsLedgerError, ValueError):
         "事项「{case}」现在还不能办理这一步",
         "日期{as_of}晚于账本当前时间",
         "语言「{locale}」不受支持，可选zh（中文）或en（英文）",
+        "文件夹「{folder}」不存在，无法在其中建立「{path}」",
         "文件「{path}」不可用：文件已存在或类型不对",
         "取值不符合要求：{value}",
         "有{problems}处内容不符合要求，请修改后重新提交",

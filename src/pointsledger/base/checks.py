@@ -232,13 +232,22 @@ def check_code(value: object, what: str) -> str:
 # -- text ------------------------------------------------------------------------------------
 
 
+SYSTEM_KEY = "@"
+"""The first character of the keys the ledger writes under itself (its due jobs'); a caller's
+key never starts with it, so no caller's key can take one first and block a due job."""
+
+
 def check_key(value: object) -> str:
     """An idempotency key: 1 to 200 characters, not all blank, normalised (NFC), with no
-    control, separator or bidi characters."""
+    control, separator or bidi characters, not starting with `SYSTEM_KEY` (``@``)."""
     if (type(value) is str and 0 < len(value) <= MAX_KEY and value.isascii()
-            and value.isprintable() and not value.isspace()):
+            and value.isprintable() and not value.isspace() and value[0] != SYSTEM_KEY):
         return value
-    return _slow_text(value, "key", MAX_KEY, required=True, multiline=False)
+    key = _slow_text(value, "key", MAX_KEY, required=True, multiline=False)
+    if key.startswith(SYSTEM_KEY):
+        raise refused("key", f"may not start with {SYSTEM_KEY!r} (the keys of the ledger's "
+                      "own due jobs do)", value)
+    return key
 
 
 def check_text(value: object, what: str, *, required: bool = False,

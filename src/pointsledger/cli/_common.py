@@ -29,6 +29,7 @@ from pointsledger.core.events import Event
 from pointsledger.errors import UnknownEntry, ValidationError
 from pointsledger.ledger.ledger import Ledger
 from pointsledger.rules.flows import Case
+from pointsledger.storage.sqlite import SIDE_FILES
 
 DEFAULT_ROLES = "committee,grid_worker,store_keeper"
 """The acting person's roles when neither ``--role``, ``--by ROLE:ID`` nor
@@ -248,10 +249,6 @@ def input_files(**paths: str | None) -> None:
     for option, path in paths.items():
         if path is not None and not Path(path).exists():
             raise Usage(f"no file {path!r} ({option.replace('_', '-')})")
-
-
-SIDE_FILES = ("-wal", "-shm", "-journal", ".lock", ".queue")
-"""The files SQLite and the writers' lock keep beside a ledger file."""
 
 
 def not_the_ledger(ledger_file: str, output: str) -> None:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
+from pointsledger.base.cleanup import removed_on_failure
 from pointsledger.cli._common import (
     Parser,
     Progress,
@@ -26,20 +26,13 @@ from pointsledger.cli._common import (
 from pointsledger.io.jsonl import export_jsonl, import_jsonl
 from pointsledger.io.rulefiles import import_registry, load_rulebook
 from pointsledger.ledger.ledger import Ledger
+from pointsledger.storage.sqlite import ledger_files
 
 
-@contextlib.contextmanager
-def new_file(path: str) -> Iterator[None]:
+def new_file(path: str) -> contextlib.AbstractContextManager[None]:
     """Remove the ledger file (and its SQLite and lock side files) made inside the block if
     the block fails, so a failed ``init`` or ``import`` leaves no file behind."""
-    made = [Path(path + suffix) for suffix in ("", "-wal", "-shm", ".lock", ".queue")]
-    made = [file for file in made if not file.exists()]
-    try:
-        yield
-    except BaseException:
-        for file in made:
-            file.unlink(missing_ok=True)
-        raise
+    return removed_on_failure(*ledger_files(path))
 
 
 def _folder_of(path: str) -> None:
@@ -113,6 +106,8 @@ def _anchor(args: argparse.Namespace) -> Result:
 def _export(args: argparse.Namespace) -> Result:
     check_ledger_file(args.file)
     not_the_ledger(args.file, args.output)
+    if Path(args.output).exists() and not args.force:
+        raise Usage(f"{args.output!r} already exists: give --force to replace it")
     with open_ledger(args.file) as ledger:
         count = export_jsonl(ledger, args.output)
         return Result((f"exported {count} events to {args.output}",),
@@ -183,6 +178,8 @@ def add(sub: argparse._SubParsersAction[Parser], common: Parser) -> None:
                        epilog=example("pointsledger export village.db village.jsonl"))
     p.add_argument("file")
     p.add_argument("output")
+    p.add_argument("--force", action="store_true",
+                   help="replace OUTPUT if it exists (only once the export is whole)")
     p.set_defaults(run=_export)
 
     p = sub.add_parser("import", help="import a JSON Lines export into a new file "

@@ -87,9 +87,11 @@ def _due(args: argparse.Namespace) -> Result:
             ("post_due", ledger.post_due), ("lapse_due", ledger.lapse_due),
             ("time_out_due", ledger.time_out_due), ("overdue_due", ledger.overdue_due),
             ("expire_due", ledger.expire_due)]
-        counts = {name: len(job()) for name, job in jobs}
+        written = {name: job() for name, job in jobs}
+        counts = {name: len(events) for name, events in written.items()}
         return Result(tuple(f"{name}: {count} events" for name, count in counts.items()),
-                      {"events": counts})
+                      {"events": [event.to_dict(ledger.tz) for events in written.values()
+                                  for event in events], "counts": counts})
 
 
 def add(sub: argparse._SubParsersAction[Parser], common: Parser) -> None:

@@ -15,6 +15,7 @@ from pointsledger.base.actors import Actor
 from pointsledger.base.checks import (
     MAX_KEY,
     MAX_QUANTITY,
+    SYSTEM_KEY,
     check_id,
     check_int,
     check_key,
@@ -124,7 +125,7 @@ def award(
     if type(item) is not str or not item.isascii() or not item.isprintable():
         item = check_id(item, "item")
     if (type(key) is not str or not 0 < len(key) <= MAX_KEY or key.isspace()
-            or not key.isascii() or not key.isprintable()):
+            or not key.isascii() or not key.isprintable() or key[0] == SYSTEM_KEY):
         key = check_key(key)
     ctx.key = key
     occurred_us = (to_us(occurred_at, "occurred_at") if occurred_at is not None

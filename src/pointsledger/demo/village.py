@@ -20,6 +20,7 @@ from pathlib import Path
 
 import attrs
 
+from pointsledger.base.cleanup import removed_on_failure
 from pointsledger.base.clock import ManualClock
 from pointsledger.demo.county import OUTPUTS, build_county, county_files, county_spreads
 from pointsledger.demo.figures import spreads, year_figures
@@ -29,6 +30,7 @@ from pointsledger.demo.setting import COUNTY, COUNTY_UNITS, Setting, plan_settin
 from pointsledger.demo.year import TZ, Year, at
 from pointsledger.errors import ValidationError
 from pointsledger.ledger import Ledger
+from pointsledger.storage.sqlite import ledger_files
 
 __all__ = ["YEAR", "DemoSummary", "build_demo", "demo_rulebook", "summary_lines"]
 
@@ -107,11 +109,21 @@ def build_demo(path: str | os.PathLike[str] | None = None, *, seed: int = 2025,
                                 or workers < 1):
         raise ValidationError(f"workers must be a whole number of at least 1, got {workers!r}",
                               workers=workers)
+    if not path.parent.is_dir():
+        raise ValidationError(f"no folder {os.fspath(path.parent)!r} for {os.fspath(path)!r}",
+                              path=os.fspath(path), folder=os.fspath(path.parent))
     rng = random.Random(seed)
     setting = plan_setting(rng, county=county, households=households)
-    if county:
-        return _county(path, setting, seed=seed, charts=charts, workers=workers,
-                       progress=progress)
+    made = (path,) if county else (*ledger_files(path), outputs_folder(path))
+    with removed_on_failure(*made):  # a failed or interrupted run leaves nothing half-written
+        if county:
+            return _county(path, setting, seed=seed, charts=charts, workers=workers,
+                           progress=progress)
+        return _town(path, setting, rng, seed=seed, charts=charts, progress=progress)
+
+
+def _town(path: Path, setting: Setting, rng: random.Random, *, seed: int, charts: bool,
+          progress: Callable[[int, int], None] | None) -> DemoSummary:
     folder = outputs_folder(path)
     folder.mkdir(parents=True, exist_ok=True)
     clock = ManualClock(at(_dt.date(YEAR, 1, 1), 0, 1))

@@ -80,26 +80,38 @@ def _header(header: list[str], path: Path, sheet: str | None) -> list[str]:
 
 def _xlsx_rows(path: Path, sheet: str | None) -> tuple[list[str], list[Row]]:
     book = _open_workbook(path)
-    names = book.sheetnames
-    if sheet is not None and sheet not in names:
-        raise fail([RowProblem(0, "", sheet, f"no sheet {sheet!r}; sheets: {names}")],
-                    str(path))
-    found = book[sheet or names[0]].iter_rows(values_only=True)
-    header = [str(h).strip() if h is not None else "" for h in next(found, ())]
+    written = _open_workbook(path, formulas=True)
     try:
-        header = _header(header, path, sheet or names[0])
-    except ImportFailed:
+        names = book.sheetnames
+        if sheet is not None and sheet not in names:
+            raise fail([RowProblem(0, "", sheet, f"no sheet {sheet!r}; sheets: {names}")],
+                       str(path))
+        name = sheet or names[0]
+        # the saved values, and beside them what was typed, to tell an empty cell from a
+        # formula whose value was never saved (a workbook written by a program, not Excel)
+        found = zip(book[name].iter_rows(values_only=True),
+                    written[name].iter_rows(values_only=True), strict=False)
+        first = next(found, ((), ()))[0]
+        header = _header([str(h).strip() if h is not None else "" for h in first], path, name)
+        rows, problems = [], []
+        for number, (values, typed) in enumerate(found, start=2):
+            if all(v is None or str(v).strip() == "" for v in (*values, *typed)):
+                continue
+            row: Row = {h: _cell(v) for h, v in zip(header, values, strict=False)}
+            row["_row"] = number
+            rows.append(row)
+            problems += [
+                RowProblem(number, column, text, "a formula whose value was never saved: "
+                           "open and save the workbook in Excel or WPS, or type the value",
+                           name)
+                for column, value, text in zip(header, values, typed, strict=False)
+                if value is None and isinstance(text, str) and text.startswith("=")]
+        if problems:
+            raise fail(problems, str(path))
+        return header, rows
+    finally:
         book.close()
-        raise
-    rows = []
-    for number, values in enumerate(found, start=2):
-        if all(v is None or str(v).strip() == "" for v in values):
-            continue
-        row: Row = {h: _cell(v) for h, v in zip(header, values, strict=False)}
-        row["_row"] = number
-        rows.append(row)
-    book.close()
-    return header, rows
+        written.close()
 
 
 def _cell(value: object) -> Any:
@@ -124,13 +136,15 @@ def sheet_names(path: Path) -> list[str]:
     return names
 
 
-def _open_workbook(path: Path) -> Any:
+def _open_workbook(path: Path, *, formulas: bool = False) -> Any:
+    """The workbook, read-only, with each formula cell's saved value (``formulas``: its
+    formula instead)."""
     try:
         import openpyxl
     except ImportError:  # pragma: no cover - the xlsx extra is installed with the tests
         raise ImportFailed("reading .xlsx needs the xlsx extra: pip install "
                            "'pointsledger[xlsx]'", path=str(path)) from None
     try:
-        return openpyxl.load_workbook(path, read_only=True, data_only=True)
+        return openpyxl.load_workbook(path, read_only=True, data_only=not formulas)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
         raise ImportFailed(f"{path} is not an XLSX workbook: {exc}", path=str(path)) from None

@@ -10,8 +10,10 @@ refuses a tampered, reordered or truncated file, or a line that is not UTF-8 tex
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import tempfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -26,15 +28,29 @@ _BATCH = 10_000
 def export_jsonl(ledger: Ledger, path: str | os.PathLike[str]) -> int:
     """Write every event of ``ledger`` to ``path`` as JSON Lines.
 
+    The file appears whole or not at all: the lines go to a temporary file beside ``path``,
+    which replaces ``path`` only once the closing line is written, so a failed export leaves
+    no half-written file and an earlier file at ``path`` as it was. A new export is readable
+    by its owner only (it holds residents' names), as `tempfile.mkstemp` makes it.
+
     Returns:
         The number of events written.
     """
+    target = os.fspath(path)
+    handle, temporary = tempfile.mkstemp(prefix=os.path.basename(target) + ".",
+                                         suffix=".partial", dir=os.path.dirname(target) or ".")
     count, head = 0, GENESIS_HASH
-    with open(path, "w", encoding="utf-8", newline="\n") as out:
-        for seq, data, digest in ledger.store.read(0):
-            out.write(f'{{"seq":{seq},"hash":"{digest.hex()}","event":{data.decode()}}}\n')
-            count, head = seq, digest
-        out.write(json.dumps({"end": True, "events": count, "head": head.hex()}) + "\n")
+    try:
+        with open(handle, "w", encoding="utf-8", newline="\n") as out:
+            for seq, data, digest in ledger.store.read(0):
+                out.write(f'{{"seq":{seq},"hash":"{digest.hex()}","event":{data.decode()}}}\n')
+                count, head = seq, digest
+            out.write(json.dumps({"end": True, "events": count, "head": head.hex()}) + "\n")
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
     return count
 
 

@@ -85,7 +85,7 @@ class DueJobs:
     def overdue_due(self, as_of: _dt.datetime | None = None) -> tuple[Event, ...]:
         """Mark overdue the current step of every open matter whose time limit ran out by
         ``as_of`` (default: the ledger clock): one ``overdue`` step per step, exactly once,
-        under the key ``matter/<seq>/overdue/<steps so far>``.
+        under the key ``@matter/<seq>/overdue/<steps so far>``.
 
         Returns:
             The ``stepped`` events written.

@@ -43,6 +43,7 @@ h2 { font-size: 13pt; margin: 6mm 0 2mm; border-bottom: 1px solid #000; }
 h3 { font-size: 12pt; margin: 4mm 0 2mm; }
 table { border-collapse: collapse; width: 100%; margin-bottom: 2mm; }
 th, td { border: 1px solid #444; padding: 1mm 2mm; text-align: left; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
 thead { display: table-header-group; }
 tr { page-break-inside: avoid; break-inside: avoid; }
 section { break-inside: auto; }

@@ -101,13 +101,31 @@ def _html_cell(value: Any) -> str:
     return html_text(value)
 
 
+def _is_number(value: Any) -> bool:
+    """A count or amount (not a flag): printed right-aligned, so digits line up."""
+    return isinstance(value, numbers.Number | decimal.Decimal) and not isinstance(value, bool)
+
+
+def _aligns(rows: Sequence[Sequence[Any]], width: int) -> list[str]:
+    """Per column, ``"right"`` when it holds numbers and nothing else (empty cells aside),
+    else ``"left"``."""
+    aligns = []
+    for n in range(width):
+        values = [row[n] for row in rows if row[n] is not None]
+        aligns.append("right" if values and all(map(_is_number, values)) else "left")
+    return aligns
+
+
 def _html_table(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     """The ``<table>`` of a report: a header row and a row per row, every cell
-    `_html_cell()` (tabulate's ``unsafehtml`` layout without its padding; written here
-    because tabulate's column typing took most of a large page's time)."""
+    `_html_cell()`, a number's cell of class ``num`` (right-aligned on printable pages)
+    (tabulate's ``unsafehtml`` layout without its padding; written here because tabulate's
+    column typing took most of a large page's time)."""
     head = "".join(f"<th>{html_text(c)}</th>" for c in columns)
-    body = "".join(f"<tr>{''.join(f'<td>{_html_cell(v)}</td>' for v in row)}</tr>\n"
-                   for row in rows)
+    body = "".join(
+        "<tr>" + "".join(f'<td class="num">{v}</td>' if _is_number(v)
+                         else f"<td>{_html_cell(v)}</td>" for v in row) + "</tr>\n"
+        for row in rows)
     return f"<table>\n<thead>\n<tr>{head}</tr>\n</thead>\n<tbody>\n{body}</tbody>\n</table>"
 
 
@@ -162,7 +180,7 @@ class Table:
 
     def render(self, fmt: str = "github") -> str:
         """The table in any tabulate format (plain, github, grid, html, ...), with its title
-        and notes.
+        and notes. Columns of numbers are right-aligned, so their digits line up.
 
         The ``html`` form (``unsafehtml`` too) is a fragment (see
         `pointsledger.reports.pages` for printable pages) and escapes every text it
@@ -174,7 +192,8 @@ class Table:
             body = _html_table(self.columns, self.rows)
             notes = "".join(f"<p>{html_text(n)}</p>" for n in self.notes)
             return f"<h3>{html_text(self.title)}</h3>\n{body}\n{notes}"
-        body = tabulate(self.rows, headers=self.columns, tablefmt=fmt, disable_numparse=True)
+        body = tabulate(self.rows, headers=self.columns, tablefmt=fmt, disable_numparse=True,
+                        colalign=_aligns(self.rows, len(self.columns)))
         return "\n".join([self.title, "", body, *([""] if self.notes else []), *self.notes])
 
     def records(self) -> list[dict[str, Any]]:

@@ -57,7 +57,8 @@ readers check the last two against the events before use. Every table's key star
 docs/operations.md)."""
 
 STATEMENTS = {
-    "lock": "SELECT pg_advisory_xact_lock(hashtext(%s))",
+    # a 64-bit key: ledgers whose ids share a 32-bit hashtext() would wait for each other
+    "lock": "SELECT pg_advisory_xact_lock(hashtextextended('ledger:' || %s, 0))",
     "head": "SELECT COALESCE(MAX(seq), 0) FROM pointsledger_events WHERE ledger_id = %s",
     "append": "INSERT INTO pointsledger_events (ledger_id, seq, data, hash) "
               "VALUES (%s, %s, %s, %s)",
@@ -87,7 +88,7 @@ _TABLES_EXIST = ("SELECT to_regclass('pointsledger_events') IS NOT NULL AND "
                  "to_regclass('pointsledger_derived') IS NOT NULL AND "
                  "to_regclass('pointsledger_snapshots') IS NOT NULL")
 """Whether the tables are there already: then opening a store runs no DDL (one round trip)."""
-_SCHEMA_LOCK = "SELECT pg_advisory_xact_lock(hashtext('pointsledger-schema'))"
+_SCHEMA_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended('pointsledger-schema', 0))"
 
 
 def partitioned_schema(partitions: int) -> tuple[str, ...]:

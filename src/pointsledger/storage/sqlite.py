@@ -23,6 +23,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 try:
     import fcntl
@@ -31,6 +32,14 @@ except ImportError:  # pragma: no cover - Windows
 
 from pointsledger.errors import ConcurrencyError, StoreError, UnknownEntry, ValidationError
 from pointsledger.storage.base import Blob, Record, check_numbering
+
+SIDE_FILES = ("-wal", "-shm", "-journal", ".lock", ".queue")
+"""The files SQLite and the writers' lock keep beside a ledger file ``<file><suffix>``."""
+
+
+def ledger_files(path: str | os.PathLike[str]) -> tuple[Path, ...]:
+    """The ledger file ``path`` and every side file (`SIDE_FILES`) it may have."""
+    return tuple(Path(f"{os.fspath(path)}{suffix}") for suffix in ("", *SIDE_FILES))
 
 _CHUNK = 5_000  # records a read fetches at a time
 

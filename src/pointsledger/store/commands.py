@@ -21,6 +21,7 @@ from pointsledger.base.checks import (
     MAX_POINTS,
     MAX_QUANTITY,
     MAX_STOCK,
+    SYSTEM_KEY,
     check_id,
     check_int,
     check_text,
@@ -434,7 +435,8 @@ def time_out_reservations(ctx: Context, as_of_us: int) -> Outcome:
     none twice)."""
     version = policy_now(ctx)[1]
     return [
-        Draft(ReservationTimedOut, ctx.now_us, SYSTEM.id, f"timeout/{seq}", version, "", (seq,))
+        Draft(ReservationTimedOut, ctx.now_us, SYSTEM.id, f"{SYSTEM_KEY}timeout/{seq}", version,
+              "", (seq,))
         for seq, found in sorted(ctx.state.reservations.items())
         if found.status == "open" and found.expires_us <= as_of_us
     ]
@@ -465,7 +467,7 @@ def expire_lots(ctx: Context, as_of_us: int) -> Outcome:
             continue
         body = (account, points, tuple(expired), tuple(carried), as_of_us)
         # idempotency comes from the lots (what expired is gone); the key names the run
-        key = f"expire/{state.seq}/{account}"
+        key = f"{SYSTEM_KEY}expire/{state.seq}/{account}"
         drafts.append(Draft(Expired, ctx.now_us, SYSTEM.id, key,
                             version, "", body))
     return drafts
@@ -556,7 +558,8 @@ def _transfer_kind(state: LedgerState, source: str, destination: str) -> str:
         return "household_to_community"
     if source in state.households and destination in state.households:
         if source == destination:
-            raise ValidationError("a household cannot transfer to itself", source=source)
+            raise ValidationError(f"household {source!r} cannot transfer to itself",
+                                  source=source)
         return "household_to_household"
     raise ValidationError(
         f"transfers go from a member to its household, from a household to another household, "

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, invariant, multiple, precondition, rule
 
 from pointsledger.base.actors import Actor
-from pointsledger.testing._model_flows import ARGUMENTS, SYSTEM_STEPS, TABLES, FlowCase
+from pointsledger.testing._model_cases import ARGUMENTS, SYSTEM_STEPS, TABLES, FlowCase
 
 if TYPE_CHECKING:
     from pointsledger.base.clock import ManualClock

@@ -152,6 +152,7 @@ def invalid_commands(v: Village, key: str) -> dict[str, list[Command]]:
         add(name, ("NO-SUCH-ACCOUNT", code), (staff, k, now), UnknownAccount)
         add(name, (home, "NO-SUCH-ITEM"), (staff, k, now), UnknownItem)
         add(name, (home, code), (staff, ("key", ""), now), ValidationError)
+        add(name, (home, code), (staff, ("key", f"@{key}"), now), ValidationError)  # the ledger's
         add(name, (home, code), (outsider, k, now), PermissionDenied)
         add(name, (home, code), (staff, k, now, ("quantity", 0)), ValidationError)
         for member, household in members[:1]:

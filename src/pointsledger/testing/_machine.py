@@ -1,15 +1,12 @@
 """LedgerMachine: the hypothesis state machine an app subclasses with its own rulebook. It
 drives every public command and due job of a ledger built on that rulebook and checks each
-result against an independent model of the ledger (``_model.py``, ``_model_flows.py``), and
+result against an independent model of the ledger (``_model*.py``), and
 every invariant after every step."""
 
 from __future__ import annotations
 
-from pointsledger.testing._model_machine import (
-    ModelMachine,
-    SQLiteModelMachine,
-    default_model_village,
-)
+from pointsledger.testing._model_machine import ModelMachine, SQLiteModelMachine
+from pointsledger.testing._model_village import default_model_village
 
 default_village = default_model_village
 

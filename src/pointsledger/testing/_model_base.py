@@ -1,6 +1,7 @@
 """The contract between the independent model and the machine that checks the ledger against it.
 
-The model (``_model.py`` for the registry, postings, lots and expiry and the points store;
+The model (``_model_accounts.py`` for time, accounts, caps and lots; ``_model.py`` for the
+registry's commands, postings, expiry and transfers; ``_model_store.py`` for the points store;
 ``_model_flows.py`` for claims, wishes, service orders and the time bank) is written from the
 documentation alone, never from the library's implementation: that is what makes a passing
 machine evidence rather than an echo.

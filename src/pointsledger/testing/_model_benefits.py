@@ -23,7 +23,8 @@ from pointsledger.rules.rulebook import Rulebook
 from pointsledger.testing._model_base import Prediction
 
 if TYPE_CHECKING:
-    from pointsledger.testing._model import CoreModel, Posting
+    from pointsledger.testing._model import CoreModel
+    from pointsledger.testing._model_records import Posting
 
     _Base = CoreModel
 else:

@@ -3,9 +3,11 @@
 Written from docs/workflows.md, docs/concepts.md and the commands' docstrings, never from the
 library's code. `FlowModel` is a mixin of the whole model (``Model(FlowModel,
 CoreModel)``): it keeps the cases and the time-bank minutes and asks the core for accounts,
-roles, caps and postings. As everywhere in the model, a command method returns a
-`Prediction` and changes nothing; its ``commit`` applies
-what the ledger accepted.
+roles, caps and postings. `FlowCore` here holds the cases, the one ``step`` command and the
+due jobs; each flow's own commands and step rules are in ``_model_claims``, ``_model_wishes``,
+``_model_orders`` and ``_model_timebank``, the flows' tables in ``_model_cases``. As
+everywhere in the model, a command method returns a `Prediction` and changes nothing; its
+``commit`` applies what the ledger accepted.
 
 The rules it keeps (each a sentence of the docs):
 
@@ -34,29 +36,38 @@ The rules it keeps (each a sentence of the docs):
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from pointsledger.base.actors import Actor
 from pointsledger.errors import (
-    AlreadyReversed,
-    BackdatedTooFar,
-    DeadlinePassed,
-    EvidenceRequired,
-    InsufficientMinutes,
-    LimitReached,
-    NotEligible,
-    NotFound,
     PermissionDenied,
-    PointsLedgerError,
     StateError,
-    UnknownAccount,
     UnknownEntry,
-    UnknownItem,
     ValidationError,
 )
 from pointsledger.testing._model_base import Prediction
-from pointsledger.testing._model_benefits import campaign_points
+from pointsledger.testing._model_cases import (
+    ARGUMENTS,
+    CLAIM_ACTED,
+    DAY_US,
+    DEADLINE_BOUND,
+    IN_REVIEW,
+    LIVE,
+    MOST_MINUTES,
+    REVIEWING,
+    SYSTEM_STEPS,
+    TABLES,
+    Errors,
+    FlowCase,
+    _event_id,
+    _frozen,
+    _is_int,
+    _text,
+)
+from pointsledger.testing._model_claims import ClaimSteps
+from pointsledger.testing._model_orders import OrderSteps
+from pointsledger.testing._model_timebank import TimeBankSteps
+from pointsledger.testing._model_wishes import WishSteps
 
 if TYPE_CHECKING:
     from pointsledger.testing._model import CoreModel
@@ -65,169 +76,7 @@ if TYPE_CHECKING:
 else:
     _Base = object
 
-Errors = set[type[PointsLedgerError]]
-Rule = tuple[Errors, dict[str, Any]]
-"""A step rule's errors and effect."""
-
-TIMEBANK = "@timebank"
-HOUR_US = 3_600_000_000
-DAY_US = 24 * HOUR_US
-MOST_MINUTES = 1_000_000
-MOST_VALUE = 1_000_000
-
-TABLES: dict[str, dict[tuple[str, str], str]] = {
-    "claim": {
-        ("submitted", "check"): "checked",
-        ("submitted", "approve"): "in_notice", ("checked", "approve"): "in_notice",
-        ("submitted", "reject"): "rejected", ("checked", "reject"): "rejected",
-        ("submitted", "withdraw"): "withdrawn", ("checked", "withdraw"): "withdrawn",
-        ("in_notice", "object"): "objected", ("objected", "object"): "objected",
-        ("objected", "dismiss"): "in_notice", ("objected", "uphold"): "rejected",
-        ("in_notice", "post"): "posted",
-        ("posted", "appeal"): "appealed",
-        ("appealed", "dismiss_appeal"): "posted", ("appealed", "uphold_appeal"): "reversed",
-    },
-    "wish": {
-        ("submitted", "list"): "listed", ("submitted", "reject"): "rejected",
-        ("submitted", "withdraw"): "withdrawn", ("listed", "withdraw"): "withdrawn",
-        ("submitted", "take_down"): "taken_down", ("listed", "take_down"): "taken_down",
-        ("taken_down", "restore"): "listed",
-        ("listed", "claim"): "claimed",
-        ("claimed", "release"): "listed", ("claimed", "revoke"): "listed",
-        ("claimed", "lapse"): "listed", ("listed", "lapse"): "lapsed",
-        ("claimed", "fulfil"): "fulfilled", ("fulfilled", "confirm"): "confirmed",
-        ("confirmed", "close"): "closed",
-    },
-    "order": {
-        ("placed", "reject"): "rejected",
-        ("placed", "dispatch"): "dispatched", ("open", "dispatch"): "dispatched",
-        ("placed", "open"): "open",
-        ("dispatched", "accept"): "accepted", ("open", "accept"): "accepted",
-        ("dispatched", "decline"): "placed", ("dispatched", "time_out"): "placed",
-        ("open", "time_out"): "placed",
-        ("placed", "cancel"): "cancelled", ("dispatched", "cancel"): "cancelled",
-        ("open", "cancel"): "cancelled",
-        ("accepted", "start"): "in_service", ("in_service", "finish"): "done",
-        ("done", "rate"): "rated", ("rated", "close"): "closed",
-    },
-    "deposit": {
-        ("submitted", "approve"): "approved_once", ("approved_once", "approve"): "deposited",
-        ("submitted", "reject"): "rejected", ("approved_once", "reject"): "rejected",
-    },
-}
-"""Each flow's transition table, ``(state, step) -> next state`` (docs/workflows.md)."""
-
-SYSTEM_STEPS = {"claim": {"post"}, "wish": {"lapse"}, "order": {"time_out"},
-                "deposit": set()}
-"""Steps only the due jobs take."""
-
-ARGUMENTS: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
-    "claim": {
-        "check": ((), ()), "approve": ((), ()), "reject": (("reason",), ()),
-        "withdraw": ((), ()), "object": (("reason",), ()),
-        "dismiss": (("objection", "reason"), ()), "uphold": (("objection", "reason"), ()),
-        "appeal": (("reason",), ()), "dismiss_appeal": (("reason",), ()),
-        "uphold_appeal": (("reason",), ()),
-    },
-    "wish": {
-        "list": (("category",), ()), "reject": (("reason",), ()),
-        "withdraw": ((), ("reason",)), "take_down": (("reason",), ()), "restore": ((), ()),
-        "claim": ((), ()), "release": ((), ("reason",)), "revoke": (("reason",), ()),
-        "fulfil": (("evidence",), ()), "confirm": (("rating",), ("comment",)),
-        "close": ((), ("feedback",)),
-    },
-    "order": {
-        "reject": (("reason",), ()), "dispatch": ((), ("volunteer", "team")),
-        "open": ((), ()), "accept": ((), ()), "decline": ((), ("reason",)),
-        "cancel": ((), ("reason",)), "start": ((), ()), "finish": (("minutes",), ()),
-        "rate": (("rating",), ("comment",)), "close": ((), ()),
-    },
-    "deposit": {"approve": ((), ()), "reject": (("reason",), ())},
-}
-"""Each step's required and optional arguments (the reference table of docs/workflows.md)."""
-
-CLAIM_REVIEW = {"check", "approve", "reject", "dismiss", "uphold", "dismiss_appeal",
-                "uphold_appeal"}
-"""Claim steps that review or decide: never by one who submitted, checked, approved,
-objected to or appealed the claim."""
-
-CLAIM_ACTED = {"submit", "check", "approve", "object", "appeal"}
-"""Claim steps whose actor may then no longer review or decide the claim."""
-
-REVIEWING = {"claim": CLAIM_REVIEW, "wish": {"list", "reject"},
-             "order": set(), "deposit": {"approve", "reject"}}
-
-DEADLINE_BOUND = {"object", "appeal"}
-"""Steps refused from the instant their state's deadline passes (DeadlinePassed)."""
-IN_REVIEW = {"submitted", "checked", "in_notice", "objected"}
-"""Claim states that keep a period open (close_period waits for them)."""
-
-LIVE = {
-    "matter": {"open", "ready"},
-    "claim": {"submitted", "checked", "in_notice", "objected", "posted", "appealed"},
-    "wish": {"submitted", "listed", "claimed", "fulfilled", "confirmed", "taken_down"},
-    "order": {"placed", "open", "dispatched", "accepted", "in_service", "done", "rated"},
-    "deposit": {"submitted", "approved_once"},
-}
-"""States with a step out (a posted claim counts while its appeal window is open, see
-``open_case_accounts``)."""
-
-
-class FlowCase:
-    """A workflow case as the model knows it (plain fields; ``id`` learnt from the ledger)."""
-
-    def __init__(self, flow: str, seq: int, id: str, account: str, household: str,
-                 subject: str, opened_by: str, occurred_us: int) -> None:
-        self.flow, self.seq, self.id = flow, seq, id
-        self.account, self.household, self.subject = account, household, subject
-        self.opened_by, self.occurred_us = opened_by, occurred_us
-        self.state = "submitted" if flow != "order" else "placed"
-        self.due_us = 0
-        self.acted: set[str] = {opened_by}
-        """Who may no longer review or decide it (separation of duties)."""
-        self.assignee = ""
-        self.team: tuple[str, ...] = ()
-        self.points = 0
-        """A claim's signed points."""
-        self.objections: list[str] = []
-        """A claim's open objections (event ids)."""
-        self.appeal_end_us = 0
-        self.posting = 0
-        """The seq of the event that posted the claim's points (0: none)."""
-        self.value: int | None = None
-        """A wish's worth in yuan."""
-        self.minutes = 0
-        """A deposit's minutes, an order's minutes of service."""
-        self.started_us = 0
-        """When an order's service started."""
-
-    def __repr__(self) -> str:
-        return (f"FlowCase({self.flow} {self.id} {self.state} account={self.account} "
-                f"assignee={self.assignee!r} due_us={self.due_us})")
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _text(value: Any) -> bool:
-    """A non-empty string."""
-    return isinstance(value, str) and bool(value.strip())
-
-
-def _event_id(value: Any) -> Any:
-    """An event or its id, as the id (payloads and lookups)."""
-    return getattr(value, "id", value)
-
-
-def _frozen(value: Any) -> Any:
-    """A hashable, comparable form of an argument (for idempotency payloads)."""
-    if isinstance(value, list | tuple):
-        return tuple(_frozen(v) for v in value)
-    return _event_id(value)
-
-
-class FlowModel(_Base):
+class FlowCore(_Base):
     """The model of the workflows (a mixin of ``Model``), from the docs alone.
 
     ``cases`` (by id, in opening order) and ``minutes`` (by account, ``@timebank`` included)
@@ -392,116 +241,6 @@ class FlowModel(_Base):
 
     # -- opening commands ----------------------------------------------------------------
 
-    def submit_claim(self, account: str, item: str, *, by: Actor, key: str,
-                     occurred_at: _dt.datetime | None = None, quantity: int = 1,
-                     evidence: Sequence[str] = (), memo: str = "") -> Prediction:
-        """A claim (申报) of ``account``'s conduct; caps count the claims in notice."""
-        household = self.household_of(account)
-        errors = self.authorise("claim.submit", by, household) | self.account_errors(account)
-        errors |= self.time_errors(occurred_at)
-        if not _is_int(quantity) or not 1 <= quantity <= 10_000:
-            errors.add(ValidationError)
-        points, at = 0, 0
-        if not errors & {ValidationError}:
-            at = self.occurred_us(occurred_at)
-            entry = next((i for i in self.rulebook.items if i.code == item), None)
-            if entry is None:
-                errors.add(UnknownItem)
-            else:
-                points = campaign_points(self.rulebook, item, quantity,
-                                         self.local(at).date())
-                if points < 0 and not self.rulebook.claims.deductions:
-                    errors.add(ValidationError)
-                if entry.evidence_required and not evidence:
-                    errors.add(EvidenceRequired)
-                if points > 0:
-                    errors |= self.cap_errors(account, item, points, at)
-                    if self.expired_already(at):
-                        errors.add(BackdatedTooFar)
-        payload = (account, item, None if occurred_at is None else at, quantity,
-                   tuple(evidence), by, memo)
-        opened = self.opened("claim", account, household or "", item, by, at)
-
-        def apply(result: Any) -> None:
-            opened(result)
-            self.cases[result.id].points = points
-
-        def check(result: Any) -> list[str]:
-            return self.check_opened(result, "claim", "submitted")
-        return self.accept(key, "submit_claim", payload, errors, apply, check,
-                           label="claim submitted")
-
-    def submit_wish(self, wisher: str, title: str, *, by: Actor, key: str,
-                    description: str = "", value: int | None = None,
-                    memo: str = "") -> Prediction:
-        """A micro-wish (微心愿) of the member ``wisher``."""
-        errors: Errors = set()
-        household = self.household_of(wisher) if wisher in self.members else None
-        if wisher not in self.members:
-            errors.add(UnknownAccount)
-        else:
-            errors |= self.account_errors(wisher)
-        errors |= self.authorise("wish.submit", by, household)
-        if not _text(title):
-            errors.add(ValidationError)
-        if value is not None and (not _is_int(value) or not 0 <= value <= MOST_VALUE):
-            errors.add(ValidationError)
-        opened = self.opened("wish", wisher, household or "", title, by, self.stamp())
-
-        def apply(result: Any) -> None:
-            opened(result)
-            self.cases[result.id].value = value
-
-        def check(result: Any) -> list[str]:
-            return self.check_opened(result, "wish", "submitted")
-        payload = (wisher, title, description, value, by, memo)
-        return self.accept(key, "submit_wish", payload, errors, apply, check,
-                           label="wish submitted")
-
-    def place_order(self, account: str, service: str, *, by: Actor, key: str,
-                    note: str = "", memo: str = "") -> Prediction:
-        """A service order (点单) for ``account`` from the menu."""
-        household = self.household_of(account)
-        errors = self.account_errors(account) | self.authorise("order.place", by, household)
-        if self.rulebook.services.service(service) is None:
-            errors.add(NotFound)
-        apply = self.opened("order", account, household or "", service, by, self.stamp())
-
-        def check(result: Any) -> list[str]:
-            return self.check_opened(result, "order", "placed")
-        return self.accept(key, "place_order", (account, service, note, by, memo), errors, apply,
-                           check, label="order placed")
-
-    def submit_time(self, member: str, minutes: int, *, service: str,
-                    occurred_at: _dt.datetime | None = None, by: Actor, key: str,
-                    memo: str = "") -> Prediction:
-        """Minutes of service for deposit; two reviewers approve them."""
-        errors = self.authorise("deposit.submit", by, None)
-        if member not in self.members:
-            errors.add(UnknownAccount)
-        else:
-            errors |= self.account_errors(member)
-        errors |= self.minutes_errors(minutes) | self.time_errors(occurred_at)
-        if not _text(service):
-            errors.add(ValidationError)
-        cap = self.rulebook.timebank.max_minutes
-        if (not self.minutes_errors(minutes) and cap is not None
-                and self.held_minutes(member) + minutes > cap):
-            errors.add(LimitReached)
-        at = 0 if errors & {ValidationError} else self.occurred_us(occurred_at)
-        opened = self.opened("deposit", member, self.household_of(member) or "", service, by,
-                             at)
-
-        def apply(result: Any) -> None:
-            opened(result)
-            self.cases[result.id].minutes = minutes
-
-        def check(result: Any) -> list[str]:
-            return self.check_opened(result, "deposit", "submitted")
-        payload = (member, minutes, service, None if occurred_at is None else at, by, memo)
-        return self.accept(key, "submit_time", payload, errors, apply, check,
-                           label="time submitted")
-
     @staticmethod
     def check_opened(result: Any, flow: str, state: str) -> list[str]:
         got = (getattr(result, "flow", None), getattr(result, "state", None))
@@ -590,204 +329,12 @@ class FlowModel(_Base):
 
     # claims
 
-    def _claim_check(self, case: FlowCase, by: Actor, args: dict[str, Any]) -> Rule:
-        return self.reviewer_errors(case, "claim.check", by), {}
-
-    def _claim_approve(self, case: FlowCase, by: Actor, args: dict[str, Any]) -> Rule:
-        errors = self.reviewer_errors(case, "claim.approve", by)
-        if case.points > 0:
-            errors |= self.cap_errors(case.account, case.subject, case.points,
-                                      case.occurred_us)
-        due = self.days_after(self.stamp(), self.rulebook.claims.notice_days)
-
-        def apply(result: Any) -> None:
-            case.due_us = due
-            self.pending[case.account] = self.pending.get(case.account, 0) + case.points
-            if case.points > 0:
-                self.use_caps(case.account, case.subject, case.points, case.occurred_us)
-        return errors, {"apply": apply, "check": self.due_check(case, due)}
-
-    def _claim_reject(self, case: FlowCase, by: Actor, args: dict[str, Any]) -> Rule:
-        return self.reviewer_errors(case, "claim.reject", by) | self.reason_errors(args), {
-            "apply": lambda result: self.end_notice(case)}
-
-    def _claim_withdraw(self, case: FlowCase, by: Actor, args: dict[str, Any]) -> Rule:
-        errors = self.authorise("claim.withdraw", by, case.household)
-        if by.id != case.opened_by:
-            errors.add(PermissionDenied)
-        return errors, {}
-
-    def _claim_object(self, case: FlowCase, by: Actor, args: dict[str, Any]) -> Rule:
-        errors = self.authorise("claim.object", by, None) | self.reason_errors(args)
-        if not self.is_member(by.id):
-            errors.add(PermissionDenied)
-        if case.state in ("in_notice", "objected") and self.stamp() >= case.due_us:
-            errors.add(DeadlinePassed)
-
-        def apply(result: Any) -> None:
-            case.objections.append(result.id)
-        return errors, {"apply": apply}
-
-    def _objection_errors(self, case: FlowCase, command: str, by: Actor,
-                          args: dict[str, Any]) -> Errors:
-        errors = self.reviewer_errors(case, command, by) | self.reason_errors(args)
-        if "objection" in args and _event_id(args["objection"]) not in case.objections:
-            errors.add(UnknownEntry)
-        return errors
-
-    def _claim_dismiss(self, case: FlowCase, by: Actor, args: dict[str, Any]) -> Rule:
-        errors = self._objection_errors(case, "claim.dismiss", by, args)
-        left = [o for o in case.objections if o != _event_id(args.get("objection"))]
-
-        def apply(result: Any) -> None:
-            case.objections = left
-        return errors, {"apply": apply, "state": "objected" if left else "in_notice"}
-
-    def _claim_uphold(self, case: FlowCase, by: Actor, args: dict[str, Any]) -> Rule:
-        errors = self._objection_errors(case, "claim.uphold", by, args)
-
-        def apply(result: Any) -> None:
-            case.objections = []
-            self.end_notice(case)
-        return errors, {"apply": apply}
-
-    def end_notice(self, case: FlowCase) -> None:
-        """A claim leaves review or notice without posting: its pending points and the cap
-        room it held are given back."""
-        if case.due_us:
-            self.pending[case.account] = self.pending.get(case.account, 0) - case.points
-            if case.points > 0:
-                self.free_caps(case.account, case.subject, case.points, case.occurred_us)
-        case.due_us = 0
-
-    def _claim_appeal(self, case: FlowCase, by: Actor, args: dict[str, Any]) -> Rule:
-        errors = self.authorise("claim.appeal", by, None) | self.reason_errors(args)
-        if not self.is_member(by.id):
-            errors.add(PermissionDenied)
-        if case.state == "posted" and self.stamp() >= case.appeal_end_us:
-            errors.add(DeadlinePassed)
-
-        def apply(result: Any) -> None:
-            case.due_us = 0
-        return errors, {"apply": apply}
-
-    def _claim_dismiss_appeal(self, case: FlowCase, by: Actor, args: dict[str, Any]) -> Rule:
-        errors = self.reviewer_errors(case, "claim.dismiss_appeal", by) | self.reason_errors(
-            args)
-
-        def apply(result: Any) -> None:
-            case.due_us = case.appeal_end_us
-        return errors, {"apply": apply}
-
-    def _claim_uphold_appeal(self, case: FlowCase, by: Actor, args: dict[str, Any]) -> Rule:
-        errors = self.reviewer_errors(case, "claim.uphold_appeal", by) | self.reason_errors(
-            args)
-        posting = self.postings.get(case.posting)
-        if posting is not None and posting.reversed:
-            errors.add(AlreadyReversed)
-
-        def apply(result: Any) -> None:
-            if posting is not None:
-                self.undo_posting(posting)
-
-        def check(result: Any) -> list[str]:
-            return []
-        return errors, {"apply": apply, "events": 1, "check": check}
-
     # wishes
-
-    def on_the_wall(self, case: FlowCase, effect: dict[str, Any] | None = None
-                    ) -> dict[str, Any]:
-        """The effect of a step that puts a wish (back) on the wall: ``list_days`` from today
-        (after ``effect``'s own apply, if any)."""
-        due = self.days_after(self.stamp(), self.rulebook.wishes.list_days)
-        before = (effect or {}).get("apply", lambda result: None)
-
-        def apply(result: Any) -> None:
-            before(result)
-            case.due_us = due
-        return {**(effect or {}), "apply": apply, "check": self.due_check(case, due)}
-
-    def off_the_wall(self, case: FlowCase) -> dict[str, Any]:
-        """The effect of a step that ends the wish's time on the wall (no deadline)."""
-        def apply(result: Any) -> None:
-            case.due_us = 0
-        return {"apply": apply}
-
-    def _wish_list(self, case: FlowCase, by: Actor, args: dict[str, Any]) -> Rule:
-        errors = self.reviewer_errors(case, "wish.list", by)
-        if "category" in args:
-            category = self.rulebook.wishes.category(args["category"]) if isinstance(
-                args["category"], str) else None
-            too_much = category is not None and category.max_value is not None and (
-                case.value or 0) > category.max_value
-            if category is None or too_much:
-                errors.add(ValidationError)
-        return errors, self.on_the_wall(case)
-
-    def _wish_reject(self, case: FlowCase, by: Actor, args: dict[str, Any]) -> Rule:
-        return self.reviewer_errors(case, "wish.reject", by) | self.reason_errors(args), {}
-
-    def _wish_withdraw(self, case: FlowCase, by: Actor, args: dict[str, Any]) -> Rule:
-        return self.authorise("wish.withdraw", by, case.household) | self.reason_errors(
-            args, optional=True), self.off_the_wall(case)
-
-    def _wish_take_down(self, case: FlowCase, by: Actor, args: dict[str, Any]) -> Rule:
-        return self.authorise("wish.take_down", by, case.household) | self.reason_errors(
-            args), self.off_the_wall(case)
-
-    def _wish_restore(self, case: FlowCase, by: Actor, args: dict[str, Any]) -> Rule:
-        return self.authorise("wish.restore", by, case.household), self.on_the_wall(case)
-
-    def _wish_claim(self, case: FlowCase, by: Actor, args: dict[str, Any]) -> Rule:
-        """One live claim: only from ``listed``; never by the wisher's household."""
-        errors = self.authorise("wish.claim", by, case.household)
-        if not self.is_member(by.id):
-            errors.add(PermissionDenied)
-        due = self.days_after(self.stamp(), self.rulebook.wishes.claim_days)
-
-        def apply(result: Any) -> None:
-            case.assignee, case.due_us = by.id, due
-        return errors, {"apply": apply, "check": self.due_check(case, due)}
 
     def unassign(self, case: FlowCase) -> Any:
         def apply(result: Any) -> None:
             case.assignee, case.team, case.due_us = "", (), 0
         return apply
-
-    def _wish_release(self, case: FlowCase, by: Actor, args: dict[str, Any]) -> Rule:
-        errors = self.assignee_errors(case, "wish.release", by)
-        return errors | self.reason_errors(args, optional=True), self.on_the_wall(
-            case, {"apply": self.unassign(case)})
-
-    def _wish_revoke(self, case: FlowCase, by: Actor, args: dict[str, Any]) -> Rule:
-        errors = self.authorise("wish.revoke", by, case.household) | self.reason_errors(args)
-        return errors, self.on_the_wall(case, {"apply": self.unassign(case)})
-
-    def _wish_fulfil(self, case: FlowCase, by: Actor, args: dict[str, Any]) -> Rule:
-        errors = self.assignee_errors(case, "wish.fulfil", by)
-        evidence = args.get("evidence")
-        if "evidence" in args:
-            if not isinstance(evidence, list | tuple) or not all(
-                    isinstance(e, str) for e in evidence):
-                errors.add(ValidationError)
-            elif not evidence:
-                errors.add(EvidenceRequired)
-
-        def apply(result: Any) -> None:
-            case.due_us = 0
-        return errors, {"apply": apply}
-
-    def _wish_confirm(self, case: FlowCase, by: Actor, args: dict[str, Any]) -> Rule:
-        """The wisher's side confirms (never the claimer); the claimer earns the wish item
-        once, unless a cap has no room or their account closed (then it is withheld)."""
-        errors = self.authorise("wish.confirm", by, case.household)
-        if by.id == case.assignee or self.awards_own_household(by, case.assignee):
-            errors.add(PermissionDenied)
-        if "rating" in args:
-            errors |= self.rating_errors(args["rating"])
-        item = self.rulebook.wishes.item
-        return errors, self.earn(case, item, self.item_points(item))
 
     def earn(self, case: FlowCase, item: str | None, points: int) -> dict[str, Any]:
         """The effect of a step that awards ``points`` of ``item`` to the case's assignee:
@@ -803,130 +350,9 @@ class FlowModel(_Base):
                             self.stamp(1))
         return {"apply": apply, "events": 1}
 
-    def _wish_close(self, case: FlowCase, by: Actor, args: dict[str, Any]) -> Rule:
-        return self.authorise("wish.close", by, case.household), {}
-
     # orders
 
-    def _order_reject(self, case: FlowCase, by: Actor, args: dict[str, Any]) -> Rule:
-        return self.authorise("order.reject", by, case.household) | self.reason_errors(args), {}
-
-    def _order_open(self, case: FlowCase, by: Actor, args: dict[str, Any]) -> Rule:
-        """To be grabbed, for ``open_hours``."""
-        due = self.stamp() + self.rulebook.services.open_hours * HOUR_US
-
-        def apply(result: Any) -> None:
-            case.assignee, case.team, case.due_us = "", (), due
-        return self.authorise("order.open", by, case.household), {
-            "apply": apply, "check": self.due_check(case, due)}
-
-    def _order_cancel(self, case: FlowCase, by: Actor, args: dict[str, Any]) -> Rule:
-        errors = self.authorise("order.cancel", by, case.household)
-
-        def apply(result: Any) -> None:
-            case.team, case.due_us = (), 0
-        return errors | self.reason_errors(args, optional=True), {"apply": apply}
-
-    def _order_dispatch(self, case: FlowCase, by: Actor, args: dict[str, Any]) -> Rule:
-        """To one volunteer or a team; only members who may serve this household."""
-        errors = self.authorise("order.dispatch", by, case.household)
-        volunteer, team = args.get("volunteer"), args.get("team")
-        if (volunteer is None) == (team is None):
-            errors.add(ValidationError)
-        members: list[Any] = [volunteer] if volunteer is not None else list(team or ())
-        if team is not None and (not isinstance(team, list | tuple) or not team
-                                 or len(set(team)) != len(team)):
-            errors.add(ValidationError)
-        for member in members:
-            if not isinstance(member, str):
-                errors.add(ValidationError)
-            elif not self.may_serve(member, case.household):
-                errors.add(PermissionDenied)
-        due = self.stamp() + self.rulebook.services.accept_hours * HOUR_US
-
-        def apply(result: Any) -> None:
-            case.assignee = volunteer or ""
-            case.team = tuple(team or ())
-            case.due_us = due
-        return errors, {"apply": apply, "check": self.due_check(case, due)}
-
-    def _order_accept(self, case: FlowCase, by: Actor, args: dict[str, Any]) -> Rule:
-        """A dispatched order by its volunteer (or one of its team); an open one by anyone
-        who may serve the household."""
-        errors = self.authorise("order.accept", by, case.household)
-        if not self.may_serve(by.id, case.household):
-            errors.add(PermissionDenied)
-        if case.state == "dispatched" and by.id != case.assignee and by.id not in case.team:
-            errors.add(PermissionDenied)
-
-        def apply(result: Any) -> None:
-            case.assignee, case.team, case.due_us = by.id, (), 0
-        return errors, {"apply": apply}
-
-    def _order_decline(self, case: FlowCase, by: Actor, args: dict[str, Any]) -> Rule:
-        errors = self.authorise("order.decline", by, None) | self.reason_errors(
-            args, optional=True)
-        if by.id != case.assignee and by.id not in case.team:
-            errors.add(PermissionDenied)
-        return errors, {"apply": self.unassign(case)}
-
-    def _order_start(self, case: FlowCase, by: Actor, args: dict[str, Any]) -> Rule:
-        started = self.stamp()
-
-        def apply(result: Any) -> None:
-            case.started_us = started
-        return self.assignee_errors(case, "order.start", by), {"apply": apply}
-
-    def _order_finish(self, case: FlowCase, by: Actor, args: dict[str, Any]) -> Rule:
-        """The minutes of service: at most the whole minutes since ``start``."""
-        errors = self.assignee_errors(case, "order.finish", by)
-        minutes = args.get("minutes")
-        if "minutes" in args:
-            errors |= self.minutes_errors(minutes)
-            if not errors and case.state == "in_service" and (
-                    int(minutes or 0) > (self.stamp() - case.started_us) // 60_000_000):
-                errors.add(ValidationError)
-
-        def apply(result: Any) -> None:
-            case.minutes = int(minutes or 0)
-        return errors, {"apply": apply}
-
-    def _order_rate(self, case: FlowCase, by: Actor, args: dict[str, Any]) -> Rule:
-        """The ordering side rates (never the volunteer); the volunteer earns the service's
-        item once per order, or once per started hour of the minutes given at finish."""
-        errors = self.authorise("order.rate", by, case.household)
-        if by.id == case.assignee or self.awards_own_household(by, case.assignee):
-            errors.add(PermissionDenied)
-        if "rating" in args:
-            errors |= self.rating_errors(args["rating"])
-        service = self.rulebook.services.service(case.subject)
-        item = service.item if service is not None else None
-        units = 1
-        if service is not None and service.per == "hour":
-            units = -(-case.minutes // 60)
-        return errors, self.earn(case, item, self.item_points(item) * units)
-
-    def _order_close(self, case: FlowCase, by: Actor, args: dict[str, Any]) -> Rule:
-        return self.authorise("order.close", by, case.household), {}
-
     # deposits
-
-    def _deposit_approve(self, case: FlowCase, by: Actor, args: dict[str, Any]) -> Rule:
-        """Two different reviewers, neither the volunteer nor the submitter; the second
-        approval deposits the minutes (within the storage cap)."""
-        errors = self.reviewer_errors(case, "deposit.approve", by)
-        if case.state != "approved_once":
-            return errors, {}
-        cap = self.rulebook.timebank.max_minutes
-        if cap is not None and self.held_minutes(case.account) + case.minutes > cap:
-            errors.add(LimitReached)
-
-        def apply(result: Any) -> None:
-            self.move_minutes(TIMEBANK, case.account, case.minutes)
-        return errors, {"apply": apply, "events": 1}
-
-    def _deposit_reject(self, case: FlowCase, by: Actor, args: dict[str, Any]) -> Rule:
-        return self.reviewer_errors(case, "deposit.reject", by) | self.reason_errors(args), {}
 
     def due_check(self, case: FlowCase, due: int) -> Any:
         """The ``due_us`` fact a step records must be the model's deadline."""
@@ -940,83 +366,6 @@ class FlowModel(_Base):
         return check
 
     # -- the time bank -------------------------------------------------------------------
-
-    def move_minutes(self, source: str, destination: str, minutes: int) -> None:
-        self.minutes[source] = self.minutes.get(source, 0) - minutes
-        self.minutes[destination] = self.minutes.get(destination, 0) + minutes
-
-    def time_account_errors(self, member: str) -> Errors:
-        if member not in self.members:
-            return {UnknownAccount}
-        return self.account_errors(member)
-
-    def spend_time(self, member: str, minutes: int, *, service: str, by: Actor, key: str,
-                   memo: str = "") -> Prediction:
-        """Minutes spent on a service go to ``@timebank``."""
-        errors = self.authorise("spend_time", by, self.household_of(member))
-        errors |= self.time_account_errors(member) | self.minutes_errors(minutes)
-        if not _text(service):
-            errors.add(ValidationError)
-        if not self.minutes_errors(minutes) and minutes > self.held_minutes(member):
-            errors.add(InsufficientMinutes)
-
-        def apply(result: Any) -> None:
-            self.move_minutes(member, TIMEBANK, minutes)
-            self.wrote()
-        return self.accept(key, "spend_time", (member, minutes, service, by, memo), errors, apply,
-                           label="time spent")
-
-    def donate_time(self, member: str, to: str, minutes: int, *, by: Actor, key: str,
-                    memo: str = "") -> Prediction:
-        """Minutes given to another member of the same household (within the cap)."""
-        errors = self.authorise("donate_time", by, self.household_of(member))
-        errors |= self.time_account_errors(member) | self.minutes_errors(minutes)
-        if to == member or to not in self.members or (
-                self.household_of(to) != self.household_of(member)):
-            errors.add(ValidationError)
-        elif self.account_errors(to):
-            errors |= self.account_errors(to)
-        cap = self.rulebook.timebank.max_minutes
-        if not self.minutes_errors(minutes) and minutes > self.held_minutes(member):
-            errors.add(InsufficientMinutes)
-        if not self.minutes_errors(minutes) and cap is not None and (
-                self.held_minutes(to) + minutes > cap):
-            errors.add(LimitReached)
-
-        def apply(result: Any) -> None:
-            self.move_minutes(member, to, minutes)
-            self.wrote()
-        return self.accept(key, "donate_time", (member, to, minutes, by, memo), errors, apply,
-                           label="time donated")
-
-    def convert_time(self, member: str, minutes: int, *, by: Actor, key: str,
-                     memo: str = "") -> Prediction:
-        """Minutes to points: one unit of the time-bank item per ``unit_minutes``, for a
-        member holding at least the threshold; the award follows the ``time_moved``."""
-        policy = self.rulebook.timebank
-        errors = self.authorise("convert_time", by, self.household_of(member))
-        errors |= self.time_account_errors(member) | self.minutes_errors(minutes)
-        held = self.held_minutes(member)
-        points = 0
-        if policy.item is None or held < policy.threshold_minutes:
-            errors.add(NotEligible)
-        if not self.minutes_errors(minutes):
-            if minutes % policy.unit_minutes:
-                errors.add(ValidationError)
-            if minutes > held:
-                errors.add(InsufficientMinutes)
-            if not errors and policy.item is not None:
-                points = self.item_points(policy.item) * (minutes // policy.unit_minutes)
-                errors |= self.cap_errors(member, policy.item, points, self.stamp(1))
-
-        def apply(result: Any) -> None:
-            assert policy.item is not None
-            self.move_minutes(member, TIMEBANK, minutes)
-            self.post_entry("award", result.seq + 1, member, policy.item, points,
-                            self.stamp(1))
-            self.wrote(2)
-        return self.accept(key, "convert_time", (member, minutes, by, memo), errors, apply,
-                           label="time converted")
 
     # -- due jobs ------------------------------------------------------------------------
 
@@ -1125,3 +474,8 @@ class FlowModel(_Base):
             self.wrote(len(reservations))
         return Prediction(check=check, commit=commit,
                           label="orders timed out" if due else "no order due")
+
+
+class FlowModel(ClaimSteps, WishSteps, OrderSteps, TimeBankSteps, FlowCore):
+    """The workflows' model: the cases and the time-bank minutes, the one ``step`` command and
+    the due jobs (`FlowCore`), with each flow's own commands and step rules."""

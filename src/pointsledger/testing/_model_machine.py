@@ -27,145 +27,25 @@ from pointsledger.base.actors import Actor
 from pointsledger.base.clock import ManualClock
 from pointsledger.errors import PointsLedgerError
 from pointsledger.ledger.ledger import Ledger
-from pointsledger.rules.benefits import Campaign, Vetoes
-from pointsledger.rules.catalogue import Limit, PriceRule, Reward, StorePolicy
-from pointsledger.rules.checklist import Cap, ChecklistItem
-from pointsledger.rules.expiry import ExpiryPolicy
-from pointsledger.rules.matters import Matter, ProcedureStep, four_and_two
-from pointsledger.rules.procedures import (
-    ClaimPolicy,
-    Service,
-    ServicePolicy,
-    TimeBankPolicy,
-    WishCategory,
-    WishPolicy,
-)
 from pointsledger.rules.rulebook import Rulebook
 from pointsledger.testing._coverage import CoveredMachine
 from pointsledger.testing._families import family_commands, focus
 from pointsledger.testing._flow_rules import FlowRules
 from pointsledger.testing._invariants import InvariantWatch, check_invariants
-from pointsledger.testing._model import COMMUNITY, POOL, CoreModel, Model
+from pointsledger.testing._model import CoreModel, Model
 from pointsledger.testing._model_benefits import BENEFIT_COMMANDS, BenefitRules
 from pointsledger.testing._model_donations import DONATION_COMMANDS, DonationRules
 from pointsledger.testing._model_matters import MatterRules
+from pointsledger.testing._model_records import COMMUNITY, POOL
 from pointsledger.testing._model_registry import REGISTRY_COMMANDS, RegistryRules
+from pointsledger.testing._model_village import (
+    ELDERS,
+    TZ,
+    default_model_rulebook,
+    default_model_village,
+)
+from pointsledger.testing._store_rules import StoreRules
 from pointsledger.testing._strategies import Village
-
-TZ = "Asia/Shanghai"
-START = pendulum.datetime(2026, 3, 2, 9, 0, tz=TZ)
-"""A Monday: the week's caps start afresh; the elderly members' birthdays fall on it."""
-
-
-MODEL_MATTERS = (
-    Matter("XW-01", "村级工程项目", kind="petty_power", role="committee",
-           steps=four_and_two([ProcedureStep("tender", "招投标", role="committee", days=10,
-                                             day_kind="calendar")], days=3),
-           basis="村级小微权力清单"),
-    Matter("BM-01", "低保申请协办", kind="public_service", role="committee", steps=[
-        ProcedureStep("accept", "受理", role="grid_worker", evidence_required=False, days=1),
-        ProcedureStep("review", "审核", role="committee", days=5),
-        ProcedureStep("publish", "公示", role="committee", days=7, day_kind="calendar")]),
-    Matter("XZ-01", "医保参保登记", kind="assist_government", role="grid_worker",
-           steps=[ProcedureStep("register", "登记", role="grid_worker",
-                                evidence_required=False)]),
-    Matter("FM-01", "开具无犯罪记录证明", kind="negative", role="committee"),
-)
-"""The model rulebook's matter lists: 四议两公开 with a tender, a public service with working
-and calendar limits, a step without limit or evidence, and a negative-list entry."""
-
-
-def default_model_rulebook(version: str = "2026") -> Rulebook:
-    """A realistic rulebook from the docs and DOMAIN.md: capped items and a capped category,
-    deductions (one serious, with evidence), rewards with limits, days, a window, a total,
-    a qualifying score and an age-priced canteen meal, rolling expiry, and the workflows'
-    policies (claims with deductions, wishes, services, a time bank), a veto (一票否决) and a
-    campaign doubling 环境卫生 in April 2026 (the examples run in March)."""
-    return Rulebook(
-        version,
-        [
-            ChecklistItem("ENV-01", "庭院环境整洁", category="环境卫生", points=5,
-                          cap=Cap(10, per="month")),
-            ChecklistItem("VOL-01", "参加志愿服务", category="志愿服务", points=5,
-                          unit="每人次"),
-            ChecklistItem("VOL-02", "参加治安巡逻", category="志愿服务", points=10),
-            ChecklistItem("MTG-01", "参加村民会议", category="民主参与", points=2,
-                          cap=Cap(2, per="day")),
-            ChecklistItem("HON-01", "获得镇级表彰", category="荣誉", points=20,
-                          cap=[Cap(20, per="quarter"), Cap(30, per="year")],
-                          evidence_required=True),
-            ChecklistItem("DON-01", "捐赠物品", category="爱心捐赠", points=10),
-            ChecklistItem("DON-02", "爱心捐赠（按价值）", category="爱心捐赠", points=1,
-                          per_value=10, cap=Cap(30, per="month")),
-            ChecklistItem("WISH-01", "认领微心愿", category="微心愿", points=10,
-                          cap=Cap(20, per="month")),
-            ChecklistItem("SVC-02", "老人陪护", category="为民服务", points=2),
-            ChecklistItem("SVC-03", "家电维修", category="为民服务", points=3),
-            ChecklistItem("TB-01", "时间银行兑换", category="时间银行", points=1),
-            ChecklistItem("COV-01", "焚烧秸秆", category="村规民约", points=-5),
-            ChecklistItem("COV-09", "违反公共道德", category="村规民约", points=-20,
-                          evidence_required=True, serious=True),
-        ],
-        category_caps={"志愿服务": Cap(20, per="week")},
-        rewards=[
-            Reward("SOAP", "肥皂", cost=5, category="日用品", limits=[Limit(2, "week")]),
-            Reward("POWDER", "洗衣粉", cost=20, category="日用品", weekdays={"fri"},
-                   month_end=True),
-            Reward("MEAL", "长者餐", cost=10, category="食堂",
-                   limits=[Limit(1, "day", "member")],
-                   price_rules=[PriceRule(60, 75, 80), PriceRule(75, None, 0)]),
-            Reward("TISSUE", "纸巾", cost=15, category="日用品", total_limit=6,
-                   min_score=110, available_from=_dt.date(2026, 3, 1),
-                   available_until=_dt.date(2026, 4, 30)),
-        ],
-        store=StorePolicy(base_points=100, min_score=60, ban_years=1, reservation_days=3),
-        expiry=ExpiryPolicy("rolling", days=30),
-        claims=ClaimPolicy(review_tiers=2, notice_days=7, appeal_days=30, deductions=True),
-        wishes=WishPolicy([WishCategory("物品", 200), WishCategory("服务")], claim_days=14,
-                          item="WISH-01"),
-        services=ServicePolicy([
-            Service("CARE", "老人陪护", category="助老服务", item="SVC-02", per="hour"),
-            Service("FIX", "家电维修", category="便民服务", item="SVC-03", per="order"),
-            Service("TALK", "谈心", category="关爱", item=None),
-        ], accept_hours=24),
-        timebank=TimeBankPolicy(item="TB-01", unit_minutes=60, threshold_minutes=120,
-                                max_minutes=600),
-        vetoes=Vetoes(items={"COV-01"}),
-        campaigns=[Campaign("ENV-MONTH", "人居环境整治月", start=_dt.date(2026, 4, 1),
-                            end=_dt.date(2026, 4, 30), categories={"环境卫生"}, multiplier=2)],
-        matters=MODEL_MATTERS,
-    )
-
-
-ELDERS = (
-    # (member, household, name, birth date): at and one day before the price bands' ages
-    ("M13", "H1", "张奶奶", _dt.date(1966, 3, 2)),   # 60 on the start day
-    ("M23", "H2", "李爷爷", _dt.date(1966, 3, 3)),   # 60 the day after
-    ("M33", "H3", "王奶奶", _dt.date(1951, 3, 2)),   # 75 on the start day
-    ("M43", "H4", "赵爷爷", _dt.date(1951, 3, 3)),   # 75 the day after
-)
-
-
-def default_model_village(rulebook: Rulebook | None = None) -> Village:
-    """Four households in two grids; residents, a store keeper and a grid worker who belong
-    to households (for conflict-of-interest draws), volunteers and a party member in different
-    households. The elders with birth dates are registered by the machine (``ELDERS``)."""
-    return Village(
-        rulebook=rulebook or default_model_rulebook(),
-        grids=("G1", "G2"),
-        households=(("H1", "G1", "张三"), ("H2", "G1", "李四"), ("H3", "G2", "王五"),
-                    ("H4", "G2", "赵六")),
-        members=(
-            ("M11", "H1", "张三", frozenset({"resident"})),
-            ("M12", "H1", "张小梅", frozenset({"resident", "store_keeper"})),
-            ("M21", "H2", "李四", frozenset({"resident", "grid_worker"})),
-            ("M22", "H2", "李小龙", frozenset({"resident", "volunteer"})),
-            ("M31", "H3", "王五", frozenset({"resident", "party_member"})),
-            ("M41", "H4", "赵六", frozenset({"resident", "volunteer"})),
-        ),
-        start=START,
-        tz=TZ,
-    )
 
 
 def ledger_snapshot(ledger: Ledger) -> tuple[Any, ...]:
@@ -182,7 +62,7 @@ def _event(text: str) -> None:
         event(text)
 
 
-def _times(machine: CoreRules) -> st.SearchStrategy[tuple[str, Any]]:
+def _times(machine: LedgerRules) -> st.SearchStrategy[tuple[str, Any]]:
     """``occurred_at`` draws at the edges: omitted, now, just in the future, at the
     backdating boundary and 1 µs past it, naive, in a closed period, recent."""
     now = machine.clock()
@@ -220,8 +100,8 @@ MATTER_COMMANDS = ("open_matter", "overdue_due")
 """The commands and due jobs the matter rules call (``step`` aside)."""
 
 
-class CoreRules(CoveredMachine):
-    """The harness and the rules of the core commands (a mixin of the machines)."""
+class LedgerRules(CoveredMachine):
+    """The harness and the rules of the core commands but the points store's (`StoreRules`)."""
 
     model_class: ClassVar[type[CoreModel]] = Model
     checks: ClassVar[int] = 0
@@ -605,216 +485,6 @@ class CoreRules(CoveredMachine):
         self.clock.set(self.model.local(min(self.lot_ends()) - (edge != "at")))
         self.both(job, None)
 
-    # -- the points store ------------------------------------------------------------------
-
-    @rule(data=st.data(), quantity=st.sampled_from([1, 2, 3, 10, 0]),
-          donation=st.sampled_from([None, None, None, "H2", "M31", "H9", "H1"]))
-    def receive_stock(self, data: st.DataObject, quantity: int, donation: str | None) -> None:
-        reward = data.draw(st.sampled_from([self.cheapest, *self.rewards, "NOPE"]),
-                           label="reward")
-        by = self.keeper if donation != "H1" else self.member_keeper
-        item = "DON-01" if "DON-01" in self.award_items else self.richest_item
-        self.keyed("receive_stock", reward, quantity, by=by, key=self.fresh_key(),
-                   donor=donation, donation_item=item if donation else None)
-
-    @rule(data=st.data(), delta=st.sampled_from([-1, 0, 1, -100]),
-          who=st.sampled_from(["keeper", "keeper", "grid"]))
-    def adjust_stock(self, data: st.DataObject, delta: int, who: str) -> None:
-        """A stock-take: exactly the reserved units, one fewer, or more."""
-        reward = data.draw(st.sampled_from([*self.rewards, "NOPE"]), label="reward")
-        counted = self.model.reserved.get(reward, 0) + delta
-        by = self.keeper if who == "keeper" else self.grid_worker
-        self.keyed("adjust_stock", reward, counted=max(counted, -1), reason="盘点", by=by,
-                   key=self.fresh_key())
-
-    @rule(data=st.data(), name=st.sampled_from(["redeem", "redeem", "reserve"]),
-          quantity=st.sampled_from([1, 1, 1, 2, "free", "free+1", 0]))
-    def spend(self, data: st.DataObject, name: str, quantity: int | str) -> None:
-        richest = max(self.model.households, key=self.model.available)
-        account = data.draw(st.sampled_from([richest] * 4 + self.accounts + ["H9"]),
-                            label="account")
-        stocked = [r for r in self.rewards if self.model.on_hand.get(r, 0)]
-        reward = data.draw(st.sampled_from(stocked * 3 + self.rewards + ["NOPE"]),
-                           label="reward")
-        household = self.model.household_of(account)
-        members = [m for m, r in self.model.members.items() if r["household"] == household]
-        member = data.draw(st.sampled_from([None, None, *members, *members, "M41"]),
-                           label="member")
-        free = self.model.on_hand.get(reward, 0) - self.model.reserved.get(reward, 0)
-        units = {"free": max(free, 1), "free+1": free + 1}.get(str(quantity), quantity)
-        who = data.draw(st.sampled_from(["keeper", "keeper", "keeper", "keeper",
-                                         "member keeper", "resident", "stranger"]), label="by")
-        by = {"keeper": self.keeper, "member keeper": self.member_keeper,
-              "stranger": self.stranger,
-              "resident": Actor(members[0] if members else "M11", roles={"resident"})}[who]
-        if name == "redeem" and who == "resident":
-            by = self.keeper
-        result = self.keyed(name, account, reward, by=by, key=self.fresh_key(),
-                            quantity=units, member=member)
-        if result is not None and name == "reserve":
-            self.reservations.append(result)
-        elif result is not None:
-            self.entries.append(result.id)
-
-    @precondition(lambda self: bool(self.rewards))
-    @rule(data=st.data(), name=st.sampled_from(["redeem", "reserve"]),
-          quantity=st.sampled_from([1, 1, 2, "free", "free+1"]))
-    def shop(self, data: st.DataObject, name: str, quantity: int | str) -> None:
-        """The richest household buys a stocked reward (for a member of it, at times an
-        elder at a price band's edge): mostly valid, up to the free stock and one more."""
-        stocked = [r for r in self.rewards if self.model.on_hand.get(r, 0)]
-        if not stocked:
-            self.keyed("receive_stock", data.draw(st.sampled_from(self.rewards)), 5,
-                       by=self.keeper, key=self.fresh_key())
-            return
-        account = max(self.model.households, key=self.model.available)
-        reward = data.draw(st.sampled_from(stocked), label="reward")
-        members = [m for m, r in self.model.members.items()
-                   if r["household"] == account and not r["closed"]]
-        member = data.draw(st.sampled_from([None, *members]), label="member")
-        free = self.model.on_hand.get(reward, 0) - self.model.reserved.get(reward, 0)
-        units = {"free": max(free, 1), "free+1": free + 1}.get(str(quantity), quantity)
-        self.able_to_pay(account, reward, max(units, 1))
-        by = self.keeper if name == "redeem" else Actor(members[0] if members else "M11",
-                                                        roles={"resident"})
-        result = self.keyed(name, account, reward, by=by, key=self.fresh_key(),
-                            quantity=units, member=member)
-        if result is not None and name == "reserve":
-            self.reservations.append(result)
-        elif result is not None:
-            self.entries.append(result.id)
-
-    @precondition(lambda self: bool(self.priced))
-    @rule(data=st.data(), elder=st.sampled_from([e[0] for e in ELDERS] + ["new"] * 4),
-          age=st.sampled_from([60, 75]), short=st.booleans(),
-          name=st.sampled_from(["redeem", "reserve"]))
-    def elder_meal(self, data: st.DataObject, elder: str, age: int, short: bool,
-                   name: str) -> None:
-        """A canteen meal (a reward priced by age) for an elder at a price band's age
-        boundary: turning the band's age today, or a day short of it (a new member born so,
-        or one of ``ELDERS``)."""
-        meal = data.draw(st.sampled_from(self.priced), label="reward")
-        ages = sorted({rule.min_age for r in self.plan.rulebook.rewards if r.code == meal
-                       for rule in r.price_rules})
-        age = ages[age % len(ages)] if age not in ages else age
-        if elder == "new":
-            today = self.model.now().date()
-            if (today.month, today.day) == (2, 29):
-                return
-            born = today.replace(year=today.year - age) + _dt.timedelta(days=int(short))
-            elder = f"E{len(self.model.members) + 1}"
-            self.both("register_member", elder, household="H1", name="老人",
-                      roles=frozenset({"resident"}), birth_date=born, by=self.committee)
-        if elder not in self.model.members:
-            return
-        if not self.model.on_hand.get(meal, 0) - self.model.reserved.get(meal, 0):
-            self.keyed("receive_stock", meal, 3, by=self.keeper, key=self.fresh_key())
-        household = self.model.household_of(elder)
-        self.able_to_pay(household, meal)
-        result = self.keyed(name, household, meal, member=elder, by=self.keeper,
-                            key=self.fresh_key())
-        if result is not None and name == "reserve":
-            self.reservations.append(result)
-        elif result is not None:
-            self.entries.append(result.id)
-
-    def able_to_pay(self, account: str, reward: str, quantity: int = 1) -> None:
-        """Awards of `richest_item` to ``account`` (up to three) until it has the
-        points for ``quantity`` units of ``reward`` at full price: so that the store's rules
-        mostly test buying, not `InsufficientPoints`."""
-        found = self.model.reward(reward)
-        if found is None or not self.award_items:
-            return
-        for _ in range(3):
-            if self.model.available(account) >= found.cost * quantity:
-                return
-            if self.keyed("award", account, self.richest_item, by=self.grid_worker,
-                          key=self.fresh_key()) is None:
-                return
-
-    def free_units(self, reward: str) -> int:
-        """The model's units of ``reward`` on hand and not reserved."""
-        return int(self.model.on_hand.get(reward, 0) - self.model.reserved.get(reward, 0))
-
-    @precondition(lambda self: bool(self.rewards))
-    @rule(then=st.sampled_from(["redeem", "reserve", "adjust_stock"]))
-    def hold_the_last_unit(self, then: str) -> None:
-        """One unit of the cheapest reward free (a stock-take makes it so), reserved by the
-        richest household; then another household asks for it, or a count below the reserved
-        units; then the holder picks it up, cancels, or lets it time out."""
-        reward = self.cheapest
-        if not self.free_units(reward):
-            self.keyed("receive_stock", reward, 1, by=self.keeper, key=self.fresh_key())
-        self.keyed("adjust_stock", reward, counted=self.model.reserved.get(reward, 0) + 1,
-                   reason="盘点", by=self.keeper, key=self.fresh_key())
-        first, second = sorted(self.model.households, key=self.model.available)[-2:][::-1]
-        self.able_to_pay(first, reward)
-        held = self.keyed("reserve", first, reward, by=self.keeper, key=self.fresh_key())
-        if held is None:
-            return
-        self.reservations.append(held)
-        if then == "adjust_stock":
-            self.keyed("adjust_stock", reward, counted=self.model.reserved[reward] - 1,
-                       reason="盘点短少", by=self.keeper, key=self.fresh_key())
-        else:
-            self.able_to_pay(second, reward)
-            self.keyed(then, second, reward, by=self.keeper, key=self.fresh_key())
-        # the holder then picks the unit up, lets it go, or lets the reservation time out
-        if then == "redeem":
-            self.keyed("hand_over", held.id, by=self.keeper, key=self.fresh_key(),
-                       pickup_code=held.pickup_code)
-        elif then == "adjust_stock":
-            moment = self.model.local(held.expires_us)
-            if moment > self.model.now():
-                self.clock.set(moment)
-            self.both("time_out_due", None)
-        else:
-            self.keyed("cancel_reservation", held.id, reason="不要了", by=self.keeper,
-                       key=self.fresh_key())
-
-    @precondition(lambda self: bool(self.rewards))
-    @rule(data=st.data(), how=st.sampled_from(["hand over", "hand over", "wrong code",
-                                               "no code", "cancel", "cancel",
-                                               "cancel by resident", "time out",
-                                               "time out"]))
-    def end_a_reservation(self, data: st.DataObject, how: str) -> None:
-        """Hand over (with the code, a wrong one or none), cancel a reservation, or let it
-        time out (the clock to its end, or 1 µs before, and ``time_out_due``); when none is
-        open, first reserve the cheapest reward for the richest household."""
-        if not any(self.model.spends[r.seq].state == "open" for r in self.reservations):
-            account = max(self.model.households, key=self.model.available)
-            if not self.free_units(self.cheapest):
-                self.keyed("receive_stock", self.cheapest, 2, by=self.keeper,
-                           key=self.fresh_key())
-            self.able_to_pay(account, self.cheapest)
-            result = self.keyed("reserve", account, self.cheapest, by=self.keeper,
-                                key=self.fresh_key())
-            if result is None:
-                return
-            self.reservations.append(result)
-        still_open = [r for r in self.reservations if self.model.spends[r.seq].state == "open"]
-        reservation = data.draw(st.sampled_from(still_open * 3 + self.reservations[-3:]),
-                                label="reservation")
-        if how == "time out":
-            spend = self.model.spends[reservation.seq]
-            edge = data.draw(st.sampled_from([0, 0, 1]), label="µs before the end")
-            moment = self.model.local(spend.expires_us - edge)
-            if spend.state == "open" and moment > self.model.now():
-                self.clock.set(moment)
-            self.both("time_out_due", None)
-            return
-        if how.startswith("cancel"):
-            household = self.model.household_of(reservation.account)
-            by = (Actor(f"M{household[1:]}1", roles={"resident"}) if how.endswith("resident")
-                  and household else self.keeper)
-            self.keyed("cancel_reservation", reservation.id, reason="不要了", by=by,
-                       key=self.fresh_key())
-            return
-        code = {"hand over": reservation.pickup_code, "no code": None,
-                "wrong code": "000000" if reservation.pickup_code != "000000" else "111111"}
-        self.keyed("hand_over", reservation.id, by=self.keeper, key=self.fresh_key(),
-                   pickup_code=code[how])
-
     @rule(data=st.data(), points=st.sampled_from([1, 1, 5, "all", "all", "all+1", 0]),
           kind=st.sampled_from(["allowed", "allowed", "allowed", "member", "community",
                                 "household"]))
@@ -896,6 +566,10 @@ class CoreRules(CoveredMachine):
             return
         account = data.draw(st.sampled_from(self.accounts), label="account")
         self.both("close_account", account, by=self.committee, balance_to=to)
+
+
+class CoreRules(StoreRules, LedgerRules):
+    """The harness and the rules of the core commands (a mixin of the machines)."""
 
 
 class _BatchCancelled(Exception):

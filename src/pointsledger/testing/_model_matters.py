@@ -48,7 +48,8 @@ from pointsledger.errors import (
 from pointsledger.rules.matters import Matter, ProcedureStep
 from pointsledger.rules.rulebook import Rulebook
 from pointsledger.testing._model_base import Prediction
-from pointsledger.testing._model_flows import FlowCase, FlowModel
+from pointsledger.testing._model_cases import FlowCase
+from pointsledger.testing._model_flows import FlowModel
 
 if TYPE_CHECKING:
     from pointsledger.base.clock import ManualClock
@@ -294,13 +295,14 @@ class MatterModel(FlowModel):
     # -- the due job ---------------------------------------------------------------------
 
     def overdue_due(self, as_of: _dt.datetime | None = None) -> Prediction:
-        """Each open matter whose step's deadline passed by ``as_of`` is marked overdue."""
+        """Each open matter whose step's deadline passed by ``as_of`` is marked overdue, under
+        the key ``@matter/<seq>/overdue/<n>`` (docs/matters.md)."""
         if self.bad_as_of(as_of):
             return Prediction.refused(ValidationError)
         due = [c for c in self.due_cases("matter", "open", self.limit_us(as_of))]
 
         def check(result: Any) -> list[str]:
-            want = [(c.seq, "overdue", "open", f"matter/{c.seq}/overdue") for c in due]
+            want = [(c.seq, "overdue", "open", f"@matter/{c.seq}/overdue") for c in due]
             got = [(e.case, e.step, e.state, e.key.rsplit("/", 1)[0]) for e in result]
             return [] if got == want else [f"overdue_due: ledger {got}, model {want}"]
 

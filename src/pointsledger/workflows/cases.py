@@ -16,6 +16,7 @@ from typing import Any, Final, NamedTuple
 from pointsledger.base.actors import SYSTEM, Actor
 from pointsledger.base.checks import (
     MAX_MINUTES,
+    SYSTEM_KEY,
     check_account_id,
     check_int,
     check_text,
@@ -184,10 +185,10 @@ def system_step(ctx: Context, ref: object, flow: Flow, step_name: str, now_us: i
                 facts: Callable[[Case], Facts], following: Callable[[Case, str], list[Draft]]
                 = lambda _case, _key: []) -> Outcome:
     """A step the ``*_due`` jobs take on one case whose deadline passed by ``now_us``, by the
-    system, under the key ``<flow>/<seq>/<step>/<steps so far>`` (so a case that comes back to
-    the same state later gets a new key)."""
+    system, under the key ``@<flow>/<seq>/<step>/<steps so far>`` (so a case that comes back to
+    the same state later gets a new key; no caller's key starts with ``@``)."""
     found = find_case(ctx.state, ref, flow.name)
-    key = f"{flow.name}/{found.seq}/{step_name}/{len(found.history)}"
+    key = f"{SYSTEM_KEY}{flow.name}/{found.seq}/{step_name}/{len(found.history)}"
     replay = replayed_step(ctx, key, SYSTEM.id, "", flow.name, found.seq, step_name, ())
     if replay:
         return replay
