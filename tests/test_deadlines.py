@@ -283,3 +283,24 @@ def test_no_callers_key_can_block_a_due_job() -> None:
         assert refused.value.fields["field"] == "key"
         assert str(refused.value.fields["value"]).startswith("@")
     assert led.head == head
+
+
+def test_a_refused_step_names_only_the_steps_a_person_may_take() -> None:
+    """A claim in notice may be objected to; ``post`` is the due job's. A step the table does
+    not allow, or one the flow does not have, is refused naming ``object`` as allowed and
+    never ``post`` (the message told users they could take it), as `next_steps` says."""
+    village = make_workflow_village()
+    led = village.ledger
+    claim = led.submit_claim("H002", "HON-01", by=GRID, key="c/submit",
+                             occurred_at=village.clock())
+    led.step(claim, "check", by=GRID2, key="c/check")
+    led.step(claim, "approve", by=COMMITTEE, key="c/approve")
+    assert led.next_steps(claim.id) == ("object",)
+    with pytest.raises(StateError) as wrong_state:
+        led.step(claim, "check", by=GRID2, key="c/check-again")
+    assert wrong_state.value.fields["allowed"] == ["object"]
+    assert "allowed steps: object" in str(wrong_state.value)
+    assert "post" not in wrong_state.value.message_for("zh")
+    with pytest.raises(ValidationError) as no_such_step:
+        led.step(claim, "sign", by=GRID2, key="c/sign")
+    assert "(allowed now: object)" in str(no_such_step.value)

@@ -81,16 +81,23 @@ class Flow:
         return tuple(step for s, step, _t in self.rows
                      if s == state and (s, step) not in excluded)
 
+    def takeable(self, state: str, excluded: frozenset[tuple[str, str]] = frozenset()
+                 ) -> tuple[str, ...]:
+        """The steps a person may take from ``state``: the `allowed()` ones but the
+        ``system`` steps, which only the due jobs take."""
+        return tuple(s for s in self.allowed(state, excluded) if s not in self.system)
+
     def target(self, case: str, state: str, step: str,
                excluded: frozenset[tuple[str, str]] = frozenset()) -> str:
         """The state ``step`` leads to from ``state``.
 
         Raises:
-            StateError: the table does not allow ``step`` from ``state``.
+            StateError: the table does not allow ``step`` from ``state`` (naming the steps a
+                person may take, `takeable()`).
         """
         found = self._table.get((state, step))
         if found is None or (state, step) in excluded:
-            allowed = self.allowed(state, excluded)
+            allowed = self.takeable(state, excluded)
             raise StateError(
                 f"{self.name} {case} is {state!r}: {step!r} is not allowed; allowed steps: "
                 f"{', '.join(allowed) if allowed else 'none (the case is finished)'}",

@@ -34,7 +34,7 @@ def next_steps(case: Case, rulebook: Rulebook | None) -> tuple[str, ...]:
     Empty for a finished case. `step` refuses every other step with a ``StateError``."""
     flow = FLOWS[case.flow]
     excluded = STEP_RULES[flow.name].excluded(rulebook) if rulebook is not None else frozenset()
-    return tuple(s for s in flow.allowed(case.state, excluded) if s not in flow.system)
+    return flow.takeable(case.state, excluded)
 
 
 @command(Stepped, self_service=True)
@@ -63,7 +63,7 @@ def step(ctx: Context, case: str | Event, step: str, *, by: Actor, key: str, mem
     if not isinstance(step, str) or step not in rules.args:
         if step in flow.system:
             raise ValidationError(f"{step!r} is taken by the ledger's due jobs only", step=step)
-        allowed = flow.allowed(found.state)
+        allowed = flow.takeable(found.state)
         raise ValidationError(
             f"{flow.name} has no step {step!r}; its steps: {', '.join(rules.args)} "
             f"(allowed now: {', '.join(allowed) or 'none'})", step=step)
