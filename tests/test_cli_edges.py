@@ -299,6 +299,11 @@ def test_export_refuses_an_existing_file_unless_forced(
     assert rules.read_text(encoding="utf-8") == TOML
     assert cli("export", str(village), str(rules), "--force", capsys=capsys)[0] == 0
     assert import_jsonl(rules).head == head_of(village)[0]
+    for folder in (tmp_path, tmp_path / "missing" / "v.jsonl"):
+        code, _out, err = cli("export", str(village), str(folder), "--force", capsys=capsys)
+        assert code == 2 and ("is a folder" in err or "no folder" in err), err
+        one_line_error(err, str(folder.parent if folder.name == "v.jsonl" else folder))
+    assert not list(tmp_path.glob("*.partial"))
 
 
 def test_python_dash_m_runs_the_cli(tmp_path: Path) -> None:

@@ -283,6 +283,51 @@ def test_a_formula_counts_by_its_saved_value_and_one_never_saved_is_named(
     assert (loaded.item("ENV-01").points, loaded.item("VOL-01").points) == (6, 2)
 
 
+
+def _saved_error(path: Path, sheet: int, ref: str, error: str) -> None:
+    """Give the formula cell ``ref`` a saved error value, as Excel writes a formula that
+    failed (``t="e"``, ``<v>#DIV/0!</v>``); openpyxl writes the formula only."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as book:
+        parts = {name: book.read(name) for name in book.namelist()}
+    part = f"xl/worksheets/sheet{sheet}.xml"
+    text, found = re.subn(rf'<c r="{ref}"([^>]*)><f>([^<]*)</f>(<v\s*/>|<v></v>)?',
+                          rf'<c r="{ref}" t="e"\1><f>\2</f><v>{error}</v>',
+                          parts[part].decode())
+    assert found == 1, (ref, text)
+    parts[part] = text.encode()
+    with zipfile.ZipFile(path, "w") as book:
+        for name, data in parts.items():
+            book.writestr(name, data)
+
+
+@pytest.mark.parametrize(("column", "formula", "error"), [
+    ("title", "=1/0", "#DIV/0!"), ("category", "=NOSUCH()", "#NAME?"),
+    ("points", "=A1+#REF!", "#REF!")])
+def test_a_formula_saved_as_an_error_is_refused_naming_its_cell(
+        tmp_path: Path, column: str, formula: str, error: str) -> None:
+    """A formula whose saved value is an error (``#DIV/0!``, ``#NAME?``, ``#REF!``) is
+    refused naming its sheet, row, column and error: it used to load as that text (a
+    checklist item titled "#DIV/0!", which adopting would write to the ledger for good)."""
+    rules = Rulebook("2026", [ChecklistItem("ENV-01", "庭院环境整洁", category="环境卫生",
+                                            points=5)])
+    path = dump_rulebook(rules, tmp_path / "rules.xlsx")
+    book = openpyxl.load_workbook(path)
+    items = book["items"]
+    letter = openpyxl.utils.get_column_letter([c.value for c in items[1]].index(column) + 1)
+    items[f"{letter}2"] = formula
+    book.save(path)
+    _saved_error(path, book.sheetnames.index("items") + 1, f"{letter}2", error)
+    with pytest.raises(ValidationError) as refused:
+        load_rulebook(path)
+    problems = refused.value.fields["problems"]
+    assert [(p.table, p.row, p.column, p.value) for p in problems] == [
+        ("items", 2, column, error)]
+    assert "error" in problems[0].reason and formula in problems[0].reason
+
+
 def test_writing_a_workbook_writes_nothing_to_the_ledger(mem_village: Village) -> None:
     """A workbook is written from reports, which only read: the ledger's head does not move."""
     ledger = _filled(mem_village).ledger

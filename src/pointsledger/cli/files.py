@@ -106,6 +106,10 @@ def _anchor(args: argparse.Namespace) -> Result:
 def _export(args: argparse.Namespace) -> Result:
     check_ledger_file(args.file)
     not_the_ledger(args.file, args.output)
+    if Path(args.output).is_dir():
+        raise Usage(f"{args.output!r} is a folder: give a file name for the export")
+    if not Path(args.output).parent.is_dir():
+        raise Usage(f"no folder {str(Path(args.output).parent)!r} for {args.output!r}")
     if Path(args.output).exists() and not args.force:
         raise Usage(f"{args.output!r} already exists: give --force to replace it")
     with open_ledger(args.file) as ledger:

@@ -3,10 +3,11 @@
 CSV files are UTF-8, with or without a BOM, and have a header row. An XLSX workbook (the
 ``xlsx`` extra, openpyxl) has one sheet per table, each with a header row. Rows are dicts keyed
 by the header, each with ``"_row"``, its row number in the file; empty rows are skipped and
-cells are read without surrounding white space. Text a writer neutralised against spreadsheet
-formulas (``'=...``, ``'+...``, ``'-...``, ``'@...``: `pointsledger.io._cells.spreadsheet_text`,
-as reports' CSV and `dump_rulebook` write it) is read back as it was. A header naming a column
-twice is refused by name.
+cells are read without surrounding white space. A formula cell counts by its saved value; one
+never saved, or saved as an error (``#DIV/0!``), is refused naming its cell. Text a writer
+neutralised against spreadsheet formulas (``'=...``, ``'+...``, ``'-...``, ``'@...``:
+`pointsledger.io._cells.spreadsheet_text`, as reports' CSV and `dump_rulebook` write it) is
+read back as it was. A header naming a column twice is refused by name.
 """
 
 from __future__ import annotations
@@ -78,6 +79,11 @@ def _header(header: list[str], path: Path, sheet: str | None) -> list[str]:
     return header
 
 
+_ERRORS = frozenset(("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A",
+                     "#GETTING_DATA", "#SPILL!", "#CALC!"))
+"""The values a spreadsheet saves for a formula that failed (openpyxl reads them as text)."""
+
+
 def _xlsx_rows(path: Path, sheet: str | None) -> tuple[list[str], list[Row]]:
     book = _open_workbook(path)
     written = _open_workbook(path, formulas=True)
@@ -106,12 +112,21 @@ def _xlsx_rows(path: Path, sheet: str | None) -> tuple[list[str], list[Row]]:
                            name)
                 for column, value, text in zip(header, values, typed, strict=False)
                 if value is None and isinstance(text, str) and text.startswith("=")]
+            problems += [
+                RowProblem(number, column, value, f"{_formula(text)} ended in an error: "
+                           "correct it in the workbook, or type the value", name)
+                for column, value, text in zip(header, values, typed, strict=False)
+                if isinstance(value, str) and value in _ERRORS]
         if problems:
             raise fail(problems, str(path))
         return header, rows
     finally:
         book.close()
         written.close()
+
+
+def _formula(text: object) -> str:
+    return f"the formula {text}" if isinstance(text, str) and text.startswith("=") else "the cell"
 
 
 def _cell(value: object) -> Any:
