@@ -700,3 +700,21 @@ def test_next_steps_follow_the_review_tiers_of_the_rulebook_in_force(tiers: int)
                 Actor("c-09", roles={"committee"}), key="next")
     assert ledger.next_steps(claim) == (("approve", "reject", "withdraw") if tiers == 2
                                         else ("object",))
+
+
+@pytest.mark.parametrize("tiers", [1, 2])
+def test_an_unknown_step_lists_the_steps_allowed_under_the_rulebook_in_force(tiers: int) -> None:
+    """The refusal of a step the flow does not have lists what may be done now: the steps
+    `next_steps` offers, not those the rulebook switches off (``approve`` before the check
+    under two review tiers, ``check`` under one)."""
+    village = make_workflow_village(tiers=tiers)
+    ledger = village.ledger
+    claim = ledger.submit_claim("H002", "HON-01", by=GRID, key="c", occurred_at=village.clock())
+    before = ledger.head
+    with pytest.raises(ValidationError) as refused:
+        ledger.step(claim, "aprove", by=GRID2, key="typo")
+    allowed_now = str(refused.value).split("allowed now: ")[1].rstrip(")").split(", ")
+    assert tuple(allowed_now) == ledger.next_steps(claim)
+    assert ("approve" if tiers == 2 else "check") not in allowed_now
+    assert refused.value.fields["step"] == "aprove"
+    assert ledger.head == before

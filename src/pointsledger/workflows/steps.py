@@ -63,7 +63,7 @@ def step(ctx: Context, case: str | Event, step: str, *, by: Actor, key: str, mem
     if not isinstance(step, str) or step not in rules.args:
         if step in flow.system:
             raise ValidationError(f"{step!r} is taken by the ledger's due jobs only", step=step)
-        allowed = flow.takeable(found.state)
+        allowed = next_steps(found, rulebook_now(ctx))
         raise ValidationError(
             f"{flow.name} has no step {step!r}; its steps: {', '.join(rules.args)} "
             f"(allowed now: {', '.join(allowed) or 'none'})", step=step)
