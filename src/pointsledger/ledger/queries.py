@@ -26,7 +26,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from itertools import chain
 from types import MappingProxyType
-from typing import Concatenate, ParamSpec, TypeVar
+from typing import Concatenate, ParamSpec, Protocol, TypeVar
 
 from pointsledger.base.checks import check_id, check_int
 from pointsledger.base.clock import to_us
@@ -46,7 +46,15 @@ _K = TypeVar("_K")
 _V = TypeVar("_V")
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
-_Q = TypeVar("_Q", bound="Queries")
+
+
+class _Refreshing(Protocol):
+    _lock: threading.RLock
+
+    def refresh(self) -> int: ...
+
+
+_Q = TypeVar("_Q", bound=_Refreshing)
 
 
 def fresh(read: Callable[Concatenate[_Q, _P], _R]) -> Callable[Concatenate[_Q, _P], _R]:
