@@ -25,6 +25,7 @@ import attrs
 
 from pointsledger import reports
 from pointsledger.base.clock import ManualClock
+from pointsledger.demo.agenda import TZ, at
 from pointsledger.demo.figures import Figures, spreads, year_figures
 from pointsledger.demo.outputs import (
     post_notice,
@@ -35,7 +36,7 @@ from pointsledger.demo.outputs import (
 )
 from pointsledger.demo.rulebook import YEAR
 from pointsledger.demo.setting import Setting, set_up
-from pointsledger.demo.year import TZ, Year, at
+from pointsledger.demo.year import Year
 from pointsledger.ledger import Ledger
 from pointsledger.reports import Table, across, pages
 

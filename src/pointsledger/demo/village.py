@@ -22,12 +22,13 @@ import attrs
 
 from pointsledger.base.cleanup import removed_on_failure
 from pointsledger.base.clock import ManualClock
+from pointsledger.demo.agenda import TZ, at
 from pointsledger.demo.county import OUTPUTS, build_county, county_files, county_spreads
 from pointsledger.demo.figures import spreads, year_figures
 from pointsledger.demo.outputs import describe, outputs_folder, post_notice, write_outputs
 from pointsledger.demo.rulebook import YEAR, demo_rulebook
 from pointsledger.demo.setting import COUNTY, COUNTY_UNITS, Setting, plan_setting, set_up
-from pointsledger.demo.year import TZ, Year, at
+from pointsledger.demo.year import Year
 from pointsledger.errors import ValidationError
 from pointsledger.ledger import Ledger
 from pointsledger.storage.sqlite import ledger_files

@@ -35,40 +35,26 @@ import datetime as _dt
 import functools
 import heapq
 import random
-import zoneinfo
-from collections import Counter
 from collections.abc import Callable
-from typing import Any, Final
+from typing import Final
 
-from pointsledger.base.actors import Actor
 from pointsledger.base.clock import ManualClock, to_us
-from pointsledger.core.events import Event
+from pointsledger.demo.agenda import at
+from pointsledger.demo.governance import GovernanceActs
 from pointsledger.demo.rulebook import GOODS, MEALS, YEAR
-from pointsledger.demo.setting import Home, Person, Setting, Unit
-from pointsledger.errors import PointsLedgerError
+from pointsledger.demo.services import ServiceActs
+from pointsledger.demo.setting import Person, Setting, Unit
 from pointsledger.ledger import Ledger
-from pointsledger.ledger.commands import Commands
 
-TZ: Final = "Asia/Shanghai"
-_ZONE: Final = zoneinfo.ZoneInfo(TZ)
 _DUE_HOURS: Final = (0, 12)  # the due jobs run at 00:05 and 12:05
 
 _CLAIMED: Final = ("HON-01", "HON-02", "HON-03", "HON-05", "CUS-01", "CUS-02", "CUS-03",
                    "HAR-05", "DON-03", "LAW-04")
 _MINOR: Final = ("COV-01", "COV-02", "COV-04", "COV-10", "COV-08", "COV-03")
 _SERIOUS: Final = ("COV-05", "COV-06", "COV-07", "COV-09")
-_WISHES: Final = (("想要一台收音机", "物品", 80), ("需要一件冬衣", "物品", 150),
-                  ("希望有人陪我聊聊天", "服务", None), ("帮忙修理漏水的水龙头", "服务", None),
-                  ("想要一套学习用品", "物品", 60), ("想要一个电暖器", "物品", 180),
-                  ("希望有人帮忙打扫院子", "服务", None))
 
 
-def at(day: _dt.date, hour: int, minute: int = 0) -> _dt.datetime:
-    """``day`` at ``hour:minute`` in the demo's time zone."""
-    return _dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=_ZONE)
-
-
-class Year:
+class Year(ServiceActs, GovernanceActs):
     """One simulated year on ``ledger`` for ``setting``, deterministic by ``rng``.
 
     Args:
@@ -87,17 +73,9 @@ class Year:
                  rng: random.Random,
                  on_month: Callable[[Ledger, str], None] | None = None, *,
                  new_homes_from: int | None = None) -> None:
-        self.ledger, self.clock, self.setting, self.rng = ledger, clock, setting, rng
+        super().__init__(ledger, clock, setting, rng)
         self.on_month = on_month
-        self.w: Commands = ledger
-        self.agenda: list[tuple[int, int, _dt.datetime, Callable[[], object]]] = []
-        self.n = 0
-        self.refused: Counter[str] = Counter()
-        self.examples: dict[str, str] = {}
         self.next_home = len(setting.homes) + 1 if new_homes_from is None else new_homes_from
-        self.helpers = {u.code: [p for p in u.people() if p.roles & {"volunteer",
-                                                                     "party_member"}]
-                        for u in setting.units}
         self.start = at(_dt.date(YEAR, 1, 1), 0)
         # each unit's registry changes of the year (a split, a move, two members leaving) and
         # a request the negative list refuses
@@ -107,26 +85,6 @@ class Year:
                 self.changes.setdefault((unit.code, rng.randint(20, 350)), []).append(change)
         self.diners: dict[str, tuple[list[tuple[Person, int]], list[tuple[Person, int]]]] = {}
         self.weekday = {g: self.rng.randrange(5) for u in setting.units for g, _m in u.grids}
-
-    # -- the agenda ------------------------------------------------------------------------
-
-    def key(self, what: str) -> str:
-        """A fresh idempotency key."""
-        self.n += 1
-        return f"demo/{what}/{self.n}"
-
-    def schedule(self, when: _dt.datetime, act: Callable[[], object]) -> None:
-        """Do ``act`` at ``when`` (never before the clock)."""
-        self.n += 1
-        heapq.heappush(self.agenda, (to_us(when), self.n, when, act))
-
-    def later(self, hours: float, act: Callable[[], object], *, daytime: bool = True) -> None:
-        """Do ``act`` ``hours`` from now; with ``daytime``, moved into 08:00-19:00."""
-        when: _dt.datetime = (self.clock() + _dt.timedelta(hours=hours)).astimezone(_ZONE)
-        if daytime and not 8 <= when.hour < 19:
-            start = when.date() + _dt.timedelta(days=1 if when.hour >= 19 else 0)
-            when = at(start, 8) + _dt.timedelta(minutes=self.rng.randrange(0, 180))
-        self.schedule(when, act)
 
     def run(self, progress: Callable[[int, int], None] | None = None) -> None:
         """Simulate every day of the year, then the year-end clearing."""
@@ -165,17 +123,6 @@ class Year:
         ledger.lapse_due()
         ledger.time_out_due()
         ledger.overdue_due()
-
-    def attempt(self, command: Callable[..., Event], /, *args: Any,
-                **kwargs: Any) -> Event | None:
-        """The command's event, or None when the rules refuse it (a full cap, too few
-        points, a limit reached, ...): the village just moves on; refusals are counted."""
-        try:
-            return command(*args, **kwargs)
-        except PointsLedgerError as error:
-            self.refused[error.code] += 1
-            self.examples.setdefault(error.code, error.message)
-            return None
 
     # -- the day's plan --------------------------------------------------------------------
 
@@ -426,271 +373,3 @@ class Year:
                                                 "爱心人士王某")),
                          value=quantity * cost, by=keeper, key=self.key("donation"))
 
-    # -- wishes, orders, the time bank -----------------------------------------------------
-
-    def _helper(self, unit: Unit, besides: str) -> Person | None:
-        helpers = [p for p in self.helpers[unit.code] if not p.left and p.household != besides]
-        return self.rng.choice(helpers) if helpers else None
-
-    def wish(self, unit: Unit) -> None:
-        """A micro-wish collected by the grid worker, listed, then waiting to be claimed."""
-        rng = self.rng
-        home = rng.choice(unit.homes)
-        people = home.present()
-        if not people:
-            return
-        wisher = max(people, key=lambda p: (p.born.year < 1965, -p.born.year))
-        worker = unit.officials.grid_worker(home.grid)
-        committee = unit.officials.committee
-        title, category, value = rng.choice(_WISHES)
-        case = self.attempt(self.w.submit_wish, wisher.id, title, by=worker,
-                            key=self.key("wish"), value=value)
-        if case is None:
-            return
-
-        def listed() -> None:
-            if not self.attempt(self.w.step, case, "list", category=category,
-                                by=committee[2], key=self.key("list")):
-                return
-            if rng.random() < 0.9:  # one in ten waits on the wall until it lapses
-                self.later(min(50 * 24.0, rng.lognormvariate(1.9, 0.7) * 24), claimed)
-
-        def claimed() -> None:
-            helper = self._helper(unit, home.id)
-            if helper is None or self.ledger.case(case.id).state != "listed":
-                return
-            if not self.attempt(self.w.step, case, "claim", by=helper.actor(),
-                                key=self.key("claim-wish")):
-                return
-            if rng.random() < 0.1:  # not done in time: it lapses back onto the wall
-                self.later(16 * 24.0, claimed)
-                return
-            self.later(rng.uniform(1, 10) * 24, lambda: fulfilled(helper))
-
-        def fulfilled(helper: Person) -> None:
-            if self.attempt(self.w.step, case, "fulfil", evidence=[f"心愿照片-{self.n}.jpg"],
-                            by=helper.actor(), key=self.key("fulfil")):
-                self.later(rng.uniform(3, 48), lambda: self.attempt(
-                    self.w.step, case, "confirm", rating=rng.choice((4, 5, 5)), by=worker,
-                    key=self.key("confirm")))
-
-        self.later(rng.uniform(4, 60), listed)
-
-    def order(self, unit: Unit) -> None:
-        """A service order (点单): dispatched within hours, accepted, declined or left to time
-        out, then served and rated."""
-        rng = self.rng
-        home = rng.choice(unit.homes)
-        people = home.present()
-        if not people:
-            return
-        resident = people[0].actor()
-        worker = unit.officials.grid_worker(home.grid)
-        case = self.attempt(self.w.place_order, home.id,
-                            rng.choice(("REPAIR", "HAIRCUT", "CARE")), by=resident,
-                            key=self.key("order"))
-        if case is None:
-            return
-        tries = [0]
-
-        def dispatch() -> None:
-            if self.ledger.case(case.id).state != "placed":
-                return
-            if tries[0] >= 3 or rng.random() < 0.03:
-                self.attempt(self.w.step, case, "cancel", reason="已自行解决", by=resident,
-                             key=self.key("cancel"))
-                return
-            helper = self._helper(unit, home.id)
-            if helper is None:
-                return
-            tries[0] += 1
-            if not self.attempt(self.w.step, case, "dispatch", volunteer=helper.id, by=worker,
-                                key=self.key("dispatch")):
-                return
-            roll = rng.random()
-            if roll < 0.75:
-                self.later(rng.lognormvariate(0.3, 0.8), lambda: accept(helper))
-            elif roll < 0.87:
-                self.later(rng.uniform(0.5, 4), lambda: decline(helper))
-            else:  # no answer: the due job times it out after 24 hours
-                self.later(36, dispatch)
-
-        def decline(helper: Person) -> None:
-            if self.attempt(self.w.step, case, "decline", reason="时间冲突", by=helper.actor(),
-                            key=self.key("decline")):
-                self.later(rng.uniform(1, 4), dispatch)
-
-        def accept(helper: Person) -> None:
-            if self.attempt(self.w.step, case, "accept", by=helper.actor(),
-                            key=self.key("accept")):
-                self.later(rng.uniform(1, 30), lambda: start(helper))
-
-        def start(helper: Person) -> None:
-            if self.attempt(self.w.step, case, "start", by=helper.actor(),
-                            key=self.key("start")):
-                minutes = rng.choice((45, 60, 90, 120))
-                self.later((minutes + 1) / 60, lambda: finish(helper, minutes), daytime=False)
-
-        def finish(helper: Person, minutes: int) -> None:
-            if self.attempt(self.w.step, case, "finish", minutes=minutes, by=helper.actor(),
-                            key=self.key("finish")):
-                self.later(rng.uniform(1, 40), lambda: self.attempt(
-                    self.w.step, case, "rate", rating=rng.choice((3, 4, 5, 5)), by=resident,
-                    key=self.key("rate")))
-
-        self.later(rng.uniform(0.3, 4), dispatch)
-
-    def deposits(self, unit: Unit, day: _dt.date) -> None:
-        """Volunteers deposit the month's service minutes; two reviewers approve each."""
-        rng = self.rng
-        committee = unit.officials.committee
-        for person in self.helpers[unit.code]:
-            if person.left or rng.random() < 0.75:
-                continue
-            home = self.setting.homes[person.household]
-            deposit = self.attempt(self.w.submit_time, person.id,
-                                   rng.choice((60, 90, 120, 180, 240)), service="助老志愿服务",
-                                   occurred_at=at(day, 9), by=person.actor(),
-                                   key=self.key("time"))
-            if deposit is None:
-                continue
-            worker = unit.officials.grid_worker(home.grid)
-
-            def second(deposit: Event = deposit) -> None:
-                self.attempt(self.w.step, deposit, "approve", by=committee[2],
-                             key=self.key("time-2"))
-
-            def first(deposit: Event = deposit, worker: Actor = worker,
-                      second: Callable[[], object] = second) -> None:
-                if self.attempt(self.w.step, deposit, "approve", by=worker,
-                                key=self.key("time-1")):
-                    self.later(rng.uniform(20, 70), second)
-
-            self.later(rng.uniform(14, 40), first)
-
-    def convert(self, unit: Unit) -> None:
-        """Before the year end, volunteers past the threshold convert whole hours to points."""
-        for person in self.helpers[unit.code]:
-            held = self.ledger.minutes(person.id)
-            if not person.left and held >= 600 and self.rng.random() < 0.6:
-                self.attempt(self.w.convert_time, person.id, 600, by=unit.officials.committee[0],
-                             key=self.key("convert"))
-
-    # -- 清单制 matters --------------------------------------------------------------------
-
-    def matter(self, unit: Unit, day: _dt.date, kind: str | None = None) -> None:
-        """A matter opened and carried through its procedure, step by step, with the odd late
-        step and supervision query."""
-        rng = self.rng
-        o = unit.officials
-        if kind is None:
-            kind = rng.choices(("XW-01", "XW-02", "ZZ-01", "BM-01", "XZ-01", "FM-01"),
-                               (2, 2, 1, 3, 3, 1))[0]
-        home = rng.choice(unit.homes)
-        people = home.present()
-        if not people:
-            return
-        roles = {"party_branch": o.branch, "committee": o.committee[0],
-                 "party_members_meeting": o.members_meeting,
-                 "villager_representatives": o.representatives,
-                 "grid_worker": o.grid_worker(home.grid),
-                 "supervision_committee": o.supervisor}
-        if kind == "FM-01":
-            self.attempt(self.w.open_matter, "FM-01",
-                         request=f"{people[0].name}申请开具无犯罪记录证明", account=home.id,
-                         by=o.grid_worker(home.grid), key=self.key("matter"))
-            return
-        if kind in ("BM-01", "XZ-01"):
-            request = (f"{people[0].name}申请低保" if kind == "BM-01"
-                       else f"{people[0].name}家医保参保登记")
-            case = self.attempt(self.w.open_matter, kind, request=request, account=home.id,
-                                by=people[0].actor(), key=self.key("matter"))
-        else:
-            request = {"XW-01": f"硬化{unit.name}{rng.randint(1, 6)}组村道",
-                       "XW-02": "集体资金购置垃圾清运车", "ZZ-01": "修订村规民约"}[kind]
-            case = self.attempt(self.w.open_matter, kind, request=request, by=o.branch,
-                                key=self.key("matter"))
-        if case is None:
-            return
-        rulebook = self.ledger.rulebook()
-        steps = rulebook.matter(kind).steps
-
-        def record(n: int) -> None:
-            step = steps[n]
-            actor = roles[step.role]
-            evidence = [f"{step.title}-记录{self.n}.jpg"] if step.evidence_required else []
-            if not self.attempt(self.w.step, case, "record", code=step.code, evidence=evidence,
-                                by=actor, key=self.key("record")):
-                return
-            if rng.random() < 0.12:
-                self.later(rng.uniform(4, 48), lambda: query(step.code))
-            if n + 1 < len(steps):
-                limit = steps[n + 1].days or 5
-                days = rng.uniform(0.3, limit * 1.25)  # sometimes late: overdue_due marks it
-                self.later(days * 24, lambda: record(n + 1))
-            else:
-                self.later(rng.uniform(24, 96), lambda: close(3))
-
-        def close(tries: int) -> None:
-            closer = o.committee[0] if kind != "XZ-01" else o.grid_worker(home.grid)
-            now = self.ledger.case(case.id)
-            if now.state != "ready" or tries == 0:
-                return
-            if now.objections:  # a supervision query is still open: it is answered first
-                self.later(48, lambda: close(tries - 1))
-                return
-            self.attempt(self.w.step, case, "close", by=closer, key=self.key("close"))
-
-        def query(code: str) -> None:
-            asked = self.attempt(self.w.step, case, "query", code=code,
-                                 text="请说明依据和经费来源", by=o.supervisor,
-                                 key=self.key("query"))
-            if asked is not None:
-                answerer = o.committee[0] if kind != "XZ-01" else o.grid_worker(home.grid)
-                self.later(rng.uniform(20, 72), lambda: self.attempt(
-                    self.w.step, case, "answer", query=asked.id, text="已按规定办理并公开",
-                    by=answerer, key=self.key("answer")))
-
-        self.later(rng.uniform(2, 48), lambda: record(0))
-
-    # -- the registry ----------------------------------------------------------------------
-
-    def registry_change(self, unit: Unit, change: str) -> None:
-        """A household splits (分户), one moves to another micro-grid, or a member leaves
-        (迁出, 去世)."""
-        rng = self.rng
-        chair = unit.officials.committee[1]
-        if change == "split":
-            homes = [h for h in unit.homes if len(h.present()) >= 3]
-            if not homes:
-                return
-            home = rng.choice(homes)
-            leaving = home.present()[-1:]
-            new = Home(f"H{self.next_home:04d}", unit, home.grid, home.micro_grid,
-                       home.participates, home.engagement)
-            if self.attempt(self.w.split_household, home.id, new_household=new.id,
-                            head=leaving[0].name, members=[p.id for p in leaving],
-                            reason="分户", by=chair, key=self.key("split")):
-                self.next_home += 1
-                for person in leaving:
-                    person.household = new.id
-                    home.members.remove(person)
-                    new.members.append(person)
-                unit.homes.append(new)
-                self.setting.homes[new.id] = new
-        elif change == "move":
-            home = rng.choice(unit.homes)
-            micro = [m for _g, ms in unit.grids for m in ms if m != home.micro_grid]
-            target = rng.choice(micro)
-            if self.attempt(self.w.move_household, home.id, grid=target, by=chair,
-                            key=self.key("move")):
-                home.micro_grid, home.grid = target, target.rsplit("-", 1)[0]
-        else:
-            homes = [h for h in unit.homes if len(h.present()) >= 2]
-            if not homes:
-                return
-            person = rng.choice(homes).present()[-1]
-            reason = "去世" if person.born.year < 1950 else "迁出"
-            if self.attempt(self.w.member_leaves, person.id, reason=reason, by=chair,
-                            key=self.key("leave")):
-                person.left = True
