@@ -16,7 +16,7 @@ from pointsledger.base.actors import Actor
 from pointsledger.testing._model_village import ELDERS
 
 if TYPE_CHECKING:
-    from pointsledger.testing._model_machine import LedgerRules
+    from pointsledger.testing._ledger_rules import LedgerRules
 
     _Rules = LedgerRules
 else:
