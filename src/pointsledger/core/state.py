@@ -24,18 +24,15 @@ import pendulum
 from pointsledger.base.periods import (
     DEFAULT_TZ,
     day_start_us,
-    local_date,
     local_day_range,
     period_index,
     period_label,
 )
-from pointsledger.core.accounts import TIMEBANK
 from pointsledger.core.caps import PERIOD_CODES, CapPlan, CapWindow, cap_plan
+from pointsledger.core.case_state import CASE_HANDLERS
 from pointsledger.core.encoding import GENESIS_HASH
 from pointsledger.core.events import (
     AccountClosure,
-    Awarded,
-    Deducted,
     Event,
     HouseholdMoved,
     HouseholdRegistered,
@@ -44,31 +41,18 @@ from pointsledger.core.events import (
     MemberRegistered,
     PeriodClosure,
     RegionAdded,
-    Reversed,
     RulebookAdopted,
-    Stepped,
-    TimeMoved,
 )
-from pointsledger.core.lots import (
-    LotEntry,
-    draw_lots,
-    expiring_lots,
-    fit_lots,
-    give_lots,
-    take_lots,
-)
+from pointsledger.core.lots import LotEntry, draw_lots, expiring_lots, give_lots
+from pointsledger.core.posting_state import POSTING_HANDLERS
 from pointsledger.core.records import Adoption, Balance, Reservation
 from pointsledger.core.registry import Household, Member, Region
 from pointsledger.core.registry_state import REGISTRY_HANDLERS, place
-from pointsledger.core.store_events import (
-    HandedOver,
-    Redeemed,
-)
-from pointsledger.core.store_state import STORE_HANDLERS, count_limits
+from pointsledger.core.store_state import STORE_HANDLERS
 from pointsledger.errors import IntegrityError, UnknownReward
 from pointsledger.rules.catalogue import Reward
 from pointsledger.rules.checklist import ChecklistItem
-from pointsledger.rules.flows import FLOWS, Case
+from pointsledger.rules.flows import Case
 from pointsledger.rules.rulebook import Rulebook
 
 TABLES = (
@@ -453,150 +437,6 @@ def _account_closed(state: LedgerState, event: Any) -> None:
         place(state, event, event.account, member.household, closed=True)
 
 
-def _count_caps(state: LedgerState, account: str, item_code: str, version: str,
-                occurred_us: int, points: int) -> None:
-    used = state.cap_used
-    for key, _max in state.cap_keys(account, version, item_code, occurred_us):
-        used[key] = used.get(key, 0) + points
-
-
-def _count_conduct(state: LedgerState, account: str, occurred_us: int, points: int,
-                   seq: int | None = None) -> None:
-    """Count conduct for the household the account belonged to then (at event ``seq``, default
-    now): a member's conduct stays with the household it was recorded for."""
-    household = account if account in state.households else (
-        (state.household_of(account) if seq is None else state.household_at(account, seq))
-        or account)
-    key = (household, state.local_day(occurred_us).year)
-    state.conduct[key] = state.conduct.get(key, 0) + points
-
-
-def _awarded(state: LedgerState, event: Any) -> None:
-    _count_caps(state, event.account, event.item, event.version, event.occurred_us, event.points)
-    _count_conduct(state, event.account, event.occurred_us, event.points)
-    if event.occurred_us > state.max_occurred_us:
-        state.max_occurred_us = event.occurred_us
-    expiry = state.adoptions_by_version[event.version].rulebook.expiry
-    if expiry.kind == "never":
-        return
-    expires = expiry.expires_us(event.occurred_us, state.tz, state.tzinfo)
-    if expires is not None:
-        carry = expiry.carry if expiry.carry is not None else 0
-        lots = state.lots.get(event.account, ())
-        entry = (expires, event.seq, event.points, carry)
-        # the usual new lot expires last (seq grows): appending keeps the order without a sort
-        state.lots[event.account] = (*lots, entry) if not lots or lots[-1] < entry \
-            else tuple(sorted((*lots, entry)))
-        fit_lots(state, event.account)
-
-
-def _deducted(state: LedgerState, event: Any) -> None:
-    take_lots(state, event.account, event.lots)
-    _count_conduct(state, event.account, event.occurred_us, event.points)
-    if event.occurred_us > state.max_occurred_us:
-        state.max_occurred_us = event.occurred_us
-    rulebook = state.adoptions_by_version[event.version].rulebook
-    years = rulebook.store.ban_years
-    if years is not None and rulebook.item(event.item).serious:
-        household = state.household_of(event.account) or event.account
-        year = local_date(event.occurred_us, state.tzinfo).year
-        until = day_start_us(_dt.date(year + years + 1, 1, 1), state.tz)
-        state.bans[household] = (*state.bans.get(household, ()), (event.seq, until))
-
-
-def _reversed(state: LedgerState, event: Any) -> None:
-    state.reversals[event.original] = event.seq
-    kind = event.original_kind
-    if kind == Awarded.KIND:
-        _count_caps(
-            state,
-            event.account,
-            event.item,
-            event.original_version,
-            event.original_occurred_us,
-            -event.points,
-        )
-    if kind in (Awarded.KIND, Deducted.KIND):
-        _count_conduct(state, event.account, event.original_occurred_us, -event.points,
-                       event.original)
-    if kind == Awarded.KIND:
-        own = tuple(e for e in state.lots.get(event.account, ()) if e[1] == event.original)
-        if own:
-            state.lots[event.account] = tuple(
-                e for e in state.lots[event.account] if e[1] != event.original)
-        take_lots(state, event.account, event.lots)
-    else:
-        give_lots(state, event.account, event.lots, new_carry=state.carry_limit(event.version))
-    if kind == Deducted.KIND:
-        household = state.household_at(event.account, event.original) or event.account
-        bans = state.bans.get(household, ())
-        if any(seq == event.original for seq, _until in bans):
-            state.bans[household] = tuple(b for b in bans if b[0] != event.original)
-    if kind in (Redeemed.KIND, HandedOver.KIND):
-        state.stock[event.item] = state.stock.get(event.item, 0) + event.quantity
-        reward = state.store_reward(event.original_version, event.item)
-        count_limits(state, reward, event.account, event.member, event.original_occurred_us,
-                     -event.quantity, state.household_at(event.account, event.original))
-
-
-_CASE_FIELDS = frozenset({"account", "household", "subject", "due_us", "assignee", "posts"})
-
-
-def _stepped(state: LedgerState, event: Any) -> None:
-    flow = FLOWS[event.flow]
-    facts = dict(event.facts)
-    details = dict(event.args)
-    details.update(facts)
-    if event.case == 0:
-        case = Case(flow.name, event.seq, event.id, event.state, facts["account"],
-                    facts["household"], facts["subject"], event.actor, event.recorded_us,
-                    event.occurred_us, event.recorded_us)
-        if flow.name == "claim" and event.occurred_us > state.max_occurred_us:
-            state.max_occurred_us = event.occurred_us  # a claim fixes its rulebook version
-    else:
-        case = state.cases[event.case]
-        details = {**dict(case.details), **details}
-    objections = case.objections
-    if event.step == "object":
-        objections = (*objections, event.seq)
-    elif event.step == "dismiss":
-        objections = tuple(o for o in objections if o != details["objection"])
-    elif event.step == "uphold":
-        objections = ()
-    elif event.step == "query":  # a matter's supervision query, open until answered
-        objections = (*objections, event.seq)
-    elif event.step == "answer":
-        objections = tuple(o for o in objections if o != details["query"])
-    new = attrs.evolve(
-        case,
-        state=event.state,
-        changed_us=event.recorded_us,
-        due_us=facts.get("due_us", 0),
-        assignee=facts.get("assignee", case.assignee),
-        history=(*case.history, (event.step, event.actor, event.recorded_us)),
-        objections=objections,
-        posting=event.seq + 1 if facts.get("posts") else case.posting,
-        details=tuple(sorted((k, v) for k, v in details.items() if k not in _CASE_FIELDS)),
-    )
-    state.cases[new.seq] = new
-    was, now = case.state in flow.pending, new.state in flow.pending
-    if event.case != 0 and was != now:  # a claim's points enter or leave the notice
-        points = new.points if now else -new.points
-        state.pending[new.account] = state.pending.get(new.account, 0) + points
-        if new.points > 0:  # its cap room is held while it is pending
-            _count_caps(state, new.account, new.subject, new.detail("item_version"),
-                        new.occurred_us, points)
-
-
-def _time_moved(state: LedgerState, event: Any) -> None:
-    minutes = state.minutes
-    minutes[event.source] = minutes.get(event.source, 0) - event.minutes
-    minutes[event.destination] = minutes.get(event.destination, 0) + event.minutes
-    for member in (event.source, event.destination):
-        if member != TIMEBANK:  # a member's passbook lists its own movements
-            state.time_moves[member] = (*state.time_moves.get(member, ()), event.seq)
-
-
 def _period_closed(state: LedgerState, event: Any) -> None:
     through = _dt.date.fromisoformat(event.through)
     state.closed_before_us = day_start_us(through + _dt.timedelta(days=1), state.tz)
@@ -610,12 +450,9 @@ _HANDLERS: dict[type[Event], Callable[[LedgerState, Any], None]] = {
     MemberRegistered: _member_registered,
     HouseholdMoved: _household_moved,
     AccountClosure: _account_closed,
-    Awarded: _awarded,
-    Deducted: _deducted,
-    Reversed: _reversed,
     PeriodClosure: _period_closed,
-    Stepped: _stepped,
-    TimeMoved: _time_moved,
+    **POSTING_HANDLERS,
+    **CASE_HANDLERS,
     **STORE_HANDLERS,
     **REGISTRY_HANDLERS,
 }
