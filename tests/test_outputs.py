@@ -234,8 +234,9 @@ def test_registered_names_cover_heads_and_members() -> None:
 
 def test_columns_of_numbers_are_right_aligned() -> None:
     """In text formats a column of numbers (empty cells aside) is right-aligned so digits
-    line up; a column mixing text stays left; in HTML each number's cell is ``num``, which
-    printable pages right-align."""
+    line up; a column mixing text stays left; in HTML the cells of a column of numbers are
+    ``num``, which printable pages right-align, and a number among text stays left as in
+    text (a key/value table such as a receipt keeps its values in one line)."""
     table = Table("t", ["户", "积分", "备注"], [("H1", 5, "好"), ("H22", 1234, None),
                                              ("H333", None, 7)])
     lines = table.render("plain").splitlines()[2:]
@@ -245,5 +246,6 @@ def test_columns_of_numbers_are_right_aligned() -> None:
                                                  "H333          7"]
     html = table.render("html")
     assert '<td class="num">1234</td>' in html and "<td>好</td>" in html
-    assert '<td class="num">7</td>' in html and "<td>H1</td>" in html
+    assert "<td>7</td>" in html and '"num">7<' not in html and "<td>H1</td>" in html
+    assert html.count('class="num"') == 3  # the 积分 column: 5, 1234 and its empty cell
     assert "td.num { text-align: right" in reports.pages.page("p", [("s", table)])

@@ -116,16 +116,18 @@ def _aligns(rows: Sequence[Sequence[Any]], width: int) -> list[str]:
     return aligns
 
 
-def _html_table(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+def _html_table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """The ``<table>`` of a report: a header row and a row per row, every cell
-    `_html_cell()`, a number's cell of class ``num`` (right-aligned on printable pages)
-    (tabulate's ``unsafehtml`` layout without its padding; written here because tabulate's
-    column typing took most of a large page's time)."""
+    `_html_cell()`; the cells of a column of numbers (`_aligns()`, as in the text formats) are
+    of class ``num``, right-aligned on printable pages, and a number in a column that mixes
+    text stays left (tabulate's ``unsafehtml`` layout without its padding; written here because
+    tabulate's column typing took most of a large page's time)."""
     head = "".join(f"<th>{html_text(c)}</th>" for c in columns)
+    opening = ['<td class="num">' if align == "right" else "<td>"
+               for align in _aligns(rows, len(columns))]
     body = "".join(
-        "<tr>" + "".join(f'<td class="num">{v}</td>' if _is_number(v)
-                         else f"<td>{_html_cell(v)}</td>" for v in row) + "</tr>\n"
-        for row in rows)
+        "<tr>" + "".join(f"{td}{_html_cell(v)}</td>" for td, v in zip(opening, row, strict=True))
+        + "</tr>\n" for row in rows)
     return f"<table>\n<thead>\n<tr>{head}</tr>\n</thead>\n<tbody>\n{body}</tbody>\n</table>"
 
 
