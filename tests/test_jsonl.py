@@ -141,3 +141,18 @@ def test_a_failed_export_leaves_the_earlier_file_and_no_partial_file(tmp_path: P
     assert export_jsonl(led, path) == led.head
     assert import_jsonl(path).head == led.head
     assert [p.name for p in tmp_path.iterdir()] == ["v.jsonl"]
+
+
+@pytest.mark.parametrize("name", ["e" * 249 + ".jsonl", "导出" * 40 + ".jsonl"],
+                         ids=["ascii", "chinese"])
+def test_an_export_under_the_longest_file_name_is_written(tmp_path: Path, name: str) -> None:
+    """A file name as long as the file system allows (255 bytes) is exported to: the
+    temporary file beside it takes a shortened name, not the target's name plus a suffix."""
+    village = make_village("memory")
+    led = village.ledger
+    led.award("H001", "ENV-01", by=GRID, key="a", occurred_at=village.clock().subtract(days=1))
+    path = tmp_path / name
+    assert len(name.encode()) <= 255
+    assert export_jsonl(led, path) == led.head
+    assert import_jsonl(path).head == led.head
+    assert [p.name for p in tmp_path.iterdir()] == [name]

@@ -37,7 +37,8 @@ def export_jsonl(ledger: Ledger, path: str | os.PathLike[str]) -> int:
         The number of events written.
     """
     target = os.fspath(path)
-    handle, temporary = tempfile.mkstemp(prefix=os.path.basename(target) + ".",
+    # a hidden name beside the target, short enough under any target name (255 bytes at most)
+    handle, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(target)[:40]}.",
                                          suffix=".partial", dir=os.path.dirname(target) or ".")
     count, head = 0, GENESIS_HASH
     try:
