@@ -5,8 +5,12 @@ refusal writes nothing, the facts an event records and what the state answers af
 
 from __future__ import annotations
 
+from typing import Any
+
 import pendulum
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pointsledger import (
     AccountClosed,
@@ -33,7 +37,7 @@ from pointsledger import (
 )
 from pointsledger.base.clock import from_us
 from pointsledger.testing import check_invariants
-from tests.helpers import GRID2, WISHER, make_workflow_village, workflow_rulebook
+from tests.helpers import GRID2, WISHER, budget, make_workflow_village, workflow_rulebook
 from tests.test_ledger import refused
 
 TZ = "Asia/Shanghai"
@@ -60,7 +64,7 @@ def ledger(*, expiry: ExpiryPolicy | None = None, campaigns: tuple[Campaign, ...
     led = Ledger.in_memory(clock=clock, tz=TZ, backdate_days=400)
     rules = Rulebook("k", ITEMS, campaigns=campaigns, rewards=REWARDS,
                      store=StorePolicy(base_points=100),
-                     **({} if expiry is None else {"expiry": expiry}))
+                     expiry=ExpiryPolicy() if expiry is None else expiry)
     led.adopt(rules, effective_from=pendulum.date(2025, 1, 1), by=COMMITTEE, resolution="m")
     led.add_region("G", "网格", kind="grid", by=COMMITTEE)
     for household in ("H1", "H2"):
@@ -79,7 +83,7 @@ def ledger(*, expiry: ExpiryPolicy | None = None, campaigns: tuple[Campaign, ...
 def test_a_malformed_account_is_refused_by_name(account: object, shown: str) -> None:
     led, clock = ledger()
     exc = refused(led, ValidationError, lambda: led.award(
-        account, "VOL-01", by=GRID, key="a", occurred_at=clock()))  # type: ignore[arg-type]
+        account, "VOL-01", by=GRID, key="a", occurred_at=clock()))
     assert exc.fields["field"] == "account"
     assert shown in str(exc)
 
@@ -88,7 +92,7 @@ def test_a_malformed_account_is_refused_by_name(account: object, shown: str) -> 
 def test_a_malformed_item_code_is_refused_by_name(item: object) -> None:
     led, clock = ledger()
     exc = refused(led, ValidationError, lambda: led.award(
-        "H1", item, by=GRID, key="a", occurred_at=clock()))  # type: ignore[arg-type]
+        "H1", item, by=GRID, key="a", occurred_at=clock()))
     assert exc.fields["field"] == "item" and exc.fields["value"] == item
 
 
@@ -125,20 +129,42 @@ def test_a_naive_or_missing_time_is_refused_naming_occurred_at() -> None:
         "H1", "VOL-01", by=GRID, key="a", occurred_at=naive))
     assert exc.fields["field"] == "occurred_at" and exc.fields["value"] == naive
     exc = refused(led, ValidationError, lambda: led.deduct(
-        "H1", "ENV-09", by=GRID, key="d", occurred_at="2026-03-02"))  # type: ignore[arg-type]
+        "H1", "ENV-09", by=GRID, key="d", occurred_at="2026-03-02"))
     assert exc.fields["field"] == "occurred_at"
 
 
-def test_quantity_runs_from_1_to_10000() -> None:
+@pytest.mark.parametrize(("bad", "bound"), [(0, "at least 1,"), (-3, "at least 1,"),
+                                            (10_001, "at most 10,000,")])
+def test_a_quantity_out_of_range_is_refused_naming_the_range(bad: int, bound: str) -> None:
     led, clock = ledger()
-    for bad, bound in ((0, "at least 1,"), (-3, "at least 1,"), (10_001, "at most 10,000,")):
-        exc = refused(led, ValidationError, lambda bad=bad: led.award(
-            "H1", "ENV-01", by=GRID, key="q", occurred_at=clock(), quantity=bad))
-        assert exc.fields == {"field": "quantity", "value": bad}
-        assert bound in str(exc)  # the message names the allowed range
     exc = refused(led, ValidationError, lambda: led.award(
-        "H1", "ENV-01", by=GRID, key="q", occurred_at=clock(), quantity=2.0))  # type: ignore[arg-type]
+        "H1", "ENV-01", by=GRID, key="q", occurred_at=clock(), quantity=bad))
+    assert exc.fields == {"field": "quantity", "value": bad}
+    assert bound in str(exc)  # the message names the allowed range
+    exc = refused(led, ValidationError, lambda: led.award(
+        "H1", "ENV-01", by=GRID, key="q", occurred_at=clock(), quantity=2.0))
     assert exc.fields["field"] == "quantity"
+
+
+@settings(max_examples=budget(30), deadline=None)
+@given(st.integers(-3, 10_003) | st.sampled_from([1, 2, 9_999, 10_000, 10_001]))
+def test_a_quantity_is_taken_exactly_when_it_runs_from_1_to_10000(quantity: int) -> None:
+    """Units from 1 to 10,000 are posted as item points x quantity; any other is refused by
+    name and writes nothing."""
+    led, clock = ledger()
+    if 1 <= quantity <= 10_000:
+        event = led.deduct("H1", "ENV-09", by=GRID, key="q", occurred_at=clock(),
+                           quantity=quantity)
+        assert (event.quantity, event.points) == (quantity, -2 * quantity)
+        assert led.balance("H1").posted == -2 * quantity
+    else:
+        exc = refused(led, ValidationError, lambda: led.deduct(
+            "H1", "ENV-09", by=GRID, key="q", occurred_at=clock(), quantity=quantity))
+        assert exc.fields == {"field": "quantity", "value": quantity}
+
+
+def test_the_most_units_of_an_item_are_posted() -> None:
+    led, clock = ledger()
     assert led.award("H1", "ENV-01", by=GRID, key="q", occurred_at=clock(),
                      quantity=10_000).points == 10_000
 
@@ -148,7 +174,7 @@ def test_bad_evidence_is_refused_by_name(evidence: object) -> None:
     led, clock = ledger()
     exc = refused(led, ValidationError, lambda: led.award(
         "H1", "VOL-01", by=GRID, key="a", occurred_at=clock(),
-        evidence=evidence))  # type: ignore[arg-type]
+        evidence=evidence))
     assert exc.fields["field"] == "evidence"
 
 
@@ -180,24 +206,30 @@ def test_an_award_whose_points_expire_exactly_now_is_refused() -> None:
 # -- reverse ---------------------------------------------------------------------------------
 
 
-def test_a_reason_is_required_named_and_may_run_over_lines() -> None:
+@pytest.mark.parametrize("reason", ["", "  ", 5])
+def test_a_reason_is_required_and_named(reason: Any) -> None:
     led, clock = ledger()
     award = led.award("H1", "VOL-01", by=GRID, key="a", occurred_at=clock())
-    for bad in ("", "  ", 5):
-        exc = refused(led, ValidationError, lambda bad=bad: led.reverse(
-            award, reason=bad, by=COMMITTEE, key="r"))  # type: ignore[arg-type]
-        assert exc.fields["field"] == "reason"
+    exc = refused(led, ValidationError, lambda: led.reverse(
+        award, reason=reason, by=COMMITTEE, key="r"))
+    assert exc.fields["field"] == "reason"
+
+
+def test_a_reason_may_run_over_lines() -> None:
+    led, clock = ledger()
+    award = led.award("H1", "VOL-01", by=GRID, key="a", occurred_at=clock())
     reversal = led.reverse(award, reason="录错户号\n经核实应为H2", by=COMMITTEE, key="r")
     assert reversal.reason == "录错户号\n经核实应为H2"
 
 
-def test_an_entry_outside_the_ledger_is_unknown_and_named() -> None:
+@pytest.mark.parametrize("entry", ["e{next}-ab", "e0-ab", "e999-ab"])
+def test_an_entry_outside_the_ledger_is_unknown_and_named(entry: str) -> None:
     led, clock = ledger()
     led.award("H1", "VOL-01", by=GRID, key="a", occurred_at=clock())
-    for entry in (f"e{led.head + 1}-ab", "e0-ab", "e999-ab"):
-        exc = refused(led, UnknownEntry, lambda entry=entry: led.reverse(
-            entry, reason="x", by=COMMITTEE, key="r"))
-        assert exc.fields == {"entry": entry} and repr(entry) in str(exc)
+    entry = entry.format(next=led.head + 1)
+    exc = refused(led, UnknownEntry, lambda: led.reverse(entry, reason="x", by=COMMITTEE,
+                                                         key="r"))
+    assert exc.fields == {"entry": entry} and repr(entry) in str(exc)
 
 
 def test_an_id_with_the_wrong_digest_is_unknown_and_named() -> None:
@@ -210,14 +242,14 @@ def test_an_id_with_the_wrong_digest_is_unknown_and_named() -> None:
     assert exc.fields == {"entry": wrong} and award.id in str(exc)
 
 
-def test_the_genesis_and_registry_events_are_not_reversible() -> None:
+@pytest.mark.parametrize("seq", [1, 2])
+def test_the_genesis_and_registry_events_are_not_reversible(seq: int) -> None:
     led, _clock = ledger()
-    for seq in (1, 2):
-        event = led.event(seq)
-        exc = refused(led, NotReversible, lambda event=event: led.reverse(
-            event.id, reason="x", by=COMMITTEE, key="r"))
-        assert exc.fields == {"entry": event.id, "kind": event.KIND}
-        assert event.id in str(exc) and event.KIND in str(exc)
+    event = led.event(seq)
+    exc = refused(led, NotReversible, lambda: led.reverse(event.id, reason="x", by=COMMITTEE,
+                                                          key="r"))
+    assert exc.fields == {"entry": event.id, "kind": event.KIND}
+    assert event.id in str(exc) and event.KIND in str(exc)
 
 
 def test_a_second_reversal_is_refused_naming_the_first() -> None:
