@@ -363,9 +363,8 @@ def test_a_claims_time_fixes_the_rulebook_in_force_and_a_wishs_does_not() -> Non
     led.submit_wish("M002", "想要一台收音机", by=WISHER, key="w", value=80)
     led.adopt(workflow_rulebook("2026b"), effective_from=clock().subtract(days=8).date(),
               by=COMMITTEE, resolution="修订")  # after the award, before today's wish
-    claim = led.submit_claim("H002", "HON-01", by=GRID2, key="c",
-                             occurred_at=clock().subtract(days=3), evidence=["photo-1"])
-    assert claim.occurred_us > 0
+    led.submit_claim("H002", "HON-01", by=GRID2, key="c",
+                     occurred_at=clock().subtract(days=3), evidence=["photo-1"])
     start = clock().subtract(days=5).date()
     exc = refused(led, RulebookError, lambda: led.adopt(
         workflow_rulebook("2026c"), effective_from=start, by=COMMITTEE, resolution="再修订"))
