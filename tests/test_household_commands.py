@@ -155,6 +155,15 @@ def test_a_moved_members_points_show_as_leaving_one_household_and_joining_the_ot
     assert [row[4] for row in member.rows] == [5]  # the member's own passbook: no move rows
 
 
+def test_a_merge_into_itself_is_refused_naming_the_household() -> None:
+    """The English message names the household too, as the Chinese one does."""
+    ledger = make_village("memory").ledger
+    with pytest.raises(ValidationError) as refused:
+        ledger.merge_households("H001", into="H001", reason="合户", by=COMMITTEE)
+    assert refused.value.fields == {"merge_into": "H001"}
+    assert "'H001'" in str(refused.value) and "H001" in refused.value.message_for("zh")
+
+
 def test_re_registering_a_closed_member_says_to_use_member_returns() -> None:
     """Registering a member who left (default key) is AlreadyExists naming member_returns,
     not a misleading IdempotencyConflict, and writes nothing; member_returns re-opens them."""

@@ -275,7 +275,8 @@ def merge_households(
     version = ctx.authorise(household)
     ctx.authorise(into)
     if into == household:
-        raise ValidationError("a household cannot merge into itself", merge_into=household)
+        raise ValidationError(f"household {household!r} cannot merge into itself",
+                              merge_into=household)
     members = tuple(m.id for m in state.members.values()
                     if m.household == household and not m.closed)
     _idle(ctx, (household, *members))
