@@ -19,6 +19,8 @@ from pointsledger import (
     AlreadyExists,
     BalanceNotZero,
     Cap,
+    ChecklistItem,
+    ExpiryPolicy,
     IdempotencyConflict,
     Ledger,
     ManualClock,
@@ -464,3 +466,53 @@ def test_a_returning_member_moves_points_only_between_two_households() -> None:
     assert led.household_of("M001", at_seq=left.seq) == "H001"
     assert led.household_of("M001", at_seq=back.seq) == "H002"
     assert led.member("M001").closed is False
+
+
+@pytest.mark.parametrize("change", ["leave", "merge", "split"])
+def test_points_moved_by_a_registry_change_keep_the_carry_over_limit(change: str) -> None:
+    """Lots that arrive at an account which never held them get the rulebook's carry-over
+    limit: at the year end 15 of the 20 points moved carry, 5 expire."""
+    clock = ManualClock(pendulum.datetime(2026, 12, 1, tz=TZ))
+    led = Ledger.in_memory(clock=clock, tz=TZ)
+    items = [ChecklistItem("VOL-01", "志愿服务", category="志愿服务", points=10)]
+    led.adopt(Rulebook("r1", items, expiry=ExpiryPolicy("carry_over", carry=15)),
+              effective_from=pendulum.date(2026, 1, 1), by=COMMITTEE, resolution="决议")
+    led.add_region("G", "网格", kind="grid", by=COMMITTEE)
+    for household in ("H1", "H2"):
+        led.register_household(household, grid="G", head="户主", by=COMMITTEE)
+    led.register_member("M1", household="H1", name="张三", by=COMMITTEE)
+    source = {"leave": "M1", "merge": "H2", "split": "H1"}[change]
+    for key in ("a", "b"):
+        led.award(source, "VOL-01", by=GRID, key=key, occurred_at=clock())
+    if change == "leave":
+        led.member_leaves("M1", reason="迁出", by=COMMITTEE, key="left")
+        target = "H1"
+    elif change == "merge":
+        led.merge_households("H2", into="H1", reason="合户", by=COMMITTEE)
+        target = "H1"
+    else:
+        led.split_household("H1", new_household="H3", head="新户主", members=["M1"],
+                            reason="分户", points=20, by=COMMITTEE, key="split")
+        target = "H3"
+    assert led.balance(target).posted == 20
+    clock.set(pendulum.datetime(2027, 1, 1, tz=TZ))
+    (event,) = led.expire_due()
+    assert (event.account, event.points) == (target, 5)
+    assert led.balance(target).posted == 15
+
+
+def test_the_registry_as_it_stood_shows_a_member_away_between_leaving_and_returning() -> None:
+    village = make_village("memory")
+    led, clock = village.ledger, village.clock
+    start = clock()
+    before = start.add(hours=1)
+    clock.set(start.add(days=1))
+    led.member_leaves("M001", reason="迁出", by=COMMITTEE, key="left")
+    away = clock().add(hours=1)
+    clock.set(start.add(days=2))
+    led.member_returns("M001", household="H002", reason="返乡", by=COMMITTEE, key="back")
+    stood = {when: led.members(as_of=when)["M001"] for when in (before, away, clock())}
+    assert [(m.household, m.closed) for m in stood.values()] == [
+        ("H001", False), ("H001", True), ("H002", False)]
+    assert list(led.members("H001", as_of=away)) == ["M001"]
+    assert "M001" in led.members("H002") and "M001" not in led.members("H001")
