@@ -19,6 +19,7 @@ from pointsledger import (
     AlreadyExists,
     BalanceNotZero,
     Cap,
+    CapExceeded,
     ChecklistItem,
     ExpiryPolicy,
     IdempotencyConflict,
@@ -445,12 +446,19 @@ def test_registry_changes_of_no_points_post_nothing() -> None:
     household = led.household("H009")
     assert (household.id, household.grid, household.head) == ("H009", "G02", "张小三")
     assert led.member("M001").household == "H009"
+    # the new household's caps count on their own: H001's full month does not hold it back
+    for key in ("e1", "e2"):
+        led.award("H001", "ENV-01", by=GRID, key=key)
+    _refused(led, lambda led: led.award("H001", "ENV-01", by=GRID, key="e3"), CapExceeded)
+    assert led.award("H009", "ENV-01", by=GRID, key="e9").account == "H009"
+    assert led.balance("H009").posted == 5
     left = led.member_leaves("M002", reason="迁出", by=COMMITTEE, key="left")
     assert (left.balance, left.postings()) == (0, ())
     assert attrs.evolve(left, balance=-4).postings() == (("M002", "H002", -4),)
     merged = led.merge_households("H009", into="H003", reason="合户", by=COMMITTEE)
-    assert (merged.balance, merged.postings()) == (0, ())
-    assert attrs.evolve(merged, balance=2).postings() == (("H009", "H003", 2),)
+    assert (merged.balance, merged.postings()) == (5, (("H009", "H003", 5),))
+    assert attrs.evolve(merged, balance=0).postings() == ()
+    assert led.balance("H003").posted == 5
     assert led.member("M001").household == "H003"
 
 
