@@ -1,6 +1,7 @@
-"""The command line stopped from outside: Ctrl-C (SIGINT) and SIGTERM (``kill``, a service
-manager) end a run with one line on stderr and exit 130 or 143, never a traceback, and a demo
-stopped partway leaves nothing on disk, so the same command runs again.
+"""The command line from outside. Ctrl-C (SIGINT) or SIGTERM (``kill``, a service manager)
+ends a run with one line on stderr and exit 130 or 143, never a traceback, and a demo stopped
+partway leaves nothing on disk, so the same command runs again; the demo's suggested commands
+run as printed.
 
 Before the fix SIGTERM ended the process on the spot: the half-written ledger (which verified
 as a ledger of its own), its side files and the outputs folder stayed, and the next run on the
@@ -9,6 +10,7 @@ path was refused as "already exists"; Ctrl-C printed a 40-line traceback."""
 from __future__ import annotations
 
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -109,3 +111,19 @@ def test_a_failed_county_run_starts_no_further_unit(tmp_path: Path,
     assert not (tmp_path / "county").exists()
     # the first unit and the few the pool had already handed to its worker, not all 44
     assert 1 <= len(started.read_text(encoding="utf-8").splitlines()) < 10
+
+
+def test_the_demo_suggests_commands_that_run_as_printed(tmp_path: Path) -> None:
+    """The summary's "Try next" lines quote the ledger's path, so a path with a space (a
+    Chinese file name with one) copies into a shell as one word (before: ``pointsledger
+    verify 村 庄.db``, which the shell split in two)."""
+    demo = start(tmp_path, "demo", "村 庄.db", "--households", "40")
+    out, err = demo.communicate(timeout=300)
+    assert demo.returncode == 0, err
+    verify = next(line.strip() for line in out.splitlines()
+                  if line.strip().startswith("pointsledger verify"))
+    words = shlex.split(verify)
+    assert words == ["pointsledger", "verify", "村 庄.db"]
+    check = start(tmp_path, *words[1:])
+    out, err = check.communicate(timeout=300)
+    assert check.returncode == 0 and out.startswith("ok: "), err
