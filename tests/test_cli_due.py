@@ -79,3 +79,24 @@ def test_due_refuses_a_bad_moment_and_writes_nothing(town: Path, moment: str, co
     assert done.returncode == code and says in done.stderr
     assert json.loads(done.stdout)["ok"] is False
     assert head(town) == before
+
+
+def test_a_locked_file_is_named_locked_not_unusable(town: Path, tmp_path: Path) -> None:
+    """While another program holds the file's write lock past the timeout, opening it says
+    so (before: "is not a usable pointsledger SQLite file: database is locked", which sent
+    the user looking for a damaged file), and nothing is written."""
+    from pointsledger import StoreError
+    from pointsledger.storage import SQLiteStore
+
+    copy = tmp_path / "locked.db"
+    copy.write_bytes(town.read_bytes())
+    before = head(copy)
+    other = sqlite3.connect(copy, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(StoreError, match=r"is locked by another writer \(waited 0.1 s\)"):
+            SQLiteStore(copy, timeout=0.1)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert head(copy) == before

@@ -103,6 +103,18 @@ class SQLiteStore:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute(f"PRAGMA synchronous={synchronous.upper()}")
             self._init_schema()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc):
+                raise StoreError(
+                    f"{self.path!r} is not a usable pointsledger SQLite file: {exc}",
+                    path=self.path,
+                ) from None
+            # another connection held its write lock for the whole timeout: the file is fine
+            raise StoreError(
+                f"{self.path!r} is locked by another writer (waited {timeout:g} s); try again "
+                "when it is done",
+                path=self.path,
+            ) from None
         except sqlite3.DatabaseError as exc:
             raise StoreError(
                 f"{self.path!r} is not a usable pointsledger SQLite file: {exc}", path=self.path
