@@ -100,3 +100,22 @@ def test_a_locked_file_is_named_locked_not_unusable(town: Path, tmp_path: Path) 
         other.execute("ROLLBACK")
         other.close()
     assert head(copy) == before
+
+
+def test_an_unknown_option_names_its_subcommand_in_the_json(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """``due FILE --bogus --json``: the main parser reports a subcommand's unknown option, and
+    the JSON object said ``"command": null``; it names ``due``."""
+    import io
+
+    from pointsledger.cli.main import main
+
+    out = io.StringIO()
+    with pytest.raises(SystemExit) as exit_:
+        main(["due", "x.db", "--bogus", "--json"], out=out)
+    assert exit_.value.code == 2
+    assert json.loads(out.getvalue()) == {
+        "ok": False, "command": "due",
+        "error": {"code": "usage", "status": 400, "message": "unrecognized arguments: --bogus",
+                  "fields": {}}}
+    assert "--bogus" in capsys.readouterr().err

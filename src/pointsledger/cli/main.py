@@ -88,6 +88,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _commands() -> set[str]:
+    """The subcommands' names."""
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return set(sub.choices)
+
+
 @contextlib.contextmanager
 def _logging(verbose: int) -> Iterator[None]:
     """With ``verbose``, the ``pointsledger`` logger's records on stderr for the command's
@@ -187,6 +193,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     except ParseError as exc:
         if "--json" in words:  # the object a script asked for, even before parsing succeeded
             _, _, command = exc.prog.partition(" ")
+            # the main parser reports a subcommand's unknown options: name the subcommand
+            command = command or next((w for w in words if w in _commands()), "")
             print(_json({"ok": False, "command": command or None, "error": {
                 "code": "usage", "status": 400, "message": exc.message, "fields": {}}}),
                 file=stream)
