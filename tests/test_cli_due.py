@@ -81,25 +81,47 @@ def test_due_refuses_a_bad_moment_and_writes_nothing(town: Path, moment: str, co
     assert head(town) == before
 
 
-def test_a_locked_file_is_named_locked_not_unusable(town: Path, tmp_path: Path) -> None:
-    """While another program holds the file's write lock past the timeout, opening it says
+def test_a_locked_file_is_named_locked_not_unusable(tmp_path: Path) -> None:
+    """While another program holds a new file's write lock past the timeout, opening it says
     so (before: "is not a usable pointsledger SQLite file: database is locked", which sent
-    the user looking for a damaged file), and nothing is written."""
+    the user looking for a damaged file)."""
     from pointsledger import StoreError
     from pointsledger.storage import SQLiteStore
 
-    copy = tmp_path / "locked.db"
-    copy.write_bytes(town.read_bytes())
-    before = head(copy)
-    other = sqlite3.connect(copy, isolation_level=None)
+    path = tmp_path / "new.db"
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("PRAGMA journal_mode=WAL")
     other.execute("BEGIN IMMEDIATE")
     try:
         with pytest.raises(StoreError, match=r"is locked by another writer \(waited 0.1 s\)"):
-            SQLiteStore(copy, timeout=0.1)
+            SQLiteStore(path, timeout=0.1)
     finally:
         other.execute("ROLLBACK")
         other.close()
-    assert head(copy) == before
+
+
+def test_a_ledger_opens_and_reads_while_another_writer_holds_its_lock(town: Path,
+                                                                      tmp_path: Path) -> None:
+    """Opening a ledger file that is one already writes nothing, so a reader (a report, a
+    verify) opens and reads while a writer's transaction (a long batch) is open, as SQLite's
+    WAL allows; before, every open took the write lock and waited out the timeout."""
+    from pointsledger import Ledger
+    from pointsledger.storage import SQLiteStore
+
+    copy = tmp_path / "busy.db"
+    copy.write_bytes(town.read_bytes())
+    events = head(copy)
+    other = sqlite3.connect(copy, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with Ledger(SQLiteStore(copy, timeout=0.1)) as ledger:
+            assert ledger.head == events
+            ledger.verify()
+        report = run("report", str(copy), "balances", "--format", "csv", cwd=tmp_path)
+        assert report.returncode == 0 and "H0001" in report.stdout, report.stderr
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
 
 
 def test_an_unknown_option_names_its_subcommand_in_the_json(
