@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 
 from pointsledger.cli._common import Parser, Progress, Result, example
 
@@ -17,7 +18,9 @@ def _demo(args: argparse.Namespace) -> Result:
                          progress=Progress("simulating the villages' years" if args.county
                                            else f"simulating {YEAR}"))
     path = os.path.abspath(summary.path)
-    one = summary.ledgers[0]  # the county: its first village's own ledger
+    # the county: its first village's own ledger; quoted, so a path with spaces or other
+    # characters the shell reads copies into a terminal as one word
+    one = shlex.quote(os.fspath(summary.ledgers[0]))
     lines = [*summary_lines(summary), "",
              "Try next:\n"
              f"  pointsledger report {one} statement --account H0001 --period "

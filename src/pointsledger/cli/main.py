@@ -1,7 +1,9 @@
 """The ``pointsledger`` command: a thin shell over the public API for a ledger in a SQLite file.
 
 Exit codes: 0 success, 1 a refusal by the ledger or a bad file (with its message), 2 a usage
-error. Bad input never ends in a traceback, and a command that fails leaves no file and no
+error, 130 Ctrl-C and 143 SIGTERM (each one line on stderr, and what the interrupted step had
+begun is removed or rolled back, as for a failure). Bad input never ends in a traceback, and a
+command that fails leaves no file and no
 write behind: the commands that use a ledger check first, read-only, that the file is one (a
 missing, empty or foreign file is refused untouched), and ``init`` removes what it created
 when it fails.
@@ -27,7 +29,9 @@ import json
 import logging
 import os
 import re
+import signal
 import sys
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from typing import Any, TextIO
@@ -84,6 +88,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _commands() -> set[str]:
+    """The subcommands' names."""
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return set(sub.choices)
+
+
 @contextlib.contextmanager
 def _logging(verbose: int) -> Iterator[None]:
     """With ``verbose``, the ``pointsledger`` logger's records on stderr for the command's
@@ -126,6 +136,31 @@ def _run(args: argparse.Namespace) -> Result:
     return result
 
 
+class _Terminated(BaseException):
+    """SIGTERM, raised where the command is, so that what it made is removed as on Ctrl-C."""
+
+
+@contextlib.contextmanager
+def _stopped_cleanly() -> Iterator[None]:
+    """Within the block, SIGTERM (``kill``, a service manager stopping the command) raises
+    `_Terminated` instead of ending the process on the spot: the command's ``finally``
+    blocks and `removed_on_failure` run, as they do for Ctrl-C, and the
+    half-written file goes. Only the main thread can set a handler; elsewhere the block runs
+    as it is. The previous handler comes back afterwards."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminated(signum: int, _frame: object) -> None:
+        raise _Terminated(signum)
+
+    previous = signal.signal(signal.SIGTERM, terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -158,12 +193,14 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     except ParseError as exc:
         if "--json" in words:  # the object a script asked for, even before parsing succeeded
             _, _, command = exc.prog.partition(" ")
+            # the main parser reports a subcommand's unknown options: name the subcommand
+            command = command or next((w for w in words if w in _commands()), "")
             print(_json({"ok": False, "command": command or None, "error": {
                 "code": "usage", "status": 400, "message": exc.message, "fields": {}}}),
                 file=stream)
         raise
     try:
-        with _logging(args.verbose):
+        with _stopped_cleanly(), _logging(args.verbose):
             result: Result = _run(args)
             if args.json:
                 print(_json({"ok": True, "command": args.command, **result.data}),
@@ -180,6 +217,14 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     except PointsLedgerError as exc:
         return _failed(args, stream, f"{type(exc).__name__} [{exc.code}]: {exc.message}",
                        exc.to_dict("en"), 1)
+    except KeyboardInterrupt:  # Ctrl-C: one line, no traceback; what the command made is gone
+        return _failed(args, stream, "interrupted",
+                       {"code": "interrupted", "status": 499, "message": "interrupted",
+                        "fields": {}}, 128 + signal.SIGINT)
+    except _Terminated:
+        return _failed(args, stream, "terminated (SIGTERM)",
+                       {"code": "terminated", "status": 499, "message": "terminated",
+                        "fields": {}}, 128 + signal.SIGTERM)
     except BrokenPipeError:
         # the reader went away (``pointsledger report ... | head``): stop quietly, as Unix tools
         # do, and keep the interpreter's final flush from failing on the closed pipe too

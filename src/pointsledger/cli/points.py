@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as _dt
 from collections.abc import Callable, Sequence
 
 from pointsledger.cli._common import (
@@ -18,6 +19,7 @@ from pointsledger.cli._common import (
     example,
     occurred,
     open_ledger,
+    when,
     with_balance,
     written,
 )
@@ -83,11 +85,12 @@ def _distribute(args: argparse.Namespace) -> Result:
 
 def _due(args: argparse.Namespace) -> Result:
     with open_ledger(args.file) as ledger:
-        jobs: list[tuple[str, Callable[[], Sequence[Event]]]] = [
+        jobs: list[tuple[str, Callable[[_dt.datetime | None], Sequence[Event]]]] = [
             ("post_due", ledger.post_due), ("lapse_due", ledger.lapse_due),
             ("time_out_due", ledger.time_out_due), ("overdue_due", ledger.overdue_due),
             ("expire_due", ledger.expire_due)]
-        written = {name: job() for name, job in jobs}
+        as_of = None if args.as_of is None else when(args.as_of, ledger)
+        written = {name: job(as_of) for name, job in jobs}
         counts = {name: len(events) for name, events in written.items()}
         return Result(tuple(f"{name}: {count} events" for name, count in counts.items()),
                       {"events": [event.to_dict(ledger.tz) for events in written.values()
@@ -168,6 +171,9 @@ def add(sub: argparse._SubParsersAction[Parser], common: Parser) -> None:
 
     p = sub.add_parser(
         "due", help="run the due jobs (post_due, lapse_due, time_out_due, overdue_due, "
-        "expire_due)", parents=[common], epilog=example("pointsledger due village.db"))
+        "expire_due)", parents=[common],
+        epilog=example("pointsledger due village.db --as-of 2026-06-30T23:59"))
     p.add_argument("file")
+    p.add_argument("--as-of", help="do what was due by then, a date or date and time in the "
+                   "ledger's zone not after now (default: now)")
     p.set_defaults(run=_due)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import random
+import signal
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -117,6 +118,16 @@ def unit_year(job: _Job) -> UnitYear:
     return part
 
 
+def _plain_signals() -> None:
+    """In a worker: Ctrl-C and SIGTERM end the process at once, as they would by default.
+    A forked worker inherits its parent's Python handlers (the command line turns SIGTERM into
+    an exception); raised in a waiting worker they broke the pool, printed each worker's
+    traceback and could leave the parent waiting for ever. The parent, signalled too, removes
+    the folder."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def build_county(folder: Path, setting: Setting, *, seed: int, charts: bool,
                  workers: int | None = None,
                  progress: Callable[[int, int], None] | None = None) -> list[UnitYear]:
@@ -131,13 +142,19 @@ def build_county(folder: Path, setting: Setting, *, seed: int, charts: bool,
     years: dict[int, UnitYear] = {}
     # never more processes than units: the pool forks all its workers up front
     processes = min(workers or os.cpu_count() or 1, len(jobs))
-    with ProcessPoolExecutor(max_workers=processes) as pool:
+    with ProcessPoolExecutor(max_workers=processes, initializer=_plain_signals) as pool:
         biggest_first = sorted(range(len(jobs)), key=lambda n: -len(setting.units[n].homes))
         running = {pool.submit(unit_year, jobs[n]): n for n in biggest_first}
-        for done, future in enumerate(as_completed(running), 1):
-            years[running[future]] = future.result()
-            if progress is not None:
-                progress(done, len(jobs))
+        try:
+            for done, future in enumerate(as_completed(running), 1):
+                years[running[future]] = future.result()
+                if progress is not None:
+                    progress(done, len(jobs))
+        except BaseException:
+            # a failure or an interrupt: start no other unit (leaving the block would wait for
+            # all of them) and let the running ones end before the caller removes the folder
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
     parts = [years[n] for n in range(len(jobs))]
     return parts
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -69,6 +70,10 @@ CREATE TABLE IF NOT EXISTS derived (
 """
 
 
+_TABLES = frozenset(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", _SCHEMA_SQL))
+"""The tables a ledger file has."""
+
+
 class SQLiteStore:
     """An `EventStore` in a SQLite file; also a
     `WriteLock`, `SnapshotStore` and
@@ -103,10 +108,26 @@ class SQLiteStore:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute(f"PRAGMA synchronous={synchronous.upper()}")
             self._init_schema()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc):
+                raise StoreError(
+                    f"{self.path!r} is not a usable pointsledger SQLite file: {exc}",
+                    path=self.path,
+                ) from None
+            # another connection held its write lock for the whole timeout: the file is fine
+            raise StoreError(
+                f"{self.path!r} is locked by another writer (waited {timeout:g} s); try again "
+                "when it is done",
+                path=self.path,
+            ) from None
         except sqlite3.DatabaseError as exc:
             raise StoreError(
                 f"{self.path!r} is not a usable pointsledger SQLite file: {exc}", path=self.path
             ) from None
+
+    @staticmethod
+    def _meta_is_ours(meta: dict[str, str]) -> bool:
+        return meta.get("application") == APPLICATION and meta.get("schema") == SCHEMA
 
     def _init_schema(self) -> None:
         db = self._db
@@ -117,6 +138,9 @@ class SQLiteStore:
                 f"{sorted(tables)})",
                 path=self.path,
             )
+        if tables >= _TABLES and self._meta_is_ours(
+                dict(db.execute("SELECT name, value FROM meta").fetchall())):
+            return  # a ledger file already: nothing to write, so no writer's lock to wait for
         db.execute("BEGIN IMMEDIATE")
         try:
             for statement in _SCHEMA_SQL.strip().split(";"):
@@ -128,7 +152,7 @@ class SQLiteStore:
                     "INSERT INTO meta (name, value) VALUES (?, ?)",
                     [("application", APPLICATION), ("schema", SCHEMA)],
                 )
-            elif meta.get("application") != APPLICATION or meta.get("schema") != SCHEMA:
+            elif not self._meta_is_ours(meta):
                 raise StoreError(
                     f"{self.path!r} has application {meta.get('application')!r} schema "
                     f"{meta.get('schema')!r}; this library reads {APPLICATION!r} schema {SCHEMA}",
