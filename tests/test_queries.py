@@ -293,3 +293,22 @@ def test_available_points_of_every_account(village: Village) -> None:
     assert dict(available) == {a: b.available for a, b in led.balances().items()}
     assert available["H001"] == 5 and available["M002"] == 0
     refuses_writes(available, "H001")
+
+
+def test_household_of_a_member_before_it_was_registered_is_none() -> None:
+    """The registry as it stood before a member's registration has no such member: asked at an
+    earlier event, `household_of` gives None (as for an unknown name), at its registration the
+    household it joined, and after a move the household of that moment."""
+    village = make_village("memory")
+    ledger = village.ledger
+    before = ledger.head
+    joined = ledger.register_member("M077", household="H001", name="李四", by=COMMITTEE,
+                                    key="m77")
+    moved = ledger.move_member("M077", household="H002", reason="婚嫁", by=COMMITTEE,
+                               key="mv77")
+    assert ledger.household_of("M077", at_seq=before) is None
+    assert ledger.household_of("M077", at_seq=0) is None
+    assert ledger.household_of("M077", at_seq=joined.seq) == "H001"
+    assert ledger.household_of("M077", at_seq=moved.seq - 1) == "H001"
+    assert ledger.household_of("M077", at_seq=moved.seq) == "H002"
+    assert ledger.household_of("M077") == "H002"

@@ -236,7 +236,8 @@ class LedgerState:
 
     def household_at(self, account: str, seq: int) -> str | None:
         """The household an account belonged to when event ``seq`` was applied (itself for a
-        household), or None for a system account: the registry as it stood then."""
+        household), or None for a system account or a member not registered yet: the registry
+        as it stood then."""
         if account in self.households:
             return account
         placed = self.placements.get(account)
@@ -244,7 +245,7 @@ class LedgerState:
             return None
         if seq >= placed[-1][0]:
             return placed[-1][2]
-        found = placed[0][2]
+        found = None
         for at, _recorded, where, _closed in placed:
             if at > seq:
                 break

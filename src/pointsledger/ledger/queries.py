@@ -285,7 +285,7 @@ class Queries:
 
         Returns:
             The household id (the account itself for a household), or None for a system
-            account or an unknown name.
+            account, an unknown name or a member asked about before its registration.
         """
         account = check_id(account, "account")
         if at_seq is None:
