@@ -270,9 +270,10 @@ class RatingPolicy:
         factory=lambda: ((1, 60), (2, 70), (3, 80), (4, 90), (5, 100)), converter=_tiers)
     per: str = attrs.field(default="year", validator=_rule_error(lambda _n, v: check_period(v)))
 
-    def stars(self, score: int, serious: int) -> int:
-        """The stars for ``score`` with ``serious`` violations in the period."""
-        if serious:
+    def stars(self, score: int, vetoes: int) -> int:
+        """The stars for ``score`` with ``vetoes`` veto items in the period (a serious
+        violation or an item of the rulebook's 一票否决 list): any veto leaves none."""
+        if vetoes:
             return 0
         return max((stars for stars, needed in self.tiers if score >= needed), default=0)
 
