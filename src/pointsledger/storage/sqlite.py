@@ -83,7 +83,9 @@ class SQLiteStore:
         path: the database file (created when missing).
         synchronous: SQLite's ``synchronous`` setting; ``"FULL"`` (default) makes every committed
             command survive a power cut, ``"NORMAL"`` survives a crashed process only.
-        timeout: seconds to wait for another writer's lock.
+        timeout: seconds SQLite waits on another connection's lock (opening a file another
+            connection is creating, a read). A writer's turn on the lock files (`_turn`) has
+            no limit: it waits, in order, as long as the writer before it holds the turn.
 
     Raises:
         StoreError: the file is not a SQLite database or belongs to another application.
