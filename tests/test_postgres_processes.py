@@ -13,8 +13,8 @@ from pathlib import Path
 from pointsledger import Ledger, ManualClock
 from pointsledger.core.events import Deducted
 
-from .helpers import COMMITTEE, START, TZ, rulebook
-from .test_processes import together
+from .helpers import START
+from .test_processes import postgres_village, together
 from .test_storage import pg_dsn
 
 HOLDER = textwrap.dedent("""
@@ -38,16 +38,6 @@ HOLDER = textwrap.dedent("""
 """)
 
 
-def village(dsn: str, name: str) -> None:
-    ledger = Ledger.open_postgres(dsn, name, clock=ManualClock(START), tz=TZ)
-    ledger.adopt(rulebook(), effective_from=START.date().subtract(days=60), by=COMMITTEE,
-                 resolution="m")
-    ledger.add_region("G", "网格", kind="grid", by=COMMITTEE)
-    for h in ("H001", "H002", "H003", "H004"):
-        ledger.register_household(h, grid="G", head=h, by=COMMITTEE)
-    ledger.close()
-
-
 def deductions(dsn: str, name: str) -> list[str]:
     ledger = Ledger.open_postgres(dsn, name, clock=ManualClock(START.add(days=2)))
     ledger.verify()
@@ -63,7 +53,7 @@ def test_a_writer_on_another_ledger_does_not_wait(tmp_path: Path) -> None:
     dsn, run = pg_dsn(), uuid.uuid4().hex[:8]
     east, west = f"east-{run}", f"west-{run}"
     for name in (east, west):
-        village(dsn, name)
+        postgres_village(dsn, name)
     script, released = tmp_path / "holder.py", tmp_path / "released"
     script.write_text(HOLDER, encoding="utf-8")
     holder = subprocess.Popen([sys.executable, str(script), dsn, east, str(released)],
@@ -87,7 +77,7 @@ def test_two_processes_sending_the_same_commands_write_each_once(tmp_path: Path)
     """Two processes send the same 150 commands (same keys, same requests) to one ledger at
     once, one in batches of 10: each lands once, in order, in one verified chain."""
     dsn, name = pg_dsn(), f"same-{uuid.uuid4().hex[:8]}"
-    village(dsn, name)
+    postgres_village(dsn, name)
     target = f"postgres:{dsn}|{name}"
     writers = together(tmp_path, (target, "k", 150, 0), (target, "k", 150, 10))
     for process in writers:

@@ -133,15 +133,11 @@ def test_sigkill_mid_batch_leaves_the_last_committed_batch(tmp_path: Path) -> No
     assert keys == [f"k-{n}" for n in range(len(keys))]
 
 
-def test_two_processes_on_one_postgres_ledger(tmp_path: Path) -> None:
-    """The same race on PostgreSQL, one writer in batches: 2 x 200 commands land once each,
-    in one verified chain."""
-    import uuid
-
+def postgres_village(dsn: str, name: str) -> None:
+    """A ledger ``name`` on the PostgreSQL server ``dsn`` with the test rulebook adopted and
+    households H001-H004 registered in grid G, closed again for other processes to open."""
     from .helpers import COMMITTEE, TZ, rulebook
-    from .test_storage import pg_dsn
 
-    dsn, name = pg_dsn(), f"race-{uuid.uuid4().hex[:8]}"
     ledger = Ledger.open_postgres(dsn, name, clock=ManualClock(START), tz=TZ)
     ledger.adopt(rulebook(), effective_from=START.date().subtract(days=60), by=COMMITTEE,
                  resolution="m")
@@ -149,6 +145,17 @@ def test_two_processes_on_one_postgres_ledger(tmp_path: Path) -> None:
     for h in ("H001", "H002", "H003", "H004"):
         ledger.register_household(h, grid="G", head=h, by=COMMITTEE)
     ledger.close()
+
+
+def test_two_processes_on_one_postgres_ledger(tmp_path: Path) -> None:
+    """The same race on PostgreSQL, one writer in batches: 2 x 200 commands land once each,
+    in one verified chain."""
+    import uuid
+
+    from .test_storage import pg_dsn
+
+    dsn, name = pg_dsn(), f"race-{uuid.uuid4().hex[:8]}"
+    postgres_village(dsn, name)
     target = f"postgres:{dsn}|{name}"
     # one writer command by command, the other in batches of 10 holding the lock
     writers = together(tmp_path, *((target, w, 200, size) for w, size in (("a", 0), ("b", 10))))
